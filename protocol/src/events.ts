@@ -1,0 +1,40 @@
+/**
+ * Custom Matrix event types of Espace mineurs. One namespace, so any Matrix client shows them as unknown
+ * events and Synapse stores them like any other.
+ *
+ * Where each lives and who may send it (DESIGN.md, "Trust by sender"):
+ * | type | kind | room | sender |
+ * | --- | --- | --- | --- |
+ * | staff | state, key = user id | force space | bot |
+ * | duty | state, key = user id | force queue room | bot (from an agent's command) |
+ * | conversation | state, key = young person's room id | force queue room | bot |
+ * | status | state, key '' | young person's room | bot |
+ * | command | message | force queue room | agent or supervisor of that force |
+ * | command_result | message (m.notice) | force queue room | bot |
+ * | audit | message | force supervisors room | bot |
+ * Triage questions and answers are ordinary m.room.message events carrying an extra content key, so they read
+ * well in Element too.
+ */
+export const NS = 'fr.espace-mineurs';
+
+export const EventType = {
+  Staff: `${NS}.staff`,
+  Duty: `${NS}.duty`,
+  Conversation: `${NS}.conversation`,
+  Status: `${NS}.status`,
+  Command: `${NS}.command`,
+  CommandResult: `${NS}.command_result`,
+  Audit: `${NS}.audit`,
+  /** Marks a room created by the bootstrap (force space, queue, supervisors) with its role. State, key ''. */
+  RoomRole: `${NS}.room_role`,
+} as const;
+
+/** Extra keys inside m.room.message content. */
+export const ContentKey = {
+  TriageQuestion: `${NS}.triage_question`,
+  TriageAnswer: `${NS}.triage_answer`,
+  /** Marks a message the bot sent on behalf of the service (goodbye, resources, "someone is coming"). */
+  Service: `${NS}.service`,
+} as const;
+
+export type EventTypeName = (typeof EventType)[keyof typeof EventType];

@@ -1,0 +1,6 @@
+export * from './events.ts';
+export * from './forces.ts';
+export * from './conversation.ts';
+export * from './triage.ts';
+export * from './api.ts';
+export * from './parse.ts';
