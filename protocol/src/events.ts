@@ -5,8 +5,8 @@
  * Where each lives and who may send it (DESIGN.md, "Trust by sender"):
  * | type | kind | room | sender |
  * | --- | --- | --- | --- |
- * | staff | state, key = user id | force space | bot |
- * | duty | state, key = user id | force queue room | bot (from an agent's command) |
+ * | staff | state, key = userStateKey(user id) | force space | bot |
+ * | duty | state, key = userStateKey(user id) | force queue room | bot (from an agent's command) |
  * | conversation | state, key = young person's room id | force queue room | bot |
  * | status | state, key '' | young person's room | bot |
  * | command | message | force queue room | agent or supervisor of that force |
@@ -38,3 +38,16 @@ export const ContentKey = {
 } as const;
 
 export type EventTypeName = (typeof EventType)[keyof typeof EventType];
+
+/**
+ * State keys for per-user state (staff, duty). Matrix reserves state keys that start with '@' to the user they
+ * name (only that user may set them), so the bot stores the user ID without its leading '@'.
+ */
+export function userStateKey(userId: string): string {
+  if (!userId.startsWith('@')) throw new Error('not a Matrix user ID');
+  return userId.slice(1);
+}
+
+export function userIdFromStateKey(stateKey: string): string {
+  return `@${stateKey}`;
+}

@@ -18,7 +18,7 @@ export const StaffRole = z.enum(['agent', 'supervisor']);
 export type StaffRole = z.infer<typeof StaffRole>;
 
 /** Roles of the rooms the bootstrap creates, stored in each room's room_role state event. */
-export const RoomRole = z.enum(['force_space', 'queue', 'supervisors']);
+export const RoomRole = z.enum(['force_space', 'queue', 'supervisors', 'audit']);
 export type RoomRole = z.infer<typeof RoomRole>;
 
 export const RoomRoleContent = z.object({ role: RoomRole, force: Force });

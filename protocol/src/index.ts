@@ -4,3 +4,4 @@ export * from './conversation.ts';
 export * from './triage.ts';
 export * from './api.ts';
 export * from './parse.ts';
+export * from './commands.ts';

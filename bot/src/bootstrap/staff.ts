@@ -1,0 +1,118 @@
+import { randomBytes } from 'node:crypto';
+import type { MatrixClient } from 'matrix-bot-sdk';
+import { EventType, userStateKey, type Force, type StaffRole } from '@espace-mineurs/protocol';
+import { logger } from '../log.ts';
+import { isNotFound } from '../matrix-errors.ts';
+import { STAFF_POWER } from './power-levels.ts';
+import { ensureState, type ForceRooms } from './rooms.ts';
+
+const log = logger.child({ module: 'bootstrap.staff' });
+
+export interface StaffSpec {
+  /** Pseudonymous localpart: it must not reveal a real name (e.g. pn-agent-07). */
+  localpart: string;
+  force: Force;
+  role: StaffRole;
+  /** What a young person sees. Never a real name. */
+  pseudonym: string;
+  /** Sets this password when the account is created (or reset: see below). Generated when absent. */
+  password?: string;
+  /** Reset the password of an existing account to `password` (demo accounts whose credentials file was lost). */
+  resetPassword?: boolean;
+}
+
+export interface StaffResult {
+  userId: string;
+  /** Set only when this call created the account or reset its password. */
+  password?: string;
+}
+
+export function generatePassword(): string {
+  return randomBytes(18).toString('base64url');
+}
+
+const LOCALPART = /^[a-z0-9._=-]{1,64}$/;
+
+async function userExists(client: MatrixClient, userId: string): Promise<boolean> {
+  try {
+    await client.doRequest('GET', `/_synapse/admin/v2/users/${encodeURIComponent(userId)}`);
+    return true;
+  } catch (error) {
+    if (isNotFound(error)) return false;
+    throw error;
+  }
+}
+
+/** Exempts an account from Synapse's per-account rate limits (admin API). Idempotent. */
+export async function exemptFromRateLimits(client: MatrixClient, userId: string): Promise<void> {
+  const path = `/_synapse/admin/v1/users/${encodeURIComponent(userId)}/override_ratelimit`;
+  const current = (await client.doRequest('GET', path)) as { messages_per_second?: number; burst_count?: number };
+  if (current.messages_per_second === 0 && current.burst_count === 0) return;
+  await client.doRequest('POST', path, null, { messages_per_second: 0, burst_count: 0 });
+}
+
+async function ensurePower(client: MatrixClient, roomId: string, userId: string, level: number): Promise<void> {
+  const levels = (await client.getRoomStateEvent(roomId, 'm.room.power_levels', '')) as { users?: Record<string, number> };
+  if (levels.users?.[userId] === level) return;
+  await client.sendStateEvent(roomId, 'm.room.power_levels', '', { ...levels, users: { ...levels.users, [userId]: level } });
+}
+
+async function membershipOf(client: MatrixClient, roomId: string, userId: string): Promise<string | undefined> {
+  try {
+    const member = (await client.getRoomStateEvent(roomId, 'm.room.member', userId)) as { membership?: string };
+    return member.membership;
+  } catch (error) {
+    if (isNotFound(error)) return undefined;
+    throw error;
+  }
+}
+
+/** Makes the user a joined member of the room through the admin join API (the bot must be in the room). */
+async function ensureJoined(client: MatrixClient, roomId: string, userId: string): Promise<void> {
+  if ((await membershipOf(client, roomId, userId)) === 'join') return;
+  await client.doRequest('POST', `/_synapse/admin/v1/join/${encodeURIComponent(roomId)}`, null, { user_id: userId });
+}
+
+/**
+ * Creates a member of staff, or finds them again, and puts them where their role needs them: the force space
+ * and queue for everyone, the supervisors and audit rooms for supervisors. Running it twice changes nothing.
+ */
+export async function ensureStaffMember(client: MatrixClient, serverName: string, rooms: ForceRooms, spec: StaffSpec): Promise<StaffResult> {
+  if (!LOCALPART.test(spec.localpart)) {
+    throw new Error(`staff localpart "${spec.localpart}" must match ${LOCALPART}`);
+  }
+  const userId = `@${spec.localpart}:${serverName}`;
+  let password: string | undefined;
+  if (!(await userExists(client, userId))) {
+    password = spec.password ?? generatePassword();
+    await client.doRequest('PUT', `/_synapse/admin/v2/users/${encodeURIComponent(userId)}`, null, {
+      password,
+      displayname: spec.pseudonym,
+      admin: false,
+    });
+    log.info({ userId, force: spec.force, role: spec.role }, 'created staff account');
+  } else if (spec.resetPassword && spec.password) {
+    password = spec.password;
+    await client.doRequest('PUT', `/_synapse/admin/v2/users/${encodeURIComponent(userId)}`, null, { password, logout_devices: false });
+    log.info({ userId }, 'reset staff password');
+  }
+  // Staff answer many conversations at once and paste canned responses: per-account limits are for guests.
+  await exemptFromRateLimits(client, userId);
+
+  await ensureState(client, rooms.spaceId, EventType.Staff, userStateKey(userId), {
+    force: spec.force,
+    role: spec.role,
+    pseudonym: spec.pseudonym,
+    active: true,
+  });
+
+  const power = STAFF_POWER[spec.role];
+  const roomsForRole = spec.role === 'supervisor'
+    ? [rooms.spaceId, rooms.queueRoomId, rooms.supervisorsRoomId, rooms.auditRoomId]
+    : [rooms.spaceId, rooms.queueRoomId];
+  for (const roomId of roomsForRole) {
+    if (roomId !== rooms.spaceId && roomId !== rooms.auditRoomId) await ensurePower(client, roomId, userId, power);
+    await ensureJoined(client, roomId, userId);
+  }
+  return password ? { userId, password } : { userId };
+}

@@ -1,0 +1,96 @@
+import { z } from 'zod';
+import { ConversationState, Outcome } from './conversation.ts';
+import { Force } from './forces.ts';
+
+const RoomId = z.string().regex(/^![^:]+:.+$/, 'a Matrix room ID');
+const UserId = z.string().regex(/^@[^:]+:.+$/, 'a Matrix user ID');
+/** Chosen by the sender, echoed in the result, so a client can match an answer to its request. */
+const RequestId = z.string().min(1).max(64);
+
+/**
+ * Agent and supervisor actions, sent as EventType.Command message events in their force's queue room. The bot
+ * executes a command only when its sender is staff of that force with the right role (DESIGN.md, "Trust by
+ * sender"), then answers with an EventType.CommandResult notice. Every action also has a text form for Element
+ * (`!aide` lists them), parsed by the bot into the same values.
+ */
+export const Command = z.discriminatedUnion('action', [
+  z.object({ action: z.literal('claim'), requestId: RequestId, conversation: RoomId }),
+  z.object({ action: z.literal('duty'), requestId: RequestId, onDuty: z.boolean(), capacity: z.number().int().min(1).max(10).optional() }),
+  z.object({
+    action: z.literal('transfer'),
+    requestId: RequestId,
+    conversation: RoomId,
+    /** A colleague (any force) or a whole force's queue. */
+    to: z.union([z.object({ agent: UserId }), z.object({ force: Force })]),
+    /** warm: the receiver accepts or declines; cold: handed over at once. */
+    mode: z.enum(['warm', 'cold']),
+    comment: z.string().max(1000).optional(),
+  }),
+  z.object({ action: z.literal('transfer_accept'), requestId: RequestId, conversation: RoomId }),
+  z.object({ action: z.literal('transfer_decline'), requestId: RequestId, conversation: RoomId, reason: z.string().max(500).optional() }),
+  z.object({ action: z.literal('close'), requestId: RequestId, conversation: RoomId, outcome: Outcome }),
+  z.object({ action: z.literal('flag_danger'), requestId: RequestId, conversation: RoomId }),
+  /** Supervisors only: join a conversation of their force (audited). */
+  z.object({ action: z.literal('supervise'), requestId: RequestId, conversation: RoomId }),
+]);
+export type Command = z.infer<typeof Command>;
+export type CommandAction = Command['action'];
+
+export const CommandResultContent = z.object({
+  requestId: RequestId,
+  action: z.string(),
+  ok: z.boolean(),
+  /** Machine code of a refusal (e.g. ALREADY_CLAIMED, NOT_STAFF, WRONG_FORCE, AT_CAPACITY, UNKNOWN_CONVERSATION). */
+  code: z.string().optional(),
+});
+export type CommandResultContent = z.infer<typeof CommandResultContent>;
+
+export const Priority = z.enum(['normal', 'urgent']);
+export type Priority = z.infer<typeof Priority>;
+
+/** Triage answers as recorded for agents: option ids plus the labels shown, and the postal code. */
+export const TriageSummary = z.object({
+  context: z.string().optional(),
+  role: z.string().optional(),
+  what: z.string().optional(),
+  inDanger: z.boolean().optional(),
+  ageRange: z.string().optional(),
+  /** Five digits (Corsica is 20xxx; overseas 971xx–976xx, 98xxx). */
+  postalCode: z.string().regex(/^\d{5}$/).optional(),
+  /** Readable one-line summary in French, for the queue message and Element users. */
+  text: z.string().max(500),
+  /** The young person asked to skip the remaining questions. */
+  skipped: z.boolean().default(false),
+});
+export type TriageSummary = z.infer<typeof TriageSummary>;
+
+/**
+ * The agents-side record of one conversation: EventType.Conversation state in the queue room of the force that
+ * holds it, state key = the young person's room ID. Written by the bot only; the source of truth it rebuilds
+ * from after a restart.
+ */
+export const ConversationEntry = z.object({
+  roomId: RoomId,
+  /** Short number agents use in text commands (!prendre 12). Unique per force. */
+  ticket: z.number().int().min(1),
+  state: ConversationState,
+  force: Force,
+  priority: Priority,
+  triage: TriageSummary.optional(),
+  createdAt: z.number().int(),
+  queuedAt: z.number().int().optional(),
+  claimedAt: z.number().int().optional(),
+  firstAgentMessageAt: z.number().int().optional(),
+  closedAt: z.number().int().optional(),
+  assignee: UserId.optional(),
+  /** A warm transfer waiting for the receiver's answer. */
+  pendingTransfer: z
+    .object({ from: UserId, to: z.union([z.object({ agent: UserId }), z.object({ force: Force })]), comment: z.string().max(1000).optional(), offeredAt: z.number().int() })
+    .optional(),
+  outcome: Outcome.optional(),
+  /** Event ID of the queue message for this conversation: internal notes are a thread under it. */
+  queueEventId: z.string().optional(),
+  /** Set when the conversation moved to the other force: where it lives now. */
+  movedTo: Force.optional(),
+});
+export type ConversationEntry = z.infer<typeof ConversationEntry>;

@@ -1,0 +1,85 @@
+import { inject } from 'vitest';
+import { registerWithSharedSecret } from '@espace-mineurs/synapse';
+import type { StackInfo } from './stack.ts';
+
+/** A minimal, typed Matrix client for tests: raw HTTP so tests see exactly what Synapse answers. */
+export interface Session {
+  userId: string;
+  accessToken: string;
+  deviceId: string;
+  isGuest: boolean;
+}
+
+export interface MatrixResponse<T = Record<string, unknown>> {
+  status: number;
+  body: T;
+  headers: Headers;
+}
+
+export function stack(): StackInfo {
+  return inject('stack');
+}
+
+export async function matrixRequest<T = Record<string, unknown>>(
+  method: string,
+  path: string,
+  options: { token?: string; body?: unknown; baseUrl?: string } = {},
+): Promise<MatrixResponse<T>> {
+  const response = await fetch(`${options.baseUrl ?? stack().baseUrl}${path}`, {
+    method,
+    headers: {
+      ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+      ...(options.body !== undefined ? { 'content-type': 'application/json' } : {}),
+    },
+    ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}),
+  });
+  const text = await response.text();
+  let body: unknown = {};
+  try {
+    body = text ? JSON.parse(text) : {};
+  } catch {
+    body = { raw: text };
+  }
+  return { status: response.status, body: body as T, headers: response.headers };
+}
+
+export async function registerGuest(): Promise<Session> {
+  const response = await matrixRequest<{ user_id: string; access_token: string; device_id: string }>(
+    'POST',
+    '/_matrix/client/v3/register?kind=guest',
+    { body: {} },
+  );
+  if (response.status !== 200) throw new Error(`guest registration answered ${response.status}: ${JSON.stringify(response.body)}`);
+  return { userId: response.body.user_id, accessToken: response.body.access_token, deviceId: response.body.device_id, isGuest: true };
+}
+
+let counter = 0;
+
+/** Registers a fresh ordinary user (not a guest, not staff) with a unique localpart. */
+export async function registerUser(prefix = 'user'): Promise<Session> {
+  const secret = stack().registrationSharedSecret;
+  if (!secret) throw new Error('this homeserver gave no registration shared secret');
+  const localpart = `${prefix}-${process.pid}-${Date.now().toString(36)}-${counter++}`;
+  const registered = await registerWithSharedSecret(stack().baseUrl, secret, { localpart, password: `pw-${localpart}-long-enough`, admin: false });
+  return { ...registered, isGuest: false };
+}
+
+/** Logs in as a demo staff member of the test stack. */
+export async function loginDemo(localpart: string): Promise<Session> {
+  const account = stack().demo.find((candidate) => candidate.localpart === localpart);
+  if (!account) throw new Error(`no demo account ${localpart}`);
+  const response = await matrixRequest<{ user_id: string; access_token: string; device_id: string }>('POST', '/_matrix/client/v3/login', {
+    body: { type: 'm.login.password', identifier: { type: 'm.id.user', user: localpart }, password: account.password },
+  });
+  if (response.status !== 200) throw new Error(`login ${localpart} answered ${response.status}`);
+  return { userId: response.body.user_id, accessToken: response.body.access_token, deviceId: response.body.device_id, isGuest: false };
+}
+
+let txn = 0;
+
+export function sendMessage(session: Session, roomId: string, body: string): Promise<MatrixResponse<{ event_id?: string; errcode?: string; retry_after_ms?: number }>> {
+  return matrixRequest('PUT', `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/send/m.room.message/t${Date.now()}-${txn++}`, {
+    token: session.accessToken,
+    body: { msgtype: 'm.text', body },
+  });
+}
