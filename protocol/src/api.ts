@@ -8,6 +8,7 @@ import { PublicStatus } from './conversation.ts';
  * POST /api/conversations            → 201 (opened) or 200 (already open) ConversationResponse
  * GET  /api/conversations/current    → 200 ConversationResponse, 404 NO_CONVERSATION
  * POST /api/conversations/current/end → 200 ConversationResponse (state closed by the young person)
+ * GET  /healthz, GET /metrics (Prometheus) — no token.
  * Errors: ApiErrorBody with an HTTP status; 429 also sets Retry-After (seconds).
  */
 export const ConversationResponse = z.object({
@@ -22,6 +23,8 @@ export const API_ERROR_CODES = [
   'RATE_LIMITED',
   'NO_CONVERSATION',
   'BAD_REQUEST',
+  'NOT_FOUND',
+  'FORBIDDEN_ORIGIN',
   'HOMESERVER_UNAVAILABLE',
   'INTERNAL',
 ] as const;
@@ -36,3 +39,12 @@ export const ApiErrorBody = z.object({
   }),
 });
 export type ApiErrorBody = z.infer<typeof ApiErrorBody>;
+
+/**
+ * Optional body of POST /api/conversations: the context the young person picked on the site (a triage option id
+ * of the "context" question), so the bot does not ask it again. Unknown keys are refused.
+ */
+export const OpenConversationRequest = z
+  .object({ context: z.string().regex(/^[a-z0-9_-]{1,64}$/).optional() })
+  .strict();
+export type OpenConversationRequest = z.infer<typeof OpenConversationRequest>;

@@ -92,5 +92,11 @@ export const ConversationEntry = z.object({
   queueEventId: z.string().optional(),
   /** Set when the conversation moved to the other force: where it lives now. */
   movedTo: Force.optional(),
+  /** The force it came from when it overflowed or was transferred (a conversation overflows once). */
+  previousForce: Force.optional(),
+  /** Event ID of the last command or event applied to this entry, so a replayed one changes nothing. */
+  lastEvent: z.string().optional(),
+  /** Set once the guest account was locked and deactivated after closing. */
+  guestEndedAt: z.number().int().optional(),
 });
 export type ConversationEntry = z.infer<typeof ConversationEntry>;

@@ -26,3 +26,10 @@ export type PublicStatus = z.infer<typeof PublicStatus>;
 export const OUTCOMES = ['complaint', '119', '3018', 'school', 'health', 'emergency_services', 'none'] as const;
 export const Outcome = z.enum(OUTCOMES);
 export type Outcome = z.infer<typeof Outcome>;
+
+/** EventType.ConversationRoom content: which guest a young person's room serves. */
+export const ConversationRoomContent = z.object({
+  guest: z.string().regex(/^@[^:]+:.+$/),
+  createdAt: z.number().int(),
+});
+export type ConversationRoomContent = z.infer<typeof ConversationRoomContent>;

@@ -11,7 +11,9 @@
  * | status | state, key '' | young person's room | bot |
  * | command | message | force queue room | agent or supervisor of that force |
  * | command_result | message (m.notice) | force queue room | bot |
- * | audit | message | force supervisors room | bot |
+ * | audit | message | force audit room | bot |
+ * | conversation_room | state, key '' | young person's room | bot (set at creation: which guest it serves) |
+ * | triage | state, key '' | young person's room | bot (triage progress: the young person's own answers) |
  * Triage questions and answers are ordinary m.room.message events carrying an extra content key, so they read
  * well in Element too.
  */
@@ -27,6 +29,10 @@ export const EventType = {
   Audit: `${NS}.audit`,
   /** Marks a room created by the bootstrap (force space, queue, supervisors) with its role. State, key ''. */
   RoomRole: `${NS}.room_role`,
+  /** Marks a young person's room, set atomically at creation, so the bot finds it again after a restart. */
+  ConversationRoom: `${NS}.conversation_room`,
+  /** Triage progress in the young person's room (their own answers, nothing internal). */
+  Triage: `${NS}.triage`,
 } as const;
 
 /** Extra keys inside m.room.message content. */

@@ -29,3 +29,21 @@ export const TriageAnswerContent = z.object({
   optionId: z.string().min(1).max(64),
 });
 export type TriageAnswerContent = z.infer<typeof TriageAnswerContent>;
+
+/**
+ * EventType.Triage state in the young person's room: where the triage stands. Written by the bot only; rebuilt
+ * from after a restart. `handled` lists the last answer events applied, so a replayed event changes nothing.
+ */
+export const TriageProgress = z.object({
+  /** The question waiting for an answer; absent once triage is over. */
+  current: z.string().max(64).optional(),
+  /** Option id per question id, or the text given (postal code). */
+  answers: z.record(z.string(), z.string().max(64)),
+  /** How many unusable answers in a row to the current question. */
+  retries: z.number().int().min(0).default(0),
+  done: z.boolean(),
+  skipped: z.boolean().default(false),
+  urgent: z.boolean().default(false),
+  handled: z.array(z.string()).max(50).default([]),
+});
+export type TriageProgress = z.infer<typeof TriageProgress>;

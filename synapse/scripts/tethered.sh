@@ -8,6 +8,8 @@ parent=$1
 shift
 "$@" &
 child=$!
+# Synapse only writes its own pid_file when it daemonizes; record the pid so a later run can find a leftover.
+[ -n "${TETHER_PID_FILE:-}" ] && printf '%s\n' "$child" >"$TETHER_PID_FILE"
 
 stop_child() {
   kill -TERM "$child" 2>/dev/null

@@ -56,7 +56,8 @@ export async function startNativeSynapse(options: NativeOptions): Promise<Homese
     signingKey: join(dataDir, 'signing.key'),
   };
   const configPath = join(dataDir, 'homeserver.yaml');
-  stopStale(paths.pidFile, configPath);
+  const processFile = join(dataDir, 'synapse.pid');
+  stopStale(processFile, configPath);
 
   const secrets = loadOrCreateSecrets(join(dataDir, 'secrets.json'));
   const baseUrl = `http://127.0.0.1:${port}`;
@@ -95,7 +96,7 @@ export async function startNativeSynapse(options: NativeOptions): Promise<Homese
   const child: ChildProcess = spawn(
     'bash',
     [TETHER, String(process.pid), ...tree.python, '-m', 'synapse.app.homeserver', '-c', configPath],
-    { env, stdio: ['ignore', out, out], detached: true },
+    { env: { ...env, TETHER_PID_FILE: processFile }, stdio: ['ignore', out, out], detached: true },
   );
   closeSync(out);
   let exited: string | undefined;
@@ -127,6 +128,7 @@ export async function startNativeSynapse(options: NativeOptions): Promise<Homese
     baseUrl,
     serverName,
     version: tree.version,
+    processFile,
     registrationSharedSecret: secrets.registrationSharedSecret,
     logFile: paths.logFile,
     dataDir,

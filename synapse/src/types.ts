@@ -12,6 +12,8 @@ export interface Homeserver {
   /** An admin access token, when the existing server was given one instead of the shared secret. */
   adminToken?: string;
   logFile?: string;
+  /** Native only: file holding the Synapse process ID while it runs. */
+  processFile?: string;
   dataDir?: string;
   /** Stops what this process started; a no-op for an existing server. */
   stop(): Promise<void>;

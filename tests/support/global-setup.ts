@@ -4,10 +4,12 @@ import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { startHomeserver, type Homeserver } from '@espace-mineurs/synapse';
 import { bootstrap } from '@espace-mineurs/bot/bootstrap';
+import { startTestBot, type RunningBot } from './bot-process.ts';
 import type { StackInfo } from './stack.ts';
 
 let homeserver: Homeserver | undefined;
 let dataDir: string | undefined;
+let bot: RunningBot | undefined;
 
 /**
  * Starts one real Synapse for the whole test run (test override layer only), bootstraps it (bot, force spaces,
@@ -24,6 +26,9 @@ export async function setup(project: TestProject): Promise<void> {
     retention: { min: '1s', max: '365d' },
   });
   const result = await bootstrap(homeserver, { stateDir: dataDir, demo: true });
+  // One conversation service for the run (two bots on one account would both answer every event). Browser tests
+  // read its URL from inject('stack').botUrl; its CORS origins come from ESPACE_TEST_WEB_ORIGINS when set.
+  bot = await startTestBot({ homeserverUrl: homeserver.baseUrl, stateDir: dataDir });
   const stack: StackInfo = {
     baseUrl: homeserver.baseUrl,
     serverName: result.serverName,
@@ -34,12 +39,14 @@ export async function setup(project: TestProject): Promise<void> {
     bot: { userId: result.bot.userId, accessToken: result.bot.accessToken },
     forces: result.forces,
     demo: result.demo,
+    botUrl: bot.url,
   };
   project.provide('stack', stack);
   process.stderr.write(`[tests] Synapse ${homeserver.version} (${homeserver.source}) ready at ${homeserver.baseUrl} in ${Date.now() - started} ms\n`);
 }
 
 export async function teardown(): Promise<void> {
+  await bot?.stop();
   await homeserver?.stop();
   if (dataDir && !process.env.ESPACE_KEEP_TEST_DATA) rmSync(dataDir, { recursive: true, force: true });
 }

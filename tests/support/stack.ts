@@ -13,6 +13,8 @@ export interface StackInfo {
   bot: { userId: string; accessToken: string };
   forces: Record<Force, ForceRooms>;
   demo: DemoAccount[];
+  /** The conversation service (bot HTTP API) started by the global setup, e.g. http://127.0.0.1:41234. */
+  botUrl: string;
 }
 
 declare module 'vitest' {

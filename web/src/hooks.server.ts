@@ -1,7 +1,7 @@
-import type { Handle } from '@sveltejs/kit';
-import { cspConnectSources } from '$lib/config';
-import { withConnectSrc } from '$lib/security/csp.ts';
-import { isNoStorePath, SECURITY_HEADERS } from '$lib/security/headers.ts';
+import type { Handle } from '@sveltejs/kit/hooks';
+import { cspConnectSources } from '#lib/config/index.ts';
+import { withConnectSrc } from '#lib/security/csp.ts';
+import { isNoStorePath, SECURITY_HEADERS } from '#lib/security/headers.ts';
 
 export const handle: Handle = async ({ event, resolve }) => {
   const response = await resolve(event);

@@ -1,8 +1,8 @@
 import type { TopicKey } from './topics.ts';
 
 /**
- * The three entry points of the home page. Each one leads to the content that fits it and to the chat;
- * `id` is also what the chat page receives (?lieu=…) so the triage can skip asking where it happens.
+ * The three entry points of the home page. Each one leads to the content that fits it and to the chat.
+ * `id` matches the triage context once the bot API accepts it when opening a conversation.
  */
 export interface Context {
   id: 'home' | 'online' | 'school';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { withConnectSrc } from './csp.ts';
+import { KIT_ANNOUNCER_STYLE_HASH, withConnectSrc } from './csp.ts';
 
 describe('withConnectSrc', () => {
   it('replaces the placeholder directive and keeps the others in place', () => {
@@ -18,5 +18,20 @@ describe('withConnectSrc', () => {
   it('does not mistake another directive for connect-src', () => {
     const policy = "connect-src-elem x; script-src 'self'";
     expect(withConnectSrc(policy, [])).toBe("connect-src-elem x; script-src 'self'; connect-src 'self'");
+  });
+});
+
+describe('KIT_ANNOUNCER_STYLE_HASH', () => {
+  it('matches the style attribute of the installed SvelteKit announcer', async () => {
+    const { createHash } = await import('node:crypto');
+    const { readFileSync } = await import('node:fs');
+    const { createRequire } = await import('node:module');
+    const require = createRequire(import.meta.url);
+    const kitDir = require.resolve('@sveltejs/kit/package.json').replace(/package\.json$/, '');
+    const root = readFileSync(`${kitDir}src/runtime/components/root.svelte`, 'utf8');
+    const style = /id="svelte-announcer"[\s\S]*?style="([^"]*)"/.exec(root)?.[1];
+    expect(style).toBeDefined();
+    const hash = `sha256-${createHash('sha256').update(style ?? '').digest('base64')}`;
+    expect(hash).toBe(KIT_ANNOUNCER_STYLE_HASH);
   });
 });

@@ -1,12 +1,24 @@
+import type { sveltekit } from '@sveltejs/kit/vite';
+
 /**
  * The Content-Security-Policy of the whole site. Everything is same-origin: system fonts, no CDN, no analytics.
  * connect-src is only a placeholder here; `withConnectSrc` replaces it per request with the homeserver and
  * bot origins read at runtime (see hooks.server.ts), because the CSP config is fixed at build time.
  */
-export const CSP_DIRECTIVES = {
+/**
+ * SvelteKit's route announcer (a visually hidden aria-live region) carries an inline style attribute. Allowing
+ * exactly that attribute by its hash keeps every other inline style blocked. csp.test.ts recomputes the hash
+ * from the installed SvelteKit, so an upgrade that changes it fails the tests instead of the screen reader.
+ */
+export const KIT_ANNOUNCER_STYLE_HASH = 'sha256-S8qMpvofolR8Mpjy4kQvEm7m1q8clzU4dfDH0AmvZjo=';
+
+type CspDirectives = NonNullable<NonNullable<NonNullable<Parameters<typeof sveltekit>[0]>['csp']>['directives']>;
+
+export const CSP_DIRECTIVES: CspDirectives = {
   'default-src': ['none'],
   'script-src': ['self'],
   'style-src': ['self'],
+  'style-src-attr': ['unsafe-hashes', KIT_ANNOUNCER_STYLE_HASH],
   'img-src': ['self', 'data:'],
   'font-src': ['self'],
   'connect-src': ['self'],
@@ -15,7 +27,7 @@ export const CSP_DIRECTIVES = {
   'form-action': ['self'],
   'frame-ancestors': ['none'],
   'object-src': ['none'],
-} as const satisfies Record<string, readonly string[]>;
+};
 
 /** Replaces (or adds) the connect-src directive of a serialised CSP header value. */
 export function withConnectSrc(policy: string, sources: readonly string[]): string {

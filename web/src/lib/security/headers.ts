@@ -20,7 +20,6 @@ export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
     'midi=()',
     'payment=()',
     'usb=()',
-    'interest-cohort=()',
     'browsing-topics=()',
   ].join(', '),
 };

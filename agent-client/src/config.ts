@@ -1,0 +1,44 @@
+import { z } from 'zod';
+
+/**
+ * The one config module of the agent client. One build serves any deployment: the values come from
+ * `config.json` next to index.html (written by the deployment), and a build-time environment variable may
+ * override them (ESPACE_AGENT_HOMESERVER_URL, for `vite dev` and tests).
+ */
+export const AgentClientConfig = z.object({
+  /** Base URL of the Synapse client API, e.g. https://matrix.espace-mineurs.fr */
+  homeserverUrl: z.url({ protocol: /^https?$/ }),
+  /** The conversation service's account. Defaults to @espace-bot:<server name of the logged-in agent>. */
+  botUserId: z.string().regex(/^@[^:]+:.+$/).optional(),
+});
+export type AgentClientConfig = z.infer<typeof AgentClientConfig>;
+
+export class ConfigError extends Error {
+  readonly code = 'INVALID_CONFIG';
+}
+
+/** Merges the file and the environment (environment wins), then validates; the error names the key path. */
+export function resolveConfig(fromFile: unknown, env: Record<string, string | undefined>): AgentClientConfig {
+  const base = typeof fromFile === 'object' && fromFile !== null ? { ...(fromFile as Record<string, unknown>) } : {};
+  if (env.ESPACE_AGENT_HOMESERVER_URL) base.homeserverUrl = env.ESPACE_AGENT_HOMESERVER_URL;
+  if (env.ESPACE_AGENT_BOT_USER_ID) base.botUserId = env.ESPACE_AGENT_BOT_USER_ID;
+  const parsed = AgentClientConfig.safeParse(base);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const path = issue && issue.path.length > 0 ? issue.path.join('.') : '(config)';
+    throw new ConfigError(`config.json: ${path}: ${issue?.message ?? 'invalid'}`);
+  }
+  return { ...parsed.data, homeserverUrl: parsed.data.homeserverUrl.replace(/\/+$/, '') };
+}
+
+/** Loads config.json (absent is fine when the environment gives everything). */
+export async function loadConfig(): Promise<AgentClientConfig> {
+  let fromFile: unknown = {};
+  try {
+    const response = await fetch(new URL('config.json', document.baseURI), { cache: 'no-store' });
+    if (response.ok) fromFile = await response.json();
+  } catch {
+    // No file, or not JSON: the environment must then provide the values, and validation says which is missing.
+  }
+  return resolveConfig(fromFile, import.meta.env as Record<string, string | undefined>);
+}

@@ -1,0 +1,53 @@
+import type { ConversationState, Outcome, Priority } from '@espace-mineurs/protocol';
+
+/** French labels for protocol codes. */
+export const OUTCOME_LABEL: Record<Outcome, string> = {
+  complaint: 'Orientation vers un dépôt de plainte',
+  '119': 'Orientation vers le 119 (enfance en danger)',
+  '3018': 'Orientation vers le 3018 (cyberharcèlement)',
+  school: "Orientation vers l'établissement scolaire",
+  health: 'Orientation vers un professionnel de santé',
+  emergency_services: 'Intervention des secours / forces de l’ordre',
+  none: 'Sans orientation particulière',
+};
+
+export const STATE_LABEL: Record<ConversationState, string> = {
+  triage: 'Questions d’accueil',
+  queued: 'En attente',
+  assigned: 'En cours',
+  closed: 'Clôturée',
+  abandoned: 'Abandonnée',
+};
+
+export const PRIORITY_LABEL: Record<Priority, string> = { normal: 'Normale', urgent: 'Prioritaire' };
+
+/** Refusal codes from CommandResult, said in French. Unknown codes fall back to a generic sentence. */
+export const COMMAND_CODE_TEXT: Record<string, string> = {
+  ALREADY_CLAIMED: 'Un collègue a déjà pris cette conversation.',
+  NOT_STAFF: "Votre compte n'est pas enregistré comme agent.",
+  WRONG_FORCE: "Cette conversation relève de l'autre force.",
+  AT_CAPACITY: 'Vous avez atteint votre nombre maximum de conversations.',
+  UNKNOWN_CONVERSATION: 'Conversation introuvable.',
+  NOT_ASSIGNED: "Cette conversation ne vous est pas attribuée.",
+  NOT_ON_DUTY: "Passez en service pour prendre une conversation.",
+  ALREADY_CLOSED: 'Cette conversation est déjà clôturée.',
+  CONVERSATION_ENDED: 'Cette conversation est terminée.',
+  NOT_QUEUED: "Cette conversation n'est plus en attente.",
+  NOT_SUPERVISOR: 'Réservé aux superviseurs.',
+  NO_PENDING_TRANSFER: "Aucun transfert n'est en attente pour cette conversation.",
+};
+
+export const ACTION_LABEL: Record<string, string> = {
+  claim: 'Prise en charge',
+  duty: 'Changement de service',
+  transfer: 'Transfert',
+  transfer_accept: 'Acceptation du transfert',
+  transfer_decline: 'Refus du transfert',
+  close: 'Clôture',
+  flag_danger: 'Signalement de danger',
+  supervise: 'Supervision',
+};
+
+export function commandRefusalText(code: string | undefined): string {
+  return (code && COMMAND_CODE_TEXT[code]) ?? 'Le service a refusé la demande.';
+}

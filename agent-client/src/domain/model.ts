@@ -1,0 +1,86 @@
+import type { ConversationEntry, DutyContent, Force, PublicStatus, StaffRole } from '@espace-mineurs/protocol';
+
+/** Typed values the matrix layer hands to the domain layer. Nothing here is a raw Matrix event. */
+
+export interface Me {
+  userId: string;
+  force: Force;
+  role: StaffRole;
+  pseudonym: string;
+}
+
+export interface ForceRoomIds {
+  spaceId: string;
+  queueRoomId: string;
+  /** Only supervisors are members of it. */
+  supervisorsRoomId?: string;
+}
+
+export interface StaffMember {
+  userId: string;
+  force: Force;
+  role: StaffRole;
+  pseudonym: string;
+  active: boolean;
+}
+
+export type Author = 'me' | 'agent' | 'young' | 'service';
+
+export interface TimelineItem {
+  eventId: string;
+  sender: string;
+  author: Author;
+  /** Never the young person's display name (they choose it, and it may be a real name): "Jeune". */
+  authorLabel: string;
+  body: string;
+  ts: number;
+  kind: 'message' | 'notice' | 'triage' | 'event';
+  pending: boolean;
+  failed: boolean;
+}
+
+export interface Note {
+  eventId: string;
+  sender: string;
+  authorLabel: string;
+  /** A supervisor's note reads as a whisper to the agent. */
+  whisper: boolean;
+  mine: boolean;
+  body: string;
+  ts: number;
+  pending: boolean;
+}
+
+export interface CommandResult {
+  requestId: string;
+  action: string;
+  ok: boolean;
+  code?: string;
+  ts: number;
+}
+
+export interface CannedResponse {
+  id: string;
+  title: string;
+  body: string;
+}
+
+/** Everything a screen needs about the agent's force, rebuilt from the synced Matrix state on each change. */
+export interface Workspace {
+  me: Me;
+  rooms: ForceRoomIds;
+  botUserId: string;
+  staff: Map<string, StaffMember>;
+  entries: ConversationEntry[];
+  duty: Map<string, DutyContent>;
+  /** Rooms of young people the agent has joined (claimed, transferred to them, or supervising). */
+  joined: Set<string>;
+  /** Rooms the bot invited the agent to and that are not joined yet. */
+  invited: Set<string>;
+  unread: Map<string, number>;
+  lastActivity: Map<string, number>;
+  status: Map<string, PublicStatus>;
+  canned: CannedResponse[];
+  /** Whether the agent may edit the canned responses (power level in the queue room). */
+  canEditCanned: boolean;
+}

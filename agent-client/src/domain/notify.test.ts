@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { entry } from './fixtures.ts';
+import { alertText, queueAlerts } from './notify.ts';
+
+describe('queueAlerts', () => {
+  it('stays quiet on the first snapshot (what was already waiting at login)', () => {
+    expect(queueAlerts(undefined, [entry()])).toEqual([]);
+  });
+
+  it('alerts on a new waiting conversation, and as urgent when it is', () => {
+    const a = entry();
+    const b = entry();
+    const c = entry({ priority: 'urgent' });
+    expect(queueAlerts([a], [a, b, c])).toEqual([
+      { roomId: b.roomId, ticket: b.ticket, kind: 'new' },
+      { roomId: c.roomId, ticket: c.ticket, kind: 'urgent' },
+    ]);
+  });
+
+  it('alerts when a waiting conversation becomes urgent, not on every refresh', () => {
+    const a = entry();
+    const urgent = { ...a, priority: 'urgent' as const };
+    expect(queueAlerts([a], [urgent])).toEqual([{ roomId: a.roomId, ticket: a.ticket, kind: 'urgent' }]);
+    expect(queueAlerts([urgent], [urgent])).toEqual([]);
+  });
+
+  it('alerts again when a conversation is re-queued', () => {
+    const a = entry({ state: 'assigned' });
+    const requeued = { ...a, state: 'queued' as const };
+    expect(queueAlerts([a], [requeued])).toHaveLength(1);
+  });
+});
+
+describe('alertText', () => {
+  it('carries no triage detail, only the ticket', () => {
+    const text = alertText({ roomId: '!r:test', ticket: 7, kind: 'urgent' });
+    expect(text.body).toContain('7');
+    expect(JSON.stringify(text)).not.toContain('!r:test');
+  });
+});

@@ -1,0 +1,32 @@
+import type { ConversationEntry } from '@espace-mineurs/protocol';
+
+export interface Alert {
+  roomId: string;
+  ticket: number;
+  kind: 'new' | 'urgent';
+}
+
+/**
+ * Which waiting conversations deserve a sound and a desktop notification, comparing the previous queue with
+ * the current one: a conversation that newly entered the queue, or one that became urgent while waiting. The
+ * first snapshot after login only sets the baseline (no burst of alerts for what was already waiting).
+ */
+export function queueAlerts(previous: ConversationEntry[] | undefined, current: ConversationEntry[]): Alert[] {
+  if (previous === undefined) return [];
+  const before = new Map(previous.map((entry) => [entry.roomId, entry]));
+  const alerts: Alert[] = [];
+  for (const entry of current) {
+    if (entry.state !== 'queued') continue;
+    const old = before.get(entry.roomId);
+    if (!old || old.state !== 'queued') alerts.push({ roomId: entry.roomId, ticket: entry.ticket, kind: entry.priority === 'urgent' ? 'urgent' : 'new' });
+    else if (old.priority !== 'urgent' && entry.priority === 'urgent') alerts.push({ roomId: entry.roomId, ticket: entry.ticket, kind: 'urgent' });
+  }
+  return alerts;
+}
+
+/** Notification text: no triage detail or words of the young person on a lock screen. */
+export function alertText(alert: Alert): { title: string; body: string } {
+  return alert.kind === 'urgent'
+    ? { title: 'Conversation prioritaire', body: `Ticket n° ${alert.ticket} — un jeune est peut-être en danger.` }
+    : { title: 'Nouvelle conversation en attente', body: `Ticket n° ${alert.ticket}` };
+}

@@ -1,0 +1,124 @@
+import type { ConversationEntry } from '@espace-mineurs/protocol';
+import type { AgentConnection } from '../matrix/connection.ts';
+import { canOpen } from './access.ts';
+import { attachResults, newRequestId, pendingState, withRequestId, type CommandInput, type PendingCommand } from './commands.ts';
+import type { Workspace } from './model.ts';
+import { queueAlerts, type Alert } from './notify.ts';
+import { myConversations, transfersOffered, waitingQueue } from './queue.ts';
+
+export type View = { kind: 'queue' } | { kind: 'conversation'; roomId: string } | { kind: 'supervision' };
+
+/**
+ * Live state of the signed-in agent's screens, fed by the connection. Components read it; actions go through
+ * it so that every command is tracked until the bot answers.
+ */
+export class WorkspaceState {
+  ws = $state.raw<Workspace>() as Workspace;
+  version = $state(0);
+  now = $state(Date.now());
+  view = $state<View>({ kind: 'queue' });
+  commands = $state.raw<PendingCommand[]>([]);
+  alerts = $state.raw<Alert[]>([]);
+  connectionOffline = $state(false);
+
+  private previousQueue: ConversationEntry[] | undefined;
+  private unsubscribe: () => void;
+  private clock: ReturnType<typeof setInterval>;
+
+  constructor(
+    readonly connection: AgentConnection,
+    private onAlert: (alerts: Alert[]) => void = () => {},
+  ) {
+    this.refresh();
+    this.unsubscribe = connection.subscribe(() => this.refresh());
+    this.clock = setInterval(() => (this.now = Date.now()), 1000);
+    if (this.ws.me.role === 'supervisor') this.view = { kind: 'supervision' };
+  }
+
+  dispose(): void {
+    this.unsubscribe();
+    clearInterval(this.clock);
+  }
+
+  private refresh(): void {
+    this.ws = this.connection.workspace();
+    this.version++;
+    this.connectionOffline = this.connection.connectionState === 'offline';
+    this.commands = attachResults(this.commands, this.connection.results());
+    const queue = waitingQueue(this.ws.entries, this.ws.me);
+    const alerts = queueAlerts(this.previousQueue, queue);
+    this.previousQueue = queue;
+    if (alerts.length > 0) {
+      this.alerts = [...this.alerts, ...alerts].slice(-5);
+      this.onAlert(alerts);
+    }
+  }
+
+  get me() {
+    return this.ws.me;
+  }
+  get queue() {
+    return waitingQueue(this.ws.entries, this.ws.me);
+  }
+  get mine() {
+    return myConversations(this.ws.entries, this.ws.me, this.ws.lastActivity);
+  }
+  get offered() {
+    return transfersOffered(this.ws.entries, this.ws.me);
+  }
+  get myDuty() {
+    return this.ws.duty.get(this.ws.me.userId);
+  }
+
+  entry(roomId: string): ConversationEntry | undefined {
+    return this.ws.entries.find((candidate) => candidate.roomId === roomId);
+  }
+
+  /** Opens a conversation only when the agent may (its force, assigned or supervising, room joined). */
+  open(roomId: string): boolean {
+    const entry = this.entry(roomId);
+    if (!entry || !canOpen(entry, this.ws.me, this.ws.joined).open) return false;
+    this.view = { kind: 'conversation', roomId };
+    return true;
+  }
+
+  /** Sends a command and tracks it until the bot's CommandResult; returns its request ID. */
+  async command(input: CommandInput): Promise<string> {
+    const requestId = newRequestId();
+    const tracked: PendingCommand = {
+      requestId,
+      action: input.action,
+      ...('conversation' in input ? { conversation: input.conversation } : {}),
+      sentAt: Date.now(),
+    };
+    this.commands = [...this.commands, tracked].slice(-20);
+    try {
+      await this.connection.sendCommand(withRequestId(input, requestId));
+      this.commands = attachResults(this.commands, this.connection.results());
+    } catch {
+      this.commands = this.commands.map((command) => (command.requestId === requestId ? { ...command, sendError: 'UNSENT' } : command));
+    }
+    return requestId;
+  }
+
+  /** The latest command of this action about this conversation (for inline feedback on a button). */
+  lastCommand(action: PendingCommand['action'], conversation?: string): PendingCommand | undefined {
+    for (let index = this.commands.length - 1; index >= 0; index--) {
+      const command = this.commands[index];
+      if (command && command.action === action && (conversation === undefined || command.conversation === conversation)) return command;
+    }
+    return undefined;
+  }
+
+  commandState(command: PendingCommand) {
+    return pendingState(command, this.now);
+  }
+
+  dismissCommand(command: PendingCommand): void {
+    this.commands = this.commands.filter((candidate) => candidate !== command);
+  }
+
+  dismissAlert(alert: Alert): void {
+    this.alerts = this.alerts.filter((candidate) => candidate !== alert);
+  }
+}

@@ -1,0 +1,283 @@
+import {
+  ClientEvent,
+  createClient,
+  EventStatus,
+  MsgType,
+  RoomEvent,
+  RoomMemberEvent,
+  RoomStateEvent,
+  SyncState,
+  type MatrixClient,
+  type MatrixEvent,
+  type Room,
+} from 'matrix-js-sdk';
+import type { Logger } from 'matrix-js-sdk/lib/logger.js';
+import { EventType, type Command, type ConversationEntry } from '@espace-mineurs/protocol';
+import { CANNED_RESPONSES_EVENT } from '../domain/canned.ts';
+import { shouldAutoJoin } from '../domain/access.ts';
+import type { CannedResponse, CommandResult, ForceRoomIds, Me, Note, TimelineItem, Workspace } from '../domain/model.ts';
+import { serverNameOf } from '../domain/text.ts';
+import { parseCommandResult, parseNote, toTimelineItem } from './parse.ts';
+import type { StoredSession } from './session.ts';
+import { findIdentity, rawOf, readWorkspace, type IdentityProblem } from './workspace.ts';
+
+/** The SDK logs event and room IDs, sometimes more: nothing of it belongs in an agent's browser console. */
+const quietLogger: Logger = {
+  trace: () => {},
+  debug: () => {},
+  info: () => {},
+  warn: () => {},
+  error: () => {},
+  getChild: () => quietLogger,
+};
+
+export class IdentityError extends Error {
+  constructor(readonly code: IdentityProblem | 'SYNC_FAILED' | 'TOKEN_REVOKED') {
+    super(code);
+  }
+}
+
+export type ConnectionState = 'syncing' | 'offline';
+
+/**
+ * The agent's live link to the homeserver (matrix-js-sdk). It owns the SDK client, turns its events into one
+ * "something changed" signal, and exposes typed reads and the agent's actions. Screens never touch the SDK.
+ */
+export class AgentConnection {
+  readonly client: MatrixClient;
+  readonly botUserId: string;
+  me!: Me;
+  rooms!: ForceRoomIds;
+  connectionState: ConnectionState = 'syncing';
+  private listeners = new Set<() => void>();
+  private scheduled = false;
+  private commandResults = new Map<string, CommandResult>();
+  private fetchedNotes = new Map<string, Note[]>();
+  private joining = new Set<string>();
+
+  constructor(session: StoredSession, botUserId?: string) {
+    this.botUserId = botUserId ?? `@espace-bot:${serverNameOf(session.userId)}`;
+    this.client = createClient({
+      baseUrl: session.homeserverUrl,
+      accessToken: session.accessToken,
+      userId: session.userId,
+      deviceId: session.deviceId,
+      timelineSupport: true,
+      logger: quietLogger,
+    });
+  }
+
+  /** Starts syncing and resolves once the first sync is in and the agent's force is known. */
+  async start(): Promise<void> {
+    const ready = new Promise<void>((resolve, reject) => {
+      const onSync = (state: SyncState, _previous: SyncState | null, data?: { error?: Error }) => {
+        if (state === SyncState.Prepared) {
+          this.client.off(ClientEvent.Sync, onSync);
+          resolve();
+        } else if (state === SyncState.Error && (data?.error as { errcode?: string } | undefined)?.errcode === 'M_UNKNOWN_TOKEN') {
+          this.client.off(ClientEvent.Sync, onSync);
+          reject(new IdentityError('TOKEN_REVOKED'));
+        }
+      };
+      this.client.on(ClientEvent.Sync, onSync);
+    });
+    // Threads are read by relation, not through the SDK's thread model: notes stay ordinary timeline events.
+    await this.client.startClient({ initialSyncLimit: 40, lazyLoadMembers: true, threadSupport: false });
+    await ready;
+    const identity = findIdentity(this.client, this.botUserId);
+    if ('problem' in identity) throw new IdentityError(identity.problem);
+    this.me = identity.me;
+    this.rooms = identity.rooms;
+
+    this.client.on(ClientEvent.Sync, (state) => {
+      this.connectionState = state === SyncState.Error || state === SyncState.Reconnecting ? 'offline' : 'syncing';
+      this.changed();
+    });
+    this.client.on(RoomEvent.Timeline, (event, room) => this.onTimeline(event, room));
+    this.client.on(RoomEvent.LocalEchoUpdated, () => this.changed());
+    this.client.on(RoomEvent.Receipt, () => this.changed());
+    this.client.on(RoomEvent.MyMembership, (room) => {
+      this.maybeAutoJoin(room);
+      this.changed();
+    });
+    this.client.on(RoomStateEvent.Events, () => this.changed());
+    this.client.on(RoomMemberEvent.Typing, () => this.changed());
+    for (const event of this.client.getRoom(this.rooms.queueRoomId)?.getLiveTimeline().getEvents() ?? []) this.recordResult(event);
+    for (const room of this.client.getRooms()) this.maybeAutoJoin(room);
+  }
+
+  stop(): void {
+    this.client.stopClient();
+    this.listeners.clear();
+  }
+
+  /** Subscribe to "something changed"; calls are coalesced to one per microtask burst. */
+  subscribe(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private changed(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    queueMicrotask(() => {
+      this.scheduled = false;
+      // An invite may arrive before the entry that justifies it: look again on every change.
+      for (const room of this.client.getRooms()) this.maybeAutoJoin(room);
+      for (const listener of this.listeners) listener();
+    });
+  }
+
+  private onTimeline(event: MatrixEvent, room: Room | undefined): void {
+    if (room?.roomId === this.rooms?.queueRoomId) this.recordResult(event);
+    this.changed();
+  }
+
+  private recordResult(event: MatrixEvent): void {
+    const result = parseCommandResult(rawOf(event), this.botUserId);
+    if (result) this.commandResults.set(result.requestId, result);
+  }
+
+  /** The bot invites the agent to a young person's room on claim, transfer or supervision: accept those. */
+  private maybeAutoJoin(room: Room): void {
+    if (!this.me || room.getMyMembership() !== 'invite' || this.joining.has(room.roomId)) return;
+    const inviter = room.getMember(this.me.userId)?.events.member?.getSender();
+    if (inviter !== this.botUserId) return;
+    const entry = this.workspace().entries.find((candidate) => candidate.roomId === room.roomId);
+    if (!shouldAutoJoin(entry, this.me)) return;
+    this.joining.add(room.roomId);
+    this.client
+      .joinRoom(room.roomId)
+      .catch(() => undefined)
+      .finally(() => {
+        this.joining.delete(room.roomId);
+        this.changed();
+      });
+  }
+
+  workspace(): Workspace {
+    return readWorkspace(this.client, this.me, this.rooms, this.botUserId);
+  }
+
+  results(): Map<string, CommandResult> {
+    return this.commandResults;
+  }
+
+  timeline(roomId: string): TimelineItem[] {
+    const room = this.client.getRoom(roomId);
+    if (!room) return [];
+    const staff = this.workspace().staff;
+    const ctx = { botUserId: this.botUserId, myUserId: this.me.userId, staff };
+    const items: TimelineItem[] = [];
+    for (const event of [...room.getLiveTimeline().getEvents(), ...room.getPendingEvents()]) {
+      const item = toTimelineItem(rawOf(event), ctx);
+      if (!item) continue;
+      const status = event.status;
+      items.push({ ...item, pending: status !== null && status !== EventStatus.NOT_SENT, failed: status === EventStatus.NOT_SENT });
+    }
+    return items;
+  }
+
+  /** Whether older messages may exist before what is loaded. */
+  canLoadOlder(roomId: string): boolean {
+    const room = this.client.getRoom(roomId);
+    return !!room && room.getLiveTimeline().getPaginationToken('b' as never) !== null;
+  }
+
+  async loadOlder(roomId: string): Promise<void> {
+    const room = this.client.getRoom(roomId);
+    if (room) await this.client.scrollback(room, 30);
+    this.changed();
+  }
+
+  typingIn(roomId: string): string[] {
+    const room = this.client.getRoom(roomId);
+    if (!room) return [];
+    return room.getMembers().filter((member) => member.typing && member.userId !== this.me.userId).map((member) => member.userId);
+  }
+
+  /** Who (among staff) has read up to the last event: guests cannot send receipts, so this is colleagues only. */
+  readersOfLast(roomId: string): string[] {
+    const room = this.client.getRoom(roomId);
+    const last = room?.getLiveTimeline().getEvents().at(-1);
+    if (!room || !last) return [];
+    return room.getUsersReadUpTo(last).filter((userId) => userId !== this.me.userId && userId !== this.botUserId);
+  }
+
+  async markRead(roomId: string): Promise<void> {
+    const last = this.client.getRoom(roomId)?.getLiveTimeline().getEvents().at(-1);
+    const id = last?.getId();
+    if (!last || !id || id.startsWith('~')) return;
+    if (this.client.getRoom(roomId)?.getEventReadUpTo(this.me.userId) === id) return;
+    await this.client.sendReadReceipt(last).catch(() => undefined);
+    this.changed();
+  }
+
+  async setTyping(roomId: string, typing: boolean): Promise<void> {
+    await this.client.sendTyping(roomId, typing, 5000).catch(() => undefined);
+  }
+
+  async sendMessage(roomId: string, body: string): Promise<void> {
+    await this.client.sendMessage(roomId, { msgtype: MsgType.Text, body });
+  }
+
+  /** Re-sends a message that failed (offline): the SDK keeps it with the same transaction ID. */
+  async retry(roomId: string, eventId: string): Promise<void> {
+    const room = this.client.getRoom(roomId);
+    const event = room?.getPendingEvents().find((candidate) => candidate.getId() === eventId);
+    if (event && room) await this.client.resendEvent(event, room);
+  }
+
+  /** Sends a command to the bot in the force's queue room; the result comes back through results(). */
+  async sendCommand(command: Command): Promise<void> {
+    await this.client.sendEvent(this.rooms.queueRoomId, EventType.Command as never, command as never);
+  }
+
+  notes(entry: ConversationEntry): Note[] {
+    const root = entry.queueEventId;
+    if (!root) return [];
+    const { staff } = this.workspace();
+    const byId = new Map<string, Note>();
+    for (const note of this.fetchedNotes.get(root) ?? []) byId.set(note.eventId, note);
+    const queue = this.client.getRoom(this.rooms.queueRoomId);
+    for (const event of [...(queue?.getLiveTimeline().getEvents() ?? []), ...(queue?.getPendingEvents() ?? [])]) {
+      const note = parseNote(rawOf(event), root, staff, this.me.userId);
+      if (note) byId.set(note.eventId, { ...note, pending: event.status !== null && event.status !== EventStatus.SENT });
+    }
+    return [...byId.values()].sort((a, b) => a.ts - b.ts);
+  }
+
+  /** Loads the whole thread of notes (it may predate what the initial sync brought). */
+  async loadNotes(entry: ConversationEntry): Promise<void> {
+    const root = entry.queueEventId;
+    if (!root) return;
+    const { staff } = this.workspace();
+    const notes: Note[] = [];
+    let from: string | undefined;
+    for (let page = 0; page < 10; page++) {
+      const response = await this.client.fetchRelations(this.rooms.queueRoomId, root, 'm.thread', 'm.room.message', { dir: 'b' as never, ...(from ? { from } : {}) });
+      for (const raw of response.chunk) {
+        const note = parseNote(raw as never, root, staff, this.me.userId);
+        if (note) notes.push(note);
+      }
+      if (!response.next_batch) break;
+      from = response.next_batch;
+    }
+    this.fetchedNotes.set(root, notes);
+    this.changed();
+  }
+
+  /** An internal note: a threaded message under the conversation's queue message, in the agents-only queue room. */
+  async sendNote(entry: ConversationEntry, body: string): Promise<void> {
+    if (!entry.queueEventId) throw new Error('this conversation has no queue message to attach notes to');
+    await this.client.sendMessage(this.rooms.queueRoomId, null, {
+      msgtype: MsgType.Text,
+      body,
+      'm.relates_to': { rel_type: 'm.thread', event_id: entry.queueEventId, is_falling_back: true, 'm.in_reply_to': { event_id: entry.queueEventId } },
+    } as never);
+  }
+
+  async saveCanned(responses: CannedResponse[]): Promise<void> {
+    await this.client.sendStateEvent(this.rooms.queueRoomId, CANNED_RESPONSES_EVENT as never, { responses } as never, '');
+  }
+}

@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import { EventType } from '@espace-mineurs/protocol';
+import type { StaffMember } from '../domain/model.ts';
+import { parseCommandResult, parseEntries, parseNote, parseStaff, toTimelineItem, YOUNG_PERSON_LABEL } from './parse.ts';
+
+const BOT = '@espace-bot:test';
+const AGENT = '@pn-agent-1:test';
+const staff = new Map<string, StaffMember>([
+  [AGENT, { userId: AGENT, force: 'police', role: 'agent', pseudonym: 'Alex', active: true }],
+  ['@pn-superviseur-1:test', { userId: '@pn-superviseur-1:test', force: 'police', role: 'supervisor', pseudonym: 'Dominique', active: true }],
+]);
+
+const validEntry = { roomId: '!y:test', ticket: 3, state: 'queued', force: 'police', priority: 'normal', createdAt: 1 };
+
+describe('trust by sender', () => {
+  it('keeps conversation entries from the bot only, whose state key matches the room', () => {
+    const entries = parseEntries(
+      [
+        { type: EventType.Conversation, sender: BOT, state_key: '!y:test', content: validEntry },
+        { type: EventType.Conversation, sender: AGENT, state_key: '!y:test', content: validEntry },
+        { type: EventType.Conversation, sender: BOT, state_key: '!other:test', content: validEntry },
+        { type: EventType.Conversation, sender: BOT, state_key: '!z:test', content: { roomId: '!z:test' } },
+      ],
+      BOT,
+    );
+    expect(entries).toHaveLength(1);
+  });
+
+  it('keeps staff entries written by the bot', () => {
+    const parsed = parseStaff(
+      [
+        { type: EventType.Staff, sender: BOT, state_key: 'pn-agent-1:test', content: { force: 'police', role: 'agent', pseudonym: 'Alex' } },
+        { type: EventType.Staff, sender: '@intruder:test', state_key: 'intruder:test', content: { force: 'police', role: 'supervisor', pseudonym: 'X' } },
+      ],
+      BOT,
+    );
+    expect([...parsed.keys()]).toEqual([AGENT]);
+  });
+
+  it('reads command results in either shape, from the bot only', () => {
+    const result = { requestId: 'ac-1', action: 'claim', ok: false, code: 'ALREADY_CLAIMED' };
+    expect(parseCommandResult({ type: EventType.CommandResult, sender: BOT, content: result }, BOT)?.code).toBe('ALREADY_CLAIMED');
+    expect(parseCommandResult({ type: 'm.room.message', sender: BOT, content: { msgtype: 'm.notice', body: 'x', [EventType.CommandResult]: result } }, BOT)?.ok).toBe(false);
+    expect(parseCommandResult({ type: EventType.CommandResult, sender: AGENT, content: result }, BOT)).toBeUndefined();
+  });
+});
+
+describe('notes', () => {
+  const note = (sender: string, root: string) => ({
+    event_id: '$n',
+    type: 'm.room.message',
+    sender,
+    origin_server_ts: 5,
+    content: { msgtype: 'm.text', body: 'à surveiller', 'm.relates_to': { rel_type: 'm.thread', event_id: root } },
+  });
+  it('reads a staff message in the thread of the queue entry', () => {
+    expect(parseNote(note(AGENT, '$root'), '$root', staff, AGENT)).toMatchObject({ body: 'à surveiller', authorLabel: 'Alex', mine: true, whisper: false });
+    expect(parseNote(note('@pn-superviseur-1:test', '$root'), '$root', staff, AGENT)?.whisper).toBe(true);
+  });
+  it('ignores other threads and non-staff senders', () => {
+    expect(parseNote(note(AGENT, '$other'), '$root', staff, AGENT)).toBeUndefined();
+    expect(parseNote(note('@guest:test', '$root'), '$root', staff, AGENT)).toBeUndefined();
+  });
+});
+
+describe('timeline', () => {
+  const ctx = { botUserId: BOT, myUserId: AGENT, staff };
+  it('labels the young person "Jeune", never with their display name', () => {
+    const item = toTimelineItem({ event_id: '$1', type: 'm.room.message', sender: '@123:test', content: { msgtype: 'm.text', body: 'salut', displayname: 'Prénom Nom' } }, ctx);
+    expect(item).toMatchObject({ author: 'young', authorLabel: YOUNG_PERSON_LABEL, body: 'salut', kind: 'message' });
+  });
+  it('recognises the service, me and triage messages', () => {
+    expect(toTimelineItem({ event_id: '$2', type: 'm.room.message', sender: BOT, content: { msgtype: 'm.notice', body: 'Question', [`fr.espace-mineurs.triage_question`]: {} } }, ctx)).toMatchObject({ author: 'service', kind: 'triage' });
+    expect(toTimelineItem({ event_id: '$3', type: 'm.room.message', sender: AGENT, content: { msgtype: 'm.text', body: 'Bonjour' } }, ctx)).toMatchObject({ author: 'me', authorLabel: 'Alex' });
+  });
+  it('keeps hostile bodies as plain strings (rendering is text-only)', () => {
+    const body = '<img src=x onerror=alert(1)>';
+    expect(toTimelineItem({ event_id: '$4', type: 'm.room.message', sender: '@1:test', content: { msgtype: 'm.text', body, format: 'org.matrix.custom.html', formatted_body: body } }, ctx)?.body).toBe(body);
+  });
+  it('skips unknown events and empty bodies', () => {
+    expect(toTimelineItem({ event_id: '$5', type: 'm.reaction', sender: '@1:test', content: {} }, ctx)).toBeUndefined();
+    expect(toTimelineItem({ event_id: '$6', type: 'm.room.message', sender: '@1:test', content: { body: 42 } }, ctx)).toBeUndefined();
+  });
+});

@@ -1,0 +1,153 @@
+import {
+  CommandResultContent,
+  ContentKey,
+  ConversationEntry,
+  DutyContent,
+  EventType,
+  parseContent,
+  PublicStatus,
+  StaffContent,
+  userIdFromStateKey,
+} from '@espace-mineurs/protocol';
+import type { Author, CommandResult, Note, StaffMember, TimelineItem } from '../domain/model.ts';
+
+/**
+ * The typed edge of the client: raw events (as plain JSON, whatever produced them) become typed values here,
+ * once. Anything that fails validation, or comes from a sender not entitled to it, is dropped (structured data)
+ * or shown as plain text (messages). Never echo an invalid value into a log: it may be a young person's words.
+ */
+export interface RawEvent {
+  event_id?: string;
+  type: string;
+  sender: string;
+  state_key?: string;
+  content: Record<string, unknown>;
+  origin_server_ts?: number;
+}
+
+/** Staff entries of a force space; only the bot's are trusted. */
+export function parseStaff(events: RawEvent[], botUserId: string): Map<string, StaffMember> {
+  const staff = new Map<string, StaffMember>();
+  for (const event of events) {
+    if (event.type !== EventType.Staff || event.sender !== botUserId || event.state_key === undefined) continue;
+    const parsed = parseContent(StaffContent, event.content);
+    if (!parsed.ok) continue;
+    const userId = userIdFromStateKey(event.state_key);
+    staff.set(userId, { userId, ...parsed.value });
+  }
+  return staff;
+}
+
+/** Conversation entries of a queue room, bot-written only, keyed consistently with their state key. */
+export function parseEntries(events: RawEvent[], botUserId: string): ConversationEntry[] {
+  const entries: ConversationEntry[] = [];
+  for (const event of events) {
+    if (event.type !== EventType.Conversation || event.sender !== botUserId) continue;
+    const parsed = parseContent(ConversationEntry, event.content);
+    if (!parsed.ok || parsed.value.roomId !== event.state_key) continue;
+    entries.push(parsed.value);
+  }
+  return entries;
+}
+
+export function parseDuty(events: RawEvent[], botUserId: string): Map<string, DutyContent> {
+  const duty = new Map<string, DutyContent>();
+  for (const event of events) {
+    if (event.type !== EventType.Duty || event.sender !== botUserId || event.state_key === undefined) continue;
+    const parsed = parseContent(DutyContent, event.content);
+    if (parsed.ok) duty.set(userIdFromStateKey(event.state_key), parsed.value);
+  }
+  return duty;
+}
+
+export function parseStatus(event: RawEvent | undefined, botUserId: string): PublicStatus | undefined {
+  if (!event || event.type !== EventType.Status || event.sender !== botUserId) return undefined;
+  const parsed = parseContent(PublicStatus, event.content);
+  return parsed.ok ? parsed.value : undefined;
+}
+
+/**
+ * A CommandResult from the bot. Accepted in two shapes, so the client keeps working whichever the engine
+ * settles on: the custom event type with the result as content, or an m.notice carrying it under the type name.
+ */
+export function parseCommandResult(event: RawEvent, botUserId: string): CommandResult | undefined {
+  if (event.sender !== botUserId) return undefined;
+  let content: unknown;
+  if (event.type === EventType.CommandResult) content = event.content;
+  else if (event.type === 'm.room.message' && typeof event.content[EventType.CommandResult] === 'object') content = event.content[EventType.CommandResult];
+  else return undefined;
+  const parsed = parseContent(CommandResultContent, content);
+  if (!parsed.ok) return undefined;
+  return { ...parsed.value, ts: event.origin_server_ts ?? 0 };
+}
+
+function threadRootOf(content: Record<string, unknown>): string | undefined {
+  const relation = content['m.relates_to'];
+  if (typeof relation !== 'object' || relation === null) return undefined;
+  const { rel_type: relType, event_id: eventId } = relation as { rel_type?: unknown; event_id?: unknown };
+  return relType === 'm.thread' && typeof eventId === 'string' ? eventId : undefined;
+}
+
+/** An internal note: a text message in the thread under the conversation's queue message, sent by staff. */
+export function parseNote(event: RawEvent, threadRoot: string, staff: Map<string, StaffMember>, myUserId: string): Note | undefined {
+  if (event.type !== 'm.room.message' || !event.event_id) return undefined;
+  if (threadRootOf(event.content) !== threadRoot) return undefined;
+  const author = staff.get(event.sender);
+  if (!author) return undefined;
+  const body = typeof event.content.body === 'string' ? event.content.body : '';
+  if (!body) return undefined;
+  return {
+    eventId: event.event_id,
+    sender: event.sender,
+    authorLabel: author.pseudonym,
+    whisper: author.role === 'supervisor',
+    mine: event.sender === myUserId,
+    body,
+    ts: event.origin_server_ts ?? 0,
+    pending: false,
+  };
+}
+
+export const YOUNG_PERSON_LABEL = 'Jeune';
+export const SERVICE_LABEL = 'Espace mineurs';
+
+/**
+ * One event of a young person's room as the timeline shows it. Membership changes are reduced to a few words;
+ * other state and unknown types are skipped. The young person's display name is never used.
+ */
+export function toTimelineItem(event: RawEvent, ctx: { botUserId: string; myUserId: string; staff: Map<string, StaffMember> }): TimelineItem | undefined {
+  if (!event.event_id) return undefined;
+  const ts = event.origin_server_ts ?? 0;
+  let author: Author;
+  let authorLabel: string;
+  if (event.sender === ctx.botUserId) {
+    author = 'service';
+    authorLabel = SERVICE_LABEL;
+  } else if (event.sender === ctx.myUserId) {
+    author = 'me';
+    authorLabel = ctx.staff.get(event.sender)?.pseudonym ?? 'Moi';
+  } else if (ctx.staff.has(event.sender)) {
+    author = 'agent';
+    authorLabel = ctx.staff.get(event.sender)?.pseudonym ?? 'Agent';
+  } else {
+    author = 'young';
+    authorLabel = YOUNG_PERSON_LABEL;
+  }
+  const base = { eventId: event.event_id, sender: event.sender, author, authorLabel, ts, pending: false, failed: false };
+
+  if (event.type === 'm.room.message') {
+    const body = typeof event.content.body === 'string' ? event.content.body : '';
+    if (!body) return undefined;
+    const isTriage = author === 'service' ? ContentKey.TriageQuestion in event.content : ContentKey.TriageAnswer in event.content;
+    const kind = isTriage ? 'triage' : event.content.msgtype === 'm.notice' ? 'notice' : 'message';
+    return { ...base, body, kind };
+  }
+  if (event.type === 'm.room.member' && event.state_key !== undefined) {
+    const membership = event.content.membership;
+    const who = event.state_key === ctx.botUserId ? SERVICE_LABEL : ctx.staff.get(event.state_key)?.pseudonym ?? YOUNG_PERSON_LABEL;
+    const text = membership === 'join' ? `${who} a rejoint la conversation` : membership === 'leave' ? `${who} a quitté la conversation` : undefined;
+    if (!text) return undefined;
+    return { ...base, body: text, kind: 'event' };
+  }
+  return undefined;
+}

@@ -1,0 +1,131 @@
+import type { MatrixClient, MatrixEvent, Room } from 'matrix-js-sdk';
+import { EventType, RoomRoleContent, parseContent, userStateKey, type Force } from '@espace-mineurs/protocol';
+import { CANNED_RESPONSES_EVENT, cannedFromState } from '../domain/canned.ts';
+import type { ForceRoomIds, Me, Workspace } from '../domain/model.ts';
+import { parseDuty, parseEntries, parseStaff, parseStatus, type RawEvent } from './parse.ts';
+
+export function rawOf(event: MatrixEvent): RawEvent {
+  const stateKey = event.getStateKey();
+  const id = event.getId();
+  return {
+    ...(id ? { event_id: id } : {}),
+    type: event.getType(),
+    sender: event.getSender() ?? '',
+    ...(stateKey !== undefined ? { state_key: stateKey } : {}),
+    content: event.getContent(),
+    origin_server_ts: event.getTs(),
+  };
+}
+
+function stateOf(room: Room, type: string): RawEvent[] {
+  return room.currentState.getStateEvents(type).map(rawOf);
+}
+
+export type IdentityProblem = 'NOT_STAFF' | 'NO_FORCE_ROOMS' | 'INACTIVE';
+
+/**
+ * Finds who the logged-in user is for the service: the force rooms they were joined to (recognised by their
+ * bot-written room_role state, not by name) and their staff entry in the force space.
+ */
+export function findIdentity(client: MatrixClient, botUserId: string): { me: Me; rooms: ForceRoomIds } | { problem: IdentityProblem } {
+  const userId = client.getUserId() ?? '';
+  const byForce = new Map<Force, Partial<ForceRoomIds>>();
+  for (const room of client.getRooms()) {
+    if (room.getMyMembership() !== 'join') continue;
+    const roleEvent = room.currentState.getStateEvents(EventType.RoomRole, '');
+    if (!roleEvent || roleEvent.getSender() !== botUserId) continue;
+    const parsed = parseContent(RoomRoleContent, roleEvent.getContent());
+    if (!parsed.ok) continue;
+    const rooms = byForce.get(parsed.value.force) ?? {};
+    if (parsed.value.role === 'force_space') rooms.spaceId = room.roomId;
+    if (parsed.value.role === 'queue') rooms.queueRoomId = room.roomId;
+    if (parsed.value.role === 'supervisors') rooms.supervisorsRoomId = room.roomId;
+    byForce.set(parsed.value.force, rooms);
+  }
+  if (byForce.size === 0) return { problem: 'NO_FORCE_ROOMS' };
+  for (const [force, rooms] of byForce) {
+    if (!rooms.spaceId || !rooms.queueRoomId) continue;
+    const space = client.getRoom(rooms.spaceId);
+    const staffEvent = space?.currentState.getStateEvents(EventType.Staff, userStateKey(userId));
+    if (!staffEvent) continue;
+    const staff = parseStaff([rawOf(staffEvent)], botUserId).get(userId);
+    if (!staff || staff.force !== force) continue;
+    if (!staff.active) return { problem: 'INACTIVE' };
+    return {
+      me: { userId, force, role: staff.role, pseudonym: staff.pseudonym },
+      rooms: { spaceId: rooms.spaceId, queueRoomId: rooms.queueRoomId, ...(rooms.supervisorsRoomId ? { supervisorsRoomId: rooms.supervisorsRoomId } : {}) },
+    };
+  }
+  return { problem: 'NOT_STAFF' };
+}
+
+const COUNTED_TYPES = new Set(['m.room.message']);
+
+/** Messages from others after the agent's own read marker (guests send no receipts; agents do). */
+function unreadCount(room: Room, userId: string): number {
+  const events = room.getLiveTimeline().getEvents();
+  const readUpTo = room.getEventReadUpTo(userId);
+  let count = 0;
+  for (let index = events.length - 1; index >= 0; index--) {
+    const event = events[index];
+    if (!event) continue;
+    if (event.getId() === readUpTo || event.getSender() === userId) break;
+    if (COUNTED_TYPES.has(event.getType())) count++;
+  }
+  return count;
+}
+
+function lastMessageTs(room: Room): number | undefined {
+  const events = room.getLiveTimeline().getEvents();
+  for (let index = events.length - 1; index >= 0; index--) {
+    const event = events[index];
+    if (event?.getType() === 'm.room.message') return event.getTs();
+  }
+  return undefined;
+}
+
+/** Rebuilds the whole workspace from the client's synced store. Cheap: a few rooms, state already in memory. */
+export function readWorkspace(client: MatrixClient, me: Me, rooms: ForceRoomIds, botUserId: string): Workspace {
+  const space = client.getRoom(rooms.spaceId);
+  const queue = client.getRoom(rooms.queueRoomId);
+  const staff = space ? parseStaff(stateOf(space, EventType.Staff), botUserId) : new Map();
+  const entries = queue ? parseEntries(stateOf(queue, EventType.Conversation), botUserId) : [];
+  const duty = queue ? parseDuty(stateOf(queue, EventType.Duty), botUserId) : new Map();
+  const cannedEvent = queue?.currentState.getStateEvents(CANNED_RESPONSES_EVENT, '');
+  const canEditCanned = queue?.currentState.maySendStateEvent(CANNED_RESPONSES_EVENT, me.userId) ?? false;
+
+  const entryRooms = new Set(entries.map((entry) => entry.roomId));
+  const joined = new Set<string>();
+  const invited = new Set<string>();
+  const unread = new Map<string, number>();
+  const lastActivity = new Map<string, number>();
+  const status = new Map<string, ReturnType<typeof parseStatus> & object>();
+  for (const room of client.getRooms()) {
+    if (!entryRooms.has(room.roomId)) continue;
+    const membership = room.getMyMembership();
+    if (membership === 'invite') invited.add(room.roomId);
+    if (membership !== 'join') continue;
+    joined.add(room.roomId);
+    unread.set(room.roomId, unreadCount(room, me.userId));
+    const last = lastMessageTs(room);
+    if (last !== undefined) lastActivity.set(room.roomId, last);
+    const statusEvent = room.currentState.getStateEvents(EventType.Status, '');
+    const parsed = parseStatus(statusEvent ? rawOf(statusEvent) : undefined, botUserId);
+    if (parsed) status.set(room.roomId, parsed);
+  }
+  return {
+    me,
+    rooms,
+    botUserId,
+    staff,
+    entries,
+    duty,
+    joined,
+    invited,
+    unread,
+    lastActivity,
+    status,
+    canned: cannedFromState(cannedEvent?.getContent(), me.force),
+    canEditCanned,
+  };
+}

@@ -1,0 +1,20 @@
+import { svelte } from '@sveltejs/vite-plugin-svelte';
+import { defineConfig } from 'vitest/config';
+
+/**
+ * A single-page app served as static files. The homeserver URL is not baked in here: see src/config.ts
+ * (runtime config.json, overridable at build time with ESPACE_AGENT_HOMESERVER_URL).
+ */
+export default defineConfig({
+  root: import.meta.dirname,
+  envPrefix: 'ESPACE_AGENT_',
+  plugins: [svelte({ configFile: false })],
+  server: { port: 5174, strictPort: false },
+  preview: { port: 4174, strictPort: false },
+  build: { target: 'es2022', outDir: 'dist', emptyOutDir: true },
+  test: {
+    name: 'agent-client',
+    include: ['src/**/*.test.ts'],
+    environment: 'node',
+  },
+});

@@ -1,0 +1,20 @@
+import type { Outcome } from '@espace-mineurs/protocol';
+import { closeConversation } from '../conversation/end.ts';
+import { withConversation } from '../context.ts';
+import { UNKNOWN, refuse, conversationOf, type CommandOutcome, type Invocation } from './types.ts';
+
+/** Closes with an orientation outcome: the agent holding it, or a supervisor of the force. */
+export async function close(invocation: Invocation, roomId: string, outcome: Outcome): Promise<CommandOutcome> {
+  const { ctx, staff, eventId, at } = invocation;
+  return withConversation(ctx, roomId, async () => {
+    const conversation = conversationOf(invocation, roomId);
+    if (!conversation) return UNKNOWN;
+    const entry = conversation.entry!;
+    if (entry.lastEvent !== eventId && entry.assignee !== staff.userId && staff.role !== 'supervisor') {
+      return refuse('NOT_ASSIGNEE', "Cette conversation n'est pas la vôtre.");
+    }
+    const result = await closeConversation(ctx, conversation, eventId, at, staff.userId, outcome);
+    if (!result.ok) return refuse(result.code, 'Cette conversation est déjà terminée.');
+    return { ok: true, message: `Conversation n°${entry.ticket} close.` };
+  });
+}

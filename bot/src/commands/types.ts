@@ -1,0 +1,29 @@
+import type { Force } from '@espace-mineurs/protocol';
+import type { Context } from '../context.ts';
+import type { Conversation, StaffMember } from '../state/store.ts';
+
+/** One command being executed: who sent it, from which force's queue room, as which event. */
+export interface Invocation {
+  ctx: Context;
+  force: Force;
+  staff: StaffMember;
+  /** The command event: the cause of every effect, so a replay is recognised. */
+  eventId: string;
+  at: number;
+}
+
+/** The answer: a machine code for the agent client, a French sentence for Element. */
+export type CommandOutcome = { ok: true; message: string } | { ok: false; code: string; message: string };
+
+export function refuse(code: string, message: string): CommandOutcome {
+  return { ok: false, code, message };
+}
+
+/** The conversation a command names, if it belongs to the command's force. */
+export function conversationOf(invocation: Invocation, roomId: string): Conversation | undefined {
+  const conversation = invocation.ctx.store.conversations.get(roomId);
+  if (!conversation?.entry || conversation.entry.force !== invocation.force || conversation.entry.movedTo) return undefined;
+  return conversation;
+}
+
+export const UNKNOWN = refuse('UNKNOWN_CONVERSATION', "Cette conversation n'existe pas dans la file de votre force.");

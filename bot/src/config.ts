@@ -1,0 +1,144 @@
+import { readFileSync } from 'node:fs';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+
+/** The bot package folder: default triage and routing files live there. */
+export const BOT_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+const Seconds = z.number().positive();
+
+export const BotConfig = z.object({
+  homeserverUrl: z.url().transform((url) => url.replace(/\/+$/, '')),
+  /** Holds bot-credentials.json (written by the bootstrap) and the bot's own sync position. */
+  stateDir: z.string().min(1),
+  listen: z.object({
+    host: z.string().min(1).default('127.0.0.1'),
+    /** 0 picks a free port (tests). */
+    port: z.number().int().min(0).max(65535).default(8090),
+  }).prefault({}),
+  /** Origins allowed by CORS, e.g. https://espace-mineurs.fr. Nothing else may call the API from a browser. */
+  webOrigins: z.array(z.url()).default([]),
+  /** How many reverse proxies sit in front of the bot (express `trust proxy`), so rate limits see the real client. */
+  trustProxy: z.number().int().min(0).max(5).default(0),
+  triageFile: z.string().default(join(BOT_DIR, 'triage.yaml')),
+  routingFile: z.string().default(join(BOT_DIR, 'routing.yaml')),
+  timeouts: z.object({
+    /** A young person silent this long in triage ends the conversation as abandoned. */
+    triageSilence: Seconds.default(30 * 60),
+    /** …and this long while waiting in the queue. */
+    queueSilence: Seconds.default(60 * 60),
+    /** Waiting longer than this in one force's queue moves the conversation to the other force (once). */
+    overflow: Seconds.default(10 * 60),
+    /** A warm transfer not answered within this time is withdrawn. */
+    warmTransfer: Seconds.default(5 * 60),
+    /** After closing, the guest account is locked then deactivated after this grace period. */
+    guestGrace: Seconds.default(60 * 60),
+    /** How often timeouts are checked. */
+    sweepInterval: Seconds.default(5),
+  }).prefault({}),
+  rateLimits: z.object({
+    /** Conversation openings per client address per window. */
+    openPerIp: z.number().int().min(1).default(20),
+    /** Conversation openings (and API calls) per guest per window. */
+    openPerGuest: z.number().int().min(1).default(10),
+    windowSeconds: Seconds.default(600),
+  }).prefault({}),
+  /** Agents without a duty record take this many conversations at once once they claim. */
+  defaultCapacity: z.number().int().min(1).max(10).default(3),
+  /** Used for estimated waits until real waits have been measured. */
+  defaultWaitSeconds: z.number().int().min(1).default(180),
+});
+export type BotConfig = z.infer<typeof BotConfig>;
+export type BotConfigInput = z.input<typeof BotConfig>;
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+function numberFrom(name: string, value: string): number {
+  const parsed = Number(value);
+  if (value.trim() === '' || !Number.isFinite(parsed)) throw new ConfigError(`${name}: expected a number`);
+  return parsed;
+}
+
+function setPath(target: Record<string, unknown>, path: string[], value: unknown): void {
+  let cursor = target;
+  for (const key of path.slice(0, -1)) {
+    const next = cursor[key];
+    if (typeof next !== 'object' || next === null) cursor[key] = {};
+    cursor = cursor[key] as Record<string, unknown>;
+  }
+  cursor[path[path.length - 1]!] = value;
+}
+
+/** Environment variables and the config key each one sets. Numbers are parsed; lists are comma-separated. */
+const ENV: Array<[string, string[], 'string' | 'number' | 'list']> = [
+  ['ESPACE_HOMESERVER_URL', ['homeserverUrl'], 'string'],
+  ['ESPACE_STATE_DIR', ['stateDir'], 'string'],
+  ['ESPACE_BOT_HOST', ['listen', 'host'], 'string'],
+  ['ESPACE_BOT_PORT', ['listen', 'port'], 'number'],
+  ['ESPACE_WEB_ORIGINS', ['webOrigins'], 'list'],
+  ['ESPACE_TRUST_PROXY', ['trustProxy'], 'number'],
+  ['ESPACE_TRIAGE_FILE', ['triageFile'], 'string'],
+  ['ESPACE_ROUTING_FILE', ['routingFile'], 'string'],
+  ['ESPACE_TIMEOUT_TRIAGE_SILENCE', ['timeouts', 'triageSilence'], 'number'],
+  ['ESPACE_TIMEOUT_QUEUE_SILENCE', ['timeouts', 'queueSilence'], 'number'],
+  ['ESPACE_TIMEOUT_OVERFLOW', ['timeouts', 'overflow'], 'number'],
+  ['ESPACE_TIMEOUT_WARM_TRANSFER', ['timeouts', 'warmTransfer'], 'number'],
+  ['ESPACE_TIMEOUT_GUEST_GRACE', ['timeouts', 'guestGrace'], 'number'],
+  ['ESPACE_TIMEOUT_SWEEP_INTERVAL', ['timeouts', 'sweepInterval'], 'number'],
+  ['ESPACE_RATE_OPEN_PER_IP', ['rateLimits', 'openPerIp'], 'number'],
+  ['ESPACE_RATE_OPEN_PER_GUEST', ['rateLimits', 'openPerGuest'], 'number'],
+  ['ESPACE_RATE_WINDOW', ['rateLimits', 'windowSeconds'], 'number'],
+  ['ESPACE_DEFAULT_CAPACITY', ['defaultCapacity'], 'number'],
+];
+
+/**
+ * Reads the configuration: the optional file named by ESPACE_BOT_CONFIG (YAML or JSON), then environment
+ * variables (each overriding one key), then `overrides` (tests). Fails with the key path and what is wrong.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Record<string, unknown> = {}): BotConfig {
+  let raw: Record<string, unknown> = {};
+  const file = env.ESPACE_BOT_CONFIG;
+  if (file) {
+    try {
+      const parsed: unknown = parseYaml(readFileSync(file, 'utf8'));
+      if (parsed !== null && parsed !== undefined) {
+        if (typeof parsed !== 'object' || Array.isArray(parsed)) throw new ConfigError(`${file}: expected a mapping at the top level`);
+        raw = parsed as Record<string, unknown>;
+      }
+    } catch (error) {
+      if (error instanceof ConfigError) throw error;
+      throw new ConfigError(`${file}: cannot read (${(error as Error).message})`);
+    }
+  }
+  for (const [name, path, kind] of ENV) {
+    const value = env[name];
+    if (value === undefined || value === '') continue;
+    const parsed = kind === 'number' ? numberFrom(name, value) : kind === 'list' ? value.split(',').map((item) => item.trim()).filter(Boolean) : value;
+    setPath(raw, path, parsed);
+  }
+  for (const [key, value] of Object.entries(overrides)) {
+    raw[key] = typeof value === 'object' && value !== null && !Array.isArray(value) && typeof raw[key] === 'object'
+      ? { ...(raw[key] as object), ...value }
+      : value;
+  }
+  return parseConfig(raw, file ? dirname(resolve(file)) : process.cwd());
+}
+
+export function parseConfig(raw: unknown, baseDir = process.cwd()): BotConfig {
+  const result = BotConfig.safeParse(raw);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const path = issue && issue.path.length > 0 ? issue.path.join('.') : '(config)';
+    throw new ConfigError(`bot configuration: ${path}: ${issue?.message ?? 'invalid'}`);
+  }
+  const config = result.data;
+  const absolute = (path: string) => (isAbsolute(path) ? path : resolve(baseDir, path));
+  return { ...config, stateDir: absolute(config.stateDir), triageFile: absolute(config.triageFile), routingFile: absolute(config.routingFile) };
+}

@@ -1,0 +1,60 @@
+import { FORCE_LABEL, type ConversationEntry, type Force, type TriageProgress } from '@espace-mineurs/protocol';
+import type { Context } from '../context.ts';
+import { route } from '../routing/policy.ts';
+import type { Conversation } from '../state/store.ts';
+import { summarize } from '../triage/machine.ts';
+import { cleanEntry, saveEntry } from './entry.ts';
+import { notifyQueue } from './messages.ts';
+import { refreshPositionsSoon, writeStatus } from './status.ts';
+
+export function queueNotice(entry: ConversationEntry, lead: string): string {
+  const urgent = entry.priority === 'urgent' ? ' — URGENT (danger immédiat signalé)' : '';
+  return `${lead} n°${entry.ticket}${urgent}\n${entry.triage?.text ?? ''}\nPour la prendre : !prendre ${entry.ticket}`;
+}
+
+/**
+ * Triage finished: route to a force and put the conversation in its queue. Runs under the conversation lock.
+ * Replaying the same cause after a crash finds the entry it committed and redoes only the idempotent effects.
+ */
+export async function enqueue(ctx: Context, conversation: Conversation, cause: string, at: number, progress: TriageProgress): Promise<void> {
+  let entry = conversation.entry;
+  if (entry && entry.lastEvent !== cause) return;
+  if (!entry) {
+    const triage = summarize(ctx.triage, progress);
+    const decision = route(ctx.rules, triage.postalCode, ctx.store.loads());
+    entry = cleanEntry({
+      roomId: conversation.roomId,
+      ticket: ctx.store.takeTicket(decision.force),
+      state: 'queued',
+      force: decision.force,
+      priority: progress.urgent ? 'urgent' : 'normal',
+      triage,
+      createdAt: conversation.createdAt,
+      queuedAt: at,
+      lastEvent: cause,
+    });
+    await saveEntry(ctx, conversation, entry);
+    ctx.log.info({ roomId: conversation.roomId, force: decision.force, reason: decision.reason, ticket: entry.ticket }, 'queued');
+  }
+  await announceQueued(ctx, conversation, entry, cause, 'Nouvelle conversation');
+  await ctx.audit.write([entry.force], cause, {
+    actor: ctx.matrix.userId,
+    action: 'queued',
+    conversation: conversation.roomId,
+    at: entry.queuedAt ?? at,
+    details: { force: entry.force, ticket: entry.ticket, priority: entry.priority },
+  });
+}
+
+/** Queue notice (remembered as the thread root for notes), public status, positions of the others. */
+export async function announceQueued(ctx: Context, conversation: Conversation, entry: ConversationEntry, cause: string, lead: string): Promise<void> {
+  const eventId = await notifyQueue(ctx, entry.force, queueNotice(entry, lead), cause, 'queued');
+  const current = conversation.entry ?? entry;
+  if (current.queueEventId === undefined) await saveEntry(ctx, conversation, { ...current, queueEventId: eventId });
+  await writeStatus(ctx, conversation, ctx.now());
+  refreshPositionsSoon(ctx, entry.force);
+}
+
+export function forceLabel(force: Force): string {
+  return FORCE_LABEL[force];
+}

@@ -1,0 +1,65 @@
+import { EventType, FORCES, type ConversationRoomContent } from '@espace-mineurs/protocol';
+import type { Context } from '../context.ts';
+import { TERMINAL, stateOf, type Conversation } from '../state/store.ts';
+import { startTriage } from '../triage/machine.ts';
+import { replyContent } from '../triage/render.ts';
+import { enqueue } from './enqueue.ts';
+import { say } from './messages.ts';
+import { youthRoomPowerLevels } from './power-levels.ts';
+import { writeStatus } from './status.ts';
+
+/** A neutral name: it shows in notifications and browser tabs, so it says nothing about why. */
+const ROOM_NAME = 'Espace mineurs';
+
+/**
+ * Opens a conversation for a guest, or returns the one already open (one at a time). The room is created with
+ * the guest invited, its marker state and its power levels in one request, so a crash never leaves a room the
+ * bot cannot find again; the remaining steps are idempotent and redone by the next call or at restart.
+ */
+export async function openConversation(ctx: Context, guest: string, preset: Record<string, string>): Promise<{ conversation: Conversation; created: boolean }> {
+  return ctx.locks.run(`guest:${guest}`, async () => {
+    const latestId = ctx.store.latestByGuest.get(guest);
+    const latest = latestId ? ctx.store.conversations.get(latestId) : undefined;
+    if (latest && !TERMINAL.has(stateOf(latest))) {
+      await ctx.locks.run(`conversation:${latest.roomId}`, () => ensureStarted(ctx, latest, preset));
+      return { conversation: latest, created: false };
+    }
+    const createdAt = ctx.now();
+    const marker: ConversationRoomContent = { guest, createdAt };
+    const roomId = await ctx.matrix.createRoom({
+      preset: 'private_chat',
+      visibility: 'private',
+      name: ROOM_NAME,
+      invite: [guest],
+      creation_content: { 'm.federate': false },
+      power_level_content_override: youthRoomPowerLevels(ctx.matrix.userId),
+      initial_state: [
+        { type: 'm.room.join_rules', state_key: '', content: { join_rule: 'invite' } },
+        { type: 'm.room.guest_access', state_key: '', content: { guest_access: 'can_join' } },
+        // Agents invited later must read the whole conversation, triage included.
+        { type: 'm.room.history_visibility', state_key: '', content: { history_visibility: 'shared' } },
+        { type: EventType.ConversationRoom, state_key: '', content: marker },
+      ],
+    });
+    const conversation: Conversation = { roomId, guest, createdAt, triage: undefined, entry: undefined, status: undefined, lastGuestActivity: createdAt };
+    ctx.store.add(conversation);
+    ctx.log.info({ roomId }, 'opened a conversation');
+    await ctx.locks.run(`conversation:${roomId}`, () => ensureStarted(ctx, conversation, preset));
+    await ctx.audit.write(FORCES, `open:${roomId}`, { actor: guest, action: 'open', conversation: roomId, at: createdAt });
+    return { conversation, created: true };
+  });
+}
+
+/** Invite, first triage messages, triage state, status: each done once, whatever was done before a crash. */
+export async function ensureStarted(ctx: Context, conversation: Conversation, preset: Record<string, string>): Promise<void> {
+  if (TERMINAL.has(stateOf(conversation))) return;
+  await ctx.matrix.ensureInvited(conversation.roomId, conversation.guest);
+  if (!conversation.triage) {
+    const step = startTriage(ctx.triage, preset);
+    for (const [index, reply] of step.replies.entries()) await say(ctx, conversation.roomId, replyContent(ctx.triage, reply), 'triage-start', String(index));
+    await ctx.matrix.putState(conversation.roomId, EventType.Triage, '', step.progress);
+    conversation.triage = step.progress;
+    if (step.progress.done) await enqueue(ctx, conversation, `start:${conversation.roomId}`, ctx.now(), step.progress);
+  }
+  await writeStatus(ctx, conversation, ctx.now());
+}

@@ -1,0 +1,52 @@
+import { createHash } from 'node:crypto';
+import type { Request } from 'express';
+import { ApiError } from './errors.ts';
+
+export interface Guest {
+  userId: string;
+}
+
+const TOKEN = /^Bearer ([A-Za-z0-9._~+/=-]{1,512})$/;
+const CACHE_MS = 30_000;
+
+/**
+ * Checks the young person's own Matrix token with Synapse (whoami) and requires a guest. Answers are cached
+ * briefly by a hash of the token (never the token itself), so polling the status does not load Synapse.
+ */
+export class GuestAuth {
+  private readonly homeserverUrl: string;
+  private readonly cache = new Map<string, { guest: Guest; until: number }>();
+
+  constructor(homeserverUrl: string) {
+    this.homeserverUrl = homeserverUrl;
+  }
+
+  async verify(request: Request): Promise<Guest> {
+    const match = TOKEN.exec(request.get('authorization') ?? '');
+    if (!match) throw new ApiError('UNAUTHENTICATED');
+    const token = match[1]!;
+    const key = createHash('sha256').update(token).digest('base64url');
+    const cached = this.cache.get(key);
+    if (cached && cached.until > Date.now()) return cached.guest;
+    let response: Response;
+    try {
+      response = await fetch(`${this.homeserverUrl}/_matrix/client/v3/account/whoami`, { headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(10_000) });
+    } catch (error) {
+      throw new ApiError('HOMESERVER_UNAVAILABLE', { cause: error });
+    }
+    if (response.status === 401 || response.status === 403) throw new ApiError('UNAUTHENTICATED');
+    if (response.status === 429) throw new ApiError('RATE_LIMITED', { retryAfterSeconds: 5 });
+    if (!response.ok) throw new ApiError('HOMESERVER_UNAVAILABLE');
+    const body = (await response.json()) as { user_id?: unknown; is_guest?: unknown };
+    if (typeof body.user_id !== 'string') throw new ApiError('HOMESERVER_UNAVAILABLE');
+    if (body.is_guest !== true) throw new ApiError('NOT_A_GUEST');
+    const guest = { userId: body.user_id };
+    if (this.cache.size > 10_000) this.cache.clear();
+    this.cache.set(key, { guest, until: Date.now() + CACHE_MS });
+    return guest;
+  }
+
+  forget(userId: string): void {
+    for (const [key, value] of this.cache) if (value.guest.userId === userId) this.cache.delete(key);
+  }
+}

@@ -1,0 +1,121 @@
+import { existsSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { FORCES, type Force } from '@espace-mineurs/protocol';
+import { AuditLog } from './audit.ts';
+import { roomAliasLocalpart, type BotCredentials, type ForceRooms } from './bootstrap/index.ts';
+import { readJsonFile } from './bootstrap/files.ts';
+import type { BotConfig } from './config.ts';
+import type { Context } from './context.ts';
+import { cancelPositionRefreshes } from './conversation/status.ts';
+import { handleBatch } from './handlers/index.ts';
+import { createApp } from './http/app.ts';
+import { KeyedQueue } from './locks.ts';
+import { bridgeMatrixBotSdkLogs, logger } from './log.ts';
+import { Matrix } from './matrix/client.ts';
+import { SyncLoop } from './matrix/sync.ts';
+import { Metrics } from './metrics.ts';
+import { loadRoutingRules } from './routing/rules.ts';
+import { rebuild } from './state/rebuild.ts';
+import { Store } from './state/store.ts';
+import { startSweeper } from './timeouts.ts';
+import { loadTriageDefinition } from './triage/definition.ts';
+
+export { loadConfig, parseConfig, BotConfig, ConfigError, type BotConfigInput } from './config.ts';
+
+const log = logger.child({ module: 'start' });
+
+export interface RunningBot {
+  /** Base URL of the HTTP API, e.g. http://127.0.0.1:8090. */
+  url: string;
+  stop(): Promise<void>;
+}
+
+async function findForceRooms(matrix: Matrix, serverName: string): Promise<Record<Force, ForceRooms>> {
+  const resolve = async (force: Force, role: 'force_space' | 'queue' | 'supervisors' | 'audit') => {
+    const alias = `#${roomAliasLocalpart(force, role)}:${serverName}`;
+    try {
+      const response = await matrix.request<{ room_id: string }>('GET', `/_matrix/client/v3/directory/room/${encodeURIComponent(alias)}`);
+      return response.room_id;
+    } catch (error) {
+      throw new Error(`room ${alias} not found: run the bootstrap first (npm start does)`, { cause: error });
+    }
+  };
+  const forces = {} as Record<Force, ForceRooms>;
+  for (const force of FORCES) {
+    forces[force] = {
+      spaceId: await resolve(force, 'force_space'),
+      queueRoomId: await resolve(force, 'queue'),
+      supervisorsRoomId: await resolve(force, 'supervisors'),
+      auditRoomId: await resolve(force, 'audit'),
+    };
+  }
+  return forces;
+}
+
+/**
+ * Starts the conversation service: reads the bot credentials the bootstrap wrote, rebuilds state from Matrix,
+ * follows the homeserver, and serves the HTTP API. Reads no environment and installs no signal handler.
+ */
+export async function start(config: BotConfig): Promise<RunningBot> {
+  bridgeMatrixBotSdkLogs();
+  const credentialsFile = join(config.stateDir, 'bot-credentials.json');
+  const credentials = readJsonFile<BotCredentials>(credentialsFile);
+  if (!credentials) throw new Error(`no bot credentials at ${credentialsFile}: run the bootstrap first (npm start does)`);
+  const triage = loadTriageDefinition(config.triageFile);
+  const rules = loadRoutingRules(config.routingFile);
+
+  const matrix = new Matrix(config.homeserverUrl, credentials.accessToken, credentials.userId);
+  const serverName = credentials.userId.slice(credentials.userId.indexOf(':') + 1);
+  const forces = await findForceRooms(matrix, serverName);
+  const store = new Store(forces);
+  const locks = new KeyedQueue();
+  const auditRooms = { police: forces.police.auditRoomId, gendarmerie: forces.gendarmerie.auditRoomId };
+  const ctx: Context = {
+    config,
+    matrix,
+    store,
+    triage,
+    rules,
+    audit: new AuditLog(matrix, auditRooms, locks),
+    metrics: new Metrics(store),
+    locks,
+    log: logger.child({ module: 'engine' }),
+    now: Date.now,
+  };
+  await ctx.audit.load();
+
+  // The sync position is read before the state: anything that happens after this point is replayed to the
+  // handlers, which are idempotent, so nothing between the two reads can be missed.
+  const seen = new Set<string>();
+  const sync = new SyncLoop(matrix, join(config.stateDir, 'bot-sync.json'), (batch) => handleBatch(ctx, batch, seen));
+  const firstStart = !existsSync(join(config.stateDir, 'bot-sync.json'));
+  await rebuild(ctx);
+  await sync.start();
+  const sweeper = startSweeper(ctx);
+
+  const app = createApp(ctx);
+  const server = await new Promise<import('node:http').Server>((resolve, reject) => {
+    const listening = app.listen(config.listen.port, config.listen.host, (error?: Error) => (error ? reject(error) : resolve(listening)));
+  });
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const url = `http://${host}:${address.port}`;
+  log.info({ url, firstStart, conversations: store.conversations.size }, 'bot started');
+
+  let stopping: Promise<void> | undefined;
+  return {
+    url,
+    stop() {
+      stopping ??= (async () => {
+        server.closeAllConnections();
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+        await sweeper.stop();
+        await sync.stop();
+        cancelPositionRefreshes(ctx);
+        log.info('bot stopped');
+      })();
+      return stopping;
+    },
+  };
+}

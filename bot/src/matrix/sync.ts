@@ -1,0 +1,133 @@
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { logger } from '../log.ts';
+import type { Matrix, RawEvent } from './client.ts';
+
+const log = logger.child({ module: 'sync' });
+
+interface SyncResponse {
+  next_batch: string;
+  rooms?: {
+    join?: Record<string, { timeline?: { events?: RawEvent[]; limited?: boolean; prev_batch?: string } }>;
+    leave?: Record<string, unknown>;
+  };
+}
+
+/** Timeline events per room, oldest first. */
+export type SyncBatch = Map<string, RawEvent[]>;
+
+const FILTER = JSON.stringify({
+  presence: { not_types: ['*'] },
+  account_data: { not_types: ['*'] },
+  room: {
+    timeline: { limit: 100 },
+    state: { not_types: ['*'] },
+    ephemeral: { not_types: ['*'] },
+    account_data: { not_types: ['*'] },
+  },
+});
+
+const FIRST_FILTER = JSON.stringify({ presence: { not_types: ['*'] }, account_data: { not_types: ['*'] }, room: { rooms: [] } });
+
+/**
+ * Our own sync loop instead of matrix-bot-sdk's: the SDK saves the sync position before its handlers finish, so
+ * an event could be lost in a crash. Here the position is saved only after every handler of the batch has
+ * finished; a crash replays the batch, and handlers are idempotent on event id. At-least-once delivery plus
+ * idempotent handlers gives exactly-once effects.
+ */
+export class SyncLoop {
+  private readonly matrix: Matrix;
+  private readonly tokenFile: string;
+  private readonly handle: (batch: SyncBatch) => Promise<void>;
+  private abort = new AbortController();
+  private stopped = false;
+  private running: Promise<void> | undefined;
+  private since: string | undefined;
+
+  constructor(matrix: Matrix, tokenFile: string, handle: (batch: SyncBatch) => Promise<void>) {
+    this.matrix = matrix;
+    this.tokenFile = tokenFile;
+    this.handle = handle;
+  }
+
+  private readToken(): string | undefined {
+    if (!existsSync(this.tokenFile)) return undefined;
+    const saved = JSON.parse(readFileSync(this.tokenFile, 'utf8')) as { since?: unknown; userId?: unknown };
+    return typeof saved.since === 'string' && saved.userId === this.matrix.userId ? saved.since : undefined;
+  }
+
+  private saveToken(since: string): void {
+    const temporary = `${this.tokenFile}.tmp`;
+    writeFileSync(temporary, JSON.stringify({ since, userId: this.matrix.userId }) + '\n', { mode: 0o600 });
+    renameSync(temporary, this.tokenFile);
+  }
+
+  private async sync(params: Record<string, string>): Promise<SyncResponse> {
+    const url = new URL(`${this.matrix.baseUrl}/_matrix/client/v3/sync`);
+    for (const [key, value] of Object.entries(params)) url.searchParams.set(key, value);
+    const response = await fetch(url, { headers: { authorization: `Bearer ${this.matrix.accessToken}` }, signal: this.abort.signal });
+    if (!response.ok) throw new Error(`sync answered HTTP ${response.status}`);
+    return (await response.json()) as SyncResponse;
+  }
+
+  /** Resolves once the starting position is known; the loop then runs until stop(). */
+  async start(): Promise<void> {
+    this.since = this.readToken();
+    if (!this.since) {
+      // First start of this bot: nothing to catch up on; the engine rebuilds state from room state anyway.
+      const first = await this.sync({ filter: FIRST_FILTER, timeout: '0' });
+      this.since = first.next_batch;
+      this.saveToken(this.since);
+    }
+    this.running = this.loop();
+  }
+
+  /** Fetches the events a limited timeline skipped, between our last position and the timeline's start. */
+  private async fillGap(roomId: string, prevBatch: string, since: string): Promise<RawEvent[]> {
+    const missed: RawEvent[] = [];
+    let from: string | undefined = prevBatch;
+    for (let page = 0; from && page < 50; page++) {
+      const response = await this.matrix.messages(roomId, { dir: 'b', from, to: since, limit: 100 });
+      if (response.chunk.length === 0) break;
+      missed.push(...response.chunk);
+      from = response.end;
+    }
+    return missed.reverse();
+  }
+
+  private async loop(): Promise<void> {
+    let failures = 0;
+    while (!this.stopped) {
+      try {
+        const since = this.since!;
+        const response = await this.sync({ filter: FILTER, since, timeout: '25000' });
+        const batch: SyncBatch = new Map();
+        for (const [roomId, room] of Object.entries(response.rooms?.join ?? {})) {
+          let events = room.timeline?.events ?? [];
+          if (room.timeline?.limited && room.timeline.prev_batch) {
+            const missed = await this.fillGap(roomId, room.timeline.prev_batch, since);
+            const seen = new Set(events.map((event) => event.event_id));
+            events = [...missed.filter((event) => !seen.has(event.event_id)), ...events];
+            log.info({ roomId, missed: missed.length }, 'filled a gap in a limited timeline');
+          }
+          if (events.length > 0) batch.set(roomId, events);
+        }
+        if (batch.size > 0) await this.handle(batch);
+        if (this.stopped) return;
+        this.since = response.next_batch;
+        this.saveToken(this.since);
+        failures = 0;
+      } catch (error) {
+        if (this.stopped) return;
+        failures++;
+        log.error({ err: error instanceof Error ? error.message : String(error), failures }, 'sync failed; retrying');
+        await new Promise((resolve) => setTimeout(resolve, Math.min(500 * 2 ** failures, 15_000)));
+      }
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.abort.abort();
+    await this.running?.catch(() => {});
+  }
+}

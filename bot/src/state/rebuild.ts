@@ -1,0 +1,97 @@
+import {
+  ConversationEntry,
+  ConversationRoomContent,
+  DutyContent,
+  EventType,
+  FORCES,
+  PublicStatus,
+  StaffContent,
+  TriageProgress,
+  parseContent,
+  userIdFromStateKey,
+} from '@espace-mineurs/protocol';
+import type { Context } from '../context.ts';
+import type { RawEvent } from '../matrix/client.ts';
+import type { Conversation } from './store.ts';
+
+async function mapLimited<T>(items: T[], limit: number, task: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) await task(items[next++]!);
+  });
+  await Promise.all(workers);
+}
+
+/**
+ * Rebuilds the in-memory view from Matrix room state (DESIGN.md principle 1): staff from the force spaces,
+ * duty and conversation entries from the queue rooms, and each young person's room from its own state.
+ */
+export async function rebuild(ctx: Context): Promise<void> {
+  const { store, matrix } = ctx;
+  const entries = new Map<string, ConversationEntry>();
+  for (const force of FORCES) {
+    const rooms = store.forces[force];
+    for (const event of await matrix.roomState(rooms.spaceId)) {
+      if (event.type !== EventType.Staff || !event.state_key || event.sender !== matrix.userId) continue;
+      const parsed = parseContent(StaffContent, event.content);
+      if (parsed.ok) store.staff.set(userIdFromStateKey(event.state_key), { ...parsed.value, userId: userIdFromStateKey(event.state_key) });
+    }
+    for (const event of await matrix.roomState(rooms.queueRoomId)) {
+      if (event.sender !== matrix.userId || event.state_key === undefined) continue;
+      if (event.type === EventType.Duty) {
+        const parsed = parseContent(DutyContent, event.content);
+        if (parsed.ok) store.duty.set(userIdFromStateKey(event.state_key), parsed.value);
+      } else if (event.type === EventType.Conversation) {
+        const parsed = parseContent(ConversationEntry, event.content);
+        if (!parsed.ok) {
+          ctx.log.warn({ roomId: event.state_key, error: parsed.error }, 'ignoring an invalid conversation entry');
+          continue;
+        }
+        store.noteTicket(force, parsed.value.ticket);
+        // The live entry is the one without movedTo; the other force keeps a pointer.
+        if (!parsed.value.movedTo || !entries.has(event.state_key)) {
+          const known = entries.get(event.state_key);
+          if (!known || known.movedTo) entries.set(event.state_key, parsed.value);
+        }
+      }
+    }
+  }
+
+  const rooms = (await matrix.joinedRooms()).filter((roomId) => !store.isServiceRoom(roomId));
+  const now = ctx.now();
+  await mapLimited(rooms, 8, async (roomId) => {
+    let state: RawEvent[];
+    try {
+      state = await matrix.roomState(roomId);
+    } catch (error) {
+      ctx.log.warn({ roomId, err: (error as Error).message }, 'could not read a room at start');
+      return;
+    }
+    const find = (type: string, key = '') => state.find((event) => event.type === type && event.state_key === key && event.sender === matrix.userId);
+    const marker = find(EventType.ConversationRoom);
+    if (!marker) return;
+    const room = parseContent(ConversationRoomContent, marker.content);
+    if (!room.ok) return;
+    const triageEvent = find(EventType.Triage);
+    const triage = triageEvent ? parseContent(TriageProgress, triageEvent.content) : undefined;
+    const statusEvent = find(EventType.Status);
+    const status = statusEvent ? parseContent(PublicStatus, statusEvent.content) : undefined;
+    const entry = entries.get(roomId);
+    const conversation: Conversation = {
+      roomId,
+      guest: room.value.guest,
+      createdAt: room.value.createdAt,
+      triage: triage?.ok ? triage.value : undefined,
+      entry: entry?.movedTo ? undefined : entry,
+      status: status?.ok ? status.value : undefined,
+      // Silence is measured from the restart: a bot that was down must not end conversations for its own absence.
+      lastGuestActivity: now,
+    };
+    if (entry?.assignee) {
+      const member = state.find((event) => event.type === 'm.room.member' && event.state_key === entry.assignee);
+      conversation.agentJoined = member?.content.membership === 'join';
+    }
+    store.add(conversation);
+  });
+  ctx.log.info({ conversations: store.conversations.size, staff: store.staff.size }, 'rebuilt state from Matrix');
+}

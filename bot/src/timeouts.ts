@@ -1,0 +1,89 @@
+import { otherForce } from '@espace-mineurs/protocol';
+import { cleanEntry, saveEntry } from './conversation/entry.ts';
+import { abandonConversation } from './conversation/end.ts';
+import { announceQueued } from './conversation/enqueue.ts';
+import { notifyQueue } from './conversation/messages.ts';
+import { commitMove } from './conversation/move.ts';
+import { withConversation, type Context } from './context.ts';
+import { shouldOverflow } from './routing/policy.ts';
+import { TERMINAL, stateOf, type Conversation } from './state/store.ts';
+
+/** Ends a guest account: locked at once (no more login), then deactivated (Synapse erases what it can). */
+async function endGuest(ctx: Context, guest: string): Promise<void> {
+  const path = `/_synapse/admin/v2/users/${encodeURIComponent(guest)}`;
+  const user = await ctx.matrix.request<{ deactivated?: boolean }>('GET', path);
+  if (user.deactivated) return;
+  await ctx.matrix.request('PUT', path, { body: { locked: true } });
+  await ctx.matrix.request('POST', `/_synapse/admin/v1/deactivate/${encodeURIComponent(guest)}`, { body: { erase: false }, retryOnNetwork: true });
+}
+
+const endedGuests = new WeakMap<Context, Set<string>>();
+
+async function sweepOne(ctx: Context, conversation: Conversation, now: number): Promise<void> {
+  const { timeouts } = ctx.config;
+  const state = stateOf(conversation);
+  const entry = conversation.entry;
+  const silentFor = (now - conversation.lastGuestActivity) / 1000;
+  if (state === 'triage' && silentFor > timeouts.triageSilence) {
+    await abandonConversation(ctx, conversation, `silence:${conversation.roomId}:${conversation.lastGuestActivity}`, now, 'silence');
+    return;
+  }
+  if (state === 'queued' && entry) {
+    if (silentFor > timeouts.queueSilence && (now - (entry.queuedAt ?? now)) / 1000 > timeouts.queueSilence) {
+      await abandonConversation(ctx, conversation, `silence:${conversation.roomId}:${conversation.lastGuestActivity}`, now, 'silence');
+      return;
+    }
+    const other = otherForce(entry.force);
+    const waited = (now - (entry.queuedAt ?? now)) / 1000;
+    if (shouldOverflow({ waitedSeconds: waited, limitSeconds: timeouts.overflow, alreadyMoved: entry.previousForce !== undefined, other: ctx.store.load(other) })) {
+      const cause = `overflow:${conversation.roomId}:${entry.force}`;
+      const from = entry.force;
+      await commitMove(ctx, conversation, cause, other, { state: 'queued' });
+      await announceQueued(ctx, conversation, conversation.entry!, cause, `Débordement depuis la ${from === 'police' ? 'police' : 'gendarmerie'} : conversation`);
+      await notifyQueue(ctx, from, `Conversation n°${entry.ticket} confiée à l'autre force (attente trop longue).`, cause, 'overflow');
+      await ctx.audit.write([from, other], cause, { actor: ctx.matrix.userId, action: 'overflow', conversation: conversation.roomId, at: now, details: { from, to: other } });
+    }
+  }
+  if (entry?.pendingTransfer && (now - entry.pendingTransfer.offeredAt) / 1000 > timeouts.warmTransfer) {
+    const { pendingTransfer: _pending, ...rest } = entry;
+    await saveEntry(ctx, conversation, cleanEntry(rest));
+    await notifyQueue(ctx, entry.force, `Transfert de la conversation n°${entry.ticket} sans réponse : annulé.`, `transfer-timeout:${conversation.roomId}:${entry.pendingTransfer.offeredAt}`);
+  }
+  if (TERMINAL.has(state)) {
+    const endedAt = entry?.closedAt ?? conversation.status?.updatedAt ?? now;
+    const ended = endedGuests.get(ctx) ?? new Set<string>();
+    endedGuests.set(ctx, ended);
+    if (entry?.guestEndedAt !== undefined || ended.has(conversation.guest) || (now - endedAt) / 1000 < timeouts.guestGrace) return;
+    // A newer conversation of the same guest (impossible once locked, but be strict) keeps the account alive.
+    if (ctx.store.latestByGuest.get(conversation.guest) !== conversation.roomId) return;
+    await endGuest(ctx, conversation.guest);
+    ended.add(conversation.guest);
+    if (entry) await saveEntry(ctx, conversation, cleanEntry({ ...conversation.entry!, guestEndedAt: now }));
+    await ctx.audit.write(entry ? [entry.force] : ['police', 'gendarmerie'], `guest-ended:${conversation.guest}`, { actor: ctx.matrix.userId, action: 'guest_ended', conversation: conversation.roomId, at: now });
+  }
+}
+
+/** Checks silence, overflow, unanswered transfers and guest accounts to end, every few seconds. */
+export function startSweeper(ctx: Context): { stop(): Promise<void> } {
+  let running: Promise<void> | undefined;
+  const timer = setInterval(() => {
+    if (running) return;
+    const now = ctx.now();
+    running = Promise.all(
+      [...ctx.store.conversations.values()].map((conversation) =>
+        withConversation(ctx, conversation.roomId, () => sweepOne(ctx, conversation, now)).catch((error: unknown) =>
+          ctx.log.warn({ roomId: conversation.roomId, err: (error as Error).message }, 'sweep failed'),
+        ),
+      ),
+    ).then(() => {
+      running = undefined;
+    });
+  }, ctx.config.timeouts.sweepInterval * 1000);
+  timer.unref();
+  return {
+    async stop() {
+      clearInterval(timer);
+      await running;
+    },
+  };
+}

@@ -1,0 +1,153 @@
+/**
+ * The local stack, for `npm start`: Synapse (embedded default: native tree, SQLite), the bootstrap (bot, force
+ * spaces, demo staff), the bot, the site and the agent client — whichever of them exist — then a summary of
+ * where everything is. Ctrl-C (or SIGTERM) stops everything in reverse order.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startHomeserver, type Homeserver } from '@espace-mineurs/synapse';
+import { bootstrap, type BootstrapResult } from '@espace-mineurs/bot/bootstrap';
+
+const root = resolve(fileURLToPath(new URL('..', import.meta.url)));
+const dataDir = resolve(process.env.ESPACE_DATA_DIR ?? join(root, '.data'));
+const ports = {
+  synapse: Number(process.env.ESPACE_SYNAPSE_PORT ?? 8008),
+  bot: Number(process.env.ESPACE_BOT_PORT ?? 8090),
+  web: Number(process.env.ESPACE_WEB_PORT ?? 5173),
+  agent: Number(process.env.ESPACE_AGENT_PORT ?? 5174),
+};
+
+type Stoppable = { name: string; stop: () => Promise<void> };
+const running: Stoppable[] = [];
+let shuttingDown = false;
+
+function say(line: string): void {
+  process.stdout.write(`${line}\n`);
+}
+
+async function shutdown(code: number): Promise<never> {
+  if (!shuttingDown) {
+    shuttingDown = true;
+    say('\nArrêt…');
+    for (const service of running.reverse()) {
+      try {
+        await service.stop();
+      } catch (error) {
+        process.stderr.write(`stopping ${service.name} failed: ${(error as Error).message}\n`);
+      }
+    }
+  }
+  process.exit(code);
+}
+
+process.on('SIGINT', () => void shutdown(0));
+process.on('SIGTERM', () => void shutdown(0));
+
+/** Runs a package's Vite dev server as a child; its output is prefixed so the terminal stays readable. */
+function startVite(name: string, folder: string, port: number, env: Record<string, string>): Stoppable | undefined {
+  const config = ['vite.config.ts', 'vite.config.js'].map((file) => join(root, folder, file)).find(existsSync);
+  if (!config) return undefined;
+  const child: ChildProcess = spawn(
+    join(root, 'node_modules', '.bin', 'node'),
+    [join(root, 'node_modules', 'vite', 'bin', 'vite.js'), 'dev', '--port', String(port), '--strictPort', '--host', '127.0.0.1'],
+    { cwd: join(root, folder), env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  const prefix = (chunk: Buffer) =>
+    chunk
+      .toString()
+      .split('\n')
+      .filter((line) => line.trim())
+      .map((line) => `[${name}] ${line}\n`)
+      .join('');
+  child.stdout?.on('data', (chunk: Buffer) => process.stdout.write(prefix(chunk)));
+  child.stderr?.on('data', (chunk: Buffer) => process.stderr.write(prefix(chunk)));
+  child.on('exit', (code, signal) => {
+    if (!shuttingDown) {
+      process.stderr.write(`[${name}] stopped unexpectedly (${signal ?? code}); stopping everything.\n`);
+      void shutdown(1);
+    }
+  });
+  return {
+    name,
+    stop: () =>
+      new Promise<void>((done) => {
+        if (child.exitCode !== null || child.signalCode !== null) return done();
+        child.once('exit', () => done());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+interface BotModule {
+  start?: (config: unknown) => Promise<{ url: string; stop: () => Promise<void> }>;
+  loadConfig?: (env: NodeJS.ProcessEnv, overrides?: Record<string, unknown>) => unknown;
+}
+
+async function startBot(hs: Homeserver, webOrigin: string): Promise<string | undefined> {
+  const entry = join(root, 'bot', 'src', 'index.ts');
+  if (!existsSync(entry)) return undefined;
+  const bot = (await import(entry)) as BotModule;
+  if (!bot.start || !bot.loadConfig) return undefined;
+  const config = bot.loadConfig({
+    ...process.env,
+    ESPACE_HOMESERVER_URL: hs.baseUrl,
+    ESPACE_STATE_DIR: dataDir,
+    ESPACE_BOT_PORT: String(ports.bot),
+    ESPACE_WEB_ORIGINS: webOrigin,
+  });
+  const started = await bot.start(config);
+  running.push({ name: 'bot', stop: started.stop });
+  return started.url;
+}
+
+function printSummary(hs: Homeserver, result: BootstrapResult, urls: { bot?: string; web?: string; agent?: string }): void {
+  const line = '─'.repeat(72);
+  say(`\n${line}\nEspace mineurs tourne en local.\n${line}`);
+  say(`Synapse ${hs.version} (${hs.source})   ${hs.baseUrl}   serveur : ${result.serverName}`);
+  say(`Bot (API)                ${urls.bot ?? '— pas encore disponible'}`);
+  say(`Site des jeunes          ${urls.web ?? '— pas encore disponible'}`);
+  say(`Client des agents        ${urls.agent ?? '— pas encore disponible'}`);
+  say(`Données locales          ${dataDir} (journal Synapse : ${hs.logFile ?? '—'})`);
+  say(`\nComptes de démonstration (pseudonymes ; identifiants dans ${join(dataDir, 'demo-credentials.json')}, mode 0600) :`);
+  for (const account of result.demo) {
+    const fresh = result.newDemoAccounts.some((created) => created.userId === account.userId);
+    const role = account.role === 'supervisor' ? 'superviseur' : 'agent';
+    say(`  ${account.localpart.padEnd(18)} ${account.force.padEnd(12)} ${role.padEnd(12)} « ${account.pseudonym} »${fresh ? `   mot de passe : ${account.password}` : ''}`);
+  }
+  if (result.newDemoAccounts.length === 0) say('  (mots de passe affichés une seule fois, à la création ; voir le fichier ci-dessus)');
+  say(`${line}\nCtrl-C pour tout arrêter.`);
+}
+
+async function main(): Promise<void> {
+  say('Démarrage de Synapse…');
+  const hs = await startHomeserver({ dataDir: join(dataDir, 'synapse'), port: ports.synapse });
+  running.push({ name: 'synapse', stop: () => hs.stop() });
+  say(`Synapse prêt sur ${hs.baseUrl}. Préparation des comptes et des salons…`);
+  const result = await bootstrap(hs, { stateDir: dataDir, demo: true });
+
+  const webOrigin = `http://127.0.0.1:${ports.web}`;
+  const botUrl = await startBot(hs, `${webOrigin},http://localhost:${ports.web}`);
+  const sharedEnv = {
+    PUBLIC_HOMESERVER_URL: hs.baseUrl,
+    PUBLIC_BOT_URL: botUrl ?? `http://127.0.0.1:${ports.bot}`,
+    VITE_HOMESERVER_URL: hs.baseUrl,
+    VITE_SERVER_NAME: result.serverName,
+  };
+  const web = startVite('web', 'web', ports.web, sharedEnv);
+  if (web) running.push(web);
+  const agent = startVite('agents', 'agent-client', ports.agent, sharedEnv);
+  if (agent) running.push(agent);
+
+  printSummary(hs, result, {
+    ...(botUrl ? { bot: botUrl } : {}),
+    ...(web ? { web: webOrigin } : {}),
+    ...(agent ? { agent: `http://127.0.0.1:${ports.agent}` } : {}),
+  });
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`\nLe démarrage a échoué : ${(error as Error).message}\n`);
+  void shutdown(1);
+});

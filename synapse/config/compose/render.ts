@@ -1,0 +1,138 @@
+/**
+ * Renders homeserver.yaml and log.yaml for docker-compose.yml, from the same template as every other environment
+ * (synapse/config/homeserver.template.yaml through renderHomeserverConfig), so production never runs a
+ * hand-maintained copy that drifts from what the tests exercise.
+ *
+ * It runs as the one-shot `synapse-config` service before Synapse starts, on every `docker compose up`: a new
+ * release of the template therefore reaches production by restarting, and nothing has to be edited by hand.
+ * What must survive a restart (macaroon and form secrets, signing key, media) lives in the Synapse data volume.
+ *
+ * Run directly: `node synapse/config/compose/render.ts` (Node 24, type stripping). Tests import renderForCompose.
+ */
+import { chmodSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { renderHomeserverConfig } from '../../src/config.ts';
+import { HomeserverError } from '../../src/errors.ts';
+import { loadOrCreateSecrets } from '../../src/secrets.ts';
+
+/** Environment variables the `synapse-config` service must set (docker-compose.yml); the test checks they are. */
+export const REQUIRED_ENV = [
+  'ESPACE_SERVER_NAME',
+  'ESPACE_PUBLIC_BASEURL',
+  'POSTGRES_HOST',
+  'POSTGRES_DB',
+  'POSTGRES_USER',
+  'POSTGRES_PASSWORD_FILE',
+  'ESPACE_REGISTRATION_SECRET_FILE',
+] as const;
+
+/** Where Synapse sees its files inside the official image; also where this service mounts the same volume. */
+const CONTAINER_DATA_DIR = '/data';
+/** Shorter than this, a secret was not produced by deploy/make-secrets.sh (or was truncated). */
+const MIN_SECRET_LENGTH = 32;
+
+function required(env: NodeJS.ProcessEnv, name: (typeof REQUIRED_ENV)[number]): string {
+  const value = env[name]?.trim();
+  if (!value) throw new HomeserverError('CONFIG_INVALID', `${name} is not set (see deploy/README.md)`);
+  return value;
+}
+
+function readSecret(env: NodeJS.ProcessEnv, name: 'POSTGRES_PASSWORD_FILE' | 'ESPACE_REGISTRATION_SECRET_FILE'): string {
+  const file = required(env, name);
+  let value: string;
+  try {
+    value = readFileSync(file, 'utf8').trim();
+  } catch (cause) {
+    throw new HomeserverError('CONFIG_INVALID', `${name}: cannot read ${file}; run deploy/make-secrets.sh first`, { cause });
+  }
+  if (value.length < MIN_SECRET_LENGTH || /\s/.test(value)) {
+    throw new HomeserverError(
+      'CONFIG_INVALID',
+      `${name}: ${file} must hold one word of at least ${MIN_SECRET_LENGTH} characters; run deploy/make-secrets.sh`,
+    );
+  }
+  return value;
+}
+
+/** Writes beside the target then renames, so Synapse never reads a half-written file after a crash. */
+function writePrivate(path: string, text: string): void {
+  const temporary = `${path}.tmp`;
+  writeFileSync(temporary, text, { mode: 0o600 });
+  chmodSync(temporary, 0o600);
+  renameSync(temporary, path);
+}
+
+export interface ComposeRenderResult {
+  homeserverPath: string;
+  logPath: string;
+}
+
+/**
+ * `dataDir` is where the files are written; Synapse's paths inside them always point at /data, where the same
+ * volume is mounted in the Synapse container (a test passes a temporary folder here).
+ */
+export function renderForCompose(env: NodeJS.ProcessEnv, dataDir = env.SYNAPSE_DATA_DIR ?? CONTAINER_DATA_DIR): ComposeRenderResult {
+  const serverName = required(env, 'ESPACE_SERVER_NAME');
+  const publicBaseUrl = required(env, 'ESPACE_PUBLIC_BASEURL');
+  if (!/^https:\/\/[^/]+\/$/.test(publicBaseUrl)) {
+    throw new HomeserverError('CONFIG_INVALID', `ESPACE_PUBLIC_BASEURL must look like https://host/ (got "${publicBaseUrl}")`);
+  }
+
+  // renderHomeserverConfig takes a URL and decodes its user and password. The URL setters alone leave '%' as it
+  // is, so encode first: any password an operator chose then survives the round trip.
+  const database = new URL(`postgres://${required(env, 'POSTGRES_HOST')}:${env.POSTGRES_PORT ?? '5432'}`);
+  database.username = encodeURIComponent(required(env, 'POSTGRES_USER'));
+  database.password = encodeURIComponent(readSecret(env, 'POSTGRES_PASSWORD_FILE'));
+  database.pathname = `/${required(env, 'POSTGRES_DB')}`;
+
+  // The macaroon and form secrets are Synapse's alone: generated on first run into the data volume, like the
+  // native setup does. The registration shared secret is also the bot's (it creates its own admin account with
+  // it), so it comes from the operator's secret file that the bot is given too.
+  const secrets = {
+    ...loadOrCreateSecrets(join(dataDir, 'secrets.json')),
+    registrationSharedSecret: readSecret(env, 'ESPACE_REGISTRATION_SECRET_FILE'),
+  };
+
+  const inside = (name: string): string => `${CONTAINER_DATA_DIR}/${name}`;
+  const rendered = renderHomeserverConfig({
+    serverName,
+    publicBaseUrl,
+    port: 8008,
+    // Inside the compose network only: no port of Synapse is published, the proxy and the bot reach it by name.
+    bindAddresses: ['0.0.0.0'],
+    // Only the proxy and the bot can reach Synapse, and the proxy replaces X-Forwarded-For with the client's
+    // address: Synapse's per-address guest limits and the grave-danger disclosure need that real address.
+    xForwarded: true,
+    database: { kind: 'postgres', url: database.toString() },
+    dataDir: CONTAINER_DATA_DIR,
+    paths: {
+      pidFile: inside('homeserver.pid'),
+      logConfig: inside('log.yaml'),
+      logFile: inside('homeserver.log'),
+      mediaStore: inside('media'),
+      signingKey: inside('signing.key'),
+    },
+    secrets,
+    retention: { min: env.ESPACE_RETENTION_MIN ?? '1d', max: env.ESPACE_RETENTION_MAX ?? '365d' },
+    logLevel: 'INFO',
+    // Production: the template as it is. The test layer must never reach this file.
+    layers: [],
+  });
+
+  const homeserverPath = join(dataDir, 'homeserver.yaml');
+  const logPath = join(dataDir, 'log.yaml');
+  writePrivate(homeserverPath, rendered.homeserver);
+  writePrivate(logPath, rendered.log);
+  return { homeserverPath, logPath };
+}
+
+if (import.meta.main) {
+  try {
+    const { homeserverPath } = renderForCompose(process.env);
+    process.stdout.write(`synapse-config: wrote ${homeserverPath} from synapse/config/homeserver.template.yaml\n`);
+  } catch (error) {
+    // The message names the variable or file at fault and never a secret's value.
+    process.stderr.write(`synapse-config: ${(error as Error).message}\n`);
+    process.exit(1);
+  }
+}

@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { fillTemplate, renderHomeserverConfig, type RenderParams } from './config.ts';
+
+function params(overrides: Partial<RenderParams> = {}): RenderParams {
+  return {
+    serverName: 'example.localhost',
+    publicBaseUrl: 'http://127.0.0.1:8008/',
+    port: 8008,
+    bindAddresses: ['127.0.0.1'],
+    xForwarded: false,
+    database: { kind: 'sqlite', path: '/data/homeserver.db' },
+    dataDir: '/data',
+    paths: { pidFile: '/data/pid', logConfig: '/data/log.yaml', logFile: '/data/hs.log', mediaStore: '/data/media', signingKey: '/data/signing.key' },
+    secrets: { registrationSharedSecret: 'r'.repeat(40), macaroonSecretKey: 'm'.repeat(40), formSecret: 'f'.repeat(40) },
+    retention: { min: '1d', max: '365d' },
+    logLevel: 'INFO',
+    layers: [],
+    ...overrides,
+  };
+}
+
+describe('renderHomeserverConfig', () => {
+  it('serves the client API only: no federation or key resource, no second listener', () => {
+    const config = parse(renderHomeserverConfig(params()).homeserver);
+    expect(config.listeners).toHaveLength(1);
+    expect(config.listeners[0].resources).toEqual([{ names: ['client'], compress: false }]);
+    expect(config.federation_domain_whitelist).toEqual([]);
+    expect(config.trusted_key_servers).toEqual([]);
+  });
+
+  it('keeps the privacy settings the design requires', () => {
+    const config = parse(renderHomeserverConfig(params()).homeserver);
+    expect(config).toMatchObject({
+      allow_guest_access: true,
+      enable_registration: false,
+      url_preview_enabled: false,
+      presence: { enabled: false },
+      enable_room_list_search: false,
+      limit_profile_requests_to_users_who_share_rooms: true,
+      require_auth_for_profile_requests: true,
+      user_directory: { search_all_users: false },
+      encryption_enabled_by_default_for_room_type: 'off',
+      retention: { enabled: true },
+    });
+    expect(config.user_ips_max_age).toBeDefined();
+    expect(config.redaction_retention_period).toBeDefined();
+  });
+
+  it('renders a PostgreSQL block from a URL, decoding credentials', () => {
+    const config = parse(renderHomeserverConfig(params({ database: { kind: 'postgres', url: 'postgres://syn%40apse:p%3Ass@db:5433/synapse' } })).homeserver);
+    expect(config.database).toMatchObject({ name: 'psycopg2', args: { user: 'syn@apse', password: 'p:ss', host: 'db', port: 5433, database: 'synapse' } });
+  });
+
+  it('rejects a database URL that is not PostgreSQL, naming the problem', () => {
+    expect(() => renderHomeserverConfig(params({ database: { kind: 'postgres', url: 'mysql://x@y/z' } }))).toThrow(/protocol must be postgres/);
+  });
+
+  it('keeps production rate limits unless the test layer is asked for, and then only raises per-address ones', () => {
+    const production = parse(renderHomeserverConfig(params()).homeserver);
+    const test = parse(renderHomeserverConfig(params({ layers: ['test'] })).homeserver);
+    expect(production.rc_registration.burst_count).toBe(30);
+    expect(test.rc_registration.burst_count).toBeGreaterThan(production.rc_registration.burst_count);
+    // Per-account limits are what a young person meets: tests see the production figures.
+    expect(test.rc_message).toEqual(production.rc_message);
+    // Merging is deep: keys the layer does not name survive.
+    expect(test.retention.enabled).toBe(true);
+    expect(test.retention.purge_jobs).toEqual(production.retention.purge_jobs);
+  });
+});
+
+describe('fillTemplate', () => {
+  it('quotes values so that a hostile value cannot add YAML keys', () => {
+    const filled = fillTemplate('server_name: {{ server_name }}\n', { server_name: 'x\nenable_registration: true' });
+    expect(parse(filled)).toEqual({ server_name: 'x\nenable_registration: true' });
+  });
+
+  it('fails on a placeholder without a value', () => {
+    expect(() => fillTemplate('a: {{ missing }}', {})).toThrow(/missing/);
+  });
+});

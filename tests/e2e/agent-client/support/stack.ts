@@ -1,0 +1,86 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { chromium, type Browser } from 'playwright-core';
+import { createServer, type ViteDevServer } from 'vite';
+import { startHomeserver, type Homeserver } from '@espace-mineurs/synapse';
+import { bootstrap, type BootstrapResult } from '@espace-mineurs/bot/bootstrap';
+import { FakeEngine } from './fake-engine.ts';
+
+/** Synapse + bootstrap + a conversation engine + the agent client served by Vite + Chromium. */
+export interface AgentClientStack {
+  homeserver: Homeserver;
+  boot: BootstrapResult;
+  engine: FakeEngine;
+  clientUrl: string;
+  browser: Browser;
+  stop(): Promise<void>;
+}
+
+const AGENT_CLIENT = resolve(import.meta.dirname, '../../../../agent-client');
+
+export const CHROMIUM_FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+export async function startAgentClientStack(): Promise<AgentClientStack> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'espace-agent-e2e-'));
+  const homeserver = await startHomeserver({ dataDir: join(dataDir, 'synapse'), port: 0, layers: ['test'], retention: { min: '1s', max: '365d' } });
+  const boot = await bootstrap(homeserver, { stateDir: dataDir, demo: true });
+  const engine = new FakeEngine({
+    baseUrl: homeserver.baseUrl,
+    botToken: boot.bot.accessToken,
+    botUserId: boot.bot.userId,
+    serverName: boot.serverName,
+    forces: boot.forces,
+  });
+  engine.start();
+
+  // The one config module reads this (src/config.ts); Vite exposes ESPACE_AGENT_* variables to the client.
+  process.env.ESPACE_AGENT_HOMESERVER_URL = homeserver.baseUrl;
+  const vite: ViteDevServer = await createServer({
+    configFile: join(AGENT_CLIENT, 'vite.config.ts'),
+    root: AGENT_CLIENT,
+    server: { port: 0, host: '127.0.0.1' },
+    logLevel: 'warn',
+  });
+  await vite.listen();
+  const address = vite.httpServer?.address();
+  if (!address || typeof address === 'string') throw new Error('vite did not report a port');
+  const clientUrl = `http://127.0.0.1:${address.port}/`;
+
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    // Playwright gives each launch a fresh profile directory itself (it refuses --user-data-dir here).
+    args: CHROMIUM_FLAGS.filter((flag) => flag !== '--headless'),
+    headless: true,
+  });
+
+  return {
+    homeserver,
+    boot,
+    engine,
+    clientUrl,
+    browser,
+    async stop() {
+      await browser.close().catch(() => undefined);
+      await engine.stop();
+      await vite.close();
+      await homeserver.stop();
+      if (!process.env.ESPACE_KEEP_TEST_DATA) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export function demoAccount(stack: AgentClientStack, localpart: string) {
+  const account = stack.boot.demo.find((candidate) => candidate.localpart === localpart);
+  if (!account) throw new Error(`no demo account ${localpart}`);
+  return account;
+}

@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { BotApiError, createBotApi } from './bot-api.ts';
+
+function fakeFetch(status: number, body: unknown, headers: Record<string, string> = {}) {
+  const calls: { url: string; init: RequestInit | undefined }[] = [];
+  const impl = (async (url: string, init?: RequestInit) => {
+    calls.push({ url, init });
+    return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json', ...headers } });
+  }) as unknown as typeof fetch;
+  return { impl, calls };
+}
+
+const status = { state: 'triage', agentJoined: false, updatedAt: 1 };
+
+describe('createBotApi', () => {
+  it('opens a conversation with the guest token and validates the answer', async () => {
+    const { impl, calls } = fakeFetch(201, { roomId: '!abc:hs', status });
+    const result = await createBotApi('http://bot', 'tok', impl).open();
+    expect(result.roomId).toBe('!abc:hs');
+    expect(calls[0]?.url).toBe('http://bot/api/conversations');
+    expect(calls[0]?.init?.method).toBe('POST');
+    expect((calls[0]?.init?.headers as Record<string, string>).authorization).toBe('Bearer tok');
+    expect(calls[0]?.init?.credentials).toBe('omit');
+  });
+
+  it('carries the machine code, the French message and Retry-After', async () => {
+    const { impl } = fakeFetch(429, { error: { code: 'RATE_LIMITED', message: 'Attends un peu.' } }, { 'retry-after': '30' });
+    const error = await createBotApi('http://bot', 'tok', impl).open().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(BotApiError);
+    expect(error).toMatchObject({ code: 'RATE_LIMITED', userMessage: 'Attends un peu.', status: 429, retryAfterSeconds: 30 });
+  });
+
+  it('reports NO_CONVERSATION from GET current', async () => {
+    const { impl } = fakeFetch(404, { error: { code: 'NO_CONVERSATION', message: 'Aucune conversation.' } });
+    await expect(createBotApi('http://bot', 'tok', impl).current()).rejects.toMatchObject({ code: 'NO_CONVERSATION' });
+  });
+
+  it('turns a network failure or a malformed body into kind French errors', async () => {
+    const offline = (async () => {
+      throw new TypeError('Failed to fetch');
+    }) as unknown as typeof fetch;
+    await expect(createBotApi('http://bot', 'tok', offline).current()).rejects.toMatchObject({ code: 'NETWORK' });
+    const { impl } = fakeFetch(200, { roomId: 'not-a-room' });
+    await expect(createBotApi('http://bot', 'tok', impl).current()).rejects.toMatchObject({ code: 'BAD_RESPONSE' });
+  });
+});

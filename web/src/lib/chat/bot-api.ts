@@ -1,0 +1,72 @@
+import { ApiErrorBody, ConversationResponse, parseContent, type ApiErrorCode } from '@espace-mineurs/protocol';
+
+/**
+ * The bot's HTTP API (protocol/src/api.ts), called with the guest's own access token. Responses are validated
+ * at this edge; errors carry the bot's machine code and its French message, ready to show.
+ */
+export class BotApiError extends Error {
+  constructor(
+    readonly code: ApiErrorCode | 'NETWORK' | 'BAD_RESPONSE',
+    /** French, for the young person. */
+    readonly userMessage: string,
+    readonly status?: number,
+    readonly retryAfterSeconds?: number,
+  ) {
+    super(`bot API: ${code}${status ? ` (HTTP ${status})` : ''}`);
+    this.name = 'BotApiError';
+  }
+}
+
+const NETWORK_MESSAGE = 'Impossible de joindre le service pour le moment. Vérifie ta connexion, on réessaie.';
+const BAD_RESPONSE_MESSAGE = 'Le service a répondu de façon inattendue. Réessaie dans un instant.';
+
+export interface BotApi {
+  open(): Promise<ConversationResponse>;
+  current(): Promise<ConversationResponse>;
+  end(): Promise<ConversationResponse>;
+}
+
+export function createBotApi(baseUrl: string, accessToken: string, fetchImpl: typeof fetch = fetch): BotApi {
+  async function call(method: 'GET' | 'POST', path: string): Promise<ConversationResponse> {
+    let response: Response;
+    try {
+      response = await fetchImpl(`${baseUrl}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${accessToken}`, ...(method === 'POST' ? { 'content-type': 'application/json' } : {}) },
+        body: method === 'POST' ? '{}' : undefined,
+        // Never send or store anything else: no cookies, no cache, no referrer.
+        credentials: 'omit',
+        cache: 'no-store',
+        referrerPolicy: 'no-referrer',
+      });
+    } catch {
+      throw new BotApiError('NETWORK', NETWORK_MESSAGE);
+    }
+    let body: unknown;
+    try {
+      body = await response.json();
+    } catch {
+      throw new BotApiError('BAD_RESPONSE', BAD_RESPONSE_MESSAGE, response.status);
+    }
+    if (!response.ok) {
+      const parsed = parseContent(ApiErrorBody, body);
+      const retryAfter = Number(response.headers.get('retry-after'));
+      if (!parsed.ok) throw new BotApiError('BAD_RESPONSE', BAD_RESPONSE_MESSAGE, response.status);
+      throw new BotApiError(
+        parsed.value.error.code,
+        parsed.value.error.message,
+        response.status,
+        Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : undefined,
+      );
+    }
+    const parsed = parseContent(ConversationResponse, body);
+    if (!parsed.ok) throw new BotApiError('BAD_RESPONSE', BAD_RESPONSE_MESSAGE, response.status);
+    return parsed.value;
+  }
+
+  return {
+    open: () => call('POST', '/api/conversations'),
+    current: () => call('GET', '/api/conversations/current'),
+    end: () => call('POST', '/api/conversations/current/end'),
+  };
+}

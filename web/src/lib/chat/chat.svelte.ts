@@ -1,0 +1,320 @@
+import type { PublicStatus, TriageOption, TriageQuestionContent } from '@espace-mineurs/protocol';
+import { BotApiError, createBotApi, type BotApi } from './bot-api.ts';
+import { GuestRegistrationError, registerGuest } from './guest.ts';
+import type { RoomConnection, SendFailure } from './matrix-room.ts';
+import { afterReload, classifySendError, enqueue, nextToSend, remove, setState, type OutboxItem } from './outbox.ts';
+import { clearSession, loadSession, newSession, saveSession, type ChatSession } from './session-store.ts';
+import { isFinished } from './status.ts';
+import { activeTriageQuestion, textContent, triageAnswerContent, upsert, type TimelineMessage } from './timeline.ts';
+
+export type Phase = 'intro' | 'starting' | 'active' | 'ended';
+
+/** One line of the conversation as the page shows it, with its delivery state for the young person's own. */
+export interface ChatLine {
+  key: string;
+  author: TimelineMessage['author'];
+  body: string;
+  ts: number;
+  delivery?: 'sending' | 'queued' | 'failed' | 'sent' | 'read';
+  txnId?: string;
+  danger?: boolean;
+}
+
+export interface ChatConfig {
+  homeserverUrl: string;
+  botApiUrl: string;
+}
+
+const MAX_SERVER_RETRIES = 5;
+
+/**
+ * The chat's state and actions. Svelte runes make the fields reactive; the Matrix SDK is imported on demand
+ * the first time a conversation connects.
+ */
+export class Chat {
+  phase = $state<Phase>('intro');
+  error = $state<string | undefined>(undefined);
+  notice = $state<string | undefined>(undefined);
+  messages = $state<TimelineMessage[]>([]);
+  outbox = $state<OutboxItem[]>([]);
+  status = $state<PublicStatus | undefined>(undefined);
+  agentTyping = $state(false);
+  agentReadTs = $state(0);
+  online = $state(true);
+  ending = $state(false);
+
+  lines = $derived.by(() => this.buildLines());
+  triage = $derived(activeTriageQuestion(this.messages, this.outbox.length));
+
+  #session: ChatSession | undefined;
+  #api: BotApi | undefined;
+  #room: RoomConnection | undefined;
+  #retryTimer: ReturnType<typeof setTimeout> | undefined;
+  #serverFailures = new Map<string, number>();
+  #flushing = false;
+
+  private readonly config: ChatConfig;
+  private readonly storage: Storage;
+
+  constructor(config: ChatConfig, storage: Storage) {
+    this.config = config;
+    this.storage = storage;
+  }
+
+  /** On page load: resume the conversation of this tab, if there is one. */
+  async resume(): Promise<void> {
+    const session = loadSession(this.storage);
+    if (!session?.roomId) return;
+    this.#session = { ...session, outbox: afterReload(session.outbox) };
+    this.outbox = this.#session.outbox;
+    this.phase = 'starting';
+    await this.#connect();
+  }
+
+  async start(): Promise<void> {
+    if (this.phase === 'starting') return;
+    this.phase = 'starting';
+    this.error = undefined;
+    try {
+      // A guest registered earlier in this tab (e.g. opening failed) is reused rather than piling up accounts.
+      this.#session ??= loadSession(this.storage);
+      if (!this.#session) {
+        const credentials = await registerGuest(this.config.homeserverUrl);
+        this.#session = newSession(credentials);
+        this.#persist();
+      }
+      const api = this.#apiFor(this.#session);
+      const opened = await api.open();
+      this.#session.roomId = opened.roomId;
+      this.status = opened.status;
+      this.#persist();
+      await this.#connect();
+    } catch (error) {
+      this.phase = 'intro';
+      this.error = describeStartError(error);
+    }
+  }
+
+  send(text: string): boolean {
+    const content = textContent(text);
+    if (content.body === '') return false;
+    this.#enqueue(content);
+    return true;
+  }
+
+  answer(question: TriageQuestionContent, option: Pick<TriageOption, 'id' | 'label'>): void {
+    this.#enqueue(triageAnswerContent(question, option.id, option.label));
+  }
+
+  retry(txnId: string): void {
+    this.#serverFailures.delete(txnId);
+    this.#updateOutbox(setState(this.outbox, txnId, 'queued'));
+    void this.flush();
+  }
+
+  async end(): Promise<void> {
+    if (!this.#session || this.ending) return;
+    this.ending = true;
+    this.error = undefined;
+    try {
+      const result = await this.#apiFor(this.#session).end();
+      this.status = result.status;
+      this.#finish();
+    } catch (error) {
+      // Already closed on the bot's side: the conversation is over either way.
+      if (error instanceof BotApiError && error.code === 'NO_CONVERSATION') this.#finish();
+      else this.error = error instanceof BotApiError ? error.userMessage : 'La conversation n’a pas pu être terminée. Réessaie.';
+    } finally {
+      this.ending = false;
+    }
+  }
+
+  /** Back to the start screen after an ended conversation: a new one starts with a new guest. */
+  reset(): void {
+    this.#stopRoom();
+    clearSession(this.storage);
+    this.#session = undefined;
+    this.messages = [];
+    this.outbox = [];
+    this.status = undefined;
+    this.error = undefined;
+    this.notice = undefined;
+    this.phase = 'intro';
+  }
+
+  setOnline(online: boolean): void {
+    this.online = online;
+    if (online) void this.flush();
+  }
+
+  destroy(): void {
+    clearTimeout(this.#retryTimer);
+    this.#stopRoom();
+  }
+
+  /** Sends what waits in the outbox, one message at a time, in order. */
+  async flush(): Promise<void> {
+    if (this.#flushing) return;
+    this.#flushing = true;
+    try {
+      for (let next = nextToSend(this.outbox); next && this.#room && this.online; next = nextToSend(this.outbox)) {
+        const { txnId, content } = next;
+        this.#updateOutbox(setState(this.outbox, txnId, 'sending'));
+        try {
+          const eventId = await this.#room.send(txnId, content);
+          this.#serverFailures.delete(txnId);
+          // Show it as sent right away; the sync echo replaces this line with the server's timestamp.
+          if (!this.messages.some((message) => message.txnId === txnId)) {
+            this.messages = upsert(this.messages, { eventId, author: 'me', body: content.body, ts: Date.now(), txnId });
+          }
+          this.#updateOutbox(remove(this.outbox, txnId));
+        } catch (error) {
+          const failure = error as SendFailure;
+          const failures = (this.#serverFailures.get(txnId) ?? 0) + (failure.httpStatus ? 1 : 0);
+          this.#serverFailures.set(txnId, failures);
+          if (classifySendError(failure) === 'needs-user' || failures >= MAX_SERVER_RETRIES) {
+            this.#updateOutbox(setState(this.outbox, txnId, 'failed'));
+            continue;
+          }
+          this.#updateOutbox(setState(this.outbox, txnId, 'queued'));
+          if (!failure.httpStatus) this.online = false;
+          this.#scheduleRetry(failures);
+          return;
+        }
+      }
+    } finally {
+      this.#flushing = false;
+    }
+  }
+
+  #enqueue(content: OutboxItem['content']): void {
+    const session = this.#session;
+    if (!session) return;
+    session.txnCounter += 1;
+    const txnId = `${session.txnPrefix}.${session.txnCounter}`;
+    this.#updateOutbox(enqueue(this.outbox, txnId, content, Date.now()));
+    void this.flush();
+  }
+
+  async #connect(): Promise<void> {
+    const session = this.#session;
+    if (!session?.roomId) return;
+    const api = this.#apiFor(session);
+    try {
+      const current = await api.current();
+      this.status = current.status;
+      if (current.roomId !== session.roomId || isFinished(current.status)) {
+        this.#finish();
+        return;
+      }
+    } catch (error) {
+      if (error instanceof BotApiError && error.code === 'NO_CONVERSATION') {
+        this.#finish();
+        return;
+      }
+      // The bot may be briefly unreachable: the room itself still works, so carry on.
+    }
+    try {
+      const { connectRoom } = await import('./matrix-room.ts');
+      this.#room = await connectRoom(session.credentials, session.roomId, {
+        message: (message) => this.#onMessage(message),
+        status: (status) => this.#onStatus(status),
+        typing: (typing) => (this.agentTyping = typing),
+        readUpTo: (ts) => (this.agentReadTs = Math.max(this.agentReadTs, ts)),
+        connection: (online) => this.setOnline(online),
+      });
+      this.phase = 'active';
+      void this.flush();
+    } catch {
+      this.phase = 'intro';
+      this.error = 'Impossible de rejoindre la conversation pour le moment. Vérifie ta connexion et réessaie.';
+    }
+  }
+
+  #onMessage(message: TimelineMessage): void {
+    this.messages = upsert(
+      this.messages.filter((item) => !(message.txnId && item.txnId === message.txnId && item.eventId !== message.eventId)),
+      message,
+    );
+    if (message.txnId && this.outbox.some((item) => item.txnId === message.txnId)) {
+      this.#updateOutbox(remove(this.outbox, message.txnId));
+    }
+  }
+
+  #onStatus(status: PublicStatus): void {
+    if (this.status && status.updatedAt < this.status.updatedAt) return;
+    this.status = status;
+    if (isFinished(status)) this.#finish();
+  }
+
+  #finish(): void {
+    this.#stopRoom();
+    clearSession(this.storage);
+    this.#session = undefined;
+    this.outbox = [];
+    this.phase = 'ended';
+  }
+
+  #stopRoom(): void {
+    this.#room?.stop();
+    this.#room = undefined;
+  }
+
+  #scheduleRetry(attempt: number): void {
+    clearTimeout(this.#retryTimer);
+    const delay = Math.min(30_000, 2_000 * 2 ** Math.min(attempt, 4));
+    this.#retryTimer = setTimeout(() => void this.flush(), delay);
+  }
+
+  #updateOutbox(outbox: OutboxItem[]): void {
+    this.outbox = outbox;
+    if (this.#session) {
+      this.#session.outbox = outbox;
+      this.#persist();
+    }
+  }
+
+  #persist(): void {
+    if (this.#session) saveSession(this.storage, $state.snapshot(this.#session) as ChatSession);
+  }
+
+  #apiFor(session: ChatSession): BotApi {
+    this.#api ??= createBotApi(this.config.botApiUrl, session.credentials.accessToken);
+    return this.#api;
+  }
+
+  private buildLines(): ChatLine[] {
+    const lines: ChatLine[] = this.messages.map((message) => ({
+      key: message.eventId,
+      author: message.author,
+      body: message.body,
+      ts: message.ts,
+      txnId: message.txnId,
+      danger: message.danger,
+      delivery: message.author === 'me' ? (this.agentReadTs >= message.ts ? 'read' : 'sent') : undefined,
+    }));
+    const shown = new Set(this.messages.map((message) => message.txnId).filter(Boolean));
+    for (const item of this.outbox) {
+      if (shown.has(item.txnId)) continue;
+      lines.push({
+        key: item.txnId,
+        author: 'me',
+        body: item.content.body,
+        ts: item.createdAt,
+        txnId: item.txnId,
+        delivery: item.state === 'sending' ? 'sending' : item.state === 'failed' ? 'failed' : this.online ? 'sending' : 'queued',
+      });
+    }
+    return lines;
+  }
+}
+
+function describeStartError(error: unknown): string {
+  if (error instanceof BotApiError) return error.userMessage;
+  if (error instanceof GuestRegistrationError) {
+    return error.reason === 'rate-limited'
+      ? 'Beaucoup de personnes se connectent en ce moment. Réessaie dans une minute.'
+      : 'Impossible de se connecter au service pour le moment. Vérifie ta connexion et réessaie.';
+  }
+  return 'Un problème est survenu. Réessaie dans un instant.';
+}

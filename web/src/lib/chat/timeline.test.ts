@@ -1,0 +1,84 @@
+import { ContentKey } from '@espace-mineurs/protocol';
+import { describe, expect, it } from 'vitest';
+import { activeTriageQuestion, textContent, toTimelineMessage, triageAnswerContent, upsert, type RawEvent } from './timeline.ts';
+
+const who = { me: '@guest:hs', service: '@bot:hs' };
+const question = {
+  questionId: 'context',
+  options: [{ id: 'home', number: 1, label: 'À la maison' }],
+  expectsText: false,
+  skip: { id: 'skip', label: 'Parler tout de suite à quelqu’un' },
+};
+
+function message(sender: string, body: string, extra: Record<string, unknown> = {}, id = '$1', ts = 1): RawEvent {
+  return { event_id: id, type: 'm.room.message', sender, origin_server_ts: ts, content: { msgtype: 'm.text', body, ...extra } };
+}
+
+describe('toTimelineMessage', () => {
+  it('reads a triage question from the service', () => {
+    const item = toTimelineMessage(message('@bot:hs', '1. À la maison', { [ContentKey.TriageQuestion]: question }), who);
+    expect(item?.author).toBe('service');
+    expect(item?.triage?.questionId).toBe('context');
+  });
+
+  it('ignores structured triage content from anyone but the service', () => {
+    const item = toTimelineMessage(message('@agent:hs', 'hello', { [ContentKey.TriageQuestion]: question }), who);
+    expect(item).toMatchObject({ author: 'agent', body: 'hello' });
+    expect(item?.triage).toBeUndefined();
+  });
+
+  it('drops a malformed triage question but keeps its text', () => {
+    const item = toTimelineMessage(message('@bot:hs', 'text', { [ContentKey.TriageQuestion]: { options: 'x' } }), who);
+    expect(item).toMatchObject({ body: 'text' });
+    expect(item?.triage).toBeUndefined();
+  });
+
+  it('links my own echo to its transaction id', () => {
+    const raw = { ...message('@guest:hs', 'salut'), unsigned: { transaction_id: 'abc-1' } };
+    expect(toTimelineMessage(raw, who)).toMatchObject({ author: 'me', txnId: 'abc-1' });
+  });
+
+  it('skips state, redacted and non-text events', () => {
+    expect(toTimelineMessage({ ...message('@bot:hs', 'x'), type: 'm.room.member' }, who)).toBeUndefined();
+    expect(toTimelineMessage({ ...message('@bot:hs', 'x'), unsigned: { redacted_because: {} } }, who)).toBeUndefined();
+    expect(toTimelineMessage(message('@agent:hs', 'x', { msgtype: 'm.image' }), who)).toBeUndefined();
+  });
+});
+
+describe('upsert', () => {
+  it('keeps server order and replaces duplicates', () => {
+    const a = toTimelineMessage(message('@bot:hs', 'a', {}, '$a', 1), who)!;
+    const c = toTimelineMessage(message('@bot:hs', 'c', {}, '$c', 3), who)!;
+    const b = toTimelineMessage(message('@bot:hs', 'b', {}, '$b', 2), who)!;
+    const items = upsert(upsert(upsert([a], c), b), b);
+    expect(items.map((item) => item.body)).toEqual(['a', 'b', 'c']);
+  });
+});
+
+describe('activeTriageQuestion', () => {
+  const q = toTimelineMessage(message('@bot:hs', 'q', { [ContentKey.TriageQuestion]: question }, '$q', 1), who)!;
+  const mine = toTimelineMessage(message('@guest:hs', 'réponse', {}, '$m', 2), who)!;
+
+  it('is the last question while unanswered', () => {
+    expect(activeTriageQuestion([q])?.eventId).toBe('$q');
+  });
+
+  it('disappears once the young person answered or has a message on its way', () => {
+    expect(activeTriageQuestion([q, mine])).toBeUndefined();
+    expect(activeTriageQuestion([q], 1)).toBeUndefined();
+  });
+});
+
+describe('content builders', () => {
+  it('puts the label as body and the structured answer beside it', () => {
+    expect(triageAnswerContent(question, 'home', 'À la maison')).toEqual({
+      msgtype: 'm.text',
+      body: 'À la maison',
+      [ContentKey.TriageAnswer]: { questionId: 'context', optionId: 'home' },
+    });
+  });
+
+  it('replaces lone surrogates, which the homeserver would refuse', () => {
+    expect(textContent(' a\ud800b ').body).toBe('a\ufffdb');
+  });
+});

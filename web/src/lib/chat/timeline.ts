@@ -1,0 +1,99 @@
+import {
+  ContentKey,
+  parseContent,
+  TriageAnswerContent,
+  TriageQuestionContent,
+  type TriageQuestionContent as TriageQuestion,
+} from '@espace-mineurs/protocol';
+
+/**
+ * The typed timeline the page renders. Raw Matrix events are validated here, once. Trust by sender
+ * (DESIGN.md): structured triage content is read only from the service account (the room's creator, the bot);
+ * everything else is shown as plain text, never as HTML.
+ */
+export type Author = 'me' | 'agent' | 'service';
+
+export interface TimelineMessage {
+  eventId: string;
+  author: Author;
+  body: string;
+  ts: number;
+  /** Present on the young person's own messages: matches the outbox entry that sent it. */
+  txnId?: string;
+  triage?: TriageQuestion;
+  /** The service flagged this message as the "in danger now" notice. */
+  danger?: boolean;
+}
+
+export interface RawEvent {
+  event_id?: string;
+  type?: string;
+  sender?: string;
+  content?: Record<string, unknown>;
+  origin_server_ts?: number;
+  unsigned?: { transaction_id?: string; redacted_because?: unknown };
+}
+
+export interface Participants {
+  me: string;
+  /** The bot's user id: the creator of the young person's room. */
+  service: string | undefined;
+}
+
+const TEXT_TYPES = new Set(['m.text', 'm.notice', 'm.emote']);
+
+export function authorOf(sender: string, who: Participants): Author {
+  if (sender === who.me) return 'me';
+  if (who.service !== undefined && sender === who.service) return 'service';
+  return 'agent';
+}
+
+export function toTimelineMessage(event: RawEvent, who: Participants): TimelineMessage | undefined {
+  if (event.type !== 'm.room.message' || !event.event_id || !event.sender || !event.content) return undefined;
+  if (event.unsigned?.redacted_because !== undefined) return undefined;
+  const { msgtype, body } = event.content;
+  if (typeof msgtype !== 'string' || !TEXT_TYPES.has(msgtype) || typeof body !== 'string') return undefined;
+  const author = authorOf(event.sender, who);
+  const message: TimelineMessage = { eventId: event.event_id, author, body, ts: event.origin_server_ts ?? 0 };
+  if (author === 'me' && event.unsigned?.transaction_id) message.txnId = event.unsigned.transaction_id;
+  if (author === 'service') {
+    const raw = event.content[ContentKey.TriageQuestion];
+    if (raw !== undefined) {
+      const parsed = parseContent(TriageQuestionContent, raw);
+      if (parsed.ok) message.triage = parsed.value;
+    }
+    if (event.content[`${ContentKey.Service}.danger`] === true) message.danger = true;
+  }
+  return message;
+}
+
+/** Inserts or replaces by event id, keeping server order (timestamps, then arrival). */
+export function upsert(items: readonly TimelineMessage[], message: TimelineMessage): TimelineMessage[] {
+  const without = items.filter((item) => item.eventId !== message.eventId);
+  const index = without.findIndex((item) => item.ts > message.ts);
+  if (index === -1) return [...without, message];
+  return [...without.slice(0, index), message, ...without.slice(index)];
+}
+
+/** The triage question that still waits for an answer: the last one, if the young person has not written since. */
+export function activeTriageQuestion(items: readonly TimelineMessage[], pendingCount = 0): TimelineMessage | undefined {
+  if (pendingCount > 0) return undefined;
+  for (let i = items.length - 1; i >= 0; i--) {
+    const item = items[i];
+    if (!item) continue;
+    if (item.author === 'me') return undefined;
+    if (item.author === 'service' && item.triage) return item;
+  }
+  return undefined;
+}
+
+/** m.room.message content for an answer given by button: readable label as body, structured answer beside it. */
+export function triageAnswerContent(question: TriageQuestion, optionId: string, label: string) {
+  const answer: TriageAnswerContent = { questionId: question.questionId, optionId };
+  return { msgtype: 'm.text' as const, body: label, [ContentKey.TriageAnswer]: answer };
+}
+
+/** Plain text as the young person typed it, made safe for the homeserver (no lone surrogate, see ENVIRONMENT.md). */
+export function textContent(body: string) {
+  return { msgtype: 'm.text' as const, body: body.toWellFormed().trim() };
+}
