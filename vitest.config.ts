@@ -16,6 +16,15 @@ export default defineConfig({
         },
       },
       {
+        // The site's own unit tests run with its SvelteKit/Vite setup ($app, #lib imports).
+        extends: './web/vite.config.ts',
+        test: { name: 'web', root: './web', include: ['src/**/*.test.ts'] },
+      },
+      // The agent client's unit tests (with its Svelte setup), and its browser tests: Chromium against a real
+      // Synapse and the real bot, started by that project itself.
+      './agent-client/vite.config.ts',
+      './tests/e2e/agent-client/vitest.config.ts',
+      {
         test: {
           name: 'integration',
           include: ['tests/integration/**/*.test.ts'],

@@ -2,12 +2,12 @@ import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { defineConfig } from 'vitest/config';
 
 /**
- * A single-page app served as static files. The homeserver URL is not baked in here: see src/config.ts
- * (runtime config.json, overridable at build time with ESPACE_AGENT_HOMESERVER_URL).
+ * A single-page app served as static files. The homeserver URL is not baked in here: see src/config.ts (page
+ * origin, runtime config.json, or ESPACE_AGENT_HOMESERVER_URL / VITE_HOMESERVER_URL at build or dev time).
  */
 export default defineConfig({
   root: import.meta.dirname,
-  envPrefix: 'ESPACE_AGENT_',
+  envPrefix: ['ESPACE_AGENT_', 'VITE_'],
   plugins: [svelte({ configFile: false })],
   server: { port: 5174, strictPort: false },
   preview: { port: 4174, strictPort: false },

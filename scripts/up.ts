@@ -131,7 +131,7 @@ async function main(): Promise<void> {
   const botUrl = await startBot(hs, `${webOrigin},http://localhost:${ports.web}`);
   const sharedEnv = {
     PUBLIC_HOMESERVER_URL: hs.baseUrl,
-    PUBLIC_BOT_URL: botUrl ?? `http://127.0.0.1:${ports.bot}`,
+    PUBLIC_BOT_API_URL: botUrl ?? `http://127.0.0.1:${ports.bot}`,
     VITE_HOMESERVER_URL: hs.baseUrl,
     VITE_SERVER_NAME: result.serverName,
   };

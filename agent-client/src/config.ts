@@ -1,9 +1,11 @@
 import { z } from 'zod';
 
 /**
- * The one config module of the agent client. One build serves any deployment: the values come from
- * `config.json` next to index.html (written by the deployment), and a build-time environment variable may
- * override them (ESPACE_AGENT_HOMESERVER_URL, for `vite dev` and tests).
+ * The one config module of the agent client. One build serves any deployment. Sources, later ones winning:
+ * 1. the page's own origin as homeserver — in production the agents' host proxies /_matrix (deploy/proxy);
+ * 2. `config.json` next to index.html, when the deployment writes one;
+ * 3. build-time environment: ESPACE_AGENT_HOMESERVER_URL / ESPACE_AGENT_BOT_USER_ID, or VITE_HOMESERVER_URL as
+ *    the dev orchestrator (scripts/up.ts) sets it for every front end.
  */
 export const AgentClientConfig = z.object({
   /** Base URL of the Synapse client API, e.g. https://matrix.espace-mineurs.fr */
@@ -18,9 +20,11 @@ export class ConfigError extends Error {
 }
 
 /** Merges the file and the environment (environment wins), then validates; the error names the key path. */
-export function resolveConfig(fromFile: unknown, env: Record<string, string | undefined>): AgentClientConfig {
-  const base = typeof fromFile === 'object' && fromFile !== null ? { ...(fromFile as Record<string, unknown>) } : {};
-  if (env.ESPACE_AGENT_HOMESERVER_URL) base.homeserverUrl = env.ESPACE_AGENT_HOMESERVER_URL;
+export function resolveConfig(fromFile: unknown, env: Record<string, string | undefined>, pageOrigin?: string): AgentClientConfig {
+  const base: Record<string, unknown> = pageOrigin ? { homeserverUrl: pageOrigin } : {};
+  if (typeof fromFile === 'object' && fromFile !== null) Object.assign(base, fromFile);
+  const envHomeserver = env.ESPACE_AGENT_HOMESERVER_URL || env.VITE_HOMESERVER_URL;
+  if (envHomeserver) base.homeserverUrl = envHomeserver;
   if (env.ESPACE_AGENT_BOT_USER_ID) base.botUserId = env.ESPACE_AGENT_BOT_USER_ID;
   const parsed = AgentClientConfig.safeParse(base);
   if (!parsed.success) {
@@ -40,5 +44,5 @@ export async function loadConfig(): Promise<AgentClientConfig> {
   } catch {
     // No file, or not JSON: the environment must then provide the values, and validation says which is missing.
   }
-  return resolveConfig(fromFile, import.meta.env as Record<string, string | undefined>);
+  return resolveConfig(fromFile, import.meta.env as Record<string, string | undefined>, window.location.origin);
 }

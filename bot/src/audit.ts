@@ -70,19 +70,28 @@ export class AuditLog {
     }
   }
 
-  /** Writes one entry to the given forces' logs (both, for actions before routing). `cause` makes it idempotent. */
+  /**
+   * Writes one entry to the given forces' logs (both, for actions before routing); `cause` makes it idempotent.
+   * Awaited by handlers before they record their own progress: a replayed cause whose progress says "done" must
+   * find its audit entry already written.
+   */
   async write(forces: readonly Force[], cause: string, entry: AuditEntry): Promise<void> {
-    for (const force of forces) {
-      await this.locks.run(`audit:${force}`, async () => {
-        const head = this.heads.get(force) ?? { hash: 'genesis', known: new Set<string>() };
-        const record: AuditRecord = { ...entry, prev: head.hash };
-        const eventId = await this.matrix.send(this.rooms[force], EventType.Audit, record as unknown as Record<string, unknown>, stableTxnId('audit', cause, entry.action));
-        if (head.known.has(eventId)) return;
-        head.known.add(eventId);
-        head.hash = hashRecord(record);
-        this.heads.set(force, head);
-        log.debug({ force, action: entry.action }, 'audited');
-      });
-    }
+    await Promise.all(forces.map((force) => this.append(force, cause, entry)));
+  }
+
+  /** Kept for callers that want to be sure nothing is in flight (writes are awaited, so this is immediate). */
+  async flush(): Promise<void> {}
+
+  private append(force: Force, cause: string, entry: AuditEntry): Promise<void> {
+    return this.locks.run(`audit:${force}`, async () => {
+      const head = this.heads.get(force) ?? { hash: 'genesis', known: new Set<string>() };
+      const record: AuditRecord = { ...entry, prev: head.hash };
+      const eventId = await this.matrix.send(this.rooms[force], EventType.Audit, record as unknown as Record<string, unknown>, stableTxnId('audit', cause, entry.action));
+      if (head.known.has(eventId)) return;
+      head.known.add(eventId);
+      head.hash = hashRecord(record);
+      this.heads.set(force, head);
+      log.debug({ force, action: entry.action }, 'audited');
+    });
   }
 }

@@ -6,7 +6,8 @@ import { AuditLog } from './audit.ts';
 import { roomAliasLocalpart, type BotCredentials, type ForceRooms } from './bootstrap/index.ts';
 import { readJsonFile } from './bootstrap/files.ts';
 import type { BotConfig } from './config.ts';
-import type { Context } from './context.ts';
+import { withConversation, type Context } from './context.ts';
+import { sendStart } from './conversation/open.ts';
 import { cancelPositionRefreshes } from './conversation/status.ts';
 import { handleBatch } from './handlers/index.ts';
 import { createApp } from './http/app.ts';
@@ -92,6 +93,14 @@ export async function start(config: BotConfig): Promise<RunningBot> {
   const firstStart = !existsSync(join(config.stateDir, 'bot-sync.json'));
   await rebuild(ctx);
   await sync.start();
+  // A crash between creating a room and sending its first question: send it now (idempotent otherwise).
+  for (const conversation of store.conversations.values()) {
+    if (conversation.triage && conversation.triage.handled.length === 0 && !conversation.entry) {
+      void withConversation(ctx, conversation.roomId, () => sendStart(ctx, conversation)).catch((error: unknown) =>
+        ctx.log.warn({ roomId: conversation.roomId, err: (error as Error).message }, 'could not resend the first question'),
+      );
+    }
+  }
   const sweeper = startSweeper(ctx);
 
   const app = createApp(ctx);

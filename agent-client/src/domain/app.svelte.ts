@@ -65,14 +65,16 @@ export class AppState {
 
   async login(username: string, password: string): Promise<void> {
     if (!this.config) return;
-    this.phase = { kind: 'connecting' };
+    // The form stays on screen while the credentials are checked, so a typo does not wipe the username.
+    let session: StoredSession;
     try {
-      const session = await this.loginMethod.login(this.config.homeserverUrl, { username, password });
-      this.store.save(session);
-      await this.connect(session);
+      session = await this.loginMethod.login(this.config.homeserverUrl, { username, password });
     } catch (error) {
       this.phase = { kind: 'login', error: error instanceof LoginError ? error.message : LOGIN_ERROR_TEXT.UNEXPECTED };
+      return;
     }
+    this.store.save(session);
+    await this.connect(session);
   }
 
   private async connect(session: StoredSession): Promise<void> {
@@ -80,6 +82,15 @@ export class AppState {
     this.session = session;
     const connection = new AgentConnection(session, this.config?.botUserId);
     this.connection = connection;
+    connection.onSessionEnded = () => {
+      if (this.connection !== connection) return;
+      if (this.phase.kind === 'ready') this.phase.workspace.dispose();
+      this.connection = undefined;
+      this.session = undefined;
+      this.store.clear();
+      if (typeof localStorage !== 'undefined') AgentConnection.forgetLocalTraces(localStorage);
+      this.phase = { kind: 'login', error: IDENTITY_TEXT.TOKEN_REVOKED };
+    };
     try {
       await connection.start();
       this.phase = { kind: 'ready', workspace: new WorkspaceState(connection, this.onAlert) };
@@ -99,6 +110,7 @@ export class AppState {
     this.connection = undefined;
     const session = this.session;
     this.store.clear();
+    if (typeof localStorage !== 'undefined') AgentConnection.forgetLocalTraces(localStorage);
     this.session = undefined;
     this.phase = { kind: 'login' };
     if (session) await revokeSession(session);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { entry } from './fixtures.ts';
-import { alertText, queueAlerts } from './notify.ts';
+import { alertsFor, alertText, queueAlerts } from './notify.ts';
+import { POLICE_AGENT, POLICE_SUPERVISOR } from './fixtures.ts';
 
 describe('queueAlerts', () => {
   it('stays quiet on the first snapshot (what was already waiting at login)', () => {
@@ -36,5 +37,20 @@ describe('alertText', () => {
     const text = alertText({ roomId: '!r:test', ticket: 7, kind: 'urgent' });
     expect(text.body).toContain('7');
     expect(JSON.stringify(text)).not.toContain('!r:test');
+  });
+});
+
+describe('alertsFor', () => {
+  const alerts = [
+    { roomId: '!a:test', ticket: 1, kind: 'new' as const },
+    { roomId: '!b:test', ticket: 2, kind: 'urgent' as const },
+  ];
+  it('rings for an agent on duty only', () => {
+    expect(alertsFor(POLICE_AGENT, { onDuty: true, capacity: 3, updatedAt: 0 }, alerts)).toEqual(alerts);
+    expect(alertsFor(POLICE_AGENT, { onDuty: false, capacity: 3, updatedAt: 0 }, alerts)).toEqual([]);
+    expect(alertsFor(POLICE_AGENT, undefined, alerts)).toEqual([]);
+  });
+  it('rings for a supervisor on urgent conversations only', () => {
+    expect(alertsFor(POLICE_SUPERVISOR, undefined, alerts)).toEqual([alerts[1]]);
   });
 });

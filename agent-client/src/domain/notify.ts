@@ -1,4 +1,5 @@
-import type { ConversationEntry } from '@espace-mineurs/protocol';
+import type { ConversationEntry, DutyContent } from '@espace-mineurs/protocol';
+import type { Me } from './model.ts';
 
 export interface Alert {
   roomId: string;
@@ -29,4 +30,13 @@ export function alertText(alert: Alert): { title: string; body: string } {
   return alert.kind === 'urgent'
     ? { title: 'Conversation prioritaire', body: `Ticket n° ${alert.ticket} — un jeune est peut-être en danger.` }
     : { title: 'Nouvelle conversation en attente', body: `Ticket n° ${alert.ticket}` };
+}
+
+/**
+ * Who hears what: an agent on duty every alert, an agent off duty none (they are not taking conversations),
+ * a supervisor only the urgent ones (they watch the queue on screen; a chime per arrival would be noise).
+ */
+export function alertsFor(me: Me, duty: DutyContent | undefined, alerts: Alert[]): Alert[] {
+  if (me.role === 'supervisor') return alerts.filter((alert) => alert.kind === 'urgent');
+  return duty?.onDuty ? alerts : [];
 }

@@ -3,7 +3,7 @@ import type { AgentConnection } from '../matrix/connection.ts';
 import { canOpen } from './access.ts';
 import { attachResults, newRequestId, pendingState, withRequestId, type CommandInput, type PendingCommand } from './commands.ts';
 import type { Workspace } from './model.ts';
-import { queueAlerts, type Alert } from './notify.ts';
+import { alertsFor, queueAlerts, type Alert } from './notify.ts';
 import { myConversations, transfersOffered, waitingQueue } from './queue.ts';
 
 export type View = { kind: 'queue' } | { kind: 'conversation'; roomId: string } | { kind: 'supervision' };
@@ -18,7 +18,6 @@ export class WorkspaceState {
   now = $state(Date.now());
   view = $state<View>({ kind: 'queue' });
   commands = $state.raw<PendingCommand[]>([]);
-  alerts = $state.raw<Alert[]>([]);
   connectionOffline = $state(false);
 
   private previousQueue: ConversationEntry[] | undefined;
@@ -48,10 +47,8 @@ export class WorkspaceState {
     const queue = waitingQueue(this.ws.entries, this.ws.me);
     const alerts = queueAlerts(this.previousQueue, queue);
     this.previousQueue = queue;
-    if (alerts.length > 0) {
-      this.alerts = [...this.alerts, ...alerts].slice(-5);
-      this.onAlert(alerts);
-    }
+    const audible = alertsFor(this.ws.me, this.ws.duty.get(this.ws.me.userId), alerts);
+    if (audible.length > 0) this.onAlert(audible);
   }
 
   get me() {
@@ -116,9 +113,5 @@ export class WorkspaceState {
 
   dismissCommand(command: PendingCommand): void {
     this.commands = this.commands.filter((candidate) => candidate !== command);
-  }
-
-  dismissAlert(alert: Alert): void {
-    this.alerts = this.alerts.filter((candidate) => candidate !== alert);
   }
 }

@@ -1,8 +1,11 @@
 import {
   ClientEvent,
   createClient,
+  Direction,
   EventStatus,
+  HttpApiEvent,
   MsgType,
+  PendingEventOrdering,
   RoomEvent,
   RoomMemberEvent,
   RoomStateEvent,
@@ -11,7 +14,7 @@ import {
   type MatrixEvent,
   type Room,
 } from 'matrix-js-sdk';
-import type { Logger } from 'matrix-js-sdk/lib/logger.js';
+import { logger as globalSdkLogger, type Logger } from 'matrix-js-sdk/lib/logger.js';
 import { EventType, type Command, type ConversationEntry } from '@espace-mineurs/protocol';
 import { CANNED_RESPONSES_EVENT } from '../domain/canned.ts';
 import { shouldAutoJoin } from '../domain/access.ts';
@@ -30,6 +33,8 @@ const quietLogger: Logger = {
   error: () => {},
   getChild: () => quietLogger,
 };
+// Parts of the SDK (calls, RTC sessions) log through its global loglevel logger instead of the client's.
+(globalSdkLogger as unknown as { setLevel?: (level: string) => void }).setLevel?.('silent');
 
 export class IdentityError extends Error {
   constructor(readonly code: IdentityProblem | 'SYNC_FAILED' | 'TOKEN_REVOKED') {
@@ -54,6 +59,12 @@ export class AgentConnection {
   private commandResults = new Map<string, CommandResult>();
   private fetchedNotes = new Map<string, Note[]>();
   private joining = new Set<string>();
+  private cachedWorkspace: Workspace | undefined;
+  /** Parsed conversation entries by event ID: a force's queue keeps every entry ever, so parse each once. */
+  private entryCache = new Map<string, ConversationEntry | null>();
+
+  /** Called once if the homeserver ends the session (token revoked, account locked). */
+  onSessionEnded: () => void = () => {};
 
   constructor(session: StoredSession, botUserId?: string) {
     this.botUserId = botUserId ?? `@espace-bot:${serverNameOf(session.userId)}`;
@@ -82,13 +93,18 @@ export class AgentConnection {
       this.client.on(ClientEvent.Sync, onSync);
     });
     // Threads are read by relation, not through the SDK's thread model: notes stay ordinary timeline events.
-    await this.client.startClient({ initialSyncLimit: 40, lazyLoadMembers: true, threadSupport: false });
+    await this.client.startClient({ initialSyncLimit: 40, lazyLoadMembers: true, threadSupport: false, pendingEventOrdering: PendingEventOrdering.Detached });
     await ready;
     const identity = findIdentity(this.client, this.botUserId);
     if ('problem' in identity) throw new IdentityError(identity.problem);
     this.me = identity.me;
     this.rooms = identity.rooms;
 
+    // Token revoked or account locked while working: back to the login screen rather than "offline" forever.
+    this.client.once(HttpApiEvent.SessionLoggedOut, () => {
+      this.stop();
+      this.onSessionEnded();
+    });
     this.client.on(ClientEvent.Sync, (state) => {
       this.connectionState = state === SyncState.Error || state === SyncState.Reconnecting ? 'offline' : 'syncing';
       this.changed();
@@ -111,6 +127,13 @@ export class AgentConnection {
     this.listeners.clear();
   }
 
+  /** After logout: the SDK leaves its sync filter ID (named after the user) and log level in localStorage. */
+  static forgetLocalTraces(storage: Storage): void {
+    for (const key of Object.keys(storage)) {
+      if (key.startsWith('mxjssdk_') || key.startsWith('loglevel:matrix')) storage.removeItem(key);
+    }
+  }
+
   /** Subscribe to "something changed"; calls are coalesced to one per microtask burst. */
   subscribe(listener: () => void): () => void {
     this.listeners.add(listener);
@@ -118,6 +141,7 @@ export class AgentConnection {
   }
 
   private changed(): void {
+    this.cachedWorkspace = undefined;
     if (this.scheduled) return;
     this.scheduled = true;
     queueMicrotask(() => {
@@ -155,8 +179,10 @@ export class AgentConnection {
       });
   }
 
+  /** Rebuilt at most once per change: screens read it many times per render. */
   workspace(): Workspace {
-    return readWorkspace(this.client, this.me, this.rooms, this.botUserId);
+    this.cachedWorkspace ??= readWorkspace(this.client, this.me, this.rooms, this.botUserId, this.entryCache);
+    return this.cachedWorkspace;
   }
 
   results(): Map<string, CommandResult> {
@@ -181,7 +207,10 @@ export class AgentConnection {
   /** Whether older messages may exist before what is loaded. */
   canLoadOlder(roomId: string): boolean {
     const room = this.client.getRoom(roomId);
-    return !!room && room.getLiveTimeline().getPaginationToken('b' as never) !== null;
+    if (!room) return false;
+    const timeline = room.getLiveTimeline();
+    if (timeline.getEvents()[0]?.getType() === 'm.room.create') return false;
+    return timeline.getPaginationToken(Direction.Backward) !== null;
   }
 
   async loadOlder(roomId: string): Promise<void> {
@@ -201,7 +230,9 @@ export class AgentConnection {
     const room = this.client.getRoom(roomId);
     const last = room?.getLiveTimeline().getEvents().at(-1);
     if (!room || !last) return [];
-    return room.getUsersReadUpTo(last).filter((userId) => userId !== this.me.userId && userId !== this.botUserId);
+    // The SDK counts a message's sender as having read it: keep colleagues only (the young person sends no receipts).
+    const staff = this.workspace().staff;
+    return room.getUsersReadUpTo(last).filter((userId) => userId !== this.me.userId && staff.has(userId));
   }
 
   async markRead(roomId: string): Promise<void> {

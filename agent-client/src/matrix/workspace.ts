@@ -1,5 +1,5 @@
 import type { MatrixClient, MatrixEvent, Room } from 'matrix-js-sdk';
-import { EventType, RoomRoleContent, parseContent, userStateKey, type Force } from '@espace-mineurs/protocol';
+import { EventType, RoomRoleContent, parseContent, userStateKey, type ConversationEntry, type Force } from '@espace-mineurs/protocol';
 import { CANNED_RESPONSES_EVENT, cannedFromState } from '../domain/canned.ts';
 import type { ForceRoomIds, Me, Workspace } from '../domain/model.ts';
 import { parseDuty, parseEntries, parseStaff, parseStatus, type RawEvent } from './parse.ts';
@@ -59,6 +59,20 @@ export function findIdentity(client: MatrixClient, botUserId: string): { me: Me;
   return { problem: 'NOT_STAFF' };
 }
 
+function cachedEntries(queue: Room, botUserId: string, cache: Map<string, ConversationEntry | null> | undefined): ConversationEntry[] {
+  const entries: ConversationEntry[] = [];
+  for (const event of queue.currentState.getStateEvents(EventType.Conversation)) {
+    const id = event.getId();
+    let parsed = id ? cache?.get(id) : undefined;
+    if (parsed === undefined) {
+      parsed = parseEntries([rawOf(event)], botUserId)[0] ?? null;
+      if (id) cache?.set(id, parsed);
+    }
+    if (parsed) entries.push(parsed);
+  }
+  return entries;
+}
+
 const COUNTED_TYPES = new Set(['m.room.message']);
 
 /** Messages from others after the agent's own read marker (guests send no receipts; agents do). */
@@ -85,11 +99,11 @@ function lastMessageTs(room: Room): number | undefined {
 }
 
 /** Rebuilds the whole workspace from the client's synced store. Cheap: a few rooms, state already in memory. */
-export function readWorkspace(client: MatrixClient, me: Me, rooms: ForceRoomIds, botUserId: string): Workspace {
+export function readWorkspace(client: MatrixClient, me: Me, rooms: ForceRoomIds, botUserId: string, entryCache?: Map<string, ConversationEntry | null>): Workspace {
   const space = client.getRoom(rooms.spaceId);
   const queue = client.getRoom(rooms.queueRoomId);
   const staff = space ? parseStaff(stateOf(space, EventType.Staff), botUserId) : new Map();
-  const entries = queue ? parseEntries(stateOf(queue, EventType.Conversation), botUserId) : [];
+  const entries = queue ? cachedEntries(queue, botUserId, entryCache) : [];
   const duty = queue ? parseDuty(stateOf(queue, EventType.Duty), botUserId) : new Map();
   const cannedEvent = queue?.currentState.getStateEvents(CANNED_RESPONSES_EVENT, '');
   const canEditCanned = queue?.currentState.maySendStateEvent(CANNED_RESPONSES_EVENT, me.userId) ?? false;

@@ -2,6 +2,7 @@ import { EventType, userStateKey, type DutyContent } from '@espace-mineurs/proto
 import { assignEffects } from '../conversation/assign.ts';
 import { cleanEntry, saveEntry } from '../conversation/entry.ts';
 import { withConversation } from '../context.ts';
+import { crashPoint } from '../fault.ts';
 import { arbitrateClaim } from './arbitration.ts';
 import { refuse, type CommandOutcome, type Invocation } from './types.ts';
 
@@ -48,6 +49,7 @@ export async function claim(invocation: Invocation, roomId: string): Promise<Com
       const waited = Math.max(0, (at - (entry.queuedAt ?? at)) / 1000);
       ctx.store.recordWait(force, waited);
       ctx.metrics.waitSeconds.observe({ force }, waited);
+      crashPoint('claim-after-commit');
     }
     await assignEffects(ctx, conversation!, eventId);
     await ctx.audit.write([force], eventId, { actor: staff.userId, action: 'claim', conversation: roomId, at, details: { ticket: entry.ticket } });

@@ -19,13 +19,14 @@ export async function assignEffects(ctx: Context, conversation: Conversation, ca
     await ctx.matrix.setPower(conversation.roomId, previous, undefined);
   }
   await ctx.matrix.setPower(conversation.roomId, agent, YOUTH_ROOM_POWER.agent);
-  await ctx.matrix.ensureInvited(conversation.roomId, agent);
+  const membership = await ctx.matrix.ensureInvited(conversation.roomId, agent);
+  // A later join arrives through sync and flips this (membership handler).
+  conversation.agentJoined = membership === 'join';
   const pseudonym = ctx.store.staff.get(agent)?.pseudonym ?? 'Un agent';
   const body = previous
     ? `${pseudonym}, de la ${FORCE_LABEL[entry.force]}, prend le relais et va te répondre. Tu n'as pas besoin de tout répéter.`
     : `${pseudonym}, de la ${FORCE_LABEL[entry.force]}, va te répondre. Tu peux lui écrire ici.`;
   await say(ctx, conversation.roomId, serviceMessage(body, { 'fr.espace-mineurs.service.agent_coming': true }), cause, 'coming');
-  conversation.agentJoined = (await ctx.matrix.membership(conversation.roomId, agent)) === 'join';
   await writeStatus(ctx, conversation, ctx.now());
   refreshPositionsSoon(ctx, entry.force);
 }

@@ -22,7 +22,7 @@ export async function enqueue(ctx: Context, conversation: Conversation, cause: s
   if (!entry) {
     const triage = summarize(ctx.triage, progress);
     const decision = route(ctx.rules, triage.postalCode, ctx.store.loads());
-    entry = cleanEntry({
+    const draft = cleanEntry({
       roomId: conversation.roomId,
       ticket: ctx.store.takeTicket(decision.force),
       state: 'queued',
@@ -33,22 +33,28 @@ export async function enqueue(ctx: Context, conversation: Conversation, cause: s
       queuedAt: at,
       lastEvent: cause,
     });
+    // The notice first, so the entry is written once, with its thread root. Its transaction id includes the
+    // ticket: should a crash make the replay take another ticket, the notice shown is the right one.
+    const queueEventId = await notifyQueue(ctx, draft.force, queueNotice(draft, 'Nouvelle conversation'), cause, 'queued', String(draft.ticket));
+    entry = { ...draft, queueEventId };
     await saveEntry(ctx, conversation, entry);
     ctx.log.info({ roomId: conversation.roomId, force: decision.force, reason: decision.reason, ticket: entry.ticket }, 'queued');
   }
-  await announceQueued(ctx, conversation, entry, cause, 'Nouvelle conversation');
+  await writeStatus(ctx, conversation, ctx.now());
+  refreshPositionsSoon(ctx, entry.force);
   await ctx.audit.write([entry.force], cause, {
-    actor: ctx.matrix.userId,
-    action: 'queued',
+    // Opening and queueing are recorded together: the young person opened at openedAt, the bot queued at `at`.
+    actor: conversation.guest,
+    action: 'open_and_queue',
     conversation: conversation.roomId,
     at: entry.queuedAt ?? at,
-    details: { force: entry.force, ticket: entry.ticket, priority: entry.priority },
+    details: { force: entry.force, ticket: entry.ticket, priority: entry.priority, openedAt: entry.createdAt },
   });
 }
 
-/** Queue notice (remembered as the thread root for notes), public status, positions of the others. */
+/** Queue notice (remembered as the thread root for notes when there is none yet), public status, positions. */
 export async function announceQueued(ctx: Context, conversation: Conversation, entry: ConversationEntry, cause: string, lead: string): Promise<void> {
-  const eventId = await notifyQueue(ctx, entry.force, queueNotice(entry, lead), cause, 'queued');
+  const eventId = await notifyQueue(ctx, entry.force, queueNotice(entry, lead), cause, 'queued', String(entry.ticket));
   const current = conversation.entry ?? entry;
   if (current.queueEventId === undefined) await saveEntry(ctx, conversation, { ...current, queueEventId: eventId });
   await writeStatus(ctx, conversation, ctx.now());

@@ -1,8 +1,8 @@
-import { EventType, FORCES, type ConversationRoomContent } from '@espace-mineurs/protocol';
+import { EventType, type ConversationRoomContent, type PublicStatus } from '@espace-mineurs/protocol';
 import type { Context } from '../context.ts';
 import { TERMINAL, stateOf, type Conversation } from '../state/store.ts';
 import { startTriage } from '../triage/machine.ts';
-import { replyContent } from '../triage/render.ts';
+import { repliesContent } from '../triage/render.ts';
 import { enqueue } from './enqueue.ts';
 import { say } from './messages.ts';
 import { youthRoomPowerLevels } from './power-levels.ts';
@@ -26,6 +26,10 @@ export async function openConversation(ctx: Context, guest: string, preset: Reco
     }
     const createdAt = ctx.now();
     const marker: ConversationRoomContent = { guest, createdAt };
+    // Triage progress and public status go in with the room (one request instead of three); only the first
+    // question is sent afterwards, by sendStart, which any later call or the restart repeats idempotently.
+    const progress = startTriage(ctx.triage, preset).progress;
+    const status: PublicStatus = { state: 'triage', agentJoined: false, updatedAt: createdAt };
     const roomId = await ctx.matrix.createRoom({
       preset: 'private_chat',
       visibility: 'private',
@@ -39,27 +43,40 @@ export async function openConversation(ctx: Context, guest: string, preset: Reco
         // Agents invited later must read the whole conversation, triage included.
         { type: 'm.room.history_visibility', state_key: '', content: { history_visibility: 'shared' } },
         { type: EventType.ConversationRoom, state_key: '', content: marker },
+        { type: EventType.Triage, state_key: '', content: progress },
+        { type: EventType.Status, state_key: '', content: status },
       ],
     });
-    const conversation: Conversation = { roomId, guest, createdAt, triage: undefined, entry: undefined, status: undefined, lastGuestActivity: createdAt };
+    const conversation: Conversation = { roomId, guest, createdAt, triage: progress, entry: undefined, status, lastGuestActivity: createdAt };
     ctx.store.add(conversation);
     ctx.log.info({ roomId }, 'opened a conversation');
-    await ctx.locks.run(`conversation:${roomId}`, () => ensureStarted(ctx, conversation, preset));
-    await ctx.audit.write(FORCES, `open:${roomId}`, { actor: guest, action: 'open', conversation: roomId, at: createdAt });
+    await ctx.locks.run(`conversation:${roomId}`, () => sendStart(ctx, conversation));
     return { conversation, created: true };
   });
 }
 
-/** Invite, first triage messages, triage state, status: each done once, whatever was done before a crash. */
+/**
+ * The introduction and first question, while no answer was handled yet. Their transaction ids are fixed, so
+ * calling this again (a second POST, a restart) never shows them twice.
+ */
+export async function sendStart(ctx: Context, conversation: Conversation): Promise<void> {
+  const progress = conversation.triage;
+  if (!progress || progress.handled.length > 0 || conversation.entry || TERMINAL.has(stateOf(conversation))) return;
+  const step = startTriage(ctx.triage, progress.answers);
+  for (const [index, content] of repliesContent(ctx.triage, step.replies).entries()) await say(ctx, conversation.roomId, content, 'triage-start', String(index));
+  if (step.progress.done) await enqueue(ctx, conversation, `start:${conversation.roomId}`, ctx.now(), step.progress);
+}
+
+/** For a conversation found again: invite and first question, each done once whatever happened before a crash. */
 export async function ensureStarted(ctx: Context, conversation: Conversation, preset: Record<string, string>): Promise<void> {
   if (TERMINAL.has(stateOf(conversation))) return;
   await ctx.matrix.ensureInvited(conversation.roomId, conversation.guest);
   if (!conversation.triage) {
-    const step = startTriage(ctx.triage, preset);
-    for (const [index, reply] of step.replies.entries()) await say(ctx, conversation.roomId, replyContent(ctx.triage, reply), 'triage-start', String(index));
-    await ctx.matrix.putState(conversation.roomId, EventType.Triage, '', step.progress);
-    conversation.triage = step.progress;
-    if (step.progress.done) await enqueue(ctx, conversation, `start:${conversation.roomId}`, ctx.now(), step.progress);
+    // A room from before triage progress was written at creation.
+    const progress = startTriage(ctx.triage, preset).progress;
+    await ctx.matrix.putState(conversation.roomId, EventType.Triage, '', progress);
+    conversation.triage = progress;
   }
+  await sendStart(ctx, conversation);
   await writeStatus(ctx, conversation, ctx.now());
 }

@@ -47,7 +47,7 @@ function pendingOf(ctx: Context): Map<string, ReturnType<typeof setTimeout>> {
  * Queue positions move whenever anyone is claimed; rewriting every waiting room each time would cost a state
  * event per room per claim, so positions are refreshed a moment later, once for a burst of changes.
  */
-export function refreshPositionsSoon(ctx: Context, force: string, delayMs = 1500): void {
+export function refreshPositionsSoon(ctx: Context, force: string, delayMs = 5000): void {
   const pending = pendingOf(ctx);
   if (pending.has(force)) return;
   pending.set(
@@ -56,7 +56,11 @@ export function refreshPositionsSoon(ctx: Context, force: string, delayMs = 1500
       pending.delete(force);
       for (const conversation of ctx.store.queued(force as 'police' | 'gendarmerie')) {
         void ctx.locks
-          .run(`conversation:${conversation.roomId}`, () => writeStatus(ctx, conversation, ctx.now()))
+          .run(`conversation:${conversation.roomId}`, async () => {
+            // Only a new position is worth a state event; the estimate alone is refreshed with it.
+            const place = ctx.store.queuePosition(conversation, ctx.config.defaultWaitSeconds);
+            if (place && place.position !== conversation.status?.position) await writeStatus(ctx, conversation, ctx.now());
+          })
           .catch((error: unknown) => ctx.log.warn({ roomId: conversation.roomId, err: (error as Error).message }, 'could not refresh a queue position'));
       }
     }, delayMs).unref(),

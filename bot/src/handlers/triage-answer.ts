@@ -5,8 +5,9 @@ import { writeStatus } from '../conversation/status.ts';
 import type { Context } from '../context.ts';
 import type { RawEvent } from '../matrix/client.ts';
 import type { Conversation } from '../state/store.ts';
+import { crashPoint } from '../fault.ts';
 import { answerTriage } from '../triage/machine.ts';
-import { replyContent } from '../triage/render.ts';
+import { repliesContent } from '../triage/render.ts';
 
 const HANDLED_KEPT = 20;
 
@@ -22,12 +23,14 @@ export async function handleTriageAnswer(ctx: Context, conversation: Conversatio
   const rawPayload = event.content[ContentKey.TriageAnswer];
   const payload = rawPayload === undefined ? undefined : parseContent(TriageAnswerContent, rawPayload);
   const step = answerTriage(ctx.triage, progress, { body, ...(payload?.ok ? { payload: payload.value } : {}) });
-  for (const [index, reply] of step.replies.entries()) {
-    await say(ctx, conversation.roomId, replyContent(ctx.triage, reply), event.event_id, 'triage', String(index));
+  for (const [index, content] of repliesContent(ctx.triage, step.replies).entries()) {
+    await say(ctx, conversation.roomId, content, event.event_id, 'triage', String(index));
   }
+  crashPoint('triage-after-replies');
   if (step.progress.done) await enqueue(ctx, conversation, event.event_id, event.origin_server_ts, step.progress);
   const next = { ...step.progress, handled: [...progress.handled, event.event_id].slice(-HANDLED_KEPT) };
-  await ctx.matrix.putState(conversation.roomId, EventType.Triage, '', next);
+  // Once queued, the entry is the record (and a replay finds it): the final progress need not be written.
+  if (!(next.done && conversation.entry)) await ctx.matrix.putState(conversation.roomId, EventType.Triage, '', next);
   conversation.triage = next;
-  await writeStatus(ctx, conversation, ctx.now());
+  if (!conversation.entry) await writeStatus(ctx, conversation, ctx.now());
 }

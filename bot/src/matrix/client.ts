@@ -104,11 +104,12 @@ export class Matrix {
     return member?.membership;
   }
 
-  /** Invites unless the user is already invited or joined (an invite then fails with 403). */
-  async ensureInvited(roomId: string, userId: string): Promise<void> {
+  /** Invites unless the user is already invited or joined (an invite then fails with 403); returns the membership before. */
+  async ensureInvited(roomId: string, userId: string): Promise<string | undefined> {
     const membership = await this.membership(roomId, userId);
-    if (membership === 'invite' || membership === 'join') return;
+    if (membership === 'invite' || membership === 'join') return membership;
     await this.request('POST', `${this.room(roomId)}/invite`, { body: { user_id: userId }, retryOnNetwork: true });
+    return membership;
   }
 
   async kick(roomId: string, userId: string, reason: string): Promise<void> {

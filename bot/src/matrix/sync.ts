@@ -15,16 +15,22 @@ interface SyncResponse {
 /** Timeline events per room, oldest first. */
 export type SyncBatch = Map<string, RawEvent[]>;
 
-const FILTER = JSON.stringify({
-  presence: { not_types: ['*'] },
-  account_data: { not_types: ['*'] },
-  room: {
-    timeline: { limit: 100 },
-    state: { not_types: ['*'] },
-    ephemeral: { not_types: ['*'] },
+/** The bot reacts to others only: its own events are already in its memory, so Synapse need not send them. */
+function filterFor(userId: string): string {
+  return JSON.stringify({
+    presence: { not_types: ['*'] },
     account_data: { not_types: ['*'] },
-  },
-});
+    room: {
+      timeline: { limit: 100, not_senders: [userId] },
+      state: { not_types: ['*'] },
+      ephemeral: { not_types: ['*'] },
+      account_data: { not_types: ['*'] },
+    },
+  });
+}
+
+/** Batches being handled at once; the next sync waits when this many are unfinished. */
+const MAX_IN_FLIGHT = 8;
 
 const FIRST_FILTER = JSON.stringify({ presence: { not_types: ['*'] }, account_data: { not_types: ['*'] }, room: { rooms: [] } });
 
@@ -94,12 +100,20 @@ export class SyncLoop {
     return missed.reverse();
   }
 
+  /**
+   * Batches are handled while the next sync runs (conversations do not wait for one another), but positions are
+   * saved in order: a position is written only once its batch and every earlier one are fully handled.
+   */
   private async loop(): Promise<void> {
     let failures = 0;
+    let saved: Promise<void> = Promise.resolve();
+    let inFlight = 0;
+    const filter = filterFor(this.matrix.userId);
     while (!this.stopped) {
       try {
         const since = this.since!;
-        const response = await this.sync({ filter: FILTER, since, timeout: '25000' });
+        const response = await this.sync({ filter, since, timeout: '25000' });
+        if (this.stopped) break;
         const batch: SyncBatch = new Map();
         for (const [roomId, room] of Object.entries(response.rooms?.join ?? {})) {
           let events = room.timeline?.events ?? [];
@@ -111,18 +125,28 @@ export class SyncLoop {
           }
           if (events.length > 0) batch.set(roomId, events);
         }
-        if (batch.size > 0) await this.handle(batch);
-        if (this.stopped) return;
-        this.since = response.next_batch;
-        this.saveToken(this.since);
+        const next = response.next_batch;
+        const handled = batch.size > 0 ? this.handle(batch) : Promise.resolve();
+        inFlight++;
+        saved = saved
+          .then(() => handled)
+          .then(() => {
+            if (!this.stopped) this.saveToken(next);
+          })
+          .finally(() => {
+            inFlight--;
+          });
+        this.since = next;
         failures = 0;
+        if (inFlight >= MAX_IN_FLIGHT) await saved;
       } catch (error) {
-        if (this.stopped) return;
+        if (this.stopped) break;
         failures++;
         log.error({ err: error instanceof Error ? error.message : String(error), failures }, 'sync failed; retrying');
-        await new Promise((resolve) => setTimeout(resolve, Math.min(500 * 2 ** failures, 15_000)));
+        await new Promise((resolve) => setTimeout(resolve, Math.min(100 * 2 ** failures, 15_000)));
       }
     }
+    await saved.catch(() => {});
   }
 
   async stop(): Promise<void> {

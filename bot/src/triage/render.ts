@@ -23,6 +23,22 @@ export function questionContent(definition: TriageDefinition, question: TriageQu
   return serviceMessage(lines.join('\n'), { [ContentKey.TriageQuestion]: structured });
 }
 
+/** The replies as messages; the introduction travels with the question that follows it (one message, not two). */
+export function repliesContent(definition: TriageDefinition, replies: TriageReply[]): MessageContent[] {
+  const messages: MessageContent[] = [];
+  for (let index = 0; index < replies.length; index++) {
+    const reply = replies[index]!;
+    const next = replies[index + 1];
+    if (reply.kind === 'intro' && next?.kind === 'question') {
+      messages.push(questionContent(definition, next.question, definition.intro));
+      index++;
+    } else {
+      messages.push(replyContent(definition, reply));
+    }
+  }
+  return messages;
+}
+
 export function replyContent(definition: TriageDefinition, reply: TriageReply): MessageContent {
   switch (reply.kind) {
     case 'intro':

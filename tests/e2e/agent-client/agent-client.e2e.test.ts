@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
 import type { ConversationEntry } from '@espace-mineurs/protocol';
-import { api, type Guest } from './support/fake-engine.ts';
+import { api } from './support/api.ts';
+import type { Guest } from './support/engine.ts';
 import { demoAccount, startAgentClientStack, type AgentClientStack } from './support/stack.ts';
 
 const SHOTS = process.env.ESPACE_SCREENSHOTS ?? join(tmpdir(), 'espace-agent-client-screens');
@@ -21,6 +22,7 @@ let stack: AgentClientStack;
 let young: { guest: Guest; entry: ConversationEntry };
 let urgent: { guest: Guest; entry: ConversationEntry };
 let gendarmerieOnly: { guest: Guest; entry: ConversationEntry };
+let toTransfer: { guest: Guest; entry: ConversationEntry };
 
 async function login(context: BrowserContext, localpart: string, width = 1280): Promise<Page> {
   const page = await context.newPage();
@@ -37,22 +39,19 @@ async function shot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: join(SHOTS, `${name}.png`) });
 }
 
-/** Everything the young person's own account can see, through their own sync. */
-async function guestSees(guest: Guest): Promise<string> {
-  return JSON.stringify(await api(stack.homeserver.baseUrl, guest.accessToken, 'GET', '/_matrix/client/v3/sync?timeout=0'));
+/** Everything the young person's own account can see: their sync and their room's whole history. */
+async function guestSees(guest: Guest, roomId: string): Promise<string> {
+  const sync = await api(stack.homeserver.baseUrl, guest.accessToken, 'GET', '/_matrix/client/v3/sync?timeout=0');
+  const history = await api(stack.homeserver.baseUrl, guest.accessToken, 'GET', `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/messages?dir=b&limit=200`);
+  return JSON.stringify([sync, history]);
 }
 
 beforeAll(async () => {
   stack = await startAgentClientStack();
-  young = await stack.engine.openConversation({
-    force: 'police',
-    triageText: 'À la maison · victime · violences physiques · 13-15 ans',
-    postalCode: '93200',
-    firstWords: ['bonjour', ...XSS],
-  });
-  urgent = await stack.engine.openConversation({ force: 'police', triageText: 'Sur les réseaux sociaux · victime · sextorsion · 15-17 ans', postalCode: '75011', urgent: true });
-  await stack.engine.openConversation({ force: 'police', triageText: 'Au collège · témoin · harcèlement · 11-13 ans', postalCode: '92100' });
-  gendarmerieOnly = await stack.engine.openConversation({ force: 'gendarmerie', triageText: 'Gendarmerie seulement · addiction · 15-17 ans', postalCode: '24000' });
+  young = await stack.engine.openConversation({ force: 'police', what: 'violences-physiques', firstWords: ['bonjour', ...XSS] });
+  urgent = await stack.engine.openConversation({ force: 'police', what: 'sextorsion', urgent: true });
+  toTransfer = await stack.engine.openConversation({ force: 'police', what: 'harcelement' });
+  gendarmerieOnly = await stack.engine.openConversation({ force: 'gendarmerie', what: 'addiction' });
 }, 240_000);
 
 afterAll(async () => {
@@ -77,11 +76,27 @@ describe('agent client against a real Synapse', () => {
     const rows = page.locator('li.row');
     await expect.poll(() => rows.count()).toBe(3);
     expect(await rows.first().textContent()).toContain(`n° ${urgent.entry.ticket}`);
-    expect(await page.content()).not.toContain('Gendarmerie seulement');
+    expect(await page.content()).not.toContain(gendarmerieOnly.entry.triage?.text);
     await shot(page, '02-queue');
+    await page.setViewportSize({ width: 390, height: 800 });
+    await shot(page, '02b-queue-narrow');
+    await page.getByRole('button', { name: 'Menu' }).click();
+    await shot(page, '02c-menu-narrow');
+    await page.getByRole('button', { name: 'Menu' }).click();
+    await page.setViewportSize({ width: 1280, height: 800 });
 
     await page.reload();
     await page.getByRole('heading', { name: /File d'attente/ }).waitFor({ timeout: 30_000 });
+
+    // The account's sessions are ended elsewhere (e.g. by an administrator): the client returns to the login.
+    const other = await api<{ access_token: string }>(stack.homeserver.baseUrl, undefined, 'POST', '/_matrix/client/v3/login', {
+      type: 'm.login.password',
+      identifier: { type: 'm.id.user', user: 'pn-agent-1' },
+      password: demoAccount(stack, 'pn-agent-1').password,
+    });
+    await api(stack.homeserver.baseUrl, other.access_token, 'POST', '/_matrix/client/v3/logout/all', {});
+    await page.getByText('Votre session a expiré').waitFor({ timeout: 45_000 });
+    expect(await page.evaluate(() => localStorage.getItem('espace-mineurs.agent-session'))).toBeNull();
     await context.close();
   });
 
@@ -109,14 +124,15 @@ describe('agent client against a real Synapse', () => {
 
     await page.locator('#composer-input').fill('Bonjour, je suis Alex. Je t’écoute.');
     await page.locator('#composer-input').press('Enter');
-    await expect.poll(async () => guestSees(young.guest), { timeout: 15_000 }).toContain('Je t’écoute.');
+    await expect.poll(() => timeline.textContent(), { timeout: 15_000 }).toContain('Je t’écoute.');
+    await expect.poll(async () => guestSees(young.guest, young.entry.roomId), { timeout: 15_000 }).toContain('Je t’écoute.');
     await stack.engine.guestSays(young.guest, young.entry.roomId, 'merci, j’ai peur de rentrer chez moi');
     await expect.poll(() => timeline.textContent(), { timeout: 15_000 }).toContain('j’ai peur de rentrer');
 
     await page.locator('#note-input').fill('NOTE-INTERNE : évoque un beau-père violent, vérifier la mise en sécurité');
     await page.locator('#note-input').press('Enter');
     await expect.poll(() => page.locator('.notes').textContent(), { timeout: 15_000 }).toContain('NOTE-INTERNE');
-    expect(await guestSees(young.guest)).not.toContain('NOTE-INTERNE');
+    expect(await guestSees(young.guest, young.entry.roomId)).not.toContain('NOTE-INTERNE');
     await shot(page, '03-conversation');
 
     await page.keyboard.press('Alt+KeyR');
@@ -137,6 +153,7 @@ describe('agent client against a real Synapse', () => {
     await page.getByRole('dialog').getByRole('button', { name: 'Clôturer' }).click();
     await expect.poll(() => page.locator('.conversation .tag').allTextContents(), { timeout: 15_000 }).toContain('Clôturée');
     expect(await page.locator('#composer-input').isDisabled()).toBe(true);
+    await shot(page, '06b-closed');
     await context.close();
   });
 
@@ -167,12 +184,95 @@ describe('agent client against a real Synapse', () => {
     await page.locator('#note-input').fill('Chuchotement : propose le 17 si la situation se dégrade');
     await page.locator('#note-input').press('Enter');
     await expect.poll(() => page.locator('.notes').textContent(), { timeout: 15_000 }).toContain('Chuchotement');
-    expect(await guestSees(urgent.guest)).not.toContain('Chuchotement');
+    expect(await guestSees(urgent.guest, urgent.entry.roomId)).not.toContain('Chuchotement');
     await shot(page, '08-supervisor-conversation');
     await page.setViewportSize({ width: 390, height: 800 });
     await page.getByRole('button', { name: 'Menu' }).click();
     await page.getByRole('button', { name: 'Supervision' }).click();
+    await page.waitForTimeout(400); // the drawer's closing transition
     await shot(page, '09-supervision-narrow');
+    await context.close();
+  });
+
+  it('transfers warm to a colleague who accepts, then cold to the gendarmerie where a gendarme claims it', async () => {
+    const ticket = `n° ${toTransfer.entry.ticket}`;
+    const alex = await login(await stack.browser.newContext(), 'pn-agent-1');
+    await alex.locator('li.row', { hasText: ticket }).getByRole('button', { name: 'Prendre' }).click();
+    const mine = alex.locator('.mine button', { hasText: ticket });
+    await expect.poll(async () => {
+      await mine.click();
+      return alex.locator('.timeline').count();
+    }, { timeout: 20_000 }).toBe(1);
+    await alex.getByRole('button', { name: 'Transférer' }).click();
+    await alex.getByRole('dialog').locator('select').selectOption(demoAccount(stack, 'pn-agent-2').userId);
+    await alex.getByLabel(/Accompagné/).check();
+    await alex.getByRole('dialog').locator('textarea').fill('Harcèlement au collège, a besoin d’une voix féminine');
+    await shot(alex, '11-transfer-dialog');
+    await alex.getByRole('dialog').getByRole('button', { name: 'Transférer' }).click();
+
+    const sam = await login(await stack.browser.newContext(), 'pn-agent-2');
+    const offer = sam.locator('.offer', { hasText: ticket });
+    await offer.waitFor({ timeout: 20_000 });
+    expect(await offer.textContent()).toContain('voix féminine');
+    await shot(sam, '12-transfer-offer');
+    await offer.getByRole('button', { name: 'Accepter' }).click();
+    const samMine = sam.locator('.mine button', { hasText: ticket });
+    await expect.poll(async () => {
+      await samMine.click();
+      return sam.locator('.timeline').count();
+    }, { timeout: 20_000 }).toBe(1);
+    // The previous agent loses it.
+    await expect.poll(() => alex.locator('.mine button', { hasText: ticket }).count(), { timeout: 20_000 }).toBe(0);
+
+    await sam.getByRole('button', { name: 'Transférer' }).click();
+    await sam.getByRole('dialog').locator('select').selectOption('force');
+    await sam.getByRole('dialog').getByRole('button', { name: 'Transférer' }).click();
+    await expect.poll(() => sam.locator('.mine button', { hasText: ticket }).count(), { timeout: 20_000 }).toBe(0);
+
+    const gendarme = await login(await stack.browser.newContext(), 'gn-agent-2');
+    const row = gendarme.locator('li.row', { hasText: toTransfer.entry.triage?.text ?? '' });
+    await row.waitFor({ timeout: 20_000 });
+    await row.getByRole('button', { name: 'Prendre' }).click();
+    const gMine = gendarme.locator('.mine button').first();
+    await expect.poll(async () => {
+      await gMine.click();
+      return gendarme.locator('.timeline').count();
+    }, { timeout: 20_000 }).toBe(1);
+    await gendarme.locator('#composer-input').fill('Bonjour, ici Noa, de la gendarmerie.');
+    await gendarme.locator('#composer-input').press('Enter');
+    await expect.poll(async () => guestSees(toTransfer.guest, toTransfer.entry.roomId), { timeout: 15_000 }).toContain('ici Noa');
+    for (const page of [alex, sam, gendarme]) await page.context().close();
+  });
+
+  it('alerts a gendarme on duty to a new urgent conversation, which Alt+P claims', async () => {
+    const context = await stack.browser.newContext();
+    // Records desktop notifications instead of showing them (headless Chromium has no notification centre).
+    await context.addInitScript(() => {
+      const shown: string[] = [];
+      (window as unknown as { __notifications: string[] }).__notifications = shown;
+      class RecordingNotification {
+        static permission = 'granted';
+        static requestPermission = async () => 'granted';
+        onclick: (() => void) | null = null;
+        constructor(title: string, options?: { body?: string }) {
+          shown.push(`${title} | ${options?.body ?? ''}`);
+        }
+      }
+      (window as unknown as { Notification: unknown }).Notification = RecordingNotification;
+    });
+    const page = await login(context, 'gn-agent-1');
+    await page.getByRole('switch').click();
+    await expect.poll(() => page.getByRole('switch').textContent(), { timeout: 15_000 }).toContain('En service');
+    const fresh = await stack.engine.openConversation({ force: 'gendarmerie', what: 'violences-physiques', urgent: true, firstWords: ['aidez moi'] });
+    const notifications = () => page.evaluate(() => (window as unknown as { __notifications: string[] }).__notifications);
+    await expect.poll(notifications, { timeout: 20_000 }).toContain(`Conversation prioritaire | Ticket n° ${fresh.entry.ticket} — un jeune est peut-être en danger.`);
+    // Nothing the young person said, nor the triage, reaches the lock screen.
+    expect((await notifications()).join('\n')).not.toContain(fresh.entry.triage?.text ?? '§');
+    expect(await page.title()).toContain('⚠ 1');
+    await page.locator('li.row').first().waitFor();
+    expect(await page.locator('li.row').first().textContent()).toContain(`n° ${fresh.entry.ticket}`);
+    await page.keyboard.press('Alt+KeyP');
+    await page.locator('.mine button', { hasText: `n° ${fresh.entry.ticket}` }).waitFor({ timeout: 20_000 });
     await context.close();
   });
 
@@ -182,15 +282,19 @@ describe('agent client against a real Synapse', () => {
     await page.getByRole('heading', { name: /Gendarmerie nationale/ }).waitFor();
     await expect.poll(() => page.locator('li.row').count(), { timeout: 15_000 }).toBe(1);
     const html = await page.content();
-    expect(html).toContain('Gendarmerie seulement');
-    expect(html).not.toContain('beau-père');
-    expect(html).not.toContain('sextorsion');
-    expect(html).not.toContain(`${young.entry.roomId}`);
+    expect(html).toContain(gendarmerieOnly.entry.triage?.text);
+    for (const police of [young, urgent]) {
+      expect(html).not.toContain(police.entry.triage?.text);
+      expect(html).not.toContain(police.entry.roomId);
+    }
+    expect(html).not.toContain('NOTE-INTERNE');
     await shot(page, '10-gendarmerie-queue');
     await page.getByRole('button', { name: 'Se déconnecter' }).click();
     await page.getByRole('button', { name: 'Se connecter' }).waitFor();
-    expect(await page.evaluate(() => localStorage.length)).toBe(0);
-    void gendarmerieOnly;
+    // Nothing of the session (token, user ID) is left on the workstation.
+    const left = await page.evaluate(() => Object.keys(localStorage).map((key) => `${key}=${localStorage.getItem(key)}`).join('\n'));
+    expect(left).not.toContain('gn-agent-1');
+    expect(left).not.toContain('agent-session');
     await context.close();
   });
 });

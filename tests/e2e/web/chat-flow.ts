@@ -74,7 +74,7 @@ try {
   expect(true, 'triage question shown as buttons');
   await snap(page, 'triage');
   await option.click();
-  await page.getByRole('log').getByText('Sur les réseaux sociaux').waitFor();
+  await page.getByRole('log').getByText('Sur les réseaux sociaux', { exact: true }).waitFor();
   await page.getByText('Envoyé').first().waitFor({ timeout: 10_000 });
   expect((await option.count()) === 0, 'buttons disappear once answered');
 
@@ -96,11 +96,12 @@ try {
   await page.getByLabel('Ton message').fill('Quelqu’un me menace sur Insta');
   await page.keyboard.press('Enter');
   await page.getByText('Quelqu’un me menace sur Insta').waitFor();
-  await page.getByText('Envoyé').nth(1).waitFor({ timeout: 10_000 });
+  await page.getByRole('log').getByRole('listitem').last().getByText('Envoyé', { exact: true }).waitFor({ timeout: 10_000 });
+  expect(true, 'delivery state shown on the young person’s message');
   const messages = (await asAgent('GET', `/rooms/${encodeURIComponent(roomId)}/messages?dir=b&limit=30`)) as { chunk: { event_id: string; type: string; sender: string }[] };
   const lastMine = messages.chunk.find((event) => event.type === 'm.room.message' && event.sender !== agent.userId && event.sender.includes('@'));
   if (lastMine) await asAgent('POST', `/rooms/${encodeURIComponent(roomId)}/receipt/m.read/${encodeURIComponent(lastMine.event_id)}`, {});
-  await page.getByText('Lu', { exact: true }).first().waitFor({ timeout: 10_000 });
+  await page.getByRole('log').getByRole('listitem').last().getByText('Lu', { exact: true }).waitFor({ timeout: 10_000 });
   expect(true, 'read receipt shown');
   await snap(page, 'assigned');
 
@@ -118,24 +119,33 @@ try {
   await snap(page, 'offline');
   await context.setOffline(false);
   await page.evaluate(() => window.dispatchEvent(new Event('online')));
-  await page.waitForFunction(() => !document.body.innerText.includes('En attente de connexion'), undefined, { timeout: 30_000 });
+  let bodies: (string | undefined)[] = [];
+  for (let attempt = 0; attempt < 40 && !bodies.includes('Et un deuxième'); attempt++) {
+    await page.waitForTimeout(500);
+    const after = (await asAgent('GET', `/rooms/${encodeURIComponent(roomId)}/messages?dir=b&limit=50`)) as { chunk: { type: string; content: { body?: string } }[] };
+    bodies = after.chunk.filter((event) => event.type === 'm.room.message').map((event) => event.content.body).reverse();
+  }
+  await page.waitForTimeout(1000);
   const after = (await asAgent('GET', `/rooms/${encodeURIComponent(roomId)}/messages?dir=b&limit=50`)) as { chunk: { type: string; content: { body?: string } }[] };
-  const bodies = after.chunk.filter((event) => event.type === 'm.room.message').map((event) => event.content.body).reverse();
+  bodies = after.chunk.filter((event) => event.type === 'm.room.message').map((event) => event.content.body).reverse();
+  await page.getByRole('log').getByRole('listitem').last().getByText(/^(Envoyé|Lu)$/).waitFor({ timeout: 10_000 });
+  await snap(page, 'back-online');
   expect(bodies.filter((body) => body === 'Message écrit hors ligne').length === 1, 'offline message delivered exactly once');
+  expect(bodies.filter((body) => body === 'Et un deuxième').length === 1, 'second offline message delivered exactly once');
   expect(bodies.indexOf('Message écrit hors ligne') < bodies.indexOf('Et un deuxième'), 'offline messages delivered in order');
 
   await page.getByRole('button', { name: 'Terminer la conversation' }).click();
   await snap(page, 'confirm-end');
   await page.getByRole('button', { name: 'Oui, terminer' }).click();
   await page.getByRole('heading', { name: 'La conversation est terminée' }).waitFor({ timeout: 10_000 });
-  expect(await page.evaluate(() => sessionStorage.length === 0), 'ending clears session storage');
+  expect(await page.evaluate(() => sessionStorage.getItem('espace.chat') === null), 'ending clears the conversation from session storage');
   await snap(page, 'ended');
 
   // Quick exit from a live chat: start again, then press Escape.
   await page.getByRole('button', { name: 'Commencer une nouvelle conversation' }).click();
   await page.getByRole('button', { name: 'Commencer la conversation' }).click();
   await page.getByRole('button', { name: 'Sur les réseaux sociaux' }).waitFor({ timeout: 20_000 });
-  expect(await page.evaluate(() => sessionStorage.length > 0), 'a new conversation is stored for reloads');
+  expect(await page.evaluate(() => sessionStorage.getItem('espace.chat') !== null), 'a new conversation is stored for reloads');
   await page.keyboard.press('Escape');
   await page.waitForURL(`${botUrl}/neutre`);
   expect(true, 'Escape replaces the page with the neutral site');
@@ -143,7 +153,10 @@ try {
   await page.goBack();
   const backUrl = page.url();
   expect(!backUrl.endsWith('/chat'), `Back does not return to the chat (went to ${backUrl})`);
-  expect(await page.evaluate(() => sessionStorage.length === 0 && localStorage.length === 0), 'nothing stored on the site after quick exit');
+  // Same tab, same origin: session storage would still be there if the exit had not cleared it.
+  await page.goto(`${site}/`);
+  const left = await page.evaluate(() => ({ session: Object.keys(sessionStorage), local: localStorage.length }));
+  expect(!left.session.includes('espace.chat') && left.local === 0, `no conversation stored after quick exit (session keys: ${left.session.join(', ') || 'none'})`);
   expect(storage.local === 0 && storage.cookies === '', 'nothing in local storage or cookies on the neutral page');
   const cookies = await context.cookies();
   expect(cookies.length === 0, 'no cookie set by any origin');

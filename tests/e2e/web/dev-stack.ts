@@ -17,6 +17,12 @@ if (!secret) throw new Error('the homeserver gave no registration shared secret'
 const suffix = Date.now().toString(36);
 const bot = await registerWithSharedSecret(homeserver.baseUrl, secret, { localpart: `bot-${suffix}`, password: `pw-${suffix}-b`, admin: true });
 const agent = await registerWithSharedSecret(homeserver.baseUrl, secret, { localpart: `agent-${suffix}`, password: `pw-${suffix}-a`, admin: false });
+// As the real bot does: exempt the service account from rate limits, which only ever bind guests.
+await fetch(`${homeserver.baseUrl}/_synapse/admin/v1/users/${encodeURIComponent(bot.userId)}/override_ratelimit`, {
+  method: 'POST',
+  headers: { authorization: `Bearer ${bot.accessToken}`, 'content-type': 'application/json' },
+  body: JSON.stringify({ messages_per_second: 0, burst_count: 0 }),
+});
 const fakeBot = await startFakeBot({ homeserverUrl: homeserver.baseUrl, botToken: bot.accessToken, port: Number(process.env.BOT_PORT ?? 8090) });
 process.stdout.write(`${JSON.stringify({ homeserver: homeserver.baseUrl, bot: fakeBot.url, agent })}\n`);
 

@@ -5,13 +5,14 @@ import { chromium, type Browser } from 'playwright-core';
 import { createServer, type ViteDevServer } from 'vite';
 import { startHomeserver, type Homeserver } from '@espace-mineurs/synapse';
 import { bootstrap, type BootstrapResult } from '@espace-mineurs/bot/bootstrap';
-import { FakeEngine } from './fake-engine.ts';
+import type { Engine } from './engine.ts';
+import { RealEngine } from './real-engine.ts';
 
 /** Synapse + bootstrap + a conversation engine + the agent client served by Vite + Chromium. */
 export interface AgentClientStack {
   homeserver: Homeserver;
   boot: BootstrapResult;
-  engine: FakeEngine;
+  engine: Engine;
   clientUrl: string;
   browser: Browser;
   stop(): Promise<void>;
@@ -34,14 +35,14 @@ export async function startAgentClientStack(): Promise<AgentClientStack> {
   const dataDir = mkdtempSync(join(tmpdir(), 'espace-agent-e2e-'));
   const homeserver = await startHomeserver({ dataDir: join(dataDir, 'synapse'), port: 0, layers: ['test'], retention: { min: '1s', max: '365d' } });
   const boot = await bootstrap(homeserver, { stateDir: dataDir, demo: true });
-  const engine = new FakeEngine({
+  // The real conversation service, in this process.
+  const engine: Engine = await RealEngine.start({
     baseUrl: homeserver.baseUrl,
+    stateDir: dataDir,
     botToken: boot.bot.accessToken,
     botUserId: boot.bot.userId,
-    serverName: boot.serverName,
-    forces: boot.forces,
+    queues: { police: boot.forces.police.queueRoomId, gendarmerie: boot.forces.gendarmerie.queueRoomId },
   });
-  engine.start();
 
   // The one config module reads this (src/config.ts); Vite exposes ESPACE_AGENT_* variables to the client.
   process.env.ESPACE_AGENT_HOMESERVER_URL = homeserver.baseUrl;

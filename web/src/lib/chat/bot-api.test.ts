@@ -44,3 +44,11 @@ describe('createBotApi', () => {
     await expect(createBotApi('http://bot', 'tok', impl).current()).rejects.toMatchObject({ code: 'BAD_RESPONSE' });
   });
 });
+
+describe('open with a context', () => {
+  it('sends the entry point the young person came from', async () => {
+    const { impl, calls } = fakeFetch(201, { roomId: '!abc:hs', status });
+    await createBotApi('http://bot', 'tok', impl).open('reseaux-sociaux');
+    expect(calls[0]?.init?.body).toBe(JSON.stringify({ context: 'reseaux-sociaux' }));
+  });
+});

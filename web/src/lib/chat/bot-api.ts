@@ -5,14 +5,18 @@ import { ApiErrorBody, ConversationResponse, parseContent, type ApiErrorCode } f
  * at this edge; errors carry the bot's machine code and its French message, ready to show.
  */
 export class BotApiError extends Error {
-  constructor(
-    readonly code: ApiErrorCode | 'NETWORK' | 'BAD_RESPONSE',
-    /** French, for the young person. */
-    readonly userMessage: string,
-    readonly status?: number,
-    readonly retryAfterSeconds?: number,
-  ) {
+  readonly code: ApiErrorCode | 'NETWORK' | 'BAD_RESPONSE';
+  /** French, for the young person. */
+  readonly userMessage: string;
+  readonly status: number | undefined;
+  readonly retryAfterSeconds: number | undefined;
+
+  constructor(code: BotApiError['code'], userMessage: string, status?: number, retryAfterSeconds?: number) {
     super(`bot API: ${code}${status ? ` (HTTP ${status})` : ''}`);
+    this.code = code;
+    this.userMessage = userMessage;
+    this.status = status;
+    this.retryAfterSeconds = retryAfterSeconds;
     this.name = 'BotApiError';
   }
 }
@@ -21,19 +25,21 @@ const NETWORK_MESSAGE = 'Impossible de joindre le service pour le moment. Vérif
 const BAD_RESPONSE_MESSAGE = 'Le service a répondu de façon inattendue. Réessaie dans un instant.';
 
 export interface BotApi {
-  open(): Promise<ConversationResponse>;
+  readonly accessToken: string;
+  /** `context`: triage option id of the entry point, so the bot does not ask where it happens. */
+  open(context?: string): Promise<ConversationResponse>;
   current(): Promise<ConversationResponse>;
   end(): Promise<ConversationResponse>;
 }
 
 export function createBotApi(baseUrl: string, accessToken: string, fetchImpl: typeof fetch = fetch): BotApi {
-  async function call(method: 'GET' | 'POST', path: string): Promise<ConversationResponse> {
+  async function call(method: 'GET' | 'POST', path: string, payload: Record<string, unknown> = {}): Promise<ConversationResponse> {
     let response: Response;
     try {
       response = await fetchImpl(`${baseUrl}${path}`, {
         method,
         headers: { authorization: `Bearer ${accessToken}`, ...(method === 'POST' ? { 'content-type': 'application/json' } : {}) },
-        body: method === 'POST' ? '{}' : undefined,
+        body: method === 'POST' ? JSON.stringify(payload) : undefined,
         // Never send or store anything else: no cookies, no cache, no referrer.
         credentials: 'omit',
         cache: 'no-store',
@@ -65,7 +71,8 @@ export function createBotApi(baseUrl: string, accessToken: string, fetchImpl: ty
   }
 
   return {
-    open: () => call('POST', '/api/conversations'),
+    accessToken,
+    open: (context) => call('POST', '/api/conversations', context ? { context } : {}),
     current: () => call('GET', '/api/conversations/current'),
     end: () => call('POST', '/api/conversations/current/end'),
   };

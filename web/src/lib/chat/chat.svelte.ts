@@ -5,7 +5,7 @@ import type { RoomConnection, SendFailure } from './matrix-room.ts';
 import { afterReload, classifySendError, enqueue, nextToSend, remove, setState, type OutboxItem } from './outbox.ts';
 import { clearSession, loadSession, newSession, saveSession, type ChatSession } from './session-store.ts';
 import { isFinished } from './status.ts';
-import { activeTriageQuestion, textContent, triageAnswerContent, upsert, type TimelineMessage } from './timeline.ts';
+import { activeTriageQuestion, questionText, textContent, triageAnswerContent, upsert, type TimelineMessage } from './timeline.ts';
 
 export type Phase = 'intro' | 'starting' | 'active' | 'ended';
 
@@ -71,7 +71,7 @@ export class Chat {
     await this.#connect();
   }
 
-  async start(): Promise<void> {
+  async start(context?: string): Promise<void> {
     if (this.phase === 'starting') return;
     this.phase = 'starting';
     this.error = undefined;
@@ -84,7 +84,7 @@ export class Chat {
         this.#persist();
       }
       const api = this.#apiFor(this.#session);
-      const opened = await api.open();
+      const opened = await api.open(context);
       this.#session.roomId = opened.roomId;
       this.status = opened.status;
       this.#persist();
@@ -134,6 +134,7 @@ export class Chat {
     this.#stopRoom();
     clearSession(this.storage);
     this.#session = undefined;
+    this.#api = undefined;
     this.messages = [];
     this.outbox = [];
     this.status = undefined;
@@ -251,6 +252,7 @@ export class Chat {
     this.#stopRoom();
     clearSession(this.storage);
     this.#session = undefined;
+    this.#api = undefined;
     this.outbox = [];
     this.phase = 'ended';
   }
@@ -279,7 +281,9 @@ export class Chat {
   }
 
   #apiFor(session: ChatSession): BotApi {
-    this.#api ??= createBotApi(this.config.botApiUrl, session.credentials.accessToken);
+    if (!this.#api || this.#api.accessToken !== session.credentials.accessToken) {
+      this.#api = createBotApi(this.config.botApiUrl, session.credentials.accessToken);
+    }
     return this.#api;
   }
 
@@ -287,7 +291,7 @@ export class Chat {
     const lines: ChatLine[] = this.messages.map((message) => ({
       key: message.eventId,
       author: message.author,
-      body: message.body,
+      body: message.triage ? questionText(message.body, message.triage) : message.body,
       ts: message.ts,
       txnId: message.txnId,
       danger: message.danger,

@@ -5,11 +5,13 @@ import type { GuestCredentials } from './session-store.ts';
  * so it must come from the young person's own connection). No SDK needed for one request.
  */
 export class GuestRegistrationError extends Error {
-  constructor(
-    readonly reason: 'network' | 'rate-limited' | 'refused',
-    readonly retryAfterMs?: number,
-  ) {
+  readonly reason: 'network' | 'rate-limited' | 'refused';
+  readonly retryAfterMs: number | undefined;
+
+  constructor(reason: GuestRegistrationError['reason'], retryAfterMs?: number) {
     super(`guest registration failed: ${reason}`);
+    this.reason = reason;
+    this.retryAfterMs = retryAfterMs;
     this.name = 'GuestRegistrationError';
   }
 }

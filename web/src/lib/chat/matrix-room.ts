@@ -109,9 +109,11 @@ export async function connectRoom(credentials: GuestCredentials, roomId: string,
     const message = toTimelineMessage(event.getEffectiveEvent() as RawEvent, who);
     if (message) listener.message(message);
   });
+  // Handlers run inside the SDK's sync processing: a throw there silently drops the rest of the room's
+  // events, so nothing here may assume the Room object exists yet.
   client.on(RoomStateEvent.Events, (event) => {
     if (event.getRoomId() !== roomId) return;
-    if (event.getType() === 'm.room.create') refreshParticipants(client.getRoom(roomId)!);
+    if (event.getType() === 'm.room.create') who.service = event.getSender() ?? undefined;
     readStatus(event);
   });
   client.on(RoomMemberEvent.Typing, (_event, member) => {

@@ -82,3 +82,11 @@ describe('content builders', () => {
     expect(textContent(' a\ud800b ').body).toBe('a\ufffdb');
   });
 });
+
+describe('questionText', () => {
+  it('drops the numbered option lines the buttons replace', async () => {
+    const { questionText } = await import('./timeline.ts');
+    const body = 'Merci.\n\nOù est-ce que ça se passe ?\n1. À la maison\n2. Parler tout de suite à quelqu’un';
+    expect(questionText(body, question)).toBe('Merci.\n\nOù est-ce que ça se passe ?');
+  });
+});

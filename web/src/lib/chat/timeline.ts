@@ -97,3 +97,19 @@ export function triageAnswerContent(question: TriageQuestion, optionId: string, 
 export function textContent(body: string) {
   return { msgtype: 'm.text' as const, body: body.toWellFormed().trim() };
 }
+
+/**
+ * The question without its numbered option lines: the page shows the options as buttons, and reading them
+ * twice (text and buttons) is noise for a screen reader. Other clients keep the numbered text.
+ */
+export function questionText(body: string, question: TriageQuestion): string {
+  const labels = new Set([...question.options.map((option) => option.label), ...(question.skip ? [question.skip.label] : [])]);
+  return body
+    .split('\n')
+    .filter((line) => {
+      const match = /^\s*\d+[.)]\s+(.*)$/.exec(line);
+      return !(match && labels.has(match[1]!.trim()));
+    })
+    .join('\n')
+    .trim();
+}

@@ -2,10 +2,12 @@ import type { TopicKey } from './topics.ts';
 
 /**
  * The three entry points of the home page. Each one leads to the content that fits it and to the chat.
- * `id` matches the triage context once the bot API accepts it when opening a conversation.
+ * `triageOptionId` is the matching option of the bot's "context" question (bot/triage.yaml): the chat sends it
+ * when opening the conversation, so the young person is not asked again where it happens.
  */
 export interface Context {
   id: 'home' | 'online' | 'school';
+  triageOptionId: string;
   slug: string;
   label: string;
   intro: string;
@@ -16,6 +18,7 @@ export interface Context {
 export const CONTEXTS: readonly Context[] = [
   {
     id: 'home',
+    triageOptionId: 'maison-rue-sport',
     slug: 'maison-rue-sport',
     label: 'À la maison, dans la rue, au sport',
     intro:
@@ -32,6 +35,7 @@ export const CONTEXTS: readonly Context[] = [
   },
   {
     id: 'online',
+    triageOptionId: 'reseaux-sociaux',
     slug: 'reseaux-sociaux',
     label: 'Sur les réseaux sociaux',
     intro:
@@ -47,6 +51,7 @@ export const CONTEXTS: readonly Context[] = [
   },
   {
     id: 'school',
+    triageOptionId: 'ecole',
     slug: 'ecole-college-lycee',
     label: 'Au sein de l’école, du collège ou du lycée',
     intro:
@@ -66,6 +71,7 @@ export function contextBySlug(slug: string): Context | undefined {
   return CONTEXTS.find((context) => context.slug === slug);
 }
 
-export function contextById(id: string | null): Context | undefined {
-  return CONTEXTS.find((context) => context.id === id);
+/** The context the chat was opened from (?lieu=…), only if it is one we know: the value goes to the bot. */
+export function triageContextFromQuery(value: string | null): string | undefined {
+  return CONTEXTS.find((context) => context.triageOptionId === value)?.triageOptionId;
 }

@@ -1,0 +1,103 @@
+import { EventType, type ConversationEntry, type Force } from '@espace-mineurs/protocol';
+import type { WebStack } from './stack.ts';
+
+/** Raw Matrix calls as a test makes them: the test sees exactly what Synapse answers. */
+export interface MatrixAnswer<T> {
+  status: number;
+  body: T & { errcode?: string };
+}
+
+export async function matrix<T = Record<string, unknown>>(stack: WebStack, token: string | undefined, method: string, path: string, body?: unknown): Promise<MatrixAnswer<T>> {
+  const response = await fetch(`${stack.homeserverUrl}${path}`, {
+    method,
+    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  });
+  const json = (await response.json().catch(() => ({}))) as T & { errcode?: string };
+  return { status: response.status, body: json };
+}
+
+/** Like matrix(), but throws with the status and errcode when Synapse refuses. */
+export async function api<T = Record<string, unknown>>(stack: WebStack, token: string | undefined, method: string, path: string, body?: unknown): Promise<T> {
+  const answer = await matrix<T>(stack, token, method, path, body);
+  if (answer.status >= 400) throw new Error(`${method} ${path.split('?')[0]} → ${answer.status} ${answer.body.errcode ?? ''}`);
+  return answer.body;
+}
+
+export const enc = encodeURIComponent;
+
+export interface Staff {
+  localpart: string;
+  userId: string;
+  accessToken: string;
+  pseudonym: string;
+}
+
+export async function loginStaff(stack: WebStack, localpart: string): Promise<Staff> {
+  const account = stack.demo.find((candidate) => candidate.localpart === localpart);
+  if (!account) throw new Error(`no demo account ${localpart}`);
+  const session = await api<{ user_id: string; access_token: string }>(stack, undefined, 'POST', '/_matrix/client/v3/login', {
+    type: 'm.login.password',
+    identifier: { type: 'm.id.user', user: localpart },
+    password: account.password,
+  });
+  return { localpart, userId: session.user_id, accessToken: session.access_token, pseudonym: account.pseudonym };
+}
+
+export function demoPassword(stack: WebStack, localpart: string): string {
+  const account = stack.demo.find((candidate) => candidate.localpart === localpart);
+  if (!account) throw new Error(`no demo account ${localpart}`);
+  return account.password;
+}
+
+/** Polls until `check` gives a value; the error says what was awaited. */
+export async function until<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await check();
+      if (value !== undefined) return value;
+    } catch (error) {
+      last = error;
+    }
+    await new Promise((done) => setTimeout(done, 150));
+  }
+  throw new Error(`timed out waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ''}`);
+}
+
+/** The agents-side record of a conversation, as the bot keeps it in the force's queue room. */
+export async function conversationEntry(stack: WebStack, force: Force, roomId: string): Promise<ConversationEntry | undefined> {
+  const answer = await matrix<ConversationEntry>(stack, stack.bot.accessToken, 'GET', `/_matrix/client/v3/rooms/${enc(stack.forces[force].queueRoomId)}/state/${enc(EventType.Conversation)}/${enc(roomId)}`);
+  return answer.status === 200 ? answer.body : undefined;
+}
+
+let txn = 0;
+
+/**
+ * Sends an agent command (protocol/src/commands.ts) into the force's queue room, as the agent client or Element
+ * would, and returns the bot's answer to it.
+ */
+export async function command(stack: WebStack, staff: Staff, force: Force, content: Record<string, unknown>): Promise<{ ok: boolean; code?: string }> {
+  const requestId = `e2e-web-${Date.now().toString(36)}-${txn++}`;
+  const queue = stack.forces[force].queueRoomId;
+  await api(stack, staff.accessToken, 'PUT', `/_matrix/client/v3/rooms/${enc(queue)}/send/${enc(EventType.Command)}/${requestId}`, { ...content, requestId });
+  return until(`the bot's answer to ${String(content.action)}`, async () => {
+    const page = await api<{ chunk: Array<{ type: string; content: { requestId?: string; ok?: boolean; code?: string } }> }>(
+      stack, staff.accessToken, 'GET', `/_matrix/client/v3/rooms/${enc(queue)}/messages?dir=b&limit=50`,
+    );
+    const result = page.chunk.find((event) => event.type === EventType.CommandResult && event.content.requestId === requestId);
+    return result ? { ok: result.content.ok === true, ...(result.content.code ? { code: result.content.code } : {}) } : undefined;
+  });
+}
+
+/** Text bodies of a room's m.room.message events, oldest first, as `token`'s account sees them. */
+export async function messageBodies(stack: WebStack, token: string, roomId: string): Promise<Array<{ sender: string; body: string }>> {
+  const page = await api<{ chunk: Array<{ type: string; sender: string; content: { body?: unknown } }> }>(
+    stack, token, 'GET', `/_matrix/client/v3/rooms/${enc(roomId)}/messages?dir=b&limit=200`,
+  );
+  return page.chunk
+    .filter((event) => event.type === 'm.room.message' && typeof event.content.body === 'string')
+    .map((event) => ({ sender: event.sender, body: event.content.body as string }))
+    .reverse();
+}

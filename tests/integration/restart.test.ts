@@ -1,0 +1,131 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ContentKey, EventType } from '@espace-mineurs/protocol';
+import { spawnBot, type ChildBot } from '../support/bot-process.ts';
+import { startIsolatedStack, type IsolatedStack } from '../support/isolated-stack.ts';
+import { matrixRequest, type Session } from '../support/matrix.ts';
+import { api, join, say, send, timeline, waitUntil, type RoomEvent } from '../support/conversation.ts';
+
+let stack: IsolatedStack;
+let bot: ChildBot | undefined;
+
+beforeAll(async () => {
+  stack = await startIsolatedStack();
+});
+
+afterAll(async () => {
+  await bot?.stop();
+  await stack?.stop();
+});
+
+function baseUrl(): string {
+  return stack.homeserver.baseUrl;
+}
+
+async function guest(): Promise<Session> {
+  const response = await matrixRequest<{ user_id: string; access_token: string; device_id: string }>('POST', '/_matrix/client/v3/register?kind=guest', { body: {}, baseUrl: baseUrl() });
+  return { userId: response.body.user_id, accessToken: response.body.access_token, deviceId: response.body.device_id, isGuest: true };
+}
+
+async function login(localpart: string): Promise<Session> {
+  const account = stack.result.demo.find((candidate) => candidate.localpart === localpart)!;
+  const response = await matrixRequest<{ user_id: string; access_token: string; device_id: string }>('POST', '/_matrix/client/v3/login', {
+    body: { type: 'm.login.password', identifier: { type: 'm.id.user', user: localpart }, password: account.password },
+    baseUrl: baseUrl(),
+  });
+  return { userId: response.body.user_id, accessToken: response.body.access_token, deviceId: response.body.device_id, isGuest: false };
+}
+
+async function startBot(env: Record<string, string> = {}): Promise<ChildBot> {
+  bot = await spawnBot({ homeserverUrl: baseUrl(), stateDir: stack.dataDir, env });
+  return bot;
+}
+
+function questions(events: RoomEvent[]): string[] {
+  return events
+    .filter((event) => event.sender === stack.result.bot.userId && event.content[ContentKey.TriageQuestion])
+    .map((event) => (event.content[ContentKey.TriageQuestion] as { questionId: string }).questionId);
+}
+
+async function waitForQuestions(session: Session, roomId: string, count: number): Promise<string[]> {
+  return waitUntil(`${count} triage questions`, async () => {
+    const asked = questions(await timeline(session, roomId, 300, baseUrl()));
+    return asked.length >= count ? asked : undefined;
+  }, 20_000);
+}
+
+async function entry(roomId: string): Promise<Record<string, unknown> | undefined> {
+  const queue = stack.result.forces.police.queueRoomId;
+  const response = await matrixRequest<Record<string, unknown>>('GET', `/_matrix/client/v3/rooms/${encodeURIComponent(queue)}/state/${encodeURIComponent(EventType.Conversation)}/${encodeURIComponent(roomId)}`, {
+    token: stack.result.bot.accessToken,
+    baseUrl: baseUrl(),
+  });
+  return response.status === 200 ? response.body : undefined;
+}
+
+describe('the bot killed with SIGKILL', () => {
+  it('catches up on what arrived while it was down, and resumes mid-handler crashes, with nothing duplicated or missed', async () => {
+    await startBot();
+    const young = await guest();
+    const opened = await api<{ roomId: string }>('POST', '/api/conversations', { token: young.accessToken, botUrl: bot!.url });
+    expect(opened.status).toBe(201);
+    const roomId = opened.body.roomId;
+    await join(young, roomId, baseUrl());
+    await waitForQuestions(young, roomId, 1);
+    await say(young, roomId, '1', baseUrl());
+    await waitForQuestions(young, roomId, 2);
+
+    // 1. Killed between two answers; two answers arrive while it is down.
+    await bot!.kill();
+    await say(young, roomId, '2', baseUrl());
+    await say(young, roomId, '3', baseUrl());
+    await startBot();
+    expect(await waitForQuestions(young, roomId, 4)).toEqual(['context', 'role', 'what', 'danger']);
+
+    // 2. Killed inside a handler: replies sent, progress not yet saved.
+    await bot!.stop();
+    await startBot({ ESPACE_TEST_CRASH_AT: 'triage-after-replies' });
+    await say(young, roomId, '2', baseUrl());
+    await waitUntil('the bot to crash at its crash point', async () => (bot!.child.exitCode !== null || bot!.child.signalCode !== null ? true : undefined));
+    await startBot();
+    await say(young, roomId, '4', baseUrl());
+    expect(await waitForQuestions(young, roomId, 6)).toEqual(['context', 'role', 'what', 'danger', 'age', 'postal_code']);
+    await say(young, roomId, '75011', baseUrl());
+    const queued = await waitUntil('queued', async () => ((await entry(roomId))?.state === 'queued' ? await entry(roomId) : undefined));
+    expect(queued).toMatchObject({ force: 'police', ticket: 1 });
+
+    // 3. Killed right after committing a claim, before inviting the agent or telling the young person.
+    await bot!.stop();
+    await startBot({ ESPACE_TEST_CRASH_AT: 'claim-after-commit' });
+    const agent = await login('pn-agent-1');
+    const queue = stack.result.forces.police.queueRoomId;
+    await send(agent, queue, EventType.Command, { action: 'claim', requestId: 'claim-1', conversation: roomId }, baseUrl());
+    await waitUntil('the bot to crash at its crash point', async () => (bot!.child.exitCode !== null || bot!.child.signalCode !== null ? true : undefined));
+    await startBot();
+    const results = await waitUntil('one claim result', async () => {
+      const events = (await timeline(agent, queue, 300, baseUrl())).filter((event) => event.type === EventType.CommandResult && event.content.requestId === 'claim-1');
+      return events.length > 0 ? events : undefined;
+    });
+    expect(results.map((event) => event.content.ok)).toEqual([true]);
+    await join(agent, roomId, baseUrl());
+    await say(young, roomId, 'bonjour', baseUrl());
+
+    // 4. Killed while the young person and the agent talk: a message sent during the outage still counts.
+    await bot!.kill();
+    await say(agent, roomId, 'Je suis là.', baseUrl());
+    await startBot();
+    await waitUntil('the first agent message recorded', async () => ((await entry(roomId))?.firstAgentMessageAt !== undefined ? true : undefined));
+
+    const all = await timeline(young, roomId, 300, baseUrl());
+    const fromBot = all.filter((event) => event.sender === stack.result.bot.userId && event.type === 'm.room.message').map((event) => String(event.content.body).split('\n')[0]);
+    // Nothing duplicated: every bot message appears once (intro with the first question, five more, thanks, "someone is coming").
+    expect(new Set(fromBot).size).toBe(fromBot.length);
+    expect(fromBot.filter((body) => body!.startsWith('Alex, de la Police nationale'))).toHaveLength(1);
+    expect(fromBot).toHaveLength(8);
+    const invites = all.filter((event) => event.type === 'm.room.member' && event.state_key === agent.userId && event.content.membership === 'invite');
+    expect(invites).toHaveLength(1);
+    const audit = (await timeline({ accessToken: stack.result.bot.accessToken }, stack.result.forces.police.auditRoomId, 300, baseUrl()))
+      .filter((event) => event.type === EventType.Audit && event.content.conversation === roomId)
+      .map((event) => event.content.action);
+    expect(audit).toEqual(['open_and_queue', 'claim']);
+  }, 180_000);
+});

@@ -1,0 +1,31 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startHomeserver, type Homeserver } from '@espace-mineurs/synapse';
+import { bootstrap, type BootstrapResult } from '@espace-mineurs/bot/bootstrap';
+
+export interface IsolatedStack {
+  homeserver: Homeserver;
+  result: BootstrapResult;
+  dataDir: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * A Synapse of its own, bootstrapped, for tests that kill the bot or change its timeouts: the shared stack's bot
+ * must keep running for every other test file.
+ */
+export async function startIsolatedStack(): Promise<IsolatedStack> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'espace-isolated-'));
+  const homeserver = await startHomeserver({ dataDir: join(dataDir, 'synapse'), port: 0, layers: ['test'], retention: { min: '1s', max: '365d' } });
+  const result = await bootstrap(homeserver, { stateDir: dataDir, demo: true });
+  return {
+    homeserver,
+    result,
+    dataDir,
+    async stop() {
+      await homeserver.stop();
+      if (!process.env.ESPACE_KEEP_TEST_DATA) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
