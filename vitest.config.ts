@@ -24,6 +24,8 @@ export default defineConfig({
       // Synapse and the real bot, started by that project itself.
       './agent-client/vite.config.ts',
       './tests/e2e/agent-client/vitest.config.ts',
+      // The site in Chromium against the real stack (built site, real bot), and young person + agent together.
+      './tests/e2e/web/vitest.config.ts',
       {
         test: {
           name: 'integration',

@@ -118,10 +118,11 @@ const hs = await startHomeserver({ dataDir: join(dataDir, 'synapse'), port: 0, l
 try {
   const boot = await bootstrap(hs, { stateDir: dataDir, demo: true });
   const admin = new MatrixClient(hs.baseUrl, boot.bot.accessToken);
-  // Enough agents for 200 simultaneous conversations: 10 per force, 10 conversations each.
+  // Enough agents for the largest run even if routing sends everyone to one force: 10 conversations each.
+  const perForce = Math.max(2, Math.ceil(Math.max(...sizes, 10) / 10));
   const agents: Record<Force, Array<{ userId: string; token: string; sync: SyncClient }>> = { police: [], gendarmerie: [] };
   for (const force of ['police', 'gendarmerie'] as const) {
-    for (let index = 1; index <= 10; index++) {
+    for (let index = 1; index <= perForce; index++) {
       const localpart = `bench-${force === 'police' ? 'pn' : 'gn'}-${index}`;
       const password = `bench-${randomUUID()}`;
       await ensureStaffMember(admin, boot.serverName, boot.forces[force], { localpart, force, role: 'agent', pseudonym: `Agent ${index}`, password, resetPassword: true });

@@ -6,7 +6,10 @@ import { notifyQueue } from './conversation/messages.ts';
 import { commitMove } from './conversation/move.ts';
 import { withConversation, type Context } from './context.ts';
 import { shouldOverflow } from './routing/policy.ts';
+import { refreshStaff } from './state/rebuild.ts';
 import { TERMINAL, stateOf, type Conversation } from './state/store.ts';
+
+const STAFF_REFRESH_MS = 60_000;
 
 /** Ends a guest account: locked at once (no more login), then deactivated (Synapse erases what it can). */
 async function endGuest(ctx: Context, guest: string): Promise<void> {
@@ -47,7 +50,9 @@ async function sweepOne(ctx: Context, conversation: Conversation, now: number): 
   if (entry?.pendingTransfer && (now - entry.pendingTransfer.offeredAt) / 1000 > timeouts.warmTransfer) {
     const { pendingTransfer: _pending, ...rest } = entry;
     await saveEntry(ctx, conversation, cleanEntry(rest));
-    await notifyQueue(ctx, entry.force, `Transfert de la conversation n°${entry.ticket} sans réponse : annulé.`, `transfer-timeout:${conversation.roomId}:${entry.pendingTransfer.offeredAt}`);
+    const cause = `transfer-timeout:${conversation.roomId}:${entry.pendingTransfer.offeredAt}`;
+    await notifyQueue(ctx, entry.force, `Transfert de la conversation n°${entry.ticket} sans réponse : annulé.`, cause);
+    await ctx.audit.write([entry.force], cause, { actor: ctx.matrix.userId, action: 'transfer_withdrawn', conversation: conversation.roomId, at: now });
   }
   if (TERMINAL.has(state)) {
     const endedAt = entry?.closedAt ?? conversation.status?.updatedAt ?? now;
@@ -66,9 +71,15 @@ async function sweepOne(ctx: Context, conversation: Conversation, now: number): 
 /** Checks silence, overflow, unanswered transfers and guest accounts to end, every few seconds. */
 export function startSweeper(ctx: Context): { stop(): Promise<void> } {
   let running: Promise<void> | undefined;
+  let staffReadAt = ctx.now();
   const timer = setInterval(() => {
     if (running) return;
     const now = ctx.now();
+    if (now - staffReadAt > STAFF_REFRESH_MS) {
+      staffReadAt = now;
+      // Staff removed or demoted while the bot runs (active: false) stop being obeyed within a minute.
+      void refreshStaff(ctx).catch((error: unknown) => ctx.log.warn({ err: (error as Error).message }, 'could not refresh staff'));
+    }
     running = Promise.all(
       [...ctx.store.conversations.values()].map((conversation) =>
         withConversation(ctx, conversation.roomId, () => sweepOne(ctx, conversation, now)).catch((error: unknown) =>

@@ -7,6 +7,7 @@ import { duty } from './duty.ts';
 import { flagDanger } from './flag-danger.ts';
 import { HELP, parseTextCommand } from './parse-text.ts';
 import { supervise } from './supervise.ts';
+import { refreshStaff } from '../state/rebuild.ts';
 import { acceptTransfer, declineTransfer } from './transfer-answer.ts';
 import { transfer } from './transfer.ts';
 import { refuse, type CommandOutcome, type Invocation } from './types.ts';
@@ -63,7 +64,12 @@ export async function handleQueueRoomEvent(ctx: Context, force: Force, event: Ra
     return;
   }
 
-  const staff = ctx.store.staff.get(event.sender);
+  let staff = ctx.store.staff.get(event.sender);
+  if (!outcome && !staff?.active) {
+    // Someone added (or reactivated) since the last refresh.
+    await refreshStaff(ctx);
+    staff = ctx.store.staff.get(event.sender);
+  }
   if (!outcome) {
     if (!staff?.active) outcome = refuse('NOT_STAFF', "Vous n'êtes pas enregistré comme agent.");
     else if (staff.force !== force) outcome = refuse('WRONG_FORCE', "Cette file n'est pas celle de votre force.");

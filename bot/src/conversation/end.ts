@@ -35,6 +35,10 @@ export async function closeConversation(ctx: Context, conversation: Conversation
   const entry = conversation.entry;
   const replay = entry?.lastEvent === cause;
   if (!replay && TERMINAL.has(stateOf(conversation))) return { ok: false, code: 'CONVERSATION_ENDED' };
+  // The goodbye goes first: the site stops listening once it sees the closed status, and the young person must
+  // read the orientation the agent chose. Its transaction id is stable, so a replay after a crash sends it once.
+  const lines = ['Cette conversation est terminée. Merci de nous avoir fait confiance.', OUTCOME_LINE[outcome], RESOURCES].filter(Boolean);
+  await say(ctx, conversation.roomId, serviceMessage(lines.join('\n\n'), { 'fr.espace-mineurs.service.closed': true }), cause, 'goodbye');
   if (entry) {
     if (!replay) {
       const { pendingTransfer: _pending, ...rest } = entry;
@@ -44,8 +48,6 @@ export async function closeConversation(ctx: Context, conversation: Conversation
   } else {
     await endUnrouted(ctx, conversation, 'closed', at);
   }
-  const lines = ['Cette conversation est terminée. Merci de nous avoir fait confiance.', OUTCOME_LINE[outcome], RESOURCES].filter(Boolean);
-  await say(ctx, conversation.roomId, serviceMessage(lines.join('\n\n'), { 'fr.espace-mineurs.service.closed': true }), cause, 'goodbye');
   const forces = entry ? [entry.force] : FORCES;
   if (entry) await notifyQueue(ctx, entry.force, `Conversation n°${entry.ticket} close (${outcome}).`, cause, 'closed');
   await ctx.audit.write(forces, cause, { actor, action: 'close', conversation: conversation.roomId, at, details: { outcome } });

@@ -29,8 +29,11 @@ function filterFor(userId: string): string {
   });
 }
 
-/** Batches being handled at once; the next sync waits when this many are unfinished. */
-const MAX_IN_FLIGHT = 8;
+/**
+ * Batches being handled at once; the next sync waits when this many are unfinished. High, so one slow chain (the
+ * audit log is written one entry at a time per force) never holds up other conversations.
+ */
+const MAX_IN_FLIGHT = 64;
 
 const FIRST_FILTER = JSON.stringify({ presence: { not_types: ['*'] }, account_data: { not_types: ['*'] }, room: { rooms: [] } });
 

@@ -83,6 +83,23 @@ describe('deleteRoomWithPurge', () => {
     await expect(deleteRoomWithPurge(base().on('GET /_synapse/admin/v2/rooms/delete_status/', () => ({ status: 'complete' })), '!r:test', { sleep: async () => {} })).rejects.toMatchObject({ code: 'ROOM_STILL_PRESENT' });
   });
 
+  it('starts a new task when one fails, the last one with force_purge', async () => {
+    let tasks = 0;
+    let deleted = false;
+    const hs = new FakeHomeserver()
+      .on('GET /_synapse/admin/v1/rooms/', () => (deleted ? notFound() : { room_id: '!r:test' }))
+      .on('GET /_synapse/admin/v1/room/', () => ({ local: [] }))
+      .on('DELETE /_synapse/admin/v2/rooms/', () => ({ delete_id: `d${++tasks}` }))
+      .on('GET /_synapse/admin/v2/rooms/delete_status/d3', () => {
+        deleted = true;
+        return { status: 'complete' };
+      })
+      .on('GET /_synapse/admin/v2/rooms/delete_status/', () => ({ status: 'failed' }));
+    expect(await deleteRoomWithPurge(hs, '!r:test', { sleep: async () => {} })).toMatchObject({ outcome: 'deleted', deleteId: 'd3' });
+    const bodies = hs.calls.filter((call) => call.method === 'DELETE').map((call) => call.body);
+    expect(bodies).toEqual([{ purge: true, block: true }, { purge: true, block: true }, { purge: true, block: true, force_purge: true }]);
+  });
+
   it('treats a room the server no longer knows as already gone', async () => {
     const hs = new FakeHomeserver().on('GET /_synapse/admin/v1/rooms/', () => notFound());
     expect(await deleteRoomWithPurge(hs, '!r:test')).toMatchObject({ outcome: 'already_gone' });

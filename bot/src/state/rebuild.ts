@@ -23,19 +23,31 @@ async function mapLimited<T>(items: T[], limit: number, task: (item: T) => Promi
 }
 
 /**
+ * Reads staff from the force spaces (written by the bootstrap or the admin tool with the bot's account, so they
+ * never come through the bot's own sync, which leaves out its own events). Run at start, every minute, and when
+ * an unknown sender gives a command.
+ */
+export async function refreshStaff(ctx: Context): Promise<void> {
+  for (const force of FORCES) {
+    for (const event of await ctx.matrix.roomState(ctx.store.forces[force].spaceId)) {
+      if (event.type !== EventType.Staff || !event.state_key || event.sender !== ctx.matrix.userId) continue;
+      const parsed = parseContent(StaffContent, event.content);
+      const userId = userIdFromStateKey(event.state_key);
+      if (parsed.ok && parsed.value.force === force) ctx.store.staff.set(userId, { ...parsed.value, userId });
+    }
+  }
+}
+
+/**
  * Rebuilds the in-memory view from Matrix room state (DESIGN.md principle 1): staff from the force spaces,
  * duty and conversation entries from the queue rooms, and each young person's room from its own state.
  */
 export async function rebuild(ctx: Context): Promise<void> {
   const { store, matrix } = ctx;
   const entries = new Map<string, ConversationEntry>();
+  await refreshStaff(ctx);
   for (const force of FORCES) {
     const rooms = store.forces[force];
-    for (const event of await matrix.roomState(rooms.spaceId)) {
-      if (event.type !== EventType.Staff || !event.state_key || event.sender !== matrix.userId) continue;
-      const parsed = parseContent(StaffContent, event.content);
-      if (parsed.ok) store.staff.set(userIdFromStateKey(event.state_key), { ...parsed.value, userId: userIdFromStateKey(event.state_key) });
-    }
     for (const event of await matrix.roomState(rooms.queueRoomId)) {
       if (event.sender !== matrix.userId || event.state_key === undefined) continue;
       if (event.type === EventType.Duty) {

@@ -21,6 +21,10 @@ afterAll(async () => {
   await browser?.close();
 });
 
+function lastLine(page: Page) {
+  return page.getByRole('log').getByRole('listitem').last();
+}
+
 /** Home → an entry point → its « Parler à un policier ou un gendarme » → the chat's intro, all by clicks. */
 async function fromHomeToChat(page: Page): Promise<void> {
   await page.goto(`${stack.siteUrl}/`);
@@ -36,7 +40,7 @@ async function startAndQueue(page: Page, problems: string[], shots: boolean): Pr
   await page.getByRole('button', { name: 'Ça m\'arrive à moi', exact: true }).waitFor({ timeout: 20_000 });
   if (shots) {
     problems.push(...(await axeSerious(page)));
-    await screens(page, 'chat-triage', false);
+    await screens(page, 'chat-triage', { focus: lastLine(page) });
   }
   await answerTriageByClicks(page);
   await answerPostalCode(page, '93200');
@@ -111,7 +115,7 @@ describe('the young person’s chat against the real bot', () => {
     await fromHomeToChat(page);
     const chat = await startAndQueue(page, problems, true);
     problems.push(...(await axeSerious(page)));
-    await screens(page, 'chat-queued', false);
+    await screens(page, 'chat-queued', { focus: lastLine(page) });
 
     // An agent claims it through the real bot and answers: the young person sees the pseudonym, typing, the words.
     await agentClaimsAndJoins(chat.roomId);
@@ -131,7 +135,7 @@ describe('the young person’s chat against the real bot', () => {
     await api(stack, agent.accessToken, 'POST', `/_matrix/client/v3/rooms/${enc(chat.roomId)}/receipt/m.read/${enc(sent.event_id)}`, {});
     await mine.getByText('Lu', { exact: true }).waitFor({ timeout: 15_000 });
     problems.push(...(await axeSerious(page)));
-    await screens(page, 'chat-assigned', false);
+    await screens(page, 'chat-assigned', { focus: lastLine(page) });
 
     // An accidental reload resumes the same conversation, with its history.
     await page.reload();
@@ -146,7 +150,7 @@ describe('the young person’s chat against the real bot', () => {
     await say(page, 'Et un deuxième');
     await expect.poll(() => page.getByText('En attente de connexion', { exact: true }).count(), { timeout: 15_000 }).toBe(2);
     problems.push(...(await axeSerious(page)));
-    await screens(page, 'chat-offline', false);
+    await screens(page, 'chat-offline', { focus: lastLine(page) });
     expect((await messageBodies(stack, agent.accessToken, chat.roomId)).map((message) => message.body)).not.toContain('Message écrit hors ligne');
     await context.setOffline(false);
     const offline = ['Message écrit hors ligne', 'Et un deuxième'];
@@ -165,7 +169,7 @@ describe('the young person’s chat against the real bot', () => {
     await page.getByRole('button', { name: 'Terminer la conversation' }).click();
     await page.getByRole('button', { name: 'Oui, terminer' }).waitFor();
     problems.push(...(await axeSerious(page)));
-    await screens(page, 'chat-confirm-end', false);
+    await screens(page, 'chat-confirm-end', { focus: page.getByRole('button', { name: 'Oui, terminer' }) });
     await page.getByRole('button', { name: 'Oui, terminer' }).click();
     await page.getByRole('heading', { name: 'La conversation est terminée' }).waitFor({ timeout: 15_000 });
     await page.getByRole('heading', { name: 'Si tu as besoin d’aide plus tard' }).waitFor();
@@ -176,7 +180,7 @@ describe('the young person’s chat against the real bot', () => {
     expect(await page.evaluate(() => sessionStorage.getItem('espace.chat'))).toBeNull();
     await until('the conversation closed on the agents’ side', async () => ((await conversationEntry(stack, 'police', chat.roomId))?.state === 'closed' ? true : undefined));
     problems.push(...(await axeSerious(page)));
-    await screens(page, 'chat-ended', false);
+    await screens(page, 'chat-ended', { fullPage: false });
     chatStatesAudited = true;
 
     expect(origins.foreign).toEqual([]);

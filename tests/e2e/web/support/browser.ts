@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { CHROMIUM_FLAGS } from '../../agent-client/support/stack.ts';
 import type { WebStack } from './stack.ts';
 
@@ -22,13 +22,16 @@ if (SHOTS) mkdirSync(SHOTS, { recursive: true });
 
 /**
  * Screenshots at both sizes into $ESPACE_SCREENSHOTS (when set); the page keeps its viewport afterwards.
- * Content pages are taken whole; the chat as the screen shows it (its header is sticky).
+ * Content pages are taken whole; the chat as the screen shows it (its header is sticky), scrolled to `focus`
+ * (e.g. its latest message) since the test's own clicks and key presses move the page.
  */
-export async function screens(page: Page, name: string, fullPage = true): Promise<void> {
+export async function screens(page: Page, name: string, options: { fullPage?: boolean; focus?: Locator } = {}): Promise<void> {
   if (!SHOTS) return;
+  const fullPage = options.fullPage ?? !options.focus;
   const before = page.viewportSize() ?? PHONE;
   for (const size of [PHONE, DESKTOP]) {
     await page.setViewportSize(size);
+    await options.focus?.evaluate((element) => element.scrollIntoView({ block: 'center' }));
     await page.screenshot({ path: join(SHOTS, `web-${name}-${size.width}.png`), fullPage, animations: 'disabled' });
   }
   await page.setViewportSize(before);

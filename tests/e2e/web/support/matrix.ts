@@ -81,7 +81,10 @@ let txn = 0;
 export async function command(stack: WebStack, staff: Staff, force: Force, content: Record<string, unknown>): Promise<{ ok: boolean; code?: string }> {
   const requestId = `e2e-web-${Date.now().toString(36)}-${txn++}`;
   const queue = stack.forces[force].queueRoomId;
-  await api(stack, staff.accessToken, 'PUT', `/_matrix/client/v3/rooms/${enc(queue)}/send/${enc(EventType.Command)}/${requestId}`, { ...content, requestId });
+  const sent = await matrix(stack, staff.accessToken, 'PUT', `/_matrix/client/v3/rooms/${enc(queue)}/send/${enc(EventType.Command)}/${requestId}`, { ...content, requestId });
+  // Staff of the other force are not even members of this queue room: Synapse refuses before the bot sees it.
+  if (sent.status === 403) return { ok: false, code: sent.body.errcode ?? 'M_FORBIDDEN' };
+  if (sent.status >= 400) throw new Error(`sending ${String(content.action)} → ${sent.status} ${sent.body.errcode ?? ''}`);
   return until(`the bot's answer to ${String(content.action)}`, async () => {
     const page = await api<{ chunk: Array<{ type: string; content: { requestId?: string; ok?: boolean; code?: string } }> }>(
       stack, staff.accessToken, 'GET', `/_matrix/client/v3/rooms/${enc(queue)}/messages?dir=b&limit=50`,

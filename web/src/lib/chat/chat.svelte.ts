@@ -18,6 +18,8 @@ export interface ChatLine {
   delivery?: 'sending' | 'queued' | 'failed' | 'sent' | 'read';
   txnId?: string;
   danger?: boolean;
+  /** An agent's line: the pseudonym of the agent who wrote it. */
+  authorName?: string;
 }
 
 export interface ChatConfig {
@@ -44,6 +46,8 @@ export class Chat {
   ending = $state(false);
 
   lines = $derived.by(() => this.buildLines());
+  /** The service's goodbye (with the orientation the agent chose), shown again on the end screen. */
+  goodbye = $derived(this.messages.findLast((message) => message.closing)?.body);
   triage = $derived(activeTriageQuestion(this.messages, this.outbox.length));
 
   #session: ChatSession | undefined;
@@ -295,6 +299,7 @@ export class Chat {
       ts: message.ts,
       txnId: message.txnId,
       danger: message.danger,
+      authorName: message.senderName,
       delivery: message.author === 'me' ? (this.agentReadTs >= message.ts ? 'read' : 'sent') : undefined,
     }));
     const shown = new Set(this.messages.map((message) => message.txnId).filter(Boolean));

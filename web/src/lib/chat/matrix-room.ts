@@ -65,7 +65,11 @@ export async function connectRoom(credentials: GuestCredentials, roomId: string,
   });
   client.setGuest(true);
 
-  const who: Participants = { me: credentials.userId, service: undefined };
+  const who: Participants = {
+    me: credentials.userId,
+    service: undefined,
+    nameOf: (userId) => client.getRoom(roomId)?.getMember(userId)?.rawDisplayName || undefined,
+  };
   const typingUsers = new Set<string>();
 
   const isOurRoom = (room: Room | undefined): room is Room => room?.roomId === roomId;

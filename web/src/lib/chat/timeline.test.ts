@@ -33,6 +33,21 @@ describe('toTimelineMessage', () => {
     expect(item?.triage).toBeUndefined();
   });
 
+  it('names each agent line after its own sender, so a transfer does not rewrite who said what', () => {
+    const names: Record<string, string> = { '@pn-agent-1:hs': 'Alex', '@gn-agent-2:hs': 'Noa' };
+    const named = { ...who, nameOf: (id: string) => names[id] };
+    expect(toTimelineMessage(message('@pn-agent-1:hs', 'Où es-tu ?'), named)?.senderName).toBe('Alex');
+    expect(toTimelineMessage(message('@gn-agent-2:hs', 'Bonjour'), named)?.senderName).toBe('Noa');
+    // The service and the young person are never named from the room.
+    expect(toTimelineMessage(message('@bot:hs', 'Bienvenue'), named)?.senderName).toBeUndefined();
+  });
+
+  it('marks the service goodbye, and only when the service sends it', () => {
+    const flag = { [`${ContentKey.Service}.closed`]: true };
+    expect(toTimelineMessage(message('@bot:hs', 'Au revoir', flag), who)?.closing).toBe(true);
+    expect(toTimelineMessage(message('@agent:hs', 'Au revoir', flag), who)?.closing).toBeUndefined();
+  });
+
   it('links my own echo to its transaction id', () => {
     const raw = { ...message('@guest:hs', 'salut'), unsigned: { transaction_id: 'abc-1' } };
     expect(toTimelineMessage(raw, who)).toMatchObject({ author: 'me', txnId: 'abc-1' });

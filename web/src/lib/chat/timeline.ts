@@ -23,6 +23,10 @@ export interface TimelineMessage {
   triage?: TriageQuestion;
   /** The service flagged this message as the "in danger now" notice. */
   danger?: boolean;
+  /** The service's goodbye, sent when an agent closes the conversation (kept for the end screen). */
+  closing?: boolean;
+  /** For an agent's message: the name that agent shows in the room (their pseudonym). */
+  senderName?: string;
 }
 
 export interface RawEvent {
@@ -38,6 +42,8 @@ export interface Participants {
   me: string;
   /** The bot's user id: the creator of the young person's room. */
   service: string | undefined;
+  /** The name a member shows in the room: for agents, the pseudonym the service gave them. */
+  nameOf?: (userId: string) => string | undefined;
 }
 
 const TEXT_TYPES = new Set(['m.text', 'm.notice', 'm.emote']);
@@ -63,6 +69,12 @@ export function toTimelineMessage(event: RawEvent, who: Participants): TimelineM
       if (parsed.ok) message.triage = parsed.value;
     }
     if (event.content[`${ContentKey.Service}.danger`] === true) message.danger = true;
+    if (event.content[`${ContentKey.Service}.closed`] === true) message.closing = true;
+  }
+  if (author === 'agent') {
+    // Each line keeps its own author: after a transfer, the first agent's words stay theirs.
+    const name = who.nameOf?.(event.sender);
+    if (name) message.senderName = name;
   }
   return message;
 }
