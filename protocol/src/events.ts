@@ -27,6 +27,8 @@ export const EventType = {
   Command: `${NS}.command`,
   CommandResult: `${NS}.command_result`,
   Audit: `${NS}.audit`,
+  /** Canned responses of a force: state, key '', in the force queue room; supervisors (power 75) edit them. */
+  CannedResponses: `${NS}.canned_responses`,
   /** Marks a room created by the bootstrap (force space, queue, supervisors) with its role. State, key ''. */
   RoomRole: `${NS}.room_role`,
   /** Marks a young person's room, set atomically at creation, so the bot finds it again after a restart. */

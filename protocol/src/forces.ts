@@ -42,3 +42,14 @@ export const DutyContent = z.object({
   updatedAt: z.number().int(),
 });
 export type DutyContent = z.infer<typeof DutyContent>;
+
+/** A force's canned responses (EventType.CannedResponses), inserted into the composer for the agent to edit. */
+export const CannedResponse = z.object({
+  id: z.string().min(1).max(64),
+  title: z.string().min(1).max(80),
+  body: z.string().min(1).max(2000),
+});
+export type CannedResponse = z.infer<typeof CannedResponse>;
+
+export const CannedResponsesContent = z.object({ responses: z.array(CannedResponse).max(100) });
+export type CannedResponsesContent = z.infer<typeof CannedResponsesContent>;

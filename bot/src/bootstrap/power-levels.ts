@@ -1,3 +1,5 @@
+import { EventType } from '@espace-mineurs/protocol';
+
 /**
  * Power levels of the rooms the bootstrap creates (force spaces, queues, supervisors, audit). Only the bot
  * changes state; staff write messages. `power_level_content_override` is merged shallowly by Synapse, so the
@@ -31,9 +33,15 @@ export function staffRoomPowerLevels(botUserId: string, options: { botOnlyMessag
       'm.room.redaction': 50,
       'm.space.child': 100,
       'm.space.parent': 100,
+      ...EDITABLE_BY_SUPERVISORS,
     },
   };
 }
 
 /** Power of staff in their force's rooms: agents write and run commands; supervisors a little more. */
+export const EDITABLE_BY_SUPERVISORS: Record<string, number> = {
+  // Supervisors keep their force's canned responses up to date themselves.
+  [EventType.CannedResponses]: 75,
+};
+
 export const STAFF_POWER = { agent: 50, supervisor: 75 } as const;

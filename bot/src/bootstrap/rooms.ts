@@ -2,7 +2,7 @@ import type { MatrixClient } from 'matrix-bot-sdk';
 import { EventType, FORCE_LABEL, type Force, type RoomRole } from '@espace-mineurs/protocol';
 import { logger } from '../log.ts';
 import { errcodeOf, isNotFound } from '../matrix-errors.ts';
-import { staffRoomPowerLevels } from './power-levels.ts';
+import { EDITABLE_BY_SUPERVISORS, staffRoomPowerLevels } from './power-levels.ts';
 
 const log = logger.child({ module: 'bootstrap.rooms' });
 
@@ -97,9 +97,17 @@ async function ensureRoom(client: MatrixClient, serverName: string, force: Force
   }
 }
 
+/** Rooms created by an older bootstrap get the event powers added since (e.g. supervisors' canned responses). */
+async function ensureEventPowers(client: MatrixClient, roomId: string, wanted: Record<string, number>): Promise<void> {
+  const levels = (await client.getRoomStateEvent(roomId, 'm.room.power_levels', '')) as { events?: Record<string, number> };
+  if (Object.entries(wanted).every(([type, level]) => levels.events?.[type] === level)) return;
+  await client.sendStateEvent(roomId, 'm.room.power_levels', '', { ...levels, events: { ...levels.events, ...wanted } });
+}
+
 export async function ensureForceRooms(client: MatrixClient, serverName: string, force: Force, botUserId: string): Promise<ForceRooms> {
   const spaceId = await ensureRoom(client, serverName, force, 'force_space', botUserId);
   const queueRoomId = await ensureRoom(client, serverName, force, 'queue', botUserId);
+  await ensureEventPowers(client, queueRoomId, EDITABLE_BY_SUPERVISORS);
   const supervisorsRoomId = await ensureRoom(client, serverName, force, 'supervisors', botUserId);
   const auditRoomId = await ensureRoom(client, serverName, force, 'audit', botUserId);
   for (const childId of [queueRoomId, supervisorsRoomId, auditRoomId]) {

@@ -3,11 +3,13 @@ import { isQuickExitKey, quickExit } from './quick-exit.ts';
 
 function fakeWindow(clear: () => void = () => {}) {
   const calls: string[] = [];
+  const listeners = new Map<string, () => void>();
   const win = {
     sessionStorage: { clear: vi.fn(() => { calls.push('clear'); clear(); }) },
     location: { replace: vi.fn((url: string) => calls.push(`replace ${url}`)) },
+    addEventListener: vi.fn((type: string, listener: () => void) => listeners.set(type, listener)),
   };
-  return { win: win as unknown as Pick<Window, 'sessionStorage' | 'location'>, calls };
+  return { win: win as unknown as Pick<Window, 'sessionStorage' | 'location' | 'addEventListener'>, calls, listeners };
 }
 
 describe('quickExit', () => {
@@ -15,6 +17,13 @@ describe('quickExit', () => {
     const { win, calls } = fakeWindow();
     quickExit('https://neutral.example', win);
     expect(calls).toEqual(['clear', 'replace https://neutral.example']);
+  });
+
+  it('clears again as the page unloads, after what the framework saved then', () => {
+    const { win, calls, listeners } = fakeWindow();
+    quickExit('https://neutral.example', win);
+    listeners.get('pagehide')?.();
+    expect(calls).toEqual(['clear', 'replace https://neutral.example', 'clear']);
   });
 
   it('still leaves when storage throws', () => {

@@ -1,6 +1,6 @@
 import { ContentKey } from '@espace-mineurs/protocol';
 import { describe, expect, it } from 'vitest';
-import { activeTriageQuestion, textContent, toTimelineMessage, triageAnswerContent, upsert, type RawEvent } from './timeline.ts';
+import { activeTriageQuestion, questionPrompt, textContent, toTimelineMessage, triageAnswerContent, upsert, type RawEvent } from './timeline.ts';
 
 const who = { me: '@guest:hs', service: '@bot:hs' };
 const question = {
@@ -103,5 +103,12 @@ describe('questionText', () => {
     const { questionText } = await import('./timeline.ts');
     const body = 'Merci.\n\nOù est-ce que ça se passe ?\n1. À la maison\n2. Parler tout de suite à quelqu’un';
     expect(questionText(body, question)).toBe('Merci.\n\nOù est-ce que ça se passe ?');
+  });
+});
+
+describe('questionPrompt', () => {
+  it('keeps only the question, without the welcome paragraph or the numbered options', () => {
+    const body = 'Bonjour, tu es sur Espace mineurs.\n\nOù est-ce que ça se passe ?\n1. À la maison';
+    expect(questionPrompt(body, question)).toBe('Où est-ce que ça se passe ?');
   });
 });

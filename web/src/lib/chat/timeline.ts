@@ -125,3 +125,9 @@ export function questionText(body: string, question: TriageQuestion): string {
     .join('\n')
     .trim();
 }
+
+/** The question itself: the last paragraph of its text (the first question follows a welcome paragraph). */
+export function questionPrompt(body: string, question: TriageQuestion): string {
+  const paragraphs = questionText(body, question).split(/\n\s*\n/).map((paragraph) => paragraph.trim()).filter(Boolean);
+  return paragraphs.at(-1) ?? '';
+}
