@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { MatrixClient } from 'matrix-bot-sdk';
 import { bootstrap } from '@espace-mineurs/bot/bootstrap';
 import { EventType, userStateKey } from '@espace-mineurs/protocol';
-import { matrixRequest, registerGuest, registerUser, sendMessage, stack } from '../support/matrix.ts';
+import { loginDemo, matrixRequest, registerGuest, registerUser, sendMessage, stack } from '../support/matrix.ts';
 
 describe('the homeserver as configured for Espace mineurs', () => {
   it('lets a guest register', async () => {
@@ -100,6 +100,28 @@ describe('the bootstrap', () => {
       const auditMembers = await client.getJoinedRoomMembers(forces[account.force].auditRoomId);
       expect(auditMembers.includes(account.userId)).toBe(account.role === 'supervisor');
     }
+  });
+});
+
+describe('staff rooms', () => {
+  it('lets a supervisor, and no agent, edit their force’s canned responses', async () => {
+    const { forces } = stack();
+    const content = { responses: [{ id: 'accueil', title: 'Accueil', body: 'Bonjour, je t’écoute.' }] };
+    const path = `/_matrix/client/v3/rooms/${encodeURIComponent(forces.police.queueRoomId)}/state/${EventType.CannedResponses}/`;
+    const agent = await loginDemo('pn-agent-1');
+    expect((await matrixRequest('PUT', path, { token: agent.accessToken, body: content })).status).toBe(403);
+    const supervisor = await loginDemo('pn-superviseur-1');
+    expect((await matrixRequest('PUT', path, { token: supervisor.accessToken, body: content })).status).toBe(200);
+    // …but not the other force's.
+    const otherPath = `/_matrix/client/v3/rooms/${encodeURIComponent(forces.gendarmerie.queueRoomId)}/state/${EventType.CannedResponses}/`;
+    expect((await matrixRequest('PUT', otherPath, { token: supervisor.accessToken, body: content })).status).toBe(403);
+  });
+
+  it('lets only the bot write in an audit room', async () => {
+    const { forces } = stack();
+    const supervisor = await loginDemo('gn-superviseur-1');
+    const sent = await sendMessage(supervisor, forces.gendarmerie.auditRoomId, 'forged entry');
+    expect(sent.status).toBe(403);
   });
 });
 
