@@ -160,6 +160,8 @@ try {
   }
   bSync.stop();
 
+  const opened: Array<{ roomId: string; force?: Force }> = [];
+
   async function youngPerson(index: number, measure: Record<string, number[]>, errors: Record<string, number>, lost: { count: number }): Promise<void> {
     const step = async (name: string, task: () => Promise<void>) => {
       const t0 = performance.now();
@@ -187,6 +189,7 @@ try {
         const response = await http<{ roomId: string }>(bot.url, 'POST', '/api/conversations', token, {}, { 'x-forwarded-for': `10.9.${Math.floor(index / 250)}.${index % 250}` });
         if (response.status !== 201) throw new Error(`open ${response.status}`);
         roomId = response.body.roomId;
+        opened.push({ roomId });
       });
       sync = new SyncClient(hs.baseUrl, token, userId);
       await step('join + first question shown', async () => {
@@ -212,6 +215,7 @@ try {
           const status = await http<{ status: { state: string; force?: Force } }>(bot.url, 'GET', '/api/conversations/current', token, undefined, { 'x-forwarded-for': `10.9.${Math.floor(index / 250)}.${index % 250}` });
           if (status.body.status?.state === 'queued' && status.body.status.force) {
             force = status.body.status.force;
+            opened.find((item) => item.roomId === roomId)!.force = force;
             return;
           }
           await new Promise((resolve) => setTimeout(resolve, 50));
@@ -261,6 +265,7 @@ try {
   process.stdout.write(out.join('\n') + '\n');
 
   // 3. Simultaneous young people.
+  opened.length = 0;
   for (const size of sizes) {
     const measure: Record<string, number[]> = {};
     const errors: Record<string, number> = {};
@@ -271,6 +276,23 @@ try {
     for (const [name, values] of Object.entries(measure)) lines.push(row(name, values, errors[name] ?? 0));
     for (const [name, count] of Object.entries(errors)) if (!measure[name]) lines.push(row(name, [], count));
     const completed = measure['registration → claimed (total)']?.length ?? 0;
+    // Claims the run gave up waiting for: were they lost, or only late? Read every entry as the bot sees it.
+    const mine = opened.splice(0);
+    const claimedEventually = async () => {
+      let claimed = 0;
+      for (const item of mine) {
+        if (!item.force) continue;
+        const entry = await http<{ state?: string }>(hs.baseUrl, 'GET', `/_matrix/client/v3/rooms/${encodeURIComponent(boot.forces[item.force].queueRoomId)}/state/${encodeURIComponent(EventType.Conversation)}/${encodeURIComponent(item.roomId)}`, boot.bot.accessToken);
+        if (entry.body.state === 'assigned' || entry.body.state === 'closed') claimed++;
+      }
+      return claimed;
+    };
+    let eventually = await claimedEventually();
+    for (let wait = 0; wait < 36 && eventually < mine.length; wait++) {
+      await new Promise((resolve) => setTimeout(resolve, 5000));
+      eventually = await claimedEventually();
+    }
+    lines.push(`claimed in the end (entry assigned or closed): ${eventually}/${mine.length}`);
     lines.push('', `completed ${completed}/${size}; messages lost: ${lost.count}; steps failed: ${Object.values(errors).reduce((x, y) => x + y, 0)}`);
     process.stdout.write(lines.join('\n') + '\n');
   }

@@ -3,6 +3,8 @@ import { EventType, FORCES, type Force } from '@espace-mineurs/protocol';
 import { logger } from './log.ts';
 import { stableTxnId, type Matrix, type RawEvent } from './matrix/client.ts';
 import type { KeyedQueue } from './locks.ts';
+import type { AuditMirror } from './safety/audit-mirror.ts';
+import { readAuditRoom } from './safety/audit-verify.ts';
 
 const log = logger.child({ module: 'audit' });
 
@@ -51,11 +53,14 @@ export class AuditLog {
   private readonly rooms: Record<Force, string>;
   private readonly locks: KeyedQueue;
   private readonly heads = new Map<Force, Head>();
+  /** JSON-lines copies on the bot's disk (`<stateDir>/audit/<force>.jsonl`), checked by `audit verify`. */
+  private readonly mirrors: Partial<Record<Force, AuditMirror>>;
 
-  constructor(matrix: Matrix, rooms: Record<Force, string>, locks: KeyedQueue) {
+  constructor(matrix: Matrix, rooms: Record<Force, string>, locks: KeyedQueue, mirrors: Partial<Record<Force, AuditMirror>> = {}) {
     this.matrix = matrix;
     this.rooms = rooms;
     this.locks = locks;
+    this.mirrors = mirrors;
   }
 
   async load(): Promise<void> {
@@ -67,6 +72,12 @@ export class AuditLog {
         hash: last ? hashRecord(last.content as unknown as AuditRecord) : 'genesis',
         known: new Set(events.map((event) => event.event_id)),
       });
+      // A crash between a Matrix send and its mirror line, or a mirror started late: copy what is missing.
+      const mirror = this.mirrors[force];
+      if (mirror) {
+        const appended = await mirror.catchUp(force, (await readAuditRoom(this.matrix, this.rooms[force])).filter((item) => item.sender === this.matrix.userId));
+        if (appended) log.info({ force, appended }, 'audit mirror caught up');
+      }
     }
   }
 
@@ -91,6 +102,8 @@ export class AuditLog {
       head.known.add(eventId);
       head.hash = hashRecord(record);
       this.heads.set(force, head);
+      // The room is the reference; a mirror that cannot be written is caught up at the next start.
+      await this.mirrors[force]?.append(force, eventId, this.matrix.userId, record).catch((error: unknown) => log.error({ force, err: (error as Error).message }, 'could not write the audit mirror'));
       log.debug({ force, action: entry.action }, 'audited');
     });
   }

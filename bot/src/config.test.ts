@@ -22,4 +22,13 @@ describe('bot configuration', () => {
     expect(config.timeouts.triageSilence).toBe(1800);
     expect(config.listen.port).toBe(0);
   });
+
+  it('keeps ended conversations 90 days by default; the environment sets retention in seconds', () => {
+    const defaults = loadConfig({ ESPACE_HOMESERVER_URL: 'http://h', ESPACE_STATE_DIR: '/tmp/x' });
+    expect(defaults.retention).toEqual({ period: 90 * 24 * 3600, sweepInterval: 600, disclosureTtl: 1800 });
+    const short = loadConfig({ ESPACE_HOMESERVER_URL: 'http://h', ESPACE_STATE_DIR: '/tmp/x', ESPACE_RETENTION_PERIOD: '4', ESPACE_DISCLOSURE_TTL: '2' });
+    expect(short.retention.period).toBe(4);
+    expect(short.retention.disclosureTtl).toBe(2);
+    expect(() => loadConfig({ ESPACE_HOMESERVER_URL: 'http://h', ESPACE_STATE_DIR: '/tmp/x', ESPACE_RETENTION_PERIOD: '0' })).toThrow(/retention\.period/);
+  });
 });

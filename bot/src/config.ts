@@ -38,6 +38,18 @@ export const BotConfig = z.object({
     /** How often timeouts are checked. */
     sweepInterval: Seconds.default(5),
   }).prefault({}),
+  retention: z.object({
+    /**
+     * How long an ended conversation is kept before its room is deleted with purge (unless under legal hold).
+     * 90 days: long enough for a complaint or a report to the prosecutor to follow the conversation and for a
+     * supervisor to place a legal hold, short enough to honour minimal data. Tests use seconds.
+     */
+    period: Seconds.default(90 * 24 * 3600),
+    /** How often ended conversations are checked for deletion (deletion is slow: not at every sweep). */
+    sweepInterval: Seconds.default(10 * 60),
+    /** A request to lift anonymity not decided within this time expires (grave danger: minutes, not hours). */
+    disclosureTtl: Seconds.default(30 * 60),
+  }).prefault({}),
   rateLimits: z.object({
     /** Conversation openings per client address per window. */
     openPerIp: z.number().int().min(1).default(20),
@@ -92,6 +104,9 @@ const ENV: Array<[string, string[], 'string' | 'number' | 'list']> = [
   ['ESPACE_TIMEOUT_WARM_TRANSFER', ['timeouts', 'warmTransfer'], 'number'],
   ['ESPACE_TIMEOUT_GUEST_GRACE', ['timeouts', 'guestGrace'], 'number'],
   ['ESPACE_TIMEOUT_SWEEP_INTERVAL', ['timeouts', 'sweepInterval'], 'number'],
+  ['ESPACE_RETENTION_PERIOD', ['retention', 'period'], 'number'],
+  ['ESPACE_RETENTION_SWEEP_INTERVAL', ['retention', 'sweepInterval'], 'number'],
+  ['ESPACE_DISCLOSURE_TTL', ['retention', 'disclosureTtl'], 'number'],
   ['ESPACE_RATE_OPEN_PER_IP', ['rateLimits', 'openPerIp'], 'number'],
   ['ESPACE_RATE_OPEN_PER_GUEST', ['rateLimits', 'openPerGuest'], 'number'],
   ['ESPACE_RATE_WINDOW', ['rateLimits', 'windowSeconds'], 'number'],

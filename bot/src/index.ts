@@ -8,6 +8,8 @@ import { readJsonFile } from './bootstrap/files.ts';
 import type { BotConfig } from './config.ts';
 import { withConversation, type Context } from './context.ts';
 import { sendStart } from './conversation/open.ts';
+import { loadCoolDowns } from './conversation/cool-down.ts';
+import { loadDisclosures } from './conversation/disclosures.ts';
 import { cancelPositionRefreshes } from './conversation/status.ts';
 import { handleBatch } from './handlers/index.ts';
 import { createApp } from './http/app.ts';
@@ -16,6 +18,7 @@ import { bridgeMatrixBotSdkLogs, logger } from './log.ts';
 import { Matrix } from './matrix/client.ts';
 import { SyncLoop } from './matrix/sync.ts';
 import { Metrics } from './metrics.ts';
+import { AuditMirror } from './safety/audit-mirror.ts';
 import { loadRoutingRules } from './routing/rules.ts';
 import { rebuild } from './state/rebuild.ts';
 import { Store } from './state/store.ts';
@@ -78,7 +81,10 @@ export async function start(config: BotConfig): Promise<RunningBot> {
     store,
     triage,
     rules,
-    audit: new AuditLog(matrix, auditRooms, locks),
+    audit: new AuditLog(matrix, auditRooms, locks, {
+      police: new AuditMirror(join(config.stateDir, 'audit', 'police.jsonl')),
+      gendarmerie: new AuditMirror(join(config.stateDir, 'audit', 'gendarmerie.jsonl')),
+    }),
     metrics: new Metrics(store),
     locks,
     log: logger.child({ module: 'engine' }),
@@ -92,6 +98,8 @@ export async function start(config: BotConfig): Promise<RunningBot> {
   const sync = new SyncLoop(matrix, join(config.stateDir, 'bot-sync.json'), (batch) => handleBatch(ctx, batch, seen));
   const firstStart = !existsSync(join(config.stateDir, 'bot-sync.json'));
   await rebuild(ctx);
+  await loadDisclosures(ctx);
+  await loadCoolDowns(ctx);
   await sync.start();
   // A crash between creating a room and sending its first question: send it now (idempotent otherwise).
   for (const conversation of store.conversations.values()) {

@@ -1,24 +1,19 @@
 import { otherForce } from '@espace-mineurs/protocol';
 import { cleanEntry, saveEntry } from './conversation/entry.ts';
 import { abandonConversation } from './conversation/end.ts';
+import { forgetEndedCoolDowns } from './conversation/cool-down.ts';
+import { expireDisclosures } from './conversation/disclosures.ts';
 import { announceQueued } from './conversation/enqueue.ts';
 import { notifyQueue } from './conversation/messages.ts';
 import { commitMove } from './conversation/move.ts';
 import { withConversation, type Context } from './context.ts';
 import { shouldOverflow } from './routing/policy.ts';
+import { sweepConversationRetention } from './retention.ts';
+import { endGuestAccount } from './safety/guest-account.ts';
 import { refreshStaff } from './state/rebuild.ts';
 import { TERMINAL, stateOf, type Conversation } from './state/store.ts';
 
 const STAFF_REFRESH_MS = 60_000;
-
-/** Ends a guest account: locked at once (no more login), then deactivated (Synapse erases what it can). */
-async function endGuest(ctx: Context, guest: string): Promise<void> {
-  const path = `/_synapse/admin/v2/users/${encodeURIComponent(guest)}`;
-  const user = await ctx.matrix.request<{ deactivated?: boolean }>('GET', path);
-  if (user.deactivated) return;
-  await ctx.matrix.request('PUT', path, { body: { locked: true } });
-  await ctx.matrix.request('POST', `/_synapse/admin/v1/deactivate/${encodeURIComponent(guest)}`, { body: { erase: false }, retryOnNetwork: true });
-}
 
 const endedGuests = new WeakMap<Context, Set<string>>();
 
@@ -61,7 +56,8 @@ async function sweepOne(ctx: Context, conversation: Conversation, now: number): 
     if (entry?.guestEndedAt !== undefined || ended.has(conversation.guest) || (now - endedAt) / 1000 < timeouts.guestGrace) return;
     // A newer conversation of the same guest (impossible once locked, but be strict) keeps the account alive.
     if (ctx.store.latestByGuest.get(conversation.guest) !== conversation.roomId) return;
-    await endGuest(ctx, conversation.guest);
+    // Locked first, then deactivated with erasure; never unlocked.
+    await endGuestAccount(ctx.matrix, conversation.guest);
     ended.add(conversation.guest);
     if (entry) await saveEntry(ctx, conversation, cleanEntry({ ...conversation.entry!, guestEndedAt: now }));
     await ctx.audit.write(entry ? [entry.force] : ['police', 'gendarmerie'], `guest-ended:${conversation.guest}`, { actor: ctx.matrix.userId, action: 'guest_ended', conversation: conversation.roomId, at: now });
@@ -72,6 +68,8 @@ async function sweepOne(ctx: Context, conversation: Conversation, now: number): 
 export function startSweeper(ctx: Context): { stop(): Promise<void> } {
   let running: Promise<void> | undefined;
   let staffReadAt = ctx.now();
+  let retentionAt = 0;
+  let retention: Promise<void> | undefined;
   const timer = setInterval(() => {
     if (running) return;
     const now = ctx.now();
@@ -80,13 +78,26 @@ export function startSweeper(ctx: Context): { stop(): Promise<void> } {
       // Staff removed or demoted while the bot runs (active: false) stop being obeyed within a minute.
       void refreshStaff(ctx).catch((error: unknown) => ctx.log.warn({ err: (error as Error).message }, 'could not refresh staff'));
     }
+    if (!retention && now - retentionAt >= ctx.config.retention.sweepInterval * 1000) {
+      retentionAt = now;
+      // Deleting rooms is slow: it runs beside the timeouts, never blocking them.
+      retention = sweepConversationRetention(ctx)
+        .catch((error: unknown) => ctx.log.warn({ err: (error as Error).message }, 'retention sweep failed'))
+        .then(() => {
+          retention = undefined;
+        });
+    }
     running = Promise.all(
       [...ctx.store.conversations.values()].map((conversation) =>
         withConversation(ctx, conversation.roomId, () => sweepOne(ctx, conversation, now)).catch((error: unknown) =>
           ctx.log.warn({ roomId: conversation.roomId, err: (error as Error).message }, 'sweep failed'),
         ),
       ),
-    ).then(() => {
+    )
+      .then(() => expireDisclosures(ctx, now))
+      .then(() => forgetEndedCoolDowns(ctx, now))
+      .catch((error: unknown) => ctx.log.warn({ err: (error as Error).message }, 'disclosure expiry failed'))
+      .then(() => {
       running = undefined;
     });
   }, ctx.config.timeouts.sweepInterval * 1000);
@@ -95,6 +106,7 @@ export function startSweeper(ctx: Context): { stop(): Promise<void> } {
     async stop() {
       clearInterval(timer);
       await running;
+      await retention;
     },
   };
 }

@@ -28,10 +28,32 @@ export const Command = z.discriminatedUnion('action', [
   }),
   z.object({ action: z.literal('transfer_accept'), requestId: RequestId, conversation: RoomId }),
   z.object({ action: z.literal('transfer_decline'), requestId: RequestId, conversation: RoomId, reason: z.string().max(500).optional() }),
-  z.object({ action: z.literal('close'), requestId: RequestId, conversation: RoomId, outcome: Outcome }),
+  z.object({
+    action: z.literal('close'),
+    requestId: RequestId,
+    conversation: RoomId,
+    outcome: Outcome,
+    /** "Close and cool down": no new conversation from that guest or its address for this many minutes (audited). */
+    coolDownMinutes: z.number().int().min(1).max(7 * 24 * 60).optional(),
+  }),
   z.object({ action: z.literal('flag_danger'), requestId: RequestId, conversation: RoomId }),
   /** Supervisors only: join a conversation of their force (audited). */
   z.object({ action: z.literal('supervise'), requestId: RequestId, conversation: RoomId }),
+  /** Grave danger: an agent asks to lift the young person's anonymity. A supervisor of the force decides. */
+  z.object({ action: z.literal('disclosure_request'), requestId: RequestId, conversation: RoomId, reason: z.string().trim().min(10).max(1000) }),
+  /** Supervisors only, never on their own request: `disclosure` is the request's id as the bot published it. */
+  z.object({
+    action: z.literal('disclosure_decision'),
+    requestId: RequestId,
+    conversation: RoomId,
+    disclosure: z.string().min(1).max(255),
+    decision: z.enum(['approve', 'refuse']),
+    comment: z.string().max(1000).optional(),
+  }),
+  /** Supervisors only: suspend (hold true) or allow again (false) the deletion of a closed conversation. */
+  z.object({ action: z.literal('legal_hold'), requestId: RequestId, conversation: RoomId, hold: z.boolean(), reason: z.string().trim().min(5).max(1000) }),
+  /** Supervisors only: export a conversation for a judicial procedure (JSON + readable document, audited). */
+  z.object({ action: z.literal('export'), requestId: RequestId, conversation: RoomId }),
 ]);
 export type Command = z.infer<typeof Command>;
 export type CommandAction = Command['action'];

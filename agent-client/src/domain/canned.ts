@@ -1,22 +1,10 @@
-import { z } from 'zod';
-import type { Force } from '@espace-mineurs/protocol';
-import type { CannedResponse } from './model.ts';
+import { CannedResponsesContent, type CannedResponse, type Force } from '@espace-mineurs/protocol';
 
 /**
- * Canned responses of a force: one state event in the force's queue room (every agent of the force reads it;
- * supervisors edit it). Not in the shared protocol package yet: the name is namespaced like the others and
- * proposed for protocol/ in the agent-client report.
+ * Canned responses of a force: one state event (EventType.CannedResponses) in the force's queue room, which every
+ * agent of the force reads and its supervisors (power 75) edit. Until a supervisor writes the force's own list,
+ * agents get these defaults. Tutoiement, as the site uses.
  */
-export const CANNED_RESPONSES_EVENT = 'fr.espace-mineurs.canned_responses';
-
-export const CannedResponsesContent = z.object({
-  responses: z
-    .array(z.object({ id: z.string().min(1).max(64), title: z.string().min(1).max(80), body: z.string().min(1).max(2000) }))
-    .max(100),
-});
-export type CannedResponsesContent = z.infer<typeof CannedResponsesContent>;
-
-/** What agents get until a supervisor writes the force's own list. Tutoiement, as the site uses. */
 export const DEFAULT_CANNED: Record<Force, CannedResponse[]> = {
   police: [
     { id: 'hello', title: 'Accueil', body: "Bonjour, je suis {pseudo}, policier·e formé·e pour t'écouter. Tu peux tout me dire, à ton rythme. Ce que tu écris ici reste confidentiel." },
@@ -52,4 +40,29 @@ export function filterCanned(list: CannedResponse[], query: string): CannedRespo
   const needle = fold(query.trim());
   if (!needle) return list;
   return list.filter((item) => fold(item.title).includes(needle) || fold(item.body).includes(needle));
+}
+
+export type CannedDraftCheck = { ok: true; content: CannedResponsesContent } | { ok: false; problem: string };
+
+/**
+ * What a supervisor's edited list becomes before it is saved: blank lines dropped, text trimmed, and anything
+ * the protocol would reject named in French (rather than silently cut), so nothing typed is lost.
+ */
+export function checkCannedDraft(draft: CannedResponse[]): CannedDraftCheck {
+  const responses: CannedResponse[] = [];
+  for (const [index, item] of draft.entries()) {
+    const title = item.title.trim();
+    const body = item.body.trim();
+    if (!title && !body) continue;
+    const position = `Réponse n° ${index + 1}`;
+    if (!title) return { ok: false, problem: `${position} : il manque le titre.` };
+    if (!body) return { ok: false, problem: `${position} : il manque le texte.` };
+    if (title.length > 80) return { ok: false, problem: `${position} : le titre dépasse 80 caractères.` };
+    if (body.length > 2000) return { ok: false, problem: `${position} : le texte dépasse 2000 caractères.` };
+    responses.push({ id: item.id, title, body });
+  }
+  if (responses.length === 0) return { ok: false, problem: 'La liste doit garder au moins une réponse.' };
+  if (responses.length > 100) return { ok: false, problem: 'Au plus 100 réponses.' };
+  const parsed = CannedResponsesContent.safeParse({ responses });
+  return parsed.success ? { ok: true, content: parsed.data } : { ok: false, problem: 'Liste invalide.' };
 }

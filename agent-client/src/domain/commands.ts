@@ -7,6 +7,8 @@ export interface PendingCommand {
   requestId: string;
   action: Command['action'];
   conversation?: string;
+  /** For a disclosure decision: which request it decides. */
+  disclosure?: string;
   sentAt: number;
   /** Set when the bot's CommandResult arrived. */
   result?: CommandResult;

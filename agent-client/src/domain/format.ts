@@ -19,3 +19,9 @@ export function formatAgo(ts: number, now: number): string {
   if (ms < 45_000) return "à l'instant";
   return `il y a ${formatDuration(ms)}`;
 }
+
+/** "28/11 à 16:42", for records that may be a few days old. */
+export function formatDateTime(ts: number): string {
+  const date = new Date(ts);
+  return `${String(date.getDate()).padStart(2, '0')}/${String(date.getMonth() + 1).padStart(2, '0')} à ${formatTime(ts)}`;
+}

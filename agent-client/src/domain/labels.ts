@@ -35,6 +35,12 @@ export const COMMAND_CODE_TEXT: Record<string, string> = {
   NOT_QUEUED: "Cette conversation n'est plus en attente.",
   NOT_SUPERVISOR: 'Réservé aux superviseurs.',
   NO_PENDING_TRANSFER: "Aucun transfert n'est en attente pour cette conversation.",
+  OWN_REQUEST: 'Vous ne pouvez pas décider de votre propre demande : un autre superviseur doit le faire.',
+  REASON_REQUIRED: 'Indiquez un motif (10 caractères au moins).',
+  EXPIRED: 'Cette demande a expiré.',
+  ALREADY_DECIDED: 'Cette demande a déjà été traitée.',
+  NOT_CLOSED: "Cette conversation n'est pas clôturée.",
+  BAD_COMMAND: 'Demande invalide.',
 };
 
 export const ACTION_LABEL: Record<string, string> = {
@@ -46,8 +52,19 @@ export const ACTION_LABEL: Record<string, string> = {
   close: 'Clôture',
   flag_danger: 'Signalement de danger',
   supervise: 'Supervision',
+  disclosure_request: "Demande de levée d'anonymat",
+  disclosure_decision: "Décision sur la levée d'anonymat",
+  legal_hold: 'Conservation judiciaire',
+  export: 'Export',
 };
 
 export function commandRefusalText(code: string | undefined): string {
   return (code && COMMAND_CODE_TEXT[code]) ?? 'Le service a refusé la demande.';
+}
+
+/** What to say about a result: the bot's own sentence when it gave one, else our words for its code. */
+export function commandResultText(result: { ok: boolean; code?: string; message?: string } | undefined): string {
+  if (!result) return '';
+  if (result.message) return result.message;
+  return result.ok ? 'Fait.' : commandRefusalText(result.code);
 }

@@ -1,4 +1,6 @@
-import type { ConversationEntry, DutyContent, Force, PublicStatus, StaffRole } from '@espace-mineurs/protocol';
+import type { Disclosure, DisclosureRequest } from './disclosure.ts';
+import type { LegalHold } from './closing.ts';
+import type { CannedResponse, ConversationEntry, DutyContent, Force, PublicStatus, StaffRole } from '@espace-mineurs/protocol';
 
 /** Typed values the matrix layer hands to the domain layer. Nothing here is a raw Matrix event. */
 
@@ -56,14 +58,12 @@ export interface CommandResult {
   action: string;
   ok: boolean;
   code?: string;
+  /** The bot's explanation, in French (rendered as text). */
+  message?: string;
   ts: number;
 }
 
-export interface CannedResponse {
-  id: string;
-  title: string;
-  body: string;
-}
+export type { CannedResponse } from '@espace-mineurs/protocol';
 
 /** Everything a screen needs about the agent's force, rebuilt from the synced Matrix state on each change. */
 export interface Workspace {
@@ -83,4 +83,10 @@ export interface Workspace {
   canned: CannedResponse[];
   /** Whether the agent may edit the canned responses (power level in the queue room). */
   canEditCanned: boolean;
+  /** Disclosure requests of the force (supervisors only: read from the supervisors room). */
+  disclosureRequests: DisclosureRequest[];
+  /** Legal holds of the force's conversations, by room id (supervisors only). */
+  legalHolds: Map<string, LegalHold>;
+  /** What the bot disclosed to this user, from the private rooms it created for them. */
+  disclosures: Disclosure[];
 }

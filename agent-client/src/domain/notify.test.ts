@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { entry } from './fixtures.ts';
-import { alertsFor, alertText, queueAlerts } from './notify.ts';
+import { alertsFor, alertText, disclosureAlerts, queueAlerts } from './notify.ts';
 import { POLICE_AGENT, POLICE_SUPERVISOR } from './fixtures.ts';
 
 describe('queueAlerts', () => {
@@ -52,5 +52,18 @@ describe('alertsFor', () => {
   });
   it('rings for a supervisor on urgent conversations only', () => {
     expect(alertsFor(POLICE_SUPERVISOR, undefined, alerts)).toEqual([alerts[1]]);
+  });
+});
+
+describe('disclosure requests to decide', () => {
+  const request = { id: 'd1', conversation: '!c:test' };
+  it('alerts a supervisor to a new request once, after the baseline, without the reason', () => {
+    expect(disclosureAlerts(undefined, [request], () => 7)).toEqual([]);
+    const alerts = disclosureAlerts(new Set(), [request], () => 7);
+    expect(alerts).toEqual([{ roomId: '!c:test', ticket: 7, kind: 'disclosure' }]);
+    expect(disclosureAlerts(new Set(['d1']), [request], () => 7)).toEqual([]);
+    expect(alertText(alerts[0]!)).toEqual({ title: "Levée d'anonymat à décider", body: "Ticket n° 7 — un agent attend la décision d'un superviseur." });
+    expect(alertsFor(POLICE_SUPERVISOR, undefined, alerts)).toEqual(alerts);
+    expect(alertsFor(POLICE_AGENT, { onDuty: true, capacity: 3, updatedAt: 0 }, alerts)).toEqual([]);
   });
 });

@@ -4,7 +4,7 @@ import type { Me } from './model.ts';
 export interface Alert {
   roomId: string;
   ticket: number;
-  kind: 'new' | 'urgent';
+  kind: 'new' | 'urgent' | 'disclosure';
 }
 
 /**
@@ -25,8 +25,18 @@ export function queueAlerts(previous: ConversationEntry[] | undefined, current: 
   return alerts;
 }
 
-/** Notification text: no triage detail or words of the young person on a lock screen. */
+/**
+ * Disclosure requests a supervisor may decide that were not there before: each needs a decision before it
+ * expires. As for the queue, the first snapshot only sets the baseline.
+ */
+export function disclosureAlerts(previous: Set<string> | undefined, decidable: Array<{ id: string; conversation: string }>, ticketOf: (roomId: string) => number | undefined): Alert[] {
+  if (previous === undefined) return [];
+  return decidable.filter((request) => !previous.has(request.id)).map((request) => ({ roomId: request.conversation, ticket: ticketOf(request.conversation) ?? 0, kind: 'disclosure' as const }));
+}
+
+/** Notification text: no triage detail, reason or words of the young person on a lock screen. */
 export function alertText(alert: Alert): { title: string; body: string } {
+  if (alert.kind === 'disclosure') return { title: "Levée d'anonymat à décider", body: `Ticket n° ${alert.ticket} — un agent attend la décision d'un superviseur.` };
   return alert.kind === 'urgent'
     ? { title: 'Conversation prioritaire', body: `Ticket n° ${alert.ticket} — un jeune est peut-être en danger.` }
     : { title: 'Nouvelle conversation en attente', body: `Ticket n° ${alert.ticket}` };
@@ -34,9 +44,10 @@ export function alertText(alert: Alert): { title: string; body: string } {
 
 /**
  * Who hears what: an agent on duty every alert, an agent off duty none (they are not taking conversations),
- * a supervisor only the urgent ones (they watch the queue on screen; a chime per arrival would be noise).
+ * a supervisor only the urgent ones and disclosure requests to decide (they watch the queue on screen; a chime
+ * per arrival would be noise).
  */
 export function alertsFor(me: Me, duty: DutyContent | undefined, alerts: Alert[]): Alert[] {
-  if (me.role === 'supervisor') return alerts.filter((alert) => alert.kind === 'urgent');
-  return duty?.onDuty ? alerts : [];
+  if (me.role === 'supervisor') return alerts.filter((alert) => alert.kind !== 'new');
+  return duty?.onDuty ? alerts.filter((alert) => alert.kind !== 'disclosure') : [];
 }

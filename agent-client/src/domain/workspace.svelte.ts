@@ -1,12 +1,13 @@
 import type { ConversationEntry } from '@espace-mineurs/protocol';
 import type { AgentConnection } from '../matrix/connection.ts';
 import { canOpen } from './access.ts';
+import { canDecide, pendingDisclosures } from './disclosure.ts';
 import { attachResults, newRequestId, pendingState, withRequestId, type CommandInput, type PendingCommand } from './commands.ts';
 import type { Workspace } from './model.ts';
-import { alertsFor, queueAlerts, type Alert } from './notify.ts';
+import { alertsFor, disclosureAlerts, queueAlerts, type Alert } from './notify.ts';
 import { myConversations, transfersOffered, waitingQueue } from './queue.ts';
 
-export type View = { kind: 'queue' } | { kind: 'conversation'; roomId: string } | { kind: 'supervision' };
+export type View = { kind: 'queue' } | { kind: 'conversation'; roomId: string } | { kind: 'supervision' } | { kind: 'canned' } | { kind: 'disclosures' };
 
 /**
  * Live state of the signed-in agent's screens, fed by the connection. Components read it; actions go through
@@ -21,6 +22,7 @@ export class WorkspaceState {
   connectionOffline = $state(false);
 
   private previousQueue: ConversationEntry[] | undefined;
+  private previousDecidable: Set<string> | undefined;
   private unsubscribe: () => void;
   private clock: ReturnType<typeof setInterval>;
 
@@ -45,8 +47,11 @@ export class WorkspaceState {
     this.connectionOffline = this.connection.connectionState === 'offline';
     this.commands = attachResults(this.commands, this.connection.results());
     const queue = waitingQueue(this.ws.entries, this.ws.me);
-    const alerts = queueAlerts(this.previousQueue, queue);
+    const decidable = this.disclosuresToDecide;
+    const ticketOf = (roomId: string) => this.entry(roomId)?.ticket;
+    const alerts = [...queueAlerts(this.previousQueue, queue), ...disclosureAlerts(this.previousDecidable, decidable, ticketOf)];
     this.previousQueue = queue;
+    this.previousDecidable = new Set(decidable.map((request) => request.id));
     const audible = alertsFor(this.ws.me, this.ws.duty.get(this.ws.me.userId), alerts);
     if (audible.length > 0) this.onAlert(audible);
   }
@@ -62,6 +67,10 @@ export class WorkspaceState {
   }
   get offered() {
     return transfersOffered(this.ws.entries, this.ws.me);
+  }
+  /** Disclosure requests this supervisor may approve or refuse now. */
+  get disclosuresToDecide() {
+    return pendingDisclosures(this.ws.disclosureRequests, this.ws.me, this.now).filter((request) => canDecide(request, this.ws.me, this.now));
   }
   get myDuty() {
     return this.ws.duty.get(this.ws.me.userId);
@@ -86,6 +95,7 @@ export class WorkspaceState {
       requestId,
       action: input.action,
       ...('conversation' in input ? { conversation: input.conversation } : {}),
+      ...('disclosure' in input ? { disclosure: input.disclosure } : {}),
       sentAt: Date.now(),
     };
     this.commands = [...this.commands, tracked].slice(-20);

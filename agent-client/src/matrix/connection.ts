@@ -16,13 +16,12 @@ import {
 } from 'matrix-js-sdk';
 import { logger as globalSdkLogger, type Logger } from 'matrix-js-sdk/lib/logger.js';
 import { EventType, type Command, type ConversationEntry } from '@espace-mineurs/protocol';
-import { CANNED_RESPONSES_EVENT } from '../domain/canned.ts';
-import { shouldAutoJoin } from '../domain/access.ts';
+import { shouldAutoJoinRoom } from '../domain/disclosure.ts';
 import type { CannedResponse, CommandResult, ForceRoomIds, Me, Note, TimelineItem, Workspace } from '../domain/model.ts';
 import { serverNameOf } from '../domain/text.ts';
 import { parseCommandResult, parseNote, toTimelineItem } from './parse.ts';
 import type { StoredSession } from './session.ts';
-import { findIdentity, rawOf, readWorkspace, type IdentityProblem } from './workspace.ts';
+import { creatorOf, findIdentity, rawOf, readWorkspace, type IdentityProblem } from './workspace.ts';
 
 /** The SDK logs event and room IDs, sometimes more: nothing of it belongs in an agent's browser console. */
 const quietLogger: Logger = {
@@ -162,13 +161,16 @@ export class AgentConnection {
     if (result) this.commandResults.set(result.requestId, result);
   }
 
-  /** The bot invites the agent to a young person's room on claim, transfer or supervision: accept those. */
+  /**
+   * The bot invites the agent to a young person's room on claim, transfer or supervision, and to a private room
+   * when it discloses what it knows of a young person in grave danger: accept those, and nothing else.
+   */
   private maybeAutoJoin(room: Room): void {
     if (!this.me || room.getMyMembership() !== 'invite' || this.joining.has(room.roomId)) return;
     const inviter = room.getMember(this.me.userId)?.events.member?.getSender();
-    if (inviter !== this.botUserId) return;
     const entry = this.workspace().entries.find((candidate) => candidate.roomId === room.roomId);
-    if (!shouldAutoJoin(entry, this.me)) return;
+    const creator = creatorOf(room);
+    if (!shouldAutoJoinRoom({ botUserId: this.botUserId, me: this.me, inviter, creator, entry })) return;
     this.joining.add(room.roomId);
     this.client
       .joinRoom(room.roomId)
@@ -309,6 +311,6 @@ export class AgentConnection {
   }
 
   async saveCanned(responses: CannedResponse[]): Promise<void> {
-    await this.client.sendStateEvent(this.rooms.queueRoomId, CANNED_RESPONSES_EVENT as never, { responses } as never, '');
+    await this.client.sendStateEvent(this.rooms.queueRoomId, EventType.CannedResponses as never, { responses } as never, '');
   }
 }

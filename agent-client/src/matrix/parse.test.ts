@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { EventType } from '@espace-mineurs/protocol';
 import type { StaffMember } from '../domain/model.ts';
-import { parseCommandResult, parseEntries, parseNote, parseStaff, toTimelineItem, YOUNG_PERSON_LABEL } from './parse.ts';
+import { parseCommandResult, parseDisclosure, parseDisclosureRequests, parseEntries, parseLegalHolds, parseNote, parseStaff, toTimelineItem, YOUNG_PERSON_LABEL } from './parse.ts';
+import { DISCLOSURE_EVENT } from '../domain/disclosure.ts';
 
 const BOT = '@espace-bot:test';
 const AGENT = '@pn-agent-1:test';
@@ -80,5 +81,53 @@ describe('timeline', () => {
   it('skips unknown events and empty bodies', () => {
     expect(toTimelineItem({ event_id: '$5', type: 'm.reaction', sender: '@1:test', content: {} }, ctx)).toBeUndefined();
     expect(toTimelineItem({ event_id: '$6', type: 'm.room.message', sender: '@1:test', content: { body: 42 } }, ctx)).toBeUndefined();
+  });
+});
+
+describe('grave-danger procedure', () => {
+  const request = { id: 'd1', conversation: '!y:test', force: 'police', requester: AGENT, reason: 'Menace de suicide ce soir', requestedAt: 1, expiresAt: 2, status: 'pending' };
+
+  it('keeps disclosure requests from the bot only, whose state key is their id', () => {
+    const parsed = parseDisclosureRequests(
+      [
+        { type: DISCLOSURE_EVENT, sender: BOT, state_key: 'd1', content: request },
+        { type: DISCLOSURE_EVENT, sender: AGENT, state_key: 'd2', content: { ...request, id: 'd2' } },
+        { type: DISCLOSURE_EVENT, sender: BOT, state_key: 'other', content: request },
+        { type: DISCLOSURE_EVENT, sender: BOT, state_key: 'd3', content: { ...request, id: 'd3', status: 'maybe' } },
+      ],
+      BOT,
+    );
+    expect(parsed.map((item) => item.id)).toEqual(['d1']);
+  });
+
+  it('reads the disclosure message from the bot only, with its structured data', () => {
+    const data = { request: 'd1', conversation: '!y:test', guest: '@1:test', connections: [{ ip: '203.0.113.9', userAgent: 'Mozilla', lastSeen: 5 }], postalCode: '93200', gatheredAt: 6 };
+    const event = { event_id: '$d', type: 'm.room.message', sender: BOT, content: { msgtype: 'm.text', body: 'Levée d’anonymat approuvée…', [DISCLOSURE_EVENT]: data }, origin_server_ts: 7 };
+    expect(parseDisclosure(event, '!room:test', BOT)).toMatchObject({ roomId: '!room:test', eventId: '$d', body: 'Levée d’anonymat approuvée…', data: { postalCode: '93200' }, ts: 7 });
+    expect(parseDisclosure({ ...event, sender: AGENT }, '!room:test', BOT)).toBeUndefined();
+    expect(parseDisclosure({ ...event, content: { msgtype: 'm.text', body: 'x' } }, '!room:test', BOT)).toBeUndefined();
+  });
+
+  it('keeps the bot’s explanation of a command result', () => {
+    const result = { requestId: 'r1', action: 'export', ok: true };
+    const event = { type: 'm.room.message', sender: BOT, content: { msgtype: 'm.notice', body: 'Export prêt.', [EventType.CommandResult]: result } };
+    expect(parseCommandResult(event, BOT)?.message).toBe('Export prêt.');
+    expect(parseCommandResult({ type: EventType.CommandResult, sender: BOT, content: result }, BOT)?.message).toBeUndefined();
+  });
+});
+
+describe('legal holds', () => {
+  it('reads the bot’s legal hold records only', () => {
+    const hold = { active: true, reason: 'PV 2026/481', by: '@pn-superviseur-1:test', at: 5 };
+    const holds = parseLegalHolds(
+      [
+        { type: 'fr.espace-mineurs.legal_hold', sender: BOT, state_key: '!y:test', content: hold },
+        { type: 'fr.espace-mineurs.legal_hold', sender: AGENT, state_key: '!z:test', content: hold },
+        { type: 'fr.espace-mineurs.legal_hold', sender: BOT, state_key: '!w:test', content: { active: 'yes' } },
+      ],
+      BOT,
+    );
+    expect([...holds.keys()]).toEqual(['!y:test']);
+    expect(holds.get('!y:test')?.reason).toBe('PV 2026/481');
   });
 });

@@ -10,6 +10,8 @@ import {
   userIdFromStateKey,
 } from '@espace-mineurs/protocol';
 import type { Author, CommandResult, Note, StaffMember, TimelineItem } from '../domain/model.ts';
+import { LEGAL_HOLD_EVENT, LegalHold } from '../domain/closing.ts';
+import { DISCLOSURE_EVENT, DisclosedData, DisclosureRequest, type Disclosure } from '../domain/disclosure.ts';
 
 /**
  * The typed edge of the client: raw events (as plain JSON, whatever produced them) become typed values here,
@@ -78,7 +80,29 @@ export function parseCommandResult(event: RawEvent, botUserId: string): CommandR
   else return undefined;
   const parsed = parseContent(CommandResultContent, content);
   if (!parsed.ok) return undefined;
-  return { ...parsed.value, ts: event.origin_server_ts ?? 0 };
+  // The bot's own sentence (a notice body), shown as text: it says why, in French, better than a code can.
+  const message = typeof event.content.body === 'string' && event.content.body.trim() ? event.content.body.slice(0, 2000) : undefined;
+  return { ...parsed.value, ...(message ? { message } : {}), ts: event.origin_server_ts ?? 0 };
+}
+
+/** Disclosure requests published by the bot in the force's supervisors room (state, key = request id). */
+export function parseDisclosureRequests(events: RawEvent[], botUserId: string): DisclosureRequest[] {
+  const requests: DisclosureRequest[] = [];
+  for (const event of events) {
+    if (event.type !== DISCLOSURE_EVENT || event.sender !== botUserId || event.state_key === undefined) continue;
+    const parsed = parseContent(DisclosureRequest, event.content);
+    if (parsed.ok && parsed.value.id === event.state_key) requests.push(parsed.value);
+  }
+  return requests;
+}
+
+/** The bot's disclosure message in a disclosure room: readable text plus the same data, structured. */
+export function parseDisclosure(event: RawEvent, roomId: string, botUserId: string): Disclosure | undefined {
+  if (event.type !== 'm.room.message' || event.sender !== botUserId || !event.event_id) return undefined;
+  if (typeof event.content.body !== 'string') return undefined;
+  const parsed = parseContent(DisclosedData, event.content[DISCLOSURE_EVENT]);
+  if (!parsed.ok) return undefined;
+  return { roomId, eventId: event.event_id, body: event.content.body, data: parsed.value, ts: event.origin_server_ts ?? 0 };
 }
 
 function threadRootOf(content: Record<string, unknown>): string | undefined {
@@ -150,4 +174,15 @@ export function toTimelineItem(event: RawEvent, ctx: { botUserId: string; myUser
     return { ...base, body: text, kind: 'event' };
   }
   return undefined;
+}
+
+/** Legal holds recorded by the bot in the supervisors room, by conversation room id. */
+export function parseLegalHolds(events: RawEvent[], botUserId: string): Map<string, LegalHold> {
+  const holds = new Map<string, LegalHold>();
+  for (const event of events) {
+    if (event.type !== LEGAL_HOLD_EVENT || event.sender !== botUserId || event.state_key === undefined) continue;
+    const parsed = parseContent(LegalHold, event.content);
+    if (parsed.ok) holds.set(event.state_key, parsed.value);
+  }
+  return holds;
 }

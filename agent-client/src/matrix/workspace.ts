@@ -1,8 +1,10 @@
 import type { MatrixClient, MatrixEvent, Room } from 'matrix-js-sdk';
 import { EventType, RoomRoleContent, parseContent, userStateKey, type ConversationEntry, type Force } from '@espace-mineurs/protocol';
-import { CANNED_RESPONSES_EVENT, cannedFromState } from '../domain/canned.ts';
+import { cannedFromState } from '../domain/canned.ts';
 import type { ForceRoomIds, Me, Workspace } from '../domain/model.ts';
-import { parseDuty, parseEntries, parseStaff, parseStatus, type RawEvent } from './parse.ts';
+import { DISCLOSURE_EVENT, type Disclosure } from '../domain/disclosure.ts';
+import { LEGAL_HOLD_EVENT } from '../domain/closing.ts';
+import { parseDisclosure, parseDisclosureRequests, parseLegalHolds, parseDuty, parseEntries, parseStaff, parseStatus, type RawEvent } from './parse.ts';
 
 export function rawOf(event: MatrixEvent): RawEvent {
   const stateKey = event.getStateKey();
@@ -98,6 +100,28 @@ function lastMessageTs(room: Room): number | undefined {
   return undefined;
 }
 
+/** The room's creator as the m.room.create event says (also present in an invite's stripped state). */
+export function creatorOf(room: Room): string | undefined {
+  return room.currentState.getStateEvents('m.room.create', '')?.getSender() ?? undefined;
+}
+
+/**
+ * Disclosures the bot made to this user: its messages carrying disclosed data, in joined rooms it created that
+ * are neither a conversation nor a force room.
+ */
+function readDisclosures(client: MatrixClient, botUserId: string, skip: Set<string>): Disclosure[] {
+  const found: Disclosure[] = [];
+  for (const room of client.getRooms()) {
+    if (skip.has(room.roomId) || room.getMyMembership() !== 'join' || creatorOf(room) !== botUserId) continue;
+    if (room.currentState.getStateEvents(EventType.RoomRole, '')) continue;
+    for (const event of room.getLiveTimeline().getEvents()) {
+      const disclosure = parseDisclosure(rawOf(event), room.roomId, botUserId);
+      if (disclosure) found.push(disclosure);
+    }
+  }
+  return found.sort((a, b) => b.ts - a.ts);
+}
+
 /** Rebuilds the whole workspace from the client's synced store. Cheap: a few rooms, state already in memory. */
 export function readWorkspace(client: MatrixClient, me: Me, rooms: ForceRoomIds, botUserId: string, entryCache?: Map<string, ConversationEntry | null>): Workspace {
   const space = client.getRoom(rooms.spaceId);
@@ -105,10 +129,13 @@ export function readWorkspace(client: MatrixClient, me: Me, rooms: ForceRoomIds,
   const staff = space ? parseStaff(stateOf(space, EventType.Staff), botUserId) : new Map();
   const entries = queue ? cachedEntries(queue, botUserId, entryCache) : [];
   const duty = queue ? parseDuty(stateOf(queue, EventType.Duty), botUserId) : new Map();
-  const cannedEvent = queue?.currentState.getStateEvents(CANNED_RESPONSES_EVENT, '');
-  const canEditCanned = queue?.currentState.maySendStateEvent(CANNED_RESPONSES_EVENT, me.userId) ?? false;
+  const cannedEvent = queue?.currentState.getStateEvents(EventType.CannedResponses, '');
+  const canEditCanned = queue?.currentState.maySendStateEvent(EventType.CannedResponses, me.userId) ?? false;
 
   const entryRooms = new Set(entries.map((entry) => entry.roomId));
+  const supervisors = rooms.supervisorsRoomId ? client.getRoom(rooms.supervisorsRoomId) : null;
+  const disclosureRequests = supervisors ? parseDisclosureRequests(stateOf(supervisors, DISCLOSURE_EVENT), botUserId) : [];
+  const legalHolds = supervisors ? parseLegalHolds(stateOf(supervisors, LEGAL_HOLD_EVENT), botUserId) : new Map();
   const joined = new Set<string>();
   const invited = new Set<string>();
   const unread = new Map<string, number>();
@@ -141,5 +168,8 @@ export function readWorkspace(client: MatrixClient, me: Me, rooms: ForceRoomIds,
     status,
     canned: cannedFromState(cannedEvent?.getContent(), me.force),
     canEditCanned,
+    disclosureRequests,
+    legalHolds,
+    disclosures: readDisclosures(client, botUserId, entryRooms),
   };
 }

@@ -38,11 +38,11 @@ export async function askNotificationPermission(): Promise<void> {
 /** Sound and desktop notification for new or newly urgent waiting conversations. */
 export function announce(alerts: Alert[]): void {
   if (alerts.length === 0) return;
-  chime(alerts.some((alert) => alert.kind === 'urgent'));
+  chime(alerts.some((alert) => alert.kind !== 'new'));
   if (typeof Notification === 'undefined' || Notification.permission !== 'granted') return;
   for (const alert of alerts) {
     const { title, body } = alertText(alert);
-    const notification = new Notification(title, { body, tag: `espace-${alert.roomId}`, requireInteraction: alert.kind === 'urgent' });
+    const notification = new Notification(title, { body, tag: `espace-${alert.kind === 'disclosure' ? 'disclosure-' : ''}${alert.roomId}`, requireInteraction: alert.kind !== 'new' });
     notification.onclick = () => window.focus();
   }
 }

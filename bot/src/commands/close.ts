@@ -1,10 +1,11 @@
 import type { Outcome } from '@espace-mineurs/protocol';
+import { applyCoolDown } from '../conversation/cool-down.ts';
 import { closeConversation } from '../conversation/end.ts';
 import { withConversation } from '../context.ts';
 import { UNKNOWN, refuse, conversationOf, type CommandOutcome, type Invocation } from './types.ts';
 
 /** Closes with an orientation outcome: the agent holding it, or a supervisor of the force. */
-export async function close(invocation: Invocation, roomId: string, outcome: Outcome): Promise<CommandOutcome> {
+export async function close(invocation: Invocation, roomId: string, outcome: Outcome, coolDownMinutes?: number): Promise<CommandOutcome> {
   const { ctx, staff, eventId, at } = invocation;
   return withConversation(ctx, roomId, async () => {
     const conversation = conversationOf(invocation, roomId);
@@ -15,6 +16,8 @@ export async function close(invocation: Invocation, roomId: string, outcome: Out
     }
     const result = await closeConversation(ctx, conversation, eventId, at, staff.userId, outcome);
     if (!result.ok) return refuse(result.code, 'Cette conversation est déjà terminée.');
-    return { ok: true, message: `Conversation n°${entry.ticket} close.` };
+    if (coolDownMinutes === undefined) return { ok: true, message: `Conversation n°${entry.ticket} close.` };
+    await applyCoolDown(ctx, conversation, { force: invocation.force, by: staff.userId, at, minutes: coolDownMinutes, cause: eventId });
+    return { ok: true, message: `Conversation n°${entry.ticket} close ; pas de nouvelle conversation de ce jeune ni de cette adresse pendant ${coolDownMinutes} min.` };
   });
 }

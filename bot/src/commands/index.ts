@@ -3,8 +3,11 @@ import type { Context } from '../context.ts';
 import { stableTxnId, type RawEvent } from '../matrix/client.ts';
 import { claim } from './claim.ts';
 import { close } from './close.ts';
+import { disclosureDecision, disclosureRequest } from './disclosure.ts';
 import { duty } from './duty.ts';
+import { exportCommand } from './export.ts';
 import { flagDanger } from './flag-danger.ts';
+import { legalHold } from './legal-hold.ts';
 import { HELP, parseTextCommand } from './parse-text.ts';
 import { supervise } from './supervise.ts';
 import { refreshStaff } from '../state/rebuild.ts';
@@ -25,11 +28,19 @@ function execute(invocation: Invocation, command: Command): Promise<CommandOutco
     case 'transfer_decline':
       return declineTransfer(invocation, command.conversation);
     case 'close':
-      return close(invocation, command.conversation, command.outcome);
+      return close(invocation, command.conversation, command.outcome, command.coolDownMinutes);
     case 'flag_danger':
       return flagDanger(invocation, command.conversation);
     case 'supervise':
       return supervise(invocation, command.conversation);
+    case 'disclosure_request':
+      return disclosureRequest(invocation, command.conversation, command.reason);
+    case 'disclosure_decision':
+      return disclosureDecision(invocation, command.conversation, command.disclosure, command.decision === 'approve', command.comment);
+    case 'legal_hold':
+      return legalHold(invocation, command.conversation, command.hold, command.reason);
+    case 'export':
+      return exportCommand(invocation, command.conversation);
   }
 }
 

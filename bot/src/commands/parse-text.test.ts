@@ -24,4 +24,23 @@ describe('text commands', () => {
     expect(parseTextCommand('!danse', '$e', lookup)).toMatchObject({ kind: 'error' });
     expect(parseTextCommand('!aide', '$e', lookup)).toEqual({ kind: 'help' });
   });
+
+  it('parses the safety commands: disclosure request and decisions, legal hold, export', () => {
+    expect(parseTextCommand('!levée 12 menace de passage à l’acte ce soir', '$e', lookup)).toEqual({
+      kind: 'command',
+      command: { action: 'disclosure_request', requestId: '$e', conversation: '!room:test', reason: 'menace de passage à l’acte ce soir' },
+    });
+    expect(parseTextCommand('!levee 12 court', '$e', lookup)).toMatchObject({ kind: 'error' });
+    expect(parseTextCommand('!approuver-levée 12 a1b2c3d4', '$e', lookup)).toEqual({
+      kind: 'command',
+      command: { action: 'disclosure_decision', requestId: '$e', conversation: '!room:test', disclosure: 'a1b2c3d4', decision: 'approve' },
+    });
+    expect(parseTextCommand('!refuser-levee 12 a1b2c3d4 pas assez d’éléments', '$e', lookup)).toMatchObject({ command: { decision: 'refuse', comment: 'pas assez d’éléments' } });
+    expect(parseTextCommand('!refuser-levee 12', '$e', lookup)).toMatchObject({ kind: 'error' });
+    expect(parseTextCommand('!conserver 12 réquisition du parquet', '$e', lookup)).toMatchObject({ command: { action: 'legal_hold', hold: true, reason: 'réquisition du parquet' } });
+    expect(parseTextCommand('!libérer 12 procédure classée', '$e', lookup)).toMatchObject({ command: { action: 'legal_hold', hold: false } });
+    expect(parseTextCommand('!clore 12 aucune 30', '$e', lookup)).toMatchObject({ command: { action: 'close', outcome: 'none', coolDownMinutes: 30 } });
+    expect(parseTextCommand('!clore 12 aucune toujours', '$e', lookup)).toMatchObject({ kind: 'error' });
+    expect(parseTextCommand('!exporter 12', '$e', lookup)).toEqual({ kind: 'command', command: { action: 'export', requestId: '$e', conversation: '!room:test' } });
+  });
 });

@@ -11,9 +11,13 @@ export const HELP = [
   '!prendre N — je prends la conversation n°N',
   '!transferer N @agent:serveur|police|gendarmerie [chaud|froid] — transférer (froid par défaut)',
   '!accepter N / !refuser N — répondre à un transfert',
-  '!clore N issue — clore ; issue : plainte, 119, 3018, ecole, sante, secours, aucune',
+  '!clore N issue [minutes] — clore ; issue : plainte, 119, 3018, ecole, sante, secours, aucune ; avec des minutes, pas de nouvelle conversation de ce jeune ni de son adresse pendant ce temps',
   '!danger N — signaler un danger grave (priorité)',
   '!superviser N — (superviseurs) rejoindre la conversation',
+  "!levee N motif — danger grave : demander la levée d'anonymat (motif de 10 caractères au moins)",
+  "!approuver-levee N id [commentaire] / !refuser-levee N id [motif] — (superviseurs) décider d'une demande",
+  '!conserver N motif / !liberer N motif — (superviseurs) poser ou lever une conservation judiciaire',
+  '!exporter N — (superviseurs) exporter la conversation (salon des superviseurs)',
 ].join('\n');
 
 const OUTCOME_WORDS: Record<string, Outcome> = {
@@ -77,11 +81,37 @@ export function parseTextCommand(body: string, requestId: string, lookup: Ticket
       return withRoom((conversation) => ({ action: 'flag_danger', requestId, conversation }));
     case 'superviser':
       return withRoom((conversation) => ({ action: 'supervise', requestId, conversation }));
+    case 'levee':
+    case 'lever-anonymat': {
+      const reason = args.slice(1).join(' ').trim();
+      if (reason.length < 10) return { kind: 'error', message: "Indiquez le motif (10 caractères au moins), par exemple : !levee 12 menace de passage à l'acte ce soir" };
+      return withRoom((conversation) => ({ action: 'disclosure_request', requestId, conversation, reason: reason.slice(0, 1000) }));
+    }
+    case 'approuver-levee':
+    case 'refuser-levee': {
+      const disclosure = args[1];
+      if (!disclosure) return { kind: 'error', message: `Indiquez le numéro de la demande, par exemple : !${verb} 12 a1b2c3d4` };
+      const comment = args.slice(2).join(' ').trim().slice(0, 1000);
+      const decision = verb === 'approuver-levee' ? 'approve' : 'refuse';
+      return withRoom((conversation) => ({ action: 'disclosure_decision', requestId, conversation, disclosure, decision, ...(comment ? { comment } : {}) }));
+    }
+    case 'conserver':
+    case 'liberer': {
+      const reason = args.slice(1).join(' ').trim();
+      if (reason.length < 5) return { kind: 'error', message: `Indiquez le motif (5 caractères au moins), par exemple : !${verb} 12 réquisition du parquet` };
+      return withRoom((conversation) => ({ action: 'legal_hold', requestId, conversation, hold: verb === 'conserver', reason: reason.slice(0, 1000) }));
+    }
+    case 'exporter':
+      return withRoom((conversation) => ({ action: 'export', requestId, conversation }));
     case 'clore':
     case 'fermer': {
       const outcome = OUTCOME_WORDS[(args[1] ?? '').toLowerCase()];
       if (!outcome) return { kind: 'error', message: `Indiquez l'issue : ${Object.keys(OUTCOME_WORDS).filter((word) => !/[éè]/.test(word) && word !== 'aucun').join(', ')}.` };
-      return withRoom((conversation) => ({ action: 'close', requestId, conversation, outcome }));
+      const minutesWord = args[2];
+      if (minutesWord === undefined) return withRoom((conversation) => ({ action: 'close', requestId, conversation, outcome }));
+      const coolDownMinutes = Number(minutesWord.replace(/min$/, ''));
+      if (!Number.isInteger(coolDownMinutes) || coolDownMinutes < 1 || coolDownMinutes > 7 * 24 * 60) return { kind: 'error', message: 'La mise au calme se compte en minutes, de 1 à 10080 (une semaine).' };
+      return withRoom((conversation) => ({ action: 'close', requestId, conversation, outcome, coolDownMinutes }));
     }
     case 'transferer': {
       const target = args[1] ?? '';

@@ -1,5 +1,6 @@
 import { EventType, FORCES, type Outcome, type PublicStatus } from '@espace-mineurs/protocol';
 import type { Context } from '../context.ts';
+import { startConversationRetention } from '../retention.ts';
 import { TERMINAL, stateOf, type Conversation } from '../state/store.ts';
 import { serviceMessage } from '../triage/render.ts';
 import { cleanEntry, saveEntry } from './entry.ts';
@@ -51,6 +52,7 @@ export async function closeConversation(ctx: Context, conversation: Conversation
   const forces = entry ? [entry.force] : FORCES;
   if (entry) await notifyQueue(ctx, entry.force, `Conversation n°${entry.ticket} close (${outcome}).`, cause, 'closed');
   await ctx.audit.write(forces, cause, { actor, action: 'close', conversation: conversation.roomId, at, details: { outcome } });
+  await startConversationRetention(ctx, conversation, at);
   return { ok: true };
 }
 
@@ -74,4 +76,5 @@ export async function abandonConversation(ctx: Context, conversation: Conversati
     await say(ctx, conversation.roomId, serviceMessage(`Nous n'avons plus de nouvelles, alors cette conversation se termine. ${RESOURCES}`), cause, 'silence');
   }
   await ctx.audit.write(entry ? [entry.force] : FORCES, cause, { actor: reason === 'left' ? conversation.guest : ctx.matrix.userId, action: 'abandon', conversation: conversation.roomId, at, details: { reason } });
+  await startConversationRetention(ctx, conversation, at);
 }

@@ -3,6 +3,7 @@ import type { Context } from '../context.ts';
 import { GuestAuth } from './auth.ts';
 import { conversationRoutes } from './conversations.ts';
 import { ApiError, errorMiddleware } from './errors.ts';
+import { evidenceRoutes } from './evidence.ts';
 import { RateLimiter } from './rate-limit.ts';
 
 /** CORS for the configured web origins only; a browser on any other origin gets no CORS headers at all. */
@@ -48,10 +49,12 @@ export function createApp(ctx: Context): Express {
   });
 
   const { rateLimits } = ctx.config;
+  const auth = new GuestAuth(ctx.config.homeserverUrl);
+  app.use(evidenceRoutes({ ctx, auth, perGuest: new RateLimiter(rateLimits.openPerGuest, rateLimits.windowSeconds) }));
   app.use(
     conversationRoutes({
       ctx,
-      auth: new GuestAuth(ctx.config.homeserverUrl),
+      auth,
       openPerIp: new RateLimiter(rateLimits.openPerIp, rateLimits.windowSeconds),
       openPerGuest: new RateLimiter(rateLimits.openPerGuest, rateLimits.windowSeconds),
     }),

@@ -1,5 +1,6 @@
 import { Router, type Request } from 'express';
 import { OpenConversationRequest, type ConversationResponse } from '@espace-mineurs/protocol';
+import { addressHash, coolingDown } from '../conversation/cool-down.ts';
 import { closeConversation } from '../conversation/end.ts';
 import { openConversation } from '../conversation/open.ts';
 import { publicStatus } from '../conversation/status.ts';
@@ -32,9 +33,14 @@ export function conversationRoutes({ ctx, auth, openPerIp, openPerGuest }: Conve
     // The address is limited before anything reaches Synapse, so a flood costs it nothing.
     const ipWait = openPerIp.hit(clientAddress(request));
     if (ipWait !== undefined) throw new ApiError('RATE_LIMITED', { retryAfterSeconds: ipWait });
+    const address = addressHash(ctx, clientAddress(request));
     const guest = await auth.verify(request);
     const guestWait = openPerGuest.hit(guest.userId);
     if (guestWait !== undefined) throw new ApiError('RATE_LIMITED', { retryAfterSeconds: guestWait });
+    // Only an agent's "close and cool down" refuses someone here; nothing is ever blocked automatically.
+    const coolWait = coolingDown(ctx, ctx.now(), { guest: guest.userId, addressHash: address });
+    if (coolWait !== undefined) throw new ApiError('COOLING_DOWN', { retryAfterSeconds: coolWait });
+    ctx.store.addressOf.set(guest.userId, address);
     const raw: unknown = request.body === undefined || (typeof request.body === 'object' && request.body !== null && Object.keys(request.body).length === 0) ? {} : request.body;
     const parsed = OpenConversationRequest.safeParse(raw);
     if (!parsed.success) throw new ApiError('BAD_REQUEST');

@@ -10,6 +10,8 @@ import {
 } from '@espace-mineurs/protocol';
 import type { ForceRooms } from '../bootstrap/index.ts';
 import type { ForceLoad } from '../routing/policy.ts';
+import type { CoolDown } from '../conversation/cool-down.ts';
+import type { DisclosureRequest } from '../safety/disclosure.ts';
 
 /** One young person's conversation as the bot holds it in memory, rebuilt from room state at start. */
 export interface Conversation {
@@ -45,6 +47,12 @@ export class Store {
   readonly latestByGuest = new Map<string, string>();
   readonly staff = new Map<string, StaffMember>();
   readonly duty = new Map<string, DutyContent>();
+  /** Requests to lift anonymity, by id (kept as state in each force's supervisors room). */
+  readonly disclosures = new Map<string, DisclosureRequest>();
+  /** "Close and cool down" set by agents, by guest (state in the supervisors rooms). */
+  readonly coolDowns = new Map<string, CoolDown>();
+  /** Hash of the address each guest last opened a conversation from (memory only), for cool-downs. */
+  readonly addressOf = new Map<string, string>();
   private readonly lastTicket: Record<Force, number> = { police: 0, gendarmerie: 0 };
   /** Recent waits (queued → claimed, seconds) per force, for estimated waits. */
   private readonly recentWaits: Record<Force, number[]> = { police: [], gendarmerie: [] };

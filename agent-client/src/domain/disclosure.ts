@@ -1,0 +1,108 @@
+import { z } from 'zod';
+import { Force, type ConversationEntry } from '@espace-mineurs/protocol';
+import type { Me } from './model.ts';
+import { shouldAutoJoin } from './access.ts';
+
+/**
+ * Lifting anonymity for a young person in grave danger, as the client sees it. The bot publishes each request as
+ * state `fr.espace-mineurs.disclosure` (key = request id) in the force's supervisors room, and posts the disclosed
+ * data, on approval, in a private room it creates for the requester and the approver. The type name and shape are
+ * the bot's (bot/src/safety/disclosure.ts); they are not in the shared protocol package yet, so they are copied
+ * here and validated like any other structured content.
+ */
+export const DISCLOSURE_EVENT = 'fr.espace-mineurs.disclosure';
+
+export const DisclosureRequest = z.object({
+  id: z.string().min(1).max(255),
+  conversation: z.string().min(1),
+  force: Force,
+  requester: z.string().min(1),
+  reason: z.string(),
+  requestedAt: z.number(),
+  expiresAt: z.number(),
+  status: z.enum(['pending', 'approved', 'refused', 'expired', 'withdrawn']),
+  decidedBy: z.string().optional(),
+  decidedAt: z.number().optional(),
+  refusalReason: z.string().optional(),
+});
+export type DisclosureRequest = z.infer<typeof DisclosureRequest>;
+
+/** What the bot posts in a disclosure room, under the same key in the message content. */
+export const DisclosedData = z.object({
+  request: z.string(),
+  conversation: z.string(),
+  connections: z.array(z.object({ ip: z.string(), userAgent: z.string(), lastSeen: z.number() })),
+  postalCode: z.string().optional(),
+  triage: z.string().optional(),
+  inDanger: z.boolean().optional(),
+  gatheredAt: z.number(),
+});
+export type DisclosedData = z.infer<typeof DisclosedData>;
+
+export interface Disclosure {
+  roomId: string;
+  eventId: string;
+  /** The bot's message, readable as it is (shown as text). */
+  body: string;
+  data: DisclosedData;
+  ts: number;
+}
+
+export const REASON_MIN = 10;
+export const REASON_MAX = 1000;
+
+/** The requester's reason, checked before sending: the protocol (and the bot) refuse under 10 characters. */
+export function checkDisclosureReason(text: string): { ok: true; reason: string } | { ok: false; problem: string } {
+  const reason = text.trim();
+  if (reason.length < REASON_MIN) {
+    return { ok: false, problem: `Expliquez le danger en ${REASON_MIN} caractères au moins : le superviseur décide sur ce motif, qui est tracé.` };
+  }
+  if (reason.length > REASON_MAX) return { ok: false, problem: `Le motif dépasse ${REASON_MAX} caractères.` };
+  return { ok: true, reason };
+}
+
+/** A request as the client shows it: an expiry the bot has not swept yet already counts. */
+export function effectiveStatus(request: DisclosureRequest, now: number): DisclosureRequest['status'] {
+  return request.status === 'pending' && now >= request.expiresAt ? 'expired' : request.status;
+}
+
+/**
+ * Whether this user is offered approve/refuse: a supervisor of the request's force, never on their own request,
+ * while it is pending and not expired. The bot checks the same again; this only avoids offering what it refuses.
+ */
+export function canDecide(request: DisclosureRequest, me: Me, now: number): boolean {
+  return me.role === 'supervisor' && request.force === me.force && request.requester !== me.userId && effectiveStatus(request, now) === 'pending';
+}
+
+/** Pending requests of the force, oldest first (the one waiting longest is the most urgent). */
+export function pendingDisclosures(requests: DisclosureRequest[], me: Me, now: number): DisclosureRequest[] {
+  return requests
+    .filter((request) => request.force === me.force && effectiveStatus(request, now) === 'pending')
+    .sort((a, b) => a.requestedAt - b.requestedAt);
+}
+
+/** Requests decided (or expired, withdrawn) in the last day, newest first, for the supervisors' record. */
+export function recentDisclosures(requests: DisclosureRequest[], me: Me, now: number, windowMs = 24 * 3600_000): DisclosureRequest[] {
+  return requests
+    .filter((request) => request.force === me.force && effectiveStatus(request, now) !== 'pending' && (request.decidedAt ?? request.expiresAt) >= now - windowMs)
+    .sort((a, b) => (b.decidedAt ?? b.expiresAt) - (a.decidedAt ?? a.expiresAt));
+}
+
+export const DISCLOSURE_STATUS_LABEL: Record<DisclosureRequest['status'], string> = {
+  pending: 'En attente de décision',
+  approved: 'Approuvée',
+  refused: 'Refusée',
+  expired: 'Expirée',
+  withdrawn: 'Retirée',
+};
+
+/**
+ * Which bot invitations the client accepts by itself. A conversation room of the force: the rules of
+ * `shouldAutoJoin`. Any other room: only one the bot both created and invited us to (a disclosure room for the
+ * requester and the approver). A room someone else created is never joined, even if the bot invites to it.
+ */
+export function shouldAutoJoinRoom(input: { inviter?: string; creator?: string; botUserId: string; entry?: ConversationEntry; me: Me }): boolean {
+  if (input.inviter !== input.botUserId) return false;
+  if (input.entry) return shouldAutoJoin(input.entry, input.me);
+  return input.creator === input.botUserId;
+}

@@ -1,0 +1,176 @@
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join as joinPath } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { run } from '../../bot/src/admin/cli.ts';
+import { EventType, type ConversationEntry } from '@espace-mineurs/protocol';
+import { startTestBot, type RunningBot } from '../support/bot-process.ts';
+import { startIsolatedStack, type IsolatedStack } from '../support/isolated-stack.ts';
+import { matrixRequest, type Session } from '../support/matrix.ts';
+import { answerTriage, api, command, join, timeline, waitUntil } from '../support/conversation.ts';
+
+/** Short retention, disclosure expiry and guest grace: a stack and a bot of their own. */
+let stack: IsolatedStack;
+let bot: RunningBot;
+
+beforeAll(async () => {
+  stack = await startIsolatedStack();
+  bot = await startTestBot({
+    homeserverUrl: stack.homeserver.baseUrl,
+    stateDir: stack.dataDir,
+    overrides: { timeouts: { guestGrace: 1, sweepInterval: 0.3 }, retention: { period: 4, sweepInterval: 0.5, disclosureTtl: 1.5 } },
+  });
+});
+
+afterAll(async () => {
+  await bot?.stop();
+  await stack?.stop();
+});
+
+const hs = () => stack.homeserver.baseUrl;
+const botToken = () => stack.result.bot.accessToken;
+const police = () => stack.result.forces.police;
+
+async function guest(): Promise<Session> {
+  const response = await matrixRequest<{ user_id: string; access_token: string; device_id: string }>('POST', '/_matrix/client/v3/register?kind=guest', { body: {}, baseUrl: hs() });
+  return { userId: response.body.user_id, accessToken: response.body.access_token, deviceId: response.body.device_id, isGuest: true };
+}
+
+async function login(localpart: string): Promise<Session> {
+  const account = stack.result.demo.find((candidate) => candidate.localpart === localpart)!;
+  const response = await matrixRequest<{ user_id: string; access_token: string; device_id: string }>('POST', '/_matrix/client/v3/login', {
+    body: { type: 'm.login.password', identifier: { type: 'm.id.user', user: localpart }, password: account.password },
+    baseUrl: hs(),
+  });
+  return { userId: response.body.user_id, accessToken: response.body.access_token, deviceId: response.body.device_id, isGuest: false };
+}
+
+/** A conversation queued with the police (Val-de-Marne), as its young person. */
+async function queuedWithPolice(): Promise<{ young: Session; roomId: string }> {
+  const young = await guest();
+  const opened = await api<{ roomId: string }>('POST', '/api/conversations', { token: young.accessToken, botUrl: bot.url, body: { context: 'ecole' } });
+  expect(opened.status).toBe(201);
+  const roomId = opened.body.roomId;
+  await join(young, roomId, hs());
+  await answerTriage(young, roomId, ['2', '3', '2', '4', '94000'], hs());
+  await waitUntil('queued with the police', async () => ((await entry(roomId))?.state === 'queued' ? true : undefined));
+  return { young, roomId };
+}
+
+async function entry(roomId: string): Promise<ConversationEntry | undefined> {
+  const response = await matrixRequest<ConversationEntry>('GET', `/_matrix/client/v3/rooms/${encodeURIComponent(police().queueRoomId)}/state/${encodeURIComponent(EventType.Conversation)}/${encodeURIComponent(roomId)}`, { token: botToken(), baseUrl: hs() });
+  return response.status === 200 ? response.body : undefined;
+}
+
+async function roomKnownToAdmin(roomId: string): Promise<boolean> {
+  const response = await matrixRequest('GET', `/_synapse/admin/v1/rooms/${encodeURIComponent(roomId)}`, { token: botToken(), baseUrl: hs() });
+  return response.status === 200;
+}
+
+async function auditActions(roomId: string): Promise<unknown[]> {
+  const audit = await timeline({ accessToken: botToken() }, police().auditRoomId, 300, hs());
+  return audit.filter((event) => event.content.conversation === roomId).map((event) => event.content.action);
+}
+
+describe('retention, legal hold, guest ending and disclosure expiry through the running bot', () => {
+  it('deletes a closed conversation with purge once its period ends; a legal hold keeps another; the guest is locked', async () => {
+    const supervisor = await login('pn-superviseur-1');
+    const agent = await login('pn-agent-1');
+    const deleted = await queuedWithPolice();
+    const held = await queuedWithPolice();
+    const queue = police().queueRoomId;
+    const options = { baseUrl: hs() };
+    expect(await command(agent, queue, { action: 'legal_hold', conversation: held.roomId, hold: true, reason: 'réquisition du parquet' }, options)).toMatchObject({ ok: false, code: 'NOT_SUPERVISOR' });
+    expect(await command(supervisor, queue, { action: 'legal_hold', conversation: held.roomId, hold: true, reason: 'réquisition du parquet' }, options)).toMatchObject({ ok: true });
+    for (const { roomId } of [deleted, held]) expect(await command(supervisor, queue, { action: 'close', conversation: roomId, outcome: 'none' }, options)).toMatchObject({ ok: true });
+    const retention = await matrixRequest<{ max_lifetime?: number }>('GET', `/_matrix/client/v3/rooms/${encodeURIComponent(deleted.roomId)}/state/m.room.retention/`, { token: botToken(), baseUrl: hs() });
+    expect(retention.body.max_lifetime).toBe(4000);
+
+    await waitUntil('the room deleted with purge', async () => ((await roomKnownToAdmin(deleted.roomId)) ? undefined : true), 30_000);
+    await waitUntil('the deletion audited', async () => ((await auditActions(deleted.roomId)).includes('delete') ? true : undefined));
+    await waitUntil('the entry rewritten without its triage', async () => ((await entry(deleted.roomId))?.triage === undefined ? true : undefined));
+    // The guest token no longer works (locked, then deactivated).
+    await waitUntil('the guest locked', async () => {
+      const whoami = await matrixRequest('GET', '/_matrix/client/v3/account/whoami', { token: deleted.young.accessToken, baseUrl: hs() });
+      return whoami.status === 401 ? true : undefined;
+    });
+
+    // The held one stays, past its period.
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    expect(await roomKnownToAdmin(held.roomId)).toBe(true);
+    expect(await auditActions(held.roomId)).toContain('legal_hold');
+    // Lifted: it goes at the next sweep.
+    expect(await command(supervisor, queue, { action: 'legal_hold', conversation: held.roomId, hold: false, reason: 'procédure close' }, options)).toMatchObject({ ok: true });
+    await waitUntil('the released room deleted', async () => ((await roomKnownToAdmin(held.roomId)) ? undefined : true), 30_000);
+    await waitUntil('the lift and the deletion audited', async () => {
+      const actions = await auditActions(held.roomId);
+      return actions.includes('legal_hold_lift') && actions.includes('delete') ? true : undefined;
+    });
+  });
+
+  it('a request to lift anonymity nobody decides expires, audited and announced to supervisors', async () => {
+    const agent = await login('pn-agent-1');
+    const supervisor = await login('pn-superviseur-1');
+    const { roomId } = await queuedWithPolice();
+    const queue = police().queueRoomId;
+    expect(await command(agent, queue, { action: 'disclosure_request', conversation: roomId, reason: 'Menace de passage à l’acte ce soir.' }, { baseUrl: hs() })).toMatchObject({ ok: true });
+    await waitUntil('the expiry audited', async () => ((await auditActions(roomId)).includes('disclosure_expire') ? true : undefined), 20_000);
+    // The audit comes first, then the request's state, then the notice: wait for the last one.
+    const events = await waitUntil('the expiry notice in the supervisors room', async () => {
+      const found = await timeline(supervisor, police().supervisorsRoomId, 100, hs());
+      return found.some((event) => String(event.content.body ?? '').includes('expirée sans décision')) ? found : undefined;
+    });
+    const request = events.find((event) => event.type === 'fr.espace-mineurs.disclosure' && event.content.conversation === roomId);
+    const id = String(request?.state_key);
+    const state = await matrixRequest<{ status: string }>('GET', `/_matrix/client/v3/rooms/${encodeURIComponent(police().supervisorsRoomId)}/state/fr.espace-mineurs.disclosure/${id}`, { token: supervisor.accessToken, baseUrl: hs() });
+    expect(state.body.status).toBe('expired');
+    expect(await command(supervisor, queue, { action: 'disclosure_decision', conversation: roomId, disclosure: id, decision: 'approve' }, { baseUrl: hs() })).toMatchObject({ ok: false, code: 'EXPIRED' });
+  });
+
+  it('close and cool down: that guest and that address are refused with 429 and a kind French message; others are not', async () => {
+    const agent = await login('pn-agent-1');
+    const young = await guest();
+    const address = '10.252.0.7';
+    const opened = await api<{ roomId: string }>('POST', '/api/conversations', { token: young.accessToken, botUrl: bot.url, ip: address, body: { context: 'ecole' } });
+    expect(opened.status).toBe(201);
+    const roomId = opened.body.roomId;
+    await join(young, roomId, hs());
+    await answerTriage(young, roomId, ['2', '3', '2', '4', '94000'], hs());
+    await waitUntil('queued with the police', async () => ((await entry(roomId))?.state === 'queued' ? true : undefined));
+    const queue = police().queueRoomId;
+    expect(await command(agent, queue, { action: 'duty', onDuty: true, capacity: 5 }, { baseUrl: hs() })).toMatchObject({ ok: true });
+    expect(await command(agent, queue, { action: 'claim', conversation: roomId }, { baseUrl: hs() })).toMatchObject({ ok: true });
+    expect(await command(agent, queue, { action: 'close', conversation: roomId, outcome: 'none', coolDownMinutes: 30 }, { baseUrl: hs() })).toMatchObject({ ok: true });
+
+    const again = await api<{ error: { code: string; message: string } }>('POST', '/api/conversations', { token: young.accessToken, botUrl: bot.url, ip: '10.252.0.8' });
+    expect(again.status).toBe(429);
+    expect(again.body.error.code).toBe('COOLING_DOWN');
+    expect(again.body.error.message).toMatch(/17 ou le 112/);
+    expect(Number(again.headers.get('retry-after'))).toBeGreaterThan(25 * 60);
+    const sameAddress = await api<{ error: { code: string } }>('POST', '/api/conversations', { token: (await guest()).accessToken, botUrl: bot.url, ip: address });
+    expect(sameAddress.status).toBe(429);
+    // Anyone else: a first contact is never blocked.
+    expect((await api('POST', '/api/conversations', { token: (await guest()).accessToken, botUrl: bot.url, ip: '10.252.0.9' })).status).toBe(201);
+    expect(await auditActions(roomId)).toContain('cool_down');
+  });
+
+  it('the bot mirrors its audit chain to JSON lines in its state dir; `audit verify` checks both and names a modified line', async () => {
+    const file = joinPath(stack.dataDir, 'audit', 'police.jsonl');
+    expect(existsSync(file)).toBe(true);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    const verify = async () => {
+      const out: string[] = [];
+      const code = await run(['audit', 'verify', '--force', 'police'], { ESPACE_HOMESERVER_URL: hs(), ESPACE_STATE_DIR: stack.dataDir }, { out: (line) => out.push(line), err: (line) => out.push(line) });
+      return { code, out: out.join('\n') };
+    };
+    const clean = await verify();
+    expect(clean.code, clean.out).toBe(0);
+    expect(clean.out).toContain('police/bot (copie');
+    const lines = readFileSync(file, 'utf8').trim().split('\n');
+    const index = lines.findIndex((line) => line.includes('"action":"close"'));
+    expect(index).toBeGreaterThanOrEqual(0);
+    lines[index] = lines[index]!.replace('"action":"close"', '"action":"claim"');
+    writeFileSync(file, `${lines.join('\n')}\n`);
+    const tampered = await verify();
+    expect(tampered.code).toBe(3);
+  });
+});
