@@ -75,6 +75,19 @@ describe('a conversation from start to end', () => {
     expect((await statusOf(guest)).state).toBe('closed');
     const status = await matrixRequest('GET', `${room(roomId)}/state/${EventType.Status}/`, { token: guest.accessToken });
     expect(status.body).toMatchObject({ state: 'closed' });
+
+    // The agent leaves the ended conversation and can no longer read it from their own account…
+    await waitUntil('the agent to be taken out of the closed room', async () => {
+      const member = await matrixRequest<{ membership?: string }>('GET', `${room(roomId)}/state/m.room.member/${encodeURIComponent(police.userId)}`, { token: stack().bot.accessToken });
+      return member.body.membership === 'leave' ? true : undefined;
+    });
+    const reread = await matrixRequest('GET', `${room(roomId)}/messages?dir=b&limit=10`, { token: police.accessToken });
+    expect(reread.status).toBe(403);
+    // …so a supervisor reads it by joining through the bot, and that read is audited as such.
+    const supervisor = await loginDemo('pn-superviseur-1');
+    expect(await command(supervisor, stack().forces.police.queueRoomId, { action: 'supervise', conversation: roomId })).toMatchObject({ ok: true });
+    await waitForMessages({ accessToken: stack().bot.accessToken } as Session, stack().forces.police.auditRoomId, 'the audited read of a closed conversation', (events) =>
+      events.some((event) => event.type === EventType.Audit && event.content.conversation === roomId && event.content.action === 'read_closed'));
   });
 
   it('gendarmerie: danger raises priority and shows 17/112/114; structured claim; warm transfer accepted; cold transfer to the police; close', async () => {

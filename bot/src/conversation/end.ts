@@ -53,7 +53,25 @@ export async function closeConversation(ctx: Context, conversation: Conversation
   if (entry) await notifyQueue(ctx, entry.force, `Conversation n°${entry.ticket} close (${outcome}).`, cause, 'closed');
   await ctx.audit.write(forces, cause, { actor, action: 'close', conversation: conversation.roomId, at, details: { outcome } });
   await startConversationRetention(ctx, conversation, at);
+  await dismissStaff(ctx, conversation);
   return { ok: true };
+}
+
+/**
+ * Takes the agents (and any supervisor) out of an ended conversation. Synapse forgets a room for a user who
+ * leaves it (forget_rooms_on_leave), so its history is no longer readable from their account: reading a closed
+ * conversation then goes through the audited `supervise` command. Idempotent (kick skips non-members).
+ */
+async function dismissStaff(ctx: Context, conversation: Conversation): Promise<void> {
+  const state = await ctx.matrix.roomState(conversation.roomId);
+  for (const event of state) {
+    if (event.type !== 'm.room.member' || typeof event.state_key !== 'string') continue;
+    const userId = event.state_key;
+    const membership = (event.content as { membership?: unknown } | undefined)?.membership;
+    if (userId === ctx.matrix.userId || userId === conversation.guest) continue;
+    if (membership !== 'join' && membership !== 'invite') continue;
+    await ctx.matrix.kick(conversation.roomId, userId, 'Conversation terminée');
+  }
 }
 
 /** The young person left, or stayed silent too long in triage or in the queue. */
@@ -77,4 +95,5 @@ export async function abandonConversation(ctx: Context, conversation: Conversati
   }
   await ctx.audit.write(entry ? [entry.force] : FORCES, cause, { actor: reason === 'left' ? conversation.guest : ctx.matrix.userId, action: 'abandon', conversation: conversation.roomId, at, details: { reason } });
   await startConversationRetention(ctx, conversation, at);
+  await dismissStaff(ctx, conversation);
 }
