@@ -52,3 +52,33 @@ describe('open with a context', () => {
     expect(calls[0]?.init?.body).toBe(JSON.stringify({ context: 'reseaux-sociaux' }));
   });
 });
+
+describe('sendEvidence', () => {
+  const sha256 = 'a'.repeat(64);
+
+  it('posts the raw image with its type and the guest token, and validates the answer', async () => {
+    const { impl, calls } = fakeFetch(201, { sha256, eventId: '$e' });
+    const image = new Blob([new Uint8Array([0x89, 0x50])], { type: 'image/png' });
+    const result = await createBotApi('http://bot', 'tok', impl).sendEvidence(image);
+    expect(result).toEqual({ sha256, eventId: '$e' });
+    expect(calls[0]?.url).toBe('http://bot/api/conversations/current/evidence');
+    expect(calls[0]?.init?.method).toBe('POST');
+    expect(calls[0]?.init?.body).toBe(image);
+    const headers = calls[0]?.init?.headers as Record<string, string>;
+    expect(headers['content-type']).toBe('image/png');
+    expect(headers.authorization).toBe('Bearer tok');
+    expect(calls[0]?.init?.credentials).toBe('omit');
+  });
+
+  it("carries the bot's refusal and its French message", async () => {
+    const { impl } = fakeFetch(415, { error: { code: 'EVIDENCE_UNSUPPORTED_TYPE', message: 'Seulement des images.' } });
+    const error = await createBotApi('http://bot', 'tok', impl).sendEvidence(new Blob(['x'], { type: 'text/plain' })).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'EVIDENCE_UNSUPPORTED_TYPE', userMessage: 'Seulement des images.', status: 415 });
+  });
+
+  it('refuses an answer without a valid hash', async () => {
+    const { impl } = fakeFetch(201, { sha256: 'nope', eventId: '$e' });
+    const error = await createBotApi('http://bot', 'tok', impl).sendEvidence(new Blob(['x'], { type: 'image/png' })).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'BAD_RESPONSE' });
+  });
+});

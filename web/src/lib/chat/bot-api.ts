@@ -1,4 +1,4 @@
-import { ApiErrorBody, ConversationResponse, parseContent, type ApiErrorCode } from '@espace-mineurs/protocol';
+import { ApiErrorBody, ConversationResponse, EvidenceResponse, parseContent, type ApiErrorCode } from '@espace-mineurs/protocol';
 
 /**
  * The bot's HTTP API (protocol/src/api.ts), called with the guest's own access token. Responses are validated
@@ -30,16 +30,22 @@ export interface BotApi {
   open(context?: string): Promise<ConversationResponse>;
   current(): Promise<ConversationResponse>;
   end(): Promise<ConversationResponse>;
+  /** Sends an image (raw bytes, with its type) as evidence; the bot cleans it and posts it in the room. */
+  sendEvidence(image: Blob): Promise<EvidenceResponse>;
 }
 
 export function createBotApi(baseUrl: string, accessToken: string, fetchImpl: typeof fetch = fetch): BotApi {
-  async function call(method: 'GET' | 'POST', path: string, payload: Record<string, unknown> = {}): Promise<ConversationResponse> {
+  async function call<T>(schema: typeof ConversationResponse | typeof EvidenceResponse, method: 'GET' | 'POST', path: string, payload: Record<string, unknown> | Blob = {}): Promise<T> {
     let response: Response;
+    const raw = payload instanceof Blob;
     try {
       response = await fetchImpl(`${baseUrl}${path}`, {
         method,
-        headers: { authorization: `Bearer ${accessToken}`, ...(method === 'POST' ? { 'content-type': 'application/json' } : {}) },
-        body: method === 'POST' ? JSON.stringify(payload) : undefined,
+        headers: {
+          authorization: `Bearer ${accessToken}`,
+          ...(method === 'POST' ? { 'content-type': raw ? payload.type || 'application/octet-stream' : 'application/json' } : {}),
+        },
+        body: method === 'POST' ? (raw ? payload : JSON.stringify(payload)) : undefined,
         // Never send or store anything else: no cookies, no cache, no referrer.
         credentials: 'omit',
         cache: 'no-store',
@@ -65,15 +71,16 @@ export function createBotApi(baseUrl: string, accessToken: string, fetchImpl: ty
         Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : undefined,
       );
     }
-    const parsed = parseContent(ConversationResponse, body);
+    const parsed = parseContent(schema, body);
     if (!parsed.ok) throw new BotApiError('BAD_RESPONSE', BAD_RESPONSE_MESSAGE, response.status);
-    return parsed.value;
+    return parsed.value as T;
   }
 
   return {
     accessToken,
-    open: (context) => call('POST', '/api/conversations', context ? { context } : {}),
-    current: () => call('GET', '/api/conversations/current'),
-    end: () => call('POST', '/api/conversations/current/end'),
+    open: (context) => call<ConversationResponse>(ConversationResponse, 'POST', '/api/conversations', context ? { context } : {}),
+    current: () => call<ConversationResponse>(ConversationResponse, 'GET', '/api/conversations/current'),
+    end: () => call<ConversationResponse>(ConversationResponse, 'POST', '/api/conversations/current/end'),
+    sendEvidence: (image) => call<EvidenceResponse>(EvidenceResponse, 'POST', '/api/conversations/current/evidence', image),
   };
 }

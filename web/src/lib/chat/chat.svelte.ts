@@ -1,5 +1,6 @@
 import type { PublicStatus, TriageOption, TriageQuestionContent } from '@espace-mineurs/protocol';
 import { BotApiError, createBotApi, type BotApi } from './bot-api.ts';
+import { checkEvidenceFile, mediaDownloadUrl, shortHash } from './evidence.ts';
 import { GuestRegistrationError, registerGuest } from './guest.ts';
 import type { RoomConnection, SendFailure } from './matrix-room.ts';
 import { afterReload, classifySendError, enqueue, nextToSend, remove, setState, type OutboxItem } from './outbox.ts';
@@ -20,6 +21,15 @@ export interface ChatLine {
   danger?: boolean;
   /** An agent's line: the pseudonym of the agent who wrote it. */
   authorName?: string;
+  /** An evidence image posted by the service: shown by `loadImage`. */
+  image?: TimelineMessage['image'];
+}
+
+/** The screenshot being sent through the bot API (one at a time); the file stays in memory only. */
+export interface EvidenceUpload {
+  state: 'refused' | 'sending' | 'sent' | 'failed';
+  /** French, for the young person: why it was refused or failed, or what was sent. */
+  message: string;
 }
 
 export interface ChatConfig {
@@ -44,6 +54,7 @@ export class Chat {
   agentReadTs = $state(0);
   online = $state(true);
   ending = $state(false);
+  evidence = $state<EvidenceUpload | undefined>(undefined);
 
   lines = $derived.by(() => this.buildLines());
   /** The service's goodbye (with the orientation the agent chose), shown again on the end screen. */
@@ -56,6 +67,8 @@ export class Chat {
   #retryTimer: ReturnType<typeof setTimeout> | undefined;
   #serverFailures = new Map<string, number>();
   #flushing = false;
+  /** Kept in memory for "Réessayer", never stored. */
+  #evidenceFile: Blob | undefined;
 
   private readonly config: ChatConfig;
   private readonly storage: Storage;
@@ -116,6 +129,61 @@ export class Chat {
     void this.flush();
   }
 
+  /** Checks then sends a screenshot; a refused file is never sent. */
+  async sendEvidence(file: Blob): Promise<void> {
+    if (this.evidence?.state === 'sending') return;
+    const refusal = checkEvidenceFile(file);
+    if (refusal) {
+      this.#evidenceFile = undefined;
+      this.evidence = { state: 'refused', message: refusal };
+      return;
+    }
+    this.#evidenceFile = file;
+    await this.#uploadEvidence(file);
+  }
+
+  retryEvidence(): void {
+    if (this.#evidenceFile && this.evidence?.state === 'failed') void this.#uploadEvidence(this.#evidenceFile);
+  }
+
+  async #uploadEvidence(file: Blob): Promise<void> {
+    if (!this.#session) return;
+    this.evidence = { state: 'sending', message: 'Envoi de la capture d’écran…' };
+    try {
+      const result = await this.#apiFor(this.#session).sendEvidence(file);
+      this.#evidenceFile = undefined;
+      this.evidence = { state: 'sent', message: `Capture d’écran envoyée (empreinte ${shortHash(result.sha256)}).` };
+    } catch (error) {
+      const refused = error instanceof BotApiError && error.code.startsWith('EVIDENCE_');
+      if (refused) this.#evidenceFile = undefined;
+      this.evidence = {
+        state: refused ? 'refused' : 'failed',
+        message:
+          error instanceof BotApiError && error.code !== 'NETWORK'
+            ? error.userMessage
+            : 'La capture d’écran n’a pas pu partir : vérifie ta connexion, puis appuie sur « Réessayer ».',
+      };
+    }
+  }
+
+  /**
+   * An evidence image of this conversation, fetched with the guest's token (authenticated media needs the
+   * Authorization header, so no plain <img src>); kept in memory only, never in the HTTP cache.
+   */
+  async loadImage(mxc: string): Promise<Blob | undefined> {
+    const token = this.#session?.credentials.accessToken;
+    const url = mediaDownloadUrl(this.config.homeserverUrl, mxc);
+    if (!token || !url) return undefined;
+    try {
+      const response = await fetch(url, { headers: { authorization: `Bearer ${token}` }, credentials: 'omit', cache: 'no-store', referrerPolicy: 'no-referrer' });
+      if (!response.ok) return undefined;
+      const blob = await response.blob();
+      return blob.type.startsWith('image/') ? blob : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
   async end(): Promise<void> {
     if (!this.#session || this.ending) return;
     this.ending = true;
@@ -144,6 +212,8 @@ export class Chat {
     this.status = undefined;
     this.error = undefined;
     this.notice = undefined;
+    this.evidence = undefined;
+    this.#evidenceFile = undefined;
     this.phase = 'intro';
   }
 
@@ -258,6 +328,8 @@ export class Chat {
     this.#session = undefined;
     this.#api = undefined;
     this.outbox = [];
+    this.evidence = undefined;
+    this.#evidenceFile = undefined;
     this.phase = 'ended';
   }
 
@@ -300,6 +372,7 @@ export class Chat {
       txnId: message.txnId,
       danger: message.danger,
       authorName: message.senderName,
+      image: message.image,
       delivery: message.author === 'me' ? (this.agentReadTs >= message.ts ? 'read' : 'sent') : undefined,
     }));
     const shown = new Set(this.messages.map((message) => message.txnId).filter(Boolean));

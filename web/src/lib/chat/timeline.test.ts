@@ -15,6 +15,18 @@ function message(sender: string, body: string, extra: Record<string, unknown> = 
 }
 
 describe('toTimelineMessage', () => {
+  it("shows the service's evidence image as a line with its short hash, and ignores images from anyone else", () => {
+    const sha256 = 'ab'.repeat(32);
+    const image = { msgtype: 'm.image', body: 'preuve.png', url: 'mxc://hs/x', 'fr.espace-mineurs.evidence': { sha256 } };
+    const item = toTimelineMessage({ event_id: '$i', type: 'm.room.message', sender: '@bot:hs', origin_server_ts: 5, content: image }, who);
+    expect(item).toMatchObject({ author: 'service', evidence: sha256, body: 'Capture d’écran envoyée (empreinte abababab)' });
+    expect(item?.image).toBeUndefined();
+    const withInfo = { ...image, info: { mimetype: 'image/png' } };
+    expect(toTimelineMessage({ event_id: '$i', type: 'm.room.message', sender: '@bot:hs', content: withInfo }, who)?.image).toEqual({ mxc: 'mxc://hs/x', mimetype: 'image/png' });
+    expect(toTimelineMessage({ event_id: '$j', type: 'm.room.message', sender: '@guest:hs', content: image }, who)).toBeUndefined();
+    expect(toTimelineMessage({ event_id: '$k', type: 'm.room.message', sender: '@bot:hs', content: { msgtype: 'm.image', body: 'x' } }, who)).toBeUndefined();
+  });
+
   it('reads a triage question from the service', () => {
     const item = toTimelineMessage(message('@bot:hs', '1. À la maison', { [ContentKey.TriageQuestion]: question }), who);
     expect(item?.author).toBe('service');

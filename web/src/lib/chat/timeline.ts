@@ -5,6 +5,7 @@ import {
   TriageQuestionContent,
   type TriageQuestionContent as TriageQuestion,
 } from '@espace-mineurs/protocol';
+import { evidenceHash, evidenceLineText } from './evidence.ts';
 
 /**
  * The typed timeline the page renders. Raw Matrix events are validated here, once. Trust by sender
@@ -27,6 +28,10 @@ export interface TimelineMessage {
   closing?: boolean;
   /** For an agent's message: the name that agent shows in the room (their pseudonym). */
   senderName?: string;
+  /** The service posted an image the young person sent as evidence: SHA-256 of the stored image. */
+  evidence?: string;
+  /** The evidence image's mxc:// URI and type, to show it (fetched with the guest's token). */
+  image?: { mxc: string; mimetype: string };
 }
 
 export interface RawEvent {
@@ -58,6 +63,7 @@ export function toTimelineMessage(event: RawEvent, who: Participants): TimelineM
   if (event.type !== 'm.room.message' || !event.event_id || !event.sender || !event.content) return undefined;
   if (event.unsigned?.redacted_because !== undefined) return undefined;
   const { msgtype, body } = event.content;
+  if (msgtype === 'm.image') return evidenceLine(event, who);
   if (typeof msgtype !== 'string' || !TEXT_TYPES.has(msgtype) || typeof body !== 'string') return undefined;
   const author = authorOf(event.sender, who);
   const message: TimelineMessage = { eventId: event.event_id, author, body, ts: event.origin_server_ts ?? 0 };
@@ -76,6 +82,18 @@ export function toTimelineMessage(event: RawEvent, who: Participants): TimelineM
     const name = who.nameOf?.(event.sender);
     if (name) message.senderName = name;
   }
+  return message;
+}
+
+/** Only the service posts evidence (trust by sender): shown as a text line with the image's short hash. */
+function evidenceLine(event: RawEvent, who: Participants): TimelineMessage | undefined {
+  if (!event.sender || authorOf(event.sender, who) !== 'service' || !event.event_id || !event.content) return undefined;
+  const sha256 = evidenceHash(event.content);
+  if (!sha256) return undefined;
+  const message: TimelineMessage = { eventId: event.event_id, author: 'service', body: evidenceLineText(sha256), ts: event.origin_server_ts ?? 0, evidence: sha256 };
+  const { url, info } = event.content;
+  const mimetype = typeof info === 'object' && info !== null ? (info as Record<string, unknown>).mimetype : undefined;
+  if (typeof url === 'string' && url.startsWith('mxc://') && typeof mimetype === 'string' && mimetype.startsWith('image/')) message.image = { mxc: url, mimetype };
   return message;
 }
 

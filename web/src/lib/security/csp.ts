@@ -19,7 +19,8 @@ export const CSP_DIRECTIVES: CspDirectives = {
   'script-src': ['self'],
   'style-src': ['self'],
   'style-src-attr': ['unsafe-hashes', KIT_ANNOUNCER_STYLE_HASH],
-  'img-src': ['self', 'data:'],
+  // blob: only for the evidence images of the chat, fetched with the guest's token (authenticated media).
+  'img-src': ['self', 'data:', 'blob:'],
   'font-src': ['self'],
   'connect-src': ['self'],
   'manifest-src': ['self'],
