@@ -2,6 +2,7 @@ import type { TriageSummary } from '@espace-mineurs/protocol';
 import { enc, type Homeserver } from './homeserver.ts';
 import { DisclosureEventType, type DisclosureRequest } from './disclosure.ts';
 import { SafetyError, type Auditor } from './types.ts';
+import { staffRoomPowerLevels } from '../bootstrap/power-levels.ts';
 
 export interface Connection {
   ip: string;
@@ -95,32 +96,8 @@ export async function createDisclosureRoom(hs: Homeserver, request: DisclosureRe
       invite: [request.requester, request.decidedBy],
       is_direct: false,
       creation_content: { 'm.federate': false },
-      power_level_content_override: {
-        users: { [hs.userId]: 100 },
-        users_default: 0,
-        events_default: 0,
-        state_default: 100,
-        invite: 100,
-        kick: 100,
-        ban: 100,
-        redact: 100,
-        notifications: { room: 100 },
-        events: {
-          'm.room.name': 100,
-          'm.room.topic': 100,
-          'm.room.avatar': 100,
-          'm.room.power_levels': 100,
-          'm.room.history_visibility': 100,
-          'm.room.join_rules': 100,
-          'm.room.guest_access': 100,
-          'm.room.canonical_alias': 100,
-          'm.room.encryption': 100,
-          'm.room.server_acl': 100,
-          'm.room.tombstone': 100,
-          'm.room.retention': 100,
-          'm.room.redaction': 100,
-        },
-      },
+      // The same fence as the other staff rooms: only the bot changes state or invites.
+      power_level_content_override: staffRoomPowerLevels(hs.userId),
       initial_state: [
         { type: 'm.room.guest_access', state_key: '', content: { guest_access: 'forbidden' } },
         { type: 'm.room.history_visibility', state_key: '', content: { history_visibility: 'invited' } },
