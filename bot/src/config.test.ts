@@ -25,10 +25,18 @@ describe('bot configuration', () => {
 
   it('keeps ended conversations 90 days by default; the environment sets retention in seconds', () => {
     const defaults = loadConfig({ ESPACE_HOMESERVER_URL: 'http://h', ESPACE_STATE_DIR: '/tmp/x' });
-    expect(defaults.retention).toEqual({ period: 90 * 24 * 3600, sweepInterval: 600, disclosureTtl: 1800 });
-    const short = loadConfig({ ESPACE_HOMESERVER_URL: 'http://h', ESPACE_STATE_DIR: '/tmp/x', ESPACE_RETENTION_PERIOD: '4', ESPACE_DISCLOSURE_TTL: '2' });
+    // Disclosure rooms (connection IPs) are kept as long as Synapse keeps the IPs themselves: 7 days.
+    expect(defaults.retention).toEqual({ period: 90 * 24 * 3600, sweepInterval: 600, disclosureTtl: 1800, disclosureRoomPeriod: 7 * 24 * 3600 });
+    const short = loadConfig({
+      ESPACE_HOMESERVER_URL: 'http://h',
+      ESPACE_STATE_DIR: '/tmp/x',
+      ESPACE_RETENTION_PERIOD: '4',
+      ESPACE_DISCLOSURE_TTL: '2',
+      ESPACE_DISCLOSURE_ROOM_PERIOD: '3',
+    });
     expect(short.retention.period).toBe(4);
     expect(short.retention.disclosureTtl).toBe(2);
+    expect(short.retention.disclosureRoomPeriod).toBe(3);
     expect(() => loadConfig({ ESPACE_HOMESERVER_URL: 'http://h', ESPACE_STATE_DIR: '/tmp/x', ESPACE_RETENTION_PERIOD: '0' })).toThrow(/retention\.period/);
   });
 });

@@ -49,6 +49,11 @@ export const BotConfig = z.object({
     sweepInterval: Seconds.default(10 * 60),
     /** A request to lift anonymity not decided within this time expires (grave danger: minutes, not hours). */
     disclosureTtl: Seconds.default(30 * 60),
+    /**
+     * How long a disclosure room (it holds connection IPs) is kept before it is deleted with purge: as long as
+     * Synapse keeps the addresses themselves (user_ips_max_age, 7 days), no longer.
+     */
+    disclosureRoomPeriod: Seconds.default(7 * 24 * 3600),
   }).prefault({}),
   rateLimits: z.object({
     /** Conversation openings per client address per window. */
@@ -107,6 +112,7 @@ const ENV: Array<[string, string[], 'string' | 'number' | 'list']> = [
   ['ESPACE_RETENTION_PERIOD', ['retention', 'period'], 'number'],
   ['ESPACE_RETENTION_SWEEP_INTERVAL', ['retention', 'sweepInterval'], 'number'],
   ['ESPACE_DISCLOSURE_TTL', ['retention', 'disclosureTtl'], 'number'],
+  ['ESPACE_DISCLOSURE_ROOM_PERIOD', ['retention', 'disclosureRoomPeriod'], 'number'],
   ['ESPACE_RATE_OPEN_PER_IP', ['rateLimits', 'openPerIp'], 'number'],
   ['ESPACE_RATE_OPEN_PER_GUEST', ['rateLimits', 'openPerGuest'], 'number'],
   ['ESPACE_RATE_WINDOW', ['rateLimits', 'windowSeconds'], 'number'],

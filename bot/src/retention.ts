@@ -1,4 +1,5 @@
 import { FORCES, type Force } from '@espace-mineurs/protocol';
+import { saveDisclosure, type StoredDisclosure } from './conversation/disclosures.ts';
 import { cleanEntry, saveEntry } from './conversation/entry.ts';
 import { withConversation, type Context } from './context.ts';
 import { endGuestAccount } from './safety/guest-account.ts';
@@ -32,6 +33,17 @@ function candidates(ctx: Context): RetentionCandidate[] {
     const closedAt = conversation.entry?.closedAt ?? conversation.status?.updatedAt;
     list.push({ roomId: conversation.roomId, force: retentionForce(conversation), state, ...(closedAt !== undefined ? { closedAt } : {}) });
   }
+  // Disclosure rooms hold connection IPs: deleted with purge once their (short) period ends, like conversations.
+  for (const disclosure of ctx.store.disclosures.values() as Iterable<StoredDisclosure>) {
+    if (!disclosure.disclosureRoom || disclosure.disclosedAt === undefined || disclosure.disclosureRoomDeletedAt !== undefined) continue;
+    list.push({
+      roomId: disclosure.disclosureRoom,
+      force: disclosure.force,
+      state: 'closed',
+      closedAt: disclosure.disclosedAt,
+      periodMs: ctx.config.retention.disclosureRoomPeriod * 1000,
+    });
+  }
   return list;
 }
 
@@ -50,6 +62,8 @@ export async function sweepConversationRetention(ctx: Context): Promise<void> {
     now: ctx.now,
   });
   for (const deleted of report.deleted) {
+    const disclosure = [...(ctx.store.disclosures.values() as Iterable<StoredDisclosure>)].find((candidate) => candidate.disclosureRoom === deleted.roomId);
+    if (disclosure) await saveDisclosure(ctx, { ...disclosure, disclosureRoomDeletedAt: ctx.now() });
     const conversation = ctx.store.conversations.get(deleted.roomId);
     if (!conversation) continue;
     await withConversation(ctx, conversation.roomId, async () => {

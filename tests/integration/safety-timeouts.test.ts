@@ -17,7 +17,7 @@ beforeAll(async () => {
   bot = await startTestBot({
     homeserverUrl: stack.homeserver.baseUrl,
     stateDir: stack.dataDir,
-    overrides: { timeouts: { guestGrace: 1, sweepInterval: 0.3 }, retention: { period: 4, sweepInterval: 0.5, disclosureTtl: 1.5 } },
+    overrides: { timeouts: { guestGrace: 1, sweepInterval: 0.3 }, retention: { period: 4, sweepInterval: 0.5, disclosureTtl: 3, disclosureRoomPeriod: 3 } },
   });
 });
 
@@ -124,6 +124,30 @@ describe('retention, legal hold, guest ending and disclosure expiry through the 
     const state = await matrixRequest<{ status: string }>('GET', `/_matrix/client/v3/rooms/${encodeURIComponent(police().supervisorsRoomId)}/state/fr.espace-mineurs.disclosure/${id}`, { token: supervisor.accessToken, baseUrl: hs() });
     expect(state.body.status).toBe('expired');
     expect(await command(supervisor, queue, { action: 'disclosure_decision', conversation: roomId, disclosure: id, decision: 'approve' }, { baseUrl: hs() })).toMatchObject({ ok: false, code: 'EXPIRED' });
+  });
+
+  it('deletes a disclosure room (it holds connection IPs) with purge once its period ends', async () => {
+    const agent = await login('pn-agent-2');
+    const supervisor = await login('pn-superviseur-1');
+    const { roomId } = await queuedWithPolice();
+    const queue = police().queueRoomId;
+    const options = { baseUrl: hs() };
+    expect(await command(agent, queue, { action: 'disclosure_request', conversation: roomId, reason: 'Danger immédiat signalé par le jeune.' }, options)).toMatchObject({ ok: true });
+    const pending = await waitUntil('the pending request', async () => {
+      const state = await matrixRequest<Array<{ type: string; state_key: string; content: Record<string, unknown> }>>('GET', `/_matrix/client/v3/rooms/${encodeURIComponent(police().supervisorsRoomId)}/state`, { token: supervisor.accessToken, baseUrl: hs() });
+      return state.body.find((event) => event.type === 'fr.espace-mineurs.disclosure' && event.content.conversation === roomId && event.content.status === 'pending');
+    });
+    expect(await command(supervisor, queue, { action: 'disclosure_decision', conversation: roomId, disclosure: pending.state_key, decision: 'approve' }, options)).toMatchObject({ ok: true });
+    const disclosureState = () =>
+      matrixRequest<{ disclosureRoom?: string; disclosureRoomDeletedAt?: number }>('GET', `/_matrix/client/v3/rooms/${encodeURIComponent(police().supervisorsRoomId)}/state/fr.espace-mineurs.disclosure/${pending.state_key}`, { token: supervisor.accessToken, baseUrl: hs() });
+    const disclosureRoom = await waitUntil('the disclosure room', async () => (await disclosureState()).body.disclosureRoom);
+    const retention = await matrixRequest<{ max_lifetime?: number }>('GET', `/_matrix/client/v3/rooms/${encodeURIComponent(disclosureRoom)}/state/m.room.retention/`, { token: botToken(), baseUrl: hs() });
+    expect(retention.body.max_lifetime).toBe(3000);
+    await waitUntil('the disclosure room deleted with purge', async () => ((await roomKnownToAdmin(disclosureRoom)) ? undefined : true), 30_000);
+    await waitUntil('the deletion recorded on the request', async () => ((await disclosureState()).body.disclosureRoomDeletedAt !== undefined ? true : undefined));
+    // The requester can no longer read what was disclosed.
+    const reread = await matrixRequest('GET', `/_matrix/client/v3/rooms/${encodeURIComponent(disclosureRoom)}/messages?dir=b&limit=10`, { token: agent.accessToken, baseUrl: hs() });
+    expect(reread.status).not.toBe(200);
   });
 
   it('close and cool down: that guest and that address are refused with 429 and a kind French message; others are not', async () => {

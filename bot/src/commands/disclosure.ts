@@ -5,9 +5,9 @@ import { notifySupervisors, saveDisclosure, type StoredDisclosure } from '../con
 import { disclose, YOUNG_PERSON_HELP_IS_COMING } from '../safety/disclosure-gather.ts';
 import { decideDisclosure, disclosureAuditEntry, requestDisclosure } from '../safety/disclosure.ts';
 import { UNKNOWN, conversationOf, refuse, type CommandOutcome, type Invocation } from './types.ts';
+import { startRetention } from '../safety/retention.ts';
 
 /** Synapse's own purge jobs drop the disclosed data from the private room after this (7 days). */
-const DISCLOSURE_ROOM_RETENTION_MS = 7 * 24 * 3600 * 1000;
 
 /** A short id derived from the command event (a replay finds the same request), easy to type in Element. */
 export function disclosureId(eventId: string): string {
@@ -82,7 +82,7 @@ export async function disclosureDecision(invocation: Invocation, roomId: string,
       ...(conversation.entry?.triage ? { triage: conversation.entry.triage } : {}),
       now: at,
       // As long as Synapse keeps the addresses themselves (user_ips_max_age): docs/personal-data.md §13.
-      retentionMs: DISCLOSURE_ROOM_RETENTION_MS,
+      retentionMs: ctx.config.retention.disclosureRoomPeriod * 1000,
       ...(decided.disclosureRoom ? { roomId: decided.disclosureRoom } : {}),
       onRoom: async (disclosureRoom) => {
         decided = { ...decided, disclosureRoom };
@@ -90,6 +90,13 @@ export async function disclosureDecision(invocation: Invocation, roomId: string,
       },
     });
     await withConversation(ctx, conversation.roomId, () => say(ctx, conversation.roomId, serviceMessage(YOUNG_PERSON_HELP_IS_COMING, { 'fr.espace-mineurs.service.help_coming': true }), eventId, 'help-coming'));
+    // Synapse never purges a room's last event nor its state: the retention sweep deletes the room itself.
+    await startRetention(ctx.matrix, {
+      roomId: disclosed.roomId,
+      recordRoomId: ctx.store.forces[decided.force].supervisorsRoomId,
+      closedAt: at,
+      periodMs: ctx.config.retention.disclosureRoomPeriod * 1000,
+    });
     await saveDisclosure(ctx, { ...decided, disclosureRoom: disclosed.roomId, disclosedAt: at });
     await notifySupervisors(ctx, decided, `Demande de levée d'anonymat ${id} approuvée par ${staff.pseudonym} : informations transmises au demandeur et à l'approbateur dans un salon privé.`, 'approved');
     return { ok: true, message: `Levée d'anonymat ${id} approuvée : les informations sont dans le salon privé « Levée d'anonymat ».` };
