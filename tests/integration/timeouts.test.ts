@@ -24,19 +24,8 @@ afterAll(async () => {
 
 const hs = () => stack.homeserver.baseUrl;
 
-async function guest(): Promise<Session> {
-  const response = await matrixRequest<{ user_id: string; access_token: string; device_id: string }>('POST', '/_matrix/client/v3/register?kind=guest', { body: {}, baseUrl: hs() });
-  return { userId: response.body.user_id, accessToken: response.body.access_token, deviceId: response.body.device_id, isGuest: true };
-}
-
-async function login(localpart: string): Promise<Session> {
-  const account = stack.result.demo.find((candidate) => candidate.localpart === localpart)!;
-  const response = await matrixRequest<{ user_id: string; access_token: string; device_id: string }>('POST', '/_matrix/client/v3/login', {
-    body: { type: 'm.login.password', identifier: { type: 'm.id.user', user: localpart }, password: account.password },
-    baseUrl: hs(),
-  });
-  return { userId: response.body.user_id, accessToken: response.body.access_token, deviceId: response.body.device_id, isGuest: false };
-}
+const guest = (): Promise<Session> => stack.guest();
+const login = (localpart: string): Promise<Session> => stack.login(localpart);
 
 async function open(young: Session): Promise<string> {
   const opened = await api<{ roomId: string }>('POST', '/api/conversations', { token: young.accessToken, botUrl: bot.url });

@@ -3,11 +3,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startHomeserver, type Homeserver } from '@espace-mineurs/synapse';
 import { bootstrap, type BootstrapResult } from '@espace-mineurs/bot/bootstrap';
+import { loginDemo, registerGuest, type Session } from './matrix.ts';
 
 export interface IsolatedStack {
   homeserver: Homeserver;
   result: BootstrapResult;
   dataDir: string;
+  /** A new guest on this stack's homeserver. */
+  guest(): Promise<Session>;
+  /** Logs in as one of this stack's demo staff. */
+  login(localpart: string): Promise<Session>;
   stop(): Promise<void>;
 }
 
@@ -23,6 +28,8 @@ export async function startIsolatedStack(): Promise<IsolatedStack> {
     homeserver,
     result,
     dataDir,
+    guest: () => registerGuest(homeserver.baseUrl),
+    login: (localpart) => loginDemo(localpart, { baseUrl: homeserver.baseUrl, demo: result.demo }),
     async stop() {
       await homeserver.stop();
       if (!process.env.ESPACE_KEEP_TEST_DATA) rmSync(dataDir, { recursive: true, force: true });

@@ -43,11 +43,12 @@ export async function matrixRequest<T = Record<string, unknown>>(
   return { status: response.status, body: body as T, headers: response.headers };
 }
 
-export async function registerGuest(): Promise<Session> {
+/** Registers a guest on the shared test stack, or on another homeserver (an isolated stack). */
+export async function registerGuest(baseUrl?: string): Promise<Session> {
   const response = await matrixRequest<{ user_id: string; access_token: string; device_id: string }>(
     'POST',
     '/_matrix/client/v3/register?kind=guest',
-    { body: {} },
+    { body: {}, ...(baseUrl ? { baseUrl } : {}) },
   );
   if (response.status !== 200) throw new Error(`guest registration answered ${response.status}: ${JSON.stringify(response.body)}`);
   return { userId: response.body.user_id, accessToken: response.body.access_token, deviceId: response.body.device_id, isGuest: true };
@@ -64,12 +65,13 @@ export async function registerUser(prefix = 'user'): Promise<Session> {
   return { ...registered, isGuest: false };
 }
 
-/** Logs in as a demo staff member of the test stack. */
-export async function loginDemo(localpart: string): Promise<Session> {
-  const account = stack().demo.find((candidate) => candidate.localpart === localpart);
+/** Logs in as a demo staff member of the shared test stack, or of another one (an isolated stack). */
+export async function loginDemo(localpart: string, other?: { baseUrl: string; demo: ReadonlyArray<{ localpart: string; password: string }> }): Promise<Session> {
+  const account = (other?.demo ?? stack().demo).find((candidate) => candidate.localpart === localpart);
   if (!account) throw new Error(`no demo account ${localpart}`);
   const response = await matrixRequest<{ user_id: string; access_token: string; device_id: string }>('POST', '/_matrix/client/v3/login', {
     body: { type: 'm.login.password', identifier: { type: 'm.id.user', user: localpart }, password: account.password },
+    ...(other ? { baseUrl: other.baseUrl } : {}),
   });
   if (response.status !== 200) throw new Error(`login ${localpart} answered ${response.status}`);
   return { userId: response.body.user_id, accessToken: response.body.access_token, deviceId: response.body.device_id, isGuest: false };

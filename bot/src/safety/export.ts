@@ -2,6 +2,7 @@ import { EventType } from '@espace-mineurs/protocol';
 import { canonicalJson } from '../audit.ts';
 import { EVIDENCE_CONTENT_KEY, sha256 } from './types.ts';
 import { readTimeline, type Homeserver } from './homeserver.ts';
+import type { RawEvent } from '../matrix/client.ts';
 
 /**
  * Export of one conversation for a judicial procedure: every event of the room, each with the SHA-256 of its
@@ -10,15 +11,8 @@ import { readTimeline, type Homeserver } from './homeserver.ts';
  */
 export const EXPORT_FORMAT = 'fr.espace-mineurs.export/1';
 
-export interface ExportSourceEvent {
-  event_id: string;
-  type: string;
-  sender: string;
-  origin_server_ts: number;
-  state_key?: string;
-  content: Record<string, unknown>;
-  unsigned?: Record<string, unknown>;
-}
+/** A raw event as Synapse serves it, the same shape the bot reads everywhere. */
+export type ExportSourceEvent = RawEvent;
 
 export type SenderRole = 'service' | 'jeune' | 'agent';
 
