@@ -50,6 +50,8 @@ export const Command = z.discriminatedUnion('action', [
     decision: z.enum(['approve', 'refuse']),
     comment: z.string().max(1000).optional(),
   }),
+  /** The requester takes back a pending request (the danger is over, or it was a mistake); audited. */
+  z.object({ action: z.literal('disclosure_withdraw'), requestId: RequestId, conversation: RoomId, disclosure: z.string().min(1).max(255) }),
   /** Supervisors only: suspend (hold true) or allow again (false) the deletion of a closed conversation. */
   z.object({ action: z.literal('legal_hold'), requestId: RequestId, conversation: RoomId, hold: z.boolean(), reason: z.string().trim().min(5).max(1000) }),
   /** Supervisors only: export a conversation for a judicial procedure (JSON + readable document, audited). */
@@ -64,6 +66,8 @@ export const CommandResultContent = z.object({
   ok: z.boolean(),
   /** Machine code of a refusal (e.g. ALREADY_CLAIMED, NOT_STAFF, WRONG_FORCE, AT_CAPACITY, UNKNOWN_CONVERSATION). */
   code: z.string().optional(),
+  /** What the command created, when it created something to refer to later (a disclosure request's id). */
+  ref: z.string().max(255).optional(),
 });
 export type CommandResultContent = z.infer<typeof CommandResultContent>;
 

@@ -7,7 +7,7 @@ export interface PendingCommand {
   requestId: string;
   action: Command['action'];
   conversation?: string;
-  /** For a disclosure decision: which request it decides. */
+  /** For a disclosure decision or withdrawal: which request it is about. */
   disclosure?: string;
   sentAt: number;
   /** Set when the bot's CommandResult arrived. */

@@ -39,6 +39,8 @@ export const COMMAND_CODE_TEXT: Record<string, string> = {
   REASON_REQUIRED: 'Indiquez un motif (10 caractères au moins).',
   EXPIRED: 'Cette demande a expiré.',
   ALREADY_DECIDED: 'Cette demande a déjà été traitée.',
+  NOT_REQUESTER: "Seul l'auteur de la demande peut la retirer.",
+  UNKNOWN_DISCLOSURE: "Cette demande de levée d'anonymat est introuvable.",
   NOT_CLOSED: "Cette conversation n'est pas clôturée.",
   BAD_COMMAND: 'Demande invalide.',
 };
@@ -54,6 +56,7 @@ export const ACTION_LABEL: Record<string, string> = {
   supervise: 'Supervision',
   disclosure_request: "Demande de levée d'anonymat",
   disclosure_decision: "Décision sur la levée d'anonymat",
+  disclosure_withdraw: "Retrait de la demande de levée d'anonymat",
   legal_hold: 'Conservation judiciaire',
   export: 'Export',
 };

@@ -58,6 +58,8 @@ export interface CommandResult {
   action: string;
   ok: boolean;
   code?: string;
+  /** What the command created (a disclosure request's id). */
+  ref?: string;
   /** The bot's explanation, in French (rendered as text). */
   message?: string;
   ts: number;

@@ -3,11 +3,9 @@ import { withConversation } from '../context.ts';
 import { say, serviceMessage } from '../conversation/messages.ts';
 import { notifySupervisors, saveDisclosure, type StoredDisclosure } from '../conversation/disclosures.ts';
 import { disclose, YOUNG_PERSON_HELP_IS_COMING } from '../safety/disclosure-gather.ts';
-import { decideDisclosure, disclosureAuditEntry, requestDisclosure } from '../safety/disclosure.ts';
+import { decideDisclosure, disclosureAuditEntry, requestDisclosure, withdrawDisclosure } from '../safety/disclosure.ts';
 import { UNKNOWN, conversationOf, refuse, type CommandOutcome, type Invocation } from './types.ts';
 import { startRetention } from '../safety/retention.ts';
-
-/** Synapse's own purge jobs drop the disclosed data from the private room after this (7 days). */
 
 /** A short id derived from the command event (a replay finds the same request), easy to type in Element. */
 export function disclosureId(eventId: string): string {
@@ -26,7 +24,8 @@ export async function disclosureRequest(invocation: Invocation, roomId: string, 
   const ticket = conversation.entry!.ticket;
   return ctx.locks.run(`disclosure:${id}`, async () => {
     const existing = ctx.store.disclosures.get(id);
-    if (existing) return { ok: true, message: `Demande de levée d'anonymat ${id} (conversation n°${ticket}) transmise aux superviseurs.` };
+    const sent = { ok: true as const, ref: id, message: `Demande de levée d'anonymat ${id} (conversation n°${ticket}) transmise aux superviseurs. Pour la retirer : !retirer-levee ${ticket} ${id}` };
+    if (existing) return sent;
     const transition = requestDisclosure((userId) => ctx.store.staff.get(userId), {
       id,
       conversation: roomId,
@@ -50,7 +49,7 @@ export async function disclosureRequest(invocation: Invocation, roomId: string, 
       ].join('\n'),
       'requested',
     );
-    return { ok: true, message: `Demande de levée d'anonymat ${id} (conversation n°${ticket}) transmise aux superviseurs.` };
+    return sent;
   });
 }
 
@@ -100,5 +99,26 @@ export async function disclosureDecision(invocation: Invocation, roomId: string,
     await saveDisclosure(ctx, { ...decided, disclosureRoom: disclosed.roomId, disclosedAt: at });
     await notifySupervisors(ctx, decided, `Demande de levée d'anonymat ${id} approuvée par ${staff.pseudonym} : informations transmises au demandeur et à l'approbateur dans un salon privé.`, 'approved');
     return { ok: true, message: `Levée d'anonymat ${id} approuvée : les informations sont dans le salon privé « Levée d'anonymat ».` };
+  });
+}
+
+/** The requester takes back a pending request: audited, announced to supervisors, no longer decidable. */
+export async function disclosureWithdraw(invocation: Invocation, roomId: string, id: string): Promise<CommandOutcome> {
+  const { ctx, staff, at } = invocation;
+  return ctx.locks.run(`disclosure:${id}`, async () => {
+    const request = ctx.store.disclosures.get(id) as StoredDisclosure | undefined;
+    if (!request || request.conversation !== roomId) return refuse('UNKNOWN_DISCLOSURE', "Cette demande de levée d'anonymat n'existe pas pour cette conversation.");
+    // A replay after a crash finds its own withdrawal done: finish announcing it.
+    const replay = request.status === 'withdrawn' && request.decidedBy === staff.userId && request.decidedAt === at;
+    let withdrawn: StoredDisclosure = request;
+    if (!replay) {
+      const transition = withdrawDisclosure(request, staff.userId, at);
+      if (!transition.ok) return refuse(transition.code, transition.message);
+      withdrawn = transition.request;
+      await ctx.audit.write([withdrawn.force], `disclosure_withdraw:${id}`, disclosureAuditEntry(withdrawn, staff.userId, at));
+      await saveDisclosure(ctx, withdrawn);
+    }
+    await notifySupervisors(ctx, withdrawn, `Demande de levée d'anonymat ${id} retirée par ${staff.pseudonym} : plus rien à décider.`, 'withdrawn');
+    return { ok: true, message: `Demande ${id} retirée.` };
   });
 }

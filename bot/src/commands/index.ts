@@ -3,7 +3,7 @@ import type { Context } from '../context.ts';
 import { stableTxnId, type RawEvent } from '../matrix/client.ts';
 import { claim } from './claim.ts';
 import { close } from './close.ts';
-import { disclosureDecision, disclosureRequest } from './disclosure.ts';
+import { disclosureDecision, disclosureRequest, disclosureWithdraw } from './disclosure.ts';
 import { duty } from './duty.ts';
 import { exportCommand } from './export.ts';
 import { flagDanger } from './flag-danger.ts';
@@ -37,6 +37,8 @@ function execute(invocation: Invocation, command: Command): Promise<CommandOutco
       return disclosureRequest(invocation, command.conversation, command.reason);
     case 'disclosure_decision':
       return disclosureDecision(invocation, command.conversation, command.disclosure, command.decision === 'approve', command.comment);
+    case 'disclosure_withdraw':
+      return disclosureWithdraw(invocation, command.conversation, command.disclosure);
     case 'legal_hold':
       return legalHold(invocation, command.conversation, command.hold, command.reason);
     case 'export':
@@ -86,7 +88,7 @@ export async function handleQueueRoomEvent(ctx: Context, force: Force, event: Ra
     else if (staff.force !== force) outcome = refuse('WRONG_FORCE', "Cette file n'est pas celle de votre force.");
     else outcome = await execute({ ctx, force, staff, eventId: event.event_id, at: event.origin_server_ts }, command!);
   }
-  const result: CommandResultContent = { requestId, action: command?.action ?? 'unknown', ok: outcome.ok, ...(outcome.ok ? {} : { code: outcome.code }) };
+  const result: CommandResultContent = { requestId, action: command?.action ?? 'unknown', ok: outcome.ok, ...(outcome.ok ? (outcome.ref ? { ref: outcome.ref } : {}) : { code: outcome.code }) };
   const roomId = ctx.store.forces[force].queueRoomId;
   await ctx.matrix.send(roomId, EventType.CommandResult, { ...result, body: outcome.message, msgtype: 'm.notice', 'm.relates_to': { 'm.in_reply_to': { event_id: event.event_id } } }, stableTxnId('result', event.event_id));
   if (textual) {

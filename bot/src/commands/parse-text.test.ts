@@ -37,6 +37,8 @@ describe('text commands', () => {
     });
     expect(parseTextCommand('!refuser-levee 12 a1b2c3d4 pas assez d’éléments', '$e', lookup)).toMatchObject({ command: { decision: 'refuse', comment: 'pas assez d’éléments' } });
     expect(parseTextCommand('!refuser-levee 12', '$e', lookup)).toMatchObject({ kind: 'error' });
+    expect(parseTextCommand('!retirer-levee 12 a1b2c3d4', '$e', lookup)).toMatchObject({ command: { action: 'disclosure_withdraw', disclosure: 'a1b2c3d4' } });
+    expect(parseTextCommand('!retirer-levee 12', '$e', lookup)).toMatchObject({ kind: 'error' });
     expect(parseTextCommand('!conserver 12 réquisition du parquet', '$e', lookup)).toMatchObject({ command: { action: 'legal_hold', hold: true, reason: 'réquisition du parquet' } });
     expect(parseTextCommand('!libérer 12 procédure classée', '$e', lookup)).toMatchObject({ command: { action: 'legal_hold', hold: false } });
     expect(parseTextCommand('!clore 12 aucune 30', '$e', lookup)).toMatchObject({ command: { action: 'close', outcome: 'none', coolDownMinutes: 30 } });

@@ -16,6 +16,7 @@ export const HELP = [
   '!superviser N — (superviseurs) rejoindre la conversation',
   "!levee N motif — danger grave : demander la levée d'anonymat (motif de 10 caractères au moins)",
   "!approuver-levee N id [commentaire] / !refuser-levee N id [motif] — (superviseurs) décider d'une demande",
+  "!retirer-levee N id — retirer sa propre demande de levée d'anonymat tant qu'elle n'est pas décidée",
   '!conserver N motif / !liberer N motif — (superviseurs) poser ou lever une conservation judiciaire',
   '!exporter N — (superviseurs) exporter la conversation (salon des superviseurs)',
 ].join('\n');
@@ -94,6 +95,11 @@ export function parseTextCommand(body: string, requestId: string, lookup: Ticket
       const comment = args.slice(2).join(' ').trim().slice(0, 1000);
       const decision = verb === 'approuver-levee' ? 'approve' : 'refuse';
       return withRoom((conversation) => ({ action: 'disclosure_decision', requestId, conversation, disclosure, decision, ...(comment ? { comment } : {}) }));
+    }
+    case 'retirer-levee': {
+      const disclosure = args[1];
+      if (!disclosure) return { kind: 'error', message: 'Indiquez le numéro de la demande, par exemple : !retirer-levee 12 a1b2c3d4' };
+      return withRoom((conversation) => ({ action: 'disclosure_withdraw', requestId, conversation, disclosure }));
     }
     case 'conserver':
     case 'liberer': {

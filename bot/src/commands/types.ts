@@ -13,7 +13,7 @@ export interface Invocation {
 }
 
 /** The answer: a machine code for the agent client, a French sentence for Element. */
-export type CommandOutcome = { ok: true; message: string } | { ok: false; code: string; message: string };
+export type CommandOutcome = { ok: true; message: string; ref?: string } | { ok: false; code: string; message: string };
 
 export function refuse(code: string, message: string): CommandOutcome {
   return { ok: false, code, message };

@@ -404,6 +404,9 @@ describe('supervisors keep the canned responses; the grave-danger procedure; clo
     await dialog.getByRole('button', { name: 'Envoyer la demande' }).click();
     const status = agent.locator('.disclosure-status');
     await status.locator('.status.done', { hasText: 'transmise aux superviseurs' }).waitFor({ timeout: 20_000 });
+    // Until a supervisor decides, the requester may take the request back.
+    const withdraw = agent.getByRole('button', { name: 'Retirer ma demande' });
+    await withdraw.waitFor({ timeout: 10_000 });
 
     // The supervisor is called (chime and desktop notification), with nothing of the reason on the lock screen.
     await expect.poll(() => notificationsOf(supervisor), { timeout: 20_000 }).toContain(`Levée d'anonymat à décider | Ticket n° ${followed.entry.ticket} — un agent attend la décision d'un superviseur.`);
@@ -430,6 +433,7 @@ describe('supervisors keep the canned responses; the grave-danger procedure; clo
     await agent.getByRole('button', { name: /Levées d'anonymat/ }).click({ timeout: 30_000 });
     await disclosed(agent).waitFor({ timeout: 30_000 });
     await shot(agent, '18-disclosure-agent');
+
     // The young person is told, in their words, that help is coming; nothing of the disclosure reaches them.
     await expect.poll(() => guestSees(followed.guest, followed.entry.roomId), { timeout: 20_000 }).toContain("envoyer quelqu'un pour t'aider");
     expect(await guestSees(followed.guest, followed.entry.roomId)).not.toContain('Connexions connues');
