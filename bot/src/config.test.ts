@@ -26,14 +26,26 @@ describe('bot configuration', () => {
   it('keeps ended conversations 90 days by default; the environment sets retention in seconds', () => {
     const defaults = loadConfig({ ESPACE_HOMESERVER_URL: 'http://h', ESPACE_STATE_DIR: '/tmp/x' });
     // Disclosure rooms (connection IPs) are kept as long as Synapse keeps the IPs themselves: 7 days.
-    expect(defaults.retention).toEqual({ period: 90 * 24 * 3600, sweepInterval: 600, disclosureTtl: 1800, disclosureRoomPeriod: 7 * 24 * 3600 });
+    // Staff rooms' messages outlive a conversation's period by a margin; exports stay a week in the supervisors room.
+    expect(defaults.retention).toEqual({
+      period: 90 * 24 * 3600,
+      sweepInterval: 600,
+      disclosureTtl: 1800,
+      disclosureRoomPeriod: 7 * 24 * 3600,
+      staffRoomPeriod: 120 * 24 * 3600,
+      exportPeriod: 7 * 24 * 3600,
+    });
     const short = loadConfig({
       ESPACE_HOMESERVER_URL: 'http://h',
       ESPACE_STATE_DIR: '/tmp/x',
       ESPACE_RETENTION_PERIOD: '4',
       ESPACE_DISCLOSURE_TTL: '2',
       ESPACE_DISCLOSURE_ROOM_PERIOD: '3',
+      ESPACE_STAFF_ROOM_PERIOD: '86400',
+      ESPACE_EXPORT_PERIOD: '5',
     });
+    expect(short.retention.staffRoomPeriod).toBe(86_400);
+    expect(short.retention.exportPeriod).toBe(5);
     expect(short.retention.period).toBe(4);
     expect(short.retention.disclosureTtl).toBe(2);
     expect(short.retention.disclosureRoomPeriod).toBe(3);

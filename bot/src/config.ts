@@ -54,6 +54,17 @@ export const BotConfig = z.object({
      * Synapse keeps the addresses themselves (user_ips_max_age, 7 days), no longer.
      */
     disclosureRoomPeriod: Seconds.default(7 * 24 * 3600),
+    /**
+     * Messages in the queue and supervisors rooms (queue notices, agents' notes, commands with their reasons and
+     * comments, disclosure notices) are purged by Synapse after this: `m.room.retention` on those rooms, set at
+     * start. 120 days: a conversation's period (90 days) plus a margin for the longest conversation.
+     */
+    staffRoomPeriod: Seconds.default(120 * 24 * 3600),
+    /**
+     * An export posted in the supervisors room is taken back (messages redacted, files deleted from the media
+     * store) after this, or when its conversation is deleted: time enough to download it for the procedure.
+     */
+    exportPeriod: Seconds.default(7 * 24 * 3600),
   }).prefault({}),
   rateLimits: z.object({
     /** Conversation openings per client address per window. */
@@ -113,6 +124,8 @@ const ENV: Array<[string, string[], 'string' | 'number' | 'list']> = [
   ['ESPACE_RETENTION_SWEEP_INTERVAL', ['retention', 'sweepInterval'], 'number'],
   ['ESPACE_DISCLOSURE_TTL', ['retention', 'disclosureTtl'], 'number'],
   ['ESPACE_DISCLOSURE_ROOM_PERIOD', ['retention', 'disclosureRoomPeriod'], 'number'],
+  ['ESPACE_STAFF_ROOM_PERIOD', ['retention', 'staffRoomPeriod'], 'number'],
+  ['ESPACE_EXPORT_PERIOD', ['retention', 'exportPeriod'], 'number'],
   ['ESPACE_RATE_OPEN_PER_IP', ['rateLimits', 'openPerIp'], 'number'],
   ['ESPACE_RATE_OPEN_PER_GUEST', ['rateLimits', 'openPerGuest'], 'number'],
   ['ESPACE_RATE_WINDOW', ['rateLimits', 'windowSeconds'], 'number'],

@@ -20,6 +20,7 @@ import { SyncLoop } from './matrix/sync.ts';
 import { Metrics } from './metrics.ts';
 import { AuditMirror } from './safety/audit-mirror.ts';
 import { loadRoutingRules } from './routing/rules.ts';
+import { applyStaffRoomRetention } from './retention.ts';
 import { rebuild } from './state/rebuild.ts';
 import { Store } from './state/store.ts';
 import { startSweeper } from './timeouts.ts';
@@ -100,6 +101,14 @@ export async function start(config: BotConfig): Promise<RunningBot> {
   await rebuild(ctx);
   await loadDisclosures(ctx);
   await loadCoolDowns(ctx);
+  // Addresses of guests whose account is still alive (an open conversation, or one in its grace period).
+  store.addressOf.persistTo(join(config.stateDir, 'open-addresses.json'));
+  store.addressOf.retain((guest) => {
+    const latest = store.latestByGuest.get(guest);
+    const conversation = latest ? store.conversations.get(latest) : undefined;
+    return conversation !== undefined && conversation.entry?.guestEndedAt === undefined;
+  });
+  await applyStaffRoomRetention(ctx);
   await sync.start();
   // A crash between creating a room and sending its first question: send it now (idempotent otherwise).
   for (const conversation of store.conversations.values()) {

@@ -59,6 +59,7 @@ async function sweepOne(ctx: Context, conversation: Conversation, now: number): 
     // Locked first, then deactivated with erasure; never unlocked.
     await endGuestAccount(ctx.matrix, conversation.guest);
     ended.add(conversation.guest);
+    ctx.store.addressOf.delete(conversation.guest);
     if (entry) await saveEntry(ctx, conversation, cleanEntry({ ...conversation.entry!, guestEndedAt: now }));
     await ctx.audit.write(entry ? [entry.force] : ['police', 'gendarmerie'], `guest-ended:${conversation.guest}`, { actor: ctx.matrix.userId, action: 'guest_ended', conversation: conversation.roomId, at: now });
   }

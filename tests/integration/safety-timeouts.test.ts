@@ -9,6 +9,10 @@ import { matrixRequest, type Session } from '../support/matrix.ts';
 import { answerTriage, api, command, join, timeline, waitUntil } from '../support/conversation.ts';
 
 /** Short retention, disclosure expiry and guest grace: a stack and a bot of their own. */
+const BOT_OVERRIDES = {
+  timeouts: { guestGrace: 1, sweepInterval: 0.3 },
+  retention: { period: 4, sweepInterval: 0.5, disclosureTtl: 3, disclosureRoomPeriod: 3, staffRoomPeriod: 86_400, exportPeriod: 3 },
+};
 let stack: IsolatedStack;
 let bot: RunningBot;
 
@@ -17,7 +21,7 @@ beforeAll(async () => {
   bot = await startTestBot({
     homeserverUrl: stack.homeserver.baseUrl,
     stateDir: stack.dataDir,
-    overrides: { timeouts: { guestGrace: 1, sweepInterval: 0.3 }, retention: { period: 4, sweepInterval: 0.5, disclosureTtl: 3, disclosureRoomPeriod: 3 } },
+    overrides: BOT_OVERRIDES,
   });
 });
 
@@ -48,6 +52,40 @@ async function queuedWithPolice(): Promise<{ young: Session; roomId: string }> {
 async function entry(roomId: string): Promise<ConversationEntry | undefined> {
   const response = await matrixRequest<ConversationEntry>('GET', `/_matrix/client/v3/rooms/${encodeURIComponent(police().queueRoomId)}/state/${encodeURIComponent(EventType.Conversation)}/${encodeURIComponent(roomId)}`, { token: botToken(), baseUrl: hs() });
   return response.status === 200 ? response.body : undefined;
+}
+
+interface ServedEvent {
+  event_id: string;
+  type: string;
+  state_key?: string;
+  content: Record<string, unknown>;
+  unsigned?: { replaces_state?: string; redacted_because?: unknown };
+}
+
+async function supervisorsState<T = Record<string, unknown>>(type: string, stateKey: string): Promise<T | undefined> {
+  const response = await matrixRequest<T>('GET', `/_matrix/client/v3/rooms/${encodeURIComponent(police().supervisorsRoomId)}/state/${encodeURIComponent(type)}/${encodeURIComponent(stateKey)}`, { token: botToken(), baseUrl: hs() });
+  return response.status === 200 ? response.body : undefined;
+}
+
+/** Every earlier version of a state event, oldest last, as Synapse now serves them. */
+async function earlierVersions(roomId: string, type: string, stateKey: string): Promise<ServedEvent[]> {
+  const state = await matrixRequest<ServedEvent[]>('GET', `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/state`, { token: botToken(), baseUrl: hs() });
+  let previous = state.body.find((event) => event.type === type && event.state_key === stateKey)?.unsigned?.replaces_state;
+  const versions: ServedEvent[] = [];
+  while (previous) {
+    const version = await matrixRequest<ServedEvent>('GET', `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/event/${encodeURIComponent(previous)}`, { token: botToken(), baseUrl: hs() });
+    if (version.status !== 200) break;
+    versions.push(version.body);
+    previous = version.body.unsigned?.replaces_state;
+  }
+  return versions;
+}
+
+async function mediaStatus(mxc: string, token: string): Promise<number> {
+  const [, server, id] = /^mxc:\/\/([^/]+)\/(.+)$/.exec(mxc)!;
+  const response = await fetch(`${hs()}/_matrix/client/v1/media/download/${server}/${id}`, { headers: { authorization: `Bearer ${token}` } });
+  await response.arrayBuffer();
+  return response.status;
 }
 
 async function roomKnownToAdmin(roomId: string): Promise<boolean> {
@@ -164,6 +202,112 @@ describe('retention, legal hold, guest ending and disclosure expiry through the 
     // Anyone else: a first contact is never blocked.
     expect((await api('POST', '/api/conversations', { token: (await guest()).accessToken, botUrl: bot.url, ip: '10.252.0.9' })).status).toBe(201);
     expect(await auditActions(roomId)).toContain('cool_down');
+  });
+
+  it('the queue and supervisors rooms carry a retention policy; a deleted conversation leaves no reason behind in the supervisors room', async () => {
+    for (const roomId of [police().queueRoomId, police().supervisorsRoomId]) {
+      const policy = await matrixRequest<{ max_lifetime?: number }>('GET', `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/state/m.room.retention/`, { token: botToken(), baseUrl: hs() });
+      expect(policy.body.max_lifetime).toBe(86_400_000);
+    }
+    const agent = await login('pn-agent-2');
+    const supervisor = await login('pn-superviseur-1');
+    const { roomId } = await queuedWithPolice();
+    const queue = police().queueRoomId;
+    const options = { baseUrl: hs() };
+    const requested = await command(agent, queue, { action: 'disclosure_request', conversation: roomId, reason: 'Le jeune dit que son beau-père le menace.' }, options);
+    expect(requested).toMatchObject({ ok: true });
+    const id = String(requested.ref);
+    expect(id).toMatch(/^[0-9a-f]{8}$/);
+    expect(await command(supervisor, queue, { action: 'disclosure_decision', conversation: roomId, disclosure: id, decision: 'refuse', comment: 'Pas de danger immédiat décrit par Léa.' }, options)).toMatchObject({ ok: true });
+    expect(await command(supervisor, queue, { action: 'legal_hold', conversation: roomId, hold: true, reason: 'Plainte de la mère de Léa' }, options)).toMatchObject({ ok: true });
+    expect(await command(supervisor, queue, { action: 'close', conversation: roomId, outcome: 'complaint' }, options)).toMatchObject({ ok: true });
+    expect(await command(supervisor, queue, { action: 'legal_hold', conversation: roomId, hold: false, reason: 'procédure close' }, options)).toMatchObject({ ok: true });
+
+    await waitUntil('the room deleted with purge', async () => ((await roomKnownToAdmin(roomId)) ? undefined : true), 30_000);
+    await waitUntil('its traces removed', async () => ((await supervisorsState<{ scrubbedAt?: number }>('fr.espace-mineurs.retention', roomId))?.scrubbedAt !== undefined ? true : undefined), 20_000);
+
+    const request = await supervisorsState<Record<string, unknown>>('fr.espace-mineurs.disclosure', id);
+    expect(request).toMatchObject({ id, status: 'refused', reason: '' });
+    expect(request).not.toHaveProperty('refusalReason');
+    const hold = await supervisorsState<Record<string, unknown>>('fr.espace-mineurs.legal_hold', roomId);
+    expect(hold).toMatchObject({ active: false, reason: '' });
+    for (const [type, key] of [['fr.espace-mineurs.disclosure', id], ['fr.espace-mineurs.legal_hold', roomId]] as const) {
+      const versions = await earlierVersions(police().supervisorsRoomId, type, key);
+      expect(versions.length).toBeGreaterThanOrEqual(2);
+      for (const version of versions) {
+        expect(version.unsigned?.redacted_because, `${type} ${version.event_id}`).toBeDefined();
+        expect(version.content).toEqual({});
+      }
+    }
+    // The audit keeps who did what, never the reasons.
+    const actions = await auditActions(roomId);
+    expect(actions).toEqual(expect.arrayContaining(['disclosure_request', 'disclosure_refuse', 'legal_hold', 'legal_hold_lift', 'delete']));
+  });
+
+  it('the requester can withdraw a pending request to lift anonymity; nobody else can, and it can no longer be approved', async () => {
+    const agent = await login('pn-agent-2');
+    const other = await login('pn-agent-1');
+    const supervisor = await login('pn-superviseur-1');
+    const { roomId } = await queuedWithPolice();
+    const queue = police().queueRoomId;
+    const options = { baseUrl: hs() };
+    const requested = await command(agent, queue, { action: 'disclosure_request', conversation: roomId, reason: 'Erreur de manipulation, pas de danger.' }, options);
+    const id = String(requested.ref);
+    expect(await command(other, queue, { action: 'disclosure_withdraw', conversation: roomId, disclosure: id }, options)).toMatchObject({ ok: false, code: 'NOT_REQUESTER' });
+    expect(await command(agent, queue, { action: 'disclosure_withdraw', conversation: roomId, disclosure: 'ffffffff' }, options)).toMatchObject({ ok: false, code: 'UNKNOWN_DISCLOSURE' });
+    expect(await command(agent, queue, { action: 'disclosure_withdraw', conversation: roomId, disclosure: id }, options)).toMatchObject({ ok: true });
+    expect(await supervisorsState('fr.espace-mineurs.disclosure', id)).toMatchObject({ status: 'withdrawn', decidedBy: agent.userId });
+    expect(await command(supervisor, queue, { action: 'disclosure_decision', conversation: roomId, disclosure: id, decision: 'approve' }, options)).toMatchObject({ ok: false, code: 'ALREADY_DECIDED' });
+    await waitUntil('the withdrawal audited', async () => ((await auditActions(roomId)).includes('disclosure_withdraw') ? true : undefined));
+    const notices = await timeline(supervisor, police().supervisorsRoomId, 50, hs());
+    expect(notices.some((event) => String(event.content.body ?? '').includes(`${id} retirée`))).toBe(true);
+  });
+
+  it('an export is taken back after its period: its file messages redacted, its files deleted from the media store, audited', async () => {
+    const supervisor = await login('pn-superviseur-1');
+    const { roomId } = await queuedWithPolice();
+    expect(await command(supervisor, police().queueRoomId, { action: 'export', conversation: roomId }, { baseUrl: hs() })).toMatchObject({ ok: true });
+    const state = await matrixRequest<ServedEvent[]>('GET', `/_matrix/client/v3/rooms/${encodeURIComponent(police().supervisorsRoomId)}/state`, { token: botToken(), baseUrl: hs() });
+    const record = state.body.find((event) => event.type === 'fr.espace-mineurs.export' && event.content.conversation === roomId);
+    expect(record).toBeDefined();
+    const files = record!.content.files as Array<{ eventId: string; mxc: string }>;
+    expect(files).toHaveLength(2);
+    // The supervisor can download both while the export is available (if the sweep has not already run).
+    const removed = () => supervisorsState<{ removedAt?: number }>('fr.espace-mineurs.export', record!.state_key!);
+    if ((await removed())?.removedAt === undefined) for (const file of files) expect([200, 404]).toContain(await mediaStatus(file.mxc, supervisor.accessToken));
+
+    await waitUntil('the export taken back', async () => ((await removed())?.removedAt !== undefined ? true : undefined), 20_000);
+    for (const file of files) {
+      expect(await mediaStatus(file.mxc, supervisor.accessToken)).toBe(404);
+      const message = await matrixRequest<ServedEvent>('GET', `/_matrix/client/v3/rooms/${encodeURIComponent(police().supervisorsRoomId)}/event/${encodeURIComponent(file.eventId)}`, { token: supervisor.accessToken, baseUrl: hs() });
+      expect(message.body.unsigned?.redacted_because).toBeDefined();
+      expect(message.body.content).toEqual({});
+    }
+    await waitUntil('the removal audited', async () => ((await auditActions(roomId)).includes('export_removed') ? true : undefined));
+  });
+
+  it('close and cool down still covers the address the conversation was opened from after a bot restart', async () => {
+    const agent = await login('pn-agent-1');
+    const young = await guest();
+    const address = '10.252.1.7';
+    const opened = await api<{ roomId: string }>('POST', '/api/conversations', { token: young.accessToken, botUrl: bot.url, ip: address, body: { context: 'ecole' } });
+    expect(opened.status).toBe(201);
+    const roomId = opened.body.roomId;
+    await join(young, roomId, hs());
+    await answerTriage(young, roomId, ['2', '3', '2', '4', '94000'], hs());
+    await waitUntil('queued with the police', async () => ((await entry(roomId))?.state === 'queued' ? true : undefined));
+    await bot.stop();
+    bot = await startTestBot({ homeserverUrl: stack.homeserver.baseUrl, stateDir: stack.dataDir, overrides: BOT_OVERRIDES });
+    const queue = police().queueRoomId;
+    expect(await command(agent, queue, { action: 'claim', conversation: roomId }, { baseUrl: hs() })).toMatchObject({ ok: true });
+    expect(await command(agent, queue, { action: 'close', conversation: roomId, outcome: 'none', coolDownMinutes: 30 }, { baseUrl: hs() })).toMatchObject({ ok: true });
+    const sameAddress = await api<{ error: { code: string } }>('POST', '/api/conversations', { token: (await guest()).accessToken, botUrl: bot.url, ip: address });
+    expect(sameAddress.status).toBe(429);
+    expect(sameAddress.body.error.code).toBe('COOLING_DOWN');
+    // The file holds hashes only, never the address itself.
+    const file = readFileSync(joinPath(stack.dataDir, 'open-addresses.json'), 'utf8');
+    expect(file).not.toContain(address);
+    expect(statSync(joinPath(stack.dataDir, 'open-addresses.json')).mode & 0o777).toBe(0o600);
   });
 
   it('the bot mirrors its audit chain to JSON lines in its state dir; `audit verify` checks both and names a modified line', async () => {

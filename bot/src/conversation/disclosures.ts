@@ -1,13 +1,14 @@
 import { FORCES } from '@espace-mineurs/protocol';
 import type { Context } from '../context.ts';
 import { stableTxnId } from '../matrix/client.ts';
+import { redactSupersededVersions } from '../safety/traces.ts';
 import { DisclosureEventType, disclosureAuditEntry, expireDisclosure, parseDisclosureRequest, type DisclosureRequest } from '../safety/disclosure.ts';
 
 /**
  * Requests to lift anonymity live as state in the force's supervisors room (key = request id), where the
  * force's supervisors (and the agent client) see the pending ones; the store keeps a copy for the sweeper.
  */
-export type StoredDisclosure = DisclosureRequest & { disclosureRoom?: string; disclosedAt?: number; disclosureRoomDeletedAt?: number };
+export type StoredDisclosure = DisclosureRequest & { disclosureRoom?: string; disclosedAt?: number; disclosureRoomDeletedAt?: number; scrubbedAt?: number };
 
 export async function saveDisclosure(ctx: Context, request: StoredDisclosure): Promise<void> {
   await ctx.matrix.putState(ctx.store.forces[request.force].supervisorsRoomId, DisclosureEventType, request.id, request);
@@ -47,4 +48,26 @@ export async function expireDisclosures(ctx: Context, now: number): Promise<void
       await notifySupervisors(ctx, expired, `Demande de levée d'anonymat ${expired.id} expirée sans décision. L'agent peut en faire une nouvelle si le danger persiste.`, 'expired');
     });
   }
+}
+
+/**
+ * Once a conversation is deleted, its decided requests keep ids, people, status and times, not their reasons
+ * (free text about the young person): each is rewritten without them and its earlier versions are redacted.
+ * The readable notices that quoted a reason go with the supervisors room's retention (`retention.staffRoomPeriod`).
+ */
+export async function scrubDisclosures(ctx: Context, conversationRoomId: string): Promise<number> {
+  let redacted = 0;
+  for (const request of [...(ctx.store.disclosures.values() as Iterable<StoredDisclosure>)]) {
+    if (request.conversation !== conversationRoomId || request.status === 'pending') continue;
+    await ctx.locks.run(`disclosure:${request.id}`, async () => {
+      const current = ctx.store.disclosures.get(request.id) as StoredDisclosure | undefined;
+      if (!current) return;
+      if (current.scrubbedAt === undefined) {
+        const { refusalReason: _refusal, ...rest } = current;
+        await saveDisclosure(ctx, { ...rest, reason: '', scrubbedAt: ctx.now() });
+      }
+      redacted += await redactSupersededVersions(ctx.matrix, ctx.store.forces[current.force].supervisorsRoomId, DisclosureEventType, current.id, 'conversation supprimée');
+    });
+  }
+  return redacted;
 }

@@ -1,6 +1,6 @@
 import sharp, { type OutputInfo } from 'sharp';
 import { logger } from '../log.ts';
-import { enc, isNotFoundError, type Homeserver, type MediaUploader } from './homeserver.ts';
+import { deleteLocalMedia, enc, isNotFoundError, type Homeserver, type MediaUploader } from './homeserver.ts';
 import { EVIDENCE_CONTENT_KEY, sha256 } from './types.ts';
 
 const log = logger.child({ module: 'safety.evidence' });
@@ -161,14 +161,6 @@ export async function receiveEvidence(upload: MediaUploader, input: Uint8Array, 
  * its events reference, so an image uploaded but never posted would otherwise stay in the media store until
  * media_retention. Call it when posting `evidenceMessage` fails for good: nothing is then half-stored.
  */
-export async function discardEvidence(hs: Homeserver, mxc: string): Promise<boolean> {
-  const match = /^mxc:\/\/([^/]+)\/([^/]+)$/.exec(mxc);
-  if (!match) return false;
-  try {
-    await hs.request('DELETE', `/_synapse/admin/v1/media/${enc(match[1]!)}/${enc(match[2]!)}`);
-    return true;
-  } catch (error) {
-    if (isNotFoundError(error)) return false;
-    throw error;
-  }
+export function discardEvidence(hs: Homeserver, mxc: string): Promise<boolean> {
+  return deleteLocalMedia(hs, mxc);
 }

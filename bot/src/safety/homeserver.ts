@@ -32,6 +32,22 @@ export function isNotFoundError(error: unknown): boolean {
 
 export const enc = encodeURIComponent;
 
+/**
+ * Deletes one local media from the media store (admin media API). Room purges and redactions leave media behind,
+ * so every place that takes data back calls this. Returns false when it was not there (or is not a local mxc URI).
+ */
+export async function deleteLocalMedia(hs: Homeserver, mxc: string): Promise<boolean> {
+  const match = /^mxc:\/\/([^/]+)\/([^/]+)$/.exec(mxc);
+  if (!match) return false;
+  try {
+    await hs.request('DELETE', `/_synapse/admin/v1/media/${enc(match[1]!)}/${enc(match[2]!)}`);
+    return true;
+  } catch (error) {
+    if (isNotFoundError(error)) return false;
+    throw error;
+  }
+}
+
 function query(qs: Record<string, unknown> | undefined): string {
   if (!qs) return '';
   const params = new URLSearchParams();

@@ -1,7 +1,8 @@
 import { FORCES, type ConversationState, type Force } from '@espace-mineurs/protocol';
 import { logger } from '../log.ts';
 import { statusOf } from '../matrix-errors.ts';
-import { enc, isNotFoundError, type Homeserver } from './homeserver.ts';
+import { deleteLocalMedia, enc, isNotFoundError, type Homeserver } from './homeserver.ts';
+import { redactSupersededVersions } from './traces.ts';
 import { SafetyError, type Auditor, type StaffLookup } from './types.ts';
 
 const log = logger.child({ module: 'safety.retention' });
@@ -19,12 +20,15 @@ export const RetentionEventType = {
 
 export interface LegalHold {
   active: boolean;
+  /** Emptied once the conversation is deleted (`scrubLegalHold`). */
   reason: string;
   /** The supervisor who placed it. */
   by: string;
   at: number;
   liftedBy?: string;
   liftedAt?: number;
+  /** When the reason was removed, after the conversation's deletion. */
+  scrubbedAt?: number;
 }
 
 export interface RetentionRecord {
@@ -33,6 +37,12 @@ export interface RetentionRecord {
   periodMs: number;
   deletedAt?: number;
   deleteId?: string;
+  /** When what the conversation left on the agents' side was removed, after its deletion (bot/src/retention.ts). */
+  scrubbedAt?: number;
+}
+
+export async function saveRetentionRecord(hs: Homeserver, recordRoomId: string, roomId: string, record: RetentionRecord): Promise<void> {
+  await hs.request('PUT', `/_matrix/client/v3/rooms/${enc(recordRoomId)}/state/${enc(RetentionEventType.Retention)}/${enc(roomId)}`, { body: record });
 }
 
 /** A conversation as retention sees it (from its ConversationEntry, or the engine's store). */
@@ -78,8 +88,7 @@ export function planRetention(candidates: readonly RetentionCandidate[], holds: 
  */
 export async function startRetention(hs: Homeserver, options: { roomId: string; recordRoomId: string; closedAt: number; periodMs: number }): Promise<void> {
   await hs.request('PUT', `/_matrix/client/v3/rooms/${enc(options.roomId)}/state/m.room.retention/`, { body: { max_lifetime: options.periodMs } });
-  const record: RetentionRecord = { closedAt: options.closedAt, periodMs: options.periodMs };
-  await hs.request('PUT', `/_matrix/client/v3/rooms/${enc(options.recordRoomId)}/state/${enc(RetentionEventType.Retention)}/${enc(options.roomId)}`, { body: record });
+  await saveRetentionRecord(hs, options.recordRoomId, options.roomId, { closedAt: options.closedAt, periodMs: options.periodMs });
 }
 
 interface StateEvent {
@@ -153,6 +162,21 @@ export async function liftLegalHold(hs: Homeserver, audit: Auditor, staff: Staff
   return lifted;
 }
 
+/**
+ * After a conversation's deletion its hold, necessarily lifted by then, keeps who and when but not the reason
+ * (free text, it can name people): the current version is rewritten without it and every earlier version redacted.
+ * Returns how many versions were redacted; nothing to do when there never was a hold.
+ */
+export async function scrubLegalHold(hs: Homeserver, recordRoomId: string, roomId: string, at: number): Promise<number> {
+  const hold = (await readSafetyState(hs, recordRoomId)).holds.get(roomId);
+  if (!hold || hold.active) return 0;
+  if (hold.scrubbedAt === undefined) {
+    const scrubbed: LegalHold = { ...hold, reason: '', scrubbedAt: at };
+    await hs.request('PUT', `/_matrix/client/v3/rooms/${enc(recordRoomId)}/state/${enc(RetentionEventType.LegalHold)}/${enc(roomId)}`, { body: scrubbed });
+  }
+  return redactSupersededVersions(hs, recordRoomId, RetentionEventType.LegalHold, roomId, 'conversation supprimée');
+}
+
 export interface DeletionOptions {
   pollMs?: number;
   /** Delete tasks started before giving up (the last one with force_purge). */
@@ -223,16 +247,7 @@ export async function deleteRoomWithPurge(hs: Homeserver, roomId: string, option
   }
 
   let mediaDeleted = 0;
-  for (const mxc of media.local ?? []) {
-    const match = /^mxc:\/\/([^/]+)\/([^/]+)$/.exec(mxc);
-    if (!match) continue;
-    try {
-      await hs.request('DELETE', `/_synapse/admin/v1/media/${enc(match[1]!)}/${enc(match[2]!)}`);
-      mediaDeleted++;
-    } catch (error) {
-      if (!isNotFoundError(error)) throw error;
-    }
-  }
+  for (const mxc of media.local ?? []) if (await deleteLocalMedia(hs, mxc)) mediaDeleted++;
   if (await roomKnown(hs, roomId)) throw new SafetyError('ROOM_STILL_PRESENT', `Synapse connaît encore la salle ${roomId} après sa suppression.`);
   const durationMs = now() - started;
   log.info({ roomId, deleteId, mediaDeleted, durationMs }, 'deleted a room with purge');
@@ -259,7 +274,7 @@ export async function deleteConversation(
     deletedAt: request.at,
     ...(result.deleteId ? { deleteId: result.deleteId } : {}),
   };
-  await hs.request('PUT', `/_matrix/client/v3/rooms/${enc(request.recordRoomId)}/state/${enc(RetentionEventType.Retention)}/${enc(request.roomId)}`, { body: record });
+  await saveRetentionRecord(hs, request.recordRoomId, request.roomId, record);
   await audit.write([request.force], `delete:${request.roomId}`, {
     actor: request.actor,
     action: 'delete',

@@ -71,16 +71,27 @@ export async function redactQueueTraces(
     if (notice && !isRedacted(notice)) report.notice = await redact(hs, input.queueRoomId, input.queueEventId, reason);
   }
 
-  const state = await hs.request<ServedEvent[]>('GET', `/_matrix/client/v3/rooms/${enc(input.queueRoomId)}/state`);
-  const current = state.find((candidate) => candidate.type === EventType.Conversation && candidate.state_key === input.conversationRoomId);
+  report.versions = await redactSupersededVersions(hs, input.queueRoomId, EventType.Conversation, input.conversationRoomId, reason);
+  return report;
+}
+
+/**
+ * Redacts every superseded version of one state event (walking `unsigned.replaces_state` back from the current
+ * one), leaving the current version as it is: the caller rewrites it without personal data first. Returns how many
+ * versions it redacted; already redacted ones are skipped, so it is idempotent.
+ */
+export async function redactSupersededVersions(hs: Homeserver, roomId: string, type: string, stateKey: string, reason: string): Promise<number> {
+  const state = await hs.request<ServedEvent[]>('GET', `/_matrix/client/v3/rooms/${enc(roomId)}/state`);
+  const current = state.find((candidate) => candidate.type === type && candidate.state_key === stateKey);
   let previous = current?.unsigned?.replaces_state;
   const seen = new Set<string>();
+  let redacted = 0;
   while (previous && !seen.has(previous)) {
     seen.add(previous);
-    const version = await event(hs, input.queueRoomId, previous);
+    const version = await event(hs, roomId, previous);
     if (!version) break;
-    if (!isRedacted(version) && (await redact(hs, input.queueRoomId, version.event_id, reason))) report.versions++;
+    if (!isRedacted(version) && (await redact(hs, roomId, version.event_id, reason))) redacted++;
     previous = version.unsigned?.replaces_state;
   }
-  return report;
+  return redacted;
 }

@@ -10,7 +10,7 @@ import {
 } from '@espace-mineurs/protocol';
 import type { ForceRooms } from '../bootstrap/index.ts';
 import type { ForceLoad } from '../routing/policy.ts';
-import type { CoolDown } from '../conversation/cool-down.ts';
+import { AddressBook, type CoolDown } from '../conversation/cool-down.ts';
 import type { DisclosureRequest } from '../safety/disclosure.ts';
 
 /** One young person's conversation as the bot holds it in memory, rebuilt from room state at start. */
@@ -51,8 +51,8 @@ export class Store {
   readonly disclosures = new Map<string, DisclosureRequest>();
   /** "Close and cool down" set by agents, by guest (state in the supervisors rooms). */
   readonly coolDowns = new Map<string, CoolDown>();
-  /** Hash of the address each guest last opened a conversation from (memory only), for cool-downs. */
-  readonly addressOf = new Map<string, string>();
+  /** Hash of the address each guest last opened a conversation from, for cool-downs (a state-dir file). */
+  readonly addressOf = new AddressBook();
   private readonly lastTicket: Record<Force, number> = { police: 0, gendarmerie: 0 };
   /** Recent waits (queued → claimed, seconds) per force, for estimated waits. */
   private readonly recentWaits: Record<Force, number[]> = { police: [], gendarmerie: [] };
