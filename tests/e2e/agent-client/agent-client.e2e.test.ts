@@ -407,6 +407,7 @@ describe('supervisors keep the canned responses; the grave-danger procedure; clo
     // Until a supervisor decides, the requester may take the request back.
     const withdraw = agent.getByRole('button', { name: 'Retirer ma demande' });
     await withdraw.waitFor({ timeout: 10_000 });
+    await shot(agent, '15b-disclosure-sent');
 
     // The supervisor is called (chime and desktop notification), with nothing of the reason on the lock screen.
     await expect.poll(() => notificationsOf(supervisor), { timeout: 20_000 }).toContain(`Levée d'anonymat à décider | Ticket n° ${followed.entry.ticket} — un agent attend la décision d'un superviseur.`);
