@@ -37,10 +37,10 @@ const police = () => stack.result.forces.police;
 const guest = (): Promise<Session> => stack.guest();
 const login = (localpart: string): Promise<Session> => stack.login(localpart);
 
-/** A conversation queued with the police (Val-de-Marne), as its young person. */
-async function queuedWithPolice(): Promise<{ young: Session; roomId: string }> {
+/** A conversation queued with the police (Val-de-Marne), as its young person (from `address` if given). */
+async function queuedWithPolice(address?: string): Promise<{ young: Session; roomId: string }> {
   const young = await guest();
-  const opened = await api<{ roomId: string }>('POST', '/api/conversations', { token: young.accessToken, botUrl: bot.url, body: { context: 'ecole' } });
+  const opened = await api<{ roomId: string }>('POST', '/api/conversations', { token: young.accessToken, botUrl: bot.url, ...(address ? { ip: address } : {}), body: { context: 'ecole' } });
   expect(opened.status).toBe(201);
   const roomId = opened.body.roomId;
   await join(young, roomId, hs());
@@ -179,14 +179,8 @@ describe('retention, legal hold, guest ending and disclosure expiry through the 
 
   it('close and cool down: that guest and that address are refused with 429 and a kind French message; others are not', async () => {
     const agent = await login('pn-agent-1');
-    const young = await guest();
     const address = '10.252.0.7';
-    const opened = await api<{ roomId: string }>('POST', '/api/conversations', { token: young.accessToken, botUrl: bot.url, ip: address, body: { context: 'ecole' } });
-    expect(opened.status).toBe(201);
-    const roomId = opened.body.roomId;
-    await join(young, roomId, hs());
-    await answerTriage(young, roomId, ['2', '3', '2', '4', '94000'], hs());
-    await waitUntil('queued with the police', async () => ((await entry(roomId))?.state === 'queued' ? true : undefined));
+    const { young, roomId } = await queuedWithPolice(address);
     const queue = police().queueRoomId;
     expect(await command(agent, queue, { action: 'duty', onDuty: true, capacity: 5 }, { baseUrl: hs() })).toMatchObject({ ok: true });
     expect(await command(agent, queue, { action: 'claim', conversation: roomId }, { baseUrl: hs() })).toMatchObject({ ok: true });
@@ -288,14 +282,8 @@ describe('retention, legal hold, guest ending and disclosure expiry through the 
 
   it('close and cool down still covers the address the conversation was opened from after a bot restart', async () => {
     const agent = await login('pn-agent-1');
-    const young = await guest();
     const address = '10.252.1.7';
-    const opened = await api<{ roomId: string }>('POST', '/api/conversations', { token: young.accessToken, botUrl: bot.url, ip: address, body: { context: 'ecole' } });
-    expect(opened.status).toBe(201);
-    const roomId = opened.body.roomId;
-    await join(young, roomId, hs());
-    await answerTriage(young, roomId, ['2', '3', '2', '4', '94000'], hs());
-    await waitUntil('queued with the police', async () => ((await entry(roomId))?.state === 'queued' ? true : undefined));
+    const { roomId } = await queuedWithPolice(address);
     await bot.stop();
     bot = await startTestBot({ homeserverUrl: stack.homeserver.baseUrl, stateDir: stack.dataDir, overrides: BOT_OVERRIDES });
     const queue = police().queueRoomId;
