@@ -14,6 +14,7 @@
  * | audit | message | force audit room | bot |
  * | conversation_room | state, key '' | young person's room | bot (set at creation: which guest it serves) |
  * | triage | state, key '' | young person's room | bot (triage progress: the young person's own answers) |
+ * Safety records (disclosure requests, legal holds, retention records, exports, cool-downs): ./safety.ts.
  * Triage questions and answers are ordinary m.room.message events carrying an extra content key, so they read
  * well in Element too.
  */

@@ -5,3 +5,4 @@ export * from './triage.ts';
 export * from './api.ts';
 export * from './parse.ts';
 export * from './commands.ts';
+export * from './safety.ts';

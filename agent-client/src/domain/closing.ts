@@ -1,5 +1,4 @@
-import { z } from 'zod';
-import type { Outcome } from '@espace-mineurs/protocol';
+import { SafetyEventType, type Outcome } from '@espace-mineurs/protocol';
 import type { CommandInput } from './commands.ts';
 
 /** The protocol's bounds for "close and cool down": one minute to one week. */
@@ -39,8 +38,7 @@ export function coolDownLabel(minutes: number): string {
 
 /**
  * A legal hold as the bot records it: state `fr.espace-mineurs.legal_hold` (key = the conversation's room id) in
- * the force's supervisors room (bot/src/safety/retention.ts; not in the shared protocol package yet).
+ * the force's supervisors room (protocol/src/safety.ts).
  */
-export const LEGAL_HOLD_EVENT = 'fr.espace-mineurs.legal_hold';
-export const LegalHold = z.object({ active: z.boolean(), reason: z.string(), by: z.string(), at: z.number(), liftedBy: z.string().optional(), liftedAt: z.number().optional() });
-export type LegalHold = z.infer<typeof LegalHold>;
+export const LEGAL_HOLD_EVENT = SafetyEventType.LegalHold;
+export { LegalHold } from '@espace-mineurs/protocol';

@@ -1,43 +1,14 @@
-import { z } from 'zod';
-import { Force, type ConversationEntry } from '@espace-mineurs/protocol';
+import { SafetyEventType, type ConversationEntry, type DisclosedData, type DisclosureRequest } from '@espace-mineurs/protocol';
 import type { Me } from './model.ts';
 import { shouldAutoJoin } from './access.ts';
 
 /**
  * Lifting anonymity for a young person in grave danger, as the client sees it. The bot publishes each request as
  * state `fr.espace-mineurs.disclosure` (key = request id) in the force's supervisors room, and posts the disclosed
- * data, on approval, in a private room it creates for the requester and the approver. The type name and shape are
- * the bot's (bot/src/safety/disclosure.ts); they are not in the shared protocol package yet, so they are copied
- * here and validated like any other structured content.
+ * data, on approval, in a private room it creates for the requester and the approver. Shapes: protocol/src/safety.ts.
  */
-export const DISCLOSURE_EVENT = 'fr.espace-mineurs.disclosure';
-
-export const DisclosureRequest = z.object({
-  id: z.string().min(1).max(255),
-  conversation: z.string().min(1),
-  force: Force,
-  requester: z.string().min(1),
-  reason: z.string(),
-  requestedAt: z.number(),
-  expiresAt: z.number(),
-  status: z.enum(['pending', 'approved', 'refused', 'expired', 'withdrawn']),
-  decidedBy: z.string().optional(),
-  decidedAt: z.number().optional(),
-  refusalReason: z.string().optional(),
-});
-export type DisclosureRequest = z.infer<typeof DisclosureRequest>;
-
-/** What the bot posts in a disclosure room, under the same key in the message content. */
-export const DisclosedData = z.object({
-  request: z.string(),
-  conversation: z.string(),
-  connections: z.array(z.object({ ip: z.string(), userAgent: z.string(), lastSeen: z.number() })),
-  postalCode: z.string().optional(),
-  triage: z.string().optional(),
-  inDanger: z.boolean().optional(),
-  gatheredAt: z.number(),
-});
-export type DisclosedData = z.infer<typeof DisclosedData>;
+export const DISCLOSURE_EVENT = SafetyEventType.Disclosure;
+export { DisclosedData, DisclosureRequest } from '@espace-mineurs/protocol';
 
 export interface Disclosure {
   roomId: string;

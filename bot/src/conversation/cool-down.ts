@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { FORCES, type Force } from '@espace-mineurs/protocol';
+import { FORCES, SafetyEventType, type Force } from '@espace-mineurs/protocol';
 import type { Context } from '../context.ts';
 import type { Conversation } from '../state/store.ts';
 
@@ -14,7 +14,7 @@ function stateKey(guest: string): string {
   return `guest:${guest}`;
 }
 
-export const CoolDownEventType = 'fr.espace-mineurs.cool_down';
+export const CoolDownEventType = SafetyEventType.CoolDown;
 
 export interface CoolDown {
   guest: string;

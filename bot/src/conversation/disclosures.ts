@@ -8,7 +8,7 @@ import { DisclosureEventType, disclosureAuditEntry, expireDisclosure, parseDiscl
  * Requests to lift anonymity live as state in the force's supervisors room (key = request id), where the
  * force's supervisors (and the agent client) see the pending ones; the store keeps a copy for the sweeper.
  */
-export type StoredDisclosure = DisclosureRequest & { disclosureRoom?: string; disclosedAt?: number; disclosureRoomDeletedAt?: number; scrubbedAt?: number };
+export type StoredDisclosure = DisclosureRequest;
 
 export async function saveDisclosure(ctx: Context, request: StoredDisclosure): Promise<void> {
   await ctx.matrix.putState(ctx.store.forces[request.force].supervisorsRoomId, DisclosureEventType, request.id, request);

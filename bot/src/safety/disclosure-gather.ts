@@ -1,27 +1,13 @@
-import type { TriageSummary } from '@espace-mineurs/protocol';
+import type { Connection, DisclosedData, TriageSummary } from '@espace-mineurs/protocol';
 import { enc, type Homeserver } from './homeserver.ts';
 import { DisclosureEventType, type DisclosureRequest } from './disclosure.ts';
 import { SafetyError, type Auditor } from './types.ts';
 import { staffRoomPowerLevels } from '../bootstrap/power-levels.ts';
 
-export interface Connection {
-  ip: string;
-  userAgent: string;
-  /** Milliseconds since the epoch. */
-  lastSeen: number;
-}
+export type { Connection } from '@espace-mineurs/protocol';
 
-/** What the bot discloses: only to the requester and the approver, never in a log. */
-export interface DisclosureContent {
-  request: string;
-  conversation: string;
-  guest: string;
-  connections: Connection[];
-  postalCode?: string;
-  triage?: string;
-  inDanger?: boolean;
-  gatheredAt: number;
-}
+/** What the bot discloses (the protocol's DisclosedData, always naming the guest): only to the requester and the approver, never in a log. */
+export type DisclosureContent = DisclosedData & { guest: string };
 
 interface Whois {
   devices?: Record<string, { sessions?: Array<{ connections?: Array<{ ip?: unknown; user_agent?: unknown; last_seen?: unknown }> }> }>;

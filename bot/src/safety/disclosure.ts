@@ -1,30 +1,15 @@
-import type { Force } from '@espace-mineurs/protocol';
+import { DisclosureRequest as DisclosureRequestSchema, SafetyEventType, parseContent, type DisclosureRequest, type Force } from '@espace-mineurs/protocol';
 import type { StaffLookup } from './types.ts';
+
+export type { DisclosureRequest, DisclosureStatus } from '@espace-mineurs/protocol';
 
 /**
  * Lifting a young person's anonymity in grave danger (DESIGN.md): an agent requests it with a reason; a
  * supervisor of the same force, other than the requester, approves or refuses before it expires. Pure: the
- * caller stores the request (proposed: state DisclosureEventType in the force's supervisors room, key = id),
- * audits each transition, and on approval gathers and discloses (disclosure-gather.ts).
+ * caller stores the request (state DisclosureEventType in the force's supervisors room, key = id), audits each
+ * transition, and on approval gathers and discloses (disclosure-gather.ts). The shape is the protocol's.
  */
-export const DisclosureEventType = 'fr.espace-mineurs.disclosure';
-
-export type DisclosureStatus = 'pending' | 'approved' | 'refused' | 'expired' | 'withdrawn';
-
-export interface DisclosureRequest {
-  id: string;
-  conversation: string;
-  /** The force holding the conversation: only its supervisors decide. */
-  force: Force;
-  requester: string;
-  reason: string;
-  requestedAt: number;
-  expiresAt: number;
-  status: DisclosureStatus;
-  decidedBy?: string;
-  decidedAt?: number;
-  refusalReason?: string;
-}
+export const DisclosureEventType = SafetyEventType.Disclosure;
 
 export type DisclosureCode =
   | 'NOT_STAFF'
@@ -140,12 +125,6 @@ export function disclosureAuditEntry(request: DisclosureRequest, actor: string, 
 }
 
 export function parseDisclosureRequest(content: unknown): DisclosureRequest | undefined {
-  if (content === null || typeof content !== 'object') return undefined;
-  const value = content as Record<string, unknown>;
-  const strings = ['id', 'conversation', 'force', 'requester', 'reason', 'status'] as const;
-  if (strings.some((key) => typeof value[key] !== 'string')) return undefined;
-  if (typeof value.requestedAt !== 'number' || typeof value.expiresAt !== 'number') return undefined;
-  if (!['police', 'gendarmerie'].includes(value.force as string)) return undefined;
-  if (!['pending', 'approved', 'refused', 'expired', 'withdrawn'].includes(value.status as string)) return undefined;
-  return value as unknown as DisclosureRequest;
+  const parsed = parseContent(DisclosureRequestSchema, content);
+  return parsed.ok ? parsed.value : undefined;
 }

@@ -1,4 +1,4 @@
-import type { Force } from '@espace-mineurs/protocol';
+import { ExportRecord as ExportRecordSchema, SafetyEventType, parseContent, type ExportRecord } from '@espace-mineurs/protocol';
 import { logger } from '../log.ts';
 import { deleteLocalMedia, enc, isNotFoundError, type Homeserver } from './homeserver.ts';
 import type { Auditor } from './types.ts';
@@ -11,32 +11,14 @@ const log = logger.child({ module: 'safety.export-record' });
  * procedure) or as soon as the conversation itself is deleted, whichever comes first, its two file messages are
  * redacted and their media deleted. Room retention alone would leave the files in the media store.
  */
-export const ExportEventType = 'fr.espace-mineurs.export';
+export const ExportEventType = SafetyEventType.Export;
 
-export interface ExportFile {
-  eventId: string;
-  mxc: string;
-}
-
-export interface ExportRecord {
-  id: string;
-  conversation: string;
-  force: Force;
-  by: string;
-  at: number;
-  documentSha256: string;
-  files: ExportFile[];
-  removedAt?: number;
-}
+export type { ExportRecord } from '@espace-mineurs/protocol';
+export type ExportFile = ExportRecord['files'][number];
 
 export function parseExportRecord(content: unknown): ExportRecord | undefined {
-  if (content === null || typeof content !== 'object') return undefined;
-  const value = content as Record<string, unknown>;
-  if (['id', 'conversation', 'by', 'documentSha256'].some((key) => typeof value[key] !== 'string')) return undefined;
-  if (value.force !== 'police' && value.force !== 'gendarmerie') return undefined;
-  if (typeof value.at !== 'number' || !Array.isArray(value.files)) return undefined;
-  if (!value.files.every((file: unknown) => typeof file === 'object' && file !== null && typeof (file as ExportFile).eventId === 'string' && typeof (file as ExportFile).mxc === 'string')) return undefined;
-  return value as unknown as ExportRecord;
+  const parsed = parseContent(ExportRecordSchema, content);
+  return parsed.ok ? parsed.value : undefined;
 }
 
 export async function saveExportRecord(hs: Homeserver, recordRoomId: string, record: ExportRecord): Promise<void> {

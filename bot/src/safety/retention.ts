@@ -1,4 +1,4 @@
-import { FORCES, type ConversationState, type Force } from '@espace-mineurs/protocol';
+import { FORCES, LegalHold as LegalHoldSchema, RetentionRecord as RetentionRecordSchema, SafetyEventType, parseContent, type ConversationState, type Force, type LegalHold, type RetentionRecord } from '@espace-mineurs/protocol';
 import { logger } from '../log.ts';
 import { statusOf } from '../matrix-errors.ts';
 import { deleteLocalMedia, enc, isNotFoundError, type Homeserver } from './homeserver.ts';
@@ -8,38 +8,17 @@ import { SafetyError, type Auditor, type StaffLookup } from './types.ts';
 const log = logger.child({ module: 'safety.retention' });
 
 /**
- * Event types of this module, proposed for the protocol package. Both are state events in the force's
- * supervisors room (agents never see them), written by the bot only, state key = the young person's room ID.
+ * Event types of this module (protocol/src/safety.ts). Both are state events in the force's supervisors room
+ * (agents never see them), written by the bot only, state key = the young person's room ID.
  */
 export const RetentionEventType = {
   /** A supervisor's legal hold: while active, the room is never deleted. */
-  LegalHold: 'fr.espace-mineurs.legal_hold',
-  /** When the room's retention clock started, its period, and when it was deleted. */
-  Retention: 'fr.espace-mineurs.retention',
+  LegalHold: SafetyEventType.LegalHold,
+  /** When the room's retention clock started, its period, when it was deleted and its traces removed. */
+  Retention: SafetyEventType.Retention,
 } as const;
 
-export interface LegalHold {
-  active: boolean;
-  /** Emptied once the conversation is deleted (`scrubLegalHold`). */
-  reason: string;
-  /** The supervisor who placed it. */
-  by: string;
-  at: number;
-  liftedBy?: string;
-  liftedAt?: number;
-  /** When the reason was removed, after the conversation's deletion. */
-  scrubbedAt?: number;
-}
-
-export interface RetentionRecord {
-  /** When the conversation ended (the retention clock's start). */
-  closedAt: number;
-  periodMs: number;
-  deletedAt?: number;
-  deleteId?: string;
-  /** When what the conversation left on the agents' side was removed, after its deletion (bot/src/retention.ts). */
-  scrubbedAt?: number;
-}
+export type { LegalHold, RetentionRecord } from '@espace-mineurs/protocol';
 
 export async function saveRetentionRecord(hs: Homeserver, recordRoomId: string, roomId: string, record: RetentionRecord): Promise<void> {
   await hs.request('PUT', `/_matrix/client/v3/rooms/${enc(recordRoomId)}/state/${enc(RetentionEventType.Retention)}/${enc(roomId)}`, { body: record });
@@ -110,11 +89,12 @@ export async function readSafetyState(hs: Homeserver, recordRoomId: string): Pro
   const records = new Map<string, RetentionRecord>();
   for (const event of state) {
     if (event.sender !== hs.userId || !event.state_key) continue;
-    const content = event.content;
-    if (event.type === RetentionEventType.LegalHold && typeof content.active === 'boolean' && typeof content.by === 'string' && typeof content.at === 'number') {
-      holds.set(event.state_key, content as unknown as LegalHold);
-    } else if (event.type === RetentionEventType.Retention && typeof content.closedAt === 'number' && typeof content.periodMs === 'number') {
-      records.set(event.state_key, content as unknown as RetentionRecord);
+    if (event.type === RetentionEventType.LegalHold) {
+      const hold = parseContent(LegalHoldSchema, event.content);
+      if (hold.ok) holds.set(event.state_key, hold.value);
+    } else if (event.type === RetentionEventType.Retention) {
+      const record = parseContent(RetentionRecordSchema, event.content);
+      if (record.ok) records.set(event.state_key, record.value);
     }
   }
   return { holds, records };
