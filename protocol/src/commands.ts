@@ -118,6 +118,11 @@ export const ConversationEntry = z.object({
   queueEventId: z.string().optional(),
   /** Set when the conversation moved to the other force: where it lives now. */
   movedTo: Force.optional(),
+  /**
+   * The agent a transfer took it from. Written with the transfer itself, so that a bot killed before removing
+   * that agent from the room still removes them when the transfer is replayed.
+   */
+  transferredFrom: UserId.optional(),
   /** The force it came from when it overflowed or was transferred (a conversation overflows once). */
   previousForce: Force.optional(),
   /** Event ID of the last command or event applied to this entry, so a replayed one changes nothing. */

@@ -104,17 +104,36 @@ describe('the bot killed with SIGKILL', () => {
     await startBot();
     await waitUntil('the first agent message recorded', async () => ((await entry(roomId))?.firstAgentMessageAt !== undefined ? true : undefined));
 
+    // 5. Killed right after committing a cold transfer to a colleague, before the previous agent is removed.
+    await bot!.stop();
+    await startBot({ ESPACE_TEST_CRASH_AT: 'transfer-after-commit' });
+    const colleague = await login('pn-agent-2');
+    await send(agent, queue, EventType.Command, { action: 'transfer', requestId: 'transfer-1', conversation: roomId, to: { agent: colleague.userId }, mode: 'cold' }, baseUrl());
+    await waitUntil('the bot to crash at its crash point', async () => (bot!.child.exitCode !== null || bot!.child.signalCode !== null ? true : undefined));
+    expect(await entry(roomId)).toMatchObject({ assignee: colleague.userId, transferredFrom: agent.userId });
+    await startBot();
+    const membership = async (userId: string) =>
+      (await matrixRequest<{ membership?: string }>('GET', `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/state/m.room.member/${encodeURIComponent(userId)}`, { token: stack.result.bot.accessToken, baseUrl: baseUrl() })).body.membership;
+    await waitUntil('the previous agent removed from the room', async () => ((await membership(agent.userId)) === 'leave' ? true : undefined));
+    await waitUntil('the colleague invited', async () => ((await membership(colleague.userId)) === 'invite' ? true : undefined));
+    // The transfer's audit entry is its last step: once there, everything else is done.
+    const auditOf = async () =>
+      (await timeline({ accessToken: stack.result.bot.accessToken }, stack.result.forces.police.auditRoomId, 300, baseUrl()))
+        .filter((event) => event.type === EventType.Audit && event.content.conversation === roomId)
+        .map((event) => event.content.action);
+    await waitUntil('the transfer audited', async () => ((await auditOf()).includes('transfer') ? true : undefined));
+    expect(await auditOf()).toEqual(['open_and_queue', 'claim', 'transfer']);
+
     const all = await timeline(young, roomId, 300, baseUrl());
     const fromBot = all.filter((event) => event.sender === stack.result.bot.userId && event.type === 'm.room.message').map((event) => String(event.content.body).split('\n')[0]);
-    // Nothing duplicated: every bot message appears once (intro with the first question, five more, thanks, "someone is coming").
+    // Nothing duplicated: every bot message appears once (intro with the first question, five more, thanks,
+    // "someone is coming", "someone takes over").
     expect(new Set(fromBot).size).toBe(fromBot.length);
     expect(fromBot.filter((body) => body!.startsWith('Alex, de la Police nationale'))).toHaveLength(1);
-    expect(fromBot).toHaveLength(8);
+    expect(fromBot.filter((body) => body!.includes('prend le relais'))).toHaveLength(1);
+    expect(fromBot).toHaveLength(9);
     const invites = all.filter((event) => event.type === 'm.room.member' && event.state_key === agent.userId && event.content.membership === 'invite');
     expect(invites).toHaveLength(1);
-    const audit = (await timeline({ accessToken: stack.result.bot.accessToken }, stack.result.forces.police.auditRoomId, 300, baseUrl()))
-      .filter((event) => event.type === EventType.Audit && event.content.conversation === roomId)
-      .map((event) => event.content.action);
-    expect(audit).toEqual(['open_and_queue', 'claim']);
+
   }, 180_000);
 });

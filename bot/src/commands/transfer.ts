@@ -4,6 +4,7 @@ import { announceQueued } from '../conversation/enqueue.ts';
 import { cleanEntry, saveEntry } from '../conversation/entry.ts';
 import { notifyQueue, say } from '../conversation/messages.ts';
 import { commitMove } from '../conversation/move.ts';
+import { crashPoint } from '../fault.ts';
 import type { Context } from '../context.ts';
 import { withConversation } from '../context.ts';
 import type { Conversation } from '../state/store.ts';
@@ -18,13 +19,18 @@ export type TransferTarget = TransferCommand['to'];
  * invited in place of the previous agent, or to a force's queue.
  */
 export async function handOver(ctx: Context, conversation: Conversation, cause: string, at: number, actor: string, to: TransferTarget): Promise<void> {
-  const previous = conversation.entry?.lastEvent === cause ? undefined : conversation.entry?.assignee;
+  const entry = conversation.entry;
+  // On a replay the entry already names the new place; the agent to remove is the one recorded with the move.
+  const previous = entry?.lastEvent === cause ? entry.transferredFrom : entry?.assignee;
+  const from = previous ? { transferredFrom: previous } : {};
   if ('agent' in to) {
     const receiver = ctx.store.staff.get(to.agent)!;
-    await commitMove(ctx, conversation, cause, receiver.force, { state: 'assigned', assignee: to.agent, claimedAt: at });
+    await commitMove(ctx, conversation, cause, receiver.force, { state: 'assigned', assignee: to.agent, claimedAt: at, ...from });
+    crashPoint('transfer-after-commit');
     await assignEffects(ctx, conversation, cause, previous);
   } else {
-    await commitMove(ctx, conversation, cause, to.force, { state: 'queued' });
+    await commitMove(ctx, conversation, cause, to.force, { state: 'queued', ...from });
+    crashPoint('transfer-after-commit');
     conversation.agentJoined = false;
     if (previous) {
       await ctx.matrix.kick(conversation.roomId, previous, 'Conversation transférée');
@@ -33,8 +39,8 @@ export async function handOver(ctx: Context, conversation: Conversation, cause: 
     await say(ctx, conversation.roomId, serviceMessage(`Ta conversation est confiée à la ${FORCE_LABEL[to.force]}. Quelqu'un va te répondre très vite.`), cause, 'transferred');
     await announceQueued(ctx, conversation, conversation.entry!, cause, 'Conversation transférée');
   }
-  const entry = conversation.entry!;
-  const forces: Force[] = entry.previousForce && entry.previousForce !== entry.force ? [entry.previousForce, entry.force] : [entry.force];
+  const moved = conversation.entry!;
+  const forces: Force[] = moved.previousForce && moved.previousForce !== moved.force ? [moved.previousForce, moved.force] : [moved.force];
   await ctx.audit.write(forces, cause, { actor, action: 'transfer', conversation: conversation.roomId, at, details: 'agent' in to ? { toAgent: to.agent } : { toForce: to.force } });
 }
 

@@ -10,7 +10,7 @@ import { cleanEntry, saveEntry } from './entry.ts';
 export async function commitMove(ctx: Context, conversation: Conversation, cause: string, target: Force, changes: Partial<ConversationEntry>): Promise<void> {
   const entry = conversation.entry;
   if (!entry || entry.lastEvent === cause) return;
-  const { pendingTransfer: _pending, assignee: _assignee, claimedAt: _claimedAt, queueEventId: _queueEventId, ...rest } = entry;
+  const { pendingTransfer: _pending, assignee: _assignee, claimedAt: _claimedAt, queueEventId: _queueEventId, transferredFrom: _from, ...rest } = entry;
   const base = target === entry.force ? { ...rest, queueEventId: entry.queueEventId } : { ...rest, ticket: ctx.store.takeTicket(target), force: target, previousForce: entry.force };
   await saveEntry(ctx, conversation, cleanEntry({ ...base, ...changes, lastEvent: cause }));
 }
