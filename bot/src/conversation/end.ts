@@ -39,7 +39,9 @@ export async function closeConversation(ctx: Context, conversation: Conversation
   // The goodbye goes first: the site stops listening once it sees the closed status, and the young person must
   // read the orientation the agent chose. Its transaction id is stable, so a replay after a crash sends it once.
   const lines = ['Cette conversation est terminée. Merci de nous avoir fait confiance.', OUTCOME_LINE[outcome], RESOURCES].filter(Boolean);
-  await say(ctx, conversation.roomId, serviceMessage(lines.join('\n\n'), { 'fr.espace-mineurs.service.closed': true }), cause, 'goodbye');
+  // The orientation also travels alone, so the site's end screen can show it without repeating its own words.
+  const orientation = OUTCOME_LINE[outcome] ? { 'fr.espace-mineurs.service.orientation': OUTCOME_LINE[outcome] } : {};
+  await say(ctx, conversation.roomId, serviceMessage(lines.join('\n\n'), { 'fr.espace-mineurs.service.closed': true, ...orientation }), cause, 'goodbye');
   if (entry) {
     if (!replay) {
       const { pendingTransfer: _pending, ...rest } = entry;

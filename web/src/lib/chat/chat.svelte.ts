@@ -57,8 +57,11 @@ export class Chat {
   evidence = $state<EvidenceUpload | undefined>(undefined);
 
   lines = $derived.by(() => this.buildLines());
-  /** The service's goodbye (with the orientation the agent chose), shown again on the end screen. */
-  goodbye = $derived(this.messages.findLast((message) => message.closing)?.body);
+  /**
+   * The orientation the agent chose when closing, shown again on the end screen. Only that line: the screen says
+   * thanks and gives the numbers itself, so the whole goodbye would repeat them.
+   */
+  orientation = $derived(this.messages.findLast((message) => message.closing)?.orientation);
   triage = $derived(activeTriageQuestion(this.messages, this.outbox.length));
 
   #session: ChatSession | undefined;

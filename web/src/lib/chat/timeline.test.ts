@@ -58,6 +58,11 @@ describe('toTimelineMessage', () => {
     const flag = { [`${ContentKey.Service}.closed`]: true };
     expect(toTimelineMessage(message('@bot:hs', 'Au revoir', flag), who)?.closing).toBe(true);
     expect(toTimelineMessage(message('@agent:hs', 'Au revoir', flag), who)?.closing).toBeUndefined();
+    // The orientation the agent chose comes alone too, from the service only.
+    const advised = { ...flag, [`${ContentKey.Service}.orientation`]: 'Le 3018 peut t’aider.' };
+    expect(toTimelineMessage(message('@bot:hs', 'Au revoir\n\nLe 3018 peut t’aider.', advised), who)).toMatchObject({ closing: true, orientation: 'Le 3018 peut t’aider.' });
+    expect(toTimelineMessage(message('@agent:hs', 'Au revoir', advised), who)?.orientation).toBeUndefined();
+    expect(toTimelineMessage(message('@bot:hs', 'Au revoir', { ...flag, [`${ContentKey.Service}.orientation`]: 42 }), who)?.orientation).toBeUndefined();
   });
 
   it('links my own echo to its transaction id', () => {

@@ -26,6 +26,8 @@ export interface TimelineMessage {
   danger?: boolean;
   /** The service's goodbye, sent when an agent closes the conversation (kept for the end screen). */
   closing?: boolean;
+  /** On the goodbye: the orientation the agent chose, alone (the end screen shows it without the rest). */
+  orientation?: string;
   /** For an agent's message: the name that agent shows in the room (their pseudonym). */
   senderName?: string;
   /** The service posted an image the young person sent as evidence: SHA-256 of the stored image. */
@@ -75,7 +77,11 @@ export function toTimelineMessage(event: RawEvent, who: Participants): TimelineM
       if (parsed.ok) message.triage = parsed.value;
     }
     if (event.content[`${ContentKey.Service}.danger`] === true) message.danger = true;
-    if (event.content[`${ContentKey.Service}.closed`] === true) message.closing = true;
+    if (event.content[`${ContentKey.Service}.closed`] === true) {
+      message.closing = true;
+      const orientation = event.content[`${ContentKey.Service}.orientation`];
+      if (typeof orientation === 'string' && orientation.trim() && orientation.length <= 1000) message.orientation = orientation;
+    }
   }
   if (author === 'agent') {
     // Each line keeps its own author: after a transfer, the first agent's words stay theirs.
