@@ -1,0 +1,159 @@
+/** Helpers of the benchmark (`bench.ts`): a minimal HTTP and /sync client, percentiles, CPU and event counts. */
+import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+
+export type Json = Record<string, unknown>;
+export interface Ev { event_id: string; type: string; sender: string; content: Json; state_key?: string; origin_server_ts?: number }
+
+export async function http<T = Json>(base: string, method: string, path: string, token?: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: T }> {
+  const response = await fetch(`${base}${path}`, {
+    method,
+    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  });
+  const text = await response.text();
+  return { status: response.status, body: (text ? JSON.parse(text) : {}) as T };
+}
+
+const SYNC_FILTER = encodeURIComponent(JSON.stringify({ presence: { not_types: ['*'] }, room: { timeline: { limit: 50 }, ephemeral: { not_types: ['*'] } } }));
+
+/** A minimal /sync client, as a chat client runs one: keeps every timeline event per room and wakes up waiters. */
+export class SyncClient {
+  readonly events = new Map<string, Ev[]>();
+  readonly token: string;
+  readonly userId: string;
+  private since: string | undefined;
+  private stopped = false;
+  private waiters: Array<() => void> = [];
+  private readonly base: string;
+
+  constructor(base: string, token: string, userId: string) {
+    this.base = base;
+    this.token = token;
+    this.userId = userId;
+  }
+
+  async start(): Promise<void> {
+    const first = await http<{ next_batch: string }>(this.base, 'GET', `/_matrix/client/v3/sync?timeout=0&filter=${SYNC_FILTER}`, this.token);
+    this.since = first.body.next_batch;
+    void (async () => {
+      while (!this.stopped) {
+        try {
+          const response = await http<{ next_batch: string; rooms?: { join?: Record<string, { timeline?: { events?: Ev[] } }> } }>(this.base, 'GET', `/_matrix/client/v3/sync?timeout=20000&since=${this.since}&filter=${SYNC_FILTER}`, this.token);
+          if (response.status !== 200) {
+            await new Promise((resolve) => setTimeout(resolve, 200));
+            continue;
+          }
+          this.since = response.body.next_batch;
+          for (const [roomId, room] of Object.entries(response.body.rooms?.join ?? {})) {
+            const list = this.events.get(roomId) ?? [];
+            list.push(...(room.timeline?.events ?? []));
+            this.events.set(roomId, list);
+          }
+          const waiters = this.waiters;
+          this.waiters = [];
+          for (const wake of waiters) wake();
+        } catch {
+          await new Promise((resolve) => setTimeout(resolve, 200));
+        }
+      }
+    })();
+  }
+
+  async waitFor(roomId: string, predicate: (events: Ev[]) => boolean, timeoutMs = 120_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!predicate(this.events.get(roomId) ?? [])) {
+      if (Date.now() > deadline) throw new Error('timeout');
+      await new Promise<void>((resolve) => {
+        this.waiters.push(resolve);
+        setTimeout(resolve, 1000);
+      });
+    }
+  }
+
+  stop(): void {
+    this.stopped = true;
+  }
+}
+
+export function percentile(values: number[], p: number): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+export function row(name: string, values: number[], errors = 0): string {
+  const f = (n: number) => (Number.isNaN(n) ? '—' : n.toFixed(0));
+  return `| ${name.padEnd(56)} | ${String(values.length).padStart(4)} | ${f(percentile(values, 50)).padStart(6)} | ${f(percentile(values, 95)).padStart(6)} | ${f(percentile(values, 99)).padStart(6)} | ${String(errors).padStart(6)} |`;
+}
+
+export const HEADER = `| ${'step (ms)'.padEnd(56)} | ${'n'.padStart(4)} | ${'p50'.padStart(6)} | ${'p95'.padStart(6)} | ${'p99'.padStart(6)} | ${'errors'.padStart(6)} |\n|${'-'.repeat(58)}|------|--------|--------|--------|--------|`;
+
+let txnCounter = 0;
+export async function sendText(base: string, token: string, roomId: string, body: string, extra: Json = {}): Promise<void> {
+  const response = await http(base, 'PUT', `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/send/m.room.message/b${Date.now()}-${txnCounter++}`, token, { msgtype: 'm.text', body, ...extra });
+  if (response.status !== 200) throw new Error(`send ${response.status}`);
+}
+
+const TICKS_PER_SECOND = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/** CPU seconds (user + system) a process has used so far, from /proc; undefined when it cannot be read. */
+export function processCpuSeconds(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces): state is field 3, utime 14, stime 15.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Measures CPU use of Synapse and of this process (bot and bench clients together) over a stretch of time. */
+export function cpuMeter(synapsePid: number | undefined): () => string {
+  const wall0 = performance.now();
+  const synapse0 = processCpuSeconds(synapsePid);
+  const node0 = process.cpuUsage();
+  return () => {
+    const wall = (performance.now() - wall0) / 1000;
+    const synapse1 = processCpuSeconds(synapsePid);
+    const node = process.cpuUsage(node0);
+    const synapse = synapse0 !== undefined && synapse1 !== undefined ? `Synapse ${(((synapse1 - synapse0) / wall) * 100).toFixed(0)} %` : 'Synapse CPU unknown';
+    return `CPU over ${wall.toFixed(1)} s: ${synapse} of one core, bot + bench clients ${(((node.user + node.system) / 1e6 / wall) * 100).toFixed(0)} %`;
+  };
+}
+
+/** The current end of a room's timeline, to read what comes after it later. */
+export async function timelineEnd(base: string, token: string, roomId: string): Promise<string> {
+  const response = await http<{ start: string }>(base, 'GET', `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/messages?dir=b&limit=1`, token);
+  return response.body.start;
+}
+
+/** Every event of a room after `from` (or from its creation), oldest first. */
+export async function readTimeline(base: string, token: string, roomId: string, from?: string): Promise<Ev[]> {
+  const events: Ev[] = [];
+  let position = from;
+  for (let page = 0; page < 1000; page++) {
+    const query = `dir=f&limit=1000${position ? `&from=${encodeURIComponent(position)}` : ''}`;
+    const response = await http<{ chunk?: Ev[]; end?: string }>(base, 'GET', `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/messages?${query}`, token);
+    const chunk = response.body.chunk ?? [];
+    events.push(...chunk);
+    if (chunk.length === 0 || !response.body.end) break;
+    position = response.body.end;
+  }
+  return events;
+}
+
+/** Counts events by a label (event type, with who sent messages), for the per-conversation event tables. */
+export function countBy(events: Ev[], label: (event: Ev) => string): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const event of events) counts.set(label(event), (counts.get(label(event)) ?? 0) + 1);
+  return counts;
+}
