@@ -3,6 +3,9 @@ import { EventType, FORCES, type Force } from '@espace-mineurs/protocol';
 import { logger } from './log.ts';
 import { stableTxnId, type Matrix, type RawEvent } from './matrix/client.ts';
 import type { KeyedQueue } from './locks.ts';
+import type { AuditOutbox } from './audit-outbox.ts';
+import { crashPoint } from './fault.ts';
+import { statusOf } from './matrix-errors.ts';
 import type { AuditMirror } from './safety/audit-mirror.ts';
 import { readAuditRoom } from './safety/audit-verify.ts';
 
@@ -55,12 +58,17 @@ export class AuditLog {
   private readonly heads = new Map<Force, Head>();
   /** JSON-lines copies on the bot's disk (`<stateDir>/audit/<force>.jsonl`), checked by `audit verify`. */
   private readonly mirrors: Partial<Record<Force, AuditMirror>>;
+  /** Durable queues in front of the rooms (the running bot); without one, `write` sends before it returns. */
+  private readonly outboxes: Partial<Record<Force, AuditOutbox>>;
+  private readonly draining = new Map<Force, Promise<void>>();
+  private stopped = false;
 
-  constructor(matrix: Matrix, rooms: Record<Force, string>, locks: KeyedQueue, mirrors: Partial<Record<Force, AuditMirror>> = {}) {
+  constructor(matrix: Matrix, rooms: Record<Force, string>, locks: KeyedQueue, mirrors: Partial<Record<Force, AuditMirror>> = {}, outboxes: Partial<Record<Force, AuditOutbox>> = {}) {
     this.matrix = matrix;
     this.rooms = rooms;
     this.locks = locks;
     this.mirrors = mirrors;
+    this.outboxes = outboxes;
   }
 
   async load(): Promise<void> {
@@ -78,20 +86,93 @@ export class AuditLog {
         const appended = await mirror.catchUp(force, (await readAuditRoom(this.matrix, this.rooms[force])).filter((item) => item.sender === this.matrix.userId));
         if (appended) log.info({ force, appended }, 'audit mirror caught up');
       }
+      // Entries a crash left unsent go out first, in their order.
+      const outbox = this.outboxes[force];
+      if (outbox) {
+        outbox.load();
+        if (outbox.size) log.info({ force, pending: outbox.size }, 'sending audit entries left by the last run');
+        this.drain(force);
+      }
     }
   }
 
   /**
    * Writes one entry to the given forces' logs (both, for actions before routing); `cause` makes it idempotent.
    * Awaited by handlers before they record their own progress: a replayed cause whose progress says "done" must
-   * find its audit entry already written.
+   * find its audit entry already written. With an outbox, "written" means fsynced there: the entry reaches the
+   * audit room shortly after, in order, and after a crash at the next start.
    */
   async write(forces: readonly Force[], cause: string, entry: AuditEntry): Promise<void> {
-    await Promise.all(forces.map((force) => this.append(force, cause, entry)));
+    await Promise.all(
+      forces.map((force) => {
+        const outbox = this.outboxes[force];
+        if (!outbox) return this.append(force, cause, entry);
+        if (outbox.add(cause, entry)) {
+          crashPoint('audit-after-outbox');
+          this.drain(force);
+        }
+        return undefined;
+      }),
+    );
   }
 
-  /** Kept for callers that want to be sure nothing is in flight (writes are awaited, so this is immediate). */
-  async flush(): Promise<void> {}
+  /** Resolves once every entry written so far is in its audit room (immediate without outboxes). */
+  async flush(): Promise<void> {
+    for (;;) {
+      const running = [...this.draining.values()];
+      if (running.length === 0) return;
+      await Promise.all(running);
+    }
+  }
+
+  /** Entries written but not yet in their audit room, per force (a metric: how far the chain lags). */
+  backlog(): Record<Force, number> {
+    return { police: this.outboxes.police?.size ?? 0, gendarmerie: this.outboxes.gendarmerie?.size ?? 0 };
+  }
+
+  /** Stops sending after waiting up to `timeoutMs` for the backlog; what is left goes out at the next start. */
+  async close(timeoutMs = 5_000): Promise<void> {
+    await Promise.race([this.flush(), new Promise((resolve) => setTimeout(resolve, timeoutMs).unref())]);
+    this.stopped = true;
+    await Promise.all([...this.draining.values()]);
+    for (const outbox of Object.values(this.outboxes)) outbox?.close();
+  }
+
+  /**
+   * Sends a force's outbox in order, one entry at a time (each names the hash of the one before). A refusal that
+   * no retry can change (4xx other than 429) is logged and skipped so it cannot stop the chain forever; anything
+   * else (Synapse down, overloaded) is retried with backoff until it goes through.
+   */
+  private drain(force: Force): void {
+    const outbox = this.outboxes[force];
+    if (!outbox || this.draining.has(force) || this.stopped) return;
+    const run = (async () => {
+      let failures = 0;
+      while (!this.stopped) {
+        const item = outbox.peek();
+        if (!item) return;
+        try {
+          await this.append(force, item.cause, item.entry);
+          outbox.done(item.seq);
+          failures = 0;
+        } catch (error) {
+          const status = statusOf(error);
+          if (status !== undefined && status >= 400 && status < 500 && status !== 429) {
+            log.error({ force, action: item.entry.action, status }, 'the audit room refused an entry; skipped');
+            outbox.done(item.seq);
+            continue;
+          }
+          failures++;
+          log.warn({ force, status, failures }, 'could not send an audit entry; retrying');
+          await new Promise((resolve) => setTimeout(resolve, Math.min(250 * 2 ** failures, 30_000)));
+        }
+      }
+    })().finally(() => {
+      this.draining.delete(force);
+      if (outbox.size > 0 && !this.stopped) this.drain(force);
+    });
+    this.draining.set(force, run);
+  }
 
   private append(force: Force, cause: string, entry: AuditEntry): Promise<void> {
     return this.locks.run(`audit:${force}`, async () => {

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { FORCES, type Force } from '@espace-mineurs/protocol';
 import { AuditLog } from './audit.ts';
+import { AuditOutbox } from './audit-outbox.ts';
 import { roomAliasLocalpart, type BotCredentials, type ForceRooms } from './bootstrap/index.ts';
 import { readJsonFile } from './bootstrap/files.ts';
 import type { BotConfig } from './config.ts';
@@ -82,11 +83,20 @@ export async function start(config: BotConfig): Promise<RunningBot> {
     store,
     triage,
     rules,
-    audit: new AuditLog(matrix, auditRooms, locks, {
-      police: new AuditMirror(join(config.stateDir, 'audit', 'police.jsonl')),
-      gendarmerie: new AuditMirror(join(config.stateDir, 'audit', 'gendarmerie.jsonl')),
-    }),
-    metrics: new Metrics(store),
+    audit: new AuditLog(
+      matrix,
+      auditRooms,
+      locks,
+      {
+        police: new AuditMirror(join(config.stateDir, 'audit', 'police.jsonl')),
+        gendarmerie: new AuditMirror(join(config.stateDir, 'audit', 'gendarmerie.jsonl')),
+      },
+      {
+        police: new AuditOutbox(join(config.stateDir, 'audit', 'police.outbox.jsonl')),
+        gendarmerie: new AuditOutbox(join(config.stateDir, 'audit', 'gendarmerie.outbox.jsonl')),
+      },
+    ),
+    metrics: new Metrics(store, () => ctx.audit.backlog()),
     locks,
     log: logger.child({ module: 'engine' }),
     now: Date.now,
@@ -139,6 +149,7 @@ export async function start(config: BotConfig): Promise<RunningBot> {
         await sweeper.stop();
         await sync.stop();
         cancelPositionRefreshes(ctx);
+        await ctx.audit.close();
         log.info('bot stopped');
       })();
       return stopping;

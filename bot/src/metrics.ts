@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { CONVERSATION_STATES, FORCES } from '@espace-mineurs/protocol';
+import { CONVERSATION_STATES, FORCES, type Force } from '@espace-mineurs/protocol';
 import type { Store } from './state/store.ts';
 
 const WAIT_BUCKETS = [5, 15, 30, 60, 120, 300, 600, 1200, 1800, 3600];
@@ -12,7 +12,7 @@ export class Metrics {
   readonly handledEvents: Counter;
   readonly handlerFailures: Counter;
 
-  constructor(store: Store) {
+  constructor(store: Store, auditBacklog: () => Record<Force, number> = () => ({ police: 0, gendarmerie: 0 })) {
     collectDefaultMetrics({ register: this.registry, prefix: 'espace_bot_' });
     this.waitSeconds = new Histogram({
       name: 'espace_queue_wait_seconds',
@@ -56,6 +56,16 @@ export class Metrics {
       registers: [this.registry],
       collect() {
         for (const force of FORCES) this.set({ force }, store.agentsOnDuty(force).length);
+      },
+    });
+    new Gauge({
+      name: 'espace_audit_backlog',
+      help: 'Audit entries written (durably, in the outbox) but not yet in the audit room, per force',
+      labelNames: ['force'],
+      registers: [this.registry],
+      collect() {
+        const backlog = auditBacklog();
+        for (const force of FORCES) this.set({ force }, backlog[force]);
       },
     });
   }

@@ -80,7 +80,7 @@ describe('evidence from the young person, and the supervisor export', () => {
     expect(files.map((event) => (event.content.info as { mimetype: string }).mimetype).sort()).toEqual(['application/json', 'text/html']);
     const json = JSON.parse((await hs.download(String(files.find((event) => String(event.content.body).endsWith('.json'))!.content.url))).toString('utf8')) as { documentSha256: string; evidence: Array<{ sha256: string; verified?: boolean }> };
     expect(json.evidence).toEqual([expect.objectContaining({ sha256: hash, verified: true })]);
-    const exported = (await auditOf(roomId)).find((entry) => entry.action === 'export');
+    const exported = await waitUntil('the export audited', async () => (await auditOf(roomId)).find((entry) => entry.action === 'export'));
     expect((exported?.details as { sha256?: string }).sha256).toBe(json.documentSha256);
     // Not in the young person's room nor the queue room.
     expect((await timeline(guest, roomId)).some((event) => event.content.msgtype === 'm.file')).toBe(false);

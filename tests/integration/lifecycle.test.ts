@@ -130,13 +130,17 @@ describe('a conversation from start to end', () => {
     expect(await command(police, stack().forces.police.queueRoomId, { action: 'close', conversation: roomId, outcome: 'emergency_services' })).toMatchObject({ ok: true });
     expect((await statusOf(guest)).state).toBe('closed');
 
-    // Every step left an audit entry, chained by hash, without message content.
-    const audit = await timeline({ accessToken: stack().bot.accessToken }, stack().forces.gendarmerie.auditRoomId, 200);
-    const mine = audit.filter((event) => event.type === EventType.Audit && event.content.conversation === roomId).map((event) => event.content.action);
-    expect(mine).toEqual(expect.arrayContaining(['open_and_queue', 'claim', 'transfer_offer', 'transfer']));
-    expect(JSON.stringify(audit)).not.toContain('Charlie.');
-    const policeAudit = await timeline({ accessToken: stack().bot.accessToken }, stack().forces.police.auditRoomId, 200);
-    expect(policeAudit.filter((event) => event.content.conversation === roomId).map((event) => event.content.action)).toEqual(expect.arrayContaining(['transfer', 'claim', 'close']));
+    // Every step left an audit entry, chained by hash, without message content. Entries reach the audit rooms just
+    // after the actions (through the bot's durable outbox): wait for the last one.
+    const actionsIn = async (auditRoomId: string) => {
+      const audit = await timeline({ accessToken: stack().bot.accessToken }, auditRoomId, 200);
+      return { audit, actions: audit.filter((event) => event.type === EventType.Audit && event.content.conversation === roomId).map((event) => event.content.action) };
+    };
+    await waitUntil('the close audited', async () => ((await actionsIn(stack().forces.police.auditRoomId)).actions.includes('close') ? true : undefined));
+    const gendarmerie = await actionsIn(stack().forces.gendarmerie.auditRoomId);
+    expect(gendarmerie.actions).toEqual(expect.arrayContaining(['open_and_queue', 'claim', 'transfer_offer', 'transfer']));
+    expect(JSON.stringify(gendarmerie.audit)).not.toContain('Charlie.');
+    expect((await actionsIn(stack().forces.police.auditRoomId)).actions).toEqual(expect.arrayContaining(['transfer', 'claim', 'close']));
   });
 
   it('a young person who leaves ends the conversation as abandoned; an agent who leaves puts it back in the queue', async () => {

@@ -124,7 +124,7 @@ describe('retention, legal hold, guest ending and disclosure expiry through the 
     // The held one stays, past its period.
     await new Promise((resolve) => setTimeout(resolve, 2000));
     expect(await roomKnownToAdmin(held.roomId)).toBe(true);
-    expect(await auditActions(held.roomId)).toContain('legal_hold');
+    await waitUntil('the hold audited', async () => ((await auditActions(held.roomId)).includes('legal_hold') ? true : undefined));
     // Lifted: it goes at the next sweep.
     expect(await command(supervisor, queue, { action: 'legal_hold', conversation: held.roomId, hold: false, reason: 'procédure close' }, options)).toMatchObject({ ok: true });
     await waitUntil('the released room deleted', async () => ((await roomKnownToAdmin(held.roomId)) ? undefined : true), 30_000);
@@ -195,7 +195,7 @@ describe('retention, legal hold, guest ending and disclosure expiry through the 
     expect(sameAddress.status).toBe(429);
     // Anyone else: a first contact is never blocked.
     expect((await api('POST', '/api/conversations', { token: (await guest()).accessToken, botUrl: bot.url, ip: '10.252.0.9' })).status).toBe(201);
-    expect(await auditActions(roomId)).toContain('cool_down');
+    await waitUntil('the cool-down audited', async () => ((await auditActions(roomId)).includes('cool_down') ? true : undefined));
   });
 
   it('the queue and supervisors rooms carry a retention policy; a deleted conversation leaves no reason behind in the supervisors room', async () => {
@@ -234,7 +234,10 @@ describe('retention, legal hold, guest ending and disclosure expiry through the 
       }
     }
     // The audit keeps who did what, never the reasons.
-    const actions = await auditActions(roomId);
+    const actions = await waitUntil('the deletion audited', async () => {
+      const found = await auditActions(roomId);
+      return found.includes('delete') ? found : undefined;
+    });
     expect(actions).toEqual(expect.arrayContaining(['disclosure_request', 'disclosure_refuse', 'legal_hold', 'legal_hold_lift', 'delete']));
   });
 
@@ -300,6 +303,8 @@ describe('retention, legal hold, guest ending and disclosure expiry through the 
 
   it('the bot mirrors its audit chain to JSON lines in its state dir; `audit verify` checks both and names a modified line', async () => {
     const file = joinPath(stack.dataDir, 'audit', 'police.jsonl');
+    // Entries written by the tests above may still be on their way from the outbox: wait until none is.
+    await waitUntil('the audit backlog sent', async () => ((await (await fetch(`${bot.url}/metrics`)).text()).includes('espace_audit_backlog{force="police"} 0') ? true : undefined));
     expect(existsSync(file)).toBe(true);
     expect(statSync(file).mode & 0o777).toBe(0o600);
     const verify = async () => {
