@@ -78,9 +78,19 @@ describe('the bot killed with SIGKILL', () => {
     await startBot();
     await say(young, roomId, '4', baseUrl());
     expect(await waitForQuestions(young, roomId, 6)).toEqual(['context', 'role', 'what', 'danger', 'age', 'postal_code']);
+    // 2b. Killed right after queueing committed its entry, before the status and the audit entry.
+    await bot!.stop();
+    await startBot({ ESPACE_TEST_CRASH_AT: 'enqueue-after-commit' });
     await say(young, roomId, '75011', baseUrl());
+    await waitUntil('the bot to crash at its crash point', async () => (bot!.child.exitCode !== null || bot!.child.signalCode !== null ? true : undefined));
     const queued = await waitUntil('queued', async () => ((await entry(roomId))?.state === 'queued' ? await entry(roomId) : undefined));
     expect(queued).toMatchObject({ force: 'police', ticket: 1 });
+    await startBot();
+    // The young person sees they are in the queue: the replayed answer finished what queueing had committed.
+    await waitUntil('the queued status', async () => {
+      const status = await matrixRequest<{ state?: string }>('GET', `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/state/${encodeURIComponent(EventType.Status)}/`, { token: young.accessToken, baseUrl: baseUrl() });
+      return status.body.state === 'queued' ? true : undefined;
+    });
 
     // 3. Killed right after committing a claim, before inviting the agent or telling the young person.
     await bot!.stop();
@@ -124,14 +134,26 @@ describe('the bot killed with SIGKILL', () => {
     await waitUntil('the transfer audited', async () => ((await auditOf()).includes('transfer') ? true : undefined));
     expect(await auditOf()).toEqual(['open_and_queue', 'claim', 'transfer']);
 
+    // 6. Killed once the close's audit entry is in the outbox on disk, before it reaches the audit room.
+    await bot!.stop();
+    await startBot({ ESPACE_TEST_CRASH_AT: 'audit-after-outbox' });
+    await send(colleague, queue, EventType.Command, { action: 'close', requestId: 'close-1', conversation: roomId, outcome: 'none' }, baseUrl());
+    await waitUntil('the bot to crash at its crash point', async () => (bot!.child.exitCode !== null || bot!.child.signalCode !== null ? true : undefined));
+    expect(await auditOf()).not.toContain('close');
+    await startBot();
+    await waitUntil('the close audited after the restart', async () => ((await auditOf()).includes('close') ? true : undefined));
+    await waitUntil('the close answered', async () => ((await timeline(colleague, queue, 300, baseUrl())).some((event) => event.type === EventType.CommandResult && event.content.requestId === 'close-1') ? true : undefined));
+    expect(await auditOf()).toEqual(['open_and_queue', 'claim', 'transfer', 'close']);
+
     const all = await timeline(young, roomId, 300, baseUrl());
     const fromBot = all.filter((event) => event.sender === stack.result.bot.userId && event.type === 'm.room.message').map((event) => String(event.content.body).split('\n')[0]);
     // Nothing duplicated: every bot message appears once (intro with the first question, five more, thanks,
-    // "someone is coming", "someone takes over").
+    // "someone is coming", "someone takes over", the goodbye).
     expect(new Set(fromBot).size).toBe(fromBot.length);
     expect(fromBot.filter((body) => body!.startsWith('Alex, de la Police nationale'))).toHaveLength(1);
     expect(fromBot.filter((body) => body!.includes('prend le relais'))).toHaveLength(1);
-    expect(fromBot).toHaveLength(9);
+    expect(fromBot.filter((body) => body!.startsWith('Cette conversation est terminée'))).toHaveLength(1);
+    expect(fromBot).toHaveLength(10);
     const invites = all.filter((event) => event.type === 'm.room.member' && event.state_key === agent.userId && event.content.membership === 'invite');
     expect(invites).toHaveLength(1);
 

@@ -3,6 +3,7 @@ import type { Context } from '../context.ts';
 import { route } from '../routing/policy.ts';
 import type { Conversation } from '../state/store.ts';
 import { summarize } from '../triage/machine.ts';
+import { crashPoint } from '../fault.ts';
 import { cleanEntry, saveEntry } from './entry.ts';
 import { notifyQueue } from './messages.ts';
 import { refreshPositionsSoon, writeStatus } from './status.ts';
@@ -39,6 +40,7 @@ export async function enqueue(ctx: Context, conversation: Conversation, cause: s
     entry = { ...draft, queueEventId };
     await saveEntry(ctx, conversation, entry);
     ctx.log.info({ roomId: conversation.roomId, force: decision.force, reason: decision.reason, ticket: entry.ticket }, 'queued');
+    crashPoint('enqueue-after-commit');
   }
   await writeStatus(ctx, conversation, ctx.now());
   refreshPositionsSoon(ctx, entry.force);

@@ -1,5 +1,6 @@
 import { cleanEntry, saveEntry } from '../conversation/entry.ts';
 import { abandonConversation } from '../conversation/end.ts';
+import { enqueue } from '../conversation/enqueue.ts';
 import { requeue } from '../conversation/requeue.ts';
 import { writeStatus } from '../conversation/status.ts';
 import { withConversation, type Context } from '../context.ts';
@@ -11,6 +12,9 @@ import { handleTriageAnswer } from './triage-answer.ts';
 async function onGuestMessage(ctx: Context, conversation: Conversation, event: RawEvent): Promise<void> {
   conversation.lastGuestActivity = Math.max(conversation.lastGuestActivity, event.origin_server_ts);
   if (stateOf(conversation) === 'triage') await handleTriageAnswer(ctx, conversation, event);
+  // The last answer replayed after a crash between queueing's commit and its effects: the entry says queued, so
+  // triage is over, but the status and the audit entry may be missing. Finish them (both are idempotent).
+  else if (conversation.entry?.lastEvent === event.event_id && conversation.triage) await enqueue(ctx, conversation, event.event_id, event.origin_server_ts, conversation.triage);
 }
 
 /** The first message of the assigned agent, for the time-to-first-message metric. */
