@@ -15,7 +15,8 @@ export async function http<T = Json>(base: string, method: string, path: string,
   return { status: response.status, body: (text ? JSON.parse(text) : {}) as T };
 }
 
-const SYNC_FILTER = encodeURIComponent(JSON.stringify({ presence: { not_types: ['*'] }, room: { timeline: { limit: 50 }, ephemeral: { not_types: ['*'] } } }));
+// A limited timeline would drop events: at 200 at once the shared floor room receives hundreds between two syncs.
+const SYNC_FILTER = encodeURIComponent(JSON.stringify({ presence: { not_types: ['*'] }, room: { timeline: { limit: 1000 }, ephemeral: { not_types: ['*'] } } }));
 
 /** A minimal /sync client, as a chat client runs one: keeps every timeline event per room and wakes up waiters. */
 export class SyncClient {
