@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { axeSerious, launchChromium, PHONE, screens, watchOrigins } from './support/browser.ts';
-import { api, command, conversationEntry, enc, loginStaff, messageBodies, until, type Staff } from './support/matrix.ts';
+import { api, claimAndJoin, conversationEntry, enc, loginStaff, messageBodies, until, type Staff } from './support/matrix.ts';
 import { answerPostalCode, answerTriageByClicks, say, statusBar, storedChat, type StoredChat } from './support/young.ts';
 
 const stack = inject('webStack');
@@ -54,18 +54,6 @@ async function startAndQueue(page: Page, problems: string[], shots: boolean): Pr
   return { ...stored, roomId: stored.roomId };
 }
 
-async function agentClaimsAndJoins(roomId: string): Promise<void> {
-  const entry = await until('the conversation in the police queue', async () => {
-    const found = await conversationEntry(stack, 'police', roomId);
-    return found?.state === 'queued' ? found : undefined;
-  });
-  expect(await command(stack, agent, 'police', { action: 'claim', conversation: entry.roomId })).toEqual({ ok: true });
-  // The bot invites the agent; the agent accepts as any Matrix client would.
-  await until('the agent’s invite', async () => {
-    const joined = await api(stack, agent.accessToken, 'POST', `/_matrix/client/v3/join/${enc(roomId)}`, {});
-    return joined.room_id ? true : undefined;
-  });
-}
 
 let agentTxn = 0;
 async function agentSays(roomId: string, body: string): Promise<void> {
@@ -118,7 +106,7 @@ describe('the young person’s chat against the real bot', () => {
     await screens(page, 'chat-queued', { focus: lastLine(page) });
 
     // An agent claims it through the real bot and answers: the young person sees the pseudonym, typing, the words.
-    await agentClaimsAndJoins(chat.roomId);
+    await claimAndJoin(stack, agent, chat.roomId);
     await expect.poll(() => statusBar(page).textContent(), { timeout: 20_000 }).toContain(`Tu parles avec ${agent.pseudonym}`);
     await api(stack, agent.accessToken, 'PUT', `/_matrix/client/v3/rooms/${enc(chat.roomId)}/typing/${enc(agent.userId)}`, { typing: true, timeout: 10_000 });
     await page.getByText(`${agent.pseudonym} est en train d’écrire…`).waitFor({ timeout: 10_000 });

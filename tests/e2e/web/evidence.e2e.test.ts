@@ -2,7 +2,7 @@ import { deflateSync, crc32 } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { axeSerious, launchChromium, PHONE, screens, watchOrigins } from './support/browser.ts';
-import { api, command, conversationEntry, enc, loginStaff, until, type Staff } from './support/matrix.ts';
+import { api, claimAndJoin, enc, loginStaff, until, type Staff } from './support/matrix.ts';
 import { answerPostalCode, answerTriageByClicks, storedChat } from './support/young.ts';
 
 const stack = inject('webStack');
@@ -67,15 +67,7 @@ describe('a screenshot sent by the young person as evidence', () => {
     if (!roomId) throw new Error('no conversation');
 
     // The agent claims and joins, so they can read the room as any Matrix client would.
-    const entry = await until('the conversation in the police queue', async () => {
-      const found = await conversationEntry(stack, 'police', roomId);
-      return found?.state === 'queued' ? found : undefined;
-    });
-    expect(await command(stack, agent, 'police', { action: 'claim', conversation: entry.roomId })).toEqual({ ok: true });
-    await until('the agent’s invite', async () => {
-      const joined = await api(stack, agent.accessToken, 'POST', `/_matrix/client/v3/join/${enc(roomId)}`, {});
-      return joined.room_id ? true : undefined;
-    });
+    await claimAndJoin(stack, agent, roomId);
 
     // The picker is a real file input, named by its visible label, reachable by keyboard.
     const picker = page.getByLabel('Envoyer une capture d’écran');

@@ -1,8 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
-import { createServer, type ViteDevServer } from 'vite';
+import { startAgentClient } from '../../../support/agent-client-server.ts';
 import { startHomeserver, type Homeserver } from '@espace-mineurs/synapse';
 import { bootstrap, type BootstrapResult } from '@espace-mineurs/bot/bootstrap';
 import type { Engine } from './engine.ts';
@@ -18,7 +18,6 @@ export interface AgentClientStack {
   stop(): Promise<void>;
 }
 
-const AGENT_CLIENT = resolve(import.meta.dirname, '../../../../agent-client');
 
 export const CHROMIUM_FLAGS = [
   '--headless',
@@ -44,18 +43,8 @@ export async function startAgentClientStack(): Promise<AgentClientStack> {
     queues: { police: boot.forces.police.queueRoomId, gendarmerie: boot.forces.gendarmerie.queueRoomId },
   });
 
-  // The one config module reads this (src/config.ts); Vite exposes ESPACE_AGENT_* variables to the client.
-  process.env.ESPACE_AGENT_HOMESERVER_URL = homeserver.baseUrl;
-  const vite: ViteDevServer = await createServer({
-    configFile: join(AGENT_CLIENT, 'vite.config.ts'),
-    root: AGENT_CLIENT,
-    server: { port: 0, host: '127.0.0.1' },
-    logLevel: 'warn',
-  });
-  await vite.listen();
-  const address = vite.httpServer?.address();
-  if (!address || typeof address === 'string') throw new Error('vite did not report a port');
-  const clientUrl = `http://127.0.0.1:${address.port}/`;
+  const agentClient = await startAgentClient(homeserver.baseUrl);
+  const clientUrl = agentClient.url;
 
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
@@ -73,7 +62,7 @@ export async function startAgentClientStack(): Promise<AgentClientStack> {
     async stop() {
       await browser.close().catch(() => undefined);
       await engine.stop();
-      await vite.close();
+      await agentClient.close();
       await homeserver.stop();
       if (!process.env.ESPACE_KEEP_TEST_DATA) rmSync(dataDir, { recursive: true, force: true });
     },

@@ -5,7 +5,7 @@ import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { createServer as createViteServer, type ViteDevServer } from 'vite';
+import { startAgentClient, type AgentClientServer } from '../../../support/agent-client-server.ts';
 import { startHomeserver, type Homeserver } from '@espace-mineurs/synapse';
 import { bootstrap } from '@espace-mineurs/bot/bootstrap';
 import { startTestBot, type RunningBot } from '../../../support/bot-process.ts';
@@ -13,7 +13,6 @@ import type { WebStack } from './stack.ts';
 
 const ROOT = resolve(import.meta.dirname, '../../../..');
 const SITE_ENTRY = join(ROOT, 'web', 'build', 'index.js');
-const AGENT_CLIENT = join(ROOT, 'agent-client');
 
 /** The neutral page of the quick exit: the machine has no Internet, so it is served here, on its own origin. */
 const NEUTRAL_PAGE = '<!doctype html><html lang="fr"><head><meta charset="utf-8"><title>Météo</title></head><body><h1>Météo du jour</h1><p>Ensoleillé.</p></body></html>';
@@ -21,7 +20,7 @@ const NEUTRAL_PAGE = '<!doctype html><html lang="fr"><head><meta charset="utf-8"
 let homeserver: Homeserver | undefined;
 let bot: RunningBot | undefined;
 let site: ChildProcess | undefined;
-let vite: ViteDevServer | undefined;
+let agentClient: AgentClientServer | undefined;
 let neutral: Server | undefined;
 let dataDir: string | undefined;
 
@@ -93,24 +92,14 @@ export async function setup(project: TestProject): Promise<void> {
     PUBLIC_QUICK_EXIT_URL: neutralUrl,
   });
 
-  // The agent client's config module reads this (agent-client/src/config.ts).
-  process.env.ESPACE_AGENT_HOMESERVER_URL = homeserver.baseUrl;
-  vite = await createViteServer({
-    configFile: join(AGENT_CLIENT, 'vite.config.ts'),
-    root: AGENT_CLIENT,
-    server: { port: 0, host: '127.0.0.1' },
-    logLevel: 'warn',
-  });
-  await vite.listen();
-  const address = vite.httpServer?.address();
-  if (!address || typeof address === 'string') throw new Error('vite did not report a port');
+  agentClient = await startAgentClient(homeserver.baseUrl);
 
   const stack: WebStack = {
     homeserverUrl: homeserver.baseUrl,
     serverName: boot.serverName,
     siteUrl,
     botUrl: bot.url,
-    agentClientUrl: `http://127.0.0.1:${address.port}/`,
+    agentClientUrl: agentClient.url,
     neutralUrl,
     bot: { userId: boot.bot.userId, accessToken: boot.bot.accessToken },
     forces: boot.forces,
@@ -121,7 +110,7 @@ export async function setup(project: TestProject): Promise<void> {
 }
 
 export async function teardown(): Promise<void> {
-  await vite?.close().catch(() => undefined);
+  await agentClient?.close().catch(() => undefined);
   if (site && site.exitCode === null) {
     const exited = new Promise((done) => site!.once('exit', done));
     site.kill('SIGTERM');

@@ -1,3 +1,4 @@
+import { expect } from 'vitest';
 import { EventType, type ConversationEntry, type Force } from '@espace-mineurs/protocol';
 import type { WebStack } from './stack.ts';
 
@@ -103,4 +104,20 @@ export async function messageBodies(stack: WebStack, token: string, roomId: stri
     .filter((event) => event.type === 'm.room.message' && typeof event.content.body === 'string')
     .map((event) => ({ sender: event.sender, body: event.content.body as string }))
     .reverse();
+}
+
+/**
+ * A police agent claims a queued conversation and joins it once invited, as any Matrix client would, so that they
+ * can read and write in the young person's room.
+ */
+export async function claimAndJoin(stack: WebStack, agent: Staff, roomId: string): Promise<void> {
+  const entry = await until('the conversation in the police queue', async () => {
+    const found = await conversationEntry(stack, 'police', roomId);
+    return found?.state === 'queued' ? found : undefined;
+  });
+  expect(await command(stack, agent, 'police', { action: 'claim', conversation: entry.roomId })).toEqual({ ok: true });
+  await until('the agent’s invite', async () => {
+    const joined = await api(stack, agent.accessToken, 'POST', `/_matrix/client/v3/join/${enc(roomId)}`, {});
+    return joined.room_id ? true : undefined;
+  });
 }
