@@ -1,5 +1,5 @@
 import { EventType, FORCES, type ConversationEntry, type Force } from '@espace-mineurs/protocol';
-import { saveDisclosure, scrubDisclosures, type StoredDisclosure } from './conversation/disclosures.ts';
+import { saveDisclosure, scrubDisclosures } from './conversation/disclosures.ts';
 import { cleanEntry } from './conversation/entry.ts';
 import { withConversation, type Context } from './context.ts';
 import { statusOf } from './matrix-errors.ts';
@@ -36,7 +36,7 @@ function candidates(ctx: Context): RetentionCandidate[] {
     list.push({ roomId: conversation.roomId, force: retentionForce(conversation), state, ...(closedAt !== undefined ? { closedAt } : {}) });
   }
   // Disclosure rooms hold connection IPs: deleted with purge once their (short) period ends, like conversations.
-  for (const disclosure of ctx.store.disclosures.values() as Iterable<StoredDisclosure>) {
+  for (const disclosure of ctx.store.disclosures.values()) {
     if (!disclosure.disclosureRoom || disclosure.disclosedAt === undefined || disclosure.disclosureRoomDeletedAt !== undefined) continue;
     list.push({
       roomId: disclosure.disclosureRoom,
@@ -121,7 +121,7 @@ export async function sweepConversationRetention(ctx: Context): Promise<void> {
     now: ctx.now,
   });
   for (const deleted of report.deleted) {
-    const disclosure = [...(ctx.store.disclosures.values() as Iterable<StoredDisclosure>)].find((candidate) => candidate.disclosureRoom === deleted.roomId);
+    const disclosure = [...ctx.store.disclosures.values()].find((candidate) => candidate.disclosureRoom === deleted.roomId);
     if (disclosure) await saveDisclosure(ctx, { ...disclosure, disclosureRoomDeletedAt: ctx.now() });
   }
   let scrubbed = 0;

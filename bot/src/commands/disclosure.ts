@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { withConversation } from '../context.ts';
 import { say, serviceMessage } from '../conversation/messages.ts';
-import { notifySupervisors, saveDisclosure, type StoredDisclosure } from '../conversation/disclosures.ts';
+import { notifySupervisors, saveDisclosure } from '../conversation/disclosures.ts';
 import { disclose, YOUNG_PERSON_HELP_IS_COMING } from '../safety/disclosure-gather.ts';
-import { decideDisclosure, disclosureAuditEntry, requestDisclosure, withdrawDisclosure } from '../safety/disclosure.ts';
+import { decideDisclosure, disclosureAuditEntry, requestDisclosure, withdrawDisclosure, type DisclosureRequest } from '../safety/disclosure.ts';
 import { UNKNOWN, conversationOf, refuse, type CommandOutcome, type Invocation } from './types.ts';
 import { startRetention } from '../safety/retention.ts';
 
@@ -57,11 +57,11 @@ export async function disclosureRequest(invocation: Invocation, roomId: string, 
 export async function disclosureDecision(invocation: Invocation, roomId: string, id: string, approve: boolean, comment: string | undefined): Promise<CommandOutcome> {
   const { ctx, staff, eventId, at } = invocation;
   return ctx.locks.run(`disclosure:${id}`, async () => {
-    const request = ctx.store.disclosures.get(id) as StoredDisclosure | undefined;
+    const request = ctx.store.disclosures.get(id);
     if (!request || request.conversation !== roomId) return refuse('UNKNOWN_DISCLOSURE', "Cette demande de levée d'anonymat n'existe pas pour cette conversation.");
     // A replay of the approval after a crash resumes the disclosure instead of being refused as already decided.
     const resuming = approve && request.status === 'approved' && request.decidedBy === staff.userId && request.disclosedAt === undefined;
-    let decided: StoredDisclosure = request;
+    let decided: DisclosureRequest = request;
     if (!resuming) {
       const transition = decideDisclosure((userId) => ctx.store.staff.get(userId), request, { actor: staff.userId, approve, ...(comment ? { reason: comment } : {}), now: at });
       if (!transition.ok) return refuse(transition.code, transition.message);
@@ -106,11 +106,11 @@ export async function disclosureDecision(invocation: Invocation, roomId: string,
 export async function disclosureWithdraw(invocation: Invocation, roomId: string, id: string): Promise<CommandOutcome> {
   const { ctx, staff, at } = invocation;
   return ctx.locks.run(`disclosure:${id}`, async () => {
-    const request = ctx.store.disclosures.get(id) as StoredDisclosure | undefined;
+    const request = ctx.store.disclosures.get(id);
     if (!request || request.conversation !== roomId) return refuse('UNKNOWN_DISCLOSURE', "Cette demande de levée d'anonymat n'existe pas pour cette conversation.");
     // A replay after a crash finds its own withdrawal done: finish announcing it.
     const replay = request.status === 'withdrawn' && request.decidedBy === staff.userId && request.decidedAt === at;
-    let withdrawn: StoredDisclosure = request;
+    let withdrawn: DisclosureRequest = request;
     if (!replay) {
       const transition = withdrawDisclosure(request, staff.userId, at);
       if (!transition.ok) return refuse(transition.code, transition.message);

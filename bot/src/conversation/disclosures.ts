@@ -8,9 +8,7 @@ import { DisclosureEventType, disclosureAuditEntry, expireDisclosure, parseDiscl
  * Requests to lift anonymity live as state in the force's supervisors room (key = request id), where the
  * force's supervisors (and the agent client) see the pending ones; the store keeps a copy for the sweeper.
  */
-export type StoredDisclosure = DisclosureRequest;
-
-export async function saveDisclosure(ctx: Context, request: StoredDisclosure): Promise<void> {
+export async function saveDisclosure(ctx: Context, request: DisclosureRequest): Promise<void> {
   await ctx.matrix.putState(ctx.store.forces[request.force].supervisorsRoomId, DisclosureEventType, request.id, request);
   ctx.store.disclosures.set(request.id, request);
 }
@@ -57,10 +55,10 @@ export async function expireDisclosures(ctx: Context, now: number): Promise<void
  */
 export async function scrubDisclosures(ctx: Context, conversationRoomId: string): Promise<number> {
   let redacted = 0;
-  for (const request of [...(ctx.store.disclosures.values() as Iterable<StoredDisclosure>)]) {
+  for (const request of [...ctx.store.disclosures.values()]) {
     if (request.conversation !== conversationRoomId || request.status === 'pending') continue;
     await ctx.locks.run(`disclosure:${request.id}`, async () => {
-      const current = ctx.store.disclosures.get(request.id) as StoredDisclosure | undefined;
+      const current = ctx.store.disclosures.get(request.id);
       if (!current) return;
       if (current.scrubbedAt === undefined) {
         const { refusalReason: _refusal, ...rest } = current;
