@@ -9,65 +9,13 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
 import { Ajv } from 'ajv';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { SYNAPSE_IMAGE } from '@espace-mineurs/synapse';
 import { REQUIRED_ENV, renderForCompose } from '../../synapse/config/compose/render.ts';
-
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const read = (path: string): string => readFileSync(join(ROOT, path), 'utf8');
-
-// ---------------------------------------------------------------------------------------------- the file
-interface Service {
-  image?: string;
-  build?: { context: string; dockerfile: string };
-  ports?: Array<string | { target: number; published?: string | number }>;
-  expose?: Array<string | number>;
-  environment?: Record<string, string>;
-  volumes?: string[];
-  networks?: string[];
-  network_mode?: string;
-  restart?: string;
-  healthcheck?: { test: string[] };
-  depends_on?: Record<string, { condition: string }>;
-  entrypoint?: string[];
-  command?: string[];
-  user?: string;
-}
-interface ComposeFile {
-  services: Record<string, Service>;
-  networks: Record<string, { internal?: boolean }>;
-  secrets: Record<string, { file: string }>;
-}
-
-/** The settings an operator starts from: deploy/env.example, which docker-compose.yml interpolates. */
-const EXAMPLE_ENV = Object.fromEntries(
-  read('deploy/env.example')
-    .split('\n')
-    .filter((line) => /^[A-Z_]+=/.test(line))
-    .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
-);
-
-/** Compose's variable interpolation (${X}, ${X:-default}, ${X:?error}, $$), so we validate what Compose would run. */
-function interpolate(text: string, env: Record<string, string>, missing: string[]): string {
-  return text.replace(/\$\$|\$\{([A-Z0-9_]+)(?:(:?[-?])([^}]*))?\}/g, (match, name?: string, op?: string, arg?: string) => {
-    if (match === '$$') return '$';
-    const value = env[name!];
-    const unset = op?.startsWith(':') ? !value : value === undefined;
-    if (!unset) return value!;
-    if (op?.endsWith('-')) return arg ?? '';
-    missing.push(name!);
-    return '';
-  });
-}
-
-const RAW = read('docker-compose.yml');
-const MISSING: string[] = [];
-const COMPOSE = parse(interpolate(RAW, EXAMPLE_ENV, MISSING)) as ComposeFile;
-const services = Object.entries(COMPOSE.services);
+import { caddyfileForCompose, caddyVariables, COMPOSE, EXAMPLE_ENV, handlersOf, MISSING, parseCaddyfile, RAW, read, ROOT, route, services, type Block } from './files.ts';
 
 describe('docker-compose.yml', () => {
   it('is valid against the Compose specification schema', () => {
@@ -161,7 +109,7 @@ describe('docker-compose.yml', () => {
 
   it('restarts and health-checks every long-running service', () => {
     for (const [name, service] of services) {
-      if (name === 'synapse-config') {
+      if (name === 'synapse-config' || name === 'bootstrap') {
         expect(service.restart).toBe('no');
         continue;
       }
@@ -185,72 +133,19 @@ describe('docker-compose.yml', () => {
   });
 });
 
-// ------------------------------------------------------------------------------------------ the proxy
-interface Block {
-  head: string;
-  lines: string[];
-  blocks: Block[];
-}
-
-/** Just enough of the Caddyfile grammar for our file: blocks opened by a line ending in `{`, closed by `}`. */
-function parseCaddyfile(text: string): Block {
-  const root: Block = { head: '', lines: [], blocks: [] };
-  const stack = [root];
-  for (const raw of text.split('\n')) {
-    const line = raw.replace(/(^|\s)#.*$/, '').trim();
-    if (!line) continue;
-    const current = stack.at(-1)!;
-    if (line === '}') {
-      stack.pop();
-    } else if (line.endsWith('{')) {
-      const block: Block = { head: line.slice(0, -1).trim(), lines: [], blocks: [] };
-      current.blocks.push(block);
-      stack.push(block);
-    } else {
-      current.lines.push(line);
-    }
-  }
-  expect(stack.length, 'unbalanced braces in the Caddyfile').toBe(1);
-  return root;
-}
-
-interface Handler {
-  matcher: string;
-  upstream: string;
-}
-
-/** The `handle` blocks of one site, snippets imported, in the order Caddy tries them (longest path first). */
-function handlersOf(site: Block, snippets: Map<string, Block>): Handler[] {
-  const imported = site.lines.filter((line) => line.startsWith('import ')).map((line) => snippets.get(line.split(/\s+/)[1]!));
-  const blocks = [site, ...imported].flatMap((block) => block?.blocks ?? []).filter((block) => /^handle(\s|$)/.test(block.head));
-  const handlers = blocks.map((block) => {
-    const matcher = block.head.replace(/^handle\s*/, '');
-    expect(matcher === '' || /^\/\S*$/.test(matcher), `only single path matchers are simulated: "${block.head}"`).toBe(true);
-    const proxy = block.lines.find((line) => line.startsWith('reverse_proxy '));
-    const respond = block.lines.find((line) => line.startsWith('respond'));
-    return { matcher, upstream: proxy ? proxy.split(/\s+/)[1]! : (respond ?? 'nothing') };
-  });
-  return handlers.sort((a, b) => (b.matcher === '' ? -1 : a.matcher === '' ? 1 : b.matcher.replace('*', '').length - a.matcher.replace('*', '').length));
-}
-
-function route(handlers: Handler[], path: string): string {
-  const lower = path.toLowerCase();
-  const hit = handlers.find(({ matcher }) =>
-    matcher === '' ? true : matcher.endsWith('*') ? lower.startsWith(matcher.slice(0, -1).toLowerCase()) : lower === matcher.toLowerCase(),
-  );
-  return hit?.upstream ?? 'nothing';
-}
 
 describe('the reverse proxy (deploy/proxy/Caddyfile)', () => {
-  const caddyfile = parseCaddyfile(read('deploy/proxy/Caddyfile'));
+  const caddyfile = parseCaddyfile(caddyfileForCompose(read('deploy/proxy/Caddyfile')));
   const snippets = new Map(caddyfile.blocks.filter((block) => /^\(.+\)$/.test(block.head)).map((block) => [block.head.slice(1, -1), block]));
   const sites = new Map(caddyfile.blocks.filter((block) => block.head.startsWith('{$')).map((block) => [block.head, handlersOf(block, snippets)]));
 
   it('is the file the proxy service mounts, and has both public sites', () => {
     expect(COMPOSE.services.proxy?.volumes).toContain('./deploy/proxy/Caddyfile:/etc/caddy/Caddyfile:ro');
     expect([...sites.keys()].sort()).toEqual(['{$ESPACE_AGENTS_HOST}', '{$ESPACE_SITE_HOST}']);
-    for (const [, name] of read('deploy/proxy/Caddyfile').matchAll(/\{\$([A-Z_]+)\}/g)) {
-      expect(COMPOSE.services.proxy?.environment, `the proxy is given ${name}`).toHaveProperty(name!);
+    for (const [name, hasDefault] of caddyVariables(read('deploy/proxy/Caddyfile'))) {
+      // A name with a default is for the native stack only; compose must then leave it to the default.
+      if (hasDefault) expect(COMPOSE.services.proxy?.environment ?? {}, `the proxy is not given ${name}`).not.toHaveProperty(name);
+      else expect(COMPOSE.services.proxy?.environment, `the proxy is given ${name}`).toHaveProperty(name);
     }
   });
 
@@ -262,10 +157,12 @@ describe('the reverse proxy (deploy/proxy/Caddyfile)', () => {
     '/_synapse/metrics',
     '/_matrix/federation/v1/version',
     '/_matrix/key/v2/server',
+    '/metrics',
+    '/healthz',
   ];
 
-  it.each(NEVER_PUBLIC)('never sends %s to Synapse', (path) => {
-    for (const [site, handlers] of sites) expect(route(handlers, path), `${site} ${path}`).not.toMatch(/^synapse:/);
+  it.each(NEVER_PUBLIC)('never sends %s to Synapse or the bot', (path) => {
+    for (const [site, handlers] of sites) expect(route(handlers, path), `${site} ${path}`).not.toMatch(/^(synapse|bot):/);
   });
 
   it('routes only the client API and client pages to Synapse', () => {

@@ -7,6 +7,10 @@
  * release of the template therefore reaches production by restarting, and nothing has to be edited by hand.
  * What must survive a restart (macaroon and form secrets, signing key, media) lives in the Synapse data volume.
  *
+ * The native production-shaped stack (scripts/production.ts) runs this same file, with the variables that differ
+ * outside a container: SYNAPSE_DATA_DIR (where the files are, and the paths written into them), ESPACE_SYNAPSE_BIND
+ * (a loopback address), ESPACE_SYNAPSE_PORT and POSTGRES_PORT. Compose leaves them to their defaults.
+ *
  * Run directly: `node synapse/config/compose/render.ts` (Node 24, type stripping). Tests import renderForCompose.
  */
 import { chmodSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
@@ -68,10 +72,15 @@ export interface ComposeRenderResult {
 }
 
 /**
- * `dataDir` is where the files are written; Synapse's paths inside them always point at /data, where the same
- * volume is mounted in the Synapse container (a test passes a temporary folder here).
+ * `dataDir` is where the files are written. Synapse's paths inside them point at `synapseDir`: /data in compose,
+ * where the same volume is mounted in the Synapse container (a test passes a temporary folder as `dataDir`), or
+ * SYNAPSE_DATA_DIR when Synapse runs on this machine.
  */
-export function renderForCompose(env: NodeJS.ProcessEnv, dataDir = env.SYNAPSE_DATA_DIR ?? CONTAINER_DATA_DIR): ComposeRenderResult {
+export function renderForCompose(
+  env: NodeJS.ProcessEnv,
+  dataDir = env.SYNAPSE_DATA_DIR ?? CONTAINER_DATA_DIR,
+  synapseDir = env.SYNAPSE_DATA_DIR ?? CONTAINER_DATA_DIR,
+): ComposeRenderResult {
   const serverName = required(env, 'ESPACE_SERVER_NAME');
   const publicBaseUrl = required(env, 'ESPACE_PUBLIC_BASEURL');
   if (!/^https:\/\/[^/]+\/$/.test(publicBaseUrl)) {
@@ -93,18 +102,20 @@ export function renderForCompose(env: NodeJS.ProcessEnv, dataDir = env.SYNAPSE_D
     registrationSharedSecret: readSecret(env, 'ESPACE_REGISTRATION_SECRET_FILE'),
   };
 
-  const inside = (name: string): string => `${CONTAINER_DATA_DIR}/${name}`;
+  const inside = (name: string): string => join(synapseDir, name);
+  const port = Number(env.ESPACE_SYNAPSE_PORT ?? '8008');
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new HomeserverError('CONFIG_INVALID', `ESPACE_SYNAPSE_PORT must be a port number`);
   const rendered = renderHomeserverConfig({
     serverName,
     publicBaseUrl,
-    port: 8008,
+    port,
     // Inside the compose network only: no port of Synapse is published, the proxy and the bot reach it by name.
-    bindAddresses: ['0.0.0.0'],
+    bindAddresses: [env.ESPACE_SYNAPSE_BIND ?? '0.0.0.0'],
     // Only the proxy and the bot can reach Synapse, and the proxy replaces X-Forwarded-For with the client's
     // address: Synapse's per-address guest limits and the grave-danger disclosure need that real address.
     xForwarded: true,
     database: { kind: 'postgres', url: database.toString() },
-    dataDir: CONTAINER_DATA_DIR,
+    dataDir: synapseDir,
     paths: {
       pidFile: inside('homeserver.pid'),
       logConfig: inside('log.yaml'),

@@ -1,0 +1,135 @@
+/**
+ * What the static tests read: docker-compose.yml as Compose would interpolate it with deploy/env.example, and
+ * just enough of the Caddyfile grammar to simulate the proxy's routing.
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { expect } from 'vitest';
+import { parse } from 'yaml';
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+export const read = (path: string): string => readFileSync(join(ROOT, path), 'utf8');
+
+// ---------------------------------------------------------------------------------------------- the file
+export interface Service {
+  image?: string;
+  build?: { context: string; dockerfile: string };
+  ports?: Array<string | { target: number; published?: string | number }>;
+  expose?: Array<string | number>;
+  environment?: Record<string, string>;
+  volumes?: string[];
+  networks?: string[];
+  network_mode?: string;
+  restart?: string;
+  healthcheck?: { test: string[] };
+  depends_on?: Record<string, { condition: string }>;
+  entrypoint?: string[];
+  command?: string[];
+  user?: string;
+  init?: boolean;
+  mem_limit?: string;
+  secrets?: string[];
+}
+export interface ComposeFile {
+  services: Record<string, Service>;
+  networks: Record<string, { internal?: boolean }>;
+  secrets: Record<string, { file: string }>;
+}
+
+/** The settings an operator starts from: deploy/env.example, which docker-compose.yml interpolates. */
+export const EXAMPLE_ENV = Object.fromEntries(
+  read('deploy/env.example')
+    .split('\n')
+    .filter((line) => /^[A-Z_]+=/.test(line))
+    .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
+);
+
+/** Compose's variable interpolation (${X}, ${X:-default}, ${X:?error}, $$), so we validate what Compose would run. */
+export function interpolate(text: string, env: Record<string, string>, missing: string[]): string {
+  return text.replace(/\$\$|\$\{([A-Z0-9_]+)(?:(:?[-?])([^}]*))?\}/g, (match, name?: string, op?: string, arg?: string) => {
+    if (match === '$$') return '$';
+    const value = env[name!];
+    const unset = op?.startsWith(':') ? !value : value === undefined;
+    if (!unset) return value!;
+    if (op?.endsWith('-')) return arg ?? '';
+    missing.push(name!);
+    return '';
+  });
+}
+
+export const RAW = read('docker-compose.yml');
+export const MISSING: string[] = [];
+export const COMPOSE = parse(interpolate(RAW, EXAMPLE_ENV, MISSING)) as ComposeFile;
+export const services = Object.entries(COMPOSE.services);
+
+// ------------------------------------------------------------------------------------------ the proxy
+/**
+ * The Caddyfile as compose runs it: `{$NAME:default}` becomes its default (the native stack sets those names;
+ * compose never does), `{$NAME}` stays as it is.
+ */
+export function caddyfileForCompose(text: string): string {
+  return text.replace(/\{\$([A-Z0-9_]+):([^}]*)\}/g, (_match, _name: string, fallback: string) => fallback);
+}
+
+/** The names a Caddyfile takes from the environment, and whether each has a default. */
+export function caddyVariables(text: string): Map<string, boolean> {
+  const names = new Map<string, boolean>();
+  for (const [, name, fallback] of text.matchAll(/\{\$([A-Z0-9_]+)(:[^}]*)?\}/g)) names.set(name!, (names.get(name!) ?? false) || fallback !== undefined);
+  return names;
+}
+
+export interface Block {
+  head: string;
+  lines: string[];
+  blocks: Block[];
+}
+
+/** Just enough of the Caddyfile grammar for our file: blocks opened by a line ending in `{`, closed by `}`. */
+export function parseCaddyfile(text: string): Block {
+  const root: Block = { head: '', lines: [], blocks: [] };
+  const stack = [root];
+  for (const raw of text.split('\n')) {
+    const line = raw.replace(/(^|\s)#.*$/, '').trim();
+    if (!line) continue;
+    const current = stack.at(-1)!;
+    if (line === '}') {
+      stack.pop();
+    } else if (line.endsWith('{')) {
+      const block: Block = { head: line.slice(0, -1).trim(), lines: [], blocks: [] };
+      current.blocks.push(block);
+      stack.push(block);
+    } else {
+      current.lines.push(line);
+    }
+  }
+  expect(stack.length, 'unbalanced braces in the Caddyfile').toBe(1);
+  return root;
+}
+
+export interface Handler {
+  matcher: string;
+  upstream: string;
+}
+
+/** The `handle` blocks of one site, snippets imported, in the order Caddy tries them (longest path first). */
+export function handlersOf(site: Block, snippets: Map<string, Block>): Handler[] {
+  const imported = site.lines.filter((line) => line.startsWith('import ')).map((line) => snippets.get(line.split(/\s+/)[1]!));
+  const blocks = [site, ...imported].flatMap((block) => block?.blocks ?? []).filter((block) => /^handle(\s|$)/.test(block.head));
+  const handlers = blocks.map((block) => {
+    const matcher = block.head.replace(/^handle\s*/, '');
+    expect(matcher === '' || /^\/\S*$/.test(matcher), `only single path matchers are simulated: "${block.head}"`).toBe(true);
+    const proxy = block.lines.find((line) => line.startsWith('reverse_proxy '));
+    const respond = block.lines.find((line) => line.startsWith('respond'));
+    return { matcher, upstream: proxy ? proxy.split(/\s+/)[1]! : (respond ?? 'nothing') };
+  });
+  return handlers.sort((a, b) => (b.matcher === '' ? -1 : a.matcher === '' ? 1 : b.matcher.replace('*', '').length - a.matcher.replace('*', '').length));
+}
+
+export function route(handlers: Handler[], path: string): string {
+  const lower = path.toLowerCase();
+  const hit = handlers.find(({ matcher }) =>
+    matcher === '' ? true : matcher.endsWith('*') ? lower.startsWith(matcher.slice(0, -1).toLowerCase()) : lower === matcher.toLowerCase(),
+  );
+  return hit?.upstream ?? 'nothing';
+}
