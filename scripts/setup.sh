@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what this clone needs and is missing; fast when everything is already there. Used by both README
 # commands (npm start, npm test) and by .ci/run.
-#   setup.sh [--with-browser]   also make sure Chromium is installed (browser tests)
+#   setup.sh [--with-browser] [--production]   also make sure Chromium is installed (browser tests), and
+#   PostgreSQL and Caddy from Debian (the production-shaped stack, scripts/production.ts)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,7 +10,13 @@ say() { printf '[setup] %s\n' "$*" >&2; }
 fail() { printf '[setup] ERROR: %s\n' "$*" >&2; exit 1; }
 
 with_browser=false
-[ "${1:-}" = "--with-browser" ] && with_browser=true
+production=false
+for arg in "$@"; do
+  case "$arg" in
+    --with-browser) with_browser=true ;;
+    --production) production=true ;;
+  esac
+done
 
 apt_install() {
   if [ "$(id -u)" -ne 0 ]; then
@@ -45,5 +52,15 @@ fi
 
 if $with_browser && [ ! -x /usr/bin/chromium ]; then
   apt_install chromium
+fi
+
+if $production; then
+  missing=()
+  [ -n "$(ls -d /usr/lib/postgresql/*/bin/postgres 2>/dev/null)" ] || missing+=(postgresql)
+  command -v caddy >/dev/null 2>&1 || missing+=(caddy)
+  if [ "${#missing[@]}" -gt 0 ]; then
+    apt_install "${missing[@]}"
+  fi
+  # Debian's packages start their own services where an init system runs; the stack runs its own instances.
 fi
 exit 0

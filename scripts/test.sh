@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 # matrix-bot-sdk 0.8 uses util._extend: harmless on Node 24, but it would print a warning on every start.
 export NODE_OPTIONS="${NODE_OPTIONS:-} --disable-warning=DEP0060"
-bash scripts/setup.sh --with-browser
+bash scripts/setup.sh --with-browser --production
 # The browser tests serve the production build of the site, as it ships.
 npm run build --workspace web >&2
 exec node_modules/.bin/node node_modules/vitest/vitest.mjs run "$@"

@@ -7,3 +7,5 @@ export { loadOrCreateSecrets, type HomeserverSecrets } from './secrets.ts';
 export { registerWithSharedSecret, passwordLogin, MatrixHttpError, type RegisteredUser } from './admin.ts';
 export { freePort, waitForHealth } from './net.ts';
 export { SYNAPSE_IMAGE } from './docker.ts';
+export { runNativeSynapse, type RunNativeOptions } from './native.ts';
+export { startPostgres, findPostgresBin, type PostgresOptions, type PostgresServer } from './postgres.ts';

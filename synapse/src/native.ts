@@ -45,41 +45,28 @@ function stopStale(pidFile: string, configPath: string): void {
   }
 }
 
-export async function startNativeSynapse(options: NativeOptions): Promise<Homeserver> {
-  const { tree, dataDir, port, serverName } = options;
-  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  const paths = {
-    pidFile: join(dataDir, 'homeserver.pid'),
-    logConfig: join(dataDir, 'log.yaml'),
-    logFile: join(dataDir, 'homeserver.log'),
-    mediaStore: join(dataDir, 'media'),
-    signingKey: join(dataDir, 'signing.key'),
-  };
-  const configPath = join(dataDir, 'homeserver.yaml');
+export interface RunNativeOptions {
+  tree: SynapseTree;
+  /** A rendered homeserver.yaml (by startNativeSynapse, or by synapse/config/compose/render.ts). */
+  configPath: string;
+  /** Where stdout.log and synapse.pid go. */
+  dataDir: string;
+  healthUrl: string;
+  signingKey: string;
+  logFile: string;
+  healthTimeoutMs?: number;
+}
+
+/**
+ * Runs the tree's Synapse on a configuration already written, as the compose service does: `--generate-keys`
+ * first (it creates the signing key once), then Synapse in the foreground, tethered to this process.
+ */
+export async function runNativeSynapse(options: RunNativeOptions): Promise<{ stop: () => Promise<void>; processFile: string }> {
+  const { tree, configPath, dataDir } = options;
   const processFile = join(dataDir, 'synapse.pid');
   stopStale(processFile, configPath);
-
-  const secrets = loadOrCreateSecrets(join(dataDir, 'secrets.json'));
-  const baseUrl = `http://127.0.0.1:${port}`;
-  const rendered = renderHomeserverConfig({
-    serverName,
-    publicBaseUrl: `${baseUrl}/`,
-    port,
-    bindAddresses: ['127.0.0.1'],
-    xForwarded: false,
-    database: options.database ?? { kind: 'sqlite', path: join(dataDir, 'homeserver.db') },
-    dataDir,
-    paths,
-    secrets,
-    retention: options.retention,
-    logLevel: 'INFO',
-    layers: options.layers,
-  });
-  writeFileSync(configPath, rendered.homeserver, { mode: 0o600 });
-  writeFileSync(paths.logConfig, rendered.log, { mode: 0o600 });
-
   const env = { ...process.env, ...tree.env };
-  if (!existsSync(paths.signingKey)) {
+  if (!existsSync(options.signingKey)) {
     const generated = spawnSync(tree.python[0]!, [...tree.python.slice(1), '-m', 'synapse.app.homeserver', '-c', configPath, '--generate-keys'], {
       env,
       encoding: 'utf8',
@@ -101,17 +88,17 @@ export async function startNativeSynapse(options: NativeOptions): Promise<Homese
   closeSync(out);
   let exited: string | undefined;
   child.on('exit', (code, signal) => {
-    exited = `Synapse exited (${signal ?? `code ${code}`}) before it was healthy; see ${paths.logFile} and ${outFile}`;
+    exited = `Synapse exited (${signal ?? `code ${code}`}) before it was healthy; see ${options.logFile} and ${outFile}`;
   });
 
   try {
-    await waitForHealth(`${baseUrl}/health`, options.healthTimeoutMs ?? 90_000, () => exited);
+    await waitForHealth(options.healthUrl, options.healthTimeoutMs ?? 90_000, () => exited);
   } catch (cause) {
     child.kill('SIGTERM');
     const tail = existsSync(outFile) ? readFileSync(outFile, 'utf8').slice(-1500) : '';
     throw new HomeserverError('START_FAILED', `${(cause as Error).message}\n${tail}`, { cause });
   }
-  log.info({ port, ms: Date.now() - started, version: tree.version }, 'Synapse is healthy');
+  log.debug({ ms: Date.now() - started }, 'Synapse answered its health check');
 
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => {
@@ -122,6 +109,51 @@ export async function startNativeSynapse(options: NativeOptions): Promise<Homese
     });
     return stopping;
   };
+  return { stop, processFile };
+}
+
+export async function startNativeSynapse(options: NativeOptions): Promise<Homeserver> {
+  const { tree, dataDir, port, serverName } = options;
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const paths = {
+    pidFile: join(dataDir, 'homeserver.pid'),
+    logConfig: join(dataDir, 'log.yaml'),
+    logFile: join(dataDir, 'homeserver.log'),
+    mediaStore: join(dataDir, 'media'),
+    signingKey: join(dataDir, 'signing.key'),
+  };
+  const configPath = join(dataDir, 'homeserver.yaml');
+  const processFile = join(dataDir, 'synapse.pid');
+
+  const secrets = loadOrCreateSecrets(join(dataDir, 'secrets.json'));
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const rendered = renderHomeserverConfig({
+    serverName,
+    publicBaseUrl: `${baseUrl}/`,
+    port,
+    bindAddresses: ['127.0.0.1'],
+    xForwarded: false,
+    database: options.database ?? { kind: 'sqlite', path: join(dataDir, 'homeserver.db') },
+    dataDir,
+    paths,
+    secrets,
+    retention: options.retention,
+    logLevel: 'INFO',
+    layers: options.layers,
+  });
+  writeFileSync(configPath, rendered.homeserver, { mode: 0o600 });
+  writeFileSync(paths.logConfig, rendered.log, { mode: 0o600 });
+
+  const { stop } = await runNativeSynapse({
+    tree,
+    configPath,
+    dataDir,
+    healthUrl: `${baseUrl}/health`,
+    signingKey: paths.signingKey,
+    logFile: paths.logFile,
+    ...(options.healthTimeoutMs ? { healthTimeoutMs: options.healthTimeoutMs } : {}),
+  });
+  log.info({ port, version: tree.version }, 'Synapse is healthy');
 
   return {
     source: 'native',
