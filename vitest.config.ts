@@ -3,7 +3,8 @@ import { defineConfig } from 'vitest/config';
 /**
  * One test command for the whole repository (`npm test`), in tiers:
  * - unit: pure logic beside the code, and static checks of deployment files (tests/static), no network;
- * - integration: against a real Synapse started once per run by tests/support/global-setup.ts.
+ * - integration: against a real Synapse started once per run by tests/support/global-setup.ts;
+ * - production: the production-shaped stack (PostgreSQL, built apps, Caddy with TLS), tests/production.
  * Packages with their own Vite setup (web, agent-client) add their projects here.
  */
 export default defineConfig({
@@ -26,6 +27,8 @@ export default defineConfig({
       './tests/e2e/agent-client/vitest.config.ts',
       // The site in Chromium against the real stack (built site, real bot), and young person + agent together.
       './tests/e2e/web/vitest.config.ts',
+      // The production-shaped stack (npm run start:production), started once, tested over HTTPS through its proxy.
+      './tests/production/vitest.config.ts',
       {
         test: {
           name: 'integration',
