@@ -24,7 +24,7 @@
  * The last line on stdout is one JSON object, {"ready":true,…}, for programs that start this one.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureSynapseTree, defaultTreeDir, freePort, runNativeSynapse, startPostgres, waitForHealth } from '@espace-mineurs/synapse';
@@ -323,8 +323,7 @@ async function main(): Promise<void> {
   say(`Données                  ${dataDir} (journaux : ${logs}, secrets : ${secrets})`);
   say(demo ? `Comptes de démonstration ${join(botState, 'demo-credentials.json')} (mode 0600)` : 'Aucun compte de démonstration (--demo pour en créer).');
   say(`${line}\nCtrl-C pour tout arrêter.`);
-  say(
-    JSON.stringify({
+  const ready = JSON.stringify({
       ready: true,
       siteUrl: siteOrigin,
       agentsUrl: agentsOrigin,
@@ -336,8 +335,12 @@ async function main(): Promise<void> {
       dataDir,
       botState,
       internal: { postgres: `127.0.0.1:${ports.postgres}`, synapse: synapseUrl, bot: `http://127.0.0.1:${ports.bot}`, web: `http://127.0.0.1:${ports.web}`, agentClient: `http://127.0.0.1:${ports.agentClient}` },
-    }),
-  );
+  });
+  // While it runs: where it is, for scripts/backup.ts (an online pg_dump) and other tools.
+  const stackFile = join(dataDir, 'stack.json');
+  writeFileSync(stackFile, `${ready}\n`, { mode: 0o600 });
+  running.push({ name: 'stack.json', stop: async () => rmSync(stackFile, { force: true }) });
+  say(ready);
 }
 
 main().catch((error: unknown) => {
