@@ -83,7 +83,13 @@ export function startSweeper(ctx: Context): { stop(): Promise<void> } {
       retentionAt = now;
       // Deleting rooms is slow: it runs beside the timeouts, never blocking them.
       retention = sweepConversationRetention(ctx)
-        .catch((error: unknown) => ctx.log.warn({ err: (error as Error).message }, 'retention sweep failed'))
+        .then(
+          (failures) => ctx.metrics.recordRetentionSweep(failures, ctx.now()),
+          (error: unknown) => {
+            ctx.metrics.recordRetentionSweep(1, ctx.now());
+            ctx.log.warn({ err: (error as Error).message }, 'retention sweep failed');
+          },
+        )
         .then(() => {
           retention = undefined;
         });
