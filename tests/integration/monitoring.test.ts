@@ -116,7 +116,8 @@ beforeAll(async () => {
   // Readiness at its smallest limits, so a stopped homeserver is seen quickly.
   bot = await startTestBot({ homeserverUrl: homeserver.baseUrl, stateDir: dataDir, overrides: { readiness: { maxSyncAge: 30, maxAuditBacklog: 1 } } });
   await startPrometheus(bot.url, homeserver.metricsUrl);
-});
+  // A Synapse of its own, a bootstrap and Prometheus: on a loaded machine Synapse alone has taken 100 s to start.
+}, 300_000);
 
 afterAll(async () => {
   if (prometheus && prometheus.exitCode === null) {
