@@ -73,6 +73,15 @@ export const BotConfig = z.object({
     openPerGuest: z.number().int().min(1).default(10),
     windowSeconds: Seconds.default(600),
   }).prefault({}),
+  readiness: z.object({
+    /**
+     * GET /readyz fails when the last successful sync is older than this. Longer than the 25 s long poll an idle
+     * homeserver holds open, so a quiet night is not an outage.
+     */
+    maxSyncAge: z.number().min(30).default(90),
+    /** …or when this many audit entries (one force) wait in the outbox for their audit room. */
+    maxAuditBacklog: z.number().int().min(1).default(500),
+  }).prefault({}),
   /** Agents without a duty record take this many conversations at once once they claim. */
   defaultCapacity: z.number().int().min(1).max(10).default(3),
   /** Used for estimated waits until real waits have been measured. */
@@ -130,6 +139,8 @@ const ENV: Array<[string, string[], 'string' | 'number' | 'list']> = [
   ['ESPACE_RATE_OPEN_PER_GUEST', ['rateLimits', 'openPerGuest'], 'number'],
   ['ESPACE_RATE_WINDOW', ['rateLimits', 'windowSeconds'], 'number'],
   ['ESPACE_DEFAULT_CAPACITY', ['defaultCapacity'], 'number'],
+  ['ESPACE_READY_MAX_SYNC_AGE', ['readiness', 'maxSyncAge'], 'number'],
+  ['ESPACE_READY_MAX_AUDIT_BACKLOG', ['readiness', 'maxAuditBacklog'], 'number'],
 ];
 
 /**

@@ -96,7 +96,7 @@ export async function start(config: BotConfig): Promise<RunningBot> {
         gendarmerie: new AuditOutbox(join(config.stateDir, 'audit', 'gendarmerie.outbox.jsonl')),
       },
     ),
-    metrics: new Metrics(store, () => ctx.audit.backlog()),
+    metrics: new Metrics(store, () => ctx.audit.backlog(), () => ctx.now()),
     locks,
     log: logger.child({ module: 'engine' }),
     now: Date.now,
@@ -107,6 +107,7 @@ export async function start(config: BotConfig): Promise<RunningBot> {
   // handlers, which are idempotent, so nothing between the two reads can be missed.
   const seen = new Set<string>();
   const sync = new SyncLoop(matrix, join(config.stateDir, 'bot-sync.json'), (batch) => handleBatch(ctx, batch, seen));
+  ctx.metrics.watchSync(() => sync.health());
   const firstStart = !existsSync(join(config.stateDir, 'bot-sync.json'));
   await rebuild(ctx);
   await loadDisclosures(ctx);

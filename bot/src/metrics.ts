@@ -1,18 +1,26 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { CONVERSATION_STATES, FORCES, type Force } from '@espace-mineurs/protocol';
+import type { SyncHealth } from './matrix/sync.ts';
 import type { Store } from './state/store.ts';
 
 const WAIT_BUCKETS = [5, 15, 30, 60, 120, 300, 600, 1200, 1800, 3600];
 
-/** Prometheus metrics. Gauges are computed from the store when scraped, so they can never drift. */
+/**
+ * Prometheus metrics. Gauges are computed from the store when scraped, so they can never drift. The alert rules
+ * in deploy/prometheus/alerts.yml read these names: rename one there too.
+ */
 export class Metrics {
   readonly registry = new Registry();
   readonly waitSeconds: Histogram;
   readonly firstAgentMessageSeconds: Histogram;
   readonly handledEvents: Counter;
   readonly handlerFailures: Counter;
+  private readonly retentionFailures: Counter;
+  private readonly retentionSucceededAt: Gauge;
+  private syncHealth: (() => SyncHealth) | undefined;
 
-  constructor(store: Store, auditBacklog: () => Record<Force, number> = () => ({ police: 0, gendarmerie: 0 })) {
+  constructor(store: Store, auditBacklog: () => Record<Force, number> = () => ({ police: 0, gendarmerie: 0 }), now: () => number = Date.now) {
+    const metrics = this;
     collectDefaultMetrics({ register: this.registry, prefix: 'espace_bot_' });
     this.waitSeconds = new Histogram({
       name: 'espace_queue_wait_seconds',
@@ -68,5 +76,71 @@ export class Metrics {
         for (const force of FORCES) this.set({ force }, backlog[force]);
       },
     });
+    new Gauge({
+      name: 'espace_queue_oldest_wait_seconds',
+      help: 'How long the longest-waiting conversation of each force has waited since it was first queued (0 when none waits)',
+      labelNames: ['force'],
+      registers: [this.registry],
+      collect() {
+        const at = now();
+        for (const force of FORCES) {
+          const oldest = Math.min(...store.queued(force).map((conversation) => conversation.entry!.queuedAt ?? at), at);
+          this.set({ force }, Math.max(0, (at - oldest) / 1000));
+        }
+      },
+    });
+    new Gauge({
+      name: 'espace_sync_last_success_timestamp_seconds',
+      help: 'When the homeserver last answered the bot\'s sync (Unix time)',
+      registers: [this.registry],
+      collect() {
+        const health = metrics.syncHealth?.();
+        if (health) this.set(health.lastSuccessAt / 1000);
+      },
+    });
+    new Gauge({
+      name: 'espace_sync_age_seconds',
+      help: 'Seconds since the homeserver last answered the bot\'s sync (up to 25 s is a normal long poll)',
+      registers: [this.registry],
+      collect() {
+        const health = metrics.syncHealth?.();
+        if (health) this.set(Math.max(0, (now() - health.lastSuccessAt) / 1000));
+      },
+    });
+    new Gauge({
+      name: 'espace_sync_consecutive_failures',
+      help: 'Syncs failed in a row (0 while the homeserver answers)',
+      registers: [this.registry],
+      collect() {
+        const health = metrics.syncHealth?.();
+        if (health) this.set(health.consecutiveFailures);
+      },
+    });
+    this.retentionFailures = new Counter({
+      name: 'espace_retention_sweep_failures_total',
+      help: 'Retention sweeps that failed, or left a conversation, disclosure room or export they should have deleted',
+      registers: [this.registry],
+    });
+    this.retentionSucceededAt = new Gauge({
+      name: 'espace_retention_last_success_timestamp_seconds',
+      help: 'When a retention sweep last completed with nothing left undone (Unix time; 0 until the first one)',
+      registers: [this.registry],
+    });
+    this.retentionSucceededAt.set(0);
+  }
+
+  /** The sync loop, once it exists (it is created after the context that holds these metrics). */
+  watchSync(health: () => SyncHealth): void {
+    this.syncHealth = health;
+  }
+
+  sync(): SyncHealth | undefined {
+    return this.syncHealth?.();
+  }
+
+  /** One retention sweep ended: `failures` items it could not delete (or 1 when it failed as a whole). */
+  recordRetentionSweep(failures: number, at: number): void {
+    if (failures > 0) this.retentionFailures.inc();
+    else this.retentionSucceededAt.set(at / 1000);
   }
 }

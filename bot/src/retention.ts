@@ -89,8 +89,9 @@ async function scrubDeletedConversation(ctx: Context, force: Force, roomId: stri
 }
 
 /** Exports whose time in the supervisors room is over are taken back (redacted, media deleted, audited). */
-async function sweepExports(ctx: Context): Promise<number> {
+async function sweepExports(ctx: Context): Promise<{ removed: number; failed: number }> {
   let removed = 0;
+  let failed = 0;
   for (const force of FORCES) {
     const recordRoomId = ctx.store.forces[force].supervisorsRoomId;
     for (const record of dueExports(await readExportRecords(ctx.matrix, recordRoomId), ctx.now(), ctx.config.retention.exportPeriod * 1000, new Set())) {
@@ -98,11 +99,12 @@ async function sweepExports(ctx: Context): Promise<number> {
         await removeExport(ctx.matrix, ctx.audit, recordRoomId, record, ctx.now(), 'period');
         removed++;
       } catch (error) {
+        failed++;
         ctx.log.error({ exportId: record.id, status: statusOf(error) }, 'could not take an export back');
       }
     }
   }
-  return removed;
+  return { removed, failed };
 }
 
 /**
@@ -110,8 +112,9 @@ async function sweepExports(ctx: Context): Promise<number> {
  * keeps; then, for every deletion not yet followed up (recorded in its retention record, so a crash in between is
  * finished at the next pass), scrubs its traces on the agents' side, ends the guest if not yet done, and drops it
  * from memory (a restart would not find the room anyway). Exports past their period are taken back.
+ * Returns how many items it had to leave for the next pass (the retention alert counts them).
  */
-export async function sweepConversationRetention(ctx: Context): Promise<void> {
+export async function sweepConversationRetention(ctx: Context): Promise<number> {
   const report = await sweepRetention({
     hs: ctx.matrix,
     audit: ctx.audit,
@@ -125,6 +128,7 @@ export async function sweepConversationRetention(ctx: Context): Promise<void> {
     if (disclosure) await saveDisclosure(ctx, { ...disclosure, disclosureRoomDeletedAt: ctx.now() });
   }
   let scrubbed = 0;
+  let unscrubbed = 0;
   for (const force of FORCES) {
     const recordRoomId = ctx.store.forces[force].supervisorsRoomId;
     for (const [roomId, record] of (await readSafetyState(ctx.matrix, recordRoomId)).records) {
@@ -142,12 +146,14 @@ export async function sweepConversationRetention(ctx: Context): Promise<void> {
         await saveRetentionRecord(ctx.matrix, recordRoomId, roomId, { ...record, scrubbedAt: ctx.now() });
         scrubbed++;
       } catch (error) {
+        unscrubbed++;
         ctx.log.error({ roomId, status: statusOf(error) }, 'could not remove the traces of a deleted conversation');
       }
     }
   }
   const exports = await sweepExports(ctx);
-  if (report.deleted.length || report.failed.length || scrubbed || exports) {
-    ctx.log.info({ deleted: report.deleted.length, held: report.held, failed: report.failed.length, scrubbed, exports }, 'retention sweep');
+  if (report.deleted.length || report.failed.length || scrubbed || exports.removed || unscrubbed || exports.failed) {
+    ctx.log.info({ deleted: report.deleted.length, held: report.held, failed: report.failed.length, scrubbed, exports: exports.removed }, 'retention sweep');
   }
+  return report.failed.length + unscrubbed + exports.failed;
 }

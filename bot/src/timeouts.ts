@@ -83,7 +83,11 @@ export function startSweeper(ctx: Context): { stop(): Promise<void> } {
       retentionAt = now;
       // Deleting rooms is slow: it runs beside the timeouts, never blocking them.
       retention = sweepConversationRetention(ctx)
-        .catch((error: unknown) => ctx.log.warn({ err: (error as Error).message }, 'retention sweep failed'))
+        .catch((error: unknown) => {
+          ctx.log.warn({ err: (error as Error).message }, 'retention sweep failed');
+          return 1;
+        })
+        .then((failures) => ctx.metrics.recordRetentionSweep(failures, ctx.now()))
         .then(() => {
           retention = undefined;
         });

@@ -29,6 +29,19 @@ describe('renderHomeserverConfig', () => {
     expect(config.trusted_key_servers).toEqual([]);
   });
 
+  it('has metrics off and no metrics listener unless a metrics port is given', () => {
+    const config = parse(renderHomeserverConfig(params()).homeserver);
+    expect(config.enable_metrics).toBe(false);
+    expect(config.listeners.map((listener: { type: string }) => listener.type)).toEqual(['http']);
+  });
+
+  it('serves metrics on the internal address it is given, on a listener of its own without client resources', () => {
+    const config = parse(renderHomeserverConfig(params({ metrics: { port: 9000, bindAddresses: ['10.0.0.5'] } })).homeserver);
+    expect(config.enable_metrics).toBe(true);
+    expect(config.listeners).toEqual([expect.objectContaining({ type: 'http', port: 8008 }), { port: 9000, bind_addresses: ['10.0.0.5'], type: 'metrics' }]);
+    expect(() => renderHomeserverConfig(params({ metrics: { port: 0, bindAddresses: ['127.0.0.1'] } }))).toThrow(/metrics port/);
+  });
+
   it('keeps the privacy settings the design requires', () => {
     const config = parse(renderHomeserverConfig(params()).homeserver);
     expect(config).toMatchObject({

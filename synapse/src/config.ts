@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
-import { isMap, parseDocument, type Document } from 'yaml';
+import { isMap, isSeq, parseDocument, type Document } from 'yaml';
 import { HomeserverError } from './errors.ts';
 
 export const CONFIG_DIR = fileURLToPath(new URL('../config/', import.meta.url));
@@ -27,6 +27,8 @@ export interface RenderParams {
   retention: { min: string; max: string };
   logLevel: 'INFO' | 'WARNING' | 'DEBUG';
   layers: ConfigLayer[];
+  /** Synapse's Prometheus listener; absent: metrics off and no listener (dev, tests). Never a public address. */
+  metrics?: { port: number; bindAddresses: string[] };
 }
 
 function databaseBlock(db: DatabaseSettings): unknown {
@@ -103,10 +105,19 @@ export function renderHomeserverConfig(params: RenderParams): { homeserver: stri
     form_secret: params.secrets.formSecret,
     retention_min: params.retention.min,
     retention_max: params.retention.max,
+    enable_metrics: params.metrics !== undefined,
+    metrics_port: params.metrics?.port ?? 0,
+    metrics_bind_addresses: params.metrics?.bindAddresses ?? [],
   });
   const doc = parseDocument(filled);
   if (doc.errors.length > 0) {
     throw new HomeserverError('CONFIG_INVALID', `rendered homeserver.yaml is invalid: ${doc.errors[0]?.message}`);
+  }
+  if (!params.metrics) {
+    const listeners = doc.get('listeners', true);
+    if (isSeq(listeners)) listeners.items = listeners.items.filter((item) => !(isMap(item) && item.get('type') === 'metrics'));
+  } else if (!Number.isInteger(params.metrics.port) || params.metrics.port < 1 || params.metrics.port > 65535) {
+    throw new HomeserverError('CONFIG_INVALID', `metrics port must be 1-65535, got ${params.metrics.port}`);
   }
   for (const layer of params.layers) {
     const file = join(CONFIG_DIR, 'overrides', `${layer}.yaml`);

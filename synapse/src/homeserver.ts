@@ -24,6 +24,8 @@ export interface HomeserverOptions {
   source?: HomeserverSource;
   treeDir?: string;
   env?: NodeJS.ProcessEnv;
+  /** Native only: serve Synapse's metrics on 127.0.0.1 at this port (0 picks a free one); absent: metrics off. */
+  metricsPort?: number;
 }
 
 export const DEFAULT_SERVER_NAME = 'espace-mineurs.localhost';
@@ -66,7 +68,9 @@ export async function startHomeserver(options: HomeserverOptions): Promise<Homes
   const tree = await ensureSynapseTree(options.treeDir ?? defaultTreeDir());
   const port = options.port === 0 ? await freePort() : (options.port ?? 8008);
   const database = options.database ?? databaseFromEnv(env);
+  const metricsPort = options.metricsPort === 0 ? await freePort() : options.metricsPort;
   return startNativeSynapse({
+    ...(metricsPort ? { metricsPort } : {}),
     tree,
     dataDir: options.dataDir,
     port,

@@ -22,6 +22,8 @@ export interface NativeOptions {
   database?: DatabaseSettings;
   retention: { min: string; max: string };
   healthTimeoutMs?: number;
+  /** Synapse's Prometheus listener on 127.0.0.1 at this port; absent: metrics off. */
+  metricsPort?: number;
 }
 
 /** Ends a Synapse left running by an earlier run that was killed before it could clean up. */
@@ -140,6 +142,7 @@ export async function startNativeSynapse(options: NativeOptions): Promise<Homese
     retention: options.retention,
     logLevel: 'INFO',
     layers: options.layers,
+    ...(options.metricsPort ? { metrics: { port: options.metricsPort, bindAddresses: ['127.0.0.1'] } } : {}),
   });
   writeFileSync(configPath, rendered.homeserver, { mode: 0o600 });
   writeFileSync(paths.logConfig, rendered.log, { mode: 0o600 });
@@ -164,6 +167,7 @@ export async function startNativeSynapse(options: NativeOptions): Promise<Homese
     registrationSharedSecret: secrets.registrationSharedSecret,
     logFile: paths.logFile,
     dataDir,
+    ...(options.metricsPort ? { metricsUrl: `http://127.0.0.1:${options.metricsPort}/_synapse/metrics` } : {}),
     stop,
   };
 }

@@ -15,6 +15,8 @@ export interface Homeserver {
   /** Native only: file holding the Synapse process ID while it runs. */
   processFile?: string;
   dataDir?: string;
+  /** Native only, when a metrics port was asked for: Synapse's Prometheus endpoint. */
+  metricsUrl?: string;
   /** Stops what this process started; a no-op for an existing server. */
   stop(): Promise<void>;
 }

@@ -160,6 +160,7 @@ describe('the reverse proxy (deploy/proxy/Caddyfile)', () => {
     '/_matrix/key/v2/server',
     '/metrics',
     '/healthz',
+    '/readyz',
   ];
 
   it.each(NEVER_PUBLIC)('never sends %s to Synapse or the bot', (path) => {
@@ -228,8 +229,10 @@ describe('Synapse configuration for Compose (synapse/config/compose/render.ts)',
       args: { host: 'postgres', port: 5432, database: 'synapse', user: 'synapse', password: 'p'.repeat(20) + '%@/:?#' + 'q'.repeat(20) },
     });
     expect(config.registration_shared_secret).toBe('r'.repeat(43));
-    expect(config.listeners).toHaveLength(1);
+    expect(config.listeners).toHaveLength(2);
     expect(config.listeners[0]).toMatchObject({ port: 8008, x_forwarded: true, resources: [{ names: ['client'] }] });
+    // Scraped by the prometheus service (deploy/prometheus/prometheus.yml); no port of it is published.
+    expect(config.listeners[1]).toEqual({ port: 9000, bind_addresses: ['0.0.0.0'], type: 'metrics' });
     expect(config.federation_domain_whitelist).toEqual([]);
     expect(config.media_store_path).toBe('/data/media');
     // The template's production values, not the test layer's raised limits.

@@ -13,7 +13,7 @@ export interface ParsedArgs {
 }
 
 /** Flags that take no value; every other `--name` takes the next argument (or `--name=value`). */
-const FLAGS = new Set(['help', 'yes', 'json', 'verify-evidence']);
+const FLAGS = new Set(['help', 'yes', 'json', 'verify-evidence', 'password-stdin']);
 
 export function parseArgs(argv: readonly string[]): ParsedArgs {
   const parsed: ParsedArgs = { positional: [], options: new Map(), flags: new Set() };

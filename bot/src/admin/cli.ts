@@ -5,6 +5,7 @@ import { SafetyError } from '../safety/types.ts';
 import { parseArgs, UsageError, type ParsedArgs } from './args.ts';
 import * as commands from './commands.ts';
 import { AdminError, connect, locate, type AdminContext } from './connect.ts';
+import { agentEnable, agentResetPassword } from './staff-access.ts';
 
 const HELP = `Espace mineurs — administration (agit avec le compte du service, sur la machine du service)
 
@@ -14,6 +15,10 @@ Commandes :
   agent create --force police|gendarmerie --localpart pn-agent-07 --pseudonym Alex [--role supervisor]
                                       crée un agent (ou le retrouve) ; affiche son mot de passe initial une fois
   agent disable @compte:serveur       verrouille le compte et le retire des agents actifs
+  agent enable @compte:serveur        réactive un agent désactivé (compte déverrouillé, agent actif)
+  agent reset-password @compte:serveur [--password-stdin]
+                                      nouveau mot de passe, affiché une seule fois (ou lu sur l'entrée
+                                      standard) ; toutes les sessions de l'agent sont déconnectées
   agent supervisor @compte:serveur    fait d'un agent un superviseur de sa force
   conversations [--state triage|queued|assigned|closed|abandoned] [--force F] [--json]
                                       liste les conversations (identifiants, états, dates ; jamais leur contenu)
@@ -45,8 +50,15 @@ function pick(args: ParsedArgs): { command: Command; rest: ParsedArgs } {
   const shift = (count: number): ParsedArgs => ({ ...args, positional: args.positional.slice(count) });
   switch (first) {
     case 'agent': {
-      const sub = { create: commands.agentCreate, disable: commands.agentDisable, supervisor: commands.agentSupervisor }[second as 'create'];
-      if (!sub) throw new UsageError('agent create|disable|supervisor');
+      const subs: Record<string, Command> = {
+        create: commands.agentCreate,
+        disable: commands.agentDisable,
+        enable: agentEnable,
+        'reset-password': agentResetPassword,
+        supervisor: commands.agentSupervisor,
+      };
+      const sub = second !== undefined && Object.hasOwn(subs, second) ? subs[second] : undefined;
+      if (!sub) throw new UsageError('agent create|disable|enable|reset-password|supervisor');
       return { command: sub, rest: shift(2) };
     }
     case 'conversations':
@@ -113,6 +125,11 @@ if (isMain()) {
   const code = await run(process.argv.slice(2), process.env, {
     out: (line) => process.stdout.write(`${line}\n`),
     err: (line) => process.stderr.write(`${line}\n`),
+    async readStdin() {
+      const chunks: Buffer[] = [];
+      for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+      return Buffer.concat(chunks).toString('utf8');
+    },
   });
   process.exitCode = code;
 }

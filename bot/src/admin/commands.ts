@@ -18,14 +18,16 @@ import { AdminError, type AdminContext } from './connect.ts';
 export interface Output {
   out(line: string): void;
   err(line: string): void;
+  /** Everything on standard input (a password given with --password-stdin); absent: none can be read. */
+  readStdin?(): Promise<string>;
 }
 
 /** Exit codes: 0 done, 1 failed (homeserver, not found, refused), 2 usage, 3 audit chain broken. */
 export const EXIT = { ok: 0, failed: 1, usage: 2, broken: 3 } as const;
 
-const COMMON = ['homeserver', 'state-dir', 'mirror-dir'] as const;
+export const COMMON = ['homeserver', 'state-dir', 'mirror-dir'] as const;
 
-function actorOf(args: ParsedArgs): string {
+export function actorOf(args: ParsedArgs): string {
   return args.options.get('actor') ?? `admin:${userInfo().username}`;
 }
 
@@ -41,7 +43,7 @@ function mirrorFile(ctx: AdminContext, args: ParsedArgs, force: Force, chain: st
   return join(args.options.get('mirror-dir') ?? join(ctx.stateDir, 'audit'), chain === 'bot' ? `${force}.jsonl` : `${force}-${chain}.jsonl`);
 }
 
-function adminAudit(ctx: AdminContext, args: ParsedArgs): AdminAuditLog {
+export function adminAudit(ctx: AdminContext, args: ParsedArgs): AdminAuditLog {
   const mirrors = new Map(FORCES.map((force) => [force, new AuditMirror(mirrorFile(ctx, args, force, 'admin'))]));
   return new AdminAuditLog(
     ctx.hs,
@@ -50,7 +52,7 @@ function adminAudit(ctx: AdminContext, args: ParsedArgs): AdminAuditLog {
   );
 }
 
-async function readStaff(ctx: AdminContext): Promise<Map<string, StaffMember & { pseudonym: string }>> {
+export async function readStaff(ctx: AdminContext): Promise<Map<string, StaffMember & { pseudonym: string }>> {
   const staff = new Map<string, StaffMember & { pseudonym: string }>();
   for (const force of FORCES) {
     const state = await ctx.hs.request<Array<{ type: string; state_key?: string; sender: string; content: unknown }>>('GET', `/_matrix/client/v3/rooms/${enc(ctx.forces[force].spaceId)}/state`);

@@ -5,6 +5,7 @@ import { conversationRoutes } from './conversations.ts';
 import { ApiError, errorMiddleware } from './errors.ts';
 import { evidenceRoutes } from './evidence.ts';
 import { RateLimiter } from './rate-limit.ts';
+import { readinessRoute } from './readiness.ts';
 
 /** CORS for the configured web origins only; a browser on any other origin gets no CORS headers at all. */
 function cors(origins: readonly string[]): RequestHandler {
@@ -43,6 +44,7 @@ export function createApp(ctx: Context): Express {
   app.get('/healthz', (_request, response) => {
     response.json({ ok: true });
   });
+  app.get('/readyz', readinessRoute(ctx));
   app.get('/metrics', async (_request, response) => {
     response.setHeader('Content-Type', ctx.metrics.registry.contentType);
     response.send(await ctx.metrics.registry.metrics());

@@ -37,6 +37,14 @@ const MAX_IN_FLIGHT = 64;
 
 const FIRST_FILTER = JSON.stringify({ presence: { not_types: ['*'] }, account_data: { not_types: ['*'] }, room: { rooms: [] } });
 
+/** How the loop is doing, read by /metrics and /readyz. */
+export interface SyncHealth {
+  /** When the last sync answered (ms since the epoch); the start of the loop until then. */
+  lastSuccessAt: number;
+  /** Syncs failed in a row since then (0 while the homeserver answers). */
+  consecutiveFailures: number;
+}
+
 /**
  * Our own sync loop instead of matrix-bot-sdk's: the SDK saves the sync position before its handlers finish, so
  * an event could be lost in a crash. Here the position is saved only after every handler of the batch has
@@ -51,6 +59,8 @@ export class SyncLoop {
   private stopped = false;
   private running: Promise<void> | undefined;
   private since: string | undefined;
+  private lastSuccessAt = Date.now();
+  private failures = 0;
 
   constructor(matrix: Matrix, tokenFile: string, handle: (batch: SyncBatch) => Promise<void>) {
     this.matrix = matrix;
@@ -78,6 +88,10 @@ export class SyncLoop {
     return (await response.json()) as SyncResponse;
   }
 
+  health(): SyncHealth {
+    return { lastSuccessAt: this.lastSuccessAt, consecutiveFailures: this.failures };
+  }
+
   /** Resolves once the starting position is known; the loop then runs until stop(). */
   async start(): Promise<void> {
     this.since = this.readToken();
@@ -87,6 +101,7 @@ export class SyncLoop {
       this.since = first.next_batch;
       this.saveToken(this.since);
     }
+    this.lastSuccessAt = Date.now();
     this.running = this.loop();
   }
 
@@ -108,7 +123,6 @@ export class SyncLoop {
    * saved in order: a position is written only once its batch and every earlier one are fully handled.
    */
   private async loop(): Promise<void> {
-    let failures = 0;
     let saved: Promise<void> = Promise.resolve();
     let inFlight = 0;
     const filter = filterFor(this.matrix.userId);
@@ -117,6 +131,7 @@ export class SyncLoop {
         const since = this.since!;
         const response = await this.sync({ filter, since, timeout: '25000' });
         if (this.stopped) break;
+        this.lastSuccessAt = Date.now();
         const batch: SyncBatch = new Map();
         for (const [roomId, room] of Object.entries(response.rooms?.join ?? {})) {
           let events = room.timeline?.events ?? [];
@@ -140,13 +155,13 @@ export class SyncLoop {
             inFlight--;
           });
         this.since = next;
-        failures = 0;
+        this.failures = 0;
         if (inFlight >= MAX_IN_FLIGHT) await saved;
       } catch (error) {
         if (this.stopped) break;
-        failures++;
-        log.error({ err: error instanceof Error ? error.message : String(error), failures }, 'sync failed; retrying');
-        await new Promise((resolve) => setTimeout(resolve, Math.min(100 * 2 ** failures, 15_000)));
+        this.failures++;
+        log.error({ err: error instanceof Error ? error.message : String(error), failures: this.failures }, 'sync failed; retrying');
+        await new Promise((resolve) => setTimeout(resolve, Math.min(100 * 2 ** this.failures, 15_000)));
       }
     }
     await saved.catch(() => {});

@@ -32,6 +32,8 @@ export const REQUIRED_ENV = [
 
 /** Where Synapse sees its files inside the official image; also where this service mounts the same volume. */
 const CONTAINER_DATA_DIR = '/data';
+/** Synapse's metrics listener inside the compose network (deploy/prometheus/prometheus.yml scrapes synapse:9000). */
+export const SYNAPSE_METRICS_PORT = 9000;
 /** Shorter than this, a secret was not produced by deploy/make-secrets.sh (or was truncated). */
 const MIN_SECRET_LENGTH = 32;
 
@@ -128,6 +130,9 @@ export function renderForCompose(
     logLevel: 'INFO',
     // Production: the template as it is. The test layer must never reach this file.
     layers: [],
+    // Scraped by the prometheus service over the compose network; the port is not published and the proxy
+    // routes nothing to it.
+    metrics: { port: SYNAPSE_METRICS_PORT, bindAddresses: ['0.0.0.0'] },
   });
 
   const homeserverPath = join(dataDir, 'homeserver.yaml');
