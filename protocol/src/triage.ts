@@ -18,6 +18,8 @@ export const TriageQuestionContent = z.object({
   options: z.array(TriageOption).max(20),
   /** Free text is always possible; this says whether it is the expected answer (e.g. a postal code). */
   expectsText: z.boolean().default(false),
+  /** What kind of text is expected, so the site can offer the right keyboard (digits for a postal code). */
+  input: z.enum(['postal_code']).optional(),
   /** The "talk to someone right now" option, always offered. */
   skip: z.object({ id: z.string(), label: z.string() }).optional(),
 });

@@ -10,6 +10,8 @@ const Option = z.object({
   aliases: z.array(z.string().min(1)).default([]),
   /** Choosing it raises the priority and shows the danger message at once. */
   urgent: z.boolean().default(false),
+  /** Said right after this option is chosen (e.g. where adults are heard, for someone aged 18 or more). */
+  note: z.string().min(1).max(1500).optional(),
 });
 
 const Question = z.object({
@@ -24,7 +26,14 @@ export const TriageDefinition = z
     intro: z.string().min(1),
     retry: z.string().min(1),
     skip: z.object({ id: Id, label: z.string().min(1), aliases: z.array(z.string()).default([]) }),
-    danger: z.object({ text: z.string().min(1) }),
+    danger: z.object({
+      text: z.string().min(1),
+      /**
+       * After an urgent answer, the only questions still asked (when not answered yet), in the file's order;
+       * then the young person goes straight to the queue. Empty: straight to the queue.
+       */
+      ask: z.array(Id).default([]),
+    }),
     done: z.string().min(1),
     skipped: z.string().min(1),
     questions: z.array(Question).min(1),
@@ -40,6 +49,9 @@ export const TriageDefinition = z
       const optionIds = new Set(question.options.map((option) => option.id));
       if (optionIds.size !== question.options.length) context.addIssue({ code: 'custom', path: ['questions', index, 'options'], message: 'duplicate option id' });
       if (optionIds.has(definition.skip.id)) context.addIssue({ code: 'custom', path: ['questions', index, 'options'], message: 'an option reuses the skip id' });
+    });
+    definition.danger.ask.forEach((questionId, index) => {
+      if (!ids.has(questionId)) context.addIssue({ code: 'custom', path: ['danger', 'ask', index], message: `no question has the id ${questionId}` });
     });
   });
 export type TriageDefinition = z.infer<typeof TriageDefinition>;

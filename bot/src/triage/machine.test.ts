@@ -52,10 +52,45 @@ describe('triage machine', () => {
     expect(answerTriage(definition, step.progress, { body: '9' }).replies[0]?.kind).toBe('retry');
   });
 
-  it('shows the emergency numbers at once and raises priority when in danger', () => {
+  it('shows the emergency numbers at once, raises priority, asks only the postal code, then queues', () => {
     const step = run(['1', '1', '1', '1']);
     expect(step.replies.map((reply) => reply.kind)).toEqual(['danger', 'question']);
     expect(step.progress.urgent).toBe(true);
+    // Not the age: the one question routing needs, with « je ne sais pas » among its options.
+    expect(step.progress.current).toBe('postal_code');
+    const postal = definition.questions.find((question) => question.id === 'postal_code')!;
+    expect(postal.options.map((option) => option.id)).toContain('inconnu');
+    const done = answerTriage(definition, step.progress, { body: '93200' });
+    expect(done.progress).toMatchObject({ done: true, urgent: true, skipped: false });
+    expect(done.progress.answers.age).toBeUndefined();
+    expect(done.replies).toEqual([{ kind: 'done', skipped: false }]);
+    expect(summarize(definition, done.progress)).toMatchObject({ inDanger: true, postalCode: '93200' });
+    expect(answerTriage(definition, step.progress, { body: 'je sais pas' }).progress).toMatchObject({ done: true, urgent: true });
+  });
+
+  it('goes straight to the queue in danger when the postal code was already given', () => {
+    const reordered = parseTriageDefinition({ ...definition, questions: [...definition.questions.filter((question) => question.id !== 'danger'), definition.questions.find((question) => question.id === 'danger')] });
+    let before = startTriage(reordered);
+    for (const body of ['1', '1', '1', '3', '75011']) before = answerTriage(reordered, before.progress, { body });
+    expect(before.progress.current).toBe('danger');
+    const step = answerTriage(reordered, before.progress, { body: '1' });
+    expect(step.replies.map((reply) => reply.kind)).toEqual(['danger', 'done']);
+    expect(step.progress).toMatchObject({ done: true, urgent: true });
+  });
+
+  it('refuses a danger shortcut naming a question that does not exist', () => {
+    expect(() => parseTriageDefinition({ ...definition, danger: { ...definition.danger, ask: ['code_postal'] } })).toThrow(/danger\.ask\.0/);
+  });
+
+  it('keeps helping someone aged 18 or more, and tells them where adults are heard', () => {
+    const step = run(['1', '1', '1', '2', '5']);
+    expect(step.progress.answers.age).toBe('18-plus');
+    expect(step.progress.current).toBe('postal_code');
+    expect(step.replies.map((reply) => reply.kind)).toEqual(['note', 'question']);
+    const first = step.replies[0];
+    const note = first?.kind === 'note' ? first.text : '';
+    for (const number of ['17', '3919', '116 006', 'Ma Sécurité']) expect(note).toContain(number);
+    expect(note).toMatch(/on va quand même t'écouter/);
   });
 
   it('lets the young person skip to a human at any question', () => {

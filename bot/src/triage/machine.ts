@@ -11,6 +11,8 @@ export type TriageReply =
   | { kind: 'question'; question: TriageQuestion }
   | { kind: 'retry'; question: TriageQuestion }
   | { kind: 'danger' }
+  /** An option's own note (bot/triage.yaml `note`), said right after it was chosen. */
+  | { kind: 'note'; text: string }
   | { kind: 'done'; skipped: boolean };
 
 export interface TriageStep {
@@ -24,8 +26,9 @@ export interface TriageAnswer {
 }
 
 
-function nextQuestion(definition: TriageDefinition, answers: Record<string, string>): TriageQuestion | undefined {
-  return definition.questions.find((question) => answers[question.id] === undefined);
+/** The next unanswered question; once the young person said they are in danger, only those of `danger.ask`. */
+function nextQuestion(definition: TriageDefinition, answers: Record<string, string>, urgent = false): TriageQuestion | undefined {
+  return definition.questions.find((question) => answers[question.id] === undefined && (!urgent || definition.danger.ask.includes(question.id)));
 }
 
 function finish(progress: TriageProgress, skipped: boolean): TriageStep {
@@ -98,10 +101,13 @@ export function answerTriage(definition: TriageDefinition, progress: TriageProgr
 
   const value = match.kind === 'postal' ? match.code : match.optionId;
   const answers = { ...progress.answers, [question.id]: value };
-  const urgent = match.kind === 'option' && question.options.some((option) => option.id === match.optionId && option.urgent);
-  const replies: TriageReply[] = urgent ? [{ kind: 'danger' }] : [];
+  const chosen = match.kind === 'option' ? question.options.find((option) => option.id === match.optionId) : undefined;
+  const urgent = chosen?.urgent === true;
+  const replies: TriageReply[] = [];
+  if (urgent) replies.push({ kind: 'danger' });
+  if (chosen?.note) replies.push({ kind: 'note', text: chosen.note });
   const updated: TriageProgress = { ...progress, answers, retries: 0, urgent: progress.urgent || urgent };
-  const next = nextQuestion(definition, answers);
+  const next = nextQuestion(definition, answers, updated.urgent);
   if (!next) {
     const finished = finish(updated, false);
     return { progress: finished.progress, replies: [...replies, ...finished.replies] };

@@ -19,7 +19,7 @@ export function questionContent(definition: TriageDefinition, question: TriageQu
     ...options.map((option) => `${option.number}. ${option.label}`),
     `${options.length + 1}. ${skip.label}`,
   ];
-  const structured: TriageQuestionContent = { questionId: question.id, options, expectsText: question.input !== undefined, skip };
+  const structured: TriageQuestionContent = { questionId: question.id, options, expectsText: question.input !== undefined, skip, ...(question.input ? { input: question.input } : {}) };
   return serviceMessage(lines.join('\n'), { [ContentKey.TriageQuestion]: structured });
 }
 
@@ -49,6 +49,8 @@ export function replyContent(definition: TriageDefinition, reply: TriageReply): 
       return questionContent(definition, reply.question, definition.retry);
     case 'danger':
       return serviceMessage(definition.danger.text, { [`${ContentKey.Service}.danger`]: true });
+    case 'note':
+      return serviceMessage(reply.text);
     case 'done':
       return serviceMessage(reply.skipped ? definition.skipped : definition.done);
   }

@@ -42,6 +42,6 @@ export const EMERGENCY_NUMBERS: readonly HelpNumber[] = [
     href: 'tel:3018',
     name: 'Violences en ligne',
     when: 'Cyberharcèlement, photo ou vidéo intime qui circule, chantage sur internet, harcèlement à l’école : on t’aide à faire supprimer les contenus.',
-    how: 'Gratuit, anonyme, tous les jours. Aussi par tchat et par l’appli 3018.',
+    how: 'Gratuit, anonyme, tous les jours de 9 h à 23 h. Aussi par tchat et par l’appli 3018.',
   },
 ];
