@@ -9,6 +9,22 @@ import type { Homeserver } from './types.ts';
 
 const log = logger.child({ module: 'docker' });
 
+type Testcontainers = typeof import('testcontainers');
+
+/**
+ * testcontainers is an optional peer dependency (a devDependency here): a production install
+ * (`npm ci --omit=dev`) does not have it, and only this Docker source needs it.
+ */
+async function loadTestcontainers(): Promise<Testcontainers | undefined> {
+  try {
+    return await import('testcontainers');
+  } catch (error) {
+    const { code, message } = error as { code?: unknown; message?: unknown };
+    if (code === 'ERR_MODULE_NOT_FOUND' && String(message).includes("'testcontainers'")) return undefined;
+    throw error;
+  }
+}
+
 /** The official image, pinned to the Synapse version the native tree was verified with (docker-compose.yml too). */
 export const SYNAPSE_IMAGE = 'matrixdotorg/synapse:v1.160.0';
 
@@ -16,9 +32,13 @@ export const SYNAPSE_IMAGE = 'matrixdotorg/synapse:v1.160.0';
 export async function dockerEngineReachable(): Promise<boolean> {
   const socket = process.env.DOCKER_HOST ?? '/var/run/docker.sock';
   if (!process.env.DOCKER_HOST && !existsSync(socket)) return false;
+  const testcontainers = await loadTestcontainers();
+  if (!testcontainers) {
+    log.info('a Docker engine may answer, but testcontainers is not installed: not using it');
+    return false;
+  }
   try {
-    const { getContainerRuntimeClient } = await import('testcontainers');
-    await getContainerRuntimeClient();
+    await testcontainers.getContainerRuntimeClient();
     return true;
   } catch {
     return false;
@@ -27,7 +47,8 @@ export async function dockerEngineReachable(): Promise<boolean> {
 
 /**
  * Starts the official Synapse image through testcontainers, with the same rendered configuration as the native
- * tree. Used when a Docker engine is reachable (ENVIRONMENT.md: none is on our own machines, so this path is
+ * tree. Used when a Docker engine is reachable (docs/environment.md, "Synapse": none is on our own machines, so
+ * this path is
  * exercised only where one exists).
  */
 export async function startDockerSynapse(options: {
@@ -36,7 +57,15 @@ export async function startDockerSynapse(options: {
   layers: ConfigLayer[];
   retention: { min: string; max: string };
 }): Promise<Homeserver> {
-  const { GenericContainer, Wait } = await import('testcontainers');
+  const testcontainers = await loadTestcontainers();
+  if (!testcontainers) {
+    throw new HomeserverError(
+      'DOCKER_FAILED',
+      'the Docker source needs the testcontainers package, which this install does not have: ' +
+        'run npm install (with dev dependencies), or set ESPACE_SYNAPSE_SOURCE=native or existing',
+    );
+  }
+  const { GenericContainer, Wait } = testcontainers;
   const { dataDir, serverName } = options;
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const secrets = loadOrCreateSecrets(join(dataDir, 'secrets.json'));

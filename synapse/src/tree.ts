@@ -9,7 +9,7 @@ import { logger } from './log.ts';
 const log = logger.child({ module: 'tree' });
 const BUILD_SCRIPT = fileURLToPath(new URL('../scripts/build-tree.sh', import.meta.url));
 
-/** A Synapse installed from Debian sid into a folder, runnable without chroot (see ENVIRONMENT.md). */
+/** A Synapse installed from Debian sid into a folder, runnable without chroot (see docs/environment.md, "Synapse"). */
 export interface SynapseTree {
   root: string;
   version: string;

@@ -6,7 +6,7 @@ import { answerTriage, command, join, openAndJoin, say, waitForEntry } from '../
 const room = (roomId: string) => `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}`;
 
 describe("a young person's room", () => {
-  it('is created exactly as DESIGN.md says: invite only, guests may join, not federated, power levels of principle 3', async () => {
+  it('is created as docs/architecture.md says: invite only, guests may join, not federated, power levels of Principles 3', async () => {
     const guest = await registerGuest();
     const roomId = await openAndJoin(guest);
     const state = async (type: string) => (await matrixRequest<Record<string, unknown>>('GET', `${room(roomId)}/state/${type}/`, { token: guest.accessToken })).body;

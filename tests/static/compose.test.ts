@@ -1,5 +1,5 @@
 /**
- * docker-compose.yml, checked without a Docker engine (none runs on our machines, see ENVIRONMENT.md):
+ * docker-compose.yml, checked without a Docker engine (none runs on our machines, see docs/environment.md):
  * - against the Compose specification's JSON schema (shipped by the npm package dclint, validated with ajv);
  * - for what matters to this service: Synapse pinned to SYNAPSE_IMAGE and on PostgreSQL with C collation, only
  *   the proxy published, the admin API and federation never routed by the proxy (its Caddyfile is read and its

@@ -56,6 +56,7 @@ export async function ensureBotAccount(hs: Homeserver, credentialsFile: string):
         throw new Error(
           `the account ${BOT_LOCALPART} already exists on ${hs.baseUrl} but ${credentialsFile} is missing. Restore that ` +
             'file, or start from a fresh homeserver data directory.',
+          { cause: error },
         );
       }
       throw error;

@@ -1,6 +1,6 @@
 import sharp, { type OutputInfo } from 'sharp';
 import { logger } from '../log.ts';
-import { deleteLocalMedia, enc, isNotFoundError, type Homeserver, type MediaUploader } from './homeserver.ts';
+import { deleteLocalMedia, type Homeserver, type MediaUploader } from './homeserver.ts';
 import { EVIDENCE_CONTENT_KEY, sha256 } from './types.ts';
 
 const log = logger.child({ module: 'safety.evidence' });

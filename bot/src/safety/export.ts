@@ -110,7 +110,7 @@ export function verifyExport(doc: ConversationExport): boolean {
 export async function checkEvidence(doc: ConversationExport, download: (mxc: string) => Promise<Buffer>): Promise<ConversationExport> {
   const evidence: ExportedEvidence[] = [];
   for (const item of doc.evidence) {
-    let verified = false;
+    let verified: boolean;
     try {
       verified = sha256(await download(item.mxc)) === item.sha256;
     } catch {

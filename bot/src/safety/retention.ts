@@ -211,7 +211,7 @@ export async function deleteRoomWithPurge(hs: Homeserver, roomId: string, option
   const media = await hs.request<{ local?: string[] }>('GET', `/_synapse/admin/v1/room/${enc(roomId)}/media`);
   const attempts = options.attempts ?? 3;
   const deadline = started + (options.timeoutMs ?? 120_000);
-  let deleteId = '';
+  let deleteId: string;
   for (let attempt = 1; ; attempt++) {
     // Seen on Synapse 1.160 about once in ten runs: the purge step fails ("Users are still joined") right after the
     // shutdown kicked everyone. The room is then blocked and empty of local users, so a new attempt succeeds; the

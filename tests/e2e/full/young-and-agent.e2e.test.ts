@@ -203,8 +203,8 @@ describe('a young person in the site and agents in the agent client', () => {
   });
 
   it('shows the young person the goodbye with the orientation the agent chose', async () => {
-    // DESIGN.md, lifecycle 6: "the young person gets a goodbye with resources". The bot's goodbye names what the
-    // agent advised (here the 3018); the end screen must not drop it for generic text.
+    // docs/architecture.md, Lifecycle 6: the young person gets a goodbye that names resources. The bot's goodbye
+    // names what the agent advised (here the 3018); the end screen must not drop it for generic text.
     await young.waitForTimeout(500);
     expect(await young.locator('main').textContent()).toContain('Le 3018 peut t');
     await youngContext.close();

@@ -9,8 +9,8 @@ import { evidenceHash, evidenceLineText } from './evidence.ts';
 
 /**
  * The typed timeline the page renders. Raw Matrix events are validated here, once. Trust by sender
- * (DESIGN.md): structured triage content is read only from the service account (the room's creator, the bot);
- * everything else is shown as plain text, never as HTML.
+ * (docs/architecture.md, Principles 6): structured triage content is read only from the service account (the
+ * room's creator, the bot); everything else is shown as plain text, never as HTML.
  */
 export type Author = 'me' | 'agent' | 'service';
 
@@ -129,7 +129,10 @@ export function triageAnswerContent(question: TriageQuestion, optionId: string, 
   return { msgtype: 'm.text' as const, body: label, [ContentKey.TriageAnswer]: answer };
 }
 
-/** Plain text as the young person typed it, made safe for the homeserver (no lone surrogate, see ENVIRONMENT.md). */
+/**
+ * Plain text as the young person typed it, made safe for the homeserver (no lone surrogate: docs/architecture.md,
+ * Synapse facts 8).
+ */
 export function textContent(body: string) {
   return { msgtype: 'm.text' as const, body: body.toWellFormed().trim() };
 }
