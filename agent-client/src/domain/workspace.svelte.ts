@@ -1,6 +1,7 @@
 import type { ConversationEntry } from '@espace-mineurs/protocol';
 import type { AgentConnection } from '../matrix/connection.ts';
 import { canOpen } from './access.ts';
+import { cannedFor } from './canned.ts';
 import { canDecide, pendingDisclosures } from './disclosure.ts';
 import { attachResults, newRequestId, pendingState, withRequestId, type CommandInput, type PendingCommand } from './commands.ts';
 import type { Workspace } from './model.ts';
@@ -71,6 +72,10 @@ export class WorkspaceState {
   /** Disclosure requests this supervisor may approve or refuse now. */
   get disclosuresToDecide() {
     return pendingDisclosures(this.ws.disclosureRequests, this.ws.me, this.now).filter((request) => canDecide(request, this.ws.me, this.now));
+  }
+  /** The force's canned responses, or the defaults until a supervisor publishes a list. */
+  get canned() {
+    return cannedFor(this.ws.publishedCanned, this.ws.me.force);
   }
   get myDuty() {
     return this.ws.duty.get(this.ws.me.userId);

@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { EventType } from '@espace-mineurs/protocol';
-import type { StaffMember } from '../domain/model.ts';
+import { SafetyEventType } from '@espace-mineurs/protocol';
+import type { StaffMember } from './model.ts';
 import { parseCommandResult, parseDisclosure, parseDisclosureRequests, parseEntries, parseLegalHolds, parseNote, parseStaff, toTimelineItem, YOUNG_PERSON_LABEL } from './parse.ts';
-import { DISCLOSURE_EVENT } from '../domain/disclosure.ts';
+
+const DISCLOSURE_EVENT = SafetyEventType.Disclosure;
 
 const BOT = '@espace-bot:test';
 const AGENT = '@pn-agent-1:test';

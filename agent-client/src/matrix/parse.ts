@@ -1,17 +1,24 @@
 import {
+  CannedResponsesContent,
   CommandResultContent,
   ContentKey,
   ConversationEntry,
+  DisclosedData,
+  DisclosureRequest,
   DutyContent,
   EventType,
+  LegalHold,
   parseContent,
   PublicStatus,
+  SafetyEventType,
   StaffContent,
+  type CannedResponse,
   userIdFromStateKey,
 } from '@espace-mineurs/protocol';
-import type { Author, CommandResult, Note, StaffMember, TimelineItem } from '../domain/model.ts';
-import { LEGAL_HOLD_EVENT, LegalHold } from '../domain/closing.ts';
-import { DISCLOSURE_EVENT, DisclosedData, DisclosureRequest, type Disclosure } from '../domain/disclosure.ts';
+import type { Author, CommandResult, Disclosure, Note, StaffMember, TimelineItem } from './model.ts';
+
+const DISCLOSURE_EVENT = SafetyEventType.Disclosure;
+const LEGAL_HOLD_EVENT = SafetyEventType.LegalHold;
 
 /**
  * The typed edge of the client: raw events (as plain JSON, whatever produced them) become typed values here,
@@ -83,6 +90,12 @@ export function parseCommandResult(event: RawEvent, botUserId: string): CommandR
   // The bot's own sentence (a notice body), shown as text: it says why, in French, better than a code can.
   const message = typeof event.content.body === 'string' && event.content.body.trim() ? event.content.body.slice(0, 2000) : undefined;
   return { ...parsed.value, ...(message ? { message } : {}), ts: event.origin_server_ts ?? 0 };
+}
+
+/** A force's canned responses (queue room state), when valid; undefined lets the domain apply its defaults. */
+export function parseCanned(content: unknown): CannedResponse[] | undefined {
+  const parsed = CannedResponsesContent.safeParse(content);
+  return parsed.success ? parsed.data.responses : undefined;
 }
 
 /** Disclosure requests published by the bot in the force's supervisors room (state, key = request id). */

@@ -1,10 +1,7 @@
 import type { MatrixClient, MatrixEvent, Room } from 'matrix-js-sdk';
-import { EventType, RoomRoleContent, parseContent, userStateKey, type ConversationEntry, type Force } from '@espace-mineurs/protocol';
-import { cannedFromState } from '../domain/canned.ts';
-import type { ForceRoomIds, Me, Workspace } from '../domain/model.ts';
-import { DISCLOSURE_EVENT, type Disclosure } from '../domain/disclosure.ts';
-import { LEGAL_HOLD_EVENT } from '../domain/closing.ts';
-import { parseDisclosure, parseDisclosureRequests, parseLegalHolds, parseDuty, parseEntries, parseStaff, parseStatus, type RawEvent } from './parse.ts';
+import { EventType, RoomRoleContent, SafetyEventType, parseContent, userStateKey, type ConversationEntry, type Force } from '@espace-mineurs/protocol';
+import type { Disclosure, ForceRoomIds, Me, Workspace } from './model.ts';
+import { parseCanned, parseDisclosure, parseDisclosureRequests, parseLegalHolds, parseDuty, parseEntries, parseStaff, parseStatus, type RawEvent } from './parse.ts';
 
 export function rawOf(event: MatrixEvent): RawEvent {
   const stateKey = event.getStateKey();
@@ -134,8 +131,8 @@ export function readWorkspace(client: MatrixClient, me: Me, rooms: ForceRoomIds,
 
   const entryRooms = new Set(entries.map((entry) => entry.roomId));
   const supervisors = rooms.supervisorsRoomId ? client.getRoom(rooms.supervisorsRoomId) : null;
-  const disclosureRequests = supervisors ? parseDisclosureRequests(stateOf(supervisors, DISCLOSURE_EVENT), botUserId) : [];
-  const legalHolds = supervisors ? parseLegalHolds(stateOf(supervisors, LEGAL_HOLD_EVENT), botUserId) : new Map();
+  const disclosureRequests = supervisors ? parseDisclosureRequests(stateOf(supervisors, SafetyEventType.Disclosure), botUserId) : [];
+  const legalHolds = supervisors ? parseLegalHolds(stateOf(supervisors, SafetyEventType.LegalHold), botUserId) : new Map();
   const joined = new Set<string>();
   const invited = new Set<string>();
   const unread = new Map<string, number>();
@@ -166,7 +163,7 @@ export function readWorkspace(client: MatrixClient, me: Me, rooms: ForceRoomIds,
     unread,
     lastActivity,
     status,
-    canned: cannedFromState(cannedEvent?.getContent(), me.force),
+    publishedCanned: parseCanned(cannedEvent?.getContent()),
     canEditCanned,
     disclosureRequests,
     legalHolds,
