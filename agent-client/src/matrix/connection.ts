@@ -18,7 +18,7 @@ import { logger as globalSdkLogger, type Logger } from 'matrix-js-sdk/lib/logger
 import { EventType, type Command, type ConversationEntry } from '@espace-mineurs/protocol';
 import type { AutoJoinPolicy, CannedResponse, CommandResult, ForceRoomIds, Me, Note, TimelineItem, Workspace } from './model.ts';
 import { serverNameOf } from './ids.ts';
-import { parseCommandResult, parseNote, toTimelineItem } from './parse.ts';
+import { buildTimeline, parseCommandResult, parseNote } from './parse.ts';
 import type { StoredSession } from './session.ts';
 import { creatorOf, findIdentity, rawOf, readWorkspace, type IdentityProblem } from './workspace.ts';
 
@@ -203,14 +203,12 @@ export class AgentConnection {
     if (!room) return [];
     const staff = this.workspace().staff;
     const ctx = { botUserId: this.botUserId, myUserId: this.me.userId, staff };
-    const items: TimelineItem[] = [];
-    for (const event of [...room.getLiveTimeline().getEvents(), ...room.getPendingEvents()]) {
-      const item = toTimelineItem(rawOf(event), ctx);
-      if (!item) continue;
-      const status = event.status;
-      items.push({ ...item, pending: status !== null && status !== EventStatus.NOT_SENT, failed: status === EventStatus.NOT_SENT });
-    }
-    return items;
+    const events = [...room.getLiveTimeline().getEvents(), ...room.getPendingEvents()];
+    const statusOf = new Map(events.map((event) => [event.getId(), event.status]));
+    return buildTimeline(events.map(rawOf), ctx).map((item): TimelineItem => {
+      const status = statusOf.get(item.eventId) ?? null;
+      return { ...item, pending: status !== null && status !== EventStatus.NOT_SENT, failed: status === EventStatus.NOT_SENT };
+    });
   }
 
   /** Whether older messages may exist before what is loaded. */

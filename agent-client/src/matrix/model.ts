@@ -37,7 +37,10 @@ export interface TimelineItem {
   authorLabel: string;
   body: string;
   ts: number;
-  kind: 'message' | 'notice' | 'triage' | 'event';
+  /** `deleted`: redacted (m.room.redaction); its words are gone, only that it existed remains. */
+  kind: 'message' | 'notice' | 'triage' | 'event' | 'deleted';
+  /** Replaced by its author (m.replace): `body` is the latest version. */
+  edited?: boolean;
   pending: boolean;
   failed: boolean;
 }
