@@ -1,0 +1,49 @@
+import type { ConversationEntry } from '@espace-mineurs/protocol';
+import { commandRefusalText, commandResultText } from './labels.ts';
+import { pendingState, type PendingCommand } from './commands.ts';
+
+/**
+ * Refusals whose remedy is a control on this screen, said by naming that control. The bot's own sentence is
+ * written for text clients (« !service N ») and would send an agent looking for a command line that this client
+ * does not have.
+ */
+const ON_SCREEN_REMEDY: Record<string, string> = {
+  AT_CAPACITY: 'Vous avez atteint votre nombre maximum de conversations. Clôturez-en une, ou augmentez « Capacité » en haut du menu.',
+  NOT_ON_DUTY: 'Passez « En service » avec le bouton en haut du menu pour prendre une conversation.',
+};
+
+/** A text command in a sentence: « !service », « !clore 12 ». */
+const TEXT_COMMAND = /(^|[\s(«"'])![a-zà-ÿ]/i;
+
+/** What to tell the agent about a command's answer, naming on-screen controls rather than text commands. */
+export function feedbackText(result: PendingCommand['result']): string {
+  if (!result) return '';
+  if (!result.ok && result.code && ON_SCREEN_REMEDY[result.code]) return ON_SCREEN_REMEDY[result.code] ?? '';
+  if (result.message && TEXT_COMMAND.test(result.message)) return result.ok ? 'Fait.' : commandRefusalText(result.code);
+  return commandResultText(result);
+}
+
+/** Refusals that changing one's duty or capacity resolves. */
+const DUTY_CODES = new Set(['AT_CAPACITY', 'NOT_ON_DUTY']);
+
+/**
+ * Which tracked commands still need the agent's eyes (the floating list beside the screen): successes speak for
+ * themselves; a refusal or failure goes away once resolved — the same request sent again later (whatever its
+ * answer, the newer one is what matters), the conversation a refused claim was about now ours, or the duty a
+ * capacity refusal was about changed since.
+ */
+export function visibleFeedback(commands: PendingCommand[], now: number, context: { mine: ConversationEntry[] }): PendingCommand[] {
+  const mine = new Set(context.mine.map((entry) => entry.roomId));
+  return commands
+    .filter((command, index) => {
+      const state = pendingState(command, now);
+      if (state === 'done') return false;
+      const later = commands.slice(index + 1);
+      if (later.some((next) => next.action === command.action && next.conversation === command.conversation && next.disclosure === command.disclosure)) return false;
+      if (command.action === 'claim' && command.conversation && mine.has(command.conversation)) return false;
+      const code = command.result?.code;
+      if (code && DUTY_CODES.has(code) && later.some((next) => next.action === 'duty' && pendingState(next, now) === 'done')) return false;
+      return true;
+    })
+    .slice(-4);
+}
