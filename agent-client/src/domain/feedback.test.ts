@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { PendingCommand } from './commands.ts';
-import { feedbackText, visibleFeedback } from './feedback.ts';
+import { feedbackText, onScreenWording, visibleFeedback } from './feedback.ts';
 import { entry, POLICE_AGENT } from './fixtures.ts';
 
 const NOW = 100_000;
@@ -18,6 +18,17 @@ describe('feedbackText', () => {
   it("keeps the bot's sentence when it names no command, and drops it when it does (unknown code)", () => {
     expect(feedbackText({ requestId: 'a', action: 'claim', ok: false, code: 'ALREADY_CLAIMED', message: 'Un ou une collègue a déjà pris cette conversation.', ts: 0 })).toBe('Un ou une collègue a déjà pris cette conversation.');
     expect(feedbackText({ requestId: 'a', action: 'close', ok: false, code: 'SOMETHING', message: 'Tapez !clore 12 aide', ts: 0 })).not.toContain('!clore');
+  });
+});
+
+describe('onScreenWording', () => {
+  it("replaces the bot's text command by the button that does the same here", () => {
+    const message = "Demande de levée d'anonymat d-3 (conversation n°12) transmise aux superviseurs. Pour la retirer : !retirer-levee 12 d-3";
+    expect(feedbackText({ requestId: 'a', action: 'disclosure_request', ok: true, ref: 'd-3', message, ts: 0 })).toBe(
+      "Demande de levée d'anonymat d-3 (conversation n°12) transmise aux superviseurs. Pour la retirer : le bouton « Retirer ma demande »",
+    );
+    expect(onScreenWording('Trop de conversations (!service N pour changer).')).toBe('Trop de conversations (« Capacité » et « En service » en haut du menu).');
+    expect(onScreenWording('Tapez !inconnu 3')).toBeUndefined();
   });
 });
 

@@ -12,14 +12,48 @@ const ON_SCREEN_REMEDY: Record<string, string> = {
   NOT_ON_DUTY: 'Passez « En service » avec le bouton en haut du menu pour prendre une conversation.',
 };
 
-/** A text command in a sentence: « !service », « !clore 12 ». */
-const TEXT_COMMAND = /(^|[\s(«"'])![a-zà-ÿ]/i;
+/** The control of this client that does what a text command of the bot does. */
+const CONTROL_FOR: Record<string, string> = {
+  service: '« Capacité » et « En service » en haut du menu',
+  prendre: 'le bouton « Prendre »',
+  clore: 'le bouton « Clôturer »',
+  transferer: 'le bouton « Transférer »',
+  accepter: 'le bouton « Accepter »',
+  refuser: 'le bouton « Refuser »',
+  danger: 'le bouton « Danger »',
+  levee: "le bouton « Demander la levée d'anonymat »",
+  'retirer-levee': 'le bouton « Retirer ma demande »',
+  'approuver-levee': 'le bouton « Approuver »',
+  'refuser-levee': 'le bouton « Refuser »',
+  conserver: 'le bouton « Conservation judiciaire »',
+  exporter: 'le bouton « Exporter »',
+  superviser: 'le bouton « Rejoindre »',
+};
+
+/** A text command and its arguments, up to the end of its sentence or parenthesis: « !retirer-levee 12 d-3 ». */
+const TEXT_COMMAND = /!([a-zà-ÿ-]+)[^.()\n«»]*/gi;
+
+/**
+ * The bot's sentence with each text command replaced by the control that does the same here; undefined when
+ * one has no control in this client (the caller then falls back to its own words for the code).
+ */
+export function onScreenWording(message: string): string | undefined {
+  let unknown = false;
+  const text = message.replace(TEXT_COMMAND, (_match, name: string) => {
+    const control = CONTROL_FOR[name.toLowerCase()];
+    if (!control) unknown = true;
+    return control ? `${control} ` : '';
+  });
+  return unknown ? undefined : text.replace(/\s+([.)])/g, '$1').trim();
+}
 
 /** What to tell the agent about a command's answer, naming on-screen controls rather than text commands. */
 export function feedbackText(result: PendingCommand['result']): string {
   if (!result) return '';
   if (!result.ok && result.code && ON_SCREEN_REMEDY[result.code]) return ON_SCREEN_REMEDY[result.code] ?? '';
-  if (result.message && TEXT_COMMAND.test(result.message)) return result.ok ? 'Fait.' : commandRefusalText(result.code);
+  if (result.message && new RegExp(TEXT_COMMAND.source, 'i').test(result.message)) {
+    return onScreenWording(result.message) ?? (result.ok ? 'Fait.' : commandRefusalText(result.code));
+  }
   return commandResultText(result);
 }
 
