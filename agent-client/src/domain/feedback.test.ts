@@ -34,9 +34,10 @@ describe('onScreenWording', () => {
 
 describe('visibleFeedback', () => {
   const a = entry({ state: 'assigned', assignee: POLICE_AGENT.userId });
-  it('hides successes, shows refusals', () => {
+  it('hides successes and requests still quickly waiting, shows refusals and slow ones', () => {
     const refused = command('claim', '!x', { ok: false, code: 'ALREADY_CLAIMED' });
-    expect(visibleFeedback([command('duty', undefined, { ok: true }), refused], NOW, { mine: [] })).toEqual([refused]);
+    const slow = { ...command('close', '!s'), sentAt: NOW - 60_000 };
+    expect(visibleFeedback([command('duty', undefined, { ok: true }), command('export', '!w'), refused, slow], NOW, { mine: [] })).toEqual([refused, slow]);
   });
   it('drops a refusal once the same request was sent again and succeeded', () => {
     const refused = command('claim', a.roomId, { ok: false, code: 'AT_CAPACITY' });

@@ -61,8 +61,8 @@ export function feedbackText(result: PendingCommand['result']): string {
 const DUTY_CODES = new Set(['AT_CAPACITY', 'NOT_ON_DUTY']);
 
 /**
- * Which tracked commands still need the agent's eyes (the floating list beside the screen): successes speak for
- * themselves; a refusal or failure goes away once resolved — the same request sent again later (whatever its
+ * Which tracked commands still need the agent's eyes (the strip above the screen): successes speak for
+ * themselves, and so does a request the service is still quickly answering; a refusal or failure goes away once resolved — the same request sent again later (whatever its
  * answer, the newer one is what matters), the conversation a refused claim was about now ours, or the duty a
  * capacity refusal was about changed since.
  */
@@ -71,7 +71,9 @@ export function visibleFeedback(commands: PendingCommand[], now: number, context
   return commands
     .filter((command, index) => {
       const state = pendingState(command, now);
-      if (state === 'done') return false;
+      // Waiting is said beside the button that asked; the strip shows it only once the service is slow, so a
+      // quick answer never makes the screen jump under the agent's pointer.
+      if (state === 'done' || state === 'waiting') return false;
       const later = commands.slice(index + 1);
       if (later.some((next) => next.action === command.action && next.conversation === command.conversation && next.disclosure === command.disclosure)) return false;
       if (command.action === 'claim' && command.conversation && mine.has(command.conversation)) return false;
