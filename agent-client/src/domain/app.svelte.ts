@@ -11,6 +11,7 @@ import {
   type SessionStore,
   type StoredSession,
 } from '../matrix/session.ts';
+import { shouldAutoJoinRoom } from './disclosure.ts';
 import type { Alert } from './notify.ts';
 import { WorkspaceState } from './workspace.svelte.ts';
 
@@ -80,7 +81,7 @@ export class AppState {
   private async connect(session: StoredSession): Promise<void> {
     this.phase = { kind: 'connecting' };
     this.session = session;
-    const connection = new AgentConnection(session, this.config?.botUserId);
+    const connection = new AgentConnection(session, this.config?.botUserId, shouldAutoJoinRoom);
     this.connection = connection;
     connection.onSessionEnded = () => {
       if (this.connection !== connection) return;

@@ -1,4 +1,5 @@
 import { CannedResponsesContent, type CannedResponse, type Force } from '@espace-mineurs/protocol';
+import { parseCanned } from '../matrix/parse.ts';
 
 /**
  * Canned responses of a force: one state event (EventType.CannedResponses) in the force's queue room, which every
@@ -24,9 +25,12 @@ export const DEFAULT_CANNED: Record<Force, CannedResponse[]> = {
   ],
 };
 
+export function cannedFor(published: CannedResponse[] | undefined, force: Force): CannedResponse[] {
+  return published ?? DEFAULT_CANNED[force];
+}
+
 export function cannedFromState(content: unknown, force: Force): CannedResponse[] {
-  const parsed = CannedResponsesContent.safeParse(content);
-  return parsed.success ? parsed.data.responses : DEFAULT_CANNED[force];
+  return parseCanned(content) ?? DEFAULT_CANNED[force];
 }
 
 /** Fills the placeholders agents may use; the result goes into the composer, to be edited before sending. */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Command } from '@espace-mineurs/protocol';
-import { closeCommand, coolDownLabel, legalHoldCommand } from './closing.ts';
+import { closeCommand, coolDownLabel, endedSummary, legalHoldCommand } from './closing.ts';
+import { entry } from './fixtures.ts';
 
 const valid = (input: object) => Command.safeParse({ ...input, requestId: 'r1' }).success;
 
@@ -29,5 +30,14 @@ describe('closing', () => {
     if (held.ok) expect(valid(held.value)).toBe(true);
     const lifted = legalHoldCommand('!a:test', false, 'Procédure classée');
     if (lifted.ok) expect(valid(lifted.value)).toBe(true);
+  });
+});
+
+describe('endedSummary', () => {
+  it('says what happened to a closed or abandoned conversation', () => {
+    const closed = endedSummary(entry({ state: 'closed', ticket: 12, outcome: '3018' }), 'Orientation vers le 3018');
+    expect(closed.title).toBe('Conversation n° 12 clôturée');
+    expect(closed.detail).toContain('Orientation vers le 3018. Le jeune a reçu le message de fin');
+    expect(endedSummary(entry({ state: 'abandoned', ticket: 4 }), undefined).detail).toContain('Le jeune a quitté la conversation');
   });
 });

@@ -1,4 +1,4 @@
-import { SafetyEventType, type Outcome } from '@espace-mineurs/protocol';
+import { SafetyEventType, type ConversationEntry, type Outcome } from '@espace-mineurs/protocol';
 import type { CommandInput } from './commands.ts';
 
 /** The protocol's bounds for "close and cool down": one minute to one week. */
@@ -42,3 +42,17 @@ export function coolDownLabel(minutes: number): string {
  */
 export const LEGAL_HOLD_EVENT = SafetyEventType.LegalHold;
 export { LegalHold } from '@espace-mineurs/protocol';
+
+/**
+ * What the agent reads once a conversation of theirs has ended (closed by them, or left by the young person):
+ * what happened, in words, instead of a screen saying it is not theirs (the bot has let them out of the room).
+ */
+export function endedSummary(entry: ConversationEntry, outcomeLabel: string | undefined): { title: string; detail: string } {
+  if (entry.state === 'abandoned') {
+    return { title: `Conversation n° ${entry.ticket} terminée`, detail: 'Le jeune a quitté la conversation, ou ne répondait plus. Elle ne figure plus dans vos conversations.' };
+  }
+  return {
+    title: `Conversation n° ${entry.ticket} clôturée`,
+    detail: `${outcomeLabel ? `${outcomeLabel}. ` : ''}Le jeune a reçu le message de fin avec les ressources utiles. Elle ne figure plus dans vos conversations.`,
+  };
+}

@@ -1,5 +1,5 @@
 import { SafetyEventType, type ConversationEntry, type DisclosedData, type DisclosureRequest } from '@espace-mineurs/protocol';
-import type { Me } from './model.ts';
+import type { AutoJoinPolicy, Me } from './model.ts';
 import { shouldAutoJoin } from './access.ts';
 
 /**
@@ -9,15 +9,7 @@ import { shouldAutoJoin } from './access.ts';
  */
 export const DISCLOSURE_EVENT = SafetyEventType.Disclosure;
 export { DisclosedData, DisclosureRequest } from '@espace-mineurs/protocol';
-
-export interface Disclosure {
-  roomId: string;
-  eventId: string;
-  /** The bot's message, readable as it is (shown as text). */
-  body: string;
-  data: DisclosedData;
-  ts: number;
-}
+export type { Disclosure } from './model.ts';
 
 export const REASON_MIN = 10;
 export const REASON_MAX = 1000;
@@ -72,8 +64,8 @@ export const DISCLOSURE_STATUS_LABEL: Record<DisclosureRequest['status'], string
  * `shouldAutoJoin`. Any other room: only one the bot both created and invited us to (a disclosure room for the
  * requester and the approver). A room someone else created is never joined, even if the bot invites to it.
  */
-export function shouldAutoJoinRoom(input: { inviter?: string; creator?: string; botUserId: string; entry?: ConversationEntry; me: Me }): boolean {
+export const shouldAutoJoinRoom: AutoJoinPolicy = (input) => {
   if (input.inviter !== input.botUserId) return false;
   if (input.entry) return shouldAutoJoin(input.entry, input.me);
   return input.creator === input.botUserId;
-}
+};

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { entry } from './fixtures.ts';
-import { alertsFor, alertText, disclosureAlerts, queueAlerts } from './notify.ts';
+import { alertsFor, alertText, disclosureAlerts, messageAlerts, queueAlerts, tabTitle } from './notify.ts';
 import { POLICE_AGENT, POLICE_SUPERVISOR } from './fixtures.ts';
 
 describe('queueAlerts', () => {
@@ -65,5 +65,37 @@ describe('disclosure requests to decide', () => {
     expect(alertText(alerts[0]!)).toEqual({ title: "Levée d'anonymat à décider", body: "Ticket n° 7 — un agent attend la décision d'un superviseur." });
     expect(alertsFor(POLICE_SUPERVISOR, undefined, alerts)).toEqual(alerts);
     expect(alertsFor(POLICE_AGENT, { onDuty: true, capacity: 3, updatedAt: 0 }, alerts)).toEqual([]);
+  });
+});
+
+describe('messageAlerts', () => {
+  const mine = entry({ state: 'assigned', assignee: POLICE_AGENT.userId });
+  const urgentMine = entry({ state: 'assigned', assignee: POLICE_AGENT.userId, priority: 'urgent' });
+  it('rings for a new message in my other conversations, urgent ones marked, none on the baseline', () => {
+    const before = new Map([[mine.roomId, 0], [urgentMine.roomId, 1]]);
+    const after = new Map([[mine.roomId, 1], [urgentMine.roomId, 2]]);
+    expect(messageAlerts(undefined, after, [mine, urgentMine], undefined)).toEqual([]);
+    expect(messageAlerts(before, after, [mine, urgentMine], undefined)).toEqual([
+      { roomId: mine.roomId, ticket: mine.ticket, kind: 'message' },
+      { roomId: urgentMine.roomId, ticket: urgentMine.ticket, kind: 'message', urgent: true },
+    ]);
+  });
+  it('stays quiet for the conversation being read, for a count going down, and for a conversation just claimed', () => {
+    expect(messageAlerts(new Map([[mine.roomId, 0]]), new Map([[mine.roomId, 1]]), [mine], mine.roomId)).toEqual([]);
+    expect(messageAlerts(new Map([[mine.roomId, 3]]), new Map([[mine.roomId, 0]]), [mine], undefined)).toEqual([]);
+    expect(messageAlerts(new Map(), new Map([[mine.roomId, 2]]), [mine], undefined)).toEqual([]);
+  });
+  it('says nothing of the message on the lock screen, and reaches an agent off duty', () => {
+    const alert = { roomId: urgentMine.roomId, ticket: 7, kind: 'message' as const, urgent: true };
+    expect(alertText(alert)).toEqual({ title: 'Nouveau message — conversation prioritaire', body: 'Ticket n° 7' });
+    expect(alertsFor(POLICE_AGENT, { onDuty: false, capacity: 3, updatedAt: 0 }, [alert])).toEqual([alert]);
+  });
+});
+
+describe('tabTitle', () => {
+  it('counts in French', () => {
+    expect(tabTitle({ urgent: 0, waiting: 0, unread: 1 })).toBe('(1 non lu) Espace mineurs — agents');
+    expect(tabTitle({ urgent: 1, waiting: 2, unread: 2 })).toBe('(⚠ 1 · 2 en attente · 2 non lus) Espace mineurs — agents');
+    expect(tabTitle({ urgent: 0, waiting: 0, unread: 0 })).toBe('Espace mineurs — agents');
   });
 });

@@ -4,7 +4,10 @@ import type { Me } from './model.ts';
 export interface Alert {
   roomId: string;
   ticket: number;
-  kind: 'new' | 'urgent' | 'disclosure';
+  /** `message`: the young person wrote in one of the agent's own conversations. */
+  kind: 'new' | 'urgent' | 'disclosure' | 'message';
+  /** For a message: the conversation is urgent (louder chime, notification that stays). */
+  urgent?: boolean;
 }
 
 /**
@@ -34,8 +37,36 @@ export function disclosureAlerts(previous: Set<string> | undefined, decidable: A
   return decidable.filter((request) => !previous.has(request.id)).map((request) => ({ roomId: request.conversation, ticket: ticketOf(request.conversation) ?? 0, kind: 'disclosure' as const }));
 }
 
+/**
+ * New messages in the agent's own conversations, comparing unread counts with the previous snapshot: each room
+ * whose count went up, except the one the agent is reading right now. A conversation that just became the
+ * agent's only sets its baseline (what was said before the claim is not "new").
+ */
+export function messageAlerts(previous: Map<string, number> | undefined, unread: Map<string, number>, mine: ConversationEntry[], reading: string | undefined): Alert[] {
+  if (previous === undefined) return [];
+  const alerts: Alert[] = [];
+  for (const entry of mine) {
+    const before = previous.get(entry.roomId);
+    const now = unread.get(entry.roomId) ?? 0;
+    if (before === undefined || now <= before || entry.roomId === reading) continue;
+    alerts.push({ roomId: entry.roomId, ticket: entry.ticket, kind: 'message', ...(entry.priority === 'urgent' ? { urgent: true } : {}) });
+  }
+  return alerts;
+}
+
+/** The tab title, with what needs eyes first, counted in French (« 1 non lu », « 2 non lus »). */
+export function tabTitle(counts: { urgent: number; waiting: number; unread: number }): string {
+  const parts = [
+    counts.urgent > 0 ? `⚠ ${counts.urgent}` : '',
+    counts.waiting > 0 ? `${counts.waiting} en attente` : '',
+    counts.unread > 0 ? `${counts.unread} non ${counts.unread > 1 ? 'lus' : 'lu'}` : '',
+  ].filter(Boolean);
+  return `${parts.length ? `(${parts.join(' · ')}) ` : ''}Espace mineurs — agents`;
+}
+
 /** Notification text: no triage detail, reason or words of the young person on a lock screen. */
 export function alertText(alert: Alert): { title: string; body: string } {
+  if (alert.kind === 'message') return { title: alert.urgent ? 'Nouveau message — conversation prioritaire' : 'Nouveau message', body: `Ticket n° ${alert.ticket}` };
   if (alert.kind === 'disclosure') return { title: "Levée d'anonymat à décider", body: `Ticket n° ${alert.ticket} — un agent attend la décision d'un superviseur.` };
   return alert.kind === 'urgent'
     ? { title: 'Conversation prioritaire', body: `Ticket n° ${alert.ticket} — un jeune est peut-être en danger.` }
@@ -43,11 +74,14 @@ export function alertText(alert: Alert): { title: string; body: string } {
 }
 
 /**
- * Who hears what: an agent on duty every alert, an agent off duty none (they are not taking conversations),
- * a supervisor only the urgent ones and disclosure requests to decide (they watch the queue on screen; a chime
- * per arrival would be noise).
+ * Who hears what: an agent on duty every queue alert, an agent off duty none (they are not taking
+ * conversations), a supervisor only the urgent ones and disclosure requests to decide (they watch the queue on
+ * screen; a chime per arrival would be noise); everyone, the messages of their own conversations.
  */
 export function alertsFor(me: Me, duty: DutyContent | undefined, alerts: Alert[]): Alert[] {
-  if (me.role === 'supervisor') return alerts.filter((alert) => alert.kind !== 'new');
-  return duty?.onDuty ? alerts.filter((alert) => alert.kind !== 'disclosure') : [];
+  // A message in one's own conversation always rings: going off duty stops new arrivals, not the ones in hand.
+  const messages = alerts.filter((alert) => alert.kind === 'message');
+  const others = alerts.filter((alert) => alert.kind !== 'message');
+  if (me.role === 'supervisor') return [...others.filter((alert) => alert.kind !== 'new'), ...messages];
+  return [...(duty?.onDuty ? others.filter((alert) => alert.kind !== 'disclosure') : []), ...messages];
 }

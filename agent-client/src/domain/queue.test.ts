@@ -35,6 +35,12 @@ describe('myConversations', () => {
     const list = myConversations([a, b, colleague, closed], POLICE_AGENT, new Map([[a.roomId, 99]]));
     expect(list.map((e) => e.roomId)).toEqual([a.roomId, b.roomId]);
   });
+
+  it('puts my urgent conversations first, whatever their activity', () => {
+    const busy = entry({ state: 'assigned', assignee: POLICE_AGENT.userId, claimedAt: 10 });
+    const urgent = entry({ state: 'assigned', assignee: POLICE_AGENT.userId, claimedAt: 5, priority: 'urgent' });
+    expect(myConversations([busy, urgent], POLICE_AGENT, new Map([[busy.roomId, 99]])).map((e) => e.roomId)).toEqual([urgent.roomId, busy.roomId]);
+  });
 });
 
 describe('transfersOffered', () => {

@@ -17,11 +17,14 @@ export function waitingQueue(entries: ConversationEntry[], me: Me): Conversation
   return entries.filter((entry) => entry.force === me.force && entry.state === 'queued' && !entry.movedTo).sort(compareQueued);
 }
 
-/** Conversations assigned to the agent, most recent activity first. */
+/** Conversations assigned to the agent: urgent ones first, then the most recent activity first. */
 export function myConversations(entries: ConversationEntry[], me: Me, lastActivity: Map<string, number>): ConversationEntry[] {
   return entries
     .filter((entry) => entry.force === me.force && entry.state === 'assigned' && entry.assignee === me.userId && !entry.movedTo)
-    .sort((a, b) => (lastActivity.get(b.roomId) ?? b.claimedAt ?? 0) - (lastActivity.get(a.roomId) ?? a.claimedAt ?? 0));
+    .sort((a, b) => {
+      if (a.priority !== b.priority) return a.priority === 'urgent' ? -1 : 1;
+      return (lastActivity.get(b.roomId) ?? b.claimedAt ?? 0) - (lastActivity.get(a.roomId) ?? a.claimedAt ?? 0);
+    });
 }
 
 /** Warm transfers offered to this agent (or to their whole force) and not answered yet. */

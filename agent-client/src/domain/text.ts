@@ -16,6 +16,4 @@ export function localpart(userId: string): string {
   return userId.slice(1, colon === -1 ? undefined : colon);
 }
 
-export function serverNameOf(userId: string): string {
-  return userId.slice(userId.indexOf(':') + 1);
-}
+export { serverNameOf } from '../matrix/ids.ts';

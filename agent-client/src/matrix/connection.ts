@@ -16,10 +16,9 @@ import {
 } from 'matrix-js-sdk';
 import { logger as globalSdkLogger, type Logger } from 'matrix-js-sdk/lib/logger.js';
 import { EventType, type Command, type ConversationEntry } from '@espace-mineurs/protocol';
-import { shouldAutoJoinRoom } from '../domain/disclosure.ts';
-import type { CannedResponse, CommandResult, ForceRoomIds, Me, Note, TimelineItem, Workspace } from '../domain/model.ts';
-import { serverNameOf } from '../domain/text.ts';
-import { parseCommandResult, parseNote, toTimelineItem } from './parse.ts';
+import type { AutoJoinPolicy, CannedResponse, CommandResult, ForceRoomIds, Me, Note, TimelineItem, Workspace } from './model.ts';
+import { serverNameOf } from './ids.ts';
+import { buildTimeline, parseCommandResult, parseNote } from './parse.ts';
 import type { StoredSession } from './session.ts';
 import { creatorOf, findIdentity, rawOf, readWorkspace, type IdentityProblem } from './workspace.ts';
 
@@ -65,7 +64,15 @@ export class AgentConnection {
   /** Called once if the homeserver ends the session (token revoked, account locked). */
   onSessionEnded: () => void = () => {};
 
-  constructor(session: StoredSession, botUserId?: string) {
+  /**
+   * @param shouldAutoJoin which bot invitations to accept by itself: the domain's rule, given here so that this
+   * layer depends on nothing above it. Without one, no invitation is accepted.
+   */
+  constructor(
+    session: StoredSession,
+    botUserId?: string,
+    private readonly shouldAutoJoin: AutoJoinPolicy = () => false,
+  ) {
     this.botUserId = botUserId ?? `@espace-bot:${serverNameOf(session.userId)}`;
     this.client = createClient({
       baseUrl: session.homeserverUrl,
@@ -170,7 +177,7 @@ export class AgentConnection {
     const inviter = room.getMember(this.me.userId)?.events.member?.getSender();
     const entry = this.workspace().entries.find((candidate) => candidate.roomId === room.roomId);
     const creator = creatorOf(room);
-    if (!shouldAutoJoinRoom({ botUserId: this.botUserId, me: this.me, inviter, creator, entry })) return;
+    if (!this.shouldAutoJoin({ botUserId: this.botUserId, me: this.me, inviter, creator, entry })) return;
     this.joining.add(room.roomId);
     this.client
       .joinRoom(room.roomId)
@@ -196,14 +203,12 @@ export class AgentConnection {
     if (!room) return [];
     const staff = this.workspace().staff;
     const ctx = { botUserId: this.botUserId, myUserId: this.me.userId, staff };
-    const items: TimelineItem[] = [];
-    for (const event of [...room.getLiveTimeline().getEvents(), ...room.getPendingEvents()]) {
-      const item = toTimelineItem(rawOf(event), ctx);
-      if (!item) continue;
-      const status = event.status;
-      items.push({ ...item, pending: status !== null && status !== EventStatus.NOT_SENT, failed: status === EventStatus.NOT_SENT });
-    }
-    return items;
+    const events = [...room.getLiveTimeline().getEvents(), ...room.getPendingEvents()];
+    const statusOf = new Map(events.map((event) => [event.getId(), event.status]));
+    return buildTimeline(events.map(rawOf), ctx).map((item): TimelineItem => {
+      const status = statusOf.get(item.eventId) ?? null;
+      return { ...item, pending: status !== null && status !== EventStatus.NOT_SENT, failed: status === EventStatus.NOT_SENT };
+    });
   }
 
   /** Whether older messages may exist before what is loaded. */

@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { EventType } from '@espace-mineurs/protocol';
-import type { StaffMember } from '../domain/model.ts';
-import { parseCommandResult, parseDisclosure, parseDisclosureRequests, parseEntries, parseLegalHolds, parseNote, parseStaff, toTimelineItem, YOUNG_PERSON_LABEL } from './parse.ts';
-import { DISCLOSURE_EVENT } from '../domain/disclosure.ts';
+import { SafetyEventType } from '@espace-mineurs/protocol';
+import type { StaffMember } from './model.ts';
+import { buildTimeline, DELETED_LABEL, parseCommandResult, parseDisclosure, parseDisclosureRequests, parseEntries, parseLegalHolds, parseNote, parseStaff, toTimelineItem, YOUNG_PERSON_LABEL } from './parse.ts';
+
+const DISCLOSURE_EVENT = SafetyEventType.Disclosure;
 
 const BOT = '@espace-bot:test';
 const AGENT = '@pn-agent-1:test';
@@ -129,5 +131,41 @@ describe('legal holds', () => {
     );
     expect([...holds.keys()]).toEqual(['!y:test']);
     expect(holds.get('!y:test')?.reason).toBe('PV 2026/481');
+  });
+});
+
+describe('edits and redactions in the timeline', () => {
+  const YOUNG = '@guest-1:test';
+  const ctx = { botUserId: BOT, myUserId: AGENT, staff };
+  const message = (id: string, sender: string, body: string, extra: Record<string, unknown> = {}) => ({ event_id: id, type: 'm.room.message', sender, content: { msgtype: 'm.text', body, ...extra }, origin_server_ts: 1 });
+  const edit = (id: string, sender: string, target: string, body: string) =>
+    message(id, sender, `* ${body}`, { 'm.new_content': { msgtype: 'm.text', body }, 'm.relates_to': { rel_type: 'm.replace', event_id: target } });
+
+  it("replaces the original's text with its author's latest edit, marked, and shows no « * » line", () => {
+    const items = buildTimeline([message('$a', YOUNG, 'il me fait peur'), edit('$e1', YOUNG, '$a', 'il me frappe'), edit('$e2', YOUNG, '$a', 'mon beau-père me frappe')], ctx);
+    expect(items.map((item) => [item.eventId, item.body, item.edited])).toEqual([['$a', 'mon beau-père me frappe', true]]);
+  });
+
+  it("ignores an edit by anyone but the original's sender (no words put in the young person's mouth)", () => {
+    const items = buildTimeline([message('$a', YOUNG, 'bonjour'), edit('$e', AGENT, '$a', 'tout va bien')], ctx);
+    expect(items.map((item) => [item.body, item.edited])).toEqual([['bonjour', undefined]]);
+  });
+
+  it('keeps a redacted message in place as « Message supprimé », whether the SDK stripped it or the redaction is seen', () => {
+    const stripped = { event_id: '$b', type: 'm.room.message', sender: YOUNG, content: {}, origin_server_ts: 2, redacted: true };
+    const items = buildTimeline(
+      [message('$a', YOUNG, 'mon adresse est 12 rue…'), stripped, { event_id: '$r', type: 'm.room.redaction', sender: YOUNG, content: {}, redacts: '$a' }, message('$c', AGENT, 'je suis là')],
+      ctx,
+    );
+    expect(items.map((item) => [item.eventId, item.kind, item.body, item.authorLabel])).toEqual([
+      ['$a', 'deleted', DELETED_LABEL, YOUNG_PERSON_LABEL],
+      ['$b', 'deleted', DELETED_LABEL, YOUNG_PERSON_LABEL],
+      ['$c', 'message', 'je suis là', 'Alex'],
+    ]);
+  });
+
+  it('drops an edit that was itself redacted', () => {
+    const items = buildTimeline([message('$a', YOUNG, 'premier'), edit('$e', YOUNG, '$a', 'second'), { event_id: '$r', type: 'm.room.redaction', sender: YOUNG, content: { redacts: '$e' }, redacts: '$e' }], ctx);
+    expect(items.map((item) => [item.body, item.edited])).toEqual([['premier', undefined]]);
   });
 });

@@ -1,17 +1,24 @@
 import {
+  CannedResponsesContent,
   CommandResultContent,
   ContentKey,
   ConversationEntry,
+  DisclosedData,
+  DisclosureRequest,
   DutyContent,
   EventType,
+  LegalHold,
   parseContent,
   PublicStatus,
+  SafetyEventType,
   StaffContent,
+  type CannedResponse,
   userIdFromStateKey,
 } from '@espace-mineurs/protocol';
-import type { Author, CommandResult, Note, StaffMember, TimelineItem } from '../domain/model.ts';
-import { LEGAL_HOLD_EVENT, LegalHold } from '../domain/closing.ts';
-import { DISCLOSURE_EVENT, DisclosedData, DisclosureRequest, type Disclosure } from '../domain/disclosure.ts';
+import type { Author, CommandResult, Disclosure, Note, StaffMember, TimelineItem } from './model.ts';
+
+const DISCLOSURE_EVENT = SafetyEventType.Disclosure;
+const LEGAL_HOLD_EVENT = SafetyEventType.LegalHold;
 
 /**
  * The typed edge of the client: raw events (as plain JSON, whatever produced them) become typed values here,
@@ -25,6 +32,10 @@ export interface RawEvent {
   state_key?: string;
   content: Record<string, unknown>;
   origin_server_ts?: number;
+  /** The server (or the SDK, live) stripped this event's content: an m.room.redaction removed it. */
+  redacted?: boolean;
+  /** For an m.room.redaction: the event it removes. */
+  redacts?: string;
 }
 
 /** Staff entries of a force space; only the bot's are trusted. */
@@ -83,6 +94,12 @@ export function parseCommandResult(event: RawEvent, botUserId: string): CommandR
   // The bot's own sentence (a notice body), shown as text: it says why, in French, better than a code can.
   const message = typeof event.content.body === 'string' && event.content.body.trim() ? event.content.body.slice(0, 2000) : undefined;
   return { ...parsed.value, ...(message ? { message } : {}), ts: event.origin_server_ts ?? 0 };
+}
+
+/** A force's canned responses (queue room state), when valid; undefined lets the domain apply its defaults. */
+export function parseCanned(content: unknown): CannedResponse[] | undefined {
+  const parsed = CannedResponsesContent.safeParse(content);
+  return parsed.success ? parsed.data.responses : undefined;
 }
 
 /** Disclosure requests published by the bot in the force's supervisors room (state, key = request id). */
@@ -174,6 +191,56 @@ export function toTimelineItem(event: RawEvent, ctx: { botUserId: string; myUser
     return { ...base, body: text, kind: 'event' };
   }
   return undefined;
+}
+
+export const DELETED_LABEL = 'Message supprimé';
+
+/** The event an `m.replace` edit replaces, if this is one. */
+export function replacedEventId(content: Record<string, unknown>): string | undefined {
+  const relation = content['m.relates_to'];
+  if (typeof relation !== 'object' || relation === null) return undefined;
+  const { rel_type: relType, event_id: eventId } = relation as { rel_type?: unknown; event_id?: unknown };
+  return relType === 'm.replace' && typeof eventId === 'string' ? eventId : undefined;
+}
+
+/**
+ * A young person's room as the timeline shows it, edits and redactions applied: an edit (`m.replace`) is not a
+ * line of its own but replaces its original's text, and only when its sender wrote the original (anyone else's
+ * "edit" would put words in someone's mouth); the latest edit wins. A redacted message stays in place as
+ * « Message supprimé », so the agent sees that something was said and withdrawn.
+ */
+export function buildTimeline(events: RawEvent[], ctx: { botUserId: string; myUserId: string; staff: Map<string, StaffMember> }): TimelineItem[] {
+  const byId = new Map<string, RawEvent>();
+  const redactedIds = new Set<string>();
+  for (const event of events) {
+    if (event.event_id) byId.set(event.event_id, event);
+    if (event.type === 'm.room.redaction' && event.redacts) redactedIds.add(event.redacts);
+  }
+  const isRedacted = (event: RawEvent) => event.redacted === true || (event.event_id !== undefined && redactedIds.has(event.event_id));
+  const edits = new Map<string, string>();
+  for (const event of events) {
+    const target = event.type === 'm.room.message' ? replacedEventId(event.content) : undefined;
+    if (!target || isRedacted(event)) continue;
+    const original = byId.get(target);
+    const replacement = event.content['m.new_content'];
+    if (!original || original.sender !== event.sender || typeof replacement !== 'object' || replacement === null) continue;
+    const body = (replacement as { body?: unknown }).body;
+    if (typeof body === 'string' && body) edits.set(target, body);
+  }
+  const items: TimelineItem[] = [];
+  for (const event of events) {
+    if (event.type === 'm.room.message' && replacedEventId(event.content)) continue;
+    if (event.type === 'm.room.message' && isRedacted(event)) {
+      const item = toTimelineItem({ ...event, content: { msgtype: 'm.text', body: DELETED_LABEL } }, ctx);
+      if (item) items.push({ ...item, kind: 'deleted' });
+      continue;
+    }
+    const item = toTimelineItem(event, ctx);
+    if (!item) continue;
+    const edited = item.kind !== 'event' ? edits.get(item.eventId) : undefined;
+    items.push(edited === undefined ? item : { ...item, body: edited, edited: true });
+  }
+  return items;
 }
 
 /** Legal holds recorded by the bot in the supervisors room, by conversation room id. */

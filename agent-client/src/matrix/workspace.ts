@@ -1,21 +1,25 @@
 import type { MatrixClient, MatrixEvent, Room } from 'matrix-js-sdk';
-import { EventType, RoomRoleContent, parseContent, userStateKey, type ConversationEntry, type Force } from '@espace-mineurs/protocol';
-import { cannedFromState } from '../domain/canned.ts';
-import type { ForceRoomIds, Me, Workspace } from '../domain/model.ts';
-import { DISCLOSURE_EVENT, type Disclosure } from '../domain/disclosure.ts';
-import { LEGAL_HOLD_EVENT } from '../domain/closing.ts';
-import { parseDisclosure, parseDisclosureRequests, parseLegalHolds, parseDuty, parseEntries, parseStaff, parseStatus, type RawEvent } from './parse.ts';
+import { EventType, RoomRoleContent, SafetyEventType, parseContent, userStateKey, type ConversationEntry, type Force } from '@espace-mineurs/protocol';
+import type { Disclosure, ForceRoomIds, Me, Workspace } from './model.ts';
+import { parseCanned, parseDisclosure, replacedEventId, parseDisclosureRequests, parseLegalHolds, parseDuty, parseEntries, parseStaff, parseStatus, type RawEvent } from './parse.ts';
 
+/**
+ * An SDK event as plain JSON for the typed edge. The original content, not the SDK's view of it: edits are
+ * applied in parse.ts (buildTimeline), by rules this client checks, not by whatever the SDK aggregated.
+ */
 export function rawOf(event: MatrixEvent): RawEvent {
   const stateKey = event.getStateKey();
   const id = event.getId();
+  const redacts = event.getType() === 'm.room.redaction' ? event.getAssociatedId() : undefined;
   return {
     ...(id ? { event_id: id } : {}),
     type: event.getType(),
     sender: event.getSender() ?? '',
     ...(stateKey !== undefined ? { state_key: stateKey } : {}),
-    content: event.getContent(),
+    content: event.getOriginalContent(),
     origin_server_ts: event.getTs(),
+    ...(event.isRedacted() ? { redacted: true } : {}),
+    ...(redacts ? { redacts } : {}),
   };
 }
 
@@ -77,6 +81,11 @@ function cachedEntries(queue: Room, botUserId: string, cache: Map<string, Conver
 
 const COUNTED_TYPES = new Set(['m.room.message']);
 
+/** An edit (m.replace) changes a message already counted: not a new one. */
+function isEdit(event: MatrixEvent): boolean {
+  return replacedEventId(event.getOriginalContent()) !== undefined;
+}
+
 /** Messages from others after the agent's own read marker (guests send no receipts; agents do). */
 function unreadCount(room: Room, userId: string): number {
   const events = room.getLiveTimeline().getEvents();
@@ -86,7 +95,7 @@ function unreadCount(room: Room, userId: string): number {
     const event = events[index];
     if (!event) continue;
     if (event.getId() === readUpTo || event.getSender() === userId) break;
-    if (COUNTED_TYPES.has(event.getType())) count++;
+    if (COUNTED_TYPES.has(event.getType()) && !isEdit(event)) count++;
   }
   return count;
 }
@@ -95,7 +104,7 @@ function lastMessageTs(room: Room): number | undefined {
   const events = room.getLiveTimeline().getEvents();
   for (let index = events.length - 1; index >= 0; index--) {
     const event = events[index];
-    if (event?.getType() === 'm.room.message') return event.getTs();
+    if (event?.getType() === 'm.room.message' && !isEdit(event)) return event.getTs();
   }
   return undefined;
 }
@@ -134,8 +143,8 @@ export function readWorkspace(client: MatrixClient, me: Me, rooms: ForceRoomIds,
 
   const entryRooms = new Set(entries.map((entry) => entry.roomId));
   const supervisors = rooms.supervisorsRoomId ? client.getRoom(rooms.supervisorsRoomId) : null;
-  const disclosureRequests = supervisors ? parseDisclosureRequests(stateOf(supervisors, DISCLOSURE_EVENT), botUserId) : [];
-  const legalHolds = supervisors ? parseLegalHolds(stateOf(supervisors, LEGAL_HOLD_EVENT), botUserId) : new Map();
+  const disclosureRequests = supervisors ? parseDisclosureRequests(stateOf(supervisors, SafetyEventType.Disclosure), botUserId) : [];
+  const legalHolds = supervisors ? parseLegalHolds(stateOf(supervisors, SafetyEventType.LegalHold), botUserId) : new Map();
   const joined = new Set<string>();
   const invited = new Set<string>();
   const unread = new Map<string, number>();
@@ -166,7 +175,7 @@ export function readWorkspace(client: MatrixClient, me: Me, rooms: ForceRoomIds,
     unread,
     lastActivity,
     status,
-    canned: cannedFromState(cannedEvent?.getContent(), me.force),
+    publishedCanned: parseCanned(cannedEvent?.getContent()),
     canEditCanned,
     disclosureRequests,
     legalHolds,

@@ -35,14 +35,19 @@ export async function askNotificationPermission(): Promise<void> {
   if (typeof Notification !== 'undefined' && Notification.permission === 'default') await Notification.requestPermission();
 }
 
-/** Sound and desktop notification for new or newly urgent waiting conversations. */
+/**
+ * Sound and desktop notification for new or newly urgent waiting conversations, disclosures to decide, and new
+ * messages in the agent's own conversations. The notification names a ticket, never what was written.
+ */
 export function announce(alerts: Alert[]): void {
   if (alerts.length === 0) return;
-  chime(alerts.some((alert) => alert.kind !== 'new'));
+  chime(alerts.some((alert) => alert.kind === 'urgent' || alert.kind === 'disclosure' || alert.urgent === true));
   if (typeof Notification === 'undefined' || Notification.permission !== 'granted') return;
   for (const alert of alerts) {
     const { title, body } = alertText(alert);
-    const notification = new Notification(title, { body, tag: `espace-${alert.kind === 'disclosure' ? 'disclosure-' : ''}${alert.roomId}`, requireInteraction: alert.kind !== 'new' });
+    const prefix = alert.kind === 'disclosure' ? 'disclosure-' : alert.kind === 'message' ? 'message-' : '';
+    const stays = alert.kind === 'urgent' || alert.kind === 'disclosure' || alert.urgent === true;
+    const notification = new Notification(title, { body, tag: `espace-${prefix}${alert.roomId}`, requireInteraction: stays });
     notification.onclick = () => window.focus();
   }
 }

@@ -6,6 +6,8 @@ import type { BrowserContext, Page } from 'playwright-core';
 import type { ConversationEntry } from '@espace-mineurs/protocol';
 import { api } from './support/api.ts';
 import type { Guest } from './support/engine.ts';
+import { auditScreen } from './support/audit.ts';
+import { guestSees as guestSeesAs, loginAs, notificationsOf, recordNotifications } from './support/browser.ts';
 import { demoAccount, startAgentClientStack, type AgentClientStack } from './support/stack.ts';
 
 const SHOTS = process.env.ESPACE_SCREENSHOTS ?? join(tmpdir(), 'espace-agent-client-screens');
@@ -24,46 +26,20 @@ let urgent: { guest: Guest; entry: ConversationEntry };
 let gendarmerieOnly: { guest: Guest; entry: ConversationEntry };
 let toTransfer: { guest: Guest; entry: ConversationEntry };
 
-async function login(context: BrowserContext, localpart: string, width = 1280): Promise<Page> {
-  const page = await context.newPage();
-  await page.setViewportSize({ width, height: 800 });
-  await page.goto(stack.clientUrl);
-  await page.getByLabel('Identifiant').fill(localpart);
-  await page.getByLabel('Mot de passe').fill(demoAccount(stack, localpart).password);
-  await page.getByRole('button', { name: 'Se connecter' }).click();
-  await page.locator('.sidebar').waitFor({ timeout: 30_000 });
-  return page;
-}
+const login = (context: BrowserContext, localpart: string, width = 1280) => loginAs(stack, context, localpart, width);
+const guestSees = (guest: Guest, roomId: string) => guestSeesAs(stack, guest, roomId);
 
 async function shot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: join(SHOTS, `${name}.png`) });
 }
 
-/** Everything the young person's own account can see: their sync and their room's whole history. */
-async function guestSees(guest: Guest, roomId: string): Promise<string> {
-  const sync = await api(stack.homeserver.baseUrl, guest.accessToken, 'GET', '/_matrix/client/v3/sync?timeout=0');
-  const history = await api(stack.homeserver.baseUrl, guest.accessToken, 'GET', `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/messages?dir=b&limit=200`);
-  return JSON.stringify([sync, history]);
+/** axe-core findings on each screen, at 360 px and 1280 px, asserted by the last test. */
+const problems: string[] = [];
+const audited = new Set<string>();
+async function audit(page: Page, name: string): Promise<void> {
+  await auditScreen(page, name, problems);
+  audited.add(name);
 }
-
-/** Records desktop notifications instead of showing them (headless Chromium has no notification centre). */
-async function recordNotifications(context: BrowserContext): Promise<void> {
-  await context.addInitScript(() => {
-    const shown: string[] = [];
-    (window as unknown as { __notifications: string[] }).__notifications = shown;
-    class RecordingNotification {
-      static permission = 'granted';
-      static requestPermission = async () => 'granted';
-      onclick: (() => void) | null = null;
-      constructor(title: string, options?: { body?: string }) {
-        shown.push(`${title} | ${options?.body ?? ''}`);
-      }
-    }
-    (window as unknown as { Notification: unknown }).Notification = RecordingNotification;
-  });
-}
-
-const notificationsOf = (page: Page) => page.evaluate(() => (window as unknown as { __notifications: string[] }).__notifications);
 
 /** Claims a waiting conversation from the queue and opens it once the bot's invitation was accepted. */
 async function claimAndOpen(page: Page, ticket: number): Promise<void> {
@@ -113,7 +89,8 @@ describe('agent client against a real Synapse', () => {
     await page.getByLabel('Identifiant').fill('pn-agent-1');
     await page.getByLabel('Mot de passe').fill('wrong password');
     await page.getByRole('button', { name: 'Se connecter' }).click();
-    await expect.poll(() => page.getByRole('alert').textContent()).toContain('Identifiant ou mot de passe incorrect');
+    await expect.poll(() => page.getByRole('alert').textContent(), { timeout: 15_000 }).toContain('Identifiant ou mot de passe incorrect');
+    await audit(page, 'login-error');
     await page.getByLabel('Mot de passe').fill(demoAccount(stack, 'pn-agent-1').password);
     await page.getByRole('button', { name: 'Se connecter' }).click();
     await page.getByRole('heading', { name: /File d'attente — Police nationale/ }).waitFor({ timeout: 30_000 });
@@ -122,6 +99,7 @@ describe('agent client against a real Synapse', () => {
     expect(await rows.first().textContent()).toContain(`n° ${urgent.entry.ticket}`);
     expect(await page.content()).not.toContain(gendarmerieOnly.entry.triage?.text);
     await shot(page, '02-queue');
+    await audit(page, 'queue');
     await page.setViewportSize({ width: 390, height: 800 });
     await shot(page, '02b-queue-narrow');
     await page.getByRole('button', { name: 'Menu' }).click();
@@ -178,6 +156,7 @@ describe('agent client against a real Synapse', () => {
     await expect.poll(() => page.locator('.notes').textContent(), { timeout: 15_000 }).toContain('NOTE-INTERNE');
     expect(await guestSees(young.guest, young.entry.roomId)).not.toContain('NOTE-INTERNE');
     await shot(page, '03-conversation');
+    await audit(page, 'conversation-notes');
 
     await page.keyboard.press('Alt+KeyR');
     await page.getByRole('dialog', { name: 'Réponses types' }).waitFor();
@@ -195,8 +174,9 @@ describe('agent client against a real Synapse', () => {
     await page.getByLabel(/3018/).check();
     await shot(page, '06-close-dialog');
     await page.getByRole('dialog').getByRole('button', { name: 'Clôturer' }).click();
-    await expect.poll(() => page.locator('.conversation .tag').allTextContents(), { timeout: 15_000 }).toContain('Clôturée');
-    expect(await page.locator('#composer-input').isDisabled()).toBe(true);
+    // What happened, and where to go next; the composer is gone with the conversation.
+    await page.getByRole('heading', { name: `Conversation n° ${young.entry.ticket} clôturée` }).waitFor({ timeout: 20_000 });
+    expect(await page.locator('#composer-input').count()).toBe(0);
     await shot(page, '06b-closed');
     await context.close();
   });
@@ -221,6 +201,7 @@ describe('agent client against a real Synapse', () => {
     await expect.poll(() => page.locator('.columns').textContent(), { timeout: 15_000 }).toContain('Sam');
     await expect.poll(() => page.locator('.figures').textContent()).toContain('Clôturées aujourd');
     await shot(page, '07-supervision');
+    await audit(page, 'supervision');
 
     await page.getByRole('button', { name: 'Rejoindre' }).first().click();
     await page.getByRole('button', { name: 'Ouvrir' }).first().waitFor({ timeout: 20_000 });
@@ -230,6 +211,7 @@ describe('agent client against a real Synapse', () => {
     await expect.poll(() => page.locator('.notes').textContent(), { timeout: 15_000 }).toContain('Chuchotement');
     expect(await guestSees(urgent.guest, urgent.entry.roomId)).not.toContain('Chuchotement');
     await shot(page, '08-supervisor-conversation');
+    await audit(page, 'supervisor-conversation');
     await page.setViewportSize({ width: 390, height: 800 });
     await page.getByRole('button', { name: 'Menu' }).click();
     await page.getByRole('button', { name: 'Supervision' }).click();
@@ -252,6 +234,7 @@ describe('agent client against a real Synapse', () => {
     await alex.getByLabel(/Accompagné/).check();
     await alex.getByRole('dialog').locator('textarea').fill('Harcèlement au collège, a besoin d’une voix féminine');
     await shot(alex, '11-transfer-dialog');
+    await audit(alex, 'transfer-dialog');
     await alex.getByRole('dialog').getByRole('button', { name: 'Transférer' }).click();
 
     const sam = await login(await stack.browser.newContext(), 'pn-agent-2');
@@ -259,6 +242,7 @@ describe('agent client against a real Synapse', () => {
     await offer.waitFor({ timeout: 20_000 });
     expect(await offer.textContent()).toContain('voix féminine');
     await shot(sam, '12-transfer-offer');
+    await audit(sam, 'transfer-offer');
     await offer.getByRole('button', { name: 'Accepter' }).click();
     const samMine = sam.locator('.mine button', { hasText: ticket });
     await expect.poll(async () => {
@@ -286,7 +270,8 @@ describe('agent client against a real Synapse', () => {
     await gendarme.locator('#composer-input').press('Enter');
     await expect.poll(async () => guestSees(toTransfer.guest, toTransfer.entry.roomId), { timeout: 15_000 }).toContain('ici Noa');
     for (const page of [alex, sam, gendarme]) await page.context().close();
-  });
+    // Three agents' browsers and two transfers through the bot: the longest flow here, on a shared machine.
+  }, 240_000);
 
   it('alerts a gendarme on duty to a new urgent conversation, which Alt+P claims', async () => {
     const context = await stack.browser.newContext();
@@ -320,6 +305,7 @@ describe('agent client against a real Synapse', () => {
     }
     expect(html).not.toContain('NOTE-INTERNE');
     await shot(page, '10-gendarmerie-queue');
+    await audit(page, 'gendarmerie-queue');
     await page.getByRole('button', { name: 'Se déconnecter' }).click();
     await page.getByRole('button', { name: 'Se connecter' }).waitFor();
     // Nothing of the session (token, user ID) is left on the workstation.
@@ -371,6 +357,7 @@ describe('supervisors keep the canned responses; the grave-danger procedure; clo
     await expect.poll(() => editor.getByRole('alert').textContent()).toContain(`Réponse n° ${count} : il manque le titre.`);
     await editor.getByLabel(`Titre de la réponse n° ${count}`).fill('Harcèlement scolaire');
     await shot(supervisor, '13-canned-editor');
+    await audit(supervisor, 'canned-editor');
     await supervisor.setViewportSize({ width: 390, height: 800 });
     await shot(supervisor, '13b-canned-editor-narrow');
     await supervisor.setViewportSize({ width: 1280, height: 800 });
@@ -401,6 +388,7 @@ describe('supervisors keep the canned responses; the grave-danger procedure; clo
     await expect.poll(() => dialog.getByRole('alert').textContent()).toContain('10 caractères');
     await dialog.getByLabel('Motif (obligatoire)').fill('Dit vouloir se faire du mal ce soir, seul·e à la maison, ne peut pas appeler.');
     await shot(agent, '15-disclosure-request');
+    await audit(agent, 'disclosure-request');
     await dialog.getByRole('button', { name: 'Envoyer la demande' }).click();
     const status = agent.locator('.disclosure-status');
     await status.locator('.status.done', { hasText: 'transmise aux superviseurs' }).waitFor({ timeout: 20_000 });
@@ -418,6 +406,7 @@ describe('supervisors keep the canned responses; the grave-danger procedure; clo
     expect(await card.textContent()).toContain('seul·e à la maison');
     expect(await card.textContent()).toContain('Alex');
     await shot(supervisor, '16-disclosure-pending');
+    await audit(supervisor, 'disclosure-pending');
     await supervisor.setViewportSize({ width: 390, height: 800 });
     await shot(supervisor, '16b-disclosure-pending-narrow');
     await supervisor.setViewportSize({ width: 1280, height: 800 });
@@ -431,6 +420,7 @@ describe('supervisors keep the canned responses; the grave-danger procedure; clo
     await disclosed(supervisor).waitFor({ timeout: 30_000 });
     expect(await disclosed(supervisor).textContent()).toContain('Connexions connues du serveur');
     await shot(supervisor, '17-disclosure-approved');
+    await audit(supervisor, 'disclosure-approved');
     await agent.getByRole('button', { name: /Levées d'anonymat/ }).click({ timeout: 30_000 });
     await disclosed(agent).waitFor({ timeout: 30_000 });
     await shot(agent, '18-disclosure-agent');
@@ -471,7 +461,7 @@ describe('supervisors keep the canned responses; the grave-danger procedure; clo
     await dialog.getByRole('button', { name: '1 h' }).click();
     await shot(agent, '20-close-cool-down');
     await dialog.getByRole('button', { name: 'Clôturer et mettre en pause' }).click();
-    await expect.poll(() => agent.locator('.conversation .tag').allTextContents(), { timeout: 15_000 }).toContain('Clôturée');
+    await agent.getByRole('heading', { name: `Conversation n° ${followed.entry.ticket} clôturée` }).waitFor({ timeout: 20_000 });
 
     await supervisor.getByRole('button', { name: 'Supervision' }).click();
     const card = supervisor.locator('.closed-card', { hasText: new RegExp(`n° ${followed.entry.ticket}(?!\\d)`) });
@@ -483,6 +473,7 @@ describe('supervisors keep the canned responses; the grave-danger procedure; clo
     await expect.poll(() => hold.getByRole('alert').textContent()).toContain('5 caractères');
     await hold.getByLabel('Motif (obligatoire)').fill('Réquisition du parquet, procédure 2026/481');
     await shot(supervisor, '21-legal-hold');
+    await audit(supervisor, 'legal-hold');
     await hold.getByRole('button', { name: 'Confirmer' }).click();
     await card.locator('.status.done', { hasText: 'sous conservation judiciaire' }).waitFor({ timeout: 20_000 });
     // The hold as the bot recorded it (supervisors room state), not only this session's answer.
@@ -491,5 +482,14 @@ describe('supervisors keep the canned responses; the grave-danger procedure; clo
     await card.getByRole('button', { name: 'Exporter' }).click();
     await card.locator('.status.done', { hasText: 'déposé dans le salon des superviseurs' }).waitFor({ timeout: 30_000 });
     await shot(supervisor, '22-closed-actions');
+    await audit(supervisor, 'closed-actions');
+  });
+});
+
+describe('accessibility', () => {
+  it('passes axe-core with no serious or critical violation on every screen above, at 360 px and 1280 px', () => {
+    // Login, supervision, a supervised conversation, transfer, canned editor, disclosure steps, legal hold, closed.
+    expect(audited.size).toBeGreaterThanOrEqual(12);
+    expect(problems).toEqual([]);
   });
 });
