@@ -12,7 +12,8 @@ import { startTestBot, type RunningBot } from '../../../support/bot-process.ts';
 import type { WebStack } from './stack.ts';
 
 const ROOT = resolve(import.meta.dirname, '../../../..');
-const SITE_ENTRY = join(ROOT, 'web', 'build', 'index.js');
+/** The built site; ESPACE_WEB_BUILD points at another build (e.g. an older one kept to show a test failing). */
+const SITE_ENTRY = join(process.env.ESPACE_WEB_BUILD ?? join(ROOT, 'web', 'build'), 'index.js');
 
 /** The neutral page of the quick exit: the machine has no Internet, so it is served here, on its own origin. */
 const NEUTRAL_PAGE = '<!doctype html><html lang="fr"><head><meta charset="utf-8"><title>Météo</title></head><body><h1>Météo du jour</h1><p>Ensoleillé.</p></body></html>';
