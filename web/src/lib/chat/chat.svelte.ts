@@ -6,6 +6,7 @@ import { connectRoom, RoomGoneError, type RoomConnection, type SendFailure } fro
 import type { RoomModel } from './room-model.ts';
 import { afterReload, classifySendError, enqueue, nextToSend, remove, setState, type OutboxItem } from './outbox.ts';
 import { clearSession, loadSession, newSession, saveSession, type ChatSession } from './session-store.ts';
+import { triageContextFromQuery } from '#lib/content/contexts.ts';
 import { isFinished } from './status.ts';
 import type { ChatStarter, Phase } from './starter.ts';
 import { activeTriageQuestion, questionText, textContent, triageAnswerContent, type TimelineMessage } from './timeline.ts';
@@ -101,6 +102,7 @@ export class Chat implements ChatStarter {
     await this.#connect(true);
   }
 
+  /** `context`: the `lieu` of the link the young person came by, as it is in the address. */
   async start(context?: string): Promise<void> {
     if (this.phase === 'starting') return;
     this.phase = 'starting';
@@ -114,7 +116,8 @@ export class Chat implements ChatStarter {
         this.#persist();
       }
       const api = this.#apiFor(this.#session);
-      const opened = await api.open(context);
+      // Only a known entry point is passed on (the bot checks again); anything else is simply no context.
+      const opened = await api.open(triageContextFromQuery(context ?? null));
       this.#session.roomId = opened.roomId;
       this.status = opened.status;
       this.#persist();
