@@ -10,7 +10,7 @@
  * question is there) and writes the question as text. Also: when the button becomes usable, and the JavaScript
  * the browser fetched before and after the tap (Brotli sizes of the files, as the production proxy sends them).
  *
- * BENCH_RUNS (default 3), BENCH_PROFILES (names, comma-separated), ESPACE_WEB_BUILD (another build, e.g. an
+ * BENCH_RUNS (default 3), BENCH_PROFILES (names as printed, separated by « ; »), ESPACE_WEB_BUILD (another build, e.g. an
  * older one for before/after figures).
  */
 import { createServer, request as httpRequest } from 'node:http';
@@ -32,7 +32,7 @@ const PROFILES = [
   { name: 'Fast 3G, CPU 6×', network: NETWORKS['Fast 3G'], cpu: 6 },
   { name: 'slow 4G, CPU 4×', network: NETWORKS['slow 4G'], cpu: 4 },
   { name: 'slow 4G, CPU 6×', network: NETWORKS['slow 4G'], cpu: 6 },
-].filter((profile) => !process.env.BENCH_PROFILES || process.env.BENCH_PROFILES.split(',').includes(profile.name));
+].filter((profile) => !process.env.BENCH_PROFILES || process.env.BENCH_PROFILES.split(';').includes(profile.name));
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const FLOOR_PATH = '/__floor';
 
