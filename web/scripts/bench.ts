@@ -112,7 +112,18 @@ async function visit(browser: Browser, url: string, profile: (typeof PROFILES)[n
   await Promise.all(pending);
   tapped = true;
   await button.tap();
-  await page.waitForFunction(() => (window as unknown as { __bench: { question?: number } }).__bench.question !== undefined, undefined, { timeout: 60_000, polling: 200 });
+  const problems: string[] = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error') problems.push(message.text().slice(0, 200));
+  });
+  page.on('requestfailed', (request) => problems.push(`${request.method()} ${new URL(request.url()).pathname} failed: ${request.failure()?.errorText ?? ''}`));
+  try {
+    await page.waitForFunction(() => (window as unknown as { __bench: { question?: number } }).__bench.question !== undefined, undefined, { timeout: 90_000, polling: 200 });
+  } catch (error) {
+    const shown = await page.evaluate(() => document.body.innerText.slice(0, 300)).catch(() => '?');
+    await context.close();
+    throw new Error(`no question on ${url} within 90 s: ${problems.join(' | ')} — page shows: ${shown.replace(/\s+/g, ' ')}`, { cause: error });
+  }
   const marks = await page.evaluate(() => (window as unknown as { __bench: { usable: number; tap: number; question: number } }).__bench);
   await Promise.all(pending);
   await context.close();
