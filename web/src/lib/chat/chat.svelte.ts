@@ -310,8 +310,13 @@ export class Chat implements ChatStarter {
         connection: (online) => this.setOnline(online),
         left: () => this.#finish(),
       }, { joined });
+      // The first sync may already say the conversation is over (closed while the tab was away).
+      if (this.phase === 'ended') {
+        this.#stopRoom();
+        return;
+      }
       this.hasOlder = this.#room.hasOlder;
-      if (this.phase === 'starting') this.phase = 'active';
+      this.phase = 'active';
       void this.flush();
     } catch (error) {
       if (error instanceof RoomGoneError) {
@@ -333,7 +338,8 @@ export class Chat implements ChatStarter {
   }
 
   #onStatus(status: PublicStatus): void {
-    if (this.status && status.updatedAt < this.status.updatedAt) return;
+    // The same status again (every sync hands the model's) changes nothing on screen.
+    if (this.status && status.updatedAt <= this.status.updatedAt) return;
     this.status = status;
     if (isFinished(status)) this.#finish();
   }

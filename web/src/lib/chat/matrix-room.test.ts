@@ -50,7 +50,7 @@ describe('connectRoom', () => {
     room.stop();
   });
 
-  it('after a reload, syncs without joining, and says the room is gone once the guest has left it', async () => {
+  it('after a reload, syncs without joining, and says the room is gone once the guest has left it or was ended', async () => {
     const resumed = homeserver([(url) => (url.pathname.endsWith('/sync') ? { body: { next_batch: 's1', rooms: { join: { [ROOM]: joinedRoom } } } } : undefined)]);
     const room = await connectRoom(credentials, ROOM, { changed: () => {}, connection: () => {}, left: () => {} }, { joined: true, fetchImpl: resumed.impl });
     expect(resumed.calls[0]).toBe('GET /sync');
@@ -59,6 +59,8 @@ describe('connectRoom', () => {
 
     const left = homeserver([(url) => (url.pathname.endsWith('/sync') ? { body: { next_batch: 's1', rooms: { leave: { [ROOM]: {} } } } } : undefined)]);
     await expect(connectRoom(credentials, ROOM, { changed: () => {}, connection: () => {}, left: () => {} }, { joined: true, fetchImpl: left.impl })).rejects.toBeInstanceOf(RoomGoneError);
+    const ended = homeserver([(url) => (url.pathname.endsWith('/sync') ? { status: 401, body: { errcode: 'M_UNKNOWN_TOKEN' } } : undefined)]);
+    await expect(connectRoom(credentials, ROOM, { changed: () => {}, connection: () => {}, left: () => {} }, { joined: true, fetchImpl: ended.impl })).rejects.toBeInstanceOf(RoomGoneError);
   });
 
   it('sends with the given transaction id and reports Synapse’s refusal by status and errcode', async () => {

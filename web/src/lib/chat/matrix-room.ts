@@ -13,7 +13,7 @@ export interface RoomListener {
   /** The model changed (lines, status, typing, read receipts). */
   changed(model: RoomModel): void;
   connection(online: boolean): void;
-  /** The guest is no longer in the room (the conversation was ended and the room left). */
+  /** The guest is no longer in the room, or no longer exists (the conversation was ended). */
   left(): void;
 }
 
@@ -100,12 +100,19 @@ export async function connectRoom(
 
   // The bot invited the guest when it opened the conversation: join, then one sync gives the room as it is.
   // After a reload the guest is already in: sync straight away, and join only if the room is not there.
-  if (!options.joined) await join();
-  let first = await sync({ timeout: 0 });
-  if (!first.rooms?.join?.[roomId]) {
-    if (first.rooms?.leave?.[roomId] && options.joined) throw new RoomGoneError();
-    await join();
+  let first: SyncResponse;
+  try {
+    if (!options.joined) await join();
     first = await sync({ timeout: 0 });
+    if (!first.rooms?.join?.[roomId]) {
+      if (first.rooms?.leave?.[roomId] && options.joined) throw new RoomGoneError();
+      await join();
+      first = await sync({ timeout: 0 });
+    }
+  } catch (error) {
+    // A guest account the service has ended (after the conversation closed) no longer authenticates.
+    if (error instanceof MatrixRequestError && error.httpStatus === 401) throw new RoomGoneError();
+    throw error;
   }
   const initial = first.rooms?.join?.[roomId];
   if (initial) {
@@ -153,8 +160,13 @@ export async function connectRoom(
           listener.changed(model);
         }
         since = response.next_batch;
-      } catch {
+      } catch (error) {
         if (stopped) return;
+        // The guest account was ended by the service (conversation closed): nothing more will come.
+        if (error instanceof MatrixRequestError && error.httpStatus === 401) {
+          listener.left();
+          return;
+        }
         failures++;
         listener.connection(false);
         await new Promise((resolve) => setTimeout(resolve, Math.min(500 * 2 ** failures, 15_000)));
