@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { PublicStatus } from './conversation.ts';
+import { API_ERROR_CODES } from './names.ts';
 
 /**
  * The bot's HTTP API as the site uses it. Every request carries the guest's own Matrix access token
@@ -23,21 +24,7 @@ export const ConversationResponse = z.object({
 });
 export type ConversationResponse = z.infer<typeof ConversationResponse>;
 
-export const API_ERROR_CODES = [
-  'UNAUTHENTICATED',
-  'NOT_A_GUEST',
-  'RATE_LIMITED',
-  'NO_CONVERSATION',
-  'BAD_REQUEST',
-  'NOT_FOUND',
-  'FORBIDDEN_ORIGIN',
-  'HOMESERVER_UNAVAILABLE',
-  'INTERNAL',
-  'EVIDENCE_REFUSED',
-  'EVIDENCE_TOO_LARGE',
-  'EVIDENCE_UNSUPPORTED_TYPE',
-  'COOLING_DOWN',
-] as const;
+export { API_ERROR_CODES } from './names.ts';
 export const ApiErrorCode = z.enum(API_ERROR_CODES);
 export type ApiErrorCode = z.infer<typeof ApiErrorCode>;
 

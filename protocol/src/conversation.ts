@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { Force } from './forces.ts';
+import { CONVERSATION_STATES } from './names.ts';
 
-export const CONVERSATION_STATES = ['triage', 'queued', 'assigned', 'closed', 'abandoned'] as const;
+export { CONVERSATION_STATES } from './names.ts';
 export const ConversationState = z.enum(CONVERSATION_STATES);
 export type ConversationState = z.infer<typeof ConversationState>;
 

@@ -1,14 +1,9 @@
 import { z } from 'zod';
+import { FORCES } from './names.ts';
 
-export const FORCES = ['police', 'gendarmerie'] as const;
+export { FORCE_LABEL, FORCES } from './names.ts';
 export const Force = z.enum(FORCES);
 export type Force = z.infer<typeof Force>;
-
-/** Names shown to people (French). */
-export const FORCE_LABEL: Record<Force, string> = {
-  police: 'Police nationale',
-  gendarmerie: 'Gendarmerie nationale',
-};
 
 export function otherForce(force: Force): Force {
   return force === 'police' ? 'gendarmerie' : 'police';

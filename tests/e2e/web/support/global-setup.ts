@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -12,7 +12,8 @@ import { startTestBot, type RunningBot } from '../../../support/bot-process.ts';
 import type { WebStack } from './stack.ts';
 
 const ROOT = resolve(import.meta.dirname, '../../../..');
-const SITE_ENTRY = join(ROOT, 'web', 'build', 'index.js');
+/** The built site; ESPACE_WEB_BUILD points at another build (e.g. an older one kept to show a test failing). */
+const SITE_ENTRY = join(process.env.ESPACE_WEB_BUILD ?? join(ROOT, 'web', 'build'), 'index.js');
 
 /** The neutral page of the quick exit: the machine has no Internet, so it is served here, on its own origin. */
 const NEUTRAL_PAGE = '<!doctype html><html lang="fr"><head><meta charset="utf-8"><title>Météo</title></head><body><h1>Météo du jour</h1><p>Ensoleillé.</p></body></html>';
@@ -62,15 +63,24 @@ async function startSite(port: number, env: Record<string, string>): Promise<Chi
   return child;
 }
 
+export interface WebStackOptions {
+  /** The agent client (Vite) is only needed by tests that drive it. */
+  agentClient?: boolean;
+  /** Origins besides the site's that the bot accepts (a bench's proxy in front of the site). */
+  extraWebOrigins?: string[];
+  /** Bot config overrides (e.g. the bench's many openings from one address). */
+  botOverrides?: Record<string, unknown>;
+  sitePort?: number;
+}
+
 /**
- * Starts the whole stack once for the e2e-web project: Synapse (test layer), bootstrap with demo staff, the real
- * bot (CORS open to the site's origin only), the built site, the agent client (Vite) and the neutral page.
- * Every test makes its own guests and conversations, so the files never depend on each other.
+ * Starts the stack: Synapse (test layer), bootstrap with demo staff, the real bot (CORS open to the site's
+ * origin only), the built site, the agent client (Vite) and the neutral page. Used once for the e2e-web project
+ * (setup below) and by the site's benchmark (web/scripts/bench.ts).
  */
-export async function setup(project: TestProject): Promise<void> {
-  const started = Date.now();
+export async function startWebStack(options: WebStackOptions = {}): Promise<{ stack: WebStack; synapsePid: number | undefined }> {
   dataDir = mkdtempSync(join(tmpdir(), 'espace-web-e2e-'));
-  const [sitePort, neutralPort] = [await freePort(), await freePort()];
+  const [sitePort, neutralPort] = [options.sitePort ?? (await freePort()), await freePort()];
   const siteUrl = `http://127.0.0.1:${sitePort}`;
 
   neutral = createHttpServer((_request, response) => {
@@ -83,8 +93,8 @@ export async function setup(project: TestProject): Promise<void> {
   homeserver = await startHomeserver({ dataDir: join(dataDir, 'synapse'), port: 0, layers: ['test'], retention: { min: '1s', max: '365d' } });
   const boot = await bootstrap(homeserver, { stateDir: dataDir, demo: true });
   // startTestBot reads the allowed web origins from here: the site's, and nothing else.
-  process.env.ESPACE_TEST_WEB_ORIGINS = siteUrl;
-  bot = await startTestBot({ homeserverUrl: homeserver.baseUrl, stateDir: dataDir });
+  process.env.ESPACE_TEST_WEB_ORIGINS = [siteUrl, ...(options.extraWebOrigins ?? [])].join(',');
+  bot = await startTestBot({ homeserverUrl: homeserver.baseUrl, stateDir: dataDir, ...(options.botOverrides ? { overrides: options.botOverrides } : {}) });
 
   site = await startSite(sitePort, {
     PUBLIC_HOMESERVER_URL: homeserver.baseUrl,
@@ -92,21 +102,29 @@ export async function setup(project: TestProject): Promise<void> {
     PUBLIC_QUICK_EXIT_URL: neutralUrl,
   });
 
-  agentClient = await startAgentClient(homeserver.baseUrl);
+  if (options.agentClient !== false) agentClient = await startAgentClient(homeserver.baseUrl);
 
   const stack: WebStack = {
     homeserverUrl: homeserver.baseUrl,
     serverName: boot.serverName,
     siteUrl,
     botUrl: bot.url,
-    agentClientUrl: agentClient.url,
+    agentClientUrl: agentClient?.url ?? '',
     neutralUrl,
     bot: { userId: boot.bot.userId, accessToken: boot.bot.accessToken },
     forces: boot.forces,
     demo: boot.demo,
   };
+  const synapsePid = homeserver.processFile && existsSync(homeserver.processFile) ? Number(readFileSync(homeserver.processFile, 'utf8').trim()) : undefined;
+  return { stack, synapsePid };
+}
+
+/** Starts the whole stack once for the e2e-web project; every test makes its own guests and conversations. */
+export async function setup(project: TestProject): Promise<void> {
+  const started = Date.now();
+  const { stack } = await startWebStack();
   project.provide('webStack', stack);
-  process.stderr.write(`[e2e-web] stack ready in ${Date.now() - started} ms: site ${siteUrl}, bot ${bot.url}, agent client ${stack.agentClientUrl}\n`);
+  process.stderr.write(`[e2e-web] stack ready in ${Date.now() - started} ms: site ${stack.siteUrl}, bot ${stack.botUrl}, agent client ${stack.agentClientUrl}\n`);
 }
 
 export async function teardown(): Promise<void> {

@@ -1,4 +1,5 @@
-import { ApiErrorBody, ConversationResponse, EvidenceResponse, parseContent, type ApiErrorCode } from '@espace-mineurs/protocol';
+import type { ApiErrorCode, ConversationResponse, EvidenceResponse } from '@espace-mineurs/protocol';
+import { readApiErrorBody, readConversationResponse, readEvidenceResponse } from './validate.ts';
 
 /**
  * The bot's HTTP API (protocol/src/api.ts), called with the guest's own access token. Responses are validated
@@ -35,7 +36,7 @@ export interface BotApi {
 }
 
 export function createBotApi(baseUrl: string, accessToken: string, fetchImpl: typeof fetch = fetch): BotApi {
-  async function call<T>(schema: typeof ConversationResponse | typeof EvidenceResponse, method: 'GET' | 'POST', path: string, payload: Record<string, unknown> | Blob = {}): Promise<T> {
+  async function call<T>(read: (body: unknown) => T | undefined, method: 'GET' | 'POST', path: string, payload: Record<string, unknown> | Blob = {}): Promise<T> {
     let response: Response;
     const raw = payload instanceof Blob;
     try {
@@ -61,26 +62,26 @@ export function createBotApi(baseUrl: string, accessToken: string, fetchImpl: ty
       throw new BotApiError('BAD_RESPONSE', BAD_RESPONSE_MESSAGE, response.status);
     }
     if (!response.ok) {
-      const parsed = parseContent(ApiErrorBody, body);
+      const parsed = readApiErrorBody(body);
       const retryAfter = Number(response.headers.get('retry-after'));
-      if (!parsed.ok) throw new BotApiError('BAD_RESPONSE', BAD_RESPONSE_MESSAGE, response.status);
+      if (!parsed) throw new BotApiError('BAD_RESPONSE', BAD_RESPONSE_MESSAGE, response.status);
       throw new BotApiError(
-        parsed.value.error.code,
-        parsed.value.error.message,
+        parsed.error.code,
+        parsed.error.message,
         response.status,
         Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : undefined,
       );
     }
-    const parsed = parseContent(schema, body);
-    if (!parsed.ok) throw new BotApiError('BAD_RESPONSE', BAD_RESPONSE_MESSAGE, response.status);
-    return parsed.value as T;
+    const parsed = read(body);
+    if (!parsed) throw new BotApiError('BAD_RESPONSE', BAD_RESPONSE_MESSAGE, response.status);
+    return parsed;
   }
 
   return {
     accessToken,
-    open: (context) => call<ConversationResponse>(ConversationResponse, 'POST', '/api/conversations', context ? { context } : {}),
-    current: () => call<ConversationResponse>(ConversationResponse, 'GET', '/api/conversations/current'),
-    end: () => call<ConversationResponse>(ConversationResponse, 'POST', '/api/conversations/current/end'),
-    sendEvidence: (image) => call<EvidenceResponse>(EvidenceResponse, 'POST', '/api/conversations/current/evidence', image),
+    open: (context) => call(readConversationResponse, 'POST', '/api/conversations', context ? { context } : {}),
+    current: () => call(readConversationResponse, 'GET', '/api/conversations/current'),
+    end: () => call(readConversationResponse, 'POST', '/api/conversations/current/end'),
+    sendEvidence: (image) => call(readEvidenceResponse, 'POST', '/api/conversations/current/evidence', image),
   };
 }

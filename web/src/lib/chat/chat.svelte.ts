@@ -2,13 +2,16 @@ import type { PublicStatus, TriageOption, TriageQuestionContent } from '@espace-
 import { BotApiError, createBotApi, type BotApi } from './bot-api.ts';
 import { checkEvidenceFile, mediaDownloadUrl, shortHash } from './evidence.ts';
 import { GuestRegistrationError, registerGuest } from './guest.ts';
-import type { RoomConnection, SendFailure } from './matrix-room.ts';
+import { connectRoom, RoomGoneError, type RoomConnection, type SendFailure } from './matrix-room.ts';
+import type { RoomModel } from './room-model.ts';
 import { afterReload, classifySendError, enqueue, nextToSend, remove, setState, type OutboxItem } from './outbox.ts';
 import { clearSession, loadSession, newSession, saveSession, type ChatSession } from './session-store.ts';
+import { triageContextFromQuery } from '#lib/content/contexts.ts';
 import { isFinished } from './status.ts';
-import { activeTriageQuestion, questionText, textContent, triageAnswerContent, upsert, type TimelineMessage } from './timeline.ts';
+import type { ChatStarter, Phase } from './starter.ts';
+import { activeTriageQuestion, questionText, textContent, triageAnswerContent, type TimelineMessage } from './timeline.ts';
 
-export type Phase = 'intro' | 'starting' | 'active' | 'ended';
+export type { Phase } from './starter.ts';
 
 /** One line of the conversation as the page shows it, with its delivery state for the young person's own. */
 export interface ChatLine {
@@ -23,6 +26,10 @@ export interface ChatLine {
   authorName?: string;
   /** An evidence image posted by the service: shown by `loadImage`. */
   image?: TimelineMessage['image'];
+  /** Changed by its author after it was sent. */
+  edited?: boolean;
+  /** Deleted: `body` is « Message supprimé ». */
+  redacted?: boolean;
 }
 
 /** The screenshot being sent through the bot API (one at a time); the file stays in memory only. */
@@ -40,14 +47,15 @@ export interface ChatConfig {
 const MAX_SERVER_RETRIES = 5;
 
 /**
- * The chat's state and actions. Svelte runes make the fields reactive; the Matrix SDK is imported on demand
- * the first time a conversation connects.
+ * The chat's state and actions. Svelte runes make the fields reactive. This module and the Matrix client it uses
+ * are loaded by the chat page while the young person reads it (chat-loader.svelte.ts), not on the tap.
  */
-export class Chat {
+export class Chat implements ChatStarter {
   phase = $state<Phase>('intro');
   error = $state<string | undefined>(undefined);
   notice = $state<string | undefined>(undefined);
-  messages = $state<TimelineMessage[]>([]);
+  /** Replaced, never mutated: raw state spares the phone a deep proxy of every line. */
+  messages = $state.raw<TimelineMessage[]>([]);
   outbox = $state<OutboxItem[]>([]);
   status = $state<PublicStatus | undefined>(undefined);
   agentTyping = $state(false);
@@ -55,6 +63,9 @@ export class Chat {
   online = $state(true);
   ending = $state(false);
   evidence = $state<EvidenceUpload | undefined>(undefined);
+  /** Older lines exist before the first one shown (scrolling up loads them). */
+  hasOlder = $state(false);
+  loadingOlder = $state(false);
 
   lines = $derived.by(() => this.buildLines());
   /**
@@ -88,9 +99,10 @@ export class Chat {
     this.#session = { ...session, outbox: afterReload(session.outbox) };
     this.outbox = this.#session.outbox;
     this.phase = 'starting';
-    await this.#connect();
+    await this.#connect(true);
   }
 
+  /** `context`: the `lieu` of the link the young person came by, as it is in the address. */
   async start(context?: string): Promise<void> {
     if (this.phase === 'starting') return;
     this.phase = 'starting';
@@ -104,11 +116,12 @@ export class Chat {
         this.#persist();
       }
       const api = this.#apiFor(this.#session);
-      const opened = await api.open(context);
+      // Only a known entry point is passed on (the bot checks again); anything else is simply no context.
+      const opened = await api.open(triageContextFromQuery(context ?? null));
       this.#session.roomId = opened.roomId;
       this.status = opened.status;
       this.#persist();
-      await this.#connect();
+      await this.#connect(false);
     } catch (error) {
       this.phase = 'intro';
       this.error = describeStartError(error);
@@ -187,6 +200,19 @@ export class Chat {
     }
   }
 
+  /** Scrolling up reached the oldest line: fetch the page before it. */
+  async loadOlder(): Promise<void> {
+    if (!this.#room || this.loadingOlder || !this.hasOlder) return;
+    this.loadingOlder = true;
+    try {
+      this.hasOlder = await this.#room.loadOlder();
+    } catch {
+      // Offline or refused: the sentinel stays, the next scroll tries again.
+    } finally {
+      this.loadingOlder = false;
+    }
+  }
+
   async end(): Promise<void> {
     if (!this.#session || this.ending) return;
     this.ending = true;
@@ -239,12 +265,9 @@ export class Chat {
         const { txnId, content } = next;
         this.#updateOutbox(setState(this.outbox, txnId, 'sending'));
         try {
-          const eventId = await this.#room.send(txnId, content);
+          // The connection shows it as sent right away; the sync echo brings the server's timestamp.
+          await this.#room.send(txnId, content);
           this.#serverFailures.delete(txnId);
-          // Show it as sent right away; the sync echo replaces this line with the server's timestamp.
-          if (!this.messages.some((message) => message.txnId === txnId)) {
-            this.messages = upsert(this.messages, { eventId, author: 'me', body: content.body, ts: Date.now(), txnId });
-          }
           this.#updateOutbox(remove(this.outbox, txnId));
         } catch (error) {
           const failure = error as SendFailure;
@@ -274,53 +297,49 @@ export class Chat {
     void this.flush();
   }
 
-  async #connect(): Promise<void> {
+  /**
+   * Joins (unless `joined`: after a reload the guest is already in) and syncs the room. The opening's answer
+   * already gave the status, so nothing is asked of the bot here: the room's status event keeps it current.
+   */
+  async #connect(joined: boolean): Promise<void> {
     const session = this.#session;
     if (!session?.roomId) return;
-    const api = this.#apiFor(session);
     try {
-      const current = await api.current();
-      this.status = current.status;
-      if (current.roomId !== session.roomId || isFinished(current.status)) {
-        this.#finish();
-        return;
-      }
-    } catch (error) {
-      if (error instanceof BotApiError && error.code === 'NO_CONVERSATION') {
-        this.#finish();
-        return;
-      }
-      // The bot may be briefly unreachable: the room itself still works, so carry on.
-    }
-    try {
-      const { connectRoom } = await import('./matrix-room.ts');
       this.#room = await connectRoom(session.credentials, session.roomId, {
-        message: (message) => this.#onMessage(message),
-        status: (status) => this.#onStatus(status),
-        typing: (typing) => (this.agentTyping = typing),
-        readUpTo: (ts) => (this.agentReadTs = Math.max(this.agentReadTs, ts)),
+        changed: (model) => this.#onRoom(model),
         connection: (online) => this.setOnline(online),
-      });
+        left: () => this.#finish(),
+      }, { joined });
+      // The first sync may already say the conversation is over (closed while the tab was away).
+      if (this.phase === 'ended') {
+        this.#stopRoom();
+        return;
+      }
+      this.hasOlder = this.#room.hasOlder;
       this.phase = 'active';
       void this.flush();
-    } catch {
+    } catch (error) {
+      if (error instanceof RoomGoneError) {
+        this.#finish();
+        return;
+      }
       this.phase = 'intro';
       this.error = 'Impossible de rejoindre la conversation pour le moment. Vérifie ta connexion et réessaie.';
     }
   }
 
-  #onMessage(message: TimelineMessage): void {
-    this.messages = upsert(
-      this.messages.filter((item) => !(message.txnId && item.txnId === message.txnId && item.eventId !== message.eventId)),
-      message,
-    );
-    if (message.txnId && this.outbox.some((item) => item.txnId === message.txnId)) {
-      this.#updateOutbox(remove(this.outbox, message.txnId));
-    }
+  #onRoom(model: RoomModel): void {
+    this.messages = model.messages;
+    const delivered = this.outbox.filter((item) => model.messages.some((message) => message.txnId === item.txnId));
+    if (delivered.length > 0) this.#updateOutbox(this.outbox.filter((item) => !delivered.includes(item)));
+    this.agentTyping = model.typing;
+    this.agentReadTs = Math.max(this.agentReadTs, model.readUpTo);
+    if (model.status) this.#onStatus(model.status);
   }
 
   #onStatus(status: PublicStatus): void {
-    if (this.status && status.updatedAt < this.status.updatedAt) return;
+    // The same status again (every sync hands the model's) changes nothing on screen.
+    if (this.status && status.updatedAt <= this.status.updatedAt) return;
     this.status = status;
     if (isFinished(status)) this.#finish();
   }
@@ -376,7 +395,9 @@ export class Chat {
       danger: message.danger,
       authorName: message.senderName,
       image: message.image,
-      delivery: message.author === 'me' ? (this.agentReadTs >= message.ts ? 'read' : 'sent') : undefined,
+      edited: message.edited,
+      redacted: message.redacted,
+      delivery: message.author === 'me' && !message.redacted ? (this.agentReadTs >= message.ts ? 'read' : 'sent') : undefined,
     }));
     const shown = new Set(this.messages.map((message) => message.txnId).filter(Boolean));
     for (const item of this.outbox) {

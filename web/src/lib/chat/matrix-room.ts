@@ -1,163 +1,217 @@
 /**
- * The young person's Matrix connection: matrix-js-sdk syncs the room; this module turns what it sees into typed
- * values (timeline.ts, PublicStatus) and sends messages with our own transaction ids. It is only ever loaded by
- * dynamic import from the chat page, so the SDK never weighs on the other pages.
+ * The young person's Matrix connection, on fetch: join, one filtered /sync loop for their one room, /messages to
+ * scroll back, sends with our own transaction ids. No SDK: a guest in one room needs a handful of endpoints, and
+ * every kilobyte and round trip counts on a cheap phone. What the responses mean is room-model.ts's job.
  */
-import { EventType as EspaceEvent, parseContent, PublicStatus } from '@espace-mineurs/protocol';
-import {
-  ClientEvent,
-  createClient,
-  MatrixError,
-  MemoryStore,
-  Method,
-  RoomEvent,
-  RoomMemberEvent,
-  RoomStateEvent,
-  SyncState,
-  type MatrixClient,
-  type MatrixEvent,
-  type Room,
-} from 'matrix-js-sdk';
+import { EventType } from '@espace-mineurs/protocol/names';
+import { createMatrixHttp, MatrixRequestError, type MatrixFailure, type MatrixHttp } from './matrix-http.ts';
+import { RoomModel } from './room-model.ts';
 import type { GuestCredentials } from './session-store.ts';
-import { toTimelineMessage, type Participants, type RawEvent, type TimelineMessage } from './timeline.ts';
+import type { RawEvent } from './timeline.ts';
 
 export interface RoomListener {
-  message(message: TimelineMessage): void;
-  status(status: PublicStatus): void;
-  /** Whether a member of staff is typing right now. */
-  typing(typing: boolean): void;
-  /** Timestamp of the latest event a member of staff has read (0 when none). */
-  readUpTo(ts: number): void;
+  /** The model changed (lines, status, typing, read receipts). */
+  changed(model: RoomModel): void;
   connection(online: boolean): void;
+  /** The guest is no longer in the room, or no longer exists (the conversation was ended). */
+  left(): void;
 }
 
-export interface SendFailure {
-  httpStatus?: number;
-  errcode?: string;
-}
+export type SendFailure = MatrixFailure;
 
 export interface RoomConnection {
   /** PUT /send with our transaction id: the homeserver stores a retried message once. */
   send(txnId: string, content: Record<string, unknown>): Promise<string>;
+  /** Loads the page of history before the oldest line shown; false once the room's start is reached. */
+  loadOlder(): Promise<boolean>;
+  readonly hasOlder: boolean;
   stop(): void;
 }
 
-// The SDK logs a lot, including room and event ids; the site keeps the console quiet.
-const silent = {
-  trace: () => {},
-  debug: () => {},
-  info: () => {},
-  warn: () => {},
-  error: () => {},
-  getChild: () => silent,
-};
+/** The guest is not (or no longer) allowed in the room: the conversation is over for this tab. */
+export class RoomGoneError extends Error {
+  constructor() {
+    super('the guest cannot join the room');
+    this.name = 'RoomGoneError';
+  }
+}
 
-export async function connectRoom(credentials: GuestCredentials, roomId: string, listener: RoomListener): Promise<RoomConnection> {
-  const client: MatrixClient = createClient({
-    baseUrl: credentials.homeserverUrl,
-    accessToken: credentials.accessToken,
-    userId: credentials.userId,
-    deviceId: credentials.deviceId || undefined,
-    // An explicit in-memory store: the SDK's default one writes filter ids to localStorage.
-    store: new MemoryStore(),
-    logger: silent,
-    timelineSupport: false,
+/** Lines in the first sync and in each page of history: enough for most whole conversations in one request. */
+export const TIMELINE_LIMIT = 100;
+/** What the page renders or needs to render: everything else stays on the server. */
+const STATE_TYPES = ['m.room.create', 'm.room.member', EventType.Status];
+const TIMELINE_TYPES = ['m.room.message', 'm.room.redaction', ...STATE_TYPES];
+const LONG_POLL_MS = 30_000;
+
+export function syncFilter(roomId: string): string {
+  return JSON.stringify({
+    presence: { not_types: ['*'] },
+    account_data: { not_types: ['*'] },
+    room: {
+      rooms: [roomId],
+      timeline: { limit: TIMELINE_LIMIT, types: TIMELINE_TYPES },
+      state: { types: STATE_TYPES, lazy_load_members: false },
+      ephemeral: { types: ['m.typing', 'm.receipt'] },
+      account_data: { not_types: ['*'] },
+    },
   });
-  client.setGuest(true);
+}
 
-  const who: Participants = {
-    me: credentials.userId,
-    service: undefined,
-    nameOf: (userId) => client.getRoom(roomId)?.getMember(userId)?.rawDisplayName || undefined,
+const HISTORY_FILTER = JSON.stringify({ types: TIMELINE_TYPES, lazy_load_members: false });
+
+interface SyncRoom {
+  timeline?: { events?: RawEvent[]; limited?: boolean; prev_batch?: string };
+  state?: { events?: RawEvent[] };
+  ephemeral?: { events?: RawEvent[] };
+}
+export interface SyncResponse {
+  next_batch: string;
+  rooms?: { join?: Record<string, SyncRoom>; leave?: Record<string, SyncRoom>; invite?: Record<string, unknown> };
+}
+interface MessagesResponse {
+  chunk?: RawEvent[];
+  end?: string;
+}
+
+export async function connectRoom(
+  credentials: GuestCredentials,
+  roomId: string,
+  listener: RoomListener,
+  options: { joined: boolean; fetchImpl?: typeof fetch },
+): Promise<RoomConnection> {
+  const http: MatrixHttp = createMatrixHttp(credentials.homeserverUrl, credentials.accessToken, options.fetchImpl);
+  const model = new RoomModel(credentials.userId);
+  const room = `/rooms/${encodeURIComponent(roomId)}`;
+  const filter = syncFilter(roomId);
+  const abort = new AbortController();
+  let stopped = false;
+  let prevBatch: string | undefined;
+
+  const join = async (): Promise<void> => {
+    try {
+      await http.request('POST', `/join/${encodeURIComponent(roomId)}`, { body: {} });
+    } catch (error) {
+      if (error instanceof MatrixRequestError && (error.httpStatus === 403 || error.httpStatus === 404)) throw new RoomGoneError();
+      throw error;
+    }
   };
-  const typingUsers = new Set<string>();
+  const sync = (query: Record<string, string | number | undefined>) =>
+    http.request<SyncResponse>('GET', '/sync', { query: { filter, set_presence: 'offline', ...query }, signal: abort.signal });
 
-  const isOurRoom = (room: Room | undefined): room is Room => room?.roomId === roomId;
-
-  function refreshParticipants(room: Room): void {
-    who.service = room.getCreator() ?? undefined;
-  }
-
-  function readStatus(event: MatrixEvent | null | undefined): void {
-    if (!event || event.getType() !== EspaceEvent.Status || event.getStateKey() !== '') return;
-    // Trust by sender: only the service account may tell the young person where they stand.
-    if (who.service === undefined || event.getSender() !== who.service) return;
-    const parsed = parseContent(PublicStatus, event.getContent());
-    if (parsed.ok) listener.status(parsed.value);
-  }
-
-  function readReceipts(room: Room): void {
-    let latest = 0;
-    for (const member of room.getJoinedMembers()) {
-      if (member.userId === who.me || member.userId === who.service) continue;
-      const eventId = room.getEventReadUpTo(member.userId);
-      const ts = eventId ? room.findEventById(eventId)?.getTs() : undefined;
-      if (ts !== undefined && ts > latest) latest = ts;
+  // The bot invited the guest when it opened the conversation: join, then one sync gives the room as it is.
+  // After a reload the guest is already in: sync straight away, and join only if the room is not there.
+  let first: SyncResponse;
+  try {
+    if (!options.joined) await join();
+    first = await sync({ timeout: 0 });
+    if (!first.rooms?.join?.[roomId]) {
+      if (first.rooms?.leave?.[roomId] && options.joined) throw new RoomGoneError();
+      await join();
+      first = await sync({ timeout: 0 });
     }
-    listener.readUpTo(latest);
+  } catch (error) {
+    // A guest account the service has ended (after the conversation closed) no longer authenticates.
+    if (error instanceof MatrixRequestError && error.httpStatus === 401) throw new RoomGoneError();
+    throw error;
   }
+  const initial = first.rooms?.join?.[roomId];
+  if (initial) {
+    model.applyState(initial.state?.events ?? []);
+    model.applyTimeline(initial.timeline?.events ?? []);
+    model.applyEphemeral(initial.ephemeral?.events ?? []);
+    if (initial.timeline?.limited) prevBatch = initial.timeline.prev_batch;
+  }
+  listener.changed(model);
+  listener.connection(true);
 
-  function readRoom(room: Room): void {
-    refreshParticipants(room);
-    for (const event of room.getLiveTimeline().getEvents()) {
-      const message = toTimelineMessage(event.getEffectiveEvent() as RawEvent, who);
-      if (message) listener.message(message);
+  /** Events a limited incremental sync skipped (after a long time offline), oldest first. */
+  async function fillGap(from: string, since: string): Promise<RawEvent[]> {
+    const missed: RawEvent[] = [];
+    let position: string | undefined = from;
+    for (let page = 0; position && page < 10; page++) {
+      const response: MessagesResponse = await http.request('GET', `${room}/messages`, { query: { dir: 'b', from: position, to: since, limit: TIMELINE_LIMIT, filter: HISTORY_FILTER }, signal: abort.signal });
+      const chunk = response.chunk ?? [];
+      if (chunk.length === 0) break;
+      missed.push(...chunk);
+      position = response.end;
     }
-    readStatus(room.currentState.getStateEvents(EspaceEvent.Status, ''));
-    readReceipts(room);
+    return missed.reverse();
   }
 
-  client.on(RoomEvent.Timeline, (event, room, toStartOfTimeline) => {
-    if (!isOurRoom(room) || toStartOfTimeline) return;
-    if (who.service === undefined) refreshParticipants(room);
-    const message = toTimelineMessage(event.getEffectiveEvent() as RawEvent, who);
-    if (message) listener.message(message);
-  });
-  // Handlers run inside the SDK's sync processing: a throw there silently drops the rest of the room's
-  // events, so nothing here may assume the Room object exists yet.
-  client.on(RoomStateEvent.Events, (event) => {
-    if (event.getRoomId() !== roomId) return;
-    if (event.getType() === 'm.room.create') who.service = event.getSender() ?? undefined;
-    readStatus(event);
-  });
-  client.on(RoomMemberEvent.Typing, (_event, member) => {
-    if (member.roomId !== roomId || member.userId === who.me || member.userId === who.service) return;
-    if (member.typing) typingUsers.add(member.userId);
-    else typingUsers.delete(member.userId);
-    listener.typing(typingUsers.size > 0);
-  });
-  client.on(RoomEvent.Receipt, (_event, room) => {
-    if (isOurRoom(room)) readReceipts(room);
-  });
-  client.on(ClientEvent.Sync, (state: SyncState) => {
-    if (state === SyncState.Prepared || state === SyncState.Syncing) listener.connection(true);
-    else if (state === SyncState.Error || state === SyncState.Reconnecting) listener.connection(false);
-  });
-  client.on(ClientEvent.Room, (room) => {
-    if (isOurRoom(room)) readRoom(room);
-  });
-
-  // Join first: the bot invited the guest when it opened the conversation. Joining again is harmless.
-  await client.http.authedRequest(Method.Post, `/join/${encodeURIComponent(roomId)}`, undefined, {});
-  await client.startClient({ initialSyncLimit: 200, lazyLoadMembers: false, disablePresence: true });
-  const existing = client.getRoom(roomId);
-  if (existing) readRoom(existing);
-
-  return {
-    async send(txnId, content) {
-      const path = `/rooms/${encodeURIComponent(roomId)}/send/m.room.message/${encodeURIComponent(txnId)}`;
+  async function loop(since: string): Promise<void> {
+    let failures = 0;
+    while (!stopped) {
       try {
-        const response = await client.http.authedRequest<{ event_id: string }>(Method.Put, path, undefined, content);
-        return response.event_id;
+        const response = await sync({ since, timeout: LONG_POLL_MS });
+        if (stopped) return;
+        failures = 0;
+        listener.connection(true);
+        if (response.rooms?.leave?.[roomId]) {
+          listener.left();
+          return;
+        }
+        const joined = response.rooms?.join?.[roomId];
+        if (joined) {
+          let events = joined.timeline?.events ?? [];
+          if (joined.timeline?.limited && joined.timeline.prev_batch) events = [...(await fillGap(joined.timeline.prev_batch, since)), ...events];
+          model.applyState(joined.state?.events ?? []);
+          model.applyTimeline(events);
+          model.applyEphemeral(joined.ephemeral?.events ?? []);
+          listener.changed(model);
+        }
+        since = response.next_batch;
       } catch (error) {
-        const failure: SendFailure =
-          error instanceof MatrixError ? { httpStatus: error.httpStatus, errcode: error.errcode } : {};
+        if (stopped) return;
+        // The guest account was ended by the service (conversation closed): nothing more will come.
+        if (error instanceof MatrixRequestError && error.httpStatus === 401) {
+          listener.left();
+          return;
+        }
+        failures++;
+        listener.connection(false);
+        await new Promise((resolve) => setTimeout(resolve, Math.min(500 * 2 ** failures, 15_000)));
+      }
+    }
+  }
+  void loop(first.next_batch);
+
+  let loadingOlder: Promise<boolean> | undefined;
+  return {
+    get hasOlder() {
+      return prevBatch !== undefined;
+    },
+    async send(txnId, content) {
+      const path = `${room}/send/m.room.message/${encodeURIComponent(txnId)}`;
+      try {
+        const { event_id: eventId } = await http.request<{ event_id: string }>('PUT', path, { body: content });
+        const body = typeof content.body === 'string' ? content.body : '';
+        model.addSent({ eventId, author: 'me', sender: credentials.userId, body, ts: Date.now(), txnId });
+        listener.changed(model);
+        return eventId;
+      } catch (error) {
+        const failure: SendFailure = error instanceof MatrixRequestError ? { httpStatus: error.httpStatus, errcode: error.errcode } : {};
         throw failure;
       }
     },
+    loadOlder() {
+      loadingOlder ??= (async () => {
+        try {
+          if (!prevBatch) return false;
+          const response = await http.request<MessagesResponse>('GET', `${room}/messages`, { query: { dir: 'b', from: prevBatch, limit: TIMELINE_LIMIT, filter: HISTORY_FILTER }, signal: abort.signal });
+          const chunk = response.chunk ?? [];
+          prevBatch = chunk.length > 0 ? response.end : undefined;
+          model.applyTimeline([...chunk].reverse(), true);
+          listener.changed(model);
+          return prevBatch !== undefined;
+        } finally {
+          loadingOlder = undefined;
+        }
+      })();
+      return loadingOlder;
+    },
     stop() {
-      client.stopClient();
-      client.removeAllListeners();
+      stopped = true;
+      abort.abort();
     },
   };
 }

@@ -1,4 +1,5 @@
-import { FORCE_LABEL, type PublicStatus } from '@espace-mineurs/protocol';
+import type { PublicStatus } from '@espace-mineurs/protocol';
+import { FORCE_LABEL } from '@espace-mineurs/protocol/names';
 
 /** What the waiting panel says about the conversation, in words for an 11–17-year-old. */
 export interface StatusText {

@@ -70,9 +70,9 @@ describe('toTimelineMessage', () => {
     expect(toTimelineMessage(raw, who)).toMatchObject({ author: 'me', txnId: 'abc-1' });
   });
 
-  it('skips state, redacted and non-text events', () => {
+  it('skips state and non-text events, and shows a redacted one as « Message supprimé » without its words', () => {
     expect(toTimelineMessage({ ...message('@bot:hs', 'x'), type: 'm.room.member' }, who)).toBeUndefined();
-    expect(toTimelineMessage({ ...message('@bot:hs', 'x'), unsigned: { redacted_because: {} } }, who)).toBeUndefined();
+    expect(toTimelineMessage({ ...message('@agent:hs', 'secret'), unsigned: { redacted_because: {} } }, who)).toMatchObject({ body: 'Message supprimé', redacted: true, author: 'agent' });
     expect(toTimelineMessage(message('@agent:hs', 'x', { msgtype: 'm.image' }), who)).toBeUndefined();
   });
 });

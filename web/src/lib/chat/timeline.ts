@@ -1,22 +1,22 @@
-import {
-  ContentKey,
-  parseContent,
-  TriageAnswerContent,
-  TriageQuestionContent,
-  type TriageQuestionContent as TriageQuestion,
-} from '@espace-mineurs/protocol';
+import type { TriageAnswerContent, TriageQuestionContent as TriageQuestion } from '@espace-mineurs/protocol';
+import { ContentKey } from '@espace-mineurs/protocol/names';
 import { evidenceHash, evidenceLineText } from './evidence.ts';
+import { readTriageQuestion } from './validate.ts';
 
 /**
  * The typed timeline the page renders. Raw Matrix events are validated here, once. Trust by sender
  * (docs/architecture.md, Principles 6): structured triage content is read only from the service account (the
- * room's creator, the bot); everything else is shown as plain text, never as HTML.
+ * room's creator, the bot); everything else is shown as plain text, never as HTML. An edit (`m.replace`) changes
+ * its original's text only when it comes from the original's sender; a redaction leaves « Message supprimé » in
+ * the line's place.
  */
 export type Author = 'me' | 'agent' | 'service';
 
 export interface TimelineMessage {
   eventId: string;
   author: Author;
+  /** The Matrix user who sent it (an edit counts only from the same sender). */
+  sender?: string;
   body: string;
   ts: number;
   /** Present on the young person's own messages: matches the outbox entry that sent it. */
@@ -34,15 +34,26 @@ export interface TimelineMessage {
   evidence?: string;
   /** The evidence image's mxc:// URI and type, to show it (fetched with the guest's token). */
   image?: { mxc: string; mimetype: string };
+  /** Changed by its author after it was sent (the text is the latest version). */
+  edited?: boolean;
+  /** Time of the edit shown, so an older edit arriving late never replaces a newer one. */
+  editTs?: number;
+  /** Deleted (redacted): the words are gone, the line stays so the conversation still reads in order. */
+  redacted?: boolean;
 }
+
+export const REDACTED_TEXT = 'Message supprimé';
 
 export interface RawEvent {
   event_id?: string;
   type?: string;
   sender?: string;
+  state_key?: string;
+  /** Top-level target of an m.room.redaction before room version 11 (from 11 on, in content). */
+  redacts?: string;
   content?: Record<string, unknown>;
   origin_server_ts?: number;
-  unsigned?: { transaction_id?: string; redacted_because?: unknown };
+  unsigned?: { transaction_id?: string; redacted_because?: unknown; 'm.relations'?: { 'm.replace'?: RawEvent } };
 }
 
 export interface Participants {
@@ -61,20 +72,37 @@ export function authorOf(sender: string, who: Participants): Author {
   return 'agent';
 }
 
+type MessageEvent = RawEvent & { event_id: string; sender: string; content: Record<string, unknown> };
+
+function isMessageEvent(event: RawEvent): event is MessageEvent {
+  return event.type === 'm.room.message' && !!event.event_id && !!event.sender && !!event.content;
+}
+
 export function toTimelineMessage(event: RawEvent, who: Participants): TimelineMessage | undefined {
-  if (event.type !== 'm.room.message' || !event.event_id || !event.sender || !event.content) return undefined;
-  if (event.unsigned?.redacted_because !== undefined) return undefined;
+  if (!isMessageEvent(event)) return undefined;
+  if (event.unsigned?.redacted_because !== undefined) {
+    return { eventId: event.event_id, author: authorOf(event.sender, who), sender: event.sender, body: REDACTED_TEXT, ts: event.origin_server_ts ?? 0, redacted: true };
+  }
+  // An edit is not a line of its own (its « * » fallback body is for clients that do not understand edits).
+  if (replacement(event)) return undefined;
+  const message = readMessage(event, who);
+  // Synapse bundles the latest edit with its original (in /sync and /messages): a reload shows the edited text.
+  const bundled = event.unsigned?.['m.relations']?.['m.replace'];
+  return message && bundled ? applyEdit([message], bundled)[0] : message;
+}
+
+function readMessage(event: MessageEvent, who: Participants): TimelineMessage | undefined {
   const { msgtype, body } = event.content;
   if (msgtype === 'm.image') return evidenceLine(event, who);
   if (typeof msgtype !== 'string' || !TEXT_TYPES.has(msgtype) || typeof body !== 'string') return undefined;
   const author = authorOf(event.sender, who);
-  const message: TimelineMessage = { eventId: event.event_id, author, body, ts: event.origin_server_ts ?? 0 };
+  const message: TimelineMessage = { eventId: event.event_id, author, sender: event.sender, body, ts: event.origin_server_ts ?? 0 };
   if (author === 'me' && event.unsigned?.transaction_id) message.txnId = event.unsigned.transaction_id;
   if (author === 'service') {
     const raw = event.content[ContentKey.TriageQuestion];
     if (raw !== undefined) {
-      const parsed = parseContent(TriageQuestionContent, raw);
-      if (parsed.ok) message.triage = parsed.value;
+      const triage = readTriageQuestion(raw);
+      if (triage) message.triage = triage;
     }
     if (event.content[`${ContentKey.Service}.danger`] === true) message.danger = true;
     if (event.content[`${ContentKey.Service}.closed`] === true) {
@@ -96,11 +124,47 @@ function evidenceLine(event: RawEvent, who: Participants): TimelineMessage | und
   if (!event.sender || authorOf(event.sender, who) !== 'service' || !event.event_id || !event.content) return undefined;
   const sha256 = evidenceHash(event.content);
   if (!sha256) return undefined;
-  const message: TimelineMessage = { eventId: event.event_id, author: 'service', body: evidenceLineText(sha256), ts: event.origin_server_ts ?? 0, evidence: sha256 };
+  const message: TimelineMessage = { eventId: event.event_id, author: 'service', sender: event.sender, body: evidenceLineText(sha256), ts: event.origin_server_ts ?? 0, evidence: sha256 };
   const { url, info } = event.content;
   const mimetype = typeof info === 'object' && info !== null ? (info as Record<string, unknown>).mimetype : undefined;
   if (typeof url === 'string' && url.startsWith('mxc://') && typeof mimetype === 'string' && mimetype.startsWith('image/')) message.image = { mxc: url, mimetype };
   return message;
+}
+
+/** The original an `m.replace` event edits, and its new text, when the edit is well formed. */
+export function replacement(event: RawEvent): { target: string; body: string } | undefined {
+  const relation = event.content?.['m.relates_to'];
+  if (typeof relation !== 'object' || relation === null) return undefined;
+  const { rel_type: relType, event_id: target } = relation as Record<string, unknown>;
+  if (relType !== 'm.replace' || typeof target !== 'string') return undefined;
+  const next = event.content?.['m.new_content'];
+  const body = typeof next === 'object' && next !== null ? (next as Record<string, unknown>).body : undefined;
+  return { target, body: typeof body === 'string' ? body : '' };
+}
+
+/**
+ * Applies an edit to its original, if it is loaded, not deleted, and the edit comes from the original's author
+ * (anyone else's `m.replace` is ignored, as the Matrix spec requires). Structured content (a triage question's
+ * buttons, an evidence image) is kept: only the words change.
+ */
+export function applyEdit(items: readonly TimelineMessage[], edit: RawEvent): TimelineMessage[] {
+  const change = replacement(edit);
+  if (!change || !change.body.trim() || !edit.sender) return [...items];
+  const ts = edit.origin_server_ts ?? 0;
+  return items.map((item) => {
+    if (item.eventId !== change.target || item.redacted || (item.editTs ?? -1) > ts) return item;
+    if (item.sender !== edit.sender) return item;
+    return { ...item, body: change.body, edited: true, editTs: ts };
+  });
+}
+
+/** A redaction: the line stays, in its place, as « Message supprimé », with nothing of what it said. */
+export function applyRedaction(items: readonly TimelineMessage[], redaction: RawEvent): TimelineMessage[] {
+  const target = redaction.redacts ?? redaction.content?.redacts;
+  if (typeof target !== 'string') return [...items];
+  return items.map((item) =>
+    item.eventId === target ? { eventId: item.eventId, author: item.author, sender: item.sender, body: REDACTED_TEXT, ts: item.ts, ...(item.txnId ? { txnId: item.txnId } : {}), redacted: true } : item,
+  );
 }
 
 /** Inserts or replaces by event id, keeping server order (timestamps, then arrival). */
