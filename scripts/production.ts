@@ -110,7 +110,7 @@ async function startService(name: string, command: string[], options: { cwd?: st
   } catch (error) {
     await stop();
     const tail = existsSync(options.log) ? readFileSync(options.log, 'utf8').slice(-1500) : '';
-    throw new Error(`${name} did not start: ${(error as Error).message}\n${tail}`);
+    throw new Error(`${name} did not start: ${(error as Error).message}\n${tail}`, { cause: error });
   }
   running.push({ name, stop });
 }

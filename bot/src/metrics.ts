@@ -20,7 +20,8 @@ export class Metrics {
   private syncHealth: (() => SyncHealth) | undefined;
 
   constructor(store: Store, auditBacklog: () => Record<Force, number> = () => ({ police: 0, gendarmerie: 0 }), now: () => number = Date.now) {
-    const metrics = this;
+    // prom-client calls collect() with the gauge as `this`: read the health through a closure.
+    const syncHealth = () => this.syncHealth?.();
     collectDefaultMetrics({ register: this.registry, prefix: 'espace_bot_' });
     this.waitSeconds = new Histogram({
       name: 'espace_queue_wait_seconds',
@@ -94,7 +95,7 @@ export class Metrics {
       help: 'When the homeserver last answered the bot\'s sync (Unix time)',
       registers: [this.registry],
       collect() {
-        const health = metrics.syncHealth?.();
+        const health = syncHealth();
         if (health) this.set(health.lastSuccessAt / 1000);
       },
     });
@@ -103,7 +104,7 @@ export class Metrics {
       help: 'Seconds since the homeserver last answered the bot\'s sync (up to 25 s is a normal long poll)',
       registers: [this.registry],
       collect() {
-        const health = metrics.syncHealth?.();
+        const health = syncHealth();
         if (health) this.set(Math.max(0, (now() - health.lastSuccessAt) / 1000));
       },
     });
@@ -112,7 +113,7 @@ export class Metrics {
       help: 'Syncs failed in a row (0 while the homeserver answers)',
       registers: [this.registry],
       collect() {
-        const health = metrics.syncHealth?.();
+        const health = syncHealth();
         if (health) this.set(health.consecutiveFailures);
       },
     });

@@ -28,7 +28,12 @@ function descendants(pid: number): number[] {
   }
   const found: number[] = [];
   const queue = [pid];
-  while (queue.length > 0) for (const next of parents.get(queue.shift()!) ?? []) queue.push(next), found.push(next);
+  while (queue.length > 0) {
+    for (const next of parents.get(queue.shift()!) ?? []) {
+      queue.push(next);
+      found.push(next);
+    }
+  }
   return found;
 }
 

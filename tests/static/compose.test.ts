@@ -15,7 +15,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { SYNAPSE_IMAGE } from '@espace-mineurs/synapse';
 import { REQUIRED_ENV, renderForCompose } from '../../synapse/config/compose/render.ts';
-import { caddyfileForCompose, caddyVariables, COMPOSE, EXAMPLE_ENV, handlersOf, MISSING, parseCaddyfile, RAW, read, ROOT, route, services, type Block } from './files.ts';
+import { caddyfileForCompose, caddyVariables, COMPOSE, EXAMPLE_ENV, handlersOf, MISSING, parseCaddyfile, RAW, read, ROOT, route, services } from './files.ts';
 
 describe('docker-compose.yml', () => {
   it('is valid against the Compose specification schema', () => {

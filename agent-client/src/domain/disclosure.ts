@@ -1,4 +1,4 @@
-import { SafetyEventType, type ConversationEntry, type DisclosedData, type DisclosureRequest } from '@espace-mineurs/protocol';
+import { SafetyEventType, type DisclosureRequest } from '@espace-mineurs/protocol';
 import type { AutoJoinPolicy, Me } from './model.ts';
 import { shouldAutoJoin } from './access.ts';
 
