@@ -77,8 +77,8 @@ describe('a young person in the site and agents in the agent client', () => {
     await expect.poll(() => statusBar(young).textContent(), { timeout: 20_000 }).toContain('Police nationale');
     for (const payload of ['bonjour', ...XSS]) await say(young, payload);
     await expect.poll(() => young.getByRole('log').getByText('Envoyé', { exact: true }).count(), { timeout: 20_000 }).toBeGreaterThanOrEqual(XSS.length + 6);
-    // The site shows them as typed, as text.
-    for (const payload of XSS) await young.getByRole('log').getByText(payload, { exact: true }).waitFor();
+    // The site shows them as typed, as text, with the direction control made visible instead of obeyed.
+    for (const payload of XSS) await young.getByRole('log').getByText(payload.replace('\u202E', '⟨U+202E⟩'), { exact: true }).waitFor();
     expect(await young.getByRole('log').locator('img, svg, a').count()).toBe(0);
     expect(await young.evaluate(() => (window as unknown as { __xss?: number }).__xss)).toBeUndefined();
     const stored = await storedChat(young);

@@ -58,6 +58,8 @@ describe('the hand-written validators follow the protocol schemas', () => {
       question,
       { ...question, expectsText: true },
       { ...question, expectsText: 'yes' },
+      { ...question, expectsText: true, input: 'postal_code' },
+      { ...question, input: 'phone' },
       { ...question, questionId: '' },
       { ...question, options: [{ id: 'a', number: 0, label: 'x' }] },
       { ...question, options: [{ id: 'a', number: 1, label: '' }] },

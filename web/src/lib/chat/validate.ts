@@ -63,9 +63,11 @@ export function readTriageQuestion(value: unknown): TriageQuestionContent | unde
     if (!isObject(option) || !isString(option.id, 1, 64) || !isInt(option.number) || option.number < 1 || !isString(option.label, 1, 200)) return undefined;
     options.push({ id: option.id, number: option.number, label: option.label });
   }
-  const { expectsText, skip } = value;
+  const { expectsText, input, skip } = value;
   if (expectsText !== undefined && typeof expectsText !== 'boolean') return undefined;
+  if (input !== undefined && input !== 'postal_code') return undefined;
   const question: TriageQuestionContent = { questionId: value.questionId, options, expectsText: expectsText ?? false };
+  if (input !== undefined) question.input = input;
   if (skip !== undefined) {
     if (!isObject(skip) || !isString(skip.id) || !isString(skip.label)) return undefined;
     question.skip = { id: skip.id, label: skip.label };
