@@ -171,7 +171,8 @@ describe('the young person’s side, on a phone', () => {
     const body = mine.locator('.body');
     expect(await body.textContent()).toBe('regarde photo⟨U+202E⟩gnp.exe stp');
     expect(await body.getAttribute('dir')).toBe('auto');
-    expect(await body.evaluate((element) => getComputedStyle(element).unicodeBidi)).toBe('isolate');
+    // Polled: the line is rendered again once the server echoes it, and a detached node has no computed style.
+    await expect.poll(() => body.evaluate((element) => getComputedStyle(element).unicodeBidi)).toBe('isolate');
     await say(page, 'مرحبا، أحتاج مساعدة');
     const arabic = log(page).getByRole('listitem').filter({ hasText: 'مرحبا' }).locator('.body');
     await arabic.waitFor({ timeout: 15_000 });
