@@ -1,18 +1,18 @@
 import { Command, CommandResultContent, EventType, parseContent, type Force } from '@espace-mineurs/protocol';
-import type { Context } from '../context.ts';
+import type { Context } from '../runtime/context.ts';
 import { stableTxnId, type RawEvent } from '../matrix/client.ts';
-import { claim } from './claim.ts';
-import { close } from './close.ts';
-import { disclosureDecision, disclosureRequest, disclosureWithdraw } from './disclosure.ts';
-import { duty } from './duty.ts';
-import { exportCommand } from './export.ts';
-import { flagDanger } from './flag-danger.ts';
-import { legalHold } from './legal-hold.ts';
+import { claim } from '../queue/claim.ts';
+import { close } from '../closing/close.ts';
+import { disclosureDecision, disclosureRequest, disclosureWithdraw } from '../disclosure/commands.ts';
+import { duty } from '../queue/duty.ts';
+import { exportCommand } from '../export/command.ts';
+import { flagDanger } from '../queue/flag-danger.ts';
+import { legalHold } from '../retention/legal-hold.ts';
 import { HELP, parseTextCommand } from './parse-text.ts';
-import { supervise } from './supervise.ts';
+import { supervise } from '../conversation/supervise.ts';
 import { refreshStaff } from '../state/rebuild.ts';
-import { acceptTransfer, declineTransfer } from './transfer-answer.ts';
-import { transfer } from './transfer.ts';
+import { acceptTransfer, declineTransfer } from '../queue/transfer-answer.ts';
+import { transfer } from '../queue/transfer.ts';
 import { refuse, type CommandOutcome, type Invocation } from './types.ts';
 
 function execute(invocation: Invocation, command: Command): Promise<CommandOutcome> {

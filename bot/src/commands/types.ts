@@ -1,5 +1,5 @@
 import type { Force } from '@espace-mineurs/protocol';
-import type { Context } from '../context.ts';
+import type { Context } from '../runtime/context.ts';
 import type { Conversation, StaffMember } from '../state/store.ts';
 
 /** One command being executed: who sent it, from which force's queue room, as which event. */

@@ -1,5 +1,5 @@
 import { EventType, type ConversationEntry } from '@espace-mineurs/protocol';
-import type { Context } from '../context.ts';
+import type { Context } from '../runtime/context.ts';
 import type { Conversation } from '../state/store.ts';
 
 /**

@@ -1,12 +1,12 @@
 import { cleanEntry, saveEntry } from '../conversation/entry.ts';
-import { abandonConversation } from '../conversation/end.ts';
-import { enqueue } from '../conversation/enqueue.ts';
-import { requeue } from '../conversation/requeue.ts';
+import { abandonConversation } from '../closing/end.ts';
+import { enqueue } from '../queue/enqueue.ts';
+import { requeue } from '../queue/requeue.ts';
 import { writeStatus } from '../conversation/status.ts';
-import { withConversation, type Context } from '../context.ts';
+import { withConversation, type Context } from '../runtime/context.ts';
 import type { RawEvent } from '../matrix/client.ts';
 import { stateOf, type Conversation } from '../state/store.ts';
-import { handleTriageAnswer } from './triage-answer.ts';
+import { handleTriageAnswer } from '../intake/triage-answer.ts';
 
 /** The young person's messages: triage answers while in triage, activity (for silence timeouts) always. */
 async function onGuestMessage(ctx: Context, conversation: Conversation, event: RawEvent): Promise<void> {

@@ -1,10 +1,10 @@
 import { Router, type Request } from 'express';
 import { OpenConversationRequest, type ConversationResponse } from '@espace-mineurs/protocol';
-import { addressHash, coolingDown } from '../conversation/cool-down.ts';
-import { closeConversation } from '../conversation/end.ts';
-import { openConversation } from '../conversation/open.ts';
+import { addressHash, coolingDown } from '../closing/cool-down.ts';
+import { closeConversation } from '../closing/end.ts';
+import { openConversation } from '../intake/open.ts';
 import { publicStatus } from '../conversation/status.ts';
-import { withConversation, type Context } from '../context.ts';
+import { withConversation, type Context } from '../runtime/context.ts';
 import type { Conversation } from '../state/store.ts';
 import type { GuestAuth } from './auth.ts';
 import { ApiError } from './errors.ts';

@@ -10,7 +10,7 @@ import {
   parseContent,
   userIdFromStateKey,
 } from '@espace-mineurs/protocol';
-import type { Context } from '../context.ts';
+import type { Context } from '../runtime/context.ts';
 import type { RawEvent } from '../matrix/client.ts';
 import type { Conversation } from './store.ts';
 

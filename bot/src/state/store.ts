@@ -10,8 +10,8 @@ import {
 } from '@espace-mineurs/protocol';
 import type { ForceRooms } from '../bootstrap/index.ts';
 import type { ForceLoad } from '../routing/policy.ts';
-import { AddressBook, type CoolDown } from '../conversation/cool-down.ts';
-import type { DisclosureRequest } from '../safety/disclosure.ts';
+import { AddressBook, type CoolDown } from '../closing/cool-down.ts';
+import type { DisclosureRequest } from '../disclosure/request.ts';
 
 /** One young person's conversation as the bot holds it in memory, rebuilt from room state at start. */
 export interface Conversation {
