@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { EventType, type Force } from '@espace-mineurs/protocol';
-import { hashRecord, type AuditEntry, type AuditRecord } from './audit-log.ts';
+import { hashRecord, type AuditEntry, type AuditRecord } from './chain.ts';
 import { GENESIS } from './verify.ts';
 import { enc, type Homeserver } from '../matrix/homeserver.ts';
 import type { Auditor } from '../runtime/safety.ts';

@@ -1,7 +1,7 @@
 import { chmod, mkdir, open, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Force } from '@espace-mineurs/protocol';
-import { hashRecord, type AuditRecord } from './audit-log.ts';
+import { hashRecord, type AuditRecord } from './chain.ts';
 import type { ChainItem } from './verify.ts';
 
 /** One line of the JSON-lines mirror: the record exactly as sent to the audit room, and where it landed. */

@@ -1,6 +1,6 @@
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { AuditEntry } from './audit-log.ts';
+import type { AuditEntry } from './chain.ts';
 
 /** One audit entry waiting to be sent to its force's audit room, in the order it was written. */
 export interface PendingEntry {

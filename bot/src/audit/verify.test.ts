@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { hashRecord, type AuditEntry, type AuditRecord } from './audit-log.ts';
+import { hashRecord, type AuditEntry, type AuditRecord } from './chain.ts';
 import { AuditMirror, mirrorChain, readMirror } from './mirror.ts';
 import { compareWithMirror, describeBreak, verifyChain, type ChainItem } from './verify.ts';
 

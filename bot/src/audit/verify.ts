@@ -1,5 +1,5 @@
 import { EventType } from '@espace-mineurs/protocol';
-import { hashRecord, type AuditRecord } from './audit-log.ts';
+import { hashRecord, type AuditRecord } from './chain.ts';
 import { readTimeline, type Homeserver } from '../matrix/homeserver.ts';
 
 /** One link of a force's audit chain, as read from the audit room or from the mirror file. */

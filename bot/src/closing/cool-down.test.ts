@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Context } from '../runtime/context.ts';
-import { AddressBook, coolingDown, type CoolDown } from './cool-down.ts';
+import { AddressBook } from '../intake/address-book.ts';
+import { coolingDown, type CoolDown } from './cool-down.ts';
 
 function contextWith(coolDowns: CoolDown[]): Context {
   return { store: { coolDowns: new Map(coolDowns.map((coolDown) => [coolDown.guest, coolDown])) } } as unknown as Context;

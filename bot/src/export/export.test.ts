@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalJson } from '../audit/audit-log.ts';
+import { canonicalJson } from '../audit/chain.ts';
 import { sha256 } from '../evidence/evidence.ts';
 import { buildExport, checkEvidence, eventHash, renderExportHtml, verifyExport, type ExportSourceEvent } from './export.ts';
 

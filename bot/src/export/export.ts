@@ -1,54 +1,15 @@
 import { EventType } from '@espace-mineurs/protocol';
-import { canonicalJson } from '../audit/audit-log.ts';
+import { canonicalJson } from '../audit/chain.ts';
 import { EVIDENCE_CONTENT_KEY, sha256 } from '../runtime/safety.ts';
 import { readTimeline, type Homeserver } from '../matrix/homeserver.ts';
-import type { RawEvent } from '../matrix/client.ts';
+import { EXPORT_FORMAT, type ConversationExport, type ExportedEvent, type ExportedEvidence, type ExportSourceEvent, type SenderRole } from './document.ts';
 
 /**
  * Export of one conversation for a judicial procedure: every event of the room, each with the SHA-256 of its
  * canonical JSON (event id, type, sender, time, content: what Synapse serves), the evidence images' hashes, and a
  * readable French document. The caller (supervisor command, admin command line) audits the export.
  */
-export const EXPORT_FORMAT = 'fr.espace-mineurs.export/1';
-
-/** A raw event as Synapse serves it, the same shape the bot reads everywhere. */
-export type ExportSourceEvent = RawEvent;
-
-export type SenderRole = 'service' | 'jeune' | 'agent';
-
-export interface ExportedEvent {
-  eventId: string;
-  type: string;
-  sender: string;
-  role: SenderRole;
-  ts: number;
-  stateKey?: string;
-  content: Record<string, unknown>;
-  redacted: boolean;
-  /** sha256 of canonicalJson({event_id, type, sender, origin_server_ts, state_key?, content}). */
-  sha256: string;
-}
-
-export interface ExportedEvidence {
-  eventId: string;
-  mxc: string;
-  sha256: string;
-  receivedSha256?: string;
-  /** Set by checkEvidence: the media store still serves bytes with that hash. */
-  verified?: boolean;
-}
-
-export interface ConversationExport {
-  format: typeof EXPORT_FORMAT;
-  roomId: string;
-  guest?: string;
-  exportedAt: number;
-  exportedBy: string;
-  events: ExportedEvent[];
-  evidence: ExportedEvidence[];
-  /** sha256 of canonicalJson of this document without this field. */
-  documentSha256: string;
-}
+export { EXPORT_FORMAT, type ConversationExport, type ExportedEvent, type ExportedEvidence, type ExportSourceEvent, type SenderRole } from './document.ts';
 
 export function eventHash(event: ExportSourceEvent): string {
   return sha256(

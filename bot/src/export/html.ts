@@ -1,4 +1,4 @@
-import type { ConversationExport, ExportedEvent } from './export.ts';
+import type { ConversationExport, ExportedEvent } from './document.ts';
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 

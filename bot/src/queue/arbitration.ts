@@ -19,7 +19,17 @@ export interface ClaimInput {
 /**
  * Decides one claim against the current entry. Claims of one force are decided one after another in the order
  * Synapse put them in the queue room, so of two simultaneous claims the first wins and the second sees
- * ALREADY_CLAIMED.
+ * ALREADY_CLAIMED. This function is only the verdict; "the first claim wins" rests on every piece below, and a
+ * change to any of them must keep it:
+ * - matrix/sync.ts (`SyncLoop.loop`): each room's timeline is handed over in Synapse's order, a limited timeline
+ *   completed with /messages before the batch, and batches are started in the order they arrive;
+ * - handlers/index.ts (`handleBatch`): every handler is started in timeline order, without awaiting in between;
+ * - commands/index.ts (`handleQueueRoomEvent`): a known, active staff member's command reaches its handler with
+ *   no await before it, so the conversation's lock is requested in event order;
+ * - runtime/context.ts (`withConversation`) over runtime/locks.ts (`KeyedQueue`): tasks of one conversation run
+ *   one after another in the order they were requested;
+ * - queue/claim.ts (`claim`): arbitrates under that lock, against the entry as the previous claim left it, and
+ *   commits with `lastEvent` = the claim, so a replayed claim is recognised (`replay`) and not decided twice.
  */
 export function arbitrateClaim(input: ClaimInput): ClaimVerdict {
   const { staff, entry } = input;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { AuditEntry } from '../audit/audit-log.ts';
+import type { AuditEntry } from '../audit/chain.ts';
 import { FakeHomeserver, notFound } from '../matrix/fake-homeserver.test-support.ts';
 import { deleteConversation, deleteRoomWithPurge, planRetention, putLegalHold, RetentionEventType, type RetentionCandidate } from './purge.ts';
 import { DAY, parseDuration, SafetyError, type StaffLookup } from '../runtime/safety.ts';

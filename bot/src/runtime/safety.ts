@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Force, StaffRole } from '@espace-mineurs/protocol';
-import type { AuditEntry } from '../audit/audit-log.ts';
+import type { AuditEntry } from '../audit/chain.ts';
 
 /** What the safety modules need of the audit log: the bot's `AuditLog` satisfies it. */
 export interface Auditor {

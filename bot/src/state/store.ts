@@ -1,6 +1,7 @@
 import {
   FORCES,
   type ConversationEntry,
+  type CoolDown,
   type ConversationState,
   type DutyContent,
   type Force,
@@ -10,7 +11,7 @@ import {
 } from '@espace-mineurs/protocol';
 import type { ForceRooms } from '../bootstrap/index.ts';
 import type { ForceLoad } from '../routing/policy.ts';
-import { AddressBook, type CoolDown } from '../closing/cool-down.ts';
+import { AddressBook } from '../intake/address-book.ts';
 import type { DisclosureRequest } from '../disclosure/request.ts';
 
 /** One young person's conversation as the bot holds it in memory, rebuilt from room state at start. */
