@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { EventType, type Force } from '@espace-mineurs/protocol';
+import { AuditRecord as AuditRecordSchema, EventType, parseContent, type Force } from '@espace-mineurs/protocol';
 import { hashRecord, type AuditEntry, type AuditRecord } from './chain.ts';
 import { GENESIS } from './verify.ts';
 import { enc, type Homeserver } from '../matrix/homeserver.ts';
@@ -11,7 +11,7 @@ import type { Auditor } from '../runtime/safety.ts';
  * head is in memory) would append its next entry after the old head, and every verification would report a
  * fork. Its own event type gives it its own chain, verified the same way, in the same room supervisors read.
  */
-export const ADMIN_AUDIT_EVENT = 'fr.espace-mineurs.audit_admin';
+export const ADMIN_AUDIT_EVENT = EventType.AuditAdmin;
 
 /** The audit chains a force's audit room holds. */
 export const AUDIT_CHAINS = [
@@ -24,7 +24,11 @@ async function head(hs: Homeserver, roomId: string, type: string): Promise<strin
     qs: { dir: 'b', limit: 1, filter: JSON.stringify({ types: [type] }) },
   });
   const last = page.chunk?.find((event) => event.type === type);
-  return last ? hashRecord(last.content as AuditRecord) : GENESIS;
+  if (!last) return GENESIS;
+  // Validated before it is hashed: the next link names this hash (see the bot's head in audit-log.ts).
+  const parsed = parseContent(AuditRecordSchema, last.content);
+  if (!parsed.ok) throw new Error(`the last ${type} record of ${roomId} is not a valid record (${parsed.error}): run audit verify`);
+  return hashRecord(parsed.value);
 }
 
 /** Appends to the admin chain, reading the head from the room each time (each command is a fresh process). */

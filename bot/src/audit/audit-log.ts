@@ -1,4 +1,4 @@
-import { EventType, FORCES, type Force } from '@espace-mineurs/protocol';
+import { AuditRecord as AuditRecordSchema, EventType, FORCES, parseContent, type AuditRecordContent, type Force } from '@espace-mineurs/protocol';
 import { logger } from '../log.ts';
 import { stableTxnId, type Matrix, type RawEvent } from '../matrix/client.ts';
 import type { KeyedQueue } from '../runtime/locks.ts';
@@ -12,6 +12,17 @@ import { hashRecord, type AuditEntry, type AuditRecord } from './chain.ts';
 const log = logger.child({ module: 'audit' });
 
 export { canonicalJson, hashRecord, type AuditEntry, type AuditRecord } from './chain.ts';
+
+/**
+ * The last record of a chain, validated before its hash is taken: the next link names that hash, so a head that is
+ * not a record the bot wrote must stop the start (`audit verify` says where the chain broke) rather than be
+ * extended.
+ */
+function headRecord(force: Force, event: RawEvent): AuditRecordContent {
+  const parsed = parseContent(AuditRecordSchema, event.content);
+  if (!parsed.ok) throw new Error(`the last ${force} audit record (${event.event_id}) is not a valid record (${parsed.error}): run the admin command line's audit verify`);
+  return parsed.value;
+}
 
 interface Head {
   hash: string;
@@ -50,7 +61,7 @@ export class AuditLog {
       const events: RawEvent[] = response.chunk.filter((event) => event.type === EventType.Audit && event.sender === this.matrix.userId);
       const last = events[0];
       this.heads.set(force, {
-        hash: last ? hashRecord(last.content as unknown as AuditRecord) : 'genesis',
+        hash: last ? hashRecord(headRecord(force, last)) : 'genesis',
         known: new Set(events.map((event) => event.event_id)),
       });
       // A crash between a Matrix send and its mirror line, or a mirror started late: copy what is missing.

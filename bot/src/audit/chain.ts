@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { AuditAction, AuditRecordContent } from '@espace-mineurs/protocol';
 
 /*
  * The audit chain's records and their hash: pure, shared by the log that writes the chain, the verifier, the
@@ -8,7 +9,7 @@ import { createHash } from 'node:crypto';
 /** One audit entry: who did what to which conversation, when. Never message content. */
 export interface AuditEntry {
   actor: string;
-  action: string;
+  action: AuditAction;
   conversation?: string;
   at: number;
   /** Small, non-content facts: outcome code, target force, ticket. */
@@ -30,6 +31,7 @@ export function canonicalJson(value: unknown): string {
   return JSON.stringify(value);
 }
 
-export function hashRecord(record: AuditRecord): string {
+/** The hash of a record as written (`AuditRecord`) or as read back and validated (`AuditRecordContent`). */
+export function hashRecord(record: AuditRecord | AuditRecordContent): string {
   return createHash('sha256').update(canonicalJson(record)).digest('hex');
 }

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AuditOutbox } from './outbox.ts';
+import type { AuditAction } from '@espace-mineurs/protocol';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -15,7 +16,7 @@ function fileIn(): string {
   return join(dir, 'audit', 'police.outbox.jsonl');
 }
 
-const entry = (action: string) => ({ actor: '@pn-agent-1:test', action, conversation: '!room:test', at: 1 });
+const entry = (action: AuditAction) => ({ actor: '@pn-agent-1:test', action, conversation: '!room:test', at: 1 });
 
 describe('the audit outbox', () => {
   it('keeps what was written, in order, across a crash; what was sent does not come back', () => {

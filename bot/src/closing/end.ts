@@ -1,4 +1,4 @@
-import { EventType, FORCES, type Outcome, type PublicStatus } from '@espace-mineurs/protocol';
+import { ContentKey, EventType, FORCES, type Outcome, type PublicStatus } from '@espace-mineurs/protocol';
 import type { Context } from '../runtime/context.ts';
 import { startConversationRetention } from '../retention/sweep.ts';
 import { TERMINAL, stateOf, type Conversation } from '../state/store.ts';
@@ -40,8 +40,8 @@ export async function closeConversation(ctx: Context, conversation: Conversation
   // read the orientation the agent chose. Its transaction id is stable, so a replay after a crash sends it once.
   const lines = ['Cette conversation est terminée. Merci de nous avoir fait confiance.', OUTCOME_LINE[outcome], RESOURCES].filter(Boolean);
   // The orientation also travels alone, so the site's end screen can show it without repeating its own words.
-  const orientation = OUTCOME_LINE[outcome] ? { 'fr.espace-mineurs.service.orientation': OUTCOME_LINE[outcome] } : {};
-  await say(ctx, conversation.roomId, serviceMessage(lines.join('\n\n'), { 'fr.espace-mineurs.service.closed': true, ...orientation }), cause, 'goodbye');
+  const orientation = OUTCOME_LINE[outcome] ? { [ContentKey.ServiceOrientation]: OUTCOME_LINE[outcome] } : {};
+  await say(ctx, conversation.roomId, serviceMessage(lines.join('\n\n'), { [ContentKey.ServiceClosed]: true, ...orientation }), cause, 'goodbye');
   if (entry) {
     if (!replay) {
       const { pendingTransfer: _pending, ...rest } = entry;

@@ -1,4 +1,4 @@
-import { FORCES, type Command, type Force, type Outcome } from '@espace-mineurs/protocol';
+import { DISCLOSURE_REASON, FORCES, LEGAL_HOLD_REASON, type Command, type Force, type Outcome } from '@espace-mineurs/protocol';
 
 /**
  * Text commands typed in a queue room from any Matrix client (Element on a phone), parsed into the same
@@ -85,8 +85,8 @@ export function parseTextCommand(body: string, requestId: string, lookup: Ticket
     case 'levee':
     case 'lever-anonymat': {
       const reason = args.slice(1).join(' ').trim();
-      if (reason.length < 10) return { kind: 'error', message: "Indiquez le motif (10 caractères au moins), par exemple : !levee 12 menace de passage à l'acte ce soir" };
-      return withRoom((conversation) => ({ action: 'disclosure_request', requestId, conversation, reason: reason.slice(0, 1000) }));
+      if (reason.length < DISCLOSURE_REASON.min) return { kind: 'error', message: `Indiquez le motif (${DISCLOSURE_REASON.min} caractères au moins), par exemple : !levee 12 menace de passage à l'acte ce soir` };
+      return withRoom((conversation) => ({ action: 'disclosure_request', requestId, conversation, reason: reason.slice(0, DISCLOSURE_REASON.max) }));
     }
     case 'approuver-levee':
     case 'refuser-levee': {
@@ -104,8 +104,8 @@ export function parseTextCommand(body: string, requestId: string, lookup: Ticket
     case 'conserver':
     case 'liberer': {
       const reason = args.slice(1).join(' ').trim();
-      if (reason.length < 5) return { kind: 'error', message: `Indiquez le motif (5 caractères au moins), par exemple : !${verb} 12 réquisition du parquet` };
-      return withRoom((conversation) => ({ action: 'legal_hold', requestId, conversation, hold: verb === 'conserver', reason: reason.slice(0, 1000) }));
+      if (reason.length < LEGAL_HOLD_REASON.min) return { kind: 'error', message: `Indiquez le motif (${LEGAL_HOLD_REASON.min} caractères au moins), par exemple : !${verb} 12 réquisition du parquet` };
+      return withRoom((conversation) => ({ action: 'legal_hold', requestId, conversation, hold: verb === 'conserver', reason: reason.slice(0, LEGAL_HOLD_REASON.max) }));
     }
     case 'exporter':
       return withRoom((conversation) => ({ action: 'export', requestId, conversation }));

@@ -1,4 +1,4 @@
-import type { Force } from '@espace-mineurs/protocol';
+import type { CommandRefusalCode, Force } from '@espace-mineurs/protocol';
 import type { Context } from '../runtime/context.ts';
 import type { Conversation, StaffMember } from '../state/store.ts';
 
@@ -13,9 +13,9 @@ export interface Invocation {
 }
 
 /** The answer: a machine code for the agent client, a French sentence for Element. */
-export type CommandOutcome = { ok: true; message: string; ref?: string } | { ok: false; code: string; message: string };
+export type CommandOutcome = { ok: true; message: string; ref?: string } | { ok: false; code: CommandRefusalCode; message: string };
 
-export function refuse(code: string, message: string): CommandOutcome {
+export function refuse(code: CommandRefusalCode, message: string): CommandOutcome {
   return { ok: false, code, message };
 }
 

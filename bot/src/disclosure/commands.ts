@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { ContentKey } from '@espace-mineurs/protocol';
 import { withConversation } from '../runtime/context.ts';
 import { say, serviceMessage } from '../conversation/messages.ts';
 import { notifySupervisors, saveDisclosure } from './records.ts';
@@ -88,7 +89,7 @@ export async function disclosureDecision(invocation: Invocation, roomId: string,
         await saveDisclosure(ctx, decided);
       },
     });
-    await withConversation(ctx, conversation.roomId, () => say(ctx, conversation.roomId, serviceMessage(YOUNG_PERSON_HELP_IS_COMING, { 'fr.espace-mineurs.service.help_coming': true }), eventId, 'help-coming'));
+    await withConversation(ctx, conversation.roomId, () => say(ctx, conversation.roomId, serviceMessage(YOUNG_PERSON_HELP_IS_COMING, { [ContentKey.ServiceHelpComing]: true }), eventId, 'help-coming'));
     // Synapse never purges a room's last event nor its state: the retention sweep deletes the room itself.
     await startRetention(ctx.matrix, {
       roomId: disclosed.roomId,

@@ -1,4 +1,4 @@
-import { DisclosureRequest as DisclosureRequestSchema, SafetyEventType, parseContent, type DisclosureRequest, type Force } from '@espace-mineurs/protocol';
+import { DISCLOSURE_REASON, DisclosureRequest as DisclosureRequestSchema, SafetyEventType, parseContent, type AuditAction, type DisclosureRequest, type Force } from '@espace-mineurs/protocol';
 import type { StaffLookup } from '../runtime/safety.ts';
 
 export type { DisclosureRequest, DisclosureStatus } from '@espace-mineurs/protocol';
@@ -30,7 +30,7 @@ export const DISCLOSURE_MESSAGES: Record<DisclosureCode, string> = {
   NOT_SUPERVISOR: 'Seul un superviseur peut approuver ou refuser une levée d’anonymat.',
   OWN_REQUEST: 'Vous ne pouvez pas décider de votre propre demande : un autre superviseur doit le faire.',
   NOT_REQUESTER: 'Seul l’auteur de la demande peut la retirer.',
-  REASON_REQUIRED: 'Indiquez le motif (10 à 1000 caractères) : il sera montré au superviseur et tracé.',
+  REASON_REQUIRED: `Indiquez le motif (${DISCLOSURE_REASON.min} à ${DISCLOSURE_REASON.max} caractères) : il sera montré au superviseur et tracé.`,
   EXPIRED: 'Cette demande a expiré : faites-en une nouvelle si le danger persiste.',
   ALREADY_DECIDED: 'Cette demande a déjà été traitée.',
 };
@@ -57,7 +57,7 @@ export function requestDisclosure(staff: StaffLookup, input: NewRequest): Transi
   if (!member?.active) return refuse('NOT_STAFF');
   if (member.force !== input.force) return refuse('WRONG_FORCE');
   const reason = input.reason.trim();
-  if (reason.length < 10 || reason.length > 1000) return refuse('REASON_REQUIRED');
+  if (reason.length < DISCLOSURE_REASON.min || reason.length > DISCLOSURE_REASON.max) return refuse('REASON_REQUIRED');
   return {
     ok: true,
     request: {
@@ -120,7 +120,7 @@ export function withdrawDisclosure(request: DisclosureRequest, actor: string, no
 
 /** The audit entry of a transition: ids and codes only, never the reason text. */
 export function disclosureAuditEntry(request: DisclosureRequest, actor: string, at: number) {
-  const action = { pending: 'disclosure_request', approved: 'disclosure_approve', refused: 'disclosure_refuse', expired: 'disclosure_expire', withdrawn: 'disclosure_withdraw' }[request.status];
+  const action: AuditAction = ({ pending: 'disclosure_request', approved: 'disclosure_approve', refused: 'disclosure_refuse', expired: 'disclosure_expire', withdrawn: 'disclosure_withdraw' } as const)[request.status];
   return { actor, action, conversation: request.conversation, at, details: { request: request.id } };
 }
 

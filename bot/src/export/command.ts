@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { ContentKey } from '@espace-mineurs/protocol';
 import { stableTxnId } from '../matrix/client.ts';
 import { exportConversation, renderExportHtml } from './export.ts';
 import { deleteLocalMedia } from '../matrix/homeserver.ts';
@@ -35,7 +36,7 @@ export async function exportCommand(invocation: Invocation, roomId: string): Pro
     const fileEventId = await ctx.matrix.send(
       supervisorsRoomId,
       'm.room.message',
-      { msgtype: 'm.file', body: file.name, filename: file.name, url: uploaded, info: { mimetype: file.type, size: file.bytes.length }, 'fr.espace-mineurs.export': { documentSha256: doc.documentSha256, conversation: roomId, id: exportId } },
+      { msgtype: 'm.file', body: file.name, filename: file.name, url: uploaded, info: { mimetype: file.type, size: file.bytes.length }, [ContentKey.Export]: { documentSha256: doc.documentSha256, conversation: roomId, id: exportId } },
       stableTxnId('export', eventId, file.name),
     );
     // A replay gets the first run's event back (same transaction id), which names the first run's upload.

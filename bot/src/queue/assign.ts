@@ -1,4 +1,4 @@
-import { FORCE_LABEL } from '@espace-mineurs/protocol';
+import { ContentKey, FORCE_LABEL } from '@espace-mineurs/protocol';
 import type { Context } from '../runtime/context.ts';
 import type { Conversation } from '../state/store.ts';
 import { serviceMessage } from '../triage/render.ts';
@@ -26,7 +26,7 @@ export async function assignEffects(ctx: Context, conversation: Conversation, ca
   const body = previous
     ? `${pseudonym}, de la ${FORCE_LABEL[entry.force]}, prend le relais et va te répondre. Tu n'as pas besoin de tout répéter.`
     : `${pseudonym}, de la ${FORCE_LABEL[entry.force]}, va te répondre. Tu peux lui écrire ici.`;
-  await say(ctx, conversation.roomId, serviceMessage(body, { 'fr.espace-mineurs.service.agent_coming': true }), cause, 'coming');
+  await say(ctx, conversation.roomId, serviceMessage(body, { [ContentKey.ServiceAgentComing]: true }), cause, 'coming');
   await writeStatus(ctx, conversation, ctx.now());
   refreshPositionsSoon(ctx, entry.force);
 }

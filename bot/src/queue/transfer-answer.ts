@@ -18,7 +18,7 @@ export async function acceptTransfer(invocation: Invocation, roomId: string): Pr
   return withConversation(ctx, roomId, async () => {
     const conversation = ctx.store.conversations.get(roomId);
     if (!conversation?.entry) return UNKNOWN;
-    if (conversation.entry.lastEvent !== eventId && !offeredTo(invocation, conversation)) return refuse('NO_TRANSFER', "Aucun transfert ne vous est proposé pour cette conversation.");
+    if (conversation.entry.lastEvent !== eventId && !offeredTo(invocation, conversation)) return refuse('NO_PENDING_TRANSFER', "Aucun transfert ne vous est proposé pour cette conversation.");
     await handOver(ctx, conversation, eventId, at, staff.userId, { agent: staff.userId });
     return { ok: true, message: `Transfert accepté : conversation n°${conversation.entry.ticket} (${FORCE_LABEL[conversation.entry.force]}).` };
   });
@@ -31,7 +31,7 @@ export async function declineTransfer(invocation: Invocation, roomId: string): P
     const entry = conversation?.entry;
     if (!conversation || !entry) return UNKNOWN;
     if (entry.lastEvent !== eventId) {
-      if (!offeredTo(invocation, conversation)) return refuse('NO_TRANSFER', "Aucun transfert ne vous est proposé pour cette conversation.");
+      if (!offeredTo(invocation, conversation)) return refuse('NO_PENDING_TRANSFER', "Aucun transfert ne vous est proposé pour cette conversation.");
       const { pendingTransfer: _pending, ...rest } = entry;
       await saveEntry(ctx, conversation, cleanEntry({ ...rest, lastEvent: eventId }));
     }

@@ -52,7 +52,7 @@ export async function transfer(invocation: Invocation, command: TransferCommand)
     const entry = conversation.entry!;
     const replay = entry.lastEvent === eventId;
     if (!replay) {
-      if (entry.state !== 'assigned') return refuse('NOT_ASSIGNED', "Seule une conversation en cours peut être transférée.");
+      if (entry.state !== 'assigned') return refuse('NOT_IN_PROGRESS', "Seule une conversation en cours peut être transférée.");
       if (entry.assignee !== staff.userId && staff.role !== 'supervisor') return refuse('NOT_ASSIGNEE', "Cette conversation n'est pas la vôtre.");
       if ('agent' in command.to) {
         const receiver = ctx.store.staff.get(command.to.agent);

@@ -1,3 +1,4 @@
+import { isCommandRefusalCode } from '@espace-mineurs/protocol';
 import { liftLegalHold, putLegalHold } from './purge.ts';
 import { SafetyError } from '../runtime/safety.ts';
 import { UNKNOWN, conversationOf, refuse, type CommandOutcome, type Invocation } from '../commands/types.ts';
@@ -13,7 +14,7 @@ export async function legalHold(invocation: Invocation, roomId: string, hold: bo
     if (hold) await putLegalHold(ctx.matrix, ctx.audit, (userId) => ctx.store.staff.get(userId), { ...request, reason });
     else await liftLegalHold(ctx.matrix, ctx.audit, (userId) => ctx.store.staff.get(userId), request);
   } catch (error) {
-    if (error instanceof SafetyError) return refuse(error.code, error.message);
+    if (error instanceof SafetyError && isCommandRefusalCode(error.code)) return refuse(error.code, error.message);
     throw error;
   }
   const ticket = conversation.entry!.ticket;

@@ -1,4 +1,4 @@
-import { FORCES, LegalHold as LegalHoldSchema, RetentionRecord as RetentionRecordSchema, SafetyEventType, parseContent, type ConversationState, type Force, type LegalHold, type RetentionRecord } from '@espace-mineurs/protocol';
+import { FORCES, LEGAL_HOLD_REASON, LegalHold as LegalHoldSchema, RetentionRecord as RetentionRecordSchema, SafetyEventType, parseContent, type ConversationState, type Force, type LegalHold, type RetentionRecord } from '@espace-mineurs/protocol';
 import { logger } from '../log.ts';
 import { statusOf } from '../matrix/errors.ts';
 import { deleteLocalMedia, enc, isNotFoundError, type Homeserver } from '../matrix/homeserver.ts';
@@ -124,7 +124,7 @@ export interface HoldRequest {
 export async function putLegalHold(hs: Homeserver, audit: Auditor, staff: StaffLookup, request: HoldRequest & { reason: string }): Promise<LegalHold> {
   requireSupervisor(staff, request.supervisor, request.force);
   const reason = request.reason.trim();
-  if (reason.length < 3 || reason.length > 500) throw new SafetyError('REASON_REQUIRED', 'Indiquez le motif de la conservation (3 à 500 caractères).');
+  if (reason.length < LEGAL_HOLD_REASON.min || reason.length > LEGAL_HOLD_REASON.max) throw new SafetyError('REASON_REQUIRED', `Indiquez le motif de la conservation (${LEGAL_HOLD_REASON.min} à ${LEGAL_HOLD_REASON.max} caractères).`);
   const hold: LegalHold = { active: true, reason, by: request.supervisor, at: request.at };
   await hs.request('PUT', `/_matrix/client/v3/rooms/${enc(request.recordRoomId)}/state/${enc(RetentionEventType.LegalHold)}/${enc(request.roomId)}`, { body: hold });
   await audit.write([request.force], `legal_hold:${request.roomId}:${request.at}`, { actor: request.supervisor, action: 'legal_hold', conversation: request.roomId, at: request.at });

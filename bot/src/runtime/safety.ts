@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Force, StaffRole } from '@espace-mineurs/protocol';
+import { ContentKey, type CommandRefusalCode, type Force, type StaffRole } from '@espace-mineurs/protocol';
 import type { AuditEntry } from '../audit/chain.ts';
 
 /** What the safety modules need of the audit log: the bot's `AuditLog` satisfies it. */
@@ -16,11 +16,17 @@ export interface StaffMember {
 /** Who a user is among staff (the bot: `ctx.store.staff.get(userId)`), undefined for anyone else. */
 export type StaffLookup = (userId: string) => StaffMember | undefined;
 
+/**
+ * Codes of the safety operations: those a command can answer with (the protocol's list), and those only the
+ * admin command line and the sweeps meet.
+ */
+export type SafetyErrorCode = CommandRefusalCode | 'LEGAL_HOLD' | 'NOT_A_GUEST' | 'NOT_APPROVED' | 'PURGE_FAILED' | 'PURGE_TIMEOUT' | 'ROOM_STILL_PRESENT';
+
 /** A refusal with a machine code (mapped by callers to a command result or an HTTP status) and French text. */
 export class SafetyError extends Error {
-  readonly code: string;
+  readonly code: SafetyErrorCode;
 
-  constructor(code: string, message: string) {
+  constructor(code: SafetyErrorCode, message: string) {
     super(message);
     this.name = 'SafetyError';
     this.code = code;
@@ -44,4 +50,4 @@ export function sha256(bytes: Uint8Array): string {
 }
 
 /** Key in m.image content carrying an evidence image's hashes, so agents, the export and any client see them. */
-export const EVIDENCE_CONTENT_KEY = 'fr.espace-mineurs.evidence';
+export const EVIDENCE_CONTENT_KEY = ContentKey.Evidence;

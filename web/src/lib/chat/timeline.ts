@@ -76,10 +76,10 @@ export function toTimelineMessage(event: RawEvent, who: Participants): TimelineM
       const parsed = parseContent(TriageQuestionContent, raw);
       if (parsed.ok) message.triage = parsed.value;
     }
-    if (event.content[`${ContentKey.Service}.danger`] === true) message.danger = true;
-    if (event.content[`${ContentKey.Service}.closed`] === true) {
+    if (event.content[ContentKey.ServiceDanger] === true) message.danger = true;
+    if (event.content[ContentKey.ServiceClosed] === true) {
       message.closing = true;
-      const orientation = event.content[`${ContentKey.Service}.orientation`];
+      const orientation = event.content[ContentKey.ServiceOrientation];
       if (typeof orientation === 'string' && orientation.trim() && orientation.length <= 1000) message.orientation = orientation;
     }
   }
