@@ -1,11 +1,10 @@
 import { YOUTH_ROOM_POWER } from './power-levels.ts';
 import { TERMINAL, stateOf } from '../state/store.ts';
-import { UNKNOWN, conversationOf, refuse, type CommandOutcome, type Invocation } from '../commands/types.ts';
+import { UNKNOWN, conversationOf, type CommandOutcome, type Invocation } from '../commands/types.ts';
 
 /** A supervisor joins a conversation of their force (audited). */
 export async function supervise(invocation: Invocation, roomId: string): Promise<CommandOutcome> {
   const { ctx, staff, eventId, at, force } = invocation;
-  if (staff.role !== 'supervisor') return refuse('NOT_SUPERVISOR', 'Réservé aux superviseurs.');
   const conversation = conversationOf(invocation, roomId);
   if (!conversation) return UNKNOWN;
   await ctx.matrix.setPower(roomId, staff.userId, YOUTH_ROOM_POWER.agent);

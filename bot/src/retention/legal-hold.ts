@@ -6,7 +6,6 @@ import { UNKNOWN, conversationOf, refuse, type CommandOutcome, type Invocation }
 /** Supervisors: suspend (hold) or allow again the deletion of a conversation of their force; audited. */
 export async function legalHold(invocation: Invocation, roomId: string, hold: boolean, reason: string): Promise<CommandOutcome> {
   const { ctx, staff, at, force } = invocation;
-  if (staff.role !== 'supervisor') return refuse('NOT_SUPERVISOR', 'Réservé aux superviseurs.');
   const conversation = conversationOf(invocation, roomId);
   if (!conversation) return UNKNOWN;
   const request = { force, recordRoomId: ctx.store.forces[force].supervisorsRoomId, roomId, supervisor: staff.userId, at };
