@@ -4,7 +4,7 @@ import type { StaffLookup } from '../runtime/safety.ts';
 export type { DisclosureRequest, DisclosureStatus } from '@espace-mineurs/protocol';
 
 /**
- * Lifting a young person's anonymity in grave danger (DESIGN.md): an agent requests it with a reason; a
+ * Lifting a young person's anonymity in grave danger (docs/architecture.md, "Security model"): an agent requests it with a reason; a
  * supervisor of the same force, other than the requester, approves or refuses before it expires. Pure: the
  * caller stores the request (state DisclosureEventType in the force's supervisors room, key = id), audits each
  * transition, and on approval gathers and discloses (disclosure-gather.ts). The shape is the protocol's.
