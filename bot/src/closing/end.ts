@@ -3,7 +3,8 @@ import type { Context } from '../runtime/context.ts';
 import { startConversationRetention } from '../retention/sweep.ts';
 import { TERMINAL, stateOf, type Conversation } from '../state/store.ts';
 import { serviceMessage } from '../triage/render.ts';
-import { cleanEntry, saveEntry } from '../conversation/entry.ts';
+import { saveEntry } from '../conversation/entry.ts';
+import { abandoned, closed } from '../conversation/machine.ts';
 import { notifyQueue, say } from '../conversation/messages.ts';
 import { writeStatus } from '../conversation/status.ts';
 
@@ -44,8 +45,7 @@ export async function closeConversation(ctx: Context, conversation: Conversation
   await say(ctx, conversation.roomId, serviceMessage(lines.join('\n\n'), { [ContentKey.ServiceClosed]: true, ...orientation }), cause, 'goodbye');
   if (entry) {
     if (!replay) {
-      const { pendingTransfer: _pending, ...rest } = entry;
-      await saveEntry(ctx, conversation, cleanEntry({ ...rest, state: 'closed', closedAt: at, outcome, lastEvent: cause }));
+      await saveEntry(ctx, conversation, closed(entry, { at, outcome, cause }));
     }
     await writeStatus(ctx, conversation, at);
   } else {
@@ -83,8 +83,7 @@ export async function abandonConversation(ctx: Context, conversation: Conversati
   if (!replay && TERMINAL.has(stateOf(conversation))) return;
   if (entry) {
     if (!replay) {
-      const { pendingTransfer: _pending, ...rest } = entry;
-      await saveEntry(ctx, conversation, cleanEntry({ ...rest, state: 'abandoned', closedAt: at, lastEvent: cause }));
+      await saveEntry(ctx, conversation, abandoned(entry, { at, cause }));
     }
     await writeStatus(ctx, conversation, at);
     const why = reason === 'left' ? 'le jeune est parti' : 'sans nouvelles du jeune';

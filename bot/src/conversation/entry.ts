@@ -18,7 +18,4 @@ export async function saveEntry(ctx: Context, conversation: Conversation, entry:
   ctx.store.noteTicket(entry.force, entry.ticket);
 }
 
-/** An entry without undefined keys (state content is JSON; undefined would vanish anyway). */
-export function cleanEntry(entry: ConversationEntry): ConversationEntry {
-  return Object.fromEntries(Object.entries(entry).filter(([, value]) => value !== undefined)) as ConversationEntry;
-}
+export { cleanEntry } from './machine.ts';

@@ -1,6 +1,7 @@
 import { EventType, userStateKey, type DutyContent } from '@espace-mineurs/protocol';
 import { assignEffects } from './assign.ts';
-import { cleanEntry, saveEntry } from '../conversation/entry.ts';
+import { saveEntry } from '../conversation/entry.ts';
+import { claimed } from '../conversation/machine.ts';
 import { withConversation } from '../runtime/context.ts';
 import { crashPoint } from '../runtime/fault.ts';
 import { arbitrateClaim } from './arbitration.ts';
@@ -44,8 +45,7 @@ export async function claim(invocation: Invocation, roomId: string): Promise<Com
     const entry = conversation!.entry!;
     if (!verdict.replay) {
       await ensureOnDuty(invocation);
-      const { pendingTransfer: _pending, ...rest } = entry;
-      await saveEntry(ctx, conversation!, cleanEntry({ ...rest, state: 'assigned', assignee: staff.userId, claimedAt: at, lastEvent: eventId }));
+      await saveEntry(ctx, conversation!, claimed(entry, { agent: staff.userId, at, cause: eventId }));
       const waited = Math.max(0, (at - (entry.queuedAt ?? at)) / 1000);
       ctx.store.recordWait(force, waited);
       ctx.metrics.waitSeconds.observe({ force }, waited);

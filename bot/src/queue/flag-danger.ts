@@ -1,4 +1,5 @@
-import { cleanEntry, saveEntry } from '../conversation/entry.ts';
+import { saveEntry } from '../conversation/entry.ts';
+import { flaggedUrgent } from '../conversation/machine.ts';
 import { withConversation } from '../runtime/context.ts';
 import { stableTxnId } from '../matrix/client.ts';
 import { UNKNOWN, conversationOf, refuse, type CommandOutcome, type Invocation } from '../commands/types.ts';
@@ -12,7 +13,7 @@ export async function flagDanger(invocation: Invocation, roomId: string): Promis
     const entry = conversation.entry!;
     if (entry.lastEvent !== eventId) {
       if (entry.assignee !== staff.userId && staff.role !== 'supervisor') return refuse('NOT_ASSIGNEE', "Cette conversation n'est pas la vôtre.");
-      await saveEntry(ctx, conversation, cleanEntry({ ...entry, priority: 'urgent', lastEvent: eventId }));
+      await saveEntry(ctx, conversation, flaggedUrgent(entry, eventId));
     }
     const supervisors = ctx.store.forces[force].supervisorsRoomId;
     await ctx.matrix.send(supervisors, 'm.room.message', { msgtype: 'm.notice', body: `Danger grave signalé sur la conversation n°${entry.ticket}.` }, stableTxnId('danger', eventId));

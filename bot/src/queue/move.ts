@@ -1,7 +1,8 @@
 import type { ConversationEntry, Force } from '@espace-mineurs/protocol';
 import type { Context } from '../runtime/context.ts';
 import type { Conversation } from '../state/store.ts';
-import { cleanEntry, saveEntry } from '../conversation/entry.ts';
+import { saveEntry } from '../conversation/entry.ts';
+import { movedTo } from '../conversation/machine.ts';
 
 /**
  * Commits a conversation's new place: in the same force, the entry is updated; in the other force, a new entry
@@ -10,7 +11,6 @@ import { cleanEntry, saveEntry } from '../conversation/entry.ts';
 export async function commitMove(ctx: Context, conversation: Conversation, cause: string, target: Force, changes: Partial<ConversationEntry>): Promise<void> {
   const entry = conversation.entry;
   if (!entry || entry.lastEvent === cause) return;
-  const { pendingTransfer: _pending, assignee: _assignee, claimedAt: _claimedAt, queueEventId: _queueEventId, transferredFrom: _from, ...rest } = entry;
-  const base = target === entry.force ? { ...rest, queueEventId: entry.queueEventId } : { ...rest, ticket: ctx.store.takeTicket(target), force: target, previousForce: entry.force };
-  await saveEntry(ctx, conversation, cleanEntry({ ...base, ...changes, lastEvent: cause }));
+  const ticket = target === entry.force ? entry.ticket : ctx.store.takeTicket(target);
+  await saveEntry(ctx, conversation, movedTo(entry, { force: target, ticket }, changes, cause));
 }

@@ -2,7 +2,8 @@ import type { Context } from '../runtime/context.ts';
 import type { Conversation } from '../state/store.ts';
 import { serviceMessage } from '../triage/render.ts';
 import { announceQueued } from './enqueue.ts';
-import { cleanEntry, saveEntry } from '../conversation/entry.ts';
+import { saveEntry } from '../conversation/entry.ts';
+import { requeued } from '../conversation/machine.ts';
 import { say } from '../conversation/messages.ts';
 
 /**
@@ -15,8 +16,7 @@ export async function requeue(ctx: Context, conversation: Conversation, cause: s
   const replay = entry.lastEvent === cause;
   if (!replay && (entry.state !== 'assigned' || entry.assignee !== agent)) return;
   if (!replay) {
-    const { assignee: _assignee, claimedAt: _claimedAt, pendingTransfer: _pending, ...rest } = entry;
-    await saveEntry(ctx, conversation, cleanEntry({ ...rest, state: 'queued', lastEvent: cause }));
+    await saveEntry(ctx, conversation, requeued(entry, cause));
   }
   conversation.agentJoined = false;
   await ctx.matrix.kick(conversation.roomId, agent, 'Conversation remise en file');

@@ -1,5 +1,6 @@
 import { FORCE_LABEL } from '@espace-mineurs/protocol';
-import { cleanEntry, saveEntry } from '../conversation/entry.ts';
+import { saveEntry } from '../conversation/entry.ts';
+import { transferDropped } from '../conversation/machine.ts';
 import { notifyQueue } from '../conversation/messages.ts';
 import { withConversation } from '../runtime/context.ts';
 import type { Conversation } from '../state/store.ts';
@@ -32,8 +33,7 @@ export async function declineTransfer(invocation: Invocation, roomId: string): P
     if (!conversation || !entry) return UNKNOWN;
     if (entry.lastEvent !== eventId) {
       if (!offeredTo(invocation, conversation)) return refuse('NO_PENDING_TRANSFER', "Aucun transfert ne vous est proposé pour cette conversation.");
-      const { pendingTransfer: _pending, ...rest } = entry;
-      await saveEntry(ctx, conversation, cleanEntry({ ...rest, lastEvent: eventId }));
+      await saveEntry(ctx, conversation, transferDropped(entry, eventId));
     }
     await notifyQueue(ctx, entry.force, `Transfert de la conversation n°${entry.ticket} refusé.`, eventId, 'declined');
     await ctx.audit.write([entry.force], eventId, { actor: staff.userId, action: 'transfer_decline', conversation: roomId, at });

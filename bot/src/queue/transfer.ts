@@ -1,7 +1,8 @@
 import { FORCE_LABEL, type Command, type Force } from '@espace-mineurs/protocol';
 import { assignEffects } from './assign.ts';
 import { announceQueued } from './enqueue.ts';
-import { cleanEntry, saveEntry } from '../conversation/entry.ts';
+import { saveEntry } from '../conversation/entry.ts';
+import { transferOffered } from '../conversation/machine.ts';
 import { notifyQueue, say } from '../conversation/messages.ts';
 import { commitMove } from './move.ts';
 import { crashPoint } from '../runtime/fault.ts';
@@ -65,7 +66,7 @@ export async function transfer(invocation: Invocation, command: TransferCommand)
       return { ok: true, message: 'Conversation transférée.' };
     }
     if (!replay) {
-      await saveEntry(ctx, conversation, cleanEntry({ ...entry, pendingTransfer: { from: staff.userId, to: command.to, ...(command.comment ? { comment: command.comment } : {}), offeredAt: at }, lastEvent: eventId }));
+      await saveEntry(ctx, conversation, transferOffered(entry, { from: staff.userId, to: command.to, ...(command.comment ? { comment: command.comment } : {}), offeredAt: at }, eventId));
     }
     const targetForce = 'agent' in command.to ? ctx.store.staff.get(command.to.agent)!.force : command.to.force;
     const who = 'agent' in command.to ? command.to.agent : `la ${FORCE_LABEL[command.to.force]}`;

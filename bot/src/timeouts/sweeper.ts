@@ -1,5 +1,6 @@
 import { otherForce } from '@espace-mineurs/protocol';
-import { cleanEntry, saveEntry } from '../conversation/entry.ts';
+import { saveEntry } from '../conversation/entry.ts';
+import { guestEnded, transferDropped } from '../conversation/machine.ts';
 import { abandonConversation } from '../closing/end.ts';
 import { forgetEndedCoolDowns } from '../closing/cool-down.ts';
 import { expireDisclosures } from '../disclosure/records.ts';
@@ -43,8 +44,7 @@ async function sweepOne(ctx: Context, conversation: Conversation, now: number): 
     }
   }
   if (entry?.pendingTransfer && (now - entry.pendingTransfer.offeredAt) / 1000 > timeouts.warmTransfer) {
-    const { pendingTransfer: _pending, ...rest } = entry;
-    await saveEntry(ctx, conversation, cleanEntry(rest));
+    await saveEntry(ctx, conversation, transferDropped(entry));
     const cause = `transfer-timeout:${conversation.roomId}:${entry.pendingTransfer.offeredAt}`;
     await notifyQueue(ctx, entry.force, `Transfert de la conversation n°${entry.ticket} sans réponse : annulé.`, cause);
     await ctx.audit.write([entry.force], cause, { actor: ctx.matrix.userId, action: 'transfer_withdrawn', conversation: conversation.roomId, at: now });
@@ -60,7 +60,7 @@ async function sweepOne(ctx: Context, conversation: Conversation, now: number): 
     await endGuestAccount(ctx.matrix, conversation.guest);
     ended.add(conversation.guest);
     ctx.store.addressOf.delete(conversation.guest);
-    if (entry) await saveEntry(ctx, conversation, cleanEntry({ ...conversation.entry!, guestEndedAt: now }));
+    if (conversation.entry) await saveEntry(ctx, conversation, guestEnded(conversation.entry, now));
     await ctx.audit.write(entry ? [entry.force] : ['police', 'gendarmerie'], `guest-ended:${conversation.guest}`, { actor: ctx.matrix.userId, action: 'guest_ended', conversation: conversation.roomId, at: now });
   }
 }
