@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { AuditRecord as AuditRecordSchema, EventType, parseContent, type Force } from '@espace-mineurs/protocol';
 import { hashRecord, type AuditEntry, type AuditRecord } from './chain.ts';
 import { GENESIS } from './verify.ts';
-import { enc, type Homeserver } from '../matrix/homeserver.ts';
+import { roomMessages, sendRoomEvent, type Homeserver } from '../matrix/homeserver.ts';
 import type { Auditor } from '../runtime/safety.ts';
 
 /**
@@ -20,9 +20,7 @@ export const AUDIT_CHAINS = [
 ] as const;
 
 async function head(hs: Homeserver, roomId: string, type: string): Promise<string> {
-  const page = await hs.request<{ chunk?: Array<{ type: string; sender: string; content: unknown }> }>('GET', `/_matrix/client/v3/rooms/${enc(roomId)}/messages`, {
-    qs: { dir: 'b', limit: 1, filter: JSON.stringify({ types: [type] }) },
-  });
+  const page = await roomMessages<{ type: string; sender: string; content: unknown }>(hs, roomId, { dir: 'b', limit: 1, filter: JSON.stringify({ types: [type] }) });
   const last = page.chunk?.find((event) => event.type === type);
   if (!last) return GENESIS;
   // Validated before it is hashed: the next link names this hash (see the bot's head in audit-log.ts).
@@ -46,7 +44,7 @@ export class AdminAuditLog implements Auditor {
   async write(forces: readonly Force[], _cause: string, entry: AuditEntry): Promise<void> {
     for (const force of forces) {
       const record: AuditRecord = { ...entry, prev: await head(this.hs, this.rooms[force], ADMIN_AUDIT_EVENT) };
-      const { event_id: eventId } = await this.hs.request<{ event_id: string }>('PUT', `/_matrix/client/v3/rooms/${enc(this.rooms[force])}/send/${enc(ADMIN_AUDIT_EVENT)}/${enc(`admin-${randomUUID()}`)}`, { body: record });
+      const eventId = await sendRoomEvent(this.hs, this.rooms[force], ADMIN_AUDIT_EVENT, record, `admin-${randomUUID()}`);
       await this.onWritten?.(force, eventId, record);
     }
   }

@@ -1,5 +1,5 @@
 import type { Connection, DisclosedData, TriageSummary } from '@espace-mineurs/protocol';
-import { enc, type Homeserver } from '../matrix/homeserver.ts';
+import { enc, sendRoomEvent, type Homeserver } from '../matrix/homeserver.ts';
 import { DisclosureEventType, type DisclosureRequest } from './request.ts';
 import { SafetyError, type Auditor } from '../runtime/safety.ts';
 import { staffRoomPowerLevels } from '../bootstrap/power-levels.ts';
@@ -108,9 +108,7 @@ export async function disclose(
   const content = await gatherDisclosure(hs, input);
   const roomId = input.roomId ?? (await createDisclosureRoom(hs, input.request, input.retentionMs ? { retentionMs: input.retentionMs } : {}));
   if (!input.roomId) await input.onRoom?.(roomId);
-  const { event_id: eventId } = await hs.request<{ event_id: string }>('PUT', `/_matrix/client/v3/rooms/${enc(roomId)}/send/m.room.message/${enc(`disclosure-${input.request.id}`)}`, {
-    body: disclosureMessage(content, input.request),
-  });
+  const eventId = await sendRoomEvent(hs, roomId, 'm.room.message', disclosureMessage(content, input.request), `disclosure-${input.request.id}`);
   await audit.write([input.request.force], `disclosure:${input.request.id}`, {
     actor: hs.userId,
     action: 'disclosure',

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { ContentKey } from '@espace-mineurs/protocol';
 import { stableTxnId } from '../matrix/client.ts';
 import { exportConversation, renderExportHtml } from './export.ts';
-import { deleteLocalMedia } from '../matrix/homeserver.ts';
+import { deleteLocalMedia, roomEvent } from '../matrix/homeserver.ts';
 import { saveExportRecord, type ExportFile } from './record.ts';
 import { UNKNOWN, conversationOf, type CommandOutcome, type Invocation } from '../commands/types.ts';
 
@@ -39,7 +39,7 @@ export async function exportCommand(invocation: Invocation, roomId: string): Pro
       stableTxnId('export', eventId, file.name),
     );
     // A replay gets the first run's event back (same transaction id), which names the first run's upload.
-    const sent = await ctx.matrix.request<{ content?: { url?: unknown } }>('GET', `/_matrix/client/v3/rooms/${encodeURIComponent(supervisorsRoomId)}/event/${encodeURIComponent(fileEventId)}`);
+    const sent = await roomEvent<{ content?: { url?: unknown } }>(ctx.matrix, supervisorsRoomId, fileEventId);
     const mxc = typeof sent.content?.url === 'string' ? sent.content.url : uploaded;
     if (mxc !== uploaded) await deleteLocalMedia(ctx.matrix, uploaded);
     posted.push({ eventId: fileEventId, mxc });

@@ -1,6 +1,6 @@
 import { ExportRecord as ExportRecordSchema, SafetyEventType, parseContent, type ExportRecord } from '@espace-mineurs/protocol';
 import { logger } from '../log.ts';
-import { deleteLocalMedia, enc, isNotFoundError, type Homeserver } from '../matrix/homeserver.ts';
+import { deleteLocalMedia, isNotFoundError, putStateEvent, redactRoomEvent, roomStateOf, type Homeserver } from '../matrix/homeserver.ts';
 import type { Auditor } from '../runtime/safety.ts';
 
 const log = logger.child({ module: 'safety.export-record' });
@@ -22,19 +22,13 @@ export function parseExportRecord(content: unknown): ExportRecord | undefined {
 }
 
 export async function saveExportRecord(hs: Homeserver, recordRoomId: string, record: ExportRecord): Promise<void> {
-  await hs.request('PUT', `/_matrix/client/v3/rooms/${enc(recordRoomId)}/state/${enc(ExportEventType)}/${enc(record.id)}`, { body: record });
+  await putStateEvent(hs, recordRoomId, ExportEventType, record.id, record);
 }
 
-interface StateEvent {
-  type: string;
-  state_key?: string;
-  sender: string;
-  content: Record<string, unknown>;
-}
 
 /** The exports a force's supervisors room records (written by the bot only). */
 export async function readExportRecords(hs: Homeserver, recordRoomId: string): Promise<ExportRecord[]> {
-  const state = await hs.request<StateEvent[]>('GET', `/_matrix/client/v3/rooms/${enc(recordRoomId)}/state`);
+  const state = await roomStateOf(hs, recordRoomId);
   const records: ExportRecord[] = [];
   for (const event of state) {
     if (event.type !== ExportEventType || event.sender !== hs.userId || !event.state_key) continue;
@@ -57,9 +51,7 @@ export function dueExports(records: readonly ExportRecord[], now: number, period
 export async function removeExport(hs: Homeserver, audit: Auditor, recordRoomId: string, record: ExportRecord, now: number, why: 'period' | 'conversation_deleted'): Promise<ExportRecord> {
   for (const file of record.files) {
     try {
-      await hs.request('PUT', `/_matrix/client/v3/rooms/${enc(recordRoomId)}/redact/${enc(file.eventId)}/${enc(`export-removed-${record.id}-${file.eventId}`)}`, {
-        body: { reason: why === 'period' ? 'export retiré (durée de mise à disposition écoulée)' : 'export retiré (conversation supprimée)' },
-      });
+      await redactRoomEvent(hs, recordRoomId, file.eventId, `export-removed-${record.id}-${file.eventId}`, why === 'period' ? 'export retiré (durée de mise à disposition écoulée)' : 'export retiré (conversation supprimée)');
     } catch (error) {
       if (!isNotFoundError(error)) throw error;
     }

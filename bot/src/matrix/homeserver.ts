@@ -137,3 +137,53 @@ export async function readTimeline<E = Record<string, unknown>>(
     from = page.end;
   }
 }
+
+/*
+ * Room operations over any Homeserver (the bot's `Matrix`, `connectHomeserver`): the one place outside the bot's
+ * client that builds client-server URLs, so the features (retention, export, disclosure, audit) name what they do
+ * and never a path.
+ */
+const roomPath = (roomId: string): string => `/_matrix/client/v3/rooms/${enc(roomId)}`;
+
+/** A state event as /state serves it. */
+export interface ServedStateEvent {
+  type: string;
+  state_key?: string;
+  sender: string;
+  event_id?: string;
+  origin_server_ts?: number;
+  content: Record<string, unknown>;
+  unsigned?: { replaces_state?: string; redacted_because?: unknown };
+}
+
+/** The whole current state of a room. */
+export function roomStateOf(hs: Homeserver, roomId: string): Promise<ServedStateEvent[]> {
+  return hs.request<ServedStateEvent[]>('GET', `${roomPath(roomId)}/state`);
+}
+
+/** Writes one state event; returns its event ID. */
+export async function putStateEvent(hs: Homeserver, roomId: string, type: string, stateKey: string, content: object): Promise<string> {
+  const { event_id: eventId } = await hs.request<{ event_id: string }>('PUT', `${roomPath(roomId)}/state/${enc(type)}/${enc(stateKey)}`, { body: content });
+  return eventId;
+}
+
+/** Sends one message event with a transaction ID (the same ID sends it once). */
+export async function sendRoomEvent(hs: Homeserver, roomId: string, type: string, content: object, txnId: string): Promise<string> {
+  const { event_id: eventId } = await hs.request<{ event_id: string }>('PUT', `${roomPath(roomId)}/send/${enc(type)}/${enc(txnId)}`, { body: content });
+  return eventId;
+}
+
+/** Redacts one event with a transaction ID. */
+export async function redactRoomEvent(hs: Homeserver, roomId: string, eventId: string, txnId: string, reason: string): Promise<void> {
+  await hs.request('PUT', `${roomPath(roomId)}/redact/${enc(eventId)}/${enc(txnId)}`, { body: { reason } });
+}
+
+/** One event as the homeserver serves it. */
+export function roomEvent<E = Record<string, unknown>>(hs: Homeserver, roomId: string, eventId: string): Promise<E> {
+  return hs.request<E>('GET', `${roomPath(roomId)}/event/${enc(eventId)}`);
+}
+
+/** One page of /messages. */
+export function roomMessages<E = Record<string, unknown>>(hs: Homeserver, roomId: string, qs: Record<string, unknown>): Promise<{ chunk?: E[]; end?: string }> {
+  return hs.request<{ chunk?: E[]; end?: string }>('GET', `${roomPath(roomId)}/messages`, { qs });
+}

@@ -1,13 +1,7 @@
 import { ConversationEntry, EventType, FORCES, parseContent, type Force } from '@espace-mineurs/protocol';
-import { enc, type Homeserver } from '../matrix/homeserver.ts';
+import { roomStateOf, type Homeserver } from '../matrix/homeserver.ts';
 import type { RetentionCandidate } from './purge.ts';
 
-interface StateEvent {
-  type: string;
-  state_key?: string;
-  sender: string;
-  content: Record<string, unknown>;
-}
 
 /**
  * Every conversation entry the bot wrote in the forces' queue rooms (the agents-side source of truth), one per
@@ -16,7 +10,7 @@ interface StateEvent {
 export async function readConversationEntries(hs: Homeserver, queueRooms: Record<Force, string>): Promise<ConversationEntry[]> {
   const entries = new Map<string, ConversationEntry>();
   for (const force of FORCES) {
-    const state = await hs.request<StateEvent[]>('GET', `/_matrix/client/v3/rooms/${enc(queueRooms[force])}/state`);
+    const state = await roomStateOf(hs, queueRooms[force]);
     for (const event of state) {
       if (event.type !== EventType.Conversation || event.sender !== hs.userId || !event.state_key) continue;
       const parsed = parseContent(ConversationEntry, event.content);

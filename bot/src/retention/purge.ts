@@ -1,7 +1,7 @@
 import { FORCES, LEGAL_HOLD_REASON, LegalHold as LegalHoldSchema, RetentionRecord as RetentionRecordSchema, SafetyEventType, parseContent, type ConversationState, type Force, type LegalHold, type RetentionRecord } from '@espace-mineurs/protocol';
 import { logger } from '../log.ts';
 import { statusOf } from '../matrix/errors.ts';
-import { deleteLocalMedia, enc, isNotFoundError, type Homeserver } from '../matrix/homeserver.ts';
+import { deleteLocalMedia, enc, isNotFoundError, putStateEvent, roomStateOf, type Homeserver } from '../matrix/homeserver.ts';
 import { redactSupersededVersions } from './traces.ts';
 import { SafetyError, type Auditor, type StaffLookup } from '../runtime/safety.ts';
 
@@ -21,7 +21,7 @@ export const RetentionEventType = {
 export type { LegalHold, RetentionRecord } from '@espace-mineurs/protocol';
 
 export async function saveRetentionRecord(hs: Homeserver, recordRoomId: string, roomId: string, record: RetentionRecord): Promise<void> {
-  await hs.request('PUT', `/_matrix/client/v3/rooms/${enc(recordRoomId)}/state/${enc(RetentionEventType.Retention)}/${enc(roomId)}`, { body: record });
+  await putStateEvent(hs, recordRoomId, RetentionEventType.Retention, roomId, record);
 }
 
 /** A conversation as retention sees it (from its ConversationEntry, or the engine's store). */
@@ -66,16 +66,10 @@ export function planRetention(candidates: readonly RetentionCandidate[], holds: 
  * messages even if the bot never gets to delete it) and a retention record beside the holds.
  */
 export async function startRetention(hs: Homeserver, options: { roomId: string; recordRoomId: string; closedAt: number; periodMs: number }): Promise<void> {
-  await hs.request('PUT', `/_matrix/client/v3/rooms/${enc(options.roomId)}/state/m.room.retention/`, { body: { max_lifetime: options.periodMs } });
+  await putStateEvent(hs, options.roomId, 'm.room.retention', '', { max_lifetime: options.periodMs });
   await saveRetentionRecord(hs, options.recordRoomId, options.roomId, { closedAt: options.closedAt, periodMs: options.periodMs });
 }
 
-interface StateEvent {
-  type: string;
-  state_key?: string;
-  sender: string;
-  content: Record<string, unknown>;
-}
 
 export interface SafetyState {
   holds: Map<string, LegalHold>;
@@ -84,7 +78,7 @@ export interface SafetyState {
 
 /** Reads the holds and retention records a force keeps in its supervisors room (written by the bot only). */
 export async function readSafetyState(hs: Homeserver, recordRoomId: string): Promise<SafetyState> {
-  const state = await hs.request<StateEvent[]>('GET', `/_matrix/client/v3/rooms/${enc(recordRoomId)}/state`);
+  const state = await roomStateOf(hs, recordRoomId);
   const holds = new Map<string, LegalHold>();
   const records = new Map<string, RetentionRecord>();
   for (const event of state) {
@@ -126,7 +120,7 @@ export async function putLegalHold(hs: Homeserver, audit: Auditor, staff: StaffL
   const reason = request.reason.trim();
   if (reason.length < LEGAL_HOLD_REASON.min || reason.length > LEGAL_HOLD_REASON.max) throw new SafetyError('REASON_REQUIRED', `Indiquez le motif de la conservation (${LEGAL_HOLD_REASON.min} à ${LEGAL_HOLD_REASON.max} caractères).`);
   const hold: LegalHold = { active: true, reason, by: request.supervisor, at: request.at };
-  await hs.request('PUT', `/_matrix/client/v3/rooms/${enc(request.recordRoomId)}/state/${enc(RetentionEventType.LegalHold)}/${enc(request.roomId)}`, { body: hold });
+  await putStateEvent(hs, request.recordRoomId, RetentionEventType.LegalHold, request.roomId, hold);
   await audit.write([request.force], `legal_hold:${request.roomId}:${request.at}`, { actor: request.supervisor, action: 'legal_hold', conversation: request.roomId, at: request.at });
   return hold;
 }
@@ -137,7 +131,7 @@ export async function liftLegalHold(hs: Homeserver, audit: Auditor, staff: Staff
   const current = (await readSafetyState(hs, request.recordRoomId)).holds.get(request.roomId);
   if (!current?.active) throw new SafetyError('NO_HOLD', "Cette conversation n'est pas sous conservation judiciaire.");
   const lifted: LegalHold = { ...current, active: false, liftedBy: request.supervisor, liftedAt: request.at };
-  await hs.request('PUT', `/_matrix/client/v3/rooms/${enc(request.recordRoomId)}/state/${enc(RetentionEventType.LegalHold)}/${enc(request.roomId)}`, { body: lifted });
+  await putStateEvent(hs, request.recordRoomId, RetentionEventType.LegalHold, request.roomId, lifted);
   await audit.write([request.force], `legal_hold_lift:${request.roomId}:${request.at}`, { actor: request.supervisor, action: 'legal_hold_lift', conversation: request.roomId, at: request.at });
   return lifted;
 }
@@ -152,7 +146,7 @@ export async function scrubLegalHold(hs: Homeserver, recordRoomId: string, roomI
   if (!hold || hold.active) return 0;
   if (hold.scrubbedAt === undefined) {
     const scrubbed: LegalHold = { ...hold, reason: '', scrubbedAt: at };
-    await hs.request('PUT', `/_matrix/client/v3/rooms/${enc(recordRoomId)}/state/${enc(RetentionEventType.LegalHold)}/${enc(roomId)}`, { body: scrubbed });
+    await putStateEvent(hs, recordRoomId, RetentionEventType.LegalHold, roomId, scrubbed);
   }
   return redactSupersededVersions(hs, recordRoomId, RetentionEventType.LegalHold, roomId, 'conversation supprimée');
 }

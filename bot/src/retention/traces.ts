@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { EventType } from '@espace-mineurs/protocol';
-import { enc, isNotFoundError, type Homeserver } from '../matrix/homeserver.ts';
+import { enc, isNotFoundError, redactRoomEvent, roomEvent, roomStateOf, type Homeserver } from '../matrix/homeserver.ts';
 
 interface ServedEvent {
   event_id: string;
@@ -19,7 +19,7 @@ export interface TraceReport {
 
 async function redact(hs: Homeserver, roomId: string, eventId: string, reason: string): Promise<boolean> {
   try {
-    await hs.request('PUT', `/_matrix/client/v3/rooms/${enc(roomId)}/redact/${enc(eventId)}/${enc(`scrub-${randomUUID()}`)}`, { body: { reason } });
+    await redactRoomEvent(hs, roomId, eventId, `scrub-${randomUUID()}`, reason);
     return true;
   } catch (error) {
     if (isNotFoundError(error)) return false;
@@ -29,7 +29,7 @@ async function redact(hs: Homeserver, roomId: string, eventId: string, reason: s
 
 async function event(hs: Homeserver, roomId: string, eventId: string): Promise<ServedEvent | undefined> {
   try {
-    return await hs.request<ServedEvent>('GET', `/_matrix/client/v3/rooms/${enc(roomId)}/event/${enc(eventId)}`);
+    return await roomEvent<ServedEvent>(hs, roomId, eventId);
   } catch (error) {
     if (isNotFoundError(error)) return undefined;
     throw error;
@@ -81,7 +81,7 @@ export async function redactQueueTraces(
  * versions it redacted; already redacted ones are skipped, so it is idempotent.
  */
 export async function redactSupersededVersions(hs: Homeserver, roomId: string, type: string, stateKey: string, reason: string): Promise<number> {
-  const state = await hs.request<ServedEvent[]>('GET', `/_matrix/client/v3/rooms/${enc(roomId)}/state`);
+  const state = await roomStateOf(hs, roomId);
   const current = state.find((candidate) => candidate.type === type && candidate.state_key === stateKey);
   let previous = current?.unsigned?.replaces_state;
   const seen = new Set<string>();
