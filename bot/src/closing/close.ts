@@ -10,7 +10,7 @@ export async function close(invocation: Invocation, roomId: string, outcome: Out
   return withConversation(ctx, roomId, async () => {
     const conversation = conversationOf(invocation, roomId);
     if (!conversation) return UNKNOWN;
-    const entry = conversation.entry!;
+    const entry = conversation.entry;
     if (entry.lastEvent !== eventId && entry.assignee !== staff.userId && staff.role !== 'supervisor') {
       return refuse('NOT_ASSIGNEE', "Cette conversation n'est pas la vôtre.");
     }

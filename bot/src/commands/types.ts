@@ -1,6 +1,6 @@
 import type { CommandRefusalCode, Force } from '@espace-mineurs/protocol';
 import type { Context } from '../runtime/context.ts';
-import type { Conversation, StaffMember } from '../state/store.ts';
+import { isRouted, type RoutedConversation, type StaffMember } from '../state/store.ts';
 
 /** One command being executed: who sent it, from which force's queue room, as which event. */
 export interface Invocation {
@@ -20,9 +20,9 @@ export function refuse(code: CommandRefusalCode, message: string): CommandOutcom
 }
 
 /** The conversation a command names, if it belongs to the command's force. */
-export function conversationOf(invocation: Invocation, roomId: string): Conversation | undefined {
+export function conversationOf(invocation: Invocation, roomId: string): RoutedConversation | undefined {
   const conversation = invocation.ctx.store.conversations.get(roomId);
-  if (!conversation?.entry || conversation.entry.force !== invocation.force || conversation.entry.movedTo) return undefined;
+  if (!isRouted(conversation) || conversation.entry.force !== invocation.force || conversation.entry.movedTo) return undefined;
   return conversation;
 }
 

@@ -22,7 +22,7 @@ export async function disclosureRequest(invocation: Invocation, roomId: string, 
   const conversation = conversationOf(invocation, roomId);
   if (!conversation) return UNKNOWN;
   const id = disclosureId(eventId);
-  const ticket = conversation.entry!.ticket;
+  const ticket = conversation.entry.ticket;
   return ctx.locks.run(`disclosure:${id}`, async () => {
     const existing = ctx.store.disclosures.get(id);
     const sent = { ok: true as const, ref: id, message: `Demande de levée d'anonymat ${id} (conversation n°${ticket}) transmise aux superviseurs. Pour la retirer : !retirer-levee ${ticket} ${id}` };

@@ -22,7 +22,7 @@ export async function exportCommand(invocation: Invocation, roomId: string): Pro
     guest: conversation.guest,
     download: async (mxc) => (await ctx.matrix.sdk.downloadContent(mxc)).data,
   });
-  const ticket = conversation.entry!.ticket;
+  const ticket = conversation.entry.ticket;
   const supervisorsRoomId = ctx.store.forces[force].supervisorsRoomId;
   const files = [
     { name: `export-conversation-${ticket}.json`, type: 'application/json', bytes: Buffer.from(JSON.stringify(doc, null, 2)) },

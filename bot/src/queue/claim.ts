@@ -5,7 +5,8 @@ import { claimed } from '../conversation/machine.ts';
 import { withConversation } from '../runtime/context.ts';
 import { crashPoint } from '../runtime/fault.ts';
 import { arbitrateClaim } from './arbitration.ts';
-import { refuse, type CommandOutcome, type Invocation } from '../commands/types.ts';
+import { UNKNOWN, refuse, type CommandOutcome, type Invocation } from '../commands/types.ts';
+import { isRouted } from '../state/store.ts';
 
 const REFUSAL_TEXT: Record<string, string> = {
   NOT_STAFF: "Vous n'êtes pas enregistré comme agent.",
@@ -42,16 +43,18 @@ export async function claim(invocation: Invocation, roomId: string): Promise<Com
       capacity: duty?.capacity ?? ctx.config.defaultCapacity,
     });
     if (!verdict.ok) return refuse(verdict.code, REFUSAL_TEXT[verdict.code] ?? verdict.code);
-    const entry = conversation!.entry!;
+    // The arbitration refuses a conversation without an entry (UNKNOWN_CONVERSATION): narrowed for the types.
+    if (!isRouted(conversation)) return UNKNOWN;
+    const entry = conversation.entry;
     if (!verdict.replay) {
       await ensureOnDuty(invocation);
-      await saveEntry(ctx, conversation!, claimed(entry, { agent: staff.userId, at, cause: eventId }));
+      await saveEntry(ctx, conversation, claimed(entry, { agent: staff.userId, at, cause: eventId }));
       const waited = Math.max(0, (at - (entry.queuedAt ?? at)) / 1000);
       ctx.store.recordWait(force, waited);
       ctx.metrics.waitSeconds.observe({ force }, waited);
       crashPoint('claim-after-commit');
     }
-    await assignEffects(ctx, conversation!, eventId);
+    await assignEffects(ctx, conversation, eventId);
     await ctx.audit.write([force], eventId, { actor: staff.userId, action: 'claim', conversation: roomId, at, details: { ticket: entry.ticket } });
     return { ok: true, message: `Conversation n°${entry.ticket} : elle est à vous. Vous êtes invité dans le salon.` };
   });

@@ -10,7 +10,7 @@ export async function flagDanger(invocation: Invocation, roomId: string): Promis
   return withConversation(ctx, roomId, async () => {
     const conversation = conversationOf(invocation, roomId);
     if (!conversation) return UNKNOWN;
-    const entry = conversation.entry!;
+    const entry = conversation.entry;
     if (entry.lastEvent !== eventId) {
       if (entry.assignee !== staff.userId && staff.role !== 'supervisor') return refuse('NOT_ASSIGNEE', "Cette conversation n'est pas la vôtre.");
       await saveEntry(ctx, conversation, flaggedUrgent(entry, eventId));

@@ -3,7 +3,7 @@ import { saveEntry } from '../conversation/entry.ts';
 import { transferDropped } from '../conversation/machine.ts';
 import { notifyQueue } from '../conversation/messages.ts';
 import { withConversation } from '../runtime/context.ts';
-import type { Conversation } from '../state/store.ts';
+import { isRouted, type Conversation } from '../state/store.ts';
 import { handOver } from './transfer.ts';
 import { UNKNOWN, refuse, type CommandOutcome, type Invocation } from '../commands/types.ts';
 
@@ -18,7 +18,7 @@ export async function acceptTransfer(invocation: Invocation, roomId: string): Pr
   const { ctx, staff, eventId, at } = invocation;
   return withConversation(ctx, roomId, async () => {
     const conversation = ctx.store.conversations.get(roomId);
-    if (!conversation?.entry) return UNKNOWN;
+    if (!isRouted(conversation)) return UNKNOWN;
     if (conversation.entry.lastEvent !== eventId && !offeredTo(invocation, conversation)) return refuse('NO_PENDING_TRANSFER', "Aucun transfert ne vous est proposé pour cette conversation.");
     await handOver(ctx, conversation, eventId, at, staff.userId, { agent: staff.userId });
     return { ok: true, message: `Transfert accepté : conversation n°${conversation.entry.ticket} (${FORCE_LABEL[conversation.entry.force]}).` };

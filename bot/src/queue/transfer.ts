@@ -8,7 +8,7 @@ import { commitMove } from './move.ts';
 import { crashPoint } from '../runtime/fault.ts';
 import type { Context } from '../runtime/context.ts';
 import { withConversation } from '../runtime/context.ts';
-import type { Conversation } from '../state/store.ts';
+import type { RoutedConversation } from '../state/store.ts';
 import { serviceMessage } from '../triage/render.ts';
 import { UNKNOWN, conversationOf, refuse, type CommandOutcome, type Invocation } from '../commands/types.ts';
 
@@ -19,10 +19,10 @@ export type TransferTarget = TransferCommand['to'];
  * Hands a conversation over at once (cold transfer, or an accepted warm one): to a colleague of any force, who is
  * invited in place of the previous agent, or to a force's queue.
  */
-export async function handOver(ctx: Context, conversation: Conversation, cause: string, at: number, actor: string, to: TransferTarget): Promise<void> {
+export async function handOver(ctx: Context, conversation: RoutedConversation, cause: string, at: number, actor: string, to: TransferTarget): Promise<void> {
   const entry = conversation.entry;
   // On a replay the entry already names the new place; the agent to remove is the one recorded with the move.
-  const previous = entry?.lastEvent === cause ? entry.transferredFrom : entry?.assignee;
+  const previous = entry.lastEvent === cause ? entry.transferredFrom : entry.assignee;
   const from = previous ? { transferredFrom: previous } : {};
   if ('agent' in to) {
     const receiver = ctx.store.staff.get(to.agent)!;
@@ -38,9 +38,9 @@ export async function handOver(ctx: Context, conversation: Conversation, cause: 
       await ctx.matrix.setPower(conversation.roomId, previous, undefined);
     }
     await say(ctx, conversation.roomId, serviceMessage(`Ta conversation est confiée à la ${FORCE_LABEL[to.force]}. Quelqu'un va te répondre très vite.`), cause, 'transferred');
-    await announceQueued(ctx, conversation, conversation.entry!, cause, 'Conversation transférée');
+    await announceQueued(ctx, conversation, conversation.entry, cause, 'Conversation transférée');
   }
-  const moved = conversation.entry!;
+  const moved = conversation.entry;
   const forces: Force[] = moved.previousForce && moved.previousForce !== moved.force ? [moved.previousForce, moved.force] : [moved.force];
   await ctx.audit.write(forces, cause, { actor, action: 'transfer', conversation: conversation.roomId, at, details: 'agent' in to ? { toAgent: to.agent } : { toForce: to.force } });
 }
@@ -50,7 +50,7 @@ export async function transfer(invocation: Invocation, command: TransferCommand)
   return withConversation(ctx, command.conversation, async () => {
     const conversation = conversationOf(invocation, command.conversation);
     if (!conversation) return UNKNOWN;
-    const entry = conversation.entry!;
+    const entry = conversation.entry;
     const replay = entry.lastEvent === eventId;
     if (!replay) {
       if (entry.state !== 'assigned') return refuse('NOT_IN_PROGRESS', "Seule une conversation en cours peut être transférée.");

@@ -16,6 +16,6 @@ export async function legalHold(invocation: Invocation, roomId: string, hold: bo
     if (error instanceof SafetyError && isCommandRefusalCode(error.code)) return refuse(error.code, error.message);
     throw error;
   }
-  const ticket = conversation.entry!.ticket;
+  const ticket = conversation.entry.ticket;
   return { ok: true, message: hold ? `Conversation n°${ticket} sous conservation judiciaire : elle ne sera pas supprimée.` : `Conservation judiciaire de la conversation n°${ticket} levée.` };
 }

@@ -32,6 +32,13 @@ export interface Conversation {
 
 export type StaffMember = StaffContent & { userId: string };
 
+/** A conversation routed to a force: it has its agents-side record. */
+export type RoutedConversation = Conversation & { entry: ConversationEntry };
+
+export function isRouted(conversation: Conversation | undefined): conversation is RoutedConversation {
+  return conversation?.entry !== undefined;
+}
+
 export const TERMINAL: ReadonlySet<ConversationState> = new Set(['closed', 'abandoned']);
 
 export function stateOf(conversation: Conversation): ConversationState {
@@ -96,12 +103,12 @@ export class Store {
   }
 
   /** Waiting conversations of a force, in the order agents should take them: urgent first, then oldest. */
-  queued(force: Force): Conversation[] {
+  queued(force: Force): RoutedConversation[] {
     return [...this.conversations.values()]
-      .filter((conversation) => conversation.entry?.force === force && conversation.entry.state === 'queued')
+      .filter((conversation): conversation is RoutedConversation => conversation.entry?.force === force && conversation.entry.state === 'queued')
       .sort((a, b) => {
-        const urgency = Number(b.entry!.priority === 'urgent') - Number(a.entry!.priority === 'urgent');
-        return urgency !== 0 ? urgency : (a.entry!.queuedAt ?? 0) - (b.entry!.queuedAt ?? 0);
+        const urgency = Number(b.entry.priority === 'urgent') - Number(a.entry.priority === 'urgent');
+        return urgency !== 0 ? urgency : (a.entry.queuedAt ?? 0) - (b.entry.queuedAt ?? 0);
       });
   }
 

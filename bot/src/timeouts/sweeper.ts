@@ -12,7 +12,7 @@ import { shouldOverflow } from '../routing/policy.ts';
 import { sweepConversationRetention } from '../retention/sweep.ts';
 import { endGuestAccount } from '../closing/guest-account.ts';
 import { refreshStaff } from '../state/rebuild.ts';
-import { TERMINAL, stateOf, type Conversation } from '../state/store.ts';
+import { TERMINAL, isRouted, stateOf, type Conversation } from '../state/store.ts';
 
 const STAFF_REFRESH_MS = 60_000;
 
@@ -27,7 +27,7 @@ async function sweepOne(ctx: Context, conversation: Conversation, now: number): 
     await abandonConversation(ctx, conversation, `silence:${conversation.roomId}:${conversation.lastGuestActivity}`, now, 'silence');
     return;
   }
-  if (state === 'queued' && entry) {
+  if (state === 'queued' && entry && isRouted(conversation)) {
     if (silentFor > timeouts.queueSilence && (now - (entry.queuedAt ?? now)) / 1000 > timeouts.queueSilence) {
       await abandonConversation(ctx, conversation, `silence:${conversation.roomId}:${conversation.lastGuestActivity}`, now, 'silence');
       return;
@@ -38,7 +38,7 @@ async function sweepOne(ctx: Context, conversation: Conversation, now: number): 
       const cause = `overflow:${conversation.roomId}:${entry.force}`;
       const from = entry.force;
       await commitMove(ctx, conversation, cause, other, { state: 'queued' });
-      await announceQueued(ctx, conversation, conversation.entry!, cause, `Débordement depuis la ${from === 'police' ? 'police' : 'gendarmerie'} : conversation`);
+      await announceQueued(ctx, conversation, conversation.entry, cause, `Débordement depuis la ${from === 'police' ? 'police' : 'gendarmerie'} : conversation`);
       await notifyQueue(ctx, from, `Conversation n°${entry.ticket} confiée à l'autre force (attente trop longue).`, cause, 'overflow');
       await ctx.audit.write([from, other], cause, { actor: ctx.matrix.userId, action: 'overflow', conversation: conversation.roomId, at: now, details: { from, to: other } });
     }
