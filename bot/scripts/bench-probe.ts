@@ -3,8 +3,8 @@
  * (bench only; the bot itself is unchanged) and tallies durations by kind of request and room, and lock waits by
  * kind of lock. Ids, types and durations only.
  */
-import { KeyedQueue } from '../src/locks.ts';
-import { AuditMirror } from '../src/safety/audit-mirror.ts';
+import { KeyedQueue } from '../src/runtime/locks.ts';
+import { AuditMirror } from '../src/audit/mirror.ts';
 import { Matrix } from '../src/matrix/client.ts';
 import { percentile } from './bench-support.ts';
 

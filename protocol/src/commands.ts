@@ -2,6 +2,53 @@ import { z } from 'zod';
 import { ConversationState, Outcome } from './conversation.ts';
 import { Force } from './forces.ts';
 
+/**
+ * Every code a refused command's result may carry (CommandResult.code). The bot sends only these (its type says
+ * so) and the agent client has a French label for each (a Record over this list: a new code without a label is a
+ * type error there).
+ */
+export const COMMAND_REFUSAL_CODES = [
+  /** The command could not be read (bad structure, unknown text command, missing argument). */
+  'BAD_COMMAND',
+  'NOT_STAFF',
+  'WRONG_FORCE',
+  'NOT_SUPERVISOR',
+  'UNKNOWN_CONVERSATION',
+  'CONVERSATION_ENDED',
+  // claim
+  'ALREADY_CLAIMED',
+  'NOT_QUEUED',
+  'AT_CAPACITY',
+  /** The conversation is someone else's (and the sender is not a supervisor). */
+  'NOT_ASSIGNEE',
+  /** Only a conversation in progress (assigned) can be transferred. */
+  'NOT_IN_PROGRESS',
+  'UNKNOWN_AGENT',
+  'SAME_AGENT',
+  /** No transfer is offered to the sender for this conversation. */
+  'NO_PENDING_TRANSFER',
+  // reasons, legal hold
+  'REASON_REQUIRED',
+  'NO_HOLD',
+  // anonymity lifting
+  'UNKNOWN_DISCLOSURE',
+  'OWN_REQUEST',
+  'EXPIRED',
+  'ALREADY_DECIDED',
+  'NOT_REQUESTER',
+] as const;
+export const CommandRefusalCode = z.enum(COMMAND_REFUSAL_CODES);
+export type CommandRefusalCode = z.infer<typeof CommandRefusalCode>;
+
+export function isCommandRefusalCode(code: string): code is CommandRefusalCode {
+  return (COMMAND_REFUSAL_CODES as readonly string[]).includes(code);
+}
+
+/** A legal hold's reason, in the command, the bot's check and the agent client's dialog. */
+export const LEGAL_HOLD_REASON = { min: 5, max: 500 } as const;
+/** An anonymity-lifting request's reason. */
+export const DISCLOSURE_REASON = { min: 10, max: 1000 } as const;
+
 const RoomId = z.string().regex(/^![^:]+:.+$/, 'a Matrix room ID');
 const UserId = z.string().regex(/^@[^:]+:.+$/, 'a Matrix user ID');
 /** Chosen by the sender, echoed in the result, so a client can match an answer to its request. */
@@ -40,7 +87,7 @@ export const Command = z.discriminatedUnion('action', [
   /** Supervisors only: join a conversation of their force (audited). */
   z.object({ action: z.literal('supervise'), requestId: RequestId, conversation: RoomId }),
   /** Grave danger: an agent asks to lift the young person's anonymity. A supervisor of the force decides. */
-  z.object({ action: z.literal('disclosure_request'), requestId: RequestId, conversation: RoomId, reason: z.string().trim().min(10).max(1000) }),
+  z.object({ action: z.literal('disclosure_request'), requestId: RequestId, conversation: RoomId, reason: z.string().trim().min(DISCLOSURE_REASON.min).max(DISCLOSURE_REASON.max) }),
   /** Supervisors only, never on their own request: `disclosure` is the request's id as the bot published it. */
   z.object({
     action: z.literal('disclosure_decision'),
@@ -53,7 +100,7 @@ export const Command = z.discriminatedUnion('action', [
   /** The requester takes back a pending request (the danger is over, or it was a mistake); audited. */
   z.object({ action: z.literal('disclosure_withdraw'), requestId: RequestId, conversation: RoomId, disclosure: z.string().min(1).max(255) }),
   /** Supervisors only: suspend (hold true) or allow again (false) the deletion of a closed conversation. */
-  z.object({ action: z.literal('legal_hold'), requestId: RequestId, conversation: RoomId, hold: z.boolean(), reason: z.string().trim().min(5).max(1000) }),
+  z.object({ action: z.literal('legal_hold'), requestId: RequestId, conversation: RoomId, hold: z.boolean(), reason: z.string().trim().min(LEGAL_HOLD_REASON.min).max(LEGAL_HOLD_REASON.max) }),
   /** Supervisors only: export a conversation for a judicial procedure (JSON + readable document, audited). */
   z.object({ action: z.literal('export'), requestId: RequestId, conversation: RoomId }),
 ]);
@@ -64,8 +111,8 @@ export const CommandResultContent = z.object({
   requestId: RequestId,
   action: z.string(),
   ok: z.boolean(),
-  /** Machine code of a refusal (e.g. ALREADY_CLAIMED, NOT_STAFF, WRONG_FORCE, AT_CAPACITY, UNKNOWN_CONVERSATION). */
-  code: z.string().optional(),
+  /** Machine code of a refusal. */
+  code: CommandRefusalCode.optional(),
   /** What the command created, when it created something to refer to later (a disclosure request's id). */
   ref: z.string().max(255).optional(),
 });

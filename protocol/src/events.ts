@@ -28,6 +28,8 @@ export const EventType = {
   Command: `${NS}.command`,
   CommandResult: `${NS}.command_result`,
   Audit: `${NS}.audit`,
+  /** The admin command line's own audit chain, in the same audit rooms (message events, sent by the admin). */
+  AuditAdmin: `${NS}.audit_admin`,
   /** Canned responses of a force: state, key '', in the force queue room; supervisors (power 75) edit them. */
   CannedResponses: `${NS}.canned_responses`,
   /** Marks a room created by the bootstrap (force space, queue, supervisors) with its role. State, key ''. */
@@ -44,6 +46,20 @@ export const ContentKey = {
   TriageAnswer: `${NS}.triage_answer`,
   /** Marks a message the bot sent on behalf of the service (goodbye, resources, "someone is coming"). */
   Service: `${NS}.service`,
+  /** Service message: the danger message of the triage (17 / 112 / 114). */
+  ServiceDanger: `${NS}.service.danger`,
+  /** Service message: the goodbye at closing. */
+  ServiceClosed: `${NS}.service.closed`,
+  /** Service message: the orientation line of the goodbye (its outcome, said for the young person). */
+  ServiceOrientation: `${NS}.service.orientation`,
+  /** Service message: an agent is coming (after a claim or an accepted transfer). */
+  ServiceAgentComing: `${NS}.service.agent_coming`,
+  /** Service message: help is on its way (an approved anonymity lifting). */
+  ServiceHelpComing: `${NS}.service.help_coming`,
+  /** In the bot's m.image of an evidence image: its hashes, so agents, the export and any client see them. */
+  Evidence: `${NS}.evidence`,
+  /** In the m.file messages of an export (supervisors room): the document hash, conversation and export id. */
+  Export: `${NS}.export`,
 } as const;
 
 export type EventTypeName = (typeof EventType)[keyof typeof EventType];

@@ -6,3 +6,4 @@ export * from './api.ts';
 export * from './parse.ts';
 export * from './commands.ts';
 export * from './safety.ts';
+export * from './audit.ts';

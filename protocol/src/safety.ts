@@ -98,3 +98,19 @@ export const ExportRecord = z.object({
   removedAt: z.number().optional(),
 });
 export type ExportRecord = z.infer<typeof ExportRecord>;
+
+/**
+ * An agent's "close and cool down": no new conversation from this guest nor from these addresses until `until`.
+ * Emptied (`{}`) once it is over; an empty or damaged record is no cool-down.
+ */
+export const CoolDown = z.object({
+  guest: z.string().min(1),
+  conversation: z.string().min(1),
+  force: Force,
+  by: z.string(),
+  at: z.number(),
+  until: z.number(),
+  /** sha256 (hex) of the address the bot's API saw when this guest opened its conversation. */
+  addresses: z.array(z.string().regex(/^[0-9a-f]{64}$/)),
+});
+export type CoolDown = z.infer<typeof CoolDown>;

@@ -27,6 +27,8 @@ describe('POST /api/conversations', () => {
     const guest = await registerGuest();
     expectError(await api('POST', '/api/conversations', { token: guest.accessToken, body: { context: 'ecole', extra: 1 } }), 400, 'BAD_REQUEST');
     expectError(await api('POST', '/api/conversations', { token: guest.accessToken, body: { context: '<script>' } }), 400, 'BAD_REQUEST');
+    // Well formed but not an option of bot/triage.yaml's "context" question: refused, not silently dropped.
+    expectError(await api('POST', '/api/conversations', { token: guest.accessToken, body: { context: 'nulle-part' } }), 400, 'BAD_REQUEST');
     expectError(await api('POST', '/api/conversations', { token: guest.accessToken, rawBody: '{not json' }), 400, 'BAD_REQUEST');
   });
 

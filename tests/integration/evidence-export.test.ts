@@ -1,7 +1,7 @@
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { connectHomeserver } from '../../bot/src/safety/homeserver.ts';
-import { sha256 } from '../../bot/src/safety/types.ts';
+import { connectHomeserver } from '../../bot/src/matrix/homeserver.ts';
+import { sha256 } from '../../bot/src/runtime/safety.ts';
 import { loginDemo, registerGuest, stack, type Session } from '../support/matrix.ts';
 import { answerTriage, botMessages, command, freshAddress, openAndJoin, timeline, waitForEntry, waitUntil } from '../support/conversation.ts';
 

@@ -1,4 +1,4 @@
-import { SafetyEventType, type ConversationEntry, type Outcome } from '@espace-mineurs/protocol';
+import { LEGAL_HOLD_REASON, SafetyEventType, type ConversationEntry, type Outcome } from '@espace-mineurs/protocol';
 import type { CommandInput } from './commands.ts';
 
 /** The protocol's bounds for "close and cool down": one minute to one week. */
@@ -21,13 +21,14 @@ export function closeCommand(conversation: string, outcome: Outcome, coolDown: {
   return { ok: true, value: { action: 'close', conversation, outcome, coolDownMinutes: minutes } };
 }
 
-export const LEGAL_HOLD_REASON_MIN = 5;
+/** The protocol's bounds of a legal hold's reason (the bot checks the same). */
+export const LEGAL_HOLD_REASON_MIN = LEGAL_HOLD_REASON.min;
 
 /** Placing or lifting a legal hold always carries a reason (audited); the protocol wants 5 to 1000 characters. */
 export function legalHoldCommand(conversation: string, hold: boolean, reasonText: string): Checked<CommandInput> {
   const reason = reasonText.trim();
   if (reason.length < LEGAL_HOLD_REASON_MIN) return { ok: false, problem: `Indiquez le motif (${LEGAL_HOLD_REASON_MIN} caractères au moins), par exemple la référence de la procédure.` };
-  if (reason.length > 1000) return { ok: false, problem: 'Le motif dépasse 1000 caractères.' };
+  if (reason.length > LEGAL_HOLD_REASON.max) return { ok: false, problem: `Le motif dépasse ${LEGAL_HOLD_REASON.max} caractères.` };
   return { ok: true, value: { action: 'legal_hold', conversation, hold, reason } };
 }
 

@@ -1,4 +1,4 @@
-import type { ConversationState, Outcome, Priority } from '@espace-mineurs/protocol';
+import { isCommandRefusalCode, type CommandRefusalCode, type ConversationState, type Outcome, type Priority } from '@espace-mineurs/protocol';
 
 /** French labels for protocol codes. */
 export const OUTCOME_LABEL: Record<Outcome, string> = {
@@ -21,27 +21,31 @@ export const STATE_LABEL: Record<ConversationState, string> = {
 
 export const PRIORITY_LABEL: Record<Priority, string> = { normal: 'Normale', urgent: 'Prioritaire' };
 
-/** Refusal codes from CommandResult, said in French. Unknown codes fall back to a generic sentence. */
-export const COMMAND_CODE_TEXT: Record<string, string> = {
+/**
+ * Refusal codes from CommandResult, said in French: one for every code of the protocol's list (a Record over
+ * it, so a code the bot may send without a label here is a type error).
+ */
+export const COMMAND_CODE_TEXT: Record<CommandRefusalCode, string> = {
   ALREADY_CLAIMED: 'Un collègue a déjà pris cette conversation.',
   NOT_STAFF: "Votre compte n'est pas enregistré comme agent.",
   WRONG_FORCE: "Cette conversation relève de l'autre force.",
   AT_CAPACITY: 'Vous avez atteint votre nombre maximum de conversations.',
   UNKNOWN_CONVERSATION: 'Conversation introuvable.',
-  NOT_ASSIGNED: "Cette conversation ne vous est pas attribuée.",
-  NOT_ON_DUTY: "Passez en service pour prendre une conversation.",
-  ALREADY_CLOSED: 'Cette conversation est déjà clôturée.',
+  NOT_ASSIGNEE: "Cette conversation ne vous est pas attribuée.",
+  NOT_IN_PROGRESS: "Seule une conversation en cours peut être transférée.",
+  UNKNOWN_AGENT: "Ce collègue n'est pas enregistré.",
+  SAME_AGENT: 'Cette conversation est déjà la sienne.',
   CONVERSATION_ENDED: 'Cette conversation est terminée.',
   NOT_QUEUED: "Cette conversation n'est plus en attente.",
   NOT_SUPERVISOR: 'Réservé aux superviseurs.',
   NO_PENDING_TRANSFER: "Aucun transfert n'est en attente pour cette conversation.",
   OWN_REQUEST: 'Vous ne pouvez pas décider de votre propre demande : un autre superviseur doit le faire.',
-  REASON_REQUIRED: 'Indiquez un motif (10 caractères au moins).',
+  REASON_REQUIRED: 'Indiquez un motif.',
+  NO_HOLD: "Cette conversation n'est pas sous conservation judiciaire.",
   EXPIRED: 'Cette demande a expiré.',
   ALREADY_DECIDED: 'Cette demande a déjà été traitée.',
   NOT_REQUESTER: "Seul l'auteur de la demande peut la retirer.",
   UNKNOWN_DISCLOSURE: "Cette demande de levée d'anonymat est introuvable.",
-  NOT_CLOSED: "Cette conversation n'est pas clôturée.",
   BAD_COMMAND: 'Demande invalide.',
 };
 
@@ -62,7 +66,7 @@ export const ACTION_LABEL: Record<string, string> = {
 };
 
 export function commandRefusalText(code: string | undefined): string {
-  return (code && COMMAND_CODE_TEXT[code]) ?? 'Le service a refusé la demande.';
+  return (code && isCommandRefusalCode(code) ? COMMAND_CODE_TEXT[code] : undefined) ?? 'Le service a refusé la demande.';
 }
 
 /** What to say about a result: the bot's own sentence when it gave one, else our words for its code. */

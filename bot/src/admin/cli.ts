@@ -1,7 +1,7 @@
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { bridgeMatrixBotSdkLogs } from '../log.ts';
-import { SafetyError } from '../safety/types.ts';
+import { SafetyError } from '../runtime/safety.ts';
 import { parseArgs, UsageError, type ParsedArgs } from './args.ts';
 import * as commands from './commands.ts';
 import { AdminError, connect, locate, type AdminContext } from './connect.ts';

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { FORCES, type Force, type RoomRole } from '@espace-mineurs/protocol';
 import type { BotCredentials } from '../bootstrap/bot-account.ts';
 import { roomAliasLocalpart, type ForceRooms } from '../bootstrap/rooms.ts';
-import { connectHomeserver, enc, isNotFoundError, type ConnectedHomeserver } from '../safety/homeserver.ts';
+import { connectHomeserver, enc, isNotFoundError, type ConnectedHomeserver } from '../matrix/homeserver.ts';
 import { UsageError } from './args.ts';
 
 export class AdminError extends Error {

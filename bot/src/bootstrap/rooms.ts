@@ -1,7 +1,7 @@
 import type { MatrixClient } from 'matrix-bot-sdk';
 import { EventType, FORCE_LABEL, type Force, type RoomRole } from '@espace-mineurs/protocol';
 import { logger } from '../log.ts';
-import { errcodeOf, isNotFound } from '../matrix-errors.ts';
+import { errcodeOf, isNotFound } from '../matrix/errors.ts';
 import { EDITABLE_BY_SUPERVISORS, staffRoomPowerLevels } from './power-levels.ts';
 
 const log = logger.child({ module: 'bootstrap.rooms' });

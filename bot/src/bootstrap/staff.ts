@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { MatrixClient } from 'matrix-bot-sdk';
 import { EventType, userStateKey, type Force, type StaffRole } from '@espace-mineurs/protocol';
 import { logger } from '../log.ts';
-import { isNotFound } from '../matrix-errors.ts';
+import { isNotFound } from '../matrix/errors.ts';
 import { STAFF_POWER } from './power-levels.ts';
 import { ensureState, type ForceRooms } from './rooms.ts';
 

@@ -1,49 +1,15 @@
-import { Command, CommandResultContent, EventType, parseContent, type Force } from '@espace-mineurs/protocol';
-import type { Context } from '../context.ts';
+import { Command, CommandResultContent, EventType, parseContent, type Force, type StaffRole } from '@espace-mineurs/protocol';
+import type { Context } from '../runtime/context.ts';
 import { stableTxnId, type RawEvent } from '../matrix/client.ts';
-import { claim } from './claim.ts';
-import { close } from './close.ts';
-import { disclosureDecision, disclosureRequest, disclosureWithdraw } from './disclosure.ts';
-import { duty } from './duty.ts';
-import { exportCommand } from './export.ts';
-import { flagDanger } from './flag-danger.ts';
-import { legalHold } from './legal-hold.ts';
 import { HELP, parseTextCommand } from './parse-text.ts';
-import { supervise } from './supervise.ts';
+import { COMMANDS, runCommand } from './registry.ts';
 import { refreshStaff } from '../state/rebuild.ts';
-import { acceptTransfer, declineTransfer } from './transfer-answer.ts';
-import { transfer } from './transfer.ts';
 import { refuse, type CommandOutcome, type Invocation } from './types.ts';
 
-function execute(invocation: Invocation, command: Command): Promise<CommandOutcome> {
-  switch (command.action) {
-    case 'claim':
-      return claim(invocation, command.conversation);
-    case 'duty':
-      return duty(invocation, command.onDuty, command.capacity);
-    case 'transfer':
-      return transfer(invocation, command);
-    case 'transfer_accept':
-      return acceptTransfer(invocation, command.conversation);
-    case 'transfer_decline':
-      return declineTransfer(invocation, command.conversation);
-    case 'close':
-      return close(invocation, command.conversation, command.outcome, command.coolDownMinutes);
-    case 'flag_danger':
-      return flagDanger(invocation, command.conversation);
-    case 'supervise':
-      return supervise(invocation, command.conversation);
-    case 'disclosure_request':
-      return disclosureRequest(invocation, command.conversation, command.reason);
-    case 'disclosure_decision':
-      return disclosureDecision(invocation, command.conversation, command.disclosure, command.decision === 'approve', command.comment);
-    case 'disclosure_withdraw':
-      return disclosureWithdraw(invocation, command.conversation, command.disclosure);
-    case 'legal_hold':
-      return legalHold(invocation, command.conversation, command.hold, command.reason);
-    case 'export':
-      return exportCommand(invocation, command.conversation);
-  }
+/** The registry's role check, for the commands whose feature rules do not order their own refusals. */
+function permitted(command: Command, role: StaffRole): boolean {
+  const spec = COMMANDS[command.action];
+  return spec.roles === 'staff' || spec.roleCheckedBy === 'rules' || role === 'supervisor';
 }
 
 /**
@@ -86,7 +52,9 @@ export async function handleQueueRoomEvent(ctx: Context, force: Force, event: Ra
   if (!outcome) {
     if (!staff?.active) outcome = refuse('NOT_STAFF', "Vous n'êtes pas enregistré comme agent.");
     else if (staff.force !== force) outcome = refuse('WRONG_FORCE', "Cette file n'est pas celle de votre force.");
-    else outcome = await execute({ ctx, force, staff, eventId: event.event_id, at: event.origin_server_ts }, command!);
+    else if (!command) outcome = refuse('BAD_COMMAND', 'Commande invalide.');
+    else if (!permitted(command, staff.role)) outcome = refuse('NOT_SUPERVISOR', 'Réservé aux superviseurs.');
+    else outcome = await runCommand({ ctx, force, staff, eventId: event.event_id, at: event.origin_server_ts }, command);
   }
   const result: CommandResultContent = { requestId, action: command?.action ?? 'unknown', ok: outcome.ok, ...(outcome.ok ? (outcome.ref ? { ref: outcome.ref } : {}) : { code: outcome.code }) };
   const roomId = ctx.store.forces[force].queueRoomId;

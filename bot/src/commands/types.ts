@@ -1,6 +1,6 @@
-import type { Force } from '@espace-mineurs/protocol';
-import type { Context } from '../context.ts';
-import type { Conversation, StaffMember } from '../state/store.ts';
+import type { CommandRefusalCode, Force } from '@espace-mineurs/protocol';
+import type { Context } from '../runtime/context.ts';
+import { isRouted, type RoutedConversation, type StaffMember } from '../state/store.ts';
 
 /** One command being executed: who sent it, from which force's queue room, as which event. */
 export interface Invocation {
@@ -13,16 +13,16 @@ export interface Invocation {
 }
 
 /** The answer: a machine code for the agent client, a French sentence for Element. */
-export type CommandOutcome = { ok: true; message: string; ref?: string } | { ok: false; code: string; message: string };
+export type CommandOutcome = { ok: true; message: string; ref?: string } | { ok: false; code: CommandRefusalCode; message: string };
 
-export function refuse(code: string, message: string): CommandOutcome {
+export function refuse(code: CommandRefusalCode, message: string): CommandOutcome {
   return { ok: false, code, message };
 }
 
 /** The conversation a command names, if it belongs to the command's force. */
-export function conversationOf(invocation: Invocation, roomId: string): Conversation | undefined {
+export function conversationOf(invocation: Invocation, roomId: string): RoutedConversation | undefined {
   const conversation = invocation.ctx.store.conversations.get(roomId);
-  if (!conversation?.entry || conversation.entry.force !== invocation.force || conversation.entry.movedTo) return undefined;
+  if (!isRouted(conversation) || conversation.entry.force !== invocation.force || conversation.entry.movedTo) return undefined;
   return conversation;
 }
 

@@ -1,5 +1,5 @@
 import { EventType, type ConversationEntry } from '@espace-mineurs/protocol';
-import type { Context } from '../context.ts';
+import type { Context } from '../runtime/context.ts';
 import type { Conversation } from '../state/store.ts';
 
 /**
@@ -18,7 +18,4 @@ export async function saveEntry(ctx: Context, conversation: Conversation, entry:
   ctx.store.noteTicket(entry.force, entry.ticket);
 }
 
-/** An entry without undefined keys (state content is JSON; undefined would vanish anyway). */
-export function cleanEntry(entry: ConversationEntry): ConversationEntry {
-  return Object.fromEntries(Object.entries(entry).filter(([, value]) => value !== undefined)) as ConversationEntry;
-}
+export { cleanEntry } from './machine.ts';

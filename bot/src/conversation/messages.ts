@@ -1,5 +1,5 @@
 import type { Force } from '@espace-mineurs/protocol';
-import type { Context } from '../context.ts';
+import type { Context } from '../runtime/context.ts';
 import { stableTxnId } from '../matrix/client.ts';
 import { serviceMessage, type MessageContent } from '../triage/render.ts';
 

@@ -1,8 +1,8 @@
-/** Power of the people in a young person's room (DESIGN.md, principle 3). */
+/** Power of the people in a young person's room (docs/architecture.md, "Principles": least privilege by power levels). */
 export const YOUTH_ROOM_POWER = { bot: 100, agent: 50, guest: 0 } as const;
 
 /**
- * Power levels of a young person's room, exactly as DESIGN.md principle 3 says: bot 100, agents 50, guest 0;
+ * Power levels of a young person's room, exactly as docs/architecture.md ("Principles", least privilege) says: bot 100, agents 50, guest 0;
  * state 100 by default; invite, kick, ban, redact 50; the room's protective settings 100. Synapse merges
  * `power_level_content_override` shallowly, so the whole `events` map is given (the private_chat preset would
  * otherwise leave invite at 0).

@@ -1,5 +1,5 @@
 import { EventType, type PublicStatus } from '@espace-mineurs/protocol';
-import type { Context } from '../context.ts';
+import type { Context } from '../runtime/context.ts';
 import { stateOf, type Conversation } from '../state/store.ts';
 
 /** What the young person may see: state, queue position, force, whether someone joined, by pseudonym only. */

@@ -1,5 +1,5 @@
 import { handleQueueRoomEvent } from '../commands/index.ts';
-import type { Context } from '../context.ts';
+import type { Context } from '../runtime/context.ts';
 import type { RawEvent } from '../matrix/client.ts';
 import type { SyncBatch } from '../matrix/sync.ts';
 import { handleYouthRoomEvent } from './youth-room.ts';

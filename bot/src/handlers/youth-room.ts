@@ -1,12 +1,13 @@
-import { cleanEntry, saveEntry } from '../conversation/entry.ts';
-import { abandonConversation } from '../conversation/end.ts';
-import { enqueue } from '../conversation/enqueue.ts';
-import { requeue } from '../conversation/requeue.ts';
+import { saveEntry } from '../conversation/entry.ts';
+import { firstAgentMessage } from '../conversation/machine.ts';
+import { abandonConversation } from '../closing/end.ts';
+import { enqueue } from '../queue/enqueue.ts';
+import { requeue } from '../queue/requeue.ts';
 import { writeStatus } from '../conversation/status.ts';
-import { withConversation, type Context } from '../context.ts';
+import { withConversation, type Context } from '../runtime/context.ts';
 import type { RawEvent } from '../matrix/client.ts';
 import { stateOf, type Conversation } from '../state/store.ts';
-import { handleTriageAnswer } from './triage-answer.ts';
+import { handleTriageAnswer } from '../intake/triage-answer.ts';
 
 /** The young person's messages: triage answers while in triage, activity (for silence timeouts) always. */
 async function onGuestMessage(ctx: Context, conversation: Conversation, event: RawEvent): Promise<void> {
@@ -21,7 +22,7 @@ async function onGuestMessage(ctx: Context, conversation: Conversation, event: R
 async function onStaffMessage(ctx: Context, conversation: Conversation, event: RawEvent): Promise<void> {
   const entry = conversation.entry;
   if (!entry || entry.state !== 'assigned' || entry.assignee !== event.sender || entry.firstAgentMessageAt !== undefined) return;
-  await saveEntry(ctx, conversation, cleanEntry({ ...entry, firstAgentMessageAt: event.origin_server_ts }));
+  await saveEntry(ctx, conversation, firstAgentMessage(entry, event.origin_server_ts));
   ctx.metrics.firstAgentMessageSeconds.observe({ force: entry.force }, Math.max(0, (event.origin_server_ts - entry.createdAt) / 1000));
 }
 

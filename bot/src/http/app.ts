@@ -1,5 +1,5 @@
 import express, { type Express, type RequestHandler } from 'express';
-import type { Context } from '../context.ts';
+import type { Context } from '../runtime/context.ts';
 import { GuestAuth } from './auth.ts';
 import { conversationRoutes } from './conversations.ts';
 import { ApiError, errorMiddleware } from './errors.ts';

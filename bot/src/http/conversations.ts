@@ -1,10 +1,11 @@
 import { Router, type Request } from 'express';
 import { OpenConversationRequest, type ConversationResponse } from '@espace-mineurs/protocol';
-import { addressHash, coolingDown } from '../conversation/cool-down.ts';
-import { closeConversation } from '../conversation/end.ts';
-import { openConversation } from '../conversation/open.ts';
+import { addressHash, coolingDown } from '../closing/cool-down.ts';
+import { closeConversation } from '../closing/end.ts';
+import { openConversation } from '../intake/open.ts';
+import { unknownPresets } from '../intake/preset.ts';
 import { publicStatus } from '../conversation/status.ts';
-import { withConversation, type Context } from '../context.ts';
+import { withConversation, type Context } from '../runtime/context.ts';
 import type { Conversation } from '../state/store.ts';
 import type { GuestAuth } from './auth.ts';
 import { ApiError } from './errors.ts';
@@ -45,6 +46,7 @@ export function conversationRoutes({ ctx, auth, openPerIp, openPerGuest }: Conve
     const parsed = OpenConversationRequest.safeParse(raw);
     if (!parsed.success) throw new ApiError('BAD_REQUEST');
     const preset: Record<string, string> = parsed.data.context ? { context: parsed.data.context } : {};
+    if (unknownPresets(ctx.triage, preset).length > 0) throw new ApiError('BAD_REQUEST');
     let result;
     try {
       result = await openConversation(ctx, guest.userId, preset);

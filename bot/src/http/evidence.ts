@@ -1,8 +1,8 @@
 import express, { Router, type RequestHandler } from 'express';
 import type { EvidenceResponse } from '@espace-mineurs/protocol';
-import { withConversation, type Context } from '../context.ts';
+import { withConversation, type Context } from '../runtime/context.ts';
 import { stableTxnId } from '../matrix/client.ts';
-import { DEFAULT_EVIDENCE_LIMITS, discardEvidence, evidenceMessage, receiveEvidence, type EvidenceRefusal } from '../safety/evidence.ts';
+import { DEFAULT_EVIDENCE_LIMITS, discardEvidence, evidenceMessage, receiveEvidence, type EvidenceRefusal } from '../evidence/evidence.ts';
 import { TERMINAL, stateOf } from '../state/store.ts';
 import type { GuestAuth } from './auth.ts';
 import { ApiError } from './errors.ts';

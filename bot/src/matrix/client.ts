@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { MatrixClient } from 'matrix-bot-sdk';
 import { logger } from '../log.ts';
-import { errcodeOf, isNotFound, statusOf } from '../matrix-errors.ts';
+import { errcodeOf, isNotFound, statusOf } from './errors.ts';
 
 const log = logger.child({ module: 'matrix' });
 

@@ -10,7 +10,7 @@ import {
   parseContent,
   userIdFromStateKey,
 } from '@espace-mineurs/protocol';
-import type { Context } from '../context.ts';
+import type { Context } from '../runtime/context.ts';
 import type { RawEvent } from '../matrix/client.ts';
 import type { Conversation } from './store.ts';
 
@@ -39,7 +39,7 @@ export async function refreshStaff(ctx: Context): Promise<void> {
 }
 
 /**
- * Rebuilds the in-memory view from Matrix room state (DESIGN.md principle 1): staff from the force spaces,
+ * Rebuilds the in-memory view from Matrix room state (docs/architecture.md, "Principles": Matrix is the source of truth): staff from the force spaces,
  * duty and conversation entries from the queue rooms, and each young person's room from its own state.
  */
 export async function rebuild(ctx: Context): Promise<void> {

@@ -1,6 +1,7 @@
 import {
   FORCES,
   type ConversationEntry,
+  type CoolDown,
   type ConversationState,
   type DutyContent,
   type Force,
@@ -10,8 +11,8 @@ import {
 } from '@espace-mineurs/protocol';
 import type { ForceRooms } from '../bootstrap/index.ts';
 import type { ForceLoad } from '../routing/policy.ts';
-import { AddressBook, type CoolDown } from '../conversation/cool-down.ts';
-import type { DisclosureRequest } from '../safety/disclosure.ts';
+import { AddressBook } from '../intake/address-book.ts';
+import type { DisclosureRequest } from '../disclosure/request.ts';
 
 /** One young person's conversation as the bot holds it in memory, rebuilt from room state at start. */
 export interface Conversation {
@@ -30,6 +31,13 @@ export interface Conversation {
 }
 
 export type StaffMember = StaffContent & { userId: string };
+
+/** A conversation routed to a force: it has its agents-side record. */
+export type RoutedConversation = Conversation & { entry: ConversationEntry };
+
+export function isRouted(conversation: Conversation | undefined): conversation is RoutedConversation {
+  return conversation?.entry !== undefined;
+}
 
 export const TERMINAL: ReadonlySet<ConversationState> = new Set(['closed', 'abandoned']);
 
@@ -95,12 +103,12 @@ export class Store {
   }
 
   /** Waiting conversations of a force, in the order agents should take them: urgent first, then oldest. */
-  queued(force: Force): Conversation[] {
+  queued(force: Force): RoutedConversation[] {
     return [...this.conversations.values()]
-      .filter((conversation) => conversation.entry?.force === force && conversation.entry.state === 'queued')
+      .filter((conversation): conversation is RoutedConversation => conversation.entry?.force === force && conversation.entry.state === 'queued')
       .sort((a, b) => {
-        const urgency = Number(b.entry!.priority === 'urgent') - Number(a.entry!.priority === 'urgent');
-        return urgency !== 0 ? urgency : (a.entry!.queuedAt ?? 0) - (b.entry!.queuedAt ?? 0);
+        const urgency = Number(b.entry.priority === 'urgent') - Number(a.entry.priority === 'urgent');
+        return urgency !== 0 ? urgency : (a.entry.queuedAt ?? 0) - (b.entry.queuedAt ?? 0);
       });
   }
 

@@ -48,7 +48,7 @@ export function replyContent(definition: TriageDefinition, reply: TriageReply): 
     case 'retry':
       return questionContent(definition, reply.question, definition.retry);
     case 'danger':
-      return serviceMessage(definition.danger.text, { [`${ContentKey.Service}.danger`]: true });
+      return serviceMessage(definition.danger.text, { [ContentKey.ServiceDanger]: true });
     case 'note':
       return serviceMessage(reply.text);
     case 'done':

@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { AuditLog } from '../../../bot/src/audit.ts';
-import { KeyedQueue } from '../../../bot/src/locks.ts';
+import { AuditLog } from '../../../bot/src/audit/audit-log.ts';
+import { KeyedQueue } from '../../../bot/src/runtime/locks.ts';
 import { Matrix } from '../../../bot/src/matrix/client.ts';
-import { readAuditRoom } from '../../../bot/src/safety/audit-verify.ts';
-import { decideDisclosure, DisclosureEventType, requestDisclosure } from '../../../bot/src/safety/disclosure.ts';
-import { disclose, fetchConnections, type DisclosureContent } from '../../../bot/src/safety/disclosure-gather.ts';
-import type { StaffLookup } from '../../../bot/src/safety/types.ts';
+import { readAuditRoom } from '../../../bot/src/audit/verify.ts';
+import { decideDisclosure, DisclosureEventType, requestDisclosure } from '../../../bot/src/disclosure/request.ts';
+import { disclose, fetchConnections, type DisclosureContent } from '../../../bot/src/disclosure/gather.ts';
+import type { StaffLookup } from '../../../bot/src/runtime/safety.ts';
 import { join, timeline, waitUntil } from '../../support/conversation.ts';
 import { loginDemo } from '../../support/matrix.ts';
 import { botHomeserver, createAuditLikeRoom, createConversationLikeRoom, matrixRequest, registerGuest, stack } from './support.ts';

@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { discardEvidence, evidenceMessage, receiveEvidence, sha256 } from '../../../bot/src/safety/evidence.ts';
+import { discardEvidence, evidenceMessage, receiveEvidence, sha256 } from '../../../bot/src/evidence/evidence.ts';
 import { timeline } from '../../support/conversation.ts';
 import { botHomeserver, createConversationLikeRoom, registerGuest } from './support.ts';
 

@@ -1,7 +1,7 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { evidenceMessage, receiveEvidence } from '../../../bot/src/safety/evidence.ts';
-import { eventHash, exportConversation, renderExportHtml, verifyExport, type ExportSourceEvent } from '../../../bot/src/safety/export.ts';
+import { evidenceMessage, receiveEvidence } from '../../../bot/src/evidence/evidence.ts';
+import { eventHash, exportConversation, renderExportHtml, verifyExport, type ExportSourceEvent } from '../../../bot/src/export/export.ts';
 import { join, say, timeline } from '../../support/conversation.ts';
 import { loginDemo } from '../../support/matrix.ts';
 import { botHomeserver, createConversationLikeRoom, registerGuest } from './support.ts';

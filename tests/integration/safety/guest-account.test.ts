@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { deactivateGuest, endGuestAccount, guestAccountState, lockGuest } from '../../../bot/src/safety/guest-account.ts';
+import { deactivateGuest, endGuestAccount, guestAccountState, lockGuest } from '../../../bot/src/closing/guest-account.ts';
 import { loginDemo } from '../../support/matrix.ts';
 import { botHomeserver, createConversationLikeRoom, matrixRequest, registerGuest, stack, whoamiStatus } from './support.ts';
 import { say } from '../../support/conversation.ts';

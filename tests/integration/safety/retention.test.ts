@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import sharp from 'sharp';
-import { AuditLog } from '../../../bot/src/audit.ts';
-import { KeyedQueue } from '../../../bot/src/locks.ts';
+import { AuditLog } from '../../../bot/src/audit/audit-log.ts';
+import { KeyedQueue } from '../../../bot/src/runtime/locks.ts';
 import { Matrix } from '../../../bot/src/matrix/client.ts';
-import { readAuditRoom, verifyChain } from '../../../bot/src/safety/audit-verify.ts';
-import { liftLegalHold, putLegalHold, RetentionEventType, startRetention, sweepRetention, type RetentionCandidate } from '../../../bot/src/safety/retention.ts';
-import type { StaffLookup } from '../../../bot/src/safety/types.ts';
-import { DAY } from '../../../bot/src/safety/types.ts';
+import { readAuditRoom, verifyChain } from '../../../bot/src/audit/verify.ts';
+import { liftLegalHold, putLegalHold, RetentionEventType, startRetention, sweepRetention, type RetentionCandidate } from '../../../bot/src/retention/purge.ts';
+import type { StaffLookup } from '../../../bot/src/runtime/safety.ts';
+import { DAY } from '../../../bot/src/runtime/safety.ts';
 import { botHomeserver, createAuditLikeRoom, createConversationLikeRoom, matrixRequest, registerGuest, stack } from './support.ts';
 
 const staff: StaffLookup = (userId) => {

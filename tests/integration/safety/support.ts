@@ -1,4 +1,4 @@
-import { connectHomeserver, type ConnectedHomeserver } from '../../../bot/src/safety/homeserver.ts';
+import { connectHomeserver, type ConnectedHomeserver } from '../../../bot/src/matrix/homeserver.ts';
 import { staffRoomPowerLevels } from '../../../bot/src/bootstrap/power-levels.ts';
 import { youthRoomPowerLevels } from '../../../bot/src/conversation/power-levels.ts';
 import { matrixRequest, registerGuest, stack, type Session } from '../../support/matrix.ts';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { EventType } from '@espace-mineurs/protocol';
-import { redactQueueTraces } from '../../../bot/src/safety/traces.ts';
+import { redactQueueTraces } from '../../../bot/src/retention/traces.ts';
 import { answerTriage, entryOf, openAndJoin, send, waitForEntry } from '../../support/conversation.ts';
 import { loginDemo } from '../../support/matrix.ts';
 import { botHomeserver, matrixRequest, registerGuest, stack } from './support.ts';

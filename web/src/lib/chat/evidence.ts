@@ -1,13 +1,15 @@
 /**
  * Evidence (screenshots) the young person sends through the bot API: the checks made before sending, with the
- * same limits as the bot (bot/src/safety/evidence.ts), and how the bot's m.image event is read back.
+ * same limits as the bot (bot/src/evidence/evidence.ts), and how the bot's m.image event is read back.
  */
+import { ContentKey } from '@espace-mineurs/protocol';
+
 export const EVIDENCE_TYPES = ['image/jpeg', 'image/png', 'image/webp'] as const;
 export const EVIDENCE_ACCEPT = EVIDENCE_TYPES.join(',');
 /** The bot's limit: 8 Mo. */
 export const EVIDENCE_MAX_BYTES = 8 * 1024 * 1024;
-/** The key of the bot's evidence content in its m.image event (bot/src/safety/types.ts). */
-export const EVIDENCE_CONTENT_KEY = 'fr.espace-mineurs.evidence';
+/** The key of the bot's evidence content in its m.image event. */
+export const EVIDENCE_CONTENT_KEY = ContentKey.Evidence;
 
 export const EVIDENCE_CHECK_MESSAGES = {
   empty: "Ce fichier est vide. Essaie de refaire la capture d'écran.",

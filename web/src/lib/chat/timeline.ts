@@ -104,10 +104,10 @@ function readMessage(event: MessageEvent, who: Participants): TimelineMessage | 
       const triage = readTriageQuestion(raw);
       if (triage) message.triage = triage;
     }
-    if (event.content[`${ContentKey.Service}.danger`] === true) message.danger = true;
-    if (event.content[`${ContentKey.Service}.closed`] === true) {
+    if (event.content[ContentKey.ServiceDanger] === true) message.danger = true;
+    if (event.content[ContentKey.ServiceClosed] === true) {
       message.closing = true;
-      const orientation = event.content[`${ContentKey.Service}.orientation`];
+      const orientation = event.content[ContentKey.ServiceOrientation];
       if (typeof orientation === 'string' && orientation.trim() && orientation.length <= 1000) message.orientation = orientation;
     }
   }

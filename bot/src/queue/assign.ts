@@ -1,0 +1,32 @@
+import { ContentKey, FORCE_LABEL } from '@espace-mineurs/protocol';
+import type { Context } from '../runtime/context.ts';
+import type { Conversation } from '../state/store.ts';
+import { serviceMessage } from '../triage/render.ts';
+import { YOUTH_ROOM_POWER } from '../conversation/power-levels.ts';
+import { say } from '../conversation/messages.ts';
+import { refreshPositionsSoon, writeStatus } from '../conversation/status.ts';
+
+/**
+ * What follows a committed assignment (claim, accepted transfer): the agent gets power 50 and an invite, the
+ * young person is told who is coming by pseudonym. Idempotent; `previous` loses their power and is removed.
+ */
+export async function assignEffects(ctx: Context, conversation: Conversation, cause: string, previous?: string): Promise<void> {
+  const entry = conversation.entry;
+  if (!entry?.assignee) return;
+  const agent = entry.assignee;
+  if (previous && previous !== agent) {
+    await ctx.matrix.kick(conversation.roomId, previous, 'Conversation transférée');
+    await ctx.matrix.setPower(conversation.roomId, previous, undefined);
+  }
+  await ctx.matrix.setPower(conversation.roomId, agent, YOUTH_ROOM_POWER.agent);
+  const membership = await ctx.matrix.ensureInvited(conversation.roomId, agent);
+  // A later join arrives through sync and flips this (membership handler).
+  conversation.agentJoined = membership === 'join';
+  const pseudonym = ctx.store.staff.get(agent)?.pseudonym ?? 'Un agent';
+  const body = previous
+    ? `${pseudonym}, de la ${FORCE_LABEL[entry.force]}, prend le relais et va te répondre. Tu n'as pas besoin de tout répéter.`
+    : `${pseudonym}, de la ${FORCE_LABEL[entry.force]}, va te répondre. Tu peux lui écrire ici.`;
+  await say(ctx, conversation.roomId, serviceMessage(body, { [ContentKey.ServiceAgentComing]: true }), cause, 'coming');
+  await writeStatus(ctx, conversation, ctx.now());
+  refreshPositionsSoon(ctx, entry.force);
+}

@@ -1,0 +1,68 @@
+import { FORCE_LABEL, type ConversationEntry, type Force, type TriageProgress } from '@espace-mineurs/protocol';
+import type { Context } from '../runtime/context.ts';
+import { route } from '../routing/policy.ts';
+import type { Conversation } from '../state/store.ts';
+import { summarize } from '../triage/machine.ts';
+import { crashPoint } from '../runtime/fault.ts';
+import { cleanEntry, saveEntry } from '../conversation/entry.ts';
+import { notifyQueue } from '../conversation/messages.ts';
+import { refreshPositionsSoon, writeStatus } from '../conversation/status.ts';
+
+export function queueNotice(entry: ConversationEntry, lead: string): string {
+  const urgent = entry.priority === 'urgent' ? ' — URGENT (danger immédiat signalé)' : '';
+  return `${lead} n°${entry.ticket}${urgent}\n${entry.triage?.text ?? ''}\nPour la prendre : !prendre ${entry.ticket}`;
+}
+
+/**
+ * Triage finished: route to a force and put the conversation in its queue. Runs under the conversation lock.
+ * Replaying the same cause after a crash finds the entry it committed and redoes only the idempotent effects.
+ */
+export async function enqueue(ctx: Context, conversation: Conversation, cause: string, at: number, progress: TriageProgress): Promise<void> {
+  let entry = conversation.entry;
+  if (entry && entry.lastEvent !== cause) return;
+  if (!entry) {
+    const triage = summarize(ctx.triage, progress);
+    const decision = route(ctx.rules, triage.postalCode, ctx.store.loads());
+    const draft = cleanEntry({
+      roomId: conversation.roomId,
+      ticket: ctx.store.takeTicket(decision.force),
+      state: 'queued',
+      force: decision.force,
+      priority: progress.urgent ? 'urgent' : 'normal',
+      triage,
+      createdAt: conversation.createdAt,
+      queuedAt: at,
+      lastEvent: cause,
+    });
+    // The notice first, so the entry is written once, with its thread root. Its transaction id includes the
+    // ticket: should a crash make the replay take another ticket, the notice shown is the right one.
+    const queueEventId = await notifyQueue(ctx, draft.force, queueNotice(draft, 'Nouvelle conversation'), cause, 'queued', String(draft.ticket));
+    entry = { ...draft, queueEventId };
+    await saveEntry(ctx, conversation, entry);
+    ctx.log.info({ roomId: conversation.roomId, force: decision.force, reason: decision.reason, ticket: entry.ticket }, 'queued');
+    crashPoint('enqueue-after-commit');
+  }
+  await writeStatus(ctx, conversation, ctx.now());
+  refreshPositionsSoon(ctx, entry.force);
+  await ctx.audit.write([entry.force], cause, {
+    // Opening and queueing are recorded together: the young person opened at openedAt, the bot queued at `at`.
+    actor: conversation.guest,
+    action: 'open_and_queue',
+    conversation: conversation.roomId,
+    at: entry.queuedAt ?? at,
+    details: { force: entry.force, ticket: entry.ticket, priority: entry.priority, openedAt: entry.createdAt },
+  });
+}
+
+/** Queue notice (remembered as the thread root for notes when there is none yet), public status, positions. */
+export async function announceQueued(ctx: Context, conversation: Conversation, entry: ConversationEntry, cause: string, lead: string): Promise<void> {
+  const eventId = await notifyQueue(ctx, entry.force, queueNotice(entry, lead), cause, 'queued', String(entry.ticket));
+  const current = conversation.entry ?? entry;
+  if (current.queueEventId === undefined) await saveEntry(ctx, conversation, { ...current, queueEventId: eventId });
+  await writeStatus(ctx, conversation, ctx.now());
+  refreshPositionsSoon(ctx, entry.force);
+}
+
+export function forceLabel(force: Force): string {
+  return FORCE_LABEL[force];
+}

@@ -1,0 +1,145 @@
+import { describe, expect, it } from 'vitest';
+import type { AuditEntry } from '../audit/chain.ts';
+import { FakeHomeserver, notFound } from '../matrix/fake-homeserver.test-support.ts';
+import { deleteConversation, deleteRoomWithPurge, planRetention, putLegalHold, RetentionEventType, type RetentionCandidate } from './purge.ts';
+import { DAY, parseDuration, SafetyError, type StaffLookup } from '../runtime/safety.ts';
+
+const NOW = 1_800_000_000_000;
+
+function candidate(roomId: string, extra: Partial<RetentionCandidate>): RetentionCandidate {
+  return { roomId, force: 'police', state: 'closed', closedAt: NOW - 10 * DAY, ...extra };
+}
+
+describe('planRetention', () => {
+  it('makes due only ended, undeleted, unheld conversations whose period ran out', () => {
+    const plan = planRetention(
+      [
+        candidate('!old', {}),
+        candidate('!abandoned', { state: 'abandoned', closedAt: NOW - 31 * DAY }),
+        candidate('!recent', { closedAt: NOW - DAY }),
+        candidate('!open', { state: 'assigned', closedAt: undefined }),
+        candidate('!queued-with-date', { state: 'queued' }),
+        candidate('!held', {}),
+        candidate('!short', { closedAt: NOW - 5000, periodMs: 3000 }),
+        candidate('!gone', { deletedAt: NOW - DAY }),
+        candidate('!exactly', { closedAt: NOW - 7 * DAY }),
+      ],
+      new Set(['!held']),
+      NOW,
+      7 * DAY,
+    );
+    expect(plan.due.map((item) => item.roomId)).toEqual(['!abandoned', '!old', '!short', '!exactly']);
+    expect(plan.held.map((item) => item.roomId)).toEqual(['!held']);
+    expect(plan.waiting.map((item) => [item.roomId, item.dueAt])).toEqual([['!recent', NOW + 6 * DAY]]);
+  });
+});
+
+describe('parseDuration', () => {
+  it('reads units and refuses anything else', () => {
+    expect(parseDuration('90d')).toBe(90 * DAY);
+    expect(parseDuration('3s')).toBe(3000);
+    expect(parseDuration('250')).toBe(250);
+    expect(parseDuration('1.5d')).toBeUndefined();
+    expect(parseDuration('-1d')).toBeUndefined();
+  });
+});
+
+describe('deleteRoomWithPurge', () => {
+  it('deletes with purge and block, polls until complete, deletes media, then checks the room is gone', async () => {
+    let statusCalls = 0;
+    let deleted = false;
+    const hs = new FakeHomeserver()
+      .on('GET /_synapse/admin/v1/rooms/', () => (deleted ? notFound() : { room_id: '!r:test' }))
+      .on('GET /_synapse/admin/v1/room/', () => ({ local: ['mxc://test/abc', 'mxc://test/def'], remote: [] }))
+      .on('DELETE /_synapse/admin/v2/rooms/', () => ({ delete_id: 'del1' }))
+      .on('GET /_synapse/admin/v2/rooms/delete_status/del1', () => {
+        statusCalls++;
+        if (statusCalls < 3) return { status: statusCalls === 1 ? 'scheduled' : 'active' };
+        deleted = true;
+        return { status: 'complete' };
+      })
+      .on('DELETE /_synapse/admin/v1/media/', () => ({}));
+    const result = await deleteRoomWithPurge(hs, '!r:test', { sleep: async () => {} });
+    expect(result).toMatchObject({ outcome: 'deleted', deleteId: 'del1', mediaDeleted: 2 });
+    expect(hs.calls.find((call) => call.method === 'DELETE' && call.path.includes('/v2/rooms/'))?.body).toEqual({ purge: true, block: true });
+    expect(hs.calls.filter((call) => call.path.startsWith('/_synapse/admin/v1/media/')).map((call) => call.path)).toEqual([
+      '/_synapse/admin/v1/media/test/abc',
+      '/_synapse/admin/v1/media/test/def',
+    ]);
+    expect(statusCalls).toBe(3);
+  });
+
+  it('says when Synapse fails, times out, or still knows the room', async () => {
+    const base = () =>
+      new FakeHomeserver()
+        .on('GET /_synapse/admin/v1/rooms/', () => ({ room_id: '!r:test' }))
+        .on('GET /_synapse/admin/v1/room/', () => ({ local: [] }))
+        .on('DELETE /_synapse/admin/v2/rooms/', () => ({ delete_id: 'd' }));
+    await expect(deleteRoomWithPurge(base().on('GET /_synapse/admin/v2/rooms/delete_status/', () => ({ status: 'failed' })), '!r:test', { sleep: async () => {} })).rejects.toMatchObject({ code: 'PURGE_FAILED' });
+    let clock = 0;
+    await expect(
+      deleteRoomWithPurge(base().on('GET /_synapse/admin/v2/rooms/delete_status/', () => ({ status: 'active' })), '!r:test', { sleep: async () => {}, now: () => (clock += 1000), timeoutMs: 5000 }),
+    ).rejects.toMatchObject({ code: 'PURGE_TIMEOUT' });
+    await expect(deleteRoomWithPurge(base().on('GET /_synapse/admin/v2/rooms/delete_status/', () => ({ status: 'complete' })), '!r:test', { sleep: async () => {} })).rejects.toMatchObject({ code: 'ROOM_STILL_PRESENT' });
+  });
+
+  it('starts a new task when one fails, the last one with force_purge', async () => {
+    let tasks = 0;
+    let deleted = false;
+    const hs = new FakeHomeserver()
+      .on('GET /_synapse/admin/v1/rooms/', () => (deleted ? notFound() : { room_id: '!r:test' }))
+      .on('GET /_synapse/admin/v1/room/', () => ({ local: [] }))
+      .on('DELETE /_synapse/admin/v2/rooms/', () => ({ delete_id: `d${++tasks}` }))
+      .on('GET /_synapse/admin/v2/rooms/delete_status/d3', () => {
+        deleted = true;
+        return { status: 'complete' };
+      })
+      .on('GET /_synapse/admin/v2/rooms/delete_status/', () => ({ status: 'failed' }));
+    expect(await deleteRoomWithPurge(hs, '!r:test', { sleep: async () => {} })).toMatchObject({ outcome: 'deleted', deleteId: 'd3' });
+    const bodies = hs.calls.filter((call) => call.method === 'DELETE').map((call) => call.body);
+    expect(bodies).toEqual([{ purge: true, block: true }, { purge: true, block: true }, { purge: true, block: true, force_purge: true }]);
+  });
+
+  it('treats a room the server no longer knows as already gone', async () => {
+    const hs = new FakeHomeserver().on('GET /_synapse/admin/v1/rooms/', () => notFound());
+    expect(await deleteRoomWithPurge(hs, '!r:test')).toMatchObject({ outcome: 'already_gone' });
+    expect(hs.calls.some((call) => call.method === 'DELETE')).toBe(false);
+  });
+});
+
+describe('legal hold', () => {
+  const members: Record<string, ReturnType<StaffLookup>> = {
+    '@sup-pn:test': { force: 'police', role: 'supervisor', active: true },
+    '@sup-gn:test': { force: 'gendarmerie', role: 'supervisor', active: true },
+    '@agent-pn:test': { force: 'police', role: 'agent', active: true },
+    '@old-sup-pn:test': { force: 'police', role: 'supervisor', active: false },
+  };
+  const staff: StaffLookup = (userId) => members[userId];
+
+  it('only a supervisor of the force, with a reason, may place one; it is audited', async () => {
+    const writes: AuditEntry[] = [];
+    const audit = { write: async (_forces: readonly string[], _cause: string, entry: AuditEntry) => void writes.push(entry) };
+    const hs = new FakeHomeserver().on('PUT /_matrix/client/v3/rooms/', () => ({ event_id: '$x' }));
+    const base = { force: 'police' as const, recordRoomId: '!sup:test', roomId: '!conv:test', at: NOW, reason: 'Réquisition du parquet' };
+    for (const [supervisor, code] of [['@agent-pn:test', 'NOT_SUPERVISOR'], ['@sup-gn:test', 'WRONG_FORCE'], ['@old-sup-pn:test', 'NOT_STAFF'], ['@nobody:test', 'NOT_STAFF']] as const) {
+      await expect(putLegalHold(hs, audit, staff, { ...base, supervisor })).rejects.toMatchObject({ code });
+    }
+    await expect(putLegalHold(hs, audit, staff, { ...base, supervisor: '@sup-pn:test', reason: ' ' })).rejects.toMatchObject({ code: 'REASON_REQUIRED' });
+    expect(hs.calls).toEqual([]);
+    const hold = await putLegalHold(hs, audit, staff, { ...base, supervisor: '@sup-pn:test' });
+    expect(hold).toEqual({ active: true, reason: 'Réquisition du parquet', by: '@sup-pn:test', at: NOW });
+    expect(hs.calls[0]!.path).toBe(`/_matrix/client/v3/rooms/!sup%3Atest/state/${RetentionEventType.LegalHold}/!conv%3Atest`);
+    expect(writes).toEqual([{ actor: '@sup-pn:test', action: 'legal_hold', conversation: '!conv:test', at: NOW }]);
+  });
+
+  it('a held room is never deleted, even on demand', async () => {
+    const hs = new FakeHomeserver().on('GET /_matrix/client/v3/rooms/', () => [
+      { type: RetentionEventType.LegalHold, state_key: '!conv:test', sender: '@espace-bot:test', content: { active: true, reason: 'x', by: '@sup-pn:test', at: 1 } },
+    ]);
+    const audit = { write: async () => {} };
+    const error = await deleteConversation(hs, audit, { force: 'police', recordRoomId: '!sup:test', roomId: '!conv:test', actor: '@admin:test', reason: 'manual', at: NOW }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(SafetyError);
+    expect(error).toMatchObject({ code: 'LEGAL_HOLD' });
+    expect(hs.calls.some((call) => call.method === 'DELETE')).toBe(false);
+  });
+});

@@ -1,0 +1,29 @@
+import type { Logger } from 'pino';
+import type { AuditLog } from '../audit/audit-log.ts';
+import type { BotConfig } from '../config.ts';
+import type { KeyedQueue } from './locks.ts';
+import type { Matrix } from '../matrix/client.ts';
+import type { Metrics } from '../metrics.ts';
+import type { RoutingRules } from '../routing/rules.ts';
+import type { Store } from '../state/store.ts';
+import type { TriageDefinition } from '../triage/definition.ts';
+
+/** Everything a handler needs, built once by start(). */
+export interface Context {
+  config: BotConfig;
+  matrix: Matrix;
+  store: Store;
+  triage: TriageDefinition;
+  rules: RoutingRules;
+  audit: AuditLog;
+  metrics: Metrics;
+  locks: KeyedQueue;
+  log: Logger;
+  /** Clock, replaceable in tests. */
+  now(): number;
+}
+
+/** The lock of one conversation: every change to its entry or status runs under it. */
+export function withConversation<T>(ctx: Context, roomId: string, task: () => Promise<T>): Promise<T> {
+  return ctx.locks.run(`conversation:${roomId}`, task);
+}
