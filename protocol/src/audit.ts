@@ -46,6 +46,8 @@ export const AUDIT_ACTIONS = [
   'staff_create',
   'staff_disable',
   'staff_supervisor',
+  'staff_password_reset',
+  'staff_enable',
 ] as const;
 export const AuditAction = z.enum(AUDIT_ACTIONS);
 export type AuditAction = z.infer<typeof AuditAction>;

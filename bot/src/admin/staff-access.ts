@@ -1,6 +1,6 @@
 import { EventType, userStateKey } from '@espace-mineurs/protocol';
 import { generatePassword } from '../bootstrap/staff.ts';
-import { enc } from '../safety/homeserver.ts';
+import { enc } from '../matrix/homeserver.ts';
 import { onlyKnown, UsageError, type ParsedArgs } from './args.ts';
 import { actorOf, adminAudit, COMMON, EXIT, readStaff, type Output } from './commands.ts';
 import { AdminError, type AdminContext } from './connect.ts';

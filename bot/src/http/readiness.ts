@@ -1,6 +1,6 @@
 import type { Request, Response } from 'express';
 import type { Force } from '@espace-mineurs/protocol';
-import type { Context } from '../context.ts';
+import type { Context } from '../runtime/context.ts';
 import type { SyncHealth } from '../matrix/sync.ts';
 
 /** Why the bot is not ready: machine codes an orchestrator, a probe or an operator can act on. */

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { run } from '../../../bot/src/admin/cli.ts';
-import { ADMIN_AUDIT_EVENT } from '../../../bot/src/safety/admin-audit.ts';
+import { ADMIN_AUDIT_EVENT } from '../../../bot/src/audit/admin-audit.ts';
 import { EventType, userStateKey } from '@espace-mineurs/protocol';
 import { ROOT } from '../../support/bot-process.ts';
 import { matrixRequest, registerGuest, stack, whoamiStatus } from './support.ts';
