@@ -4,7 +4,7 @@ import { stableTxnId, type RawEvent } from '../matrix/client.ts';
 import { HELP, parseTextCommand } from './parse-text.ts';
 import { COMMANDS, runCommand } from './registry.ts';
 import { refreshStaff } from '../state/rebuild.ts';
-import { refuse, type CommandOutcome, type Invocation } from './types.ts';
+import { refuse, type CommandOutcome } from './types.ts';
 
 /** The registry's role check, for the commands whose feature rules do not order their own refusals. */
 function permitted(command: Command, role: StaffRole): boolean {
