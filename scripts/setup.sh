@@ -2,7 +2,7 @@
 # Installs what this clone needs and is missing; fast when everything is already there. Used by both README
 # commands (npm start, npm test) and by .ci/run.
 #   setup.sh [--with-browser] [--production]   also make sure Chromium is installed (browser tests), and
-#   PostgreSQL and Caddy from Debian (the production-shaped stack, scripts/production.ts)
+#   PostgreSQL, Caddy and Prometheus from Debian (the production-shaped stack, scripts/production.ts)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -58,6 +58,8 @@ if $production; then
   missing=()
   [ -n "$(ls -d /usr/lib/postgresql/*/bin/postgres 2>/dev/null)" ] || missing+=(postgresql)
   command -v caddy >/dev/null 2>&1 || missing+=(caddy)
+  # Its monitoring: promtool checks deploy/prometheus, and the monitoring test runs a real Prometheus.
+  { command -v promtool >/dev/null 2>&1 && command -v prometheus >/dev/null 2>&1; } || missing+=(prometheus)
   if [ "${#missing[@]}" -gt 0 ]; then
     apt_install "${missing[@]}"
   fi
