@@ -73,7 +73,11 @@ describe('a conversation from start to end', () => {
     expect(closed.outcome).toBe('3018');
     await waitForMessages(guest, roomId, 'the goodbye', (events) => botMessages(events).some((event) => String(event.content.body).includes('3018') && String(event.content.body).includes('119')));
     expect((await statusOf(guest)).state).toBe('closed');
-    const status = await matrixRequest('GET', `${room(roomId)}/state/${EventType.Status}/`, { token: guest.accessToken });
+    // The API reads the bot's memory, the room's status event is written right after it: wait for that write.
+    const status = await waitUntil('the closed status in the room', async () => {
+      const read = await matrixRequest('GET', `${room(roomId)}/state/${EventType.Status}/`, { token: guest.accessToken });
+      return (read.body as { state?: string }).state === 'closed' ? read : undefined;
+    });
     expect(status.body).toMatchObject({ state: 'closed' });
 
     // The agent leaves the ended conversation and can no longer read it from their own account…
