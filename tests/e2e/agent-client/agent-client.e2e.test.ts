@@ -364,6 +364,9 @@ describe('supervisors keep the canned responses; the grave-danger procedure; clo
     await editor.getByRole('button', { name: 'Enregistrer' }).click();
     await supervisor.getByText('Liste enregistrée').waitFor({ timeout: 15_000 });
 
+    // The agent comes back to the message they were writing (while they were away, their other conversations,
+    // left over by the earlier file, may have taken the focus with an alert), then opens the picker again.
+    await agent.getByLabel('Message au jeune').focus();
     await agent.keyboard.press('Alt+KeyR');
     const picker = agent.getByRole('listbox', { name: 'Réponses types' });
     await expect.poll(() => picker.textContent(), { timeout: 20_000 }).toContain('Harcèlement scolaire');
