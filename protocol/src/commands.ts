@@ -56,7 +56,7 @@ const RequestId = z.string().min(1).max(64);
 
 /**
  * Agent and supervisor actions, sent as EventType.Command message events in their force's queue room. The bot
- * executes a command only when its sender is staff of that force with the right role (DESIGN.md, "Trust by
+ * executes a command only when its sender is staff of that force with the right role (docs/architecture.md, "Trust by
  * sender"), then answers with an EventType.CommandResult notice. Every action also has a text form for Element
  * (`!aide` lists them), parsed by the bot into the same values.
  */

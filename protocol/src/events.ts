@@ -2,7 +2,7 @@
  * Custom Matrix event types of Espace mineurs. One namespace, so any Matrix client shows them as unknown
  * events and Synapse stores them like any other.
  *
- * Where each lives and who may send it (DESIGN.md, "Trust by sender"):
+ * Where each lives and who may send it (docs/architecture.md, Principles 6, "Trust by sender"):
  * | type | kind | room | sender |
  * | --- | --- | --- | --- |
  * | staff | state, key = userStateKey(user id) | force space | bot |
