@@ -28,6 +28,7 @@ import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readdirSync, rea
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureSynapseTree, defaultTreeDir, freePort, runNativeSynapse, startPostgres, waitForHealth } from '@espace-mineurs/synapse';
+import { isShuttingDown, running, say, shutdown } from './services.ts';
 
 const root = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const TETHER = join(root, 'synapse', 'scripts', 'tethered.sh');
@@ -35,31 +36,9 @@ const ENTRYPOINT = join(root, 'deploy', 'docker-entrypoint.sh');
 const args = new Set(process.argv.slice(2));
 const demo = args.has('--demo');
 
-type Stoppable = { name: string; stop: () => Promise<void> };
-const running: Stoppable[] = [];
-let shuttingDown = false;
-
-function say(line: string): void {
-  process.stdout.write(`${line}\n`);
-}
-
-async function shutdown(code: number): Promise<never> {
-  if (!shuttingDown) {
-    shuttingDown = true;
-    say('\nArrêt…');
-    for (const service of running.reverse()) {
-      try {
-        await service.stop();
-      } catch (error) {
-        process.stderr.write(`stopping ${service.name} failed: ${(error as Error).message}\n`);
-      }
-    }
-    say('Tout est arrêté.');
-  }
-  process.exit(code);
-}
-process.on('SIGINT', () => void shutdown(0));
-process.on('SIGTERM', () => void shutdown(0));
+const stopAll = (code: number) => shutdown(code, 'Tout est arrêté.');
+process.on('SIGINT', () => void stopAll(0));
+process.on('SIGTERM', () => void stopAll(0));
 
 async function port(name: string, fallback: number): Promise<number> {
   const value = Number(process.env[name] ?? fallback);
@@ -94,9 +73,9 @@ async function startService(name: string, command: string[], options: { cwd?: st
   let exited: string | undefined;
   child.on('exit', (code, signal) => {
     exited = `${name} exited (${signal ?? `code ${code}`}); see ${options.log}`;
-    if (!shuttingDown && running.some((service) => service.name === name)) {
+    if (!isShuttingDown() && running.some((service) => service.name === name)) {
       process.stderr.write(`[${name}] stopped unexpectedly; stopping everything. See ${options.log}\n`);
-      void shutdown(1);
+      void stopAll(1);
     }
   });
   const stop = () =>
@@ -345,5 +324,5 @@ async function main(): Promise<void> {
 
 main().catch((error: unknown) => {
   process.stderr.write(`\nLe démarrage a échoué : ${(error as Error).message}\n`);
-  void shutdown(1);
+  void stopAll(1);
 });

@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startHomeserver, type Homeserver } from '@espace-mineurs/synapse';
 import { bootstrap, type BootstrapResult } from '@espace-mineurs/bot/bootstrap';
+import { isShuttingDown, running, say, shutdown, type Stoppable } from './services.ts';
 
 const root = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const dataDir = resolve(process.env.ESPACE_DATA_DIR ?? join(root, '.data'));
@@ -18,29 +19,6 @@ const ports = {
   web: Number(process.env.ESPACE_WEB_PORT ?? 5173),
   agent: Number(process.env.ESPACE_AGENT_PORT ?? 5174),
 };
-
-type Stoppable = { name: string; stop: () => Promise<void> };
-const running: Stoppable[] = [];
-let shuttingDown = false;
-
-function say(line: string): void {
-  process.stdout.write(`${line}\n`);
-}
-
-async function shutdown(code: number): Promise<never> {
-  if (!shuttingDown) {
-    shuttingDown = true;
-    say('\nArrêt…');
-    for (const service of running.reverse()) {
-      try {
-        await service.stop();
-      } catch (error) {
-        process.stderr.write(`stopping ${service.name} failed: ${(error as Error).message}\n`);
-      }
-    }
-  }
-  process.exit(code);
-}
 
 process.on('SIGINT', () => void shutdown(0));
 process.on('SIGTERM', () => void shutdown(0));
@@ -64,7 +42,7 @@ function startVite(name: string, folder: string, port: number, env: Record<strin
   child.stdout?.on('data', (chunk: Buffer) => process.stdout.write(prefix(chunk)));
   child.stderr?.on('data', (chunk: Buffer) => process.stderr.write(prefix(chunk)));
   child.on('exit', (code, signal) => {
-    if (!shuttingDown) {
+    if (!isShuttingDown()) {
       process.stderr.write(`[${name}] stopped unexpectedly (${signal ?? code}); stopping everything.\n`);
       void shutdown(1);
     }
