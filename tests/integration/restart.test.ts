@@ -70,14 +70,25 @@ describe('the bot killed with SIGKILL', () => {
     await startBot();
     expect(await waitForQuestions(young, roomId, 4)).toEqual(['context', 'role', 'what', 'danger']);
 
-    // 2. Killed inside a handler: replies sent, progress not yet saved.
+    // 2. Killed inside a handler, before the reply that carries the progress (the step's commit): the answer is
+    // replayed at restart and its reply shown once.
     await bot!.stop();
-    await startBot({ ESPACE_TEST_CRASH_AT: 'triage-after-replies' });
+    await startBot({ ESPACE_TEST_CRASH_AT: 'triage-before-last-reply' });
     await say(young, roomId, '2', baseUrl());
     await waitUntil('the bot to crash at its crash point', async () => (bot!.child.exitCode !== null || bot!.child.signalCode !== null ? true : undefined));
+    expect(questions(await timeline(young, roomId, 300, baseUrl()))).toEqual(['context', 'role', 'what', 'danger']);
     await startBot();
+    expect(await waitForQuestions(young, roomId, 5)).toEqual(['context', 'role', 'what', 'danger', 'age']);
+    // 2a. Killed right after that reply: the restart reads the progress back from it and skips the answer.
+    await bot!.stop();
+    await startBot({ ESPACE_TEST_CRASH_AT: 'triage-after-replies' });
     await say(young, roomId, '4', baseUrl());
+    await waitUntil('the bot to crash at its crash point', async () => (bot!.child.exitCode !== null || bot!.child.signalCode !== null ? true : undefined));
+    await startBot();
     expect(await waitForQuestions(young, roomId, 6)).toEqual(['context', 'role', 'what', 'danger', 'age', 'postal_code']);
+    // The triage writes no state event per answer: its progress is in the bot's replies.
+    const triageState = await matrixRequest('GET', `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/state/${encodeURIComponent(EventType.Triage)}/`, { token: young.accessToken, baseUrl: baseUrl() });
+    expect(triageState.status).toBe(404);
     // 2b. Killed right after queueing committed its entry, before the status and the audit entry.
     await bot!.stop();
     await startBot({ ESPACE_TEST_CRASH_AT: 'enqueue-after-commit' });
