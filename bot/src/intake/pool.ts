@@ -48,7 +48,7 @@ export class RoomPool {
 
   /**
    * Tops the pool up in the background, one room at a time, and only while no opening is running or waiting:
-   * under a burst Synapse's time goes to the young people, the refill resumes once they are served, at half pace.
+   * under a burst Synapse's time goes to the young people, the refill resumes once they are served (past half full, at half pace).
    */
   refill(): void {
     if (this.stopped || this.filling || this.ready.length >= this.target) return;
@@ -61,9 +61,9 @@ export class RoomPool {
         try {
           const started = Date.now();
           this.ready.push(await this.create());
-          // As long again before the next one: a loaded Synapse (slow creations) gets the refill at half pace,
-          // so the conversations under way keep most of its time.
-          await sleep(Date.now() - started);
+          // Past half full, as long again before the next one: a loaded Synapse (slow creations) gets the rest of
+          // the refill at half pace, so the conversations under way keep most of its time.
+          if (this.ready.length * 2 > this.target) await sleep(Date.now() - started);
         } catch (error) {
           this.log.warn({ err: (error as Error).message }, 'could not create a pooled room');
           await sleep(FAILURE_PAUSE_MS);
