@@ -14,7 +14,7 @@ import { RoomPool } from './intake/pool.ts';
 import { createPooledRoom } from './intake/room.ts';
 import { loadCoolDowns } from './closing/cool-down.ts';
 import { loadDisclosures } from './disclosure/records.ts';
-import { cancelPositionRefreshes } from './conversation/status.ts';
+import { cancelPositionRefreshes, reconcileStatus } from './conversation/status.ts';
 import { handleBatch } from './handlers/index.ts';
 import { createApp } from './http/app.ts';
 import { KeyedQueue } from './runtime/locks.ts';
@@ -136,6 +136,13 @@ export async function start(config: BotConfig): Promise<RunningBot> {
         ctx.log.warn({ roomId: conversation.roomId, err: (error as Error).message }, 'could not resend the first question'),
       );
     }
+  }
+  // A status held back for an agent's join when the bot was stopped or killed: written now.
+  for (const conversation of store.conversations.values()) {
+    if (!conversation.entry) continue;
+    void withConversation(ctx, conversation.roomId, () => reconcileStatus(ctx, conversation)).catch((error: unknown) =>
+      ctx.log.warn({ roomId: conversation.roomId, err: (error as Error).message }, 'could not reconcile a status'),
+    );
   }
   ctx.pool.refill();
   const sweeper = startSweeper(ctx);
