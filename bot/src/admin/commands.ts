@@ -1,7 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
-import { MatrixClient } from 'matrix-bot-sdk';
 import { EventType, FORCES, Force, StaffContent, userIdFromStateKey, userStateKey, parseContent, type ConversationEntry } from '@espace-mineurs/protocol';
 import { ensureStaffMember } from '../bootstrap/staff.ts';
 import { ADMIN_AUDIT_EVENT, AUDIT_CHAINS, AdminAuditLog } from '../audit/admin-audit.ts';
@@ -10,6 +9,7 @@ import { compareWithMirror, describeBreak, readAuditRoom, verifyChain } from '..
 import { readConversationEntries, retentionCandidates } from '../retention/entries.ts';
 import { exportConversation, renderExportHtml } from '../export/export.ts';
 import { setUserLocked } from '../matrix/admin.ts';
+import { Matrix } from '../matrix/client.ts';
 import { putStateEvent, roomStateOf } from '../matrix/homeserver.ts';
 import { deleteConversation, liftLegalHold, putLegalHold, readSafetyState, startRetention, sweepRetention } from '../retention/purge.ts';
 import { DAY, parseDuration, type StaffLookup, type StaffMember } from '../runtime/safety.ts';
@@ -105,7 +105,7 @@ export async function agentCreate(ctx: AdminContext, args: ParsedArgs, io: Outpu
   if (role !== 'agent' && role !== 'supervisor') throw new UsageError(`rôle inconnu : ${role} (agent ou supervisor)`);
   const spec = { localpart: required(args, 'localpart'), force, role: role as 'agent' | 'supervisor', pseudonym: required(args, 'pseudonym') };
   if (spec.pseudonym.length > 40) throw new UsageError('le pseudonyme fait 40 caractères au plus');
-  const client = new MatrixClient(ctx.hs.baseUrl, ctx.credentials.accessToken);
+  const client = new Matrix(ctx.hs.baseUrl, ctx.credentials.accessToken, ctx.hs.userId);
   const result = await ensureStaffMember(client, ctx.serverName, ctx.forces[force], spec);
   await adminAudit(ctx, args).write([force], '', { actor: actorOf(args), action: 'staff_create', at: Date.now(), details: { user: result.userId, role: spec.role } });
   io.out(`${result.userId} (${spec.role}, ${force})`);
@@ -121,7 +121,7 @@ export async function agentSupervisor(ctx: AdminContext, args: ParsedArgs, io: O
   const member = (await readStaff(ctx)).get(userId);
   if (!member) throw new AdminError('NOT_STAFF', `${userId} n'est pas enregistré comme agent`);
   if (!member.active) throw new AdminError('DISABLED', `${userId} est désactivé`);
-  const client = new MatrixClient(ctx.hs.baseUrl, ctx.credentials.accessToken);
+  const client = new Matrix(ctx.hs.baseUrl, ctx.credentials.accessToken, ctx.hs.userId);
   await ensureStaffMember(client, ctx.serverName, ctx.forces[member.force], { localpart: userId.slice(1, userId.indexOf(':')), force: member.force, role: 'supervisor', pseudonym: member.pseudonym });
   await adminAudit(ctx, args).write([member.force], '', { actor: actorOf(args), action: 'staff_supervisor', at: Date.now(), details: { user: userId } });
   io.out(`${userId} est superviseur (${member.force})`);

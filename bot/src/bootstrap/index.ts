@@ -1,8 +1,8 @@
 import { join } from 'node:path';
-import { MatrixClient } from 'matrix-bot-sdk';
 import { FORCES, type Force, type StaffRole } from '@espace-mineurs/protocol';
 import type { Homeserver } from '@espace-mineurs/synapse';
 import { bridgeMatrixBotSdkLogs } from '../log.ts';
+import { Matrix } from '../matrix/client.ts';
 import { ensureBotAccount, type BotCredentials } from './bot-account.ts';
 import { DEMO_STAFF } from './demo.ts';
 import { readJsonFile, writePrivateJson } from './files.ts';
@@ -48,7 +48,7 @@ export async function bootstrap(hs: Homeserver, options: BootstrapOptions): Prom
   bridgeMatrixBotSdkLogs();
   const bot = await ensureBotAccount(hs, join(options.stateDir, 'bot-credentials.json'));
   const serverName = bot.userId.slice(bot.userId.indexOf(':') + 1);
-  const client = new MatrixClient(hs.baseUrl, bot.accessToken);
+  const client = new Matrix(hs.baseUrl, bot.accessToken, bot.userId);
 
   const forces = {} as Record<Force, ForceRooms>;
   for (const force of FORCES) forces[force] = await ensureForceRooms(client, serverName, force, bot.userId);

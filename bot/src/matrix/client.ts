@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { MatrixClient } from 'matrix-bot-sdk';
 import { isNotFound } from './errors.ts';
-import type { Homeserver } from './homeserver.ts';
 import { fetchJson, withRetries, type RequestOptions } from './transport.ts';
 
 /** A raw client event as Synapse serves it; validated further by whoever reads its content. */
@@ -130,13 +129,3 @@ export class Matrix {
   }
 }
 
-/**
- * The typed client's requests (retry policy, matrix-bot-sdk's typed errors) over a matrix-bot-sdk client that code
- * already holds (the bootstrap), for the typed operations of matrix/admin.ts and matrix/homeserver.ts.
- */
-export function requestsOf(client: MatrixClient): Pick<Homeserver, 'request'> {
-  return {
-    request: <T>(method: string, path: string, options: RequestOptions = {}) =>
-      withRetries(method, options, async () => (await client.doRequest(method, path, options.qs ?? null, options.body ?? null, options.timeoutMs ?? 60_000)) as T),
-  };
-}
