@@ -1,6 +1,7 @@
 import { expect } from 'vitest';
 import { EventType, type ConversationEntry, type Force } from '@espace-mineurs/protocol';
 import type { WebStack } from './stack.ts';
+import { waitUntil } from '../../../support/wait.ts';
 
 /** Raw Matrix calls as a test makes them: the test sees exactly what Synapse answers. */
 export interface MatrixAnswer<T> {
@@ -52,19 +53,9 @@ export function demoPassword(stack: WebStack, localpart: string): string {
 }
 
 /** Polls until `check` gives a value; the error says what was awaited. */
-export async function until<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await check();
-      if (value !== undefined) return value;
-    } catch (error) {
-      last = error;
-    }
-    await new Promise((done) => setTimeout(done, 150));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ''}`);
+/** The suites' typed wait (tests/support/wait.ts), with the longer default a browser needs. */
+export function until<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
+  return waitUntil(what, check, { timeoutMs, intervalMs: 150 });
 }
 
 /** The agents-side record of a conversation, as the bot keeps it in the force's queue room. */
