@@ -2,11 +2,11 @@ import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join as joinPath } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../../bot/src/admin/cli.ts';
-import { EventType, type ConversationEntry } from '@espace-mineurs/protocol';
+import type { ConversationEntry } from '@espace-mineurs/protocol';
 import { startTestBot, type RunningBot } from '../support/bot-process.ts';
 import { startIsolatedStack, type IsolatedStack } from '../support/isolated-stack.ts';
 import { matrixRequest, type Session } from '../support/matrix.ts';
-import { answerTriage, api, command, join, timeline, waitUntil } from '../support/conversation.ts';
+import { answerTriage, api, command, entryOf, join, timeline, waitUntil } from '../support/conversation.ts';
 
 /** Short retention, disclosure expiry and guest grace: a stack and a bot of their own. */
 const BOT_OVERRIDES = {
@@ -49,10 +49,7 @@ async function queuedWithPolice(address?: string): Promise<{ young: Session; roo
   return { young, roomId };
 }
 
-async function entry(roomId: string): Promise<ConversationEntry | undefined> {
-  const response = await matrixRequest<ConversationEntry>('GET', `/_matrix/client/v3/rooms/${encodeURIComponent(police().queueRoomId)}/state/${encodeURIComponent(EventType.Conversation)}/${encodeURIComponent(roomId)}`, { token: botToken(), baseUrl: hs() });
-  return response.status === 200 ? response.body : undefined;
-}
+const entry = (roomId: string): Promise<ConversationEntry | undefined> => entryOf(roomId, 'police', { baseUrl: hs(), botToken: botToken(), queueRoomId: police().queueRoomId });
 
 interface ServedEvent {
   event_id: string;
@@ -98,6 +95,13 @@ async function auditActions(roomId: string): Promise<unknown[]> {
   return audit.filter((event) => event.content.conversation === roomId).map((event) => event.content.action);
 }
 
+/** When the bot's last successful retention sweep finished (ms since the epoch; 0 before the first), from /metrics. */
+async function lastRetentionSweepAt(): Promise<number> {
+  const text = await (await fetch(`${bot.url}/metrics`)).text();
+  const line = text.split('\n').find((candidate) => candidate.startsWith('espace_retention_last_success_timestamp_seconds '));
+  return line ? Number(line.split(' ')[1]) * 1000 : 0;
+}
+
 describe('retention, legal hold, guest ending and disclosure expiry through the running bot', () => {
   it('deletes a closed conversation with purge once its period ends; a legal hold keeps another; the guest is locked', async () => {
     const supervisor = await login('pn-superviseur-1');
@@ -121,8 +125,10 @@ describe('retention, legal hold, guest ending and disclosure expiry through the 
       return whoami.status === 401 ? true : undefined;
     });
 
-    // The held one stays, past its period.
-    await new Promise((resolve) => setTimeout(resolve, 2000));
+    // The held one stays, past its period, through a whole retention sweep begun after the other was deleted.
+    const seen = Date.now();
+    const first = await waitUntil('a retention sweep to finish after the deletion', async () => ((await lastRetentionSweepAt()) > seen ? lastRetentionSweepAt() : undefined));
+    await waitUntil('the next retention sweep to finish', async () => ((await lastRetentionSweepAt()) > first ? true : undefined));
     expect(await roomKnownToAdmin(held.roomId)).toBe(true);
     await waitUntil('the hold audited', async () => ((await auditActions(held.roomId)).includes('legal_hold') ? true : undefined));
     // Lifted: it goes at the next sweep.

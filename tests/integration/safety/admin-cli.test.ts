@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { run } from '../../../bot/src/admin/cli.ts';
 import { ROOT } from '../../support/bot-process.ts';
-import { answerTriage, entryOf, openAndJoin, waitForEntry } from '../../support/conversation.ts';
+import { answerTriage, entryOf, openAndJoin, waitForEntry, waitUntil } from '../../support/conversation.ts';
 import { matrixRequest, registerGuest, stack } from './support.ts';
 
 interface Ran {
@@ -114,8 +114,11 @@ describe('admin command line (real Synapse, real bot)', () => {
 
     const retention = await cli('retention', 'set', swept.roomId, '1s', ...common);
     expect(retention.code, retention.err).toBe(0);
-    await new Promise((resolve) => setTimeout(resolve, 1100));
-    const sweep = await cli('sweep', '--default-period', '365d', ...common);
+    // Swept again until its one-second period has ended and the sweep deletes it (or a sweep fails).
+    const sweep = await waitUntil('a sweep that deletes the room whose 1 s retention period ended', async () => {
+      const run = await cli('sweep', '--default-period', '365d', ...common);
+      return run.code !== 0 || /supprimées : [1-9]/.test(run.out) ? run : undefined;
+    }, { timeoutMs: 30_000, intervalMs: 300 });
     expect(sweep.code, sweep.err).toBe(0);
     expect(sweep.out).toMatch(/supprimées : [1-9]/);
     expect((await matrixRequest('GET', `/_synapse/admin/v1/rooms/${encodeURIComponent(swept.roomId)}`, { token: stack().bot.accessToken })).status).toBe(404);
