@@ -82,6 +82,15 @@ export const BotConfig = z.object({
     /** …or when this many audit entries (one force) wait in the outbox for their audit room. */
     maxAuditBacklog: z.number().int().min(1).default(500),
   }).prefault({}),
+  intake: z.object({
+    /**
+     * Ready rooms kept ahead of demand (intake/pool.ts): a burst up to this size opens without a createRoom.
+     * Each is an empty room of the bot's (about ten events, nothing personal); 0 turns the pool off.
+     */
+    poolSize: z.number().int().min(0).max(1000).default(50),
+    /** Openings handled at once; the others wait their turn in arrival order (intake/admission.ts). */
+    admissionConcurrency: z.number().int().min(1).max(100).default(4),
+  }).prefault({}),
   /** Agents without a duty record take this many conversations at once once they claim. */
   defaultCapacity: z.number().int().min(1).max(10).default(3),
   /** Used for estimated waits until real waits have been measured. */
@@ -138,6 +147,8 @@ const ENV: Array<[string, string[], 'string' | 'number' | 'list']> = [
   ['ESPACE_RATE_OPEN_PER_IP', ['rateLimits', 'openPerIp'], 'number'],
   ['ESPACE_RATE_OPEN_PER_GUEST', ['rateLimits', 'openPerGuest'], 'number'],
   ['ESPACE_RATE_WINDOW', ['rateLimits', 'windowSeconds'], 'number'],
+  ['ESPACE_ROOM_POOL_SIZE', ['intake', 'poolSize'], 'number'],
+  ['ESPACE_ADMISSION_CONCURRENCY', ['intake', 'admissionConcurrency'], 'number'],
   ['ESPACE_DEFAULT_CAPACITY', ['defaultCapacity'], 'number'],
   ['ESPACE_READY_MAX_SYNC_AGE', ['readiness', 'maxSyncAge'], 'number'],
   ['ESPACE_READY_MAX_AUDIT_BACKLOG', ['readiness', 'maxAuditBacklog'], 'number'],

@@ -40,6 +40,8 @@ export class RealEngine implements Engine {
         ESPACE_BOT_PORT: '0',
         ESPACE_ROUTING_FILE: TEST_ROUTING_FILE,
         ESPACE_TRUST_PROXY: '1',
+        // As tests/support/bot-process.ts: a small room pool, not the production default's 50 rooms at start.
+        ESPACE_ROOM_POOL_SIZE: '2',
       }, {}),
     );
     return new RealEngine(bot, options);
