@@ -164,6 +164,8 @@ describe('the agent in Element', () => {
     expect(accepted).toContain(`n°${receiverTicket}`);
     const moved = await waitForEntry(roomId, 'gendarmerie', 'accepted by Charlie', (entry) => entry.state === 'assigned');
     expect(moved).toMatchObject({ ticket: receiverTicket, assignee: charlie.userId, force: 'gendarmerie' });
+    // 20: the giver's queue room reads where it went.
+    await waitUntil('the move in the police log', async () => ((await queueLines(alex, 'police', `Conversation n°${ticket} transférée à Charlie (n°${receiverTicket} de la Gendarmerie nationale).`)).length ? true : undefined));
     // 22: renamed with the new ticket, moved from the police space to the gendarmerie one.
     await waitUntil('the new room name', async () => ((await stateOf(roomId, 'm.room.name', ''))?.name === `Conversation n° ${receiverTicket}` ? true : undefined));
     expect(await stateOf(stack().forces.gendarmerie.spaceId, 'm.space.child', roomId)).toMatchObject({ via: [stack().serverName] });
