@@ -93,6 +93,11 @@ export const BotConfig = z.object({
   }).prefault({}),
   /** Agents without a duty record take this many conversations at once once they claim. */
   defaultCapacity: z.number().int().min(1).max(10).default(3),
+  /**
+   * Which queue notices ring stock Element (m.text mentioning the force's agents on duty) rather than arrive as a
+   * silent m.notice: `urgent` ones only (default), or `all` new and requeued conversations (bot/README.md).
+   */
+  queueAlerts: z.enum(['urgent', 'all']).default('urgent'),
   /** Used for estimated waits until real waits have been measured. */
   defaultWaitSeconds: z.number().int().min(1).default(180),
 });
@@ -150,6 +155,7 @@ const ENV: Array<[string, string[], 'string' | 'number' | 'list']> = [
   ['ESPACE_ROOM_POOL_SIZE', ['intake', 'poolSize'], 'number'],
   ['ESPACE_ADMISSION_CONCURRENCY', ['intake', 'admissionConcurrency'], 'number'],
   ['ESPACE_DEFAULT_CAPACITY', ['defaultCapacity'], 'number'],
+  ['ESPACE_QUEUE_ALERTS', ['queueAlerts'], 'string'],
   ['ESPACE_READY_MAX_SYNC_AGE', ['readiness', 'maxSyncAge'], 'number'],
   ['ESPACE_READY_MAX_AUDIT_BACKLOG', ['readiness', 'maxAuditBacklog'], 'number'],
 ];

@@ -108,6 +108,11 @@ export async function start(config: BotConfig): Promise<RunningBot> {
     log: logger.child({ module: 'engine' }),
     now: Date.now,
   };
+  ctx.audit.namer = {
+    actor: (userId) => store.staff.get(userId)?.pseudonym,
+    ticket: (roomId) => store.conversations.get(roomId)?.entry?.ticket,
+    botUserId: matrix.userId,
+  };
   await ctx.audit.load();
 
   // The sync position is read before the state: anything that happens after this point is replayed to the
