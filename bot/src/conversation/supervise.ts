@@ -8,7 +8,7 @@ import { say } from './messages.ts';
  * What the young person reads when a supervisor is about to join: their join shows in the room, so it is said
  * plainly who comes, never their name or role beyond « de l'équipe ».
  */
-export const SUPERVISOR_JOINS = "Une personne de l'équipe relit la conversation avec la personne qui te répond, pour t'aider au mieux. Elle est tenue à la même confidentialité.";
+export const SUPERVISOR_JOINS = "Une personne de l'équipe relit la conversation, pour t'aider au mieux.";
 
 /** A supervisor joins a conversation of their force (audited). */
 export async function supervise(invocation: Invocation, roomId: string): Promise<CommandOutcome> {
