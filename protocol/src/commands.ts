@@ -188,6 +188,16 @@ const EntryFields = z.object({
   lastEvent: z.string().optional(),
   /** Set once the guest account was locked and deactivated after closing. */
   guestEndedAt: z.number().int().optional(),
+  /**
+   * Opened past the soft per-address limit (many openings from one address in a few minutes: a school, a
+   * carrier, or someone scripting). For agents only: never written in the young person's room.
+   */
+  serialOpening: z.literal(true).optional(),
+  /**
+   * The young person left from the site (quick exit or « Terminer ») while the conversation was queued or
+   * assigned; cleared if they write again. The conversation stays open until an agent closes it with an outcome.
+   */
+  guestLeftAt: z.number().int().optional(),
 });
 
 /** Waiting in its force's queue since `queuedAt`. */

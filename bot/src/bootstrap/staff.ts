@@ -9,7 +9,10 @@ import { ensureState, type ForceRooms } from './rooms.ts';
 const log = logger.child({ module: 'bootstrap.staff' });
 
 export interface StaffSpec {
-  /** Pseudonymous localpart: it must not reveal a real name (e.g. pn-agent-07). */
+  /**
+   * Opaque localpart (`opaqueLocalpart()`): young people see staff Matrix IDs (`sender`, members), so an ID says
+   * nothing of the force, the role or the person, and is not the same across two deployments.
+   */
   localpart: string;
   force: Force;
   role: StaffRole;
@@ -29,6 +32,27 @@ export interface StaffResult {
 
 export function generatePassword(): string {
   return randomBytes(18).toString('base64url');
+}
+
+// Lower-case letters and digits that are hard to misread when an agent types their login (no 0/o, 1/l/i).
+const LOGIN_ALPHABET = 'abcdefghjkmnpqrstuvwxyz23456789';
+
+/**
+ * A random staff localpart such as `k7m2q9xwte`: 10 characters (about 49 bits), starting with a letter so it never
+ * looks like a guest's numeric ID. Drawn by rejection, so every character is equally likely.
+ */
+export function opaqueLocalpart(): string {
+  let out = '';
+  while (out.length < 10) {
+    for (const byte of randomBytes(16)) {
+      if (byte >= 248) continue;
+      const char = LOGIN_ALPHABET[byte % LOGIN_ALPHABET.length]!;
+      if (out.length === 0 && !/[a-z]/.test(char)) continue;
+      out += char;
+      if (out.length === 10) break;
+    }
+  }
+  return out;
 }
 
 const LOCALPART = /^[a-z0-9._=-]{1,64}$/;

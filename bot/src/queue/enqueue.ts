@@ -9,9 +9,13 @@ import { alertees, postQueueLine, rings } from './notices.ts';
 import { labelConversationRoom } from './room-label.ts';
 import { refreshPositionsSoon, writeStatus } from '../conversation/status.ts';
 
+/** Agents-only line of a queue notice for a conversation opened in a series (ConversationEntry.serialOpening). */
+export const SERIAL_OPENING_LINE = 'Attention : ouverture en série depuis une même adresse (établissement, opérateur mobile… ou script).';
+
 export function queueNotice(entry: ConversationEntry, lead: string): string {
   const urgent = entry.priority === 'urgent' ? ' — URGENT (danger immédiat signalé)' : '';
-  return `${lead} n°${entry.ticket}${urgent}\n${entry.triage?.text ?? ''}\nPour la prendre : !prendre ${entry.ticket}`;
+  const serial = entry.serialOpening ? `\n${SERIAL_OPENING_LINE}` : '';
+  return `${lead} n°${entry.ticket}${urgent}${serial}\n${entry.triage?.text ?? ''}\nPour la prendre : !prendre ${entry.ticket}`;
 }
 
 /**
@@ -35,6 +39,7 @@ export async function enqueue(ctx: Context, conversation: Conversation, cause: s
       createdAt: conversation.createdAt,
       queuedAt: at,
       lastEvent: cause,
+      serialOpening: ctx.store.addressOf.isSerial(conversation.guest) ? true : undefined,
     });
     // The notice first, so the entry is written once, with its thread root. Its transaction id includes the
     // ticket: should a crash make the replay take another ticket, the notice shown is the right one.

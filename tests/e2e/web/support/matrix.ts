@@ -35,21 +35,26 @@ export interface Staff {
   pseudonym: string;
 }
 
+/** Logs a demo account in, named by its demo handle (`pn-agent-1`), with its opaque login. */
 export async function loginStaff(stack: WebStack, localpart: string): Promise<Staff> {
-  const account = stack.demo.find((candidate) => candidate.localpart === localpart);
-  if (!account) throw new Error(`no demo account ${localpart}`);
+  const account = demoAccountOf(stack, localpart);
   const session = await api<{ user_id: string; access_token: string }>(stack, undefined, 'POST', '/_matrix/client/v3/login', {
     type: 'm.login.password',
-    identifier: { type: 'm.id.user', user: localpart },
+    identifier: { type: 'm.id.user', user: account.localpart },
     password: account.password,
   });
   return { localpart, userId: session.user_id, accessToken: session.access_token, pseudonym: account.pseudonym };
 }
 
 export function demoPassword(stack: WebStack, localpart: string): string {
-  const account = stack.demo.find((candidate) => candidate.localpart === localpart);
-  if (!account) throw new Error(`no demo account ${localpart}`);
-  return account.password;
+  return demoAccountOf(stack, localpart).password;
+}
+
+/** A demo account by its handle (`pn-agent-1`); `.localpart` is the opaque login one types. */
+export function demoAccountOf(stack: WebStack, handle: string): WebStack['demo'][number] {
+  const account = stack.demo.find((candidate) => candidate.handle === handle);
+  if (!account) throw new Error(`no demo account ${handle}`);
+  return account;
 }
 
 /** Polls until `check` gives a value; the error says what was awaited. */
