@@ -17,6 +17,7 @@ import { createApp } from './http/app.ts';
 import { KeyedQueue } from './runtime/locks.ts';
 import { bridgeMatrixBotSdkLogs, logger } from './log.ts';
 import { Matrix } from './matrix/client.ts';
+import { resolveAlias } from './matrix/homeserver.ts';
 import { SyncLoop } from './matrix/sync.ts';
 import { Metrics } from './metrics.ts';
 import { AuditMirror } from './audit/mirror.ts';
@@ -41,8 +42,7 @@ async function findForceRooms(matrix: Matrix, serverName: string): Promise<Recor
   const resolve = async (force: Force, role: 'force_space' | 'queue' | 'supervisors' | 'audit') => {
     const alias = `#${roomAliasLocalpart(force, role)}:${serverName}`;
     try {
-      const response = await matrix.request<{ room_id: string }>('GET', `/_matrix/client/v3/directory/room/${encodeURIComponent(alias)}`);
-      return response.room_id;
+      return await resolveAlias(matrix, alias);
     } catch (error) {
       throw new Error(`room ${alias} not found: run the bootstrap first (npm start does)`, { cause: error });
     }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConversationState, Outcome } from './conversation.ts';
+import { Outcome } from './conversation.ts';
 import { Force } from './forces.ts';
 
 /**
@@ -137,20 +137,16 @@ export const TriageSummary = z.object({
 });
 export type TriageSummary = z.infer<typeof TriageSummary>;
 
-/**
- * The agents-side record of one conversation: EventType.Conversation state in the queue room of the force that
- * holds it, state key = the young person's room ID. Written by the bot only; the source of truth it rebuilds
- * from after a restart.
- */
-export const ConversationEntry = z.object({
+/** The fields every agents-side record may carry, whatever its state (see `ConversationEntry`). */
+const EntryFields = z.object({
   roomId: RoomId,
   /** Short number agents use in text commands (!prendre 12). Unique per force. */
   ticket: z.number().int().min(1),
-  state: ConversationState,
   force: Force,
   priority: Priority,
   triage: TriageSummary.optional(),
   createdAt: z.number().int(),
+  /** When it entered a queue: the one "waiting since" (kept through requeues, overflow and transfers). */
   queuedAt: z.number().int().optional(),
   claimedAt: z.number().int().optional(),
   firstAgentMessageAt: z.number().int().optional(),
@@ -177,4 +173,31 @@ export const ConversationEntry = z.object({
   /** Set once the guest account was locked and deactivated after closing. */
   guestEndedAt: z.number().int().optional(),
 });
+
+/** Waiting in its force's queue since `queuedAt`. */
+export const QueuedEntry = EntryFields.extend({ state: z.literal('queued'), queuedAt: z.number().int() });
+export type QueuedEntry = z.infer<typeof QueuedEntry>;
+
+/** Held by `assignee` since `claimedAt` (after a claim, or a transfer to an agent). */
+export const AssignedEntry = EntryFields.extend({ state: z.literal('assigned'), queuedAt: z.number().int(), assignee: UserId, claimedAt: z.number().int() });
+export type AssignedEntry = z.infer<typeof AssignedEntry>;
+
+/** Closed at `closedAt` with the orientation given to the young person. */
+export const ClosedEntry = EntryFields.extend({ state: z.literal('closed'), closedAt: z.number().int(), outcome: Outcome });
+export type ClosedEntry = z.infer<typeof ClosedEntry>;
+
+/** Ended at `closedAt` because the young person left or stayed silent. */
+export const AbandonedEntry = EntryFields.extend({ state: z.literal('abandoned'), closedAt: z.number().int() });
+export type AbandonedEntry = z.infer<typeof AbandonedEntry>;
+
+/**
+ * The agents-side record of one conversation: EventType.Conversation state in the queue room of the force that
+ * holds it, state key = the young person's room ID. Written by the bot only; the source of truth it rebuilds
+ * from after a restart. A union on `state`: the fields a state depends on are required in it (a queued entry has
+ * its `queuedAt`, an assigned one its `assignee` and `claimedAt`, an ended one its `closedAt`). A conversation has
+ * no entry while in triage.
+ */
+export const ConversationEntry = z.discriminatedUnion('state', [QueuedEntry, AssignedEntry, ClosedEntry, AbandonedEntry]);
 export type ConversationEntry = z.infer<typeof ConversationEntry>;
+/** The states an agents-side record can be in (`triage` comes before any entry). */
+export type EntryState = ConversationEntry['state'];

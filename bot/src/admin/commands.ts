@@ -9,7 +9,8 @@ import { AuditMirror, mirrorChain, readMirror } from '../audit/mirror.ts';
 import { compareWithMirror, describeBreak, readAuditRoom, verifyChain } from '../audit/verify.ts';
 import { readConversationEntries, retentionCandidates } from '../retention/entries.ts';
 import { exportConversation, renderExportHtml } from '../export/export.ts';
-import { enc } from '../matrix/homeserver.ts';
+import { setUserLocked } from '../matrix/admin.ts';
+import { putStateEvent, roomStateOf } from '../matrix/homeserver.ts';
 import { deleteConversation, liftLegalHold, putLegalHold, readSafetyState, startRetention, sweepRetention } from '../retention/purge.ts';
 import { DAY, parseDuration, type StaffLookup, type StaffMember } from '../runtime/safety.ts';
 import { onlyKnown, required, UsageError, type ParsedArgs } from './args.ts';
@@ -55,7 +56,7 @@ export function adminAudit(ctx: AdminContext, args: ParsedArgs): AdminAuditLog {
 export async function readStaff(ctx: AdminContext): Promise<Map<string, StaffMember & { pseudonym: string }>> {
   const staff = new Map<string, StaffMember & { pseudonym: string }>();
   for (const force of FORCES) {
-    const state = await ctx.hs.request<Array<{ type: string; state_key?: string; sender: string; content: unknown }>>('GET', `/_matrix/client/v3/rooms/${enc(ctx.forces[force].spaceId)}/state`);
+    const state = await roomStateOf(ctx.hs, ctx.forces[force].spaceId);
     for (const event of state) {
       if (event.type !== EventType.Staff || !event.state_key || event.sender !== ctx.hs.userId) continue;
       const parsed = parseContent(StaffContent, event.content);
@@ -134,9 +135,9 @@ export async function agentDisable(ctx: AdminContext, args: ParsedArgs, io: Outp
   const member = (await readStaff(ctx)).get(userId);
   if (!member) throw new AdminError('NOT_STAFF', `${userId} n'est pas enregistré comme agent`);
   // Locked, not deactivated: reversible, and the history stays explainable (who claimed what).
-  await ctx.hs.request('PUT', `/_synapse/admin/v2/users/${enc(userId)}`, { body: { locked: true } });
+  await setUserLocked(ctx.hs, userId, true);
   const { active: _active, ...rest } = member;
-  await ctx.hs.request('PUT', `/_matrix/client/v3/rooms/${enc(ctx.forces[member.force].spaceId)}/state/${enc(EventType.Staff)}/${enc(userStateKey(userId))}`, { body: { ...rest, active: false } });
+  await putStateEvent(ctx.hs, ctx.forces[member.force].spaceId, EventType.Staff, userStateKey(userId), { ...rest, active: false });
   await adminAudit(ctx, args).write([member.force], '', { actor: actorOf(args), action: 'staff_disable', at: Date.now(), details: { user: userId } });
   io.out(`${userId} est désactivé (compte verrouillé, plus agent actif)`);
   return EXIT.ok;

@@ -1,6 +1,10 @@
 import { MatrixClient } from 'matrix-bot-sdk';
 import { MatrixHttpError, passwordLogin, registerWithSharedSecret, type Homeserver } from '@espace-mineurs/synapse';
 import { logger } from '../log.ts';
+import { putAdminUser } from '../matrix/admin.ts';
+import { requestsOf } from '../matrix/client.ts';
+import { HomeserverError } from '../matrix/errors.ts';
+import { whoami } from '../matrix/transport.ts';
 import { readJsonFile, writePrivateJson } from './files.ts';
 import { exemptFromRateLimits, generatePassword } from './staff.ts';
 
@@ -17,8 +21,13 @@ export interface BotCredentials {
 }
 
 async function tokenWorks(baseUrl: string, token: string): Promise<boolean> {
-  const response = await fetch(`${baseUrl}/_matrix/client/v3/account/whoami`, { headers: { authorization: `Bearer ${token}` } });
-  return response.ok;
+  try {
+    await whoami(baseUrl, token);
+    return true;
+  } catch (error) {
+    if (error instanceof HomeserverError) return false;
+    throw error;
+  }
 }
 
 /**
@@ -65,11 +74,7 @@ export async function ensureBotAccount(hs: Homeserver, credentialsFile: string):
     const admin = new MatrixClient(hs.baseUrl, hs.adminToken);
     const whoami = await admin.getWhoAmI();
     const userId = `@${BOT_LOCALPART}:${whoami.user_id.slice(whoami.user_id.indexOf(':') + 1)}`;
-    await admin.doRequest('PUT', `/_synapse/admin/v2/users/${encodeURIComponent(userId)}`, null, {
-      password,
-      admin: true,
-      displayname: BOT_DISPLAY_NAME,
-    });
+    await putAdminUser(requestsOf(admin), userId, { password, admin: true, displayname: BOT_DISPLAY_NAME });
     const login = await passwordLogin(hs.baseUrl, BOT_LOCALPART, password);
     if (!login) throw new Error('created the bot account with the admin token but could not log in with it');
     registered = login;

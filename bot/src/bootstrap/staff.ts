@@ -3,6 +3,8 @@ import type { MatrixClient } from 'matrix-bot-sdk';
 import { EventType, userStateKey, type Force, type StaffRole } from '@espace-mineurs/protocol';
 import { logger } from '../log.ts';
 import { isNotFound } from '../matrix/errors.ts';
+import { adminUser, forceJoin, putAdminUser, rateLimitOverride, removeRateLimits } from '../matrix/admin.ts';
+import { requestsOf } from '../matrix/client.ts';
 import { STAFF_POWER } from './power-levels.ts';
 import { ensureState, type ForceRooms } from './rooms.ts';
 
@@ -34,21 +36,14 @@ export function generatePassword(): string {
 const LOCALPART = /^[a-z0-9._=-]{1,64}$/;
 
 async function userExists(client: MatrixClient, userId: string): Promise<boolean> {
-  try {
-    await client.doRequest('GET', `/_synapse/admin/v2/users/${encodeURIComponent(userId)}`);
-    return true;
-  } catch (error) {
-    if (isNotFound(error)) return false;
-    throw error;
-  }
+  return (await adminUser(requestsOf(client), userId)) !== undefined;
 }
 
 /** Exempts an account from Synapse's per-account rate limits (admin API). Idempotent. */
 export async function exemptFromRateLimits(client: MatrixClient, userId: string): Promise<void> {
-  const path = `/_synapse/admin/v1/users/${encodeURIComponent(userId)}/override_ratelimit`;
-  const current = (await client.doRequest('GET', path)) as { messages_per_second?: number; burst_count?: number };
+  const current = await rateLimitOverride(requestsOf(client), userId);
   if (current.messages_per_second === 0 && current.burst_count === 0) return;
-  await client.doRequest('POST', path, null, { messages_per_second: 0, burst_count: 0 });
+  await removeRateLimits(requestsOf(client), userId);
 }
 
 async function ensurePower(client: MatrixClient, roomId: string, userId: string, level: number): Promise<void> {
@@ -70,7 +65,7 @@ async function membershipOf(client: MatrixClient, roomId: string, userId: string
 /** Makes the user a joined member of the room through the admin join API (the bot must be in the room). */
 async function ensureJoined(client: MatrixClient, roomId: string, userId: string): Promise<void> {
   if ((await membershipOf(client, roomId, userId)) === 'join') return;
-  await client.doRequest('POST', `/_synapse/admin/v1/join/${encodeURIComponent(roomId)}`, null, { user_id: userId });
+  await forceJoin(requestsOf(client), roomId, userId);
 }
 
 /**
@@ -85,15 +80,11 @@ export async function ensureStaffMember(client: MatrixClient, serverName: string
   let password: string | undefined;
   if (!(await userExists(client, userId))) {
     password = spec.password ?? generatePassword();
-    await client.doRequest('PUT', `/_synapse/admin/v2/users/${encodeURIComponent(userId)}`, null, {
-      password,
-      displayname: spec.pseudonym,
-      admin: false,
-    });
+    await putAdminUser(requestsOf(client), userId, { password, displayname: spec.pseudonym, admin: false });
     log.info({ userId, force: spec.force, role: spec.role }, 'created staff account');
   } else if (spec.resetPassword && spec.password) {
     password = spec.password;
-    await client.doRequest('PUT', `/_synapse/admin/v2/users/${encodeURIComponent(userId)}`, null, { password, logout_devices: false });
+    await putAdminUser(requestsOf(client), userId, { password, logout_devices: false });
     log.info({ userId }, 'reset staff password');
   }
   // Staff answer many conversations at once and paste canned responses: per-account limits are for guests.

@@ -1,9 +1,8 @@
 import { createHash } from 'node:crypto';
 import { MatrixClient } from 'matrix-bot-sdk';
-import { logger } from '../log.ts';
-import { errcodeOf, isNotFound, statusOf } from './errors.ts';
-
-const log = logger.child({ module: 'matrix' });
+import { isNotFound } from './errors.ts';
+import type { Homeserver } from './homeserver.ts';
+import { fetchJson, withRetries, type RequestOptions } from './transport.ts';
 
 /** A raw client event as Synapse serves it; validated further by whoever reads its content. */
 export interface RawEvent {
@@ -25,12 +24,6 @@ export function stableTxnId(...parts: string[]): string {
   return createHash('sha256').update(parts.join('\u0000')).digest('base64url').slice(0, 32);
 }
 
-const RETRIES = 5;
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
 /**
  * The bot's Matrix boundary: matrix-bot-sdk's HTTP client, with retries on rate limits, server errors and
  * network failures. Only idempotent requests are retried on network failures; sends carry stable transaction
@@ -49,22 +42,22 @@ export class Matrix {
     this.accessToken = accessToken;
   }
 
-  async request<T = Record<string, unknown>>(method: string, path: string, options: { qs?: Record<string, unknown>; body?: unknown; retryOnNetwork?: boolean; timeoutMs?: number } = {}): Promise<T> {
-    const retryOnNetwork = options.retryOnNetwork ?? method !== 'POST';
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return (await this.sdk.doRequest(method, path, options.qs ?? null, options.body ?? null, options.timeoutMs ?? 60_000)) as T;
-      } catch (error) {
-        const status = statusOf(error);
-        const errcode = errcodeOf(error);
-        const retryable = errcode === 'M_LIMIT_EXCEEDED' || (status !== undefined && status >= 500) || (status === undefined && retryOnNetwork);
-        if (!retryable || attempt >= RETRIES) throw error;
-        const hinted = (error as { retryAfterMs?: number; body?: { retry_after_ms?: number } }).body?.retry_after_ms;
-        const wait = Math.min(hinted ?? 200 * 2 ** attempt, 10_000);
-        log.warn({ method, status, errcode, attempt, wait }, 'retrying a homeserver request');
-        await sleep(wait);
-      }
-    }
+  request<T = Record<string, unknown>>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
+    return withRetries(method, options, async () => (await this.sdk.doRequest(method, path, options.qs ?? null, options.body ?? null, options.timeoutMs ?? 60_000)) as T);
+  }
+
+  /** One long-poll of /sync, without retries (the sync loop has its own backoff); `stop` aborts it. */
+  sync<T>(qs: Record<string, string>, signal: AbortSignal): Promise<T> {
+    return fetchJson<T>(this.baseUrl, this.accessToken, 'GET', '/_matrix/client/v3/sync', { qs, signal, timeoutMs: 120_000 });
+  }
+
+  /** Stores bytes in the media repository; returns their mxc URI. Not retried: a retry would store them twice. */
+  upload(bytes: Buffer, contentType: string, filename: string): Promise<string> {
+    return this.sdk.uploadContent(bytes, contentType, filename);
+  }
+
+  async download(mxc: string): Promise<Buffer> {
+    return (await withRetries('GET', {}, () => this.sdk.downloadContent(mxc))).data;
   }
 
   private room(roomId: string): string {
@@ -135,4 +128,15 @@ export class Matrix {
   async messages(roomId: string, qs: Record<string, unknown>): Promise<{ chunk: RawEvent[]; end?: string }> {
     return this.request('GET', `${this.room(roomId)}/messages`, { qs });
   }
+}
+
+/**
+ * The typed client's requests (retry policy, matrix-bot-sdk's typed errors) over a matrix-bot-sdk client that code
+ * already holds (the bootstrap), for the typed operations of matrix/admin.ts and matrix/homeserver.ts.
+ */
+export function requestsOf(client: MatrixClient): Pick<Homeserver, 'request'> {
+  return {
+    request: <T>(method: string, path: string, options: RequestOptions = {}) =>
+      withRetries(method, options, async () => (await client.doRequest(method, path, options.qs ?? null, options.body ?? null, options.timeoutMs ?? 60_000)) as T),
+  };
 }

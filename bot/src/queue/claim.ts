@@ -48,8 +48,8 @@ export async function claim(invocation: Invocation, roomId: string): Promise<Com
     const entry = conversation.entry;
     if (!verdict.replay) {
       await ensureOnDuty(invocation);
-      await saveEntry(ctx, conversation, claimed(entry, { agent: staff.userId, at, cause: eventId }));
-      const waited = Math.max(0, (at - (entry.queuedAt ?? at)) / 1000);
+      await saveEntry(ctx, conversation, claimed(verdict.entry, { agent: staff.userId, at, cause: eventId }));
+      const waited = Math.max(0, (at - verdict.entry.queuedAt) / 1000);
       ctx.store.recordWait(force, waited);
       ctx.metrics.waitSeconds.observe({ force }, waited);
       crashPoint('claim-after-commit');

@@ -19,7 +19,8 @@ export function queueNotice(entry: ConversationEntry, lead: string): string {
  */
 export async function enqueue(ctx: Context, conversation: Conversation, cause: string, at: number, progress: TriageProgress): Promise<void> {
   let entry = conversation.entry;
-  if (entry && entry.lastEvent !== cause) return;
+  // An entry already there is this step's own commit (a replay), which is queued; anything else is not ours.
+  if (entry && (entry.lastEvent !== cause || entry.state !== 'queued')) return;
   if (!entry) {
     const triage = summarize(ctx.triage, progress);
     const decision = route(ctx.rules, triage.postalCode, ctx.store.loads());
@@ -49,7 +50,7 @@ export async function enqueue(ctx: Context, conversation: Conversation, cause: s
     actor: conversation.guest,
     action: 'open_and_queue',
     conversation: conversation.roomId,
-    at: entry.queuedAt ?? at,
+    at: entry.queuedAt,
     details: { force: entry.force, ticket: entry.ticket, priority: entry.priority, openedAt: entry.createdAt },
   });
 }
