@@ -125,7 +125,9 @@ async function main(): Promise<void> {
   });
 }
 
-main().catch((error: unknown) => {
+// `npm start -- --federated`: the three-homeserver topology instead (scripts/up-federated.ts).
+const entry = process.argv.includes('--federated') ? (await import('./up-federated.ts')).startFederated : main;
+entry().catch((error: unknown) => {
   process.stderr.write(`\nLe démarrage a échoué : ${(error as Error).message}\n`);
   void shutdown(1);
 });
