@@ -104,6 +104,11 @@ export class Matrix {
     return membership;
   }
 
+  /** One invite request, not retried: a caller that may repeat it checks the membership first (`ensureInvited`). */
+  async invite(roomId: string, userId: string): Promise<void> {
+    await this.request('POST', `${this.room(roomId)}/invite`, { body: { user_id: userId }, retryOnNetwork: false });
+  }
+
   async kick(roomId: string, userId: string, reason: string): Promise<void> {
     const membership = await this.membership(roomId, userId);
     if (membership !== 'invite' && membership !== 'join') return;
