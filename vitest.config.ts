@@ -30,6 +30,17 @@ export default defineConfig({
       // The production-shaped stack (npm run start:production), started once, tested over HTTPS through its proxy.
       './tests/production/vitest.config.ts',
       {
+        // The federated topology (public, police and gendarmerie homeservers, in a closed federation), started by
+        // each file itself: tests/federation.
+        test: {
+          name: 'federation',
+          include: ['tests/federation/**/*.test.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 300_000,
+          fileParallelism: false,
+        },
+      },
+      {
         test: {
           name: 'integration',
           include: ['tests/integration/**/*.test.ts'],

@@ -20,6 +20,7 @@ import { createApp } from './http/app.ts';
 import { KeyedQueue } from './runtime/locks.ts';
 import { bridgeMatrixBotSdkLogs, logger } from './log.ts';
 import { Matrix } from './matrix/client.ts';
+import { resolveAlias } from './matrix/homeserver.ts';
 import { SyncLoop } from './matrix/sync.ts';
 import { Metrics } from './metrics.ts';
 import { AuditMirror } from './audit/mirror.ts';
@@ -44,8 +45,7 @@ async function findForceRooms(matrix: Matrix, serverName: string): Promise<Recor
   const resolve = async (force: Force, role: 'force_space' | 'queue' | 'supervisors' | 'audit') => {
     const alias = `#${roomAliasLocalpart(force, role)}:${serverName}`;
     try {
-      const response = await matrix.request<{ room_id: string }>('GET', `/_matrix/client/v3/directory/room/${encodeURIComponent(alias)}`);
-      return response.room_id;
+      return await resolveAlias(matrix, alias);
     } catch (error) {
       throw new Error(`room ${alias} not found: run the bootstrap first (npm start does)`, { cause: error });
     }
@@ -107,6 +107,11 @@ export async function start(config: BotConfig): Promise<RunningBot> {
     pool: new RoomPool({ target: config.intake.poolSize, admission, create: () => createPooledRoom(ctx), log: logger.child({ module: 'pool' }) }),
     log: logger.child({ module: 'engine' }),
     now: Date.now,
+  };
+  ctx.audit.namer = {
+    actor: (userId) => store.staff.get(userId)?.pseudonym,
+    ticket: (roomId) => store.conversations.get(roomId)?.entry?.ticket,
+    botUserId: matrix.userId,
   };
   await ctx.audit.load();
 

@@ -13,7 +13,7 @@ function queued(roomId: string, entry: Partial<ConversationEntry>): Conversation
     triage: undefined,
     status: undefined,
     lastGuestActivity: 1,
-    entry: { roomId, ticket: 1, state: 'queued', force: 'police', priority: 'normal', createdAt: 1, ...entry },
+    entry: { roomId, ticket: 1, state: 'queued', force: 'police', priority: 'normal', createdAt: 1, ...entry } as ConversationEntry,
   };
 }
 

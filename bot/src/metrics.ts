@@ -85,7 +85,7 @@ export class Metrics {
       collect() {
         const at = now();
         for (const force of FORCES) {
-          const oldest = Math.min(...store.queued(force).map((conversation) => conversation.entry!.queuedAt ?? at), at);
+          const oldest = Math.min(...store.queued(force).map((conversation) => conversation.entry.queuedAt), at);
           this.set({ force }, Math.max(0, (at - oldest) / 1000));
         }
       },

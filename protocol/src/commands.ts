@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConversationState, Outcome } from './conversation.ts';
+import { Outcome } from './conversation.ts';
 import { Force } from './forces.ts';
 
 /**
@@ -19,6 +19,8 @@ export const COMMAND_REFUSAL_CODES = [
   'ALREADY_CLAIMED',
   'NOT_QUEUED',
   'AT_CAPACITY',
+  /** The sender already holds this conversation (a claim of one's own conversation). */
+  'ALREADY_YOURS',
   /** The conversation is someone else's (and the sender is not a supervisor). */
   'NOT_ASSIGNEE',
   /** Only a conversation in progress (assigned) can be transferred. */
@@ -103,6 +105,10 @@ export const Command = z.discriminatedUnion('action', [
   z.object({ action: z.literal('legal_hold'), requestId: RequestId, conversation: RoomId, hold: z.boolean(), reason: z.string().trim().min(LEGAL_HOLD_REASON.min).max(LEGAL_HOLD_REASON.max) }),
   /** Supervisors only: export a conversation for a judicial procedure (JSON + readable document, audited). */
   z.object({ action: z.literal('export'), requestId: RequestId, conversation: RoomId }),
+  /** Read only: the force's waiting conversations (ticket, wait, priority), answered in the result's body. */
+  z.object({ action: z.literal('queue_list'), requestId: RequestId }),
+  /** Read only: the sender's own conversations (in progress, and transfers offered to them). */
+  z.object({ action: z.literal('mine_list'), requestId: RequestId }),
 ]);
 export type Command = z.infer<typeof Command>;
 export type CommandAction = Command['action'];
@@ -137,20 +143,16 @@ export const TriageSummary = z.object({
 });
 export type TriageSummary = z.infer<typeof TriageSummary>;
 
-/**
- * The agents-side record of one conversation: EventType.Conversation state in the queue room of the force that
- * holds it, state key = the young person's room ID. Written by the bot only; the source of truth it rebuilds
- * from after a restart.
- */
-export const ConversationEntry = z.object({
+/** The fields every agents-side record may carry, whatever its state (see `ConversationEntry`). */
+const EntryFields = z.object({
   roomId: RoomId,
   /** Short number agents use in text commands (!prendre 12). Unique per force. */
   ticket: z.number().int().min(1),
-  state: ConversationState,
   force: Force,
   priority: Priority,
   triage: TriageSummary.optional(),
   createdAt: z.number().int(),
+  /** When it entered a queue: the one "waiting since" (kept through requeues, overflow and transfers). */
   queuedAt: z.number().int().optional(),
   claimedAt: z.number().int().optional(),
   firstAgentMessageAt: z.number().int().optional(),
@@ -158,7 +160,17 @@ export const ConversationEntry = z.object({
   assignee: UserId.optional(),
   /** A warm transfer waiting for the receiver's answer. */
   pendingTransfer: z
-    .object({ from: UserId, to: z.union([z.object({ agent: UserId }), z.object({ force: Force })]), comment: z.string().max(1000).optional(), offeredAt: z.number().int() })
+    .object({
+      from: UserId,
+      to: z.union([z.object({ agent: UserId }), z.object({ force: Force })]),
+      comment: z.string().max(1000).optional(),
+      offeredAt: z.number().int(),
+      /**
+       * An offer to the other force: the ticket that force's agents know it by (reserved with the offer, kept if
+       * they accept), so `!accepter N` is typed with a number of their own queue.
+       */
+      receiver: z.object({ force: Force, ticket: z.number().int().min(1) }).optional(),
+    })
     .optional(),
   outcome: Outcome.optional(),
   /** Event ID of the queue message for this conversation: internal notes are a thread under it. */
@@ -176,5 +188,42 @@ export const ConversationEntry = z.object({
   lastEvent: z.string().optional(),
   /** Set once the guest account was locked and deactivated after closing. */
   guestEndedAt: z.number().int().optional(),
+  /**
+   * Opened past the soft per-address limit (many openings from one address in a few minutes: a school, a
+   * carrier, or someone scripting). For agents only: never written in the young person's room.
+   */
+  serialOpening: z.literal(true).optional(),
+  /**
+   * The young person left from the site (quick exit or « Terminer ») while the conversation was queued or
+   * assigned; cleared if they write again. The conversation stays open until an agent closes it with an outcome.
+   */
+  guestLeftAt: z.number().int().optional(),
 });
+
+/** Waiting in its force's queue since `queuedAt`. */
+export const QueuedEntry = EntryFields.extend({ state: z.literal('queued'), queuedAt: z.number().int() });
+export type QueuedEntry = z.infer<typeof QueuedEntry>;
+
+/** Held by `assignee` since `claimedAt` (after a claim, or a transfer to an agent). */
+export const AssignedEntry = EntryFields.extend({ state: z.literal('assigned'), queuedAt: z.number().int(), assignee: UserId, claimedAt: z.number().int() });
+export type AssignedEntry = z.infer<typeof AssignedEntry>;
+
+/** Closed at `closedAt` with the orientation given to the young person. */
+export const ClosedEntry = EntryFields.extend({ state: z.literal('closed'), closedAt: z.number().int(), outcome: Outcome });
+export type ClosedEntry = z.infer<typeof ClosedEntry>;
+
+/** Ended at `closedAt` because the young person left or stayed silent. */
+export const AbandonedEntry = EntryFields.extend({ state: z.literal('abandoned'), closedAt: z.number().int() });
+export type AbandonedEntry = z.infer<typeof AbandonedEntry>;
+
+/**
+ * The agents-side record of one conversation: EventType.Conversation state in the queue room of the force that
+ * holds it, state key = the young person's room ID. Written by the bot only; the source of truth it rebuilds
+ * from after a restart. A union on `state`: the fields a state depends on are required in it (a queued entry has
+ * its `queuedAt`, an assigned one its `assignee` and `claimedAt`, an ended one its `closedAt`). A conversation has
+ * no entry while in triage.
+ */
+export const ConversationEntry = z.discriminatedUnion('state', [QueuedEntry, AssignedEntry, ClosedEntry, AbandonedEntry]);
 export type ConversationEntry = z.infer<typeof ConversationEntry>;
+/** The states an agents-side record can be in (`triage` comes before any entry). */
+export type EntryState = ConversationEntry['state'];

@@ -91,4 +91,36 @@ describe('fillTemplate', () => {
   it('fails on a placeholder without a value', () => {
     expect(() => fillTemplate('a: {{ missing }}', {})).toThrow(/missing/);
   });
+
+  describe('in the federated topology', () => {
+    const federation = {
+      port: 8448,
+      bindAddresses: ['127.0.0.3'],
+      tlsCertificate: '/data/tls/federation.crt',
+      tlsPrivateKey: '/data/tls/federation.key',
+      caCertificate: '/data/ca/ca.pem',
+      domainWhitelist: ['127.0.0.2:8448', '127.0.0.3:8448', '127.0.0.4:8448'],
+      ipRangeWhitelist: ['127.0.0.2/32', '127.0.0.3/32', '127.0.0.4/32'],
+      allowGuests: false,
+    };
+
+    it('adds a TLS federation listener and closes the federation to the deployment, trusting its CA only', () => {
+      const config = parse(renderHomeserverConfig(params({ serverName: '127.0.0.3:8448', federation })).homeserver);
+      expect(config.listeners).toHaveLength(2);
+      expect(config.listeners[0].resources).toEqual([{ names: ['client'], compress: false }]);
+      expect(config.listeners[1]).toMatchObject({ port: 8448, tls: true, bind_addresses: ['127.0.0.3'], resources: [{ names: ['federation', 'keys'] }] });
+      expect(config.federation_domain_whitelist).toEqual(federation.domainWhitelist);
+      expect(config.federation_custom_ca_list).toEqual(['/data/ca/ca.pem']);
+      expect(config.federation_verify_certificates).toBe(true);
+      expect(config.ip_range_whitelist).toEqual(federation.ipRangeWhitelist);
+      expect(config.trusted_key_servers).toEqual([]);
+      expect(config.tls_certificate_path).toBe('/data/tls/federation.crt');
+      expect(config.allow_guest_access).toBe(false);
+    });
+
+    it('refuses a whitelist that omits the server itself or names no peer', () => {
+      expect(() => renderHomeserverConfig(params({ serverName: '127.0.0.9:8448', federation }))).toThrow(/must list this server/);
+      expect(() => renderHomeserverConfig(params({ serverName: '127.0.0.3:8448', federation: { ...federation, domainWhitelist: ['127.0.0.3:8448'] } }))).toThrow(/at least one other/);
+    });
+  });
 });

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { isMap, isSeq, parseDocument, type Document } from 'yaml';
 import { HomeserverError } from './errors.ts';
+import { blocklistWithout, SYNAPSE_DEFAULT_IP_BLOCKLIST } from './ip-ranges.ts';
 
 export const CONFIG_DIR = fileURLToPath(new URL('../config/', import.meta.url));
 
@@ -29,6 +30,65 @@ export interface RenderParams {
   layers: ConfigLayer[];
   /** Synapse's Prometheus listener; absent: metrics off and no listener (dev, tests). Never a public address. */
   metrics?: { port: number; bindAddresses: string[] };
+  /** The federated topology only (docs/architecture.md, "Federated topology"); absent: federation off. */
+  federation?: FederationSettings;
+}
+
+/** A closed federation: the deployment's servers only, over TLS with the deployment's own CA. */
+export interface FederationSettings {
+  port: number;
+  bindAddresses: string[];
+  /** This server's certificate (signed by the deployment CA) and its key, as Synapse will see them. */
+  tlsCertificate: string;
+  tlsPrivateKey: string;
+  /** The deployment CA's certificate: the only authority trusted for outbound federation. */
+  caCertificate: string;
+  /** Every server name of the deployment, this one included: no other may federate with it. */
+  domainWhitelist: string[];
+  /** Addresses the deployment's servers listen on, exempted from Synapse's private-range blacklist (CIDR). */
+  ipRangeWhitelist: string[];
+  /** Guests belong on the public server only: a force's server has no anonymous accounts at all. */
+  allowGuests: boolean;
+}
+
+/** Adds the TLS federation listener and the closed-federation settings over the rendered template. */
+function applyFederation(doc: Document, federation: FederationSettings, serverName: string): void {
+  if (!Number.isInteger(federation.port) || federation.port < 1 || federation.port > 65535) {
+    throw new HomeserverError('CONFIG_INVALID', `federation port must be 1-65535, got ${federation.port}`);
+  }
+  if (!federation.domainWhitelist.includes(serverName)) {
+    throw new HomeserverError('CONFIG_INVALID', `federation domain whitelist must list this server (${serverName})`);
+  }
+  if (federation.domainWhitelist.length < 2) {
+    throw new HomeserverError('CONFIG_INVALID', 'federation domain whitelist must list at least one other server of the deployment');
+  }
+  const listeners = doc.get('listeners', true);
+  if (!isSeq(listeners)) throw new HomeserverError('CONFIG_INVALID', 'template has no listeners list');
+  listeners.items.push(
+    doc.createNode({
+      port: federation.port,
+      bind_addresses: federation.bindAddresses,
+      type: 'http',
+      tls: true,
+      x_forwarded: false,
+      resources: [{ names: ['federation', 'keys'], compress: false }],
+    }),
+  );
+  doc.set('tls_certificate_path', federation.tlsCertificate);
+  doc.set('tls_private_key_path', federation.tlsPrivateKey);
+  doc.set('federation_domain_whitelist', doc.createNode(federation.domainWhitelist));
+  doc.set('federation_verify_certificates', true);
+  doc.set('federation_custom_ca_list', doc.createNode([federation.caCertificate]));
+  doc.set('ip_range_whitelist', doc.createNode(federation.ipRangeWhitelist));
+  // IP-literal server names are checked against the blocklist alone (src/ip-ranges.ts): carve the peers out of it.
+  const peers = federation.ipRangeWhitelist.map((range) => range.replace(/\/32$/, ''));
+  doc.set('ip_range_blacklist', doc.createNode(blocklistWithout(SYNAPSE_DEFAULT_IP_BLOCKLIST, peers)));
+  doc.set('allow_guest_access', federation.allowGuests);
+  // Synapse waits 10 minutes before retrying a server it found down; here there are three servers and a young
+  // person waiting for the answer of a force whose server just restarted: retry within seconds, then back off.
+  doc.set('federation', doc.createNode({ destination_min_retry_interval: '10s', destination_retry_multiplier: 2, destination_max_retry_interval: '5m' }));
+  // Keys come from each server itself, over the deployment's TLS: there is no notary to trust.
+  doc.set('trusted_key_servers', doc.createNode([]));
 }
 
 function databaseBlock(db: DatabaseSettings): unknown {
@@ -119,6 +179,7 @@ export function renderHomeserverConfig(params: RenderParams): { homeserver: stri
   } else if (!Number.isInteger(params.metrics.port) || params.metrics.port < 1 || params.metrics.port > 65535) {
     throw new HomeserverError('CONFIG_INVALID', `metrics port must be 1-65535, got ${params.metrics.port}`);
   }
+  if (params.federation) applyFederation(doc, params.federation, params.serverName);
   for (const layer of params.layers) {
     const file = join(CONFIG_DIR, 'overrides', `${layer}.yaml`);
     if (!existsSync(file)) {

@@ -2,7 +2,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { renderHomeserverConfig, type ConfigLayer, type DatabaseSettings } from './config.ts';
+import { renderHomeserverConfig, type ConfigLayer, type DatabaseSettings, type FederationSettings } from './config.ts';
 import { HomeserverError } from './errors.ts';
 import { logger } from './log.ts';
 import { waitForHealth } from './net.ts';
@@ -24,6 +24,10 @@ export interface NativeOptions {
   healthTimeoutMs?: number;
   /** Synapse's Prometheus listener on 127.0.0.1 at this port; absent: metrics off. */
   metricsPort?: number;
+  /** Loopback address the client API binds to (127.0.0.1 by default; the federated topology gives each server its own). */
+  host?: string;
+  /** The federated topology only: the TLS federation listener and the closed federation. */
+  federation?: FederationSettings;
 }
 
 /** Ends a Synapse left running by an earlier run that was killed before it could clean up. */
@@ -128,12 +132,13 @@ export async function startNativeSynapse(options: NativeOptions): Promise<Homese
   const processFile = join(dataDir, 'synapse.pid');
 
   const secrets = loadOrCreateSecrets(join(dataDir, 'secrets.json'));
-  const baseUrl = `http://127.0.0.1:${port}`;
+  const host = options.host ?? '127.0.0.1';
+  const baseUrl = `http://${host}:${port}`;
   const rendered = renderHomeserverConfig({
     serverName,
     publicBaseUrl: `${baseUrl}/`,
     port,
-    bindAddresses: ['127.0.0.1'],
+    bindAddresses: [host],
     xForwarded: false,
     database: options.database ?? { kind: 'sqlite', path: join(dataDir, 'homeserver.db') },
     dataDir,
@@ -143,6 +148,7 @@ export async function startNativeSynapse(options: NativeOptions): Promise<Homese
     logLevel: 'INFO',
     layers: options.layers,
     ...(options.metricsPort ? { metrics: { port: options.metricsPort, bindAddresses: ['127.0.0.1'] } } : {}),
+    ...(options.federation ? { federation: options.federation } : {}),
   });
   writeFileSync(configPath, rendered.homeserver, { mode: 0o600 });
   writeFileSync(paths.logConfig, rendered.log, { mode: 0o600 });

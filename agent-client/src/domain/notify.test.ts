@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { ConversationEntry } from '@espace-mineurs/protocol';
 import { entry } from './fixtures.ts';
 import { alertsFor, alertText, disclosureAlerts, messageAlerts, queueAlerts, tabTitle } from './notify.ts';
 import { POLICE_AGENT, POLICE_SUPERVISOR } from './fixtures.ts';
@@ -27,7 +28,7 @@ describe('queueAlerts', () => {
 
   it('alerts again when a conversation is re-queued', () => {
     const a = entry({ state: 'assigned' });
-    const requeued = { ...a, state: 'queued' as const };
+    const requeued = { ...a, state: 'queued' } as ConversationEntry;
     expect(queueAlerts([a], [requeued])).toHaveLength(1);
   });
 });

@@ -1,7 +1,10 @@
 import type { ConversationEntry } from '@espace-mineurs/protocol';
 import type { Me } from './model.ts';
 
-/** When the conversation started waiting (the bot sets queuedAt; older entries fall back to createdAt). */
+/**
+ * When the conversation started waiting: the one place the agent client reads it. Queued and assigned entries
+ * always carry `queuedAt`; an ended one may not, and falls back to its opening.
+ */
 export function waitingSince(entry: ConversationEntry): number {
   return entry.queuedAt ?? entry.createdAt;
 }

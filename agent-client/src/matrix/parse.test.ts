@@ -13,7 +13,7 @@ const staff = new Map<string, StaffMember>([
   ['@pn-superviseur-1:test', { userId: '@pn-superviseur-1:test', force: 'police', role: 'supervisor', pseudonym: 'Dominique', active: true }],
 ]);
 
-const validEntry = { roomId: '!y:test', ticket: 3, state: 'queued', force: 'police', priority: 'normal', createdAt: 1 };
+const validEntry = { roomId: '!y:test', ticket: 3, state: 'queued', force: 'police', priority: 'normal', createdAt: 1, queuedAt: 2 };
 
 describe('trust by sender', () => {
   it('keeps conversation entries from the bot only, whose state key matches the room', () => {

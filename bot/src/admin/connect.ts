@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { FORCES, type Force, type RoomRole } from '@espace-mineurs/protocol';
 import type { BotCredentials } from '../bootstrap/bot-account.ts';
 import { roomAliasLocalpart, type ForceRooms } from '../bootstrap/rooms.ts';
-import { connectHomeserver, enc, isNotFoundError, type ConnectedHomeserver } from '../matrix/homeserver.ts';
+import { connectHomeserver, isNotFoundError, resolveAlias as roomOfAlias, whoamiOf, type ConnectedHomeserver } from '../matrix/homeserver.ts';
 import { UsageError } from './args.ts';
 
 export class AdminError extends Error {
@@ -36,7 +36,7 @@ export function locate(options: Map<string, string>, env: NodeJS.ProcessEnv): { 
 
 async function resolveAlias(hs: ConnectedHomeserver, alias: string): Promise<string> {
   try {
-    return (await hs.request<{ room_id: string }>('GET', `/_matrix/client/v3/directory/room/${enc(alias)}`)).room_id;
+    return await roomOfAlias(hs, alias);
   } catch (error) {
     if (isNotFoundError(error)) throw new AdminError('NOT_BOOTSTRAPPED', `le salon ${alias} n'existe pas : lancez d'abord le bootstrap (npm start le fait)`);
     throw error;
@@ -49,7 +49,7 @@ export async function connect(homeserverUrl: string, stateDir: string): Promise<
   const credentials = JSON.parse(readFileSync(file, 'utf8')) as BotCredentials;
   const hs = connectHomeserver(homeserverUrl, credentials.accessToken, credentials.userId);
   try {
-    await hs.request('GET', '/_matrix/client/v3/account/whoami');
+    await whoamiOf(hs);
   } catch (error) {
     const status = (error as { statusCode?: number }).statusCode;
     if (status === 401) throw new AdminError('BAD_CREDENTIALS', `le jeton de ${file} est refusé par ${homeserverUrl} : relancez le bootstrap (il le renouvelle)`);

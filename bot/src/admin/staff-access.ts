@@ -1,6 +1,7 @@
 import { EventType, userStateKey } from '@espace-mineurs/protocol';
 import { generatePassword } from '../bootstrap/staff.ts';
-import { enc } from '../matrix/homeserver.ts';
+import { adminUser, putAdminUser, setUserLocked, type AdminUser } from '../matrix/admin.ts';
+import { putStateEvent } from '../matrix/homeserver.ts';
 import { onlyKnown, UsageError, type ParsedArgs } from './args.ts';
 import { actorOf, adminAudit, COMMON, EXIT, readStaff, type Output } from './commands.ts';
 import { AdminError, type AdminContext } from './connect.ts';
@@ -21,8 +22,10 @@ async function staffMember(ctx: AdminContext, userId: string) {
   return member;
 }
 
-async function accountOf(ctx: AdminContext, userId: string): Promise<{ deactivated?: boolean; locked?: boolean }> {
-  return ctx.hs.request('GET', `/_synapse/admin/v2/users/${enc(userId)}`);
+async function accountOf(ctx: AdminContext, userId: string): Promise<AdminUser> {
+  const account = await adminUser(ctx.hs, userId);
+  if (!account) throw new AdminError('NO_ACCOUNT', `${userId} est enregistré comme agent mais le serveur ne connaît pas ce compte`);
+  return account;
 }
 
 async function passwordFromStdin(io: Output): Promise<string> {
@@ -48,7 +51,7 @@ export async function agentResetPassword(ctx: AdminContext, args: ParsedArgs, io
   const member = await staffMember(ctx, userId);
   if ((await accountOf(ctx, userId)).deactivated) throw new AdminError('DEACTIVATED', `${userId} est désactivé définitivement : créez un nouveau compte`);
   const password = given ?? generatePassword();
-  await ctx.hs.request('PUT', `/_synapse/admin/v2/users/${enc(userId)}`, { body: { password, logout_devices: true } });
+  await putAdminUser(ctx.hs, userId, { password, logout_devices: true });
   await adminAudit(ctx, args).write([member.force], '', { actor: actorOf(args), action: 'staff_password_reset', at: Date.now(), details: { user: userId } });
   io.out(`${userId} : mot de passe changé, toutes ses sessions sont déconnectées`);
   if (!given) io.out(`nouveau mot de passe (affiché une seule fois) : ${password}`);
@@ -67,10 +70,8 @@ export async function agentEnable(ctx: AdminContext, args: ParsedArgs, io: Outpu
     io.out(`${userId} est déjà actif`);
     return EXIT.ok;
   }
-  await ctx.hs.request('PUT', `/_synapse/admin/v2/users/${enc(userId)}`, { body: { locked: false } });
-  await ctx.hs.request('PUT', `/_matrix/client/v3/rooms/${enc(ctx.forces[member.force].spaceId)}/state/${enc(EventType.Staff)}/${enc(userStateKey(userId))}`, {
-    body: { ...member, active: true },
-  });
+  await setUserLocked(ctx.hs, userId, false);
+  await putStateEvent(ctx.hs, ctx.forces[member.force].spaceId, EventType.Staff, userStateKey(userId), { ...member, active: true });
   await adminAudit(ctx, args).write([member.force], '', { actor: actorOf(args), action: 'staff_enable', at: Date.now(), details: { user: userId } });
   io.out(`${userId} est réactivé (compte déverrouillé, agent actif de la force ${member.force})`);
   return EXIT.ok;

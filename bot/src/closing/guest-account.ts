@@ -1,29 +1,14 @@
 import { logger } from '../log.ts';
-import { enc, isNotFoundError, type Homeserver } from '../matrix/homeserver.ts';
+import { adminUser, deactivateUser, setUserLocked, type AdminUser } from '../matrix/admin.ts';
+import type { Homeserver } from '../matrix/homeserver.ts';
 import { SafetyError } from '../runtime/safety.ts';
 
 const log = logger.child({ module: 'safety.guest-account' });
-
-interface AdminUser {
-  is_guest?: boolean | number;
-  locked?: boolean;
-  deactivated?: boolean | number;
-  admin?: boolean | number;
-}
 
 export interface GuestAccountState {
   exists: boolean;
   locked: boolean;
   deactivated: boolean;
-}
-
-async function adminUser(hs: Homeserver, userId: string): Promise<AdminUser | undefined> {
-  try {
-    return await hs.request<AdminUser>('GET', `/_synapse/admin/v2/users/${enc(userId)}`);
-  } catch (error) {
-    if (isNotFoundError(error)) return undefined;
-    throw error;
-  }
 }
 
 /** Refuses to touch anything but a guest: a bug upstream must never lock an agent or the bot. */
@@ -42,7 +27,7 @@ export async function guestAccountState(hs: Homeserver, userId: string): Promise
 export async function lockGuest(hs: Homeserver, userId: string): Promise<void> {
   const user = await requireGuest(hs, userId);
   if (!user || user.locked) return;
-  await hs.request('PUT', `/_synapse/admin/v2/users/${enc(userId)}`, { body: { locked: true } });
+  await setUserLocked(hs, userId, true);
 }
 
 /**
@@ -55,7 +40,7 @@ export async function deactivateGuest(hs: Homeserver, userId: string): Promise<v
   await lockGuest(hs, userId);
   const user = await requireGuest(hs, userId);
   if (!user || user.deactivated) return;
-  await hs.request('POST', `/_synapse/admin/v1/deactivate/${enc(userId)}`, { body: { erase: true } });
+  await deactivateUser(hs, userId);
 }
 
 /**

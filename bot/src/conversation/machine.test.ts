@@ -1,10 +1,10 @@
-import { ConversationEntry } from '@espace-mineurs/protocol';
+import { ConversationEntry, type AssignedEntry, type QueuedEntry } from '@espace-mineurs/protocol';
 import { describe, expect, it } from 'vitest';
 import { abandoned, claimed, closed, firstAgentMessage, flaggedUrgent, guestEnded, movedTo, requeued, transferDropped, transferOffered } from './machine.ts';
 
 const offer = { from: '@pn-agent-1:test', to: { agent: '@pn-agent-2:test' }, offeredAt: 5 };
-const queued: ConversationEntry = { roomId: '!room:test', ticket: 7, state: 'queued', force: 'police', priority: 'normal', createdAt: 1, queuedAt: 2, queueEventId: '$queue', lastEvent: '$open' };
-const assigned: ConversationEntry = { ...queued, state: 'assigned', assignee: '@pn-agent-1:test', claimedAt: 3, pendingTransfer: offer, lastEvent: '$offer' };
+const queued: QueuedEntry = { roomId: '!room:test', ticket: 7, state: 'queued', force: 'police', priority: 'normal', createdAt: 1, queuedAt: 2, queueEventId: '$queue', lastEvent: '$open' };
+const assigned: AssignedEntry = { ...queued, state: 'assigned', assignee: '@pn-agent-1:test', claimedAt: 3, pendingTransfer: offer, lastEvent: '$offer' };
 
 /** Every transition returns a valid entry with no undefined key, committed with its cause. */
 function valid(entry: ConversationEntry): ConversationEntry {

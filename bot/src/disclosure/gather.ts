@@ -1,5 +1,6 @@
 import type { Connection, DisclosedData, TriageSummary } from '@espace-mineurs/protocol';
-import { enc, sendRoomEvent, type Homeserver } from '../matrix/homeserver.ts';
+import { whois } from '../matrix/admin.ts';
+import { createRoom, sendRoomEvent, type Homeserver } from '../matrix/homeserver.ts';
 import { DisclosureEventType, type DisclosureRequest } from './request.ts';
 import { SafetyError, type Auditor } from '../runtime/safety.ts';
 import { staffRoomPowerLevels } from '../bootstrap/power-levels.ts';
@@ -9,15 +10,11 @@ export type { Connection } from '@espace-mineurs/protocol';
 /** What the bot discloses (the protocol's DisclosedData, always naming the guest): only to the requester and the approver, never in a log. */
 export type DisclosureContent = DisclosedData & { guest: string };
 
-interface Whois {
-  devices?: Record<string, { sessions?: Array<{ connections?: Array<{ ip?: unknown; user_agent?: unknown; last_seen?: unknown }> }> }>;
-}
-
 /** What Synapse knows of a guest's connections (admin whois API), most recent first. */
 export async function fetchConnections(hs: Homeserver, guest: string): Promise<Connection[]> {
-  const whois = await hs.request<Whois>('GET', `/_synapse/admin/v1/whois/${enc(guest)}`);
+  const known = await whois(hs, guest);
   const connections: Connection[] = [];
-  for (const device of Object.values(whois.devices ?? {})) {
+  for (const device of Object.values(known.devices ?? {})) {
     for (const session of device.sessions ?? []) {
       for (const connection of session.connections ?? []) {
         if (typeof connection.ip !== 'string') continue;
@@ -73,25 +70,22 @@ export function disclosureMessage(content: DisclosureContent, request: Disclosur
  */
 export async function createDisclosureRoom(hs: Homeserver, request: DisclosureRequest, options: { retentionMs?: number } = {}): Promise<string> {
   if (request.status !== 'approved' || !request.decidedBy) throw new SafetyError('NOT_APPROVED', "La levée d'anonymat n'a pas été approuvée.");
-  const { room_id: roomId } = await hs.request<{ room_id: string }>('POST', '/_matrix/client/v3/createRoom', {
-    body: {
-      preset: 'private_chat',
-      visibility: 'private',
-      name: "Levée d'anonymat",
-      topic: 'Informations confidentielles, réservées au demandeur et au superviseur qui a approuvé.',
-      invite: [request.requester, request.decidedBy],
-      is_direct: false,
-      creation_content: { 'm.federate': false },
-      // The same fence as the other staff rooms: only the bot changes state or invites.
-      power_level_content_override: staffRoomPowerLevels(hs.userId),
-      initial_state: [
-        { type: 'm.room.guest_access', state_key: '', content: { guest_access: 'forbidden' } },
-        { type: 'm.room.history_visibility', state_key: '', content: { history_visibility: 'invited' } },
-        ...(options.retentionMs ? [{ type: 'm.room.retention', state_key: '', content: { max_lifetime: options.retentionMs } }] : []),
-      ],
-    },
+  return createRoom(hs, {
+    preset: 'private_chat',
+    visibility: 'private',
+    name: "Levée d'anonymat",
+    topic: 'Informations confidentielles, réservées au demandeur et au superviseur qui a approuvé.',
+    invite: [request.requester, request.decidedBy],
+    is_direct: false,
+    creation_content: { 'm.federate': false },
+    // The same fence as the other staff rooms: only the bot changes state or invites.
+    power_level_content_override: staffRoomPowerLevels(hs.userId),
+    initial_state: [
+      { type: 'm.room.guest_access', state_key: '', content: { guest_access: 'forbidden' } },
+      { type: 'm.room.history_visibility', state_key: '', content: { history_visibility: 'invited' } },
+      ...(options.retentionMs ? [{ type: 'm.room.retention', state_key: '', content: { max_lifetime: options.retentionMs } }] : []),
+    ],
   });
-  return roomId;
 }
 
 /**

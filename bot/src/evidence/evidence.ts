@@ -1,6 +1,7 @@
 import sharp, { type OutputInfo } from 'sharp';
 import { logger } from '../log.ts';
-import { deleteLocalMedia, type Homeserver, type MediaUploader } from '../matrix/homeserver.ts';
+import { deleteLocalMedia } from '../matrix/admin.ts';
+import type { Homeserver, MediaUploader } from '../matrix/homeserver.ts';
 import { EVIDENCE_CONTENT_KEY, sha256 } from '../runtime/safety.ts';
 
 const log = logger.child({ module: 'safety.evidence' });

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { ContentKey } from '@espace-mineurs/protocol';
 import { stableTxnId } from '../matrix/client.ts';
 import { exportConversation, renderExportHtml } from './export.ts';
-import { deleteLocalMedia, roomEvent } from '../matrix/homeserver.ts';
+import { deleteLocalMedia } from '../matrix/admin.ts';
+import { roomEvent } from '../matrix/homeserver.ts';
 import { saveExportRecord, type ExportFile } from './record.ts';
 import { UNKNOWN, conversationOf, type CommandOutcome, type Invocation } from '../commands/types.ts';
 
@@ -20,7 +21,7 @@ export async function exportCommand(invocation: Invocation, roomId: string): Pro
     exportedBy: staff.userId,
     now: at,
     guest: conversation.guest,
-    download: async (mxc) => (await ctx.matrix.sdk.downloadContent(mxc)).data,
+    download: (mxc) => ctx.matrix.download(mxc),
   });
   const ticket = conversation.entry.ticket;
   const supervisorsRoomId = ctx.store.forces[force].supervisorsRoomId;
@@ -31,7 +32,7 @@ export async function exportCommand(invocation: Invocation, roomId: string): Pro
   const exportId = createHash('sha256').update(eventId).digest('hex').slice(0, 12);
   const posted: ExportFile[] = [];
   for (const file of files) {
-    const uploaded = await ctx.matrix.sdk.uploadContent(file.bytes, file.type, file.name);
+    const uploaded = await ctx.matrix.upload(file.bytes, file.type, file.name);
     const fileEventId = await ctx.matrix.send(
       supervisorsRoomId,
       'm.room.message',

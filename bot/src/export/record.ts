@@ -1,6 +1,7 @@
 import { ExportRecord as ExportRecordSchema, SafetyEventType, parseContent, type ExportRecord } from '@espace-mineurs/protocol';
 import { logger } from '../log.ts';
-import { deleteLocalMedia, isNotFoundError, putStateEvent, redactRoomEvent, roomStateOf, type Homeserver } from '../matrix/homeserver.ts';
+import { deleteLocalMedia } from '../matrix/admin.ts';
+import { isNotFoundError, putStateEvent, redactRoomEvent, roomStateOf, type Homeserver } from '../matrix/homeserver.ts';
 import type { Auditor } from '../runtime/safety.ts';
 
 const log = logger.child({ module: 'safety.export-record' });

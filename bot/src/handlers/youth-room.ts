@@ -1,6 +1,7 @@
 import { saveEntry } from '../conversation/entry.ts';
 import { firstAgentMessage } from '../conversation/machine.ts';
 import { abandonConversation } from '../closing/end.ts';
+import { guestReturned } from '../closing/leave.ts';
 import { enqueue } from '../queue/enqueue.ts';
 import { requeue } from '../queue/requeue.ts';
 import { writeStatus } from '../conversation/status.ts';
@@ -13,6 +14,7 @@ import { startTriage } from '../triage/machine.ts';
 /** The young person's messages: triage answers while in triage, activity (for silence timeouts) always. */
 async function onGuestMessage(ctx: Context, conversation: Conversation, event: RawEvent): Promise<void> {
   conversation.lastGuestActivity = Math.max(conversation.lastGuestActivity, event.origin_server_ts);
+  if (conversation.entry?.guestLeftAt !== undefined) await guestReturned(ctx, conversation, event.event_id);
   if (stateOf(conversation) === 'triage') await handleTriageAnswer(ctx, conversation, event);
   // The last answer replayed after a crash between queueing's commit and its effects: the entry says queued, so
   // triage is over, but the status and the audit entry may be missing. Finish them (both are idempotent).

@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Request } from 'express';
+import { HomeserverError } from '../matrix/errors.ts';
+import { whoami } from '../matrix/transport.ts';
 import { ApiError } from './errors.ts';
 
 export interface Guest {
@@ -24,20 +26,33 @@ export class GuestAuth {
   async verify(request: Request): Promise<Guest> {
     const match = TOKEN.exec(request.get('authorization') ?? '');
     if (!match) throw new ApiError('UNAUTHENTICATED');
-    const token = match[1]!;
+    return this.verifyToken(match[1]!);
+  }
+
+  /**
+   * For a page that is unloading: `navigator.sendBeacon` cannot set headers, so the token may come as the
+   * text/plain body instead (a CORS-simple request, which needs no preflight the closing page could not wait for).
+   */
+  verifyBeacon(request: Request): Promise<Guest> {
+    if (request.get('authorization')) return this.verify(request);
+    const token = typeof request.body === 'string' ? request.body.trim() : '';
+    if (!TOKEN.test(`Bearer ${token}`)) throw new ApiError('UNAUTHENTICATED');
+    return this.verifyToken(token);
+  }
+
+  private async verifyToken(token: string): Promise<Guest> {
     const key = createHash('sha256').update(token).digest('base64url');
     const cached = this.cache.get(key);
     if (cached && cached.until > Date.now()) return cached.guest;
-    let response: Response;
+    let body: { user_id?: unknown; is_guest?: unknown };
     try {
-      response = await fetch(`${this.homeserverUrl}/_matrix/client/v3/account/whoami`, { headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(10_000) });
+      body = await whoami(this.homeserverUrl, token, { timeoutMs: 10_000 });
     } catch (error) {
+      const status = error instanceof HomeserverError ? error.statusCode : undefined;
+      if (status === 401 || status === 403) throw new ApiError('UNAUTHENTICATED');
+      if (status === 429) throw new ApiError('RATE_LIMITED', { retryAfterSeconds: 5 });
       throw new ApiError('HOMESERVER_UNAVAILABLE', { cause: error });
     }
-    if (response.status === 401 || response.status === 403) throw new ApiError('UNAUTHENTICATED');
-    if (response.status === 429) throw new ApiError('RATE_LIMITED', { retryAfterSeconds: 5 });
-    if (!response.ok) throw new ApiError('HOMESERVER_UNAVAILABLE');
-    const body = (await response.json()) as { user_id?: unknown; is_guest?: unknown };
     if (typeof body.user_id !== 'string') throw new ApiError('HOMESERVER_UNAVAILABLE');
     if (body.is_guest !== true) throw new ApiError('NOT_A_GUEST');
     const guest = { userId: body.user_id };

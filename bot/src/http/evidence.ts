@@ -51,7 +51,7 @@ export function evidenceRoutes({ ctx, auth, perGuest }: { ctx: Context; auth: Gu
     const body: unknown = request.body;
     const bytes = Buffer.isBuffer(body) ? body : Buffer.alloc(0);
     const at = ctx.now();
-    const received = await receiveEvidence((data, type, name) => ctx.matrix.sdk.uploadContent(data, type, name), bytes, request.get('content-type'), at);
+    const received = await receiveEvidence((data, type, name) => ctx.matrix.upload(data, type, name), bytes, request.get('content-type'), at);
     if (!received.ok) throw new ApiError(CODE[received.code], { message: received.message });
     const { stored } = received;
     let eventId: string;

@@ -34,7 +34,7 @@ export async function openConversation(ctx: Context, guest: string, preset: Reco
         await ctx.matrix.putState(pooled, EventType.ConversationRoom, '', marker);
         crashPoint('open-after-marker');
         // One request when all goes well; a retried invite that had gone through is checked before being redone.
-        await ctx.matrix.request('POST', `/_matrix/client/v3/rooms/${encodeURIComponent(pooled)}/invite`, { body: { user_id: guest } }).catch(() => ctx.matrix.ensureInvited(pooled, guest));
+        await ctx.matrix.invite(pooled, guest).catch(() => ctx.matrix.ensureInvited(pooled, guest));
         roomId = pooled;
       } else {
         roomId = await createConversationRoom(ctx, createdAt, marker);

@@ -1,9 +1,7 @@
 import { createHash } from 'node:crypto';
 import { MatrixClient } from 'matrix-bot-sdk';
-import { logger } from '../log.ts';
-import { errcodeOf, isNotFound, statusOf } from './errors.ts';
-
-const log = logger.child({ module: 'matrix' });
+import { isNotFound } from './errors.ts';
+import { fetchJson, withRetries, type RequestOptions } from './transport.ts';
 
 /** A raw client event as Synapse serves it; validated further by whoever reads its content. */
 export interface RawEvent {
@@ -25,12 +23,6 @@ export function stableTxnId(...parts: string[]): string {
   return createHash('sha256').update(parts.join('\u0000')).digest('base64url').slice(0, 32);
 }
 
-const RETRIES = 5;
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
 /**
  * The bot's Matrix boundary: matrix-bot-sdk's HTTP client, with retries on rate limits, server errors and
  * network failures. Only idempotent requests are retried on network failures; sends carry stable transaction
@@ -49,22 +41,22 @@ export class Matrix {
     this.accessToken = accessToken;
   }
 
-  async request<T = Record<string, unknown>>(method: string, path: string, options: { qs?: Record<string, unknown>; body?: unknown; retryOnNetwork?: boolean; timeoutMs?: number } = {}): Promise<T> {
-    const retryOnNetwork = options.retryOnNetwork ?? method !== 'POST';
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return (await this.sdk.doRequest(method, path, options.qs ?? null, options.body ?? null, options.timeoutMs ?? 60_000)) as T;
-      } catch (error) {
-        const status = statusOf(error);
-        const errcode = errcodeOf(error);
-        const retryable = errcode === 'M_LIMIT_EXCEEDED' || (status !== undefined && status >= 500) || (status === undefined && retryOnNetwork);
-        if (!retryable || attempt >= RETRIES) throw error;
-        const hinted = (error as { retryAfterMs?: number; body?: { retry_after_ms?: number } }).body?.retry_after_ms;
-        const wait = Math.min(hinted ?? 200 * 2 ** attempt, 10_000);
-        log.warn({ method, status, errcode, attempt, wait }, 'retrying a homeserver request');
-        await sleep(wait);
-      }
-    }
+  request<T = Record<string, unknown>>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
+    return withRetries(method, options, async () => (await this.sdk.doRequest(method, path, options.qs ?? null, options.body ?? null, options.timeoutMs ?? 60_000)) as T);
+  }
+
+  /** One long-poll of /sync, without retries (the sync loop has its own backoff); `stop` aborts it. */
+  sync<T>(qs: Record<string, string>, signal: AbortSignal): Promise<T> {
+    return fetchJson<T>(this.baseUrl, this.accessToken, 'GET', '/_matrix/client/v3/sync', { qs, signal, timeoutMs: 120_000 });
+  }
+
+  /** Stores bytes in the media repository; returns their mxc URI. Not retried: a retry would store them twice. */
+  upload(bytes: Buffer, contentType: string, filename: string): Promise<string> {
+    return this.sdk.uploadContent(bytes, contentType, filename);
+  }
+
+  async download(mxc: string): Promise<Buffer> {
+    return (await withRetries('GET', {}, () => this.sdk.downloadContent(mxc))).data;
   }
 
   private room(roomId: string): string {
@@ -112,6 +104,11 @@ export class Matrix {
     return membership;
   }
 
+  /** One invite request, not retried: a caller that may repeat it checks the membership first (`ensureInvited`). */
+  async invite(roomId: string, userId: string): Promise<void> {
+    await this.request('POST', `${this.room(roomId)}/invite`, { body: { user_id: userId }, retryOnNetwork: false });
+  }
+
   async kick(roomId: string, userId: string, reason: string): Promise<void> {
     const membership = await this.membership(roomId, userId);
     if (membership !== 'invite' && membership !== 'join') return;
@@ -136,3 +133,4 @@ export class Matrix {
     return this.request('GET', `${this.room(roomId)}/messages`, { qs });
   }
 }
+

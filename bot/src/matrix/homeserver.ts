@@ -1,4 +1,7 @@
-import { errcodeOf, statusOf } from './errors.ts';
+import { HomeserverError, errcodeOf, statusOf } from './errors.ts';
+import { fetchDownload, fetchJson, fetchUpload, withRetries, type RequestOptions } from './transport.ts';
+
+export { HomeserverError };
 
 /**
  * The slice of a Matrix client the safety modules need. The bot's `Matrix` class (bot/src/matrix/client.ts)
@@ -7,69 +10,17 @@ import { errcodeOf, statusOf } from './errors.ts';
  */
 export interface Homeserver {
   readonly userId: string;
-  request<T = Record<string, unknown>>(method: string, path: string, options?: { qs?: Record<string, unknown>; body?: unknown }): Promise<T>;
+  request<T = Record<string, unknown>>(method: string, path: string, options?: RequestOptions): Promise<T>;
 }
 
-/** Stores bytes in the media repository and returns their mxc URI (the bot: `matrix.sdk.uploadContent`). */
+/** Stores bytes in the media repository and returns their mxc URI (the bot: `Matrix.upload`). */
 export type MediaUploader = (bytes: Buffer, contentType: string, filename: string) => Promise<string>;
-
-/** A homeserver answer other than 2xx, carrying the HTTP status and Matrix errcode (never the request). */
-export class HomeserverError extends Error {
-  readonly statusCode: number;
-  readonly errcode: string;
-
-  constructor(statusCode: number, errcode: string, message: string) {
-    super(message);
-    this.name = 'HomeserverError';
-    this.statusCode = statusCode;
-    this.errcode = errcode;
-  }
-}
 
 export function isNotFoundError(error: unknown): boolean {
   return errcodeOf(error) === 'M_NOT_FOUND' || statusOf(error) === 404;
 }
 
 export const enc = encodeURIComponent;
-
-/**
- * Deletes one local media from the media store (admin media API). Room purges and redactions leave media behind,
- * so every place that takes data back calls this. Returns false when it was not there (or is not a local mxc URI).
- */
-export async function deleteLocalMedia(hs: Homeserver, mxc: string): Promise<boolean> {
-  const match = /^mxc:\/\/([^/]+)\/([^/]+)$/.exec(mxc);
-  if (!match) return false;
-  try {
-    await hs.request('DELETE', `/_synapse/admin/v1/media/${enc(match[1]!)}/${enc(match[2]!)}`);
-    return true;
-  } catch (error) {
-    if (isNotFoundError(error)) return false;
-    throw error;
-  }
-}
-
-function query(qs: Record<string, unknown> | undefined): string {
-  if (!qs) return '';
-  const params = new URLSearchParams();
-  for (const [key, value] of Object.entries(qs)) {
-    if (value === undefined || value === null) continue;
-    params.append(key, String(value));
-  }
-  const text = params.toString();
-  return text ? `?${text}` : '';
-}
-
-async function asError(response: Response, method: string, path: string): Promise<HomeserverError> {
-  let errcode = 'M_UNKNOWN';
-  try {
-    const body = (await response.json()) as { errcode?: unknown };
-    if (typeof body.errcode === 'string') errcode = body.errcode;
-  } catch {
-    // not JSON
-  }
-  // The path is kept without its query: it names the API, and never holds a token.
-  return new HomeserverError(response.status, errcode, `${method} ${path.split('?')[0]} answered ${response.status} ${errcode}`);
-}
 
 export interface ConnectedHomeserver extends Homeserver {
   readonly baseUrl: string;
@@ -78,43 +29,20 @@ export interface ConnectedHomeserver extends Homeserver {
   download(mxc: string): Promise<Buffer>;
 }
 
-/** A fetch-based client for the admin command line and tests (the bot itself passes its `Matrix`). */
+/**
+ * A fetch-based client for the admin command line and tests (the bot itself passes its `Matrix`), with the same
+ * retry policy and typed errors as the bot's.
+ */
 export function connectHomeserver(baseUrl: string, accessToken: string, userId: string): ConnectedHomeserver {
   const root = baseUrl.replace(/\/+$/, '');
-  const auth = { authorization: `Bearer ${accessToken}` };
   return {
     userId,
     baseUrl: root,
-    async request<T>(method: string, path: string, options: { qs?: Record<string, unknown>; body?: unknown } = {}): Promise<T> {
-      const response = await fetch(`${root}${path}${query(options.qs)}`, {
-        method,
-        headers: { ...auth, ...(options.body !== undefined ? { 'content-type': 'application/json' } : {}) },
-        ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}),
-      });
-      if (!response.ok) throw await asError(response, method, path);
-      const text = await response.text();
-      return (text ? JSON.parse(text) : {}) as T;
+    request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
+      return withRetries(method, options, () => fetchJson<T>(root, accessToken, method, path, options));
     },
-    async upload(bytes: Buffer, contentType: string, filename: string): Promise<string> {
-      const path = '/_matrix/media/v3/upload';
-      const response = await fetch(`${root}${path}${query({ filename })}`, {
-        method: 'POST',
-        headers: { ...auth, 'content-type': contentType },
-        body: new Uint8Array(bytes),
-      });
-      if (!response.ok) throw await asError(response, 'POST', path);
-      const body = (await response.json()) as { content_uri?: unknown };
-      if (typeof body.content_uri !== 'string') throw new HomeserverError(response.status, 'M_UNKNOWN', 'media upload gave no content_uri');
-      return body.content_uri;
-    },
-    async download(mxc: string): Promise<Buffer> {
-      const match = /^mxc:\/\/([^/]+)\/([^/?#]+)$/.exec(mxc);
-      if (!match) throw new Error('not an mxc URI');
-      const path = `/_matrix/client/v1/media/download/${enc(match[1]!)}/${enc(match[2]!)}`;
-      const response = await fetch(`${root}${path}`, { headers: auth });
-      if (!response.ok) throw await asError(response, 'GET', path);
-      return Buffer.from(await response.arrayBuffer());
-    },
+    upload: (bytes: Buffer, contentType: string, filename: string) => fetchUpload(root, accessToken, bytes, contentType, filename),
+    download: (mxc: string) => withRetries('GET', {}, () => fetchDownload(root, accessToken, mxc)),
   };
 }
 
@@ -186,4 +114,34 @@ export function roomEvent<E = Record<string, unknown>>(hs: Homeserver, roomId: s
 /** One page of /messages. */
 export function roomMessages<E = Record<string, unknown>>(hs: Homeserver, roomId: string, qs: Record<string, unknown>): Promise<{ chunk?: E[]; end?: string }> {
   return hs.request<{ chunk?: E[]; end?: string }>('GET', `${roomPath(roomId)}/messages`, { qs });
+}
+
+/** The room an alias names; throws the homeserver's M_NOT_FOUND when none does. */
+export async function resolveAlias(hs: Homeserver, alias: string): Promise<string> {
+  return (await hs.request<{ room_id: string }>('GET', `/_matrix/client/v3/directory/room/${enc(alias)}`)).room_id;
+}
+
+/** Who the client's token belongs to. */
+export function whoamiOf(hs: Homeserver): Promise<{ user_id: string; is_guest?: boolean; device_id?: string }> {
+  return hs.request('GET', '/_matrix/client/v3/account/whoami');
+}
+
+/** Creates a room; never retried on a network failure (a retry could create a second room). */
+export async function createRoom(hs: Homeserver, body: Record<string, unknown>): Promise<string> {
+  return (await hs.request<{ room_id: string }>('POST', '/_matrix/client/v3/createRoom', { body, retryOnNetwork: false })).room_id;
+}
+
+/** One page of a thread: the events relating to `rootEventId` with m.thread. */
+export function threadPage<E = Record<string, unknown>>(hs: Homeserver, roomId: string, rootEventId: string, qs: Record<string, unknown>): Promise<{ chunk?: E[]; next_batch?: string }> {
+  return hs.request('GET', `/_matrix/client/v1/rooms/${enc(roomId)}/relations/${enc(rootEventId)}/m.thread`, { qs });
+}
+
+/** The room's member events (every membership), as the homeserver serves them. */
+export async function roomMembers<E = Record<string, unknown>>(hs: Homeserver, roomId: string): Promise<E[]> {
+  return (await hs.request<{ chunk?: E[] }>('GET', `/_matrix/client/v3/rooms/${enc(roomId)}/members`)).chunk ?? [];
+}
+
+/** Removes a user from a room (a leave they did not choose), with the reason their client shows. */
+export async function kickFromRoom(hs: Homeserver, roomId: string, userId: string, reason: string): Promise<void> {
+  await hs.request('POST', `/_matrix/client/v3/rooms/${enc(roomId)}/kick`, { body: { user_id: userId, reason } });
 }

@@ -81,11 +81,7 @@ export class SyncLoop {
   }
 
   private async sync(params: Record<string, string>): Promise<SyncResponse> {
-    const url = new URL(`${this.matrix.baseUrl}/_matrix/client/v3/sync`);
-    for (const [key, value] of Object.entries(params)) url.searchParams.set(key, value);
-    const response = await fetch(url, { headers: { authorization: `Bearer ${this.matrix.accessToken}` }, signal: this.abort.signal });
-    if (!response.ok) throw new Error(`sync answered HTTP ${response.status}`);
-    return (await response.json()) as SyncResponse;
+    return this.matrix.sync<SyncResponse>(params, this.abort.signal);
   }
 
   health(): SyncHealth {

@@ -1,8 +1,9 @@
-import type { ConversationEntry, Force } from '@espace-mineurs/protocol';
+import type { ConversationEntry, Force, QueuedEntry } from '@espace-mineurs/protocol';
 import type { StaffMember } from '../state/store.ts';
 
 export type ClaimRefusal = 'NOT_STAFF' | 'WRONG_FORCE' | 'UNKNOWN_CONVERSATION' | 'CONVERSATION_ENDED' | 'ALREADY_CLAIMED' | 'NOT_QUEUED' | 'AT_CAPACITY';
-export type ClaimVerdict = { ok: true; replay: boolean } | { ok: false; code: ClaimRefusal };
+/** A claim to apply carries the queued entry it was decided on; a replayed one was applied already. */
+export type ClaimVerdict = { ok: true; replay: false; entry: QueuedEntry } | { ok: true; replay: true } | { ok: false; code: ClaimRefusal };
 
 export interface ClaimInput {
   /** The claim event; an entry already changed by it means the claim is being replayed after a crash. */
@@ -41,5 +42,5 @@ export function arbitrateClaim(input: ClaimInput): ClaimVerdict {
   if (entry.state === 'assigned') return { ok: false, code: 'ALREADY_CLAIMED' };
   if (entry.state !== 'queued') return { ok: false, code: 'NOT_QUEUED' };
   if (input.held >= input.capacity) return { ok: false, code: 'AT_CAPACITY' };
-  return { ok: true, replay: false };
+  return { ok: true, replay: false, entry };
 }

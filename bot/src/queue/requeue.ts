@@ -13,9 +13,8 @@ import { say } from '../conversation/messages.ts';
 export async function requeue(ctx: Context, conversation: Conversation, cause: string, at: number, agent: string, reason: string): Promise<void> {
   if (!isRouted(conversation)) return;
   const entry = conversation.entry;
-  const replay = entry.lastEvent === cause;
-  if (!replay && (entry.state !== 'assigned' || entry.assignee !== agent)) return;
-  if (!replay) {
+  if (entry.lastEvent !== cause) {
+    if (entry.state !== 'assigned' || entry.assignee !== agent) return;
     await saveEntry(ctx, conversation, requeued(entry, cause));
   }
   conversation.agentJoined = false;

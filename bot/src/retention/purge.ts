@@ -1,7 +1,8 @@
 import { FORCES, LEGAL_HOLD_REASON, LegalHold as LegalHoldSchema, RetentionRecord as RetentionRecordSchema, SafetyEventType, parseContent, type ConversationState, type Force, type LegalHold, type RetentionRecord } from '@espace-mineurs/protocol';
 import { logger } from '../log.ts';
 import { statusOf } from '../matrix/errors.ts';
-import { deleteLocalMedia, enc, isNotFoundError, putStateEvent, roomStateOf, type Homeserver } from '../matrix/homeserver.ts';
+import { deleteLocalMedia, roomDeletionStatus, roomKnown, roomLocalMedia, startRoomDeletion } from '../matrix/admin.ts';
+import { putStateEvent, roomStateOf, type Homeserver } from '../matrix/homeserver.ts';
 import { redactSupersededVersions } from './traces.ts';
 import { SafetyError, type Auditor, type StaffLookup } from '../runtime/safety.ts';
 
@@ -173,20 +174,10 @@ const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(r
 
 async function waitForTask(hs: Homeserver, deleteId: string, deadline: number, now: () => number, sleep: (ms: number) => Promise<void>, pollMs: number): Promise<'complete' | 'failed' | 'timeout'> {
   for (;;) {
-    const task = await hs.request<{ status: string }>('GET', `/_synapse/admin/v2/rooms/delete_status/${enc(deleteId)}`);
-    if (task.status === 'complete' || task.status === 'failed') return task.status;
+    const status = await roomDeletionStatus(hs, deleteId);
+    if (status === 'complete' || status === 'failed') return status;
     if (now() > deadline) return 'timeout';
     await sleep(pollMs);
-  }
-}
-
-async function roomKnown(hs: Homeserver, roomId: string): Promise<boolean> {
-  try {
-    await hs.request('GET', `/_synapse/admin/v1/rooms/${enc(roomId)}`);
-    return true;
-  } catch (error) {
-    if (isNotFoundError(error)) return false;
-    throw error;
   }
 }
 
@@ -202,7 +193,7 @@ export async function deleteRoomWithPurge(hs: Homeserver, roomId: string, option
   const started = now();
   if (!(await roomKnown(hs, roomId))) return { roomId, outcome: 'already_gone', mediaDeleted: 0, durationMs: now() - started };
 
-  const media = await hs.request<{ local?: string[] }>('GET', `/_synapse/admin/v1/room/${enc(roomId)}/media`);
+  const media = await roomLocalMedia(hs, roomId);
   const attempts = options.attempts ?? 3;
   const deadline = started + (options.timeoutMs ?? 120_000);
   let deleteId: string;
@@ -211,7 +202,7 @@ export async function deleteRoomWithPurge(hs: Homeserver, roomId: string, option
     // shutdown kicked everyone. The room is then blocked and empty of local users, so a new attempt succeeds; the
     // last one skips that check (force_purge), which is safe for the same reason.
     const body = { purge: true, block: true, ...(attempt === attempts ? { force_purge: true } : {}) };
-    deleteId = (await hs.request<{ delete_id: string }>('DELETE', `/_synapse/admin/v2/rooms/${enc(roomId)}`, { body })).delete_id;
+    deleteId = await startRoomDeletion(hs, roomId, body);
     const status = await waitForTask(hs, deleteId, deadline, now, sleep, options.pollMs ?? 200);
     if (status === 'complete') break;
     if (status === 'timeout') throw new SafetyError('PURGE_TIMEOUT', `La suppression de la salle ${roomId} n'est pas terminée (tâche ${deleteId}).`);
@@ -221,7 +212,7 @@ export async function deleteRoomWithPurge(hs: Homeserver, roomId: string, option
   }
 
   let mediaDeleted = 0;
-  for (const mxc of media.local ?? []) if (await deleteLocalMedia(hs, mxc)) mediaDeleted++;
+  for (const mxc of media) if (await deleteLocalMedia(hs, mxc)) mediaDeleted++;
   if (await roomKnown(hs, roomId)) throw new SafetyError('ROOM_STILL_PRESENT', `Synapse connaît encore la salle ${roomId} après sa suppression.`);
   const durationMs = now() - started;
   log.info({ roomId, deleteId, mediaDeleted, durationMs }, 'deleted a room with purge');

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { EventType } from '@espace-mineurs/protocol';
-import { enc, isNotFoundError, redactRoomEvent, roomEvent, roomStateOf, type Homeserver } from '../matrix/homeserver.ts';
+import { isNotFoundError, redactRoomEvent, roomEvent, roomStateOf, threadPage, type Homeserver } from '../matrix/homeserver.ts';
 
 interface ServedEvent {
   event_id: string;
@@ -58,11 +58,7 @@ export async function redactQueueTraces(
     let from: string | undefined;
     const notes: string[] = [];
     do {
-      const page = await hs.request<{ chunk?: ServedEvent[]; next_batch?: string }>(
-        'GET',
-        `/_matrix/client/v1/rooms/${enc(input.queueRoomId)}/relations/${enc(input.queueEventId)}/m.thread`,
-        { qs: { limit: 100, ...(from ? { from } : {}) } },
-      );
+      const page = await threadPage<ServedEvent>(hs, input.queueRoomId, input.queueEventId, { limit: 100, ...(from ? { from } : {}) });
       for (const note of page.chunk ?? []) if (!isRedacted(note)) notes.push(note.event_id);
       from = page.next_batch;
     } while (from);

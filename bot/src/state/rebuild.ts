@@ -62,6 +62,9 @@ export async function rebuild(ctx: Context): Promise<void> {
           continue;
         }
         store.noteTicket(force, parsed.value.ticket);
+        // A ticket reserved in the other force by a pending warm transfer is taken there too.
+        const reserved = parsed.value.pendingTransfer?.receiver;
+        if (reserved) store.noteTicket(reserved.force, reserved.ticket);
         // The live entry is the one without movedTo; the other force keeps a pointer.
         if (!parsed.value.movedTo || !entries.has(event.state_key)) {
           const known = entries.get(event.state_key);

@@ -12,7 +12,7 @@ function conversation(roomId: string, entry?: Partial<ConversationEntry>): Conve
     triage: undefined,
     status: undefined,
     lastGuestActivity: 1,
-    entry: entry ? { roomId, ticket: 1, state: 'queued', force: 'police', priority: 'normal', createdAt: 1, ...entry } : undefined,
+    entry: entry ? { roomId, ticket: 1, state: 'queued', force: 'police', priority: 'normal', createdAt: 1, ...entry } as ConversationEntry : undefined,
   };
 }
 

@@ -1,6 +1,7 @@
 import {
   FORCES,
   type ConversationEntry,
+  type QueuedEntry,
   type CoolDown,
   type ConversationState,
   type DutyContent,
@@ -34,6 +35,9 @@ export type StaffMember = StaffContent & { userId: string };
 
 /** A conversation routed to a force: it has its agents-side record. */
 export type RoutedConversation = Conversation & { entry: ConversationEntry };
+
+/** A conversation waiting in its force's queue. */
+export type QueuedConversation = Conversation & { entry: QueuedEntry };
 
 export function isRouted(conversation: Conversation | undefined): conversation is RoutedConversation {
   return conversation?.entry !== undefined;
@@ -103,12 +107,12 @@ export class Store {
   }
 
   /** Waiting conversations of a force, in the order agents should take them: urgent first, then oldest. */
-  queued(force: Force): RoutedConversation[] {
+  queued(force: Force): QueuedConversation[] {
     return [...this.conversations.values()]
-      .filter((conversation): conversation is RoutedConversation => conversation.entry?.force === force && conversation.entry.state === 'queued')
+      .filter((conversation): conversation is QueuedConversation => conversation.entry?.force === force && conversation.entry.state === 'queued')
       .sort((a, b) => {
         const urgency = Number(b.entry.priority === 'urgent') - Number(a.entry.priority === 'urgent');
-        return urgency !== 0 ? urgency : (a.entry.queuedAt ?? 0) - (b.entry.queuedAt ?? 0);
+        return urgency !== 0 ? urgency : a.entry.queuedAt - b.entry.queuedAt;
       });
   }
 

@@ -27,13 +27,13 @@ async function sweepOne(ctx: Context, conversation: Conversation, now: number): 
     await abandonConversation(ctx, conversation, `silence:${conversation.roomId}:${conversation.lastGuestActivity}`, now, 'silence');
     return;
   }
-  if (state === 'queued' && entry && isRouted(conversation)) {
-    if (silentFor > timeouts.queueSilence && (now - (entry.queuedAt ?? now)) / 1000 > timeouts.queueSilence) {
+  if (entry?.state === 'queued' && isRouted(conversation)) {
+    const waited = (now - entry.queuedAt) / 1000;
+    if (silentFor > timeouts.queueSilence && waited > timeouts.queueSilence) {
       await abandonConversation(ctx, conversation, `silence:${conversation.roomId}:${conversation.lastGuestActivity}`, now, 'silence');
       return;
     }
     const other = otherForce(entry.force);
-    const waited = (now - (entry.queuedAt ?? now)) / 1000;
     if (shouldOverflow({ waitedSeconds: waited, limitSeconds: timeouts.overflow, alreadyMoved: entry.previousForce !== undefined, other: ctx.store.load(other) })) {
       const cause = `overflow:${conversation.roomId}:${entry.force}`;
       const from = entry.force;

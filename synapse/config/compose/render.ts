@@ -15,7 +15,7 @@
  */
 import { chmodSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { renderHomeserverConfig } from '../../src/config.ts';
+import { renderHomeserverConfig, type FederationSettings } from '../../src/config.ts';
 import { HomeserverError } from '../../src/errors.ts';
 import { loadOrCreateSecrets } from '../../src/secrets.ts';
 
@@ -29,6 +29,46 @@ export const REQUIRED_ENV = [
   'POSTGRES_PASSWORD_FILE',
   'ESPACE_REGISTRATION_SECRET_FILE',
 ] as const;
+
+/**
+ * The federated profile only (docker-compose.federated.yml): set all of them, or none (federation off). Names of
+ * the deployment's servers, comma-separated, this one included; `public` or `force` (guests on the public server
+ * only); the internal federation network's CIDR (exempted from Synapse's private-range blocklist); the CA
+ * certificate and this server's certificate and key (files from deploy/make-federation-certs.sh).
+ */
+export const FEDERATION_ENV = [
+  'ESPACE_FEDERATION_SERVERS',
+  'ESPACE_FEDERATION_ROLE',
+  'ESPACE_FEDERATION_NETWORK',
+  'ESPACE_FEDERATION_CA_FILE',
+  'ESPACE_FEDERATION_CERT_FILE',
+  'ESPACE_FEDERATION_KEY_FILE',
+] as const;
+/** Synapse's federation listener inside the federation network; never published. */
+export const SYNAPSE_FEDERATION_PORT = 8448;
+
+function federationFromEnv(env: NodeJS.ProcessEnv, serverName: string): FederationSettings | undefined {
+  const given = FEDERATION_ENV.filter((name) => env[name]?.trim());
+  if (given.length === 0) return undefined;
+  const missing = FEDERATION_ENV.filter((name) => !env[name]?.trim());
+  if (missing.length > 0) throw new HomeserverError('CONFIG_INVALID', `federation: ${missing.join(', ')} not set (set all of ${FEDERATION_ENV.join(', ')}, or none)`);
+  const servers = env.ESPACE_FEDERATION_SERVERS!.split(',').map((name) => name.trim()).filter(Boolean);
+  if (!servers.includes(serverName)) throw new HomeserverError('CONFIG_INVALID', `ESPACE_FEDERATION_SERVERS must list this server (${serverName})`);
+  const role = env.ESPACE_FEDERATION_ROLE!.trim();
+  if (role !== 'public' && role !== 'force') throw new HomeserverError('CONFIG_INVALID', `ESPACE_FEDERATION_ROLE must be public or force, got "${role}"`);
+  const network = env.ESPACE_FEDERATION_NETWORK!.trim();
+  if (!/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/.test(network)) throw new HomeserverError('CONFIG_INVALID', `ESPACE_FEDERATION_NETWORK must be an IPv4 CIDR, got "${network}"`);
+  return {
+    port: SYNAPSE_FEDERATION_PORT,
+    bindAddresses: ['0.0.0.0'],
+    tlsCertificate: env.ESPACE_FEDERATION_CERT_FILE!.trim(),
+    tlsPrivateKey: env.ESPACE_FEDERATION_KEY_FILE!.trim(),
+    caCertificate: env.ESPACE_FEDERATION_CA_FILE!.trim(),
+    domainWhitelist: servers,
+    ipRangeWhitelist: [network],
+    allowGuests: role === 'public',
+  };
+}
 
 /** Where Synapse sees its files inside the official image; also where this service mounts the same volume. */
 const CONTAINER_DATA_DIR = '/data';
@@ -104,6 +144,7 @@ export function renderForCompose(
     registrationSharedSecret: readSecret(env, 'ESPACE_REGISTRATION_SECRET_FILE'),
   };
 
+  const federation = federationFromEnv(env, serverName);
   const inside = (name: string): string => join(synapseDir, name);
   const port = Number(env.ESPACE_SYNAPSE_PORT ?? '8008');
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw new HomeserverError('CONFIG_INVALID', `ESPACE_SYNAPSE_PORT must be a port number`);
@@ -133,6 +174,7 @@ export function renderForCompose(
     // Scraped by the prometheus service over the compose network; the port is not published and the proxy
     // routes nothing to it.
     metrics: { port: SYNAPSE_METRICS_PORT, bindAddresses: ['0.0.0.0'] },
+    ...(federation ? { federation } : {}),
   });
 
   const homeserverPath = join(dataDir, 'homeserver.yaml');

@@ -1,0 +1,55 @@
+/**
+ * `npm start -- --federated`: the federated topology on this machine (docs/architecture.md, "Federated
+ * topology"). Three homeservers natively on loopback, each with its own address and an IP-literal server name,
+ * in a federation closed to everyone else (TLS with a CA generated for this deployment, kept in the data
+ * folder); the federated bootstrap (the bot's account on each server, each force's rooms and demo staff on its
+ * own server); then where everything is and how to log in. Ctrl-C stops everything (up.ts handles the signals).
+ */
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startFederatedTopology, type FederatedTopology } from '@espace-mineurs/synapse';
+import { bootstrapFederated, type FederatedBootstrapResult } from '@espace-mineurs/bot/federation';
+import { running, say } from './services.ts';
+
+const root = resolve(fileURLToPath(new URL('..', import.meta.url)));
+const dataDir = resolve(process.env.ESPACE_DATA_DIR ?? join(root, '.data'), 'federated');
+
+const LABEL = { public: 'public (jeunes)', police: 'police', gendarmerie: 'gendarmerie' } as const;
+
+function printSummary(topology: FederatedTopology, result: FederatedBootstrapResult): void {
+  const line = '─'.repeat(72);
+  say(`\n${line}\nEspace mineurs tourne en local, en topologie fédérée (trois serveurs, fédération fermée).\n${line}`);
+  for (const role of ['public', 'police', 'gendarmerie'] as const) {
+    const server = topology.servers[role];
+    say(`Synapse ${LABEL[role].padEnd(16)} serveur : ${server.serverName.padEnd(20)} API client : ${server.baseUrl}`);
+  }
+  say(`Autorité de certification de la fédération : ${topology.ca.certificate}`);
+  say(`Données locales : ${dataDir}`);
+  say(`\nComptes de démonstration, par force (identifiants dans ${join(dataDir, 'state', 'demo-credentials.json')}, mode 0600) :`);
+  for (const force of ['police', 'gendarmerie'] as const) {
+    say(`  ${LABEL[force]} — se connecter sur ${topology.servers[force].baseUrl} (Element : « serveur d'accueil » = cette adresse) :`);
+    for (const account of result.demo.filter((candidate) => candidate.force === force)) {
+      const fresh = result.newDemoAccounts.some((created) => created.userId === account.userId);
+      const role = account.role === 'supervisor' ? 'superviseur' : 'agent';
+      say(`    ${account.userId.padEnd(36)} ${role.padEnd(12)} « ${account.pseudonym} »${fresh ? `   mot de passe : ${account.password}` : ''}`);
+    }
+  }
+  if (result.newDemoAccounts.length === 0) say('  (mots de passe affichés une seule fois, à la création ; voir le fichier ci-dessus)');
+  say('\nLes jeunes ne parlent qu\'au serveur public ; chaque force a ses salons (espace, file, superviseurs, audit) sur son serveur.');
+  say('Le bot de conversation ne tourne pas encore dans cette topologie : npm start (sans option) pour le service complet.');
+  say(`${line}\nCtrl-C pour tout arrêter.`);
+}
+
+export async function startFederated(): Promise<void> {
+  say('Démarrage des trois serveurs Synapse (public, police, gendarmerie)…');
+  const topology = await startFederatedTopology({ dataDir: join(dataDir, 'servers') });
+  running.push({ name: 'synapse (federated)', stop: () => topology.stop() });
+  say('Serveurs prêts. Préparation des comptes et des salons sur chaque serveur…');
+  const servers = {
+    public: topology.servers.public.current()!,
+    police: topology.servers.police.current()!,
+    gendarmerie: topology.servers.gendarmerie.current()!,
+  };
+  const result = await bootstrapFederated(servers, { stateDir: join(dataDir, 'state'), demo: true });
+  printSummary(topology, result);
+}

@@ -1,0 +1,235 @@
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFederatedTopology, type FederatedServer, type FederatedTopology, type Homeserver } from '@espace-mineurs/synapse';
+import {
+  bootstrapFederated,
+  connectHomeserver,
+  federatedRoomCreation,
+  moveRoomToForceServer,
+  purgeEverywhere,
+  SERVER_ACL,
+  type ConnectedHomeserver,
+  type FederatedBootstrapResult,
+} from '@espace-mineurs/bot/federation';
+import { call, join as joinRoom, send, texts, waitFor, type ServerSession } from './support.ts';
+
+/**
+ * The federated bootstrap and a young person's room across servers: each force's rooms and staff on its own
+ * server, the young person's room shared by the public server and the serving force only, a cross-force move,
+ * deletion on every server that held the room, and a force server restarted mid-conversation.
+ */
+let topology: FederatedTopology;
+let result: FederatedBootstrapResult;
+let dataDir: string;
+let bots: { public: ConnectedHomeserver; police: ConnectedHomeserver; gendarmerie: ConnectedHomeserver };
+
+function running(server: FederatedServer): Homeserver {
+  const current = server.current();
+  if (!current) throw new Error(`${server.role} is stopped`);
+  return current;
+}
+
+beforeAll(async () => {
+  dataDir = mkdtempSync(join(tmpdir(), 'espace-federation-'));
+  topology = await startFederatedTopology({ dataDir: join(dataDir, 'servers'), layers: ['test'], federationPort: 0, clientPort: 0, retention: { min: '1s', max: '365d' } });
+  const servers = { public: running(topology.servers.public), police: running(topology.servers.police), gendarmerie: running(topology.servers.gendarmerie) };
+  result = await bootstrapFederated(servers, { stateDir: join(dataDir, 'state'), demo: true });
+  bots = {
+    public: connectHomeserver(servers.public.baseUrl, result.bots.public.accessToken, result.bots.public.userId),
+    police: connectHomeserver(servers.police.baseUrl, result.bots.police.accessToken, result.bots.police.userId),
+    gendarmerie: connectHomeserver(servers.gendarmerie.baseUrl, result.bots.gendarmerie.accessToken, result.bots.gendarmerie.userId),
+  };
+});
+
+afterAll(async () => {
+  await topology?.stop();
+  if (dataDir && !process.env.ESPACE_KEEP_TEST_DATA) rmSync(dataDir, { recursive: true, force: true });
+});
+
+/** A demo account by its handle (`pn-agent-1`): the account itself has an opaque localpart. */
+function demoAccount(handle: string): (typeof result.demo)[number] {
+  const account = result.demo.find((candidate) => candidate.handle === handle);
+  if (!account) throw new Error(`no demo account ${handle}`);
+  return account;
+}
+
+async function demoLogin(handle: string): Promise<ServerSession> {
+  const account = demoAccount(handle);
+  const answer = await call<{ user_id: string; access_token: string }>(account.homeserverUrl, 'POST', '/_matrix/client/v3/login', {
+    body: { type: 'm.login.password', identifier: { type: 'm.id.user', user: account.localpart }, password: account.password },
+  });
+  expect(answer.status).toBe(200);
+  return { baseUrl: account.homeserverUrl, userId: answer.body.user_id, accessToken: answer.body.access_token };
+}
+
+async function guest(): Promise<ServerSession> {
+  const answer = await call<{ user_id: string; access_token: string }>(topology.servers.public.baseUrl, 'POST', '/_matrix/client/v3/register?kind=guest', { body: {} });
+  expect(answer.status).toBe(200);
+  return { baseUrl: topology.servers.public.baseUrl, userId: answer.body.user_id, accessToken: answer.body.access_token };
+}
+
+function adminToken(role: 'public' | 'police' | 'gendarmerie'): string {
+  return result.bots[role].accessToken;
+}
+
+async function known(role: 'public' | 'police' | 'gendarmerie', roomId: string): Promise<boolean> {
+  const answer = await call(topology.servers[role].baseUrl, 'GET', `/_synapse/admin/v1/rooms/${encodeURIComponent(roomId)}`, { token: adminToken(role) });
+  if (answer.status !== 200 && answer.status !== 404) throw new Error(`admin room lookup on ${role} answered ${answer.status}`);
+  return answer.status === 200;
+}
+
+/** Rows mentioning the room in the server's own database (SQLite here), read directly, not through Synapse. */
+function rowsInDatabase(role: 'public' | 'police' | 'gendarmerie', roomId: string): number {
+  const file = join(topology.servers[role].dataDir, 'homeserver.db');
+  if (!existsSync(file)) throw new Error(`no database at ${file}`);
+  const db = new DatabaseSync(file, { readOnly: true });
+  try {
+    let rows = 0;
+    for (const table of ['events', 'current_state_events', 'event_json', 'room_memberships', 'rooms']) {
+      const row = db.prepare(`SELECT COUNT(*) AS n FROM ${table} WHERE room_id = ?`).get(roomId) as { n: number };
+      rows += row.n;
+    }
+    return rows;
+  } finally {
+    db.close();
+  }
+}
+
+async function openConversation(force: 'police' | 'gendarmerie', young: ServerSession): Promise<string> {
+  const roomId = await bots.public.request<{ room_id: string }>('POST', '/_matrix/client/v3/createRoom', {
+    body: {
+      preset: 'private_chat',
+      ...federatedRoomCreation(topology.servers.public.serverName, topology.servers[force].serverName),
+      invite: [young.userId],
+    },
+  });
+  const id = roomId.room_id;
+  // The young person's room admits guests (as on one server).
+  await bots.public.request('PUT', `/_matrix/client/v3/rooms/${encodeURIComponent(id)}/state/m.room.guest_access/`, { body: { guest_access: 'can_join' } });
+  await joinRoom(young, id, topology.servers.public.serverName);
+  return id;
+}
+
+async function sees(session: ServerSession, roomId: string, body: string): Promise<void> {
+  await waitFor(`${session.userId} to see "${body}"`, async () => ((await texts(session, roomId)).includes(body) ? true : undefined), 90_000);
+}
+
+describe('the federated bootstrap', () => {
+  it('puts each force s rooms on its own server only, and is idempotent', async () => {
+    for (const force of ['police', 'gendarmerie'] as const) {
+      const rooms = result.forces[force];
+      for (const roomId of [rooms.spaceId, rooms.queueRoomId, rooms.supervisorsRoomId, rooms.auditRoomId]) {
+        expect(await known(force, roomId)).toBe(true);
+        expect(await known('public', roomId)).toBe(false);
+        expect(await known(force === 'police' ? 'gendarmerie' : 'police', roomId)).toBe(false);
+      }
+    }
+    const servers = { public: running(topology.servers.public), police: running(topology.servers.police), gendarmerie: running(topology.servers.gendarmerie) };
+    const again = await bootstrapFederated(servers, { stateDir: join(dataDir, 'state'), demo: true });
+    expect(again.forces).toEqual(result.forces);
+    expect(again.newDemoAccounts).toEqual([]);
+  });
+
+  it('gives each force s staff an account on that force s server, in that force s queue', async () => {
+    const agent = await demoLogin('pn-agent-1');
+    expect(agent.userId).toBe(`@${demoAccount('pn-agent-1').localpart}:${topology.servers.police.serverName}`);
+    const joined = await call<{ joined_rooms: string[] }>(agent.baseUrl, 'GET', '/_matrix/client/v3/joined_rooms', { token: agent.accessToken });
+    expect(joined.body.joined_rooms).toContain(result.forces.police.queueRoomId);
+    const elsewhere = await call(topology.servers.public.baseUrl, 'POST', '/_matrix/client/v3/login', {
+      body: { type: 'm.login.password', identifier: { type: 'm.id.user', user: demoAccount('pn-agent-1').localpart }, password: demoAccount('pn-agent-1').password },
+    });
+    expect(elsewhere.status).toBe(403);
+    // A police agent cannot read a gendarmerie room, nor join it over federation.
+    const read = await call(agent.baseUrl, 'GET', `/_matrix/client/v3/rooms/${encodeURIComponent(result.forces.gendarmerie.queueRoomId)}/messages?dir=b`, { token: agent.accessToken });
+    expect(read.status).toBe(403);
+    const join = await call(agent.baseUrl, 'POST', `/_matrix/client/v3/join/${encodeURIComponent(result.forces.gendarmerie.queueRoomId)}?server_name=${encodeURIComponent(topology.servers.gendarmerie.serverName)}`, {
+      token: agent.accessToken,
+      body: {},
+    });
+    expect(join.status).not.toBe(200);
+  });
+});
+
+describe('a young person s room across servers', () => {
+  it('carries messages both ways, moves to the other force (ACL swapped, previous force removed) and is purged on every server', async () => {
+    const young = await guest();
+    const roomId = await openConversation('police', young);
+    const police = await demoLogin('pn-agent-1');
+    await bots.public.request('POST', `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/invite`, { body: { user_id: police.userId } });
+    await joinRoom(police, roomId, topology.servers.public.serverName);
+    expect((await send(police, roomId, 'Bonjour, je suis Alex.')).status).toBe(200);
+    await sees(young, roomId, 'Bonjour, je suis Alex.');
+    expect((await send(young, roomId, 'bonjour')).status).toBe(200);
+    await sees(police, roomId, 'bonjour');
+
+    // A gendarme cannot join while the room belongs to the police.
+    const gendarme = await demoLogin('gn-agent-1');
+    const early = await call(gendarme.baseUrl, 'POST', `/_matrix/client/v3/join/${encodeURIComponent(roomId)}?server_name=${encodeURIComponent(topology.servers.public.serverName)}`, {
+      token: gendarme.accessToken,
+      body: {},
+    });
+    expect(early.status).not.toBe(200);
+
+    const moved = await moveRoomToForceServer(bots.public, roomId, {
+      publicServer: topology.servers.public.serverName,
+      fromServer: topology.servers.police.serverName,
+      toServer: topology.servers.gendarmerie.serverName,
+    });
+    expect(moved.removed).toEqual([police.userId]);
+    const acl = await bots.public.request<{ allow: string[] }>('GET', `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/state/${SERVER_ACL}/`);
+    const { public: publicServer, gendarmerie: gendarmerieServer } = topology.servers;
+    expect(acl.allow).toEqual([publicServer.address.host, publicServer.serverName, gendarmerieServer.address.host, gendarmerieServer.serverName]);
+
+    await bots.public.request('POST', `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/invite`, { body: { user_id: gendarme.userId } });
+    await joinRoom(gendarme, roomId, topology.servers.public.serverName);
+    expect((await send(gendarme, roomId, 'Bonjour, je suis Charlie.')).status).toBe(200);
+    await sees(young, roomId, 'Bonjour, je suis Charlie.');
+    const member = await bots.public.request<{ membership: string }>('GET', `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/state/m.room.member/${encodeURIComponent(police.userId)}`);
+    expect(member.membership).toBe('leave');
+    await waitFor('the police server to know its agent left', async () => {
+      const joined = await call<{ joined_rooms: string[] }>(police.baseUrl, 'GET', '/_matrix/client/v3/joined_rooms', { token: police.accessToken });
+      return joined.status === 200 && !joined.body.joined_rooms.includes(roomId) ? true : undefined;
+    });
+    expect((await send(police, roomId, 'encore moi')).status).toBe(403);
+    expect(await texts(young, roomId)).not.toContain('encore moi');
+
+    for (const role of ['public', 'police', 'gendarmerie'] as const) {
+      expect(await known(role, roomId)).toBe(true);
+      expect(rowsInDatabase(role, roomId)).toBeGreaterThan(0);
+    }
+    const purged = await purgeEverywhere([bots.public, bots.police, bots.gendarmerie], roomId);
+    expect(purged.map((entry) => entry.outcome)).toEqual(['deleted', 'deleted', 'deleted']);
+    for (const role of ['public', 'police', 'gendarmerie'] as const) {
+      expect(await known(role, roomId)).toBe(false);
+      expect(rowsInDatabase(role, roomId)).toBe(0);
+    }
+  });
+
+  it('loses and duplicates nothing when the force server is stopped and restarted mid-conversation', async () => {
+    const young = await guest();
+    const roomId = await openConversation('gendarmerie', young);
+    const gendarme = await demoLogin('gn-agent-2');
+    await bots.public.request('POST', `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/invite`, { body: { user_id: gendarme.userId } });
+    await joinRoom(gendarme, roomId, topology.servers.public.serverName);
+    expect((await send(gendarme, roomId, 'avant')).status).toBe(200);
+    await sees(young, roomId, 'avant');
+
+    await topology.servers.gendarmerie.stop();
+    expect((await send(young, roomId, 'pendant 1')).status).toBe(200);
+    expect((await send(young, roomId, 'pendant 2')).status).toBe(200);
+    await topology.servers.gendarmerie.start();
+    // The public server retries the force server soon (federation.destination_min_retry_interval), not in 10 min.
+    await sees(gendarme, roomId, 'pendant 2');
+    expect((await send(gendarme, roomId, 'après')).status).toBe(200);
+    await sees(young, roomId, 'après');
+    const agentView = await texts(gendarme, roomId);
+    const youngView = await texts(young, roomId);
+    for (const view of [agentView, youngView]) {
+      expect(view.filter((body) => ['avant', 'pendant 1', 'pendant 2', 'après'].includes(body))).toEqual(['avant', 'pendant 1', 'pendant 2', 'après']);
+    }
+    await purgeEverywhere([bots.public, bots.police, bots.gendarmerie], roomId);
+  });
+});

@@ -1,0 +1,97 @@
+import { registerWithSharedSecret, type FederatedServer } from '@espace-mineurs/synapse';
+
+/** Raw Matrix HTTP against one server of the federated topology: tests see exactly what each server answers. */
+export interface ServerSession {
+  baseUrl: string;
+  userId: string;
+  accessToken: string;
+}
+
+export interface Answer<T = Record<string, unknown>> {
+  status: number;
+  body: T;
+}
+
+export async function call<T = Record<string, unknown>>(
+  baseUrl: string,
+  method: string,
+  path: string,
+  options: { token?: string; body?: unknown } = {},
+): Promise<Answer<T>> {
+  const response = await fetch(`${baseUrl}${path}`, {
+    method,
+    headers: {
+      ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+      ...(options.body !== undefined ? { 'content-type': 'application/json' } : {}),
+    },
+    ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}),
+    signal: AbortSignal.timeout(60_000),
+  });
+  const text = await response.text();
+  let body: unknown;
+  try {
+    body = text ? JSON.parse(text) : {};
+  } catch {
+    body = { raw: text };
+  }
+  return { status: response.status, body: body as T };
+}
+
+let counter = 0;
+
+export async function registerOn(server: Pick<FederatedServer, 'baseUrl' | 'registrationSharedSecret'>, prefix: string, admin = false): Promise<ServerSession> {
+  const localpart = `${prefix}-${process.pid}-${Date.now().toString(36)}-${counter++}`;
+  const user = await registerWithSharedSecret(server.baseUrl, server.registrationSharedSecret, { localpart, password: `pw-${localpart}-long-enough`, admin });
+  return { baseUrl: server.baseUrl, userId: user.userId, accessToken: user.accessToken };
+}
+
+let txn = 0;
+
+export function send(session: ServerSession, roomId: string, body: string): Promise<Answer<{ event_id?: string; errcode?: string }>> {
+  return call(session.baseUrl, 'PUT', `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/send/m.room.message/f${Date.now()}-${txn++}`, {
+    token: session.accessToken,
+    body: { msgtype: 'm.text', body },
+  });
+}
+
+/** Text messages of a room as `session` sees them, oldest first. */
+export async function texts(session: ServerSession, roomId: string): Promise<string[]> {
+  const answer = await call<{ chunk?: Array<{ type: string; content: { body?: string } }> }>(
+    session.baseUrl,
+    'GET',
+    `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/messages?dir=b&limit=100`,
+    { token: session.accessToken },
+  );
+  if (answer.status !== 200) return [];
+  return (answer.body.chunk ?? [])
+    .filter((event) => event.type === 'm.room.message' && typeof event.content.body === 'string')
+    .map((event) => event.content.body as string)
+    .reverse();
+}
+
+/** Polls `probe` until it returns a value other than undefined; fails naming what it waited for. */
+export async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch (error) {
+      last = error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 300));
+  }
+  throw new Error(`timed out waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ''}`);
+}
+
+/** Joins `roomId` (over federation when the room lives elsewhere), retrying while the servers first meet. */
+export async function join(session: ServerSession, roomId: string, via: string): Promise<void> {
+  await waitFor(`${session.userId} joined ${roomId}`, async () => {
+    const answer = await call(session.baseUrl, 'POST', `/_matrix/client/v3/join/${encodeURIComponent(roomId)}?server_name=${encodeURIComponent(via)}`, {
+      token: session.accessToken,
+      body: {},
+    });
+    return answer.status === 200 ? true : undefined;
+  });
+}
