@@ -167,3 +167,23 @@ describe('deploy/alertmanager, the receivers an operator fills in', () => {
     expect(ignored.status, 'deploy/alertmanager/alertmanager.yml is git-ignored').toBe(0);
   });
 });
+
+describe('the native stack’s Prometheus configuration (scripts/monitoring.ts)', () => {
+  const text = read('deploy/prometheus/prometheus.yml');
+  const targets = { bot: '127.0.0.1:18090', synapse: '127.0.0.1:19000', alertmanager: '127.0.0.1:19093' };
+
+  it('is the compose file with its three targets moved to loopback, and nothing else changed', async () => {
+    const { renderPrometheusConfig } = await import('../../scripts/monitoring.ts');
+    const rendered = renderPrometheusConfig(text, targets);
+    const before = text.split('\n');
+    const after = rendered.split('\n');
+    expect(after).toHaveLength(before.length);
+    const changed = before.map((line, index) => [line, after[index]!] as const).filter(([a, b]) => a !== b);
+    expect(changed.map(([, line]) => line.trim())).toEqual(['- targets: ["127.0.0.1:18090"]', '- targets: ["127.0.0.1:19000"]', '- targets: ["127.0.0.1:19093"]']);
+  });
+
+  it('refuses a configuration whose compose targets it cannot find', async () => {
+    const { renderPrometheusConfig } = await import('../../scripts/monitoring.ts');
+    expect(() => renderPrometheusConfig(text.replace('"bot:8090"', '"bot:9999"'), targets)).toThrow(/"bot:8090" once, found it 0 times/);
+  });
+});
