@@ -162,7 +162,8 @@ describe('deploy/alertmanager, the receivers an operator fills in', () => {
   });
 
   it("is what the alertmanager service mounts, as the operator's own git-ignored file", () => {
-    expect(compose.services.alertmanager?.volumes).toContain('./deploy/alertmanager/alertmanager.yml:/etc/alertmanager/alertmanager.yml:ro');
+    expect(compose.services.alertmanager?.volumes).toContain('./deploy/alertmanager:/etc/alertmanager:ro');
+    expect((compose.services.alertmanager as { command?: string[] }).command).toContain('--config.file=/etc/alertmanager/alertmanager.yml');
     const ignored = spawnSync('git', ['check-ignore', '-q', 'deploy/alertmanager/alertmanager.yml'], { cwd: ROOT });
     expect(ignored.status, 'deploy/alertmanager/alertmanager.yml is git-ignored').toBe(0);
   });
