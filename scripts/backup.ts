@@ -11,6 +11,14 @@
  *                  loads the dump with pg_restore. `npm run start:production` then starts on it, and the
  *                  bootstrap finds everything again (it creates nothing).
  *
+ * The files are copied before the database is dumped: what the bot wrote to its audit mirror is then already in
+ * the audit rooms of the dump (the mirror may lack the last entries, which `audit mirror` completes; it never holds
+ * an entry the rooms lack, which `audit verify` would rightly call broken).
+ *
+ * Never in the archive: the deletion journal (ESPACE_DELETION_JOURNAL, bot/src/retention/journal.ts). It is kept
+ * apart so that it outlives every backup: after a restore the bot deletes again, at start, every room deleted
+ * since the backup was taken.
+ *
  * The archive holds secrets and personal data: keep it encrypted, off the host (deploy/README.md, "Backups").
  * Compose does the same with `docker compose exec postgres pg_dump -Fc` and the volumes (deploy/README.md).
  */
@@ -42,6 +50,8 @@ export async function backup(dataDir: string, file: string): Promise<void> {
   const password = readFileSync(join(dataDir, 'secrets', 'postgres_password'), 'utf8').trim();
   const staging = mkdtempSync(join(tmpdir(), 'espace-backup-'));
   try {
+    run('cp', ['-a', ...FOLDERS.map((folder) => join(dataDir, folder)), staging]);
+    for (const path of EXCLUDED) rmSync(join(staging, path), { force: true });
     // The running stack's PostgreSQL when there is one (stack.json, written by production.ts), else a short-lived one.
     const running = existsSync(join(dataDir, 'stack.json')) ? (JSON.parse(readFileSync(join(dataDir, 'stack.json'), 'utf8')) as Running) : {};
     let address = running.internal?.postgres;
@@ -58,7 +68,7 @@ export async function backup(dataDir: string, file: string): Promise<void> {
     } finally {
       await stop();
     }
-    run('tar', ['--create', `--file=${file}`, ...EXCLUDED.map((path) => `--exclude=${path}`), `--directory=${dataDir}`, ...FOLDERS, `--directory=${staging}`, 'synapse.dump']);
+    run('tar', ['--create', `--file=${file}`, `--directory=${staging}`, ...FOLDERS, 'synapse.dump']);
     chmodSync(file, 0o600);
   } finally {
     rmSync(staging, { recursive: true, force: true });

@@ -11,6 +11,8 @@
  *   web               deploy/docker-entrypoint.sh node build   (in web/, built with adapter-node)
  *   agent-client      caddy run --config deploy/agent-client/Caddyfile   (agent-client/dist)
  *   proxy             caddy run --config deploy/proxy/Caddyfile   (TLS from Caddy's internal CA)
+ *   prometheus        Debian's prometheus, deploy/prometheus with loopback targets (scripts/monitoring.ts)
+ *   alertmanager      Debian's prometheus-alertmanager, ESPACE_ALERTMANAGER_CONFIG or alertmanager.example.yml
  *
  * What differs from compose is given as variables (paths, hostnames, loopback addresses and ports), never as a
  * second configuration. Every process is tethered to this one (synapse/scripts/tethered.sh): Ctrl-C or SIGTERM
@@ -19,8 +21,11 @@
  * Options: --demo (create the demonstration staff), --build (rebuild the site and the agent client).
  * Environment: ESPACE_DATA_DIR (default .data/production), ESPACE_SITE_HOST (site.test), ESPACE_AGENTS_HOST
  * (agents.test), ESPACE_SERVER_NAME (the site's host name), ESPACE_HTTPS_PORT (8443), ESPACE_HTTP_PORT (8480),
- * and the internal ports ESPACE_POSTGRES_PORT, ESPACE_SYNAPSE_PORT, ESPACE_BOT_PORT, ESPACE_WEB_PORT,
- * ESPACE_AGENT_CLIENT_PORT, ESPACE_PROXY_HEALTH_PORT; 0 picks a free port (tests).
+ * and the internal ports ESPACE_POSTGRES_PORT, ESPACE_SYNAPSE_PORT, ESPACE_SYNAPSE_METRICS_PORT, ESPACE_BOT_PORT,
+ * ESPACE_WEB_PORT, ESPACE_AGENT_CLIENT_PORT, ESPACE_PROXY_HEALTH_PORT, ESPACE_PROMETHEUS_PORT,
+ * ESPACE_ALERTMANAGER_PORT; 0 picks a free port (tests). ESPACE_DELETION_JOURNAL: the bot's deletion journal
+ * (default DATA/deletion-journal/deletions.jsonl; outside the backup set either way, elsewhere in production).
+ * ESPACE_ALERTMANAGER_CONFIG: the receivers (default deploy/alertmanager/alertmanager.example.yml).
  * The last line on stdout is one JSON object, {"ready":true,…}, for programs that start this one.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -29,6 +34,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureSynapseTree, defaultTreeDir, freePort, runNativeSynapse, startPostgres, waitForHealth } from '@espace-mineurs/synapse';
 import { isShuttingDown, running, say, shutdown } from './services.ts';
+import { alertmanagerConfig, writePrometheusConfig } from './monitoring.ts';
 
 const root = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const TETHER = join(root, 'synapse', 'scripts', 'tethered.sh');
@@ -150,6 +156,9 @@ async function main(): Promise<void> {
     http: await port('ESPACE_HTTP_PORT', 8480),
     postgres: await port('ESPACE_POSTGRES_PORT', 54329),
     synapse: await port('ESPACE_SYNAPSE_PORT', 18008),
+    synapseMetrics: await port('ESPACE_SYNAPSE_METRICS_PORT', 19000),
+    prometheus: await port('ESPACE_PROMETHEUS_PORT', 19090),
+    alertmanager: await port('ESPACE_ALERTMANAGER_PORT', 19093),
     bot: await port('ESPACE_BOT_PORT', 18090),
     web: await port('ESPACE_WEB_PORT', 13000),
     agentClient: await port('ESPACE_AGENT_CLIENT_PORT', 18080),
@@ -192,6 +201,8 @@ async function main(): Promise<void> {
       SYNAPSE_DATA_DIR: synapseDir,
       ESPACE_SYNAPSE_BIND: '127.0.0.1',
       ESPACE_SYNAPSE_PORT: String(ports.synapse),
+      ESPACE_SYNAPSE_METRICS_BIND: '127.0.0.1',
+      ESPACE_SYNAPSE_METRICS_PORT: String(ports.synapseMetrics),
     }),
     join(logs, 'synapse-config.log'),
   );
@@ -225,12 +236,15 @@ async function main(): Promise<void> {
     join(logs, 'bootstrap.log'),
   );
 
+  // Outside the backup set (scripts/backup.ts archives secrets/, synapse/, bot/ only): replayed after a restore.
+  const deletionJournal = resolve(process.env.ESPACE_DELETION_JOURNAL ?? join(dataDir, 'deletion-journal', 'deletions.jsonl'));
   const botLog = join(logs, 'bot.log');
   await startService('bot', ['sh', ENTRYPOINT, 'node', join(root, 'bot', 'src', 'main.ts')], {
     env: serviceEnv({
       NODE_ENV: 'production',
       ESPACE_HOMESERVER_URL: synapseUrl,
       ESPACE_STATE_DIR: botState,
+      ESPACE_DELETION_JOURNAL: deletionJournal,
       ESPACE_BOT_HOST: '127.0.0.1',
       ESPACE_BOT_PORT: String(ports.bot),
       ESPACE_WEB_ORIGINS: `${siteOrigin},${agentsOrigin}`,
@@ -291,6 +305,27 @@ async function main(): Promise<void> {
   });
   const caCertificate = join(caddyDir, 'proxy', 'data', 'caddy', 'pki', 'authorities', 'local', 'root.crt');
 
+  // Monitoring, as compose's prometheus and alertmanager services: Alertmanager first, so no alert is dropped.
+  const alerting = alertmanagerConfig(process.env);
+  const alertmanagerUrl = `http://127.0.0.1:${ports.alertmanager}`;
+  await startService('alertmanager', ['prometheus-alertmanager', `--config.file=${alerting.path}`, `--storage.path=${join(dataDir, 'alertmanager')}`, `--web.listen-address=127.0.0.1:${ports.alertmanager}`, '--cluster.listen-address='], {
+    env: serviceEnv({}),
+    log: join(logs, 'alertmanager.log'),
+    ready: (dead) => waitForHealth(`${alertmanagerUrl}/-/ready`, 60_000, dead),
+  });
+  const prometheusDir = join(dataDir, 'prometheus');
+  const prometheusConfig = writePrometheusConfig(join(prometheusDir, 'config'), {
+    bot: `127.0.0.1:${ports.bot}`,
+    synapse: `127.0.0.1:${ports.synapseMetrics}`,
+    alertmanager: `127.0.0.1:${ports.alertmanager}`,
+  });
+  const prometheusUrl = `http://127.0.0.1:${ports.prometheus}`;
+  await startService('prometheus', ['prometheus', `--config.file=${prometheusConfig}`, `--storage.tsdb.path=${join(prometheusDir, 'data')}`, '--storage.tsdb.retention.time=30d', `--web.listen-address=127.0.0.1:${ports.prometheus}`], {
+    env: serviceEnv({}),
+    log: join(logs, 'prometheus.log'),
+    ready: (dead) => waitForHealth(`${prometheusUrl}/-/ready`, 60_000, dead),
+  });
+
   const line = '─'.repeat(78);
   say(`\n${line}\nEspace mineurs tourne en forme de production (${Math.round((Date.now() - started) / 1000)} s).\n${line}`);
   say(`Site des jeunes          ${siteOrigin}/`);
@@ -299,7 +334,12 @@ async function main(): Promise<void> {
   say(`Autorité TLS (Caddy)     ${caCertificate}`);
   say(`Interne, jamais publié : PostgreSQL ${postgres.version} 127.0.0.1:${ports.postgres}, Synapse ${synapseUrl},`);
   say(`                         bot http://127.0.0.1:${ports.bot} (/healthz, /metrics), site http://127.0.0.1:${ports.web}`);
+  say(`Surveillance             Prometheus ${prometheusUrl}/alerts, Alertmanager ${alertmanagerUrl} (interne)`);
+  say(alerting.example
+    ? `Alertes                  personne n'est prévenu : ESPACE_ALERTMANAGER_CONFIG=… (modèle deploy/alertmanager/alertmanager.example.yml)`
+    : `Alertes                  destinataires de ${alerting.path}`);
   say(`Données                  ${dataDir} (journaux : ${logs}, secrets : ${secrets})`);
+  say(`Journal des suppressions ${deletionJournal} (hors sauvegarde : gardez-le ailleurs)`);
   say(demo ? `Comptes de démonstration ${join(botState, 'demo-credentials.json')} (mode 0600)` : 'Aucun compte de démonstration (--demo pour en créer).');
   say(`${line}\nCtrl-C pour tout arrêter.`);
   const ready = JSON.stringify({
@@ -313,7 +353,17 @@ async function main(): Promise<void> {
       caCertificate,
       dataDir,
       botState,
-      internal: { postgres: `127.0.0.1:${ports.postgres}`, synapse: synapseUrl, bot: `http://127.0.0.1:${ports.bot}`, web: `http://127.0.0.1:${ports.web}`, agentClient: `http://127.0.0.1:${ports.agentClient}` },
+      deletionJournal,
+      internal: {
+        postgres: `127.0.0.1:${ports.postgres}`,
+        synapse: synapseUrl,
+        synapseMetrics: `http://127.0.0.1:${ports.synapseMetrics}`,
+        bot: `http://127.0.0.1:${ports.bot}`,
+        web: `http://127.0.0.1:${ports.web}`,
+        agentClient: `http://127.0.0.1:${ports.agentClient}`,
+        prometheus: prometheusUrl,
+        alertmanager: alertmanagerUrl,
+      },
   });
   // While it runs: where it is, for scripts/backup.ts (an online pg_dump) and other tools.
   const stackFile = join(dataDir, 'stack.json');

@@ -2,7 +2,7 @@
 # Installs what this clone needs and is missing; fast when everything is already there. Used by both README
 # commands (npm start, npm test) and by .ci/run.
 #   setup.sh [--with-browser] [--production]   also make sure Chromium is installed (browser tests), and
-#   PostgreSQL, Caddy and Prometheus from Debian (the production-shaped stack, scripts/production.ts)
+#   PostgreSQL, Caddy, Prometheus and Alertmanager from Debian (the production-shaped stack, scripts/production.ts)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -60,6 +60,8 @@ if $production; then
   command -v caddy >/dev/null 2>&1 || missing+=(caddy)
   # Its monitoring: promtool checks deploy/prometheus, and the monitoring test runs a real Prometheus.
   { command -v promtool >/dev/null 2>&1 && command -v prometheus >/dev/null 2>&1; } || missing+=(prometheus)
+  # Alertmanager: amtool checks deploy/alertmanager, and the stack runs its own instance.
+  { command -v amtool >/dev/null 2>&1 && command -v prometheus-alertmanager >/dev/null 2>&1; } || missing+=(prometheus-alertmanager)
   if [ "${#missing[@]}" -gt 0 ]; then
     apt_install "${missing[@]}"
   fi

@@ -22,6 +22,12 @@ export const BotConfig = z.object({
   webOrigins: z.array(z.url()).default([]),
   /** How many reverse proxies sit in front of the bot (express `trust proxy`), so rate limits see the real client. */
   trustProxy: z.number().int().min(0).max(5).default(0),
+  /**
+   * The deletion journal (retention/journal.ts): every room deleted with purge is appended there, and replayed at
+   * start. Keep it outside the backup set (deploy/README.md, "Backups"); without it, a restore brings back what
+   * was deleted since the backup.
+   */
+  deletionJournal: z.string().min(1).optional(),
   triageFile: z.string().default(join(BOT_DIR, 'triage.yaml')),
   routingFile: z.string().default(join(BOT_DIR, 'routing.yaml')),
   timeouts: z.object({
@@ -149,6 +155,7 @@ const ENV: Array<[string, string[], 'string' | 'number' | 'list']> = [
   ['ESPACE_BOT_PORT', ['listen', 'port'], 'number'],
   ['ESPACE_WEB_ORIGINS', ['webOrigins'], 'list'],
   ['ESPACE_TRUST_PROXY', ['trustProxy'], 'number'],
+  ['ESPACE_DELETION_JOURNAL', ['deletionJournal'], 'string'],
   ['ESPACE_TRIAGE_FILE', ['triageFile'], 'string'],
   ['ESPACE_ROUTING_FILE', ['routingFile'], 'string'],
   ['ESPACE_TIMEOUT_TRIAGE_SILENCE', ['timeouts', 'triageSilence'], 'number'],
@@ -222,5 +229,5 @@ export function parseConfig(raw: unknown, baseDir = process.cwd()): BotConfig {
     throw new ConfigError('bot configuration: rateLimits.openPerIpHard: must be at least rateLimits.openPerIp (the soft limit)');
   }
   const absolute = (path: string) => (isAbsolute(path) ? path : resolve(baseDir, path));
-  return { ...config, stateDir: absolute(config.stateDir), triageFile: absolute(config.triageFile), routingFile: absolute(config.routingFile) };
+  return { ...config, stateDir: absolute(config.stateDir), ...(config.deletionJournal ? { deletionJournal: absolute(config.deletionJournal) } : {}), triageFile: absolute(config.triageFile), routingFile: absolute(config.routingFile) };
 }

@@ -26,6 +26,7 @@ import { Metrics } from './metrics.ts';
 import { AuditMirror } from './audit/mirror.ts';
 import { loadRoutingRules } from './routing/rules.ts';
 import { applyStaffRoomRetention } from './retention/sweep.ts';
+import { DeletionJournal, replayDeletions } from './retention/journal.ts';
 import { rebuild } from './state/rebuild.ts';
 import { Store } from './state/store.ts';
 import { startSweeper } from './timeouts/sweeper.ts';
@@ -114,6 +115,13 @@ export async function start(config: BotConfig): Promise<RunningBot> {
     botUserId: matrix.userId,
   };
   await ctx.audit.load();
+  // After a restore, rooms deleted since the backup are back in the database: delete them again before anything
+  // reads them (the next retention pass then scrubs their traces, as after any deletion).
+  if (config.deletionJournal) {
+    await replayDeletions(matrix, ctx.audit, new DeletionJournal(config.deletionJournal), { police: forces.police.supervisorsRoomId, gendarmerie: forces.gendarmerie.supervisorsRoomId }, ctx.now);
+  } else {
+    log.warn('no deletion journal (ESPACE_DELETION_JOURNAL): a restored backup would bring back conversations deleted since');
+  }
 
   // The sync position is read before the state: anything that happens after this point is replayed to the
   // handlers, which are idempotent, so nothing between the two reads can be missed.

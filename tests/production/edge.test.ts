@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { connect } from 'node:net';
 import { networkInterfaces } from 'node:os';
@@ -113,6 +113,24 @@ describe('what is never reachable from outside', () => {
       expect(appPage || answer.status === 404, `${host}${path}: ${answer.status}`).toBe(true);
       // Synapse's answers are JSON with an errcode; the bot's metrics are Prometheus text.
       expect(answer.body, `${host}${path}`).not.toMatch(/errcode|server_version|# HELP|# TYPE|process_cpu|"ok":true/);
+    }
+  });
+
+  it('the bot runs from its image’s entry point without the registration secret in its environment', () => {
+    // The stack's bot: the process running bot/src/main.ts with this stack's state folder.
+    const environments = readdirSync('/proc').filter((entry) => /^\d+$/.test(entry)).flatMap((pid) => {
+      try {
+        const command = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+        if (!command.some((part) => part.endsWith('bot/src/main.ts'))) return [];
+        const environment = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
+        return environment.includes(`ESPACE_STATE_DIR=${stack.botState}`) ? [environment] : [];
+      } catch {
+        return [];
+      }
+    });
+    expect(environments.length, 'the stack’s bot process').toBeGreaterThan(0);
+    for (const environment of environments) {
+      expect(environment.filter((line) => /SECRET|PASSWORD|TOKEN/.test(line.split('=')[0]!)).map((line) => line.split('=')[0])).toEqual([]);
     }
   });
 

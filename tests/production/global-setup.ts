@@ -1,99 +1,57 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
+import { parse, stringify } from 'yaml';
+import { freePort } from '@espace-mineurs/synapse';
+import { ROOT, spawnProductionStack, type Ready, type SpawnedStack } from './spawn-stack.ts';
 import type { ProductionStack } from './stack.ts';
 
-const ROOT = resolve(import.meta.dirname, '../..');
-/** Every port: 0, a free one, so that this tier runs beside a developer's own stack and other test runs. */
-const PORTS = ['ESPACE_HTTPS_PORT', 'ESPACE_HTTP_PORT', 'ESPACE_POSTGRES_PORT', 'ESPACE_SYNAPSE_PORT', 'ESPACE_BOT_PORT', 'ESPACE_WEB_PORT', 'ESPACE_AGENT_CLIENT_PORT', 'ESPACE_PROXY_HEALTH_PORT'];
+let stack: SpawnedStack | undefined;
+let work: string | undefined;
 
-let child: ChildProcess | undefined;
-let dataDir: string | undefined;
-let output = '';
-
-/** Every process below `pid` (the stack's services, detached into their own sessions, are still its children). */
-function descendants(pid: number): number[] {
-  const parents = new Map<number, number[]>();
-  for (const name of readdirSync('/proc').filter((entry) => /^\d+$/.test(entry))) {
-    try {
-      // Field 4 of /proc/PID/stat, after the command name in parentheses (which may hold spaces).
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      parents.set(ppid, [...(parents.get(ppid) ?? []), Number(name)]);
-    } catch {
-      // gone meanwhile
-    }
-  }
-  const found: number[] = [];
-  const queue = [pid];
-  while (queue.length > 0) {
-    for (const next of parents.get(queue.shift()!) ?? []) {
-      queue.push(next);
-      found.push(next);
-    }
-  }
-  return found;
+/**
+ * The operator's Alertmanager configuration for this run: deploy/alertmanager/alertmanager.example.yml with its
+ * routes as they are and its one receiver pointed at a webhook on loopback, which alerting.test.ts serves.
+ */
+function alertmanagerConfig(file: string, port: number): void {
+  const config = parse(readFileSync(join(ROOT, 'deploy', 'alertmanager', 'alertmanager.example.yml'), 'utf8')) as { receivers: Array<{ name: string; webhook_configs?: Array<{ url: string }> }> };
+  const receiver = config.receivers.find((candidate) => candidate.name === 'astreinte');
+  if (!receiver?.webhook_configs?.[0]) throw new Error('alertmanager.example.yml has no webhook receiver "astreinte"');
+  receiver.webhook_configs[0].url = `http://127.0.0.1:${port}/alertes`;
+  writeFileSync(file, stringify(config), { mode: 0o600 });
 }
-
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 /** Starts `scripts/production.ts --demo` once, as `npm run start:production -- --demo` does, and waits for it. */
 export async function setup(project: TestProject): Promise<void> {
   // A stack a developer already runs (`npm run start:production -- --demo`): its last line, {"ready":true,…}.
   if (process.env.ESPACE_PRODUCTION_READY) {
-    const ready = JSON.parse(process.env.ESPACE_PRODUCTION_READY) as Omit<ProductionStack, 'demo'>;
+    const ready = JSON.parse(process.env.ESPACE_PRODUCTION_READY) as Ready;
     const demo = JSON.parse(readFileSync(join(ready.botState, 'demo-credentials.json'), 'utf8')) as ProductionStack['demo'];
-    project.provide('productionStack', { ...ready, demo });
+    project.provide('productionStack', { ...ready, demo, alertWebhookPort: Number(process.env.ESPACE_ALERT_WEBHOOK_PORT ?? 0) });
     return;
   }
   const started = Date.now();
-  dataDir = mkdtempSync(join(tmpdir(), 'espace-production-'));
-  chmodSync(dataDir, 0o711);
-  child = spawn(process.execPath, [join(ROOT, 'scripts', 'production.ts'), '--demo'], {
-    cwd: ROOT,
-    env: { ...process.env, ESPACE_DATA_DIR: dataDir, ...Object.fromEntries(PORTS.map((name) => [name, '0'])) },
-    stdio: ['ignore', 'pipe', 'pipe'],
+  work = mkdtempSync(join(tmpdir(), 'espace-production-'));
+  // PostgreSQL's own user must traverse it to reach its cluster.
+  chmodSync(work, 0o711);
+  const alertWebhookPort = await freePort();
+  alertmanagerConfig(join(work, 'alertmanager.yml'), alertWebhookPort);
+  stack = await spawnProductionStack(join(work, 'data'), ['--demo'], {
+    // Outside the data folder, as on a real install: the restore test destroys the data folder, not this.
+    ESPACE_DELETION_JOURNAL: join(work, 'deletion-journal', 'deletions.jsonl'),
+    ESPACE_ALERTMANAGER_CONFIG: join(work, 'alertmanager.yml'),
   });
-  child.stderr!.on('data', (chunk: Buffer) => {
-    output = (output + chunk.toString()).slice(-8000);
-  });
-  const ready = await new Promise<Omit<ProductionStack, 'demo'>>((done, fail) => {
-    let stdout = '';
-    child!.stdout!.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-      output = (output + chunk.toString()).slice(-8000);
-      const line = stdout.split('\n').find((candidate) => candidate.startsWith('{"ready":true'));
-      if (line) done(JSON.parse(line) as Omit<ProductionStack, 'demo'>);
-    });
-    child!.once('exit', (code) => fail(new Error(`scripts/production.ts exited with ${code} before it was ready:\n${output}`)));
-  });
-  const demo = JSON.parse(readFileSync(join(ready.botState, 'demo-credentials.json'), 'utf8')) as ProductionStack['demo'];
-  project.provide('productionStack', { ...ready, demo });
-  process.stderr.write(`[production] stack ready in ${Date.now() - started} ms: ${ready.siteUrl}, ${ready.agentsUrl}\n`);
+  const demo = JSON.parse(readFileSync(join(stack.ready.botState, 'demo-credentials.json'), 'utf8')) as ProductionStack['demo'];
+  project.provide('productionStack', { ...stack.ready, demo, alertWebhookPort });
+  process.stderr.write(`[production] stack ready in ${Date.now() - started} ms: ${stack.ready.siteUrl}, ${stack.ready.agentsUrl}\n`);
 }
 
 /** Stops it as Ctrl-C would, and fails the run if any of its processes is left behind. */
 export async function teardown(): Promise<void> {
-  if (child && child.exitCode === null && child.pid) {
-    const processes = descendants(child.pid);
-    const exited = new Promise<number | null>((done) => child!.once('exit', (code) => done(code)));
-    child.kill('SIGINT');
-    const code = await exited;
-    // The tethers end their service, then themselves; give them the few seconds Synapse takes to stop.
-    const deadline = Date.now() + 20_000;
-    while (processes.some(alive) && Date.now() < deadline) await new Promise((done) => setTimeout(done, 200));
-    const left = processes.filter(alive);
-    if (dataDir && !process.env.ESPACE_KEEP_TEST_DATA) rmSync(dataDir, { recursive: true, force: true });
-    if (code !== 0) throw new Error(`scripts/production.ts stopped with exit code ${code}:\n${output}`);
-    if (left.length > 0) throw new Error(`processes left after stopping the production-shaped stack: ${left.join(', ')}`);
+  try {
+    await stack?.stop();
+  } finally {
+    if (work && !process.env.ESPACE_KEEP_TEST_DATA) rmSync(work, { recursive: true, force: true });
   }
 }

@@ -69,7 +69,12 @@ describe('docker-compose.yml', () => {
     const onDb = services.filter(([, service]) => service.networks?.includes('db')).map(([name]) => name);
     expect(onDb.sort()).toEqual(['postgres', 'synapse']);
     const withAWayOut = services.filter(([, service]) => service.networks?.some((network) => !COMPOSE.networks[network]?.internal));
-    expect(withAWayOut.map(([name]) => name)).toEqual(['proxy']);
+    // The proxy (clients, ACME) and Alertmanager (the receivers: mail relay, SMS or pager gateway), on networks
+    // of their own.
+    expect(withAWayOut.map(([name]) => name).sort()).toEqual(['alertmanager', 'proxy']);
+    const alerting = (COMPOSE.services.alertmanager?.networks ?? []).filter((network) => !COMPOSE.networks[network]?.internal);
+    expect(alerting).toEqual(['alerting']);
+    expect(services.filter(([, service]) => service.networks?.includes('alerting')).map(([name]) => name)).toEqual(['alertmanager']);
   });
 
   it('creates the PostgreSQL database with the encoding and collation Synapse requires', () => {

@@ -116,4 +116,75 @@ describe('the scrape configuration, tied to docker-compose.yml', () => {
   it('is the folder the prometheus service mounts', () => {
     expect(compose.services.prometheus?.volumes).toContain('./deploy/prometheus:/etc/prometheus:ro');
   });
+
+  it('sends its alerts to the alertmanager service, on the port it listens on', () => {
+    const alerting = (parse(read('deploy/prometheus/prometheus.yml')) as { alerting?: { alertmanagers: Array<{ static_configs: Array<{ targets: string[] }> }> } }).alerting;
+    expect(alerting?.alertmanagers.flatMap((manager) => manager.static_configs.flatMap((config) => config.targets))).toEqual(['alertmanager:9093']);
+    const alertmanager = compose.services.alertmanager as { command?: string[]; healthcheck?: { test: string[] } } | undefined;
+    expect(alertmanager, 'docker-compose.yml has an alertmanager service').toBeDefined();
+    // Alertmanager's default listen address is :9093; the service does not move it.
+    expect((alertmanager!.command ?? []).some((arg) => arg.startsWith('--web.listen-address'))).toBe(false);
+    expect(alertmanager!.healthcheck!.test.join(' ')).toContain('127.0.0.1:9093/-/ready');
+  });
+});
+
+describe('deploy/alertmanager, the receivers an operator fills in', () => {
+  const compose = parse(read('docker-compose.yml')) as { services: Record<string, { volumes?: string[] }> };
+  const EXAMPLE = 'deploy/alertmanager/alertmanager.example.yml';
+
+  function amtool(...args: string[]): { status: number | null; stdout: string; output: string } {
+    const result = spawnSync('amtool', args, { cwd: ROOT, encoding: 'utf8' });
+    if (result.error) throw new Error(`amtool is needed (${result.error.message}): apt-get install prometheus-alertmanager (.ci/run installs it)`);
+    return { status: result.status, stdout: result.stdout, output: `${result.stdout}${result.stderr}` };
+  }
+
+  it('the example is a valid Alertmanager configuration', () => {
+    const checked = amtool('check-config', EXAMPLE);
+    expect(checked.status, checked.output).toBe(0);
+  });
+
+  it('routes every alert, critical ones repeated every 15 minutes, to one receiver with a webhook', () => {
+    const config = parse(read(EXAMPLE)) as { route: { receiver: string; group_by: string[]; routes: Array<{ matchers: string[]; receiver: string; repeat_interval: string }> }; receivers: Array<{ name: string; webhook_configs?: Array<{ url: string; send_resolved: boolean }> }> };
+    expect(config.route.group_by).toEqual(['alertname', 'force']);
+    expect(config.receivers.map((receiver) => receiver.name)).toEqual([config.route.receiver]);
+    expect(config.route.routes).toEqual([expect.objectContaining({ matchers: ['severity="critical"'], receiver: config.route.receiver, repeat_interval: '15m' })]);
+    expect(config.receivers[0]!.webhook_configs?.[0]).toMatchObject({ send_resolved: true });
+    // Every severity the rules use is routed (the default route takes what no sub-route matches).
+    expect(new Set(RULES.map((rule) => rule.labels.severity))).toEqual(new Set(['critical', 'warning']));
+  });
+
+  it('amtool routes each alert of alerts.yml to the receiver', () => {
+    for (const rule of RULES) {
+      const routed = amtool('config', 'routes', 'test', `--config.file=${EXAMPLE}`, `alertname=${rule.alert}`, `severity=${rule.labels.severity}`, 'force=police');
+      expect(routed.status, routed.output).toBe(0);
+      expect(routed.stdout.trim(), rule.alert).toBe('astreinte');
+    }
+  });
+
+  it("is what the alertmanager service mounts, as the operator's own git-ignored file", () => {
+    expect(compose.services.alertmanager?.volumes).toContain('./deploy/alertmanager:/etc/alertmanager:ro');
+    expect((compose.services.alertmanager as { command?: string[] }).command).toContain('--config.file=/etc/alertmanager/alertmanager.yml');
+    const ignored = spawnSync('git', ['check-ignore', '-q', 'deploy/alertmanager/alertmanager.yml'], { cwd: ROOT });
+    expect(ignored.status, 'deploy/alertmanager/alertmanager.yml is git-ignored').toBe(0);
+  });
+});
+
+describe('the native stack’s Prometheus configuration (scripts/monitoring.ts)', () => {
+  const text = read('deploy/prometheus/prometheus.yml');
+  const targets = { bot: '127.0.0.1:18090', synapse: '127.0.0.1:19000', alertmanager: '127.0.0.1:19093' };
+
+  it('is the compose file with its three targets moved to loopback, and nothing else changed', async () => {
+    const { renderPrometheusConfig } = await import('../../scripts/monitoring.ts');
+    const rendered = renderPrometheusConfig(text, targets);
+    const before = text.split('\n');
+    const after = rendered.split('\n');
+    expect(after).toHaveLength(before.length);
+    const changed = before.map((line, index) => [line, after[index]!] as const).filter(([a, b]) => a !== b);
+    expect(changed.map(([, line]) => line.trim())).toEqual(['- targets: ["127.0.0.1:18090"]', '- targets: ["127.0.0.1:19000"]', '- targets: ["127.0.0.1:19093"]']);
+  });
+
+  it('refuses a configuration whose compose targets it cannot find', async () => {
+    const { renderPrometheusConfig } = await import('../../scripts/monitoring.ts');
+    expect(() => renderPrometheusConfig(text.replace('"bot:8090"', '"bot:9999"'), targets)).toThrow(/"bot:8090" once, found it 0 times/);
+  });
 });

@@ -37,6 +37,9 @@ Commandes :
 Options communes :
   --homeserver URL      sinon ESPACE_HOMESERVER_URL
   --state-dir DOSSIER   sinon ESPACE_STATE_DIR (contient bot-credentials.json, écrit par le bootstrap)
+  --deletion-journal FICHIER
+                        sinon ESPACE_DELETION_JOURNAL : le journal des suppressions du service (delete et sweep y
+                        écrivent, pour qu'une restauration de sauvegarde les rejoue)
   --actor NOM           qui agit, pour l'audit (par défaut admin:<utilisateur système>)
   --mirror-dir DOSSIER  copie locale des chaînes d'audit (par défaut <state-dir>/audit) ; les actions de cette
                         commande s'inscrivent dans la chaîne « admin » du salon d'audit de la force et dans cette copie
@@ -95,7 +98,7 @@ export async function run(argv: readonly string[], env: NodeJS.ProcessEnv, io: c
     }
     const { command, rest } = pick(args);
     const where = locate(args.options, env);
-    const ctx = await connect(where.homeserverUrl, where.stateDir);
+    const ctx = await connect(where.homeserverUrl, where.stateDir, where.deletionJournal);
     return await command(ctx, rest, io);
   } catch (error) {
     if (error instanceof UsageError) {

@@ -26,7 +26,7 @@ export interface Output {
 /** Exit codes: 0 done, 1 failed (homeserver, not found, refused), 2 usage, 3 audit chain broken. */
 export const EXIT = { ok: 0, failed: 1, usage: 2, broken: 3 } as const;
 
-export const COMMON = ['homeserver', 'state-dir', 'mirror-dir'] as const;
+export const COMMON = ['homeserver', 'state-dir', 'mirror-dir', 'deletion-journal'] as const;
 
 export function actorOf(args: ParsedArgs): string {
   return args.options.get('actor') ?? `admin:${userInfo().username}`;
@@ -232,7 +232,7 @@ export async function deleteNow(ctx: AdminContext, args: ParsedArgs, io: Output)
   const roomId = roomArg(args);
   const entry = await findEntry(ctx, roomId);
   if (!args.flags.has('yes')) throw new UsageError(`la suppression est définitive : relancez avec --yes pour supprimer la conversation n°${entry.ticket}`);
-  const result = await deleteConversation(ctx.hs, adminAudit(ctx, args), { force: entry.force, recordRoomId: ctx.forces[entry.force].supervisorsRoomId, roomId, actor: actorOf(args), reason: 'manual', at: Date.now() });
+  const result = await deleteConversation(ctx.hs, adminAudit(ctx, args), { force: entry.force, recordRoomId: ctx.forces[entry.force].supervisorsRoomId, roomId, actor: actorOf(args), reason: 'manual', at: Date.now() }, ctx.deletionJournal ? { journal: ctx.deletionJournal } : {});
   io.out(`conversation n°${entry.ticket} : ${result.outcome === 'deleted' ? `supprimée en ${result.durationMs} ms (${result.mediaDeleted} média(s))` : 'déjà supprimée'}`);
   return EXIT.ok;
 }
@@ -248,6 +248,7 @@ export async function sweep(ctx: AdminContext, args: ParsedArgs, io: Output): Pr
     candidates: async () => retentionCandidates(await readConversationEntries(ctx.hs, queueRooms(ctx))),
     defaultPeriodMs,
     now: Date.now,
+    ...(ctx.deletionJournal ? { deletion: { journal: ctx.deletionJournal } } : {}),
   });
   io.out(`supprimées : ${report.deleted.length}, sous conservation : ${report.held}, en attente : ${report.waiting}, échecs : ${report.failed.length}`);
   for (const failure of report.failed) io.err(`échec ${failure.roomId} : ${failure.code}`);

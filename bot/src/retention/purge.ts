@@ -159,6 +159,13 @@ export interface DeletionOptions {
   timeoutMs?: number;
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
+  /** Where each deletion is written as soon as it is done, outside the backups (journal.ts); none in most tests. */
+  journal?: DeletionLog;
+}
+
+/** What deleteConversation tells the deletion journal (retention/journal.ts implements it). */
+export interface DeletionLog {
+  append(entry: { roomId: string; force: Force; at: number }): void;
 }
 
 export interface DeletionResult {
@@ -232,6 +239,8 @@ export async function deleteConversation(
   const safety = await readSafetyState(hs, request.recordRoomId);
   if (safety.holds.get(request.roomId)?.active) throw new SafetyError('LEGAL_HOLD', 'Cette conversation est sous conservation judiciaire : elle ne peut pas être supprimée.');
   const result = await deleteRoomWithPurge(hs, request.roomId, options);
+  // Also when already gone: a crash after the purge and before this line would otherwise leave no trace of it.
+  options.journal?.append({ roomId: request.roomId, force: request.force, at: request.at });
   const previous = safety.records.get(request.roomId);
   const record: RetentionRecord = {
     closedAt: previous?.closedAt ?? request.at,

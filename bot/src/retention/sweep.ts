@@ -7,6 +7,7 @@ import { dueExports, readExportRecords, removeExport } from '../export/record.ts
 import { endGuestAccount } from '../closing/guest-account.ts';
 import { readSafetyState, saveRetentionRecord, scrubLegalHold, startRetention, sweepRetention, type RetentionCandidate } from './purge.ts';
 import { redactQueueTraces } from './traces.ts';
+import { DeletionJournal } from './journal.ts';
 import { TERMINAL, stateOf, type Conversation } from '../state/store.ts';
 
 /**
@@ -122,6 +123,7 @@ export async function sweepConversationRetention(ctx: Context): Promise<number> 
     candidates: async () => candidates(ctx),
     defaultPeriodMs: ctx.config.retention.period * 1000,
     now: ctx.now,
+    ...(ctx.config.deletionJournal ? { deletion: { journal: new DeletionJournal(ctx.config.deletionJournal) } } : {}),
   });
   for (const deleted of report.deleted) {
     const disclosure = [...ctx.store.disclosures.values()].find((candidate) => candidate.disclosureRoom === deleted.roomId);

@@ -9,7 +9,8 @@
  *
  * The native production-shaped stack (scripts/production.ts) runs this same file, with the variables that differ
  * outside a container: SYNAPSE_DATA_DIR (where the files are, and the paths written into them), ESPACE_SYNAPSE_BIND
- * (a loopback address), ESPACE_SYNAPSE_PORT and POSTGRES_PORT. Compose leaves them to their defaults.
+ * (a loopback address), ESPACE_SYNAPSE_PORT, ESPACE_SYNAPSE_METRICS_BIND, ESPACE_SYNAPSE_METRICS_PORT and
+ * POSTGRES_PORT. Compose leaves them to their defaults.
  *
  * Run directly: `node synapse/config/compose/render.ts` (Node 24, type stripping). Tests import renderForCompose.
  */
@@ -148,6 +149,8 @@ export function renderForCompose(
   const inside = (name: string): string => join(synapseDir, name);
   const port = Number(env.ESPACE_SYNAPSE_PORT ?? '8008');
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw new HomeserverError('CONFIG_INVALID', `ESPACE_SYNAPSE_PORT must be a port number`);
+  const metricsPort = Number(env.ESPACE_SYNAPSE_METRICS_PORT ?? SYNAPSE_METRICS_PORT);
+  if (!Number.isInteger(metricsPort) || metricsPort < 1 || metricsPort > 65535) throw new HomeserverError('CONFIG_INVALID', `ESPACE_SYNAPSE_METRICS_PORT must be a port number`);
   const rendered = renderHomeserverConfig({
     serverName,
     publicBaseUrl,
@@ -173,7 +176,8 @@ export function renderForCompose(
     layers: [],
     // Scraped by the prometheus service over the compose network; the port is not published and the proxy
     // routes nothing to it.
-    metrics: { port: SYNAPSE_METRICS_PORT, bindAddresses: ['0.0.0.0'] },
+    // Natively (scripts/production.ts) on loopback and a port of its own: ESPACE_SYNAPSE_METRICS_BIND, _PORT.
+    metrics: { port: metricsPort, bindAddresses: [env.ESPACE_SYNAPSE_METRICS_BIND ?? env.ESPACE_SYNAPSE_BIND ?? '0.0.0.0'] },
     ...(federation ? { federation } : {}),
   });
 
