@@ -574,9 +574,9 @@ async function runEngine(engine: string, addressBase: number): Promise<EngineRes
       out(
         '',
         `### start-up: ${closedCount} past conversations (closed, not purged), ${SIZES.held} open; load average ${loadRestart}`,
-        `after SIGTERM, from the new start: ready line ${seconds(readyLine)}, /readyz 200 ${seconds(readyz)}, a new young person's first question ${seconds(served)} (its own: ${seconds(percentile(first.get('first question'), 50))}); bot RSS before ${before?.toFixed(0)} MiB, 10 s after start ${after?.toFixed(0)} MiB`,
+        `after SIGTERM, from the new start: ready line ${seconds(readyLine)}, /readyz 200 ${seconds(readyz)}, a new young person through triage to queued ${seconds(served)} (its first question took ${seconds(percentile(first.get('first question'), 50))}); bot RSS before ${before?.toFixed(0)} MiB, 10 s after start ${after?.toFixed(0)} MiB`,
       );
-      result.notes.push(`start-up with ${closedCount} past and ${SIZES.held} open: ready line ${seconds(readyLine)}, /readyz ${seconds(readyz)}, serving a new young person ${seconds(served)}; bot RSS ${before?.toFixed(0)} → ${after?.toFixed(0)} MiB (load ${loadRestart})`);
+      result.notes.push(`start-up with ${closedCount} past and ${SIZES.held} open: ready line ${seconds(readyLine)}, /readyz ${seconds(readyz)}, a new young person queued ${seconds(served)} (first question ${seconds(percentile(first.get('first question'), 50))}); bot RSS ${before?.toFixed(0)} → ${after?.toFixed(0)} MiB (load ${loadRestart})`);
     }
     return result;
   } finally {
