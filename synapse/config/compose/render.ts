@@ -14,11 +14,12 @@
  *
  * Run directly: `node synapse/config/compose/render.ts` (Node 24, type stripping). Tests import renderForCompose.
  */
-import { chmodSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { renderHomeserverConfig, type FederationSettings } from '../../src/config.ts';
 import { HomeserverError } from '../../src/errors.ts';
 import { loadOrCreateSecrets } from '../../src/secrets.ts';
+import { addWorkersToHomeserver, loadOrCreateReplicationSecret, renderWorkerConfig, renderWorkerLog, WORKERS } from '../../src/workers.ts';
 
 /** Environment variables the `synapse-config` service must set (docker-compose.yml); the test checks they are. */
 export const REQUIRED_ENV = [
@@ -112,6 +113,13 @@ function writePrivate(path: string, text: string): void {
 export interface ComposeRenderResult {
   homeserverPath: string;
   logPath: string;
+  /** One file per worker (workers/NAME.yaml), when the `workers` profile is on. */
+  workerPaths: string[];
+}
+
+/** The `workers` profile is on when COMPOSE_PROFILES (handed over as ESPACE_COMPOSE_PROFILES) names it. */
+export function workersEnabled(env: NodeJS.ProcessEnv): boolean {
+  return (env.ESPACE_COMPOSE_PROFILES ?? '').split(',').map((item) => item.trim()).includes('workers');
 }
 
 /**
@@ -183,9 +191,27 @@ export function renderForCompose(
 
   const homeserverPath = join(dataDir, 'homeserver.yaml');
   const logPath = join(dataDir, 'log.yaml');
-  writePrivate(homeserverPath, rendered.homeserver);
+  const workerPaths: string[] = [];
+  let homeserver = rendered.homeserver;
+  if (workersEnabled(env)) {
+    // Scaled out (docker-compose.yml, profile `workers`): the same file plus the shared worker settings, and one
+    // file per worker beside it (synapse/src/workers.ts).
+    const secretFile = join(dataDir, 'worker_replication_secret');
+    const { secret, created } = loadOrCreateReplicationSecret(secretFile);
+    if (created) writePrivate(secretFile, `${secret}\n`);
+    const params = { mainHost: env.ESPACE_SYNAPSE_MAIN_HOST ?? 'synapse', synapseDir, replicationSecret: secret };
+    homeserver = addWorkersToHomeserver(homeserver, params);
+    mkdirSync(join(dataDir, 'workers'), { recursive: true, mode: 0o700 });
+    for (const worker of WORKERS) {
+      const path = join(dataDir, 'workers', `${worker.name}.yaml`);
+      writePrivate(path, renderWorkerConfig(worker, params));
+      writePrivate(join(dataDir, 'workers', `${worker.name}.log.yaml`), renderWorkerLog(rendered.log, worker, synapseDir));
+      workerPaths.push(path);
+    }
+  }
+  writePrivate(homeserverPath, homeserver);
   writePrivate(logPath, rendered.log);
-  return { homeserverPath, logPath };
+  return { homeserverPath, logPath, workerPaths };
 }
 
 if (import.meta.main) {
