@@ -55,7 +55,7 @@ async function numberedOnScreen(page: Page): Promise<string[]> {
 }
 
 describe('the conversation’s past on the young person’s screen', () => {
-  it('a reload in a conversation of 200 messages shows all of them, older ones loading on scrolling up', async () => {
+  it('a reload in a conversation of 200 messages shows all of them at once, the latest on screen', async () => {
     const context = await browser.newContext({ viewport: PHONE });
     const page = await context.newPage();
     const roomId = await claimedConversation(page);
@@ -66,6 +66,13 @@ describe('the conversation’s past on the young person’s screen', () => {
 
     await page.reload();
     await log(page).getByText('Message n° 200', { exact: true }).waitFor({ timeout: 20_000 });
+    // All of them come without scrolling (the first sync brings 100 lines, the rest follows at once), and the
+    // latest stays on screen meanwhile.
+    await expect.poll(() => numberedOnScreen(page), { timeout: 20_000 }).toEqual(expected);
+    expect(await log(page).getByText('Message n° 200', { exact: true }).evaluate((element) => {
+      const box = element.getBoundingClientRect();
+      return box.bottom > 0 && box.top < window.innerHeight;
+    })).toBe(true);
     // Scrolling up, as a thumb would, until the first message of the conversation is there.
     await until('the first message after scrolling up', async () => {
       await page.evaluate(() => window.scrollTo(0, 0));

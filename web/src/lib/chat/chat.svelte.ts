@@ -213,6 +213,15 @@ export class Chat implements ChatStarter {
     }
   }
 
+  /** Pages of history loaded on their own after connecting; beyond them, scrolling up loads the rest. */
+  static readonly EARLIER_PAGES = 2;
+
+  async #loadEarlierPages(): Promise<void> {
+    for (let page = 0; page < Chat.EARLIER_PAGES && this.hasOlder; page++) {
+      await this.loadOlder();
+    }
+  }
+
   async end(): Promise<void> {
     if (!this.#session || this.ending) return;
     this.ending = true;
@@ -318,6 +327,9 @@ export class Chat implements ChatStarter {
       this.hasOlder = this.#room.hasOlder;
       this.phase = 'active';
       void this.flush();
+      // After a reload in a long conversation the first sync brings only its last lines: the rest follows at
+      // once, so the whole conversation is on the page without scrolling up for it.
+      void this.#loadEarlierPages();
     } catch (error) {
       if (error instanceof RoomGoneError) {
         this.#finish();

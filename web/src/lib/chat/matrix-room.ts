@@ -36,8 +36,10 @@ export class RoomGoneError extends Error {
   }
 }
 
-/** Lines in the first sync and in each page of history: enough for most whole conversations in one request. */
+/** Lines in the first sync: Synapse caps a sync filter's timeline at 100 (its `filter_timeline_limit`). */
 export const TIMELINE_LIMIT = 100;
+/** Lines in each page of history: most whole conversations in one more request (Synapse caps /messages at 1000). */
+export const HISTORY_PAGE_LIMIT = 500;
 /** What the page renders or needs to render: everything else stays on the server. */
 const STATE_TYPES = ['m.room.create', 'm.room.member', EventType.Status];
 const TIMELINE_TYPES = ['m.room.message', 'm.room.redaction', ...STATE_TYPES];
@@ -197,7 +199,7 @@ export async function connectRoom(
       loadingOlder ??= (async () => {
         try {
           if (!prevBatch) return false;
-          const response = await http.request<MessagesResponse>('GET', `${room}/messages`, { query: { dir: 'b', from: prevBatch, limit: TIMELINE_LIMIT, filter: HISTORY_FILTER }, signal: abort.signal });
+          const response = await http.request<MessagesResponse>('GET', `${room}/messages`, { query: { dir: 'b', from: prevBatch, limit: HISTORY_PAGE_LIMIT, filter: HISTORY_FILTER }, signal: abort.signal });
           const chunk = response.chunk ?? [];
           prevBatch = chunk.length > 0 ? response.end : undefined;
           model.applyTimeline([...chunk].reverse(), true);

@@ -10,3 +10,13 @@ export interface ChatStarter {
   readonly error: string | undefined;
   start(context?: string): void | Promise<void>;
 }
+
+/** The start button's id; app.html's inline script records it in `window.__espaceEarlyTap` when tapped early. */
+export const EARLY_TAP_BUTTON_ID = 'chat-start';
+
+/** A tap on the start button made before the page was live, taken once (it is not played twice). */
+export function takeEarlyTap(): boolean {
+  const tapped = window.__espaceEarlyTap === EARLY_TAP_BUTTON_ID;
+  delete window.__espaceEarlyTap;
+  return tapped;
+}

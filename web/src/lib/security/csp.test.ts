@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { KIT_ANNOUNCER_STYLE_HASH, withConnectSrc } from './csp.ts';
+import { EARLY_TAP_SCRIPT_HASH, KIT_ANNOUNCER_STYLE_HASH, withConnectSrc } from './csp.ts';
 
 describe('withConnectSrc', () => {
   it('replaces the placeholder directive and keeps the others in place', () => {
@@ -33,5 +33,16 @@ describe('KIT_ANNOUNCER_STYLE_HASH', () => {
     expect(style).toBeDefined();
     const hash = `sha256-${createHash('sha256').update(style ?? '').digest('base64')}`;
     expect(hash).toBe(KIT_ANNOUNCER_STYLE_HASH);
+  });
+});
+
+describe('EARLY_TAP_SCRIPT_HASH', () => {
+  it('matches the only inline script of app.html', async () => {
+    const { createHash } = await import('node:crypto');
+    const { readFileSync } = await import('node:fs');
+    const html = readFileSync(new URL('../../app.html', import.meta.url), 'utf8');
+    const scripts = [...html.matchAll(/<script>([\s\S]*?)<\/script>/g)].map((match) => match[1] ?? '');
+    expect(scripts).toHaveLength(1);
+    expect(`sha256-${createHash('sha256').update(scripts[0] ?? '').digest('base64')}`).toBe(EARLY_TAP_SCRIPT_HASH);
   });
 });

@@ -12,11 +12,18 @@ import type { sveltekit } from '@sveltejs/kit/vite';
  */
 export const KIT_ANNOUNCER_STYLE_HASH = 'sha256-S8qMpvofolR8Mpjy4kQvEm7m1q8clzU4dfDH0AmvZjo=';
 
+/**
+ * The one inline script of the site (in src/app.html): it remembers a tap on the chat's start button made before
+ * the page's code has taken over. Allowed by its hash, so every other inline script stays blocked; csp.test.ts
+ * recomputes it from app.html.
+ */
+export const EARLY_TAP_SCRIPT_HASH = 'sha256-txDFdkQAIntiOok20Icnz/gemoEc5ARdy22O4eKinWA=';
+
 type CspDirectives = NonNullable<NonNullable<NonNullable<Parameters<typeof sveltekit>[0]>['csp']>['directives']>;
 
 export const CSP_DIRECTIVES: CspDirectives = {
   'default-src': ['none'],
-  'script-src': ['self'],
+  'script-src': ['self', EARLY_TAP_SCRIPT_HASH],
   'style-src': ['self'],
   'style-src-attr': ['unsafe-hashes', KIT_ANNOUNCER_STYLE_HASH],
   // blob: only for the evidence images of the chat, fetched with the guest's token (authenticated media).
