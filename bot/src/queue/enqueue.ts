@@ -49,9 +49,10 @@ export async function enqueue(ctx: Context, conversation: Conversation, cause: s
     ctx.log.info({ roomId: conversation.roomId, force: decision.force, reason: decision.reason, ticket: entry.ticket }, 'queued');
     crashPoint('enqueue-after-commit');
   }
-  await labelConversationRoom(ctx, { ...conversation, entry });
   await writeStatus(ctx, conversation, ctx.now());
   refreshPositionsSoon(ctx, entry.force);
+  // After the young person's status: the staff-side label must not delay what they see.
+  await labelConversationRoom(ctx, { ...conversation, entry });
   await ctx.audit.write([entry.force], cause, {
     // Opening and queueing are recorded together: the young person opened at openedAt, the bot queued at `at`.
     actor: conversation.guest,
@@ -72,9 +73,9 @@ export async function announceQueued(ctx: Context, conversation: Conversation, e
   const eventId = await announce(ctx, entry, queueNotice(entry, lead), cause);
   const current = conversation.entry ?? entry;
   if (current.queueEventId === undefined) await saveEntry(ctx, conversation, { ...current, queueEventId: eventId });
-  if (conversation.entry) await labelConversationRoom(ctx, { ...conversation, entry: conversation.entry });
   await writeStatus(ctx, conversation, ctx.now());
   refreshPositionsSoon(ctx, entry.force);
+  if (conversation.entry) await labelConversationRoom(ctx, { ...conversation, entry: conversation.entry });
 }
 
 export function forceLabel(force: Force): string {
