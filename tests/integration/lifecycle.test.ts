@@ -46,7 +46,11 @@ describe('a conversation from start to end', () => {
 
     const queued = await waitForEntry(roomId, 'police', 'queued by the Paris rule', (entry) => entry.state === 'queued');
     expect(queued).toMatchObject({ force: 'police', priority: 'normal', triage: { context: 'reseaux-sociaux', role: 'victime', what: 'sextorsion', inDanger: false, ageRange: '15-17', postalCode: '75011' } });
-    const waiting = await statusOf(guest);
+    // The bot writes the young person's status right after the queue entry: the status follows within moments.
+    const waiting = await waitUntil('the young person told they are queued', async () => {
+      const status = await statusOf(guest);
+      return status.state === 'queued' ? status : undefined;
+    });
     expect(waiting).toMatchObject({ state: 'queued', force: 'police', agentJoined: false });
     expect(waiting.position).toBeGreaterThanOrEqual(1);
     expect(waiting.estimatedWaitSeconds).toBeGreaterThanOrEqual(0);
@@ -129,7 +133,11 @@ describe('a conversation from start to end', () => {
     const moved = await waitForEntry(roomId, 'police', 'queued in the police queue', (entry) => entry.state === 'queued');
     expect(moved).toMatchObject({ force: 'police', previousForce: 'gendarmerie', priority: 'urgent' });
     expect((await entryOf(roomId, 'gendarmerie'))?.movedTo).toBe('police');
-    expect(await statusOf(guest)).toMatchObject({ state: 'queued', force: 'police' });
+    // As at the first queueing, the status follows the entry within moments.
+    await waitUntil('the young person told they are queued with the police', async () => {
+      const status = await statusOf(guest);
+      return status.state === 'queued' && status.force === 'police' ? status : undefined;
+    });
     expect(await command(police, stack().forces.police.queueRoomId, { action: 'claim', conversation: roomId })).toMatchObject({ ok: true });
     await join(police, roomId);
     expect(await command(police, stack().forces.police.queueRoomId, { action: 'close', conversation: roomId, outcome: 'emergency_services' })).toMatchObject({ ok: true });
