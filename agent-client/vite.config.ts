@@ -1,5 +1,6 @@
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { defineConfig } from 'vitest/config';
+import { wellKnownClient } from './well-known.ts';
 
 /**
  * A single-page app served as static files. The homeserver URL is not baked in here: see src/config.ts (page
@@ -8,7 +9,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   root: import.meta.dirname,
   envPrefix: ['ESPACE_AGENT_', 'VITE_'],
-  plugins: [svelte({ configFile: false })],
+  plugins: [svelte({ configFile: false }), wellKnownClient()],
   server: { port: 5174, strictPort: false },
   preview: { port: 4174, strictPort: false },
   build: { target: 'es2022', outDir: 'dist', emptyOutDir: true },

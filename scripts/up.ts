@@ -88,11 +88,11 @@ function printSummary(hs: Homeserver, result: BootstrapResult, urls: { bot?: str
   say(`Site des jeunes          ${urls.web ?? '— pas encore disponible'}`);
   say(`Client des agents        ${urls.agent ?? '— pas encore disponible'}`);
   say(`Données locales          ${dataDir} (journal Synapse : ${hs.logFile ?? '—'})`);
-  say(`\nComptes de démonstration (pseudonymes ; identifiants dans ${join(dataDir, 'demo-credentials.json')}, mode 0600) :`);
+  say(`\nComptes de démonstration (identifiant à taper, tiré au hasard ; mots de passe dans ${join(dataDir, 'demo-credentials.json')}, mode 0600) :`);
   for (const account of result.demo) {
     const fresh = result.newDemoAccounts.some((created) => created.userId === account.userId);
     const role = account.role === 'supervisor' ? 'superviseur' : 'agent';
-    say(`  ${account.localpart.padEnd(18)} ${account.force.padEnd(12)} ${role.padEnd(12)} « ${account.pseudonym} »${fresh ? `   mot de passe : ${account.password}` : ''}`);
+    say(`  ${account.localpart.padEnd(12)} (${account.handle.padEnd(16)}) ${account.force.padEnd(12)} ${role.padEnd(12)} « ${account.pseudonym} »${fresh ? `   mot de passe : ${account.password}` : ''}`);
   }
   if (result.newDemoAccounts.length === 0) say('  (mots de passe affichés une seule fois, à la création ; voir le fichier ci-dessus)');
   say(`${line}\nCtrl-C pour tout arrêter.`);

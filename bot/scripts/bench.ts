@@ -22,7 +22,7 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { startHomeserver, registerWithSharedSecret } from '@espace-mineurs/synapse';
 import { ContentKey, EventType, type Force } from '@espace-mineurs/protocol';
-import { MatrixClient } from 'matrix-bot-sdk';
+import { Matrix } from '../src/matrix/client.ts';
 import { bootstrap, ensureStaffMember, exemptFromRateLimits } from '../src/bootstrap/index.ts';
 import { loadConfig, start } from '../src/index.ts';
 import { installProbe, probeReport } from './bench-probe.ts';
@@ -44,7 +44,7 @@ const hs = await startHomeserver({ dataDir: join(dataDir, 'synapse'), port: 0, l
 const synapsePid = hs.processFile ? Number(readFileSync(hs.processFile, 'utf8').trim()) : undefined;
 try {
   const boot = await bootstrap(hs, { stateDir: dataDir, demo: true });
-  const admin = new MatrixClient(hs.baseUrl, boot.bot.accessToken);
+  const admin = new Matrix(hs.baseUrl, boot.bot.accessToken, boot.bot.userId);
   // Enough agents for the largest run even if routing sends everyone to one force: 10 conversations each.
   const perForce = Math.max(2, Math.ceil(Math.max(...sizes, 10) / 10));
   const agents: Record<Force, Array<{ userId: string; token: string; sync: SyncClient }>> = { police: [], gendarmerie: [] };

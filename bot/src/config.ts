@@ -67,8 +67,22 @@ export const BotConfig = z.object({
     exportPeriod: Seconds.default(7 * 24 * 3600),
   }).prefault({}),
   rateLimits: z.object({
-    /** Conversation openings per client address per window. */
-    openPerIp: z.number().int().min(1).default(20),
+    /**
+     * Conversation openings per client address (an IPv6 client by its /64) per window that go through at once:
+     * Synapse's guest-registration burst (`rc_registration.burst_count`), so a class that registers together also
+     * opens together. Past it each opening waits a little longer (`slowdownStepMs` more each time, at most
+     * `slowdownMaxMs`) and is marked for agents; docs/personal-data.md explains the figures.
+     */
+    openPerIp: z.number().int().min(1).default(30),
+    /**
+     * Past this many openings per address per window, refused until the window ends: as many guests as Synapse
+     * registers from one address in a window (burst 30 + 0.5/s × 600 s = 330), so the bot never refuses someone
+     * Synapse let in, and no school or carrier reaches it.
+     */
+    openPerIpHard: z.number().int().min(1).default(330),
+    /** Synapse's pace past its burst (one guest every 2 s from one address). */
+    slowdownStepMs: z.number().int().min(0).default(2000),
+    slowdownMaxMs: z.number().int().min(0).max(60_000).default(20_000),
     /** Conversation openings (and API calls) per guest per window. */
     openPerGuest: z.number().int().min(1).default(10),
     windowSeconds: Seconds.default(600),
@@ -82,8 +96,22 @@ export const BotConfig = z.object({
     /** …or when this many audit entries (one force) wait in the outbox for their audit room. */
     maxAuditBacklog: z.number().int().min(1).default(500),
   }).prefault({}),
+  intake: z.object({
+    /**
+     * Ready rooms kept ahead of demand (intake/pool.ts): a burst up to this size opens without a createRoom.
+     * Each is an empty room of the bot's (about ten events, nothing personal); 0 turns the pool off.
+     */
+    poolSize: z.number().int().min(0).max(1000).default(50),
+    /** Openings handled at once; the others wait their turn in arrival order (intake/admission.ts). */
+    admissionConcurrency: z.number().int().min(1).max(100).default(4),
+  }).prefault({}),
   /** Agents without a duty record take this many conversations at once once they claim. */
   defaultCapacity: z.number().int().min(1).max(10).default(3),
+  /**
+   * Which queue notices ring stock Element (m.text mentioning the force's agents on duty) rather than arrive as a
+   * silent m.notice: `urgent` ones only (default), or `all` new and requeued conversations (bot/README.md).
+   */
+  queueAlerts: z.enum(['urgent', 'all']).default('urgent'),
   /** Used for estimated waits until real waits have been measured. */
   defaultWaitSeconds: z.number().int().min(1).default(180),
 });
@@ -136,9 +164,15 @@ const ENV: Array<[string, string[], 'string' | 'number' | 'list']> = [
   ['ESPACE_STAFF_ROOM_PERIOD', ['retention', 'staffRoomPeriod'], 'number'],
   ['ESPACE_EXPORT_PERIOD', ['retention', 'exportPeriod'], 'number'],
   ['ESPACE_RATE_OPEN_PER_IP', ['rateLimits', 'openPerIp'], 'number'],
+  ['ESPACE_RATE_OPEN_PER_IP_HARD', ['rateLimits', 'openPerIpHard'], 'number'],
+  ['ESPACE_RATE_SLOWDOWN_STEP_MS', ['rateLimits', 'slowdownStepMs'], 'number'],
+  ['ESPACE_RATE_SLOWDOWN_MAX_MS', ['rateLimits', 'slowdownMaxMs'], 'number'],
   ['ESPACE_RATE_OPEN_PER_GUEST', ['rateLimits', 'openPerGuest'], 'number'],
   ['ESPACE_RATE_WINDOW', ['rateLimits', 'windowSeconds'], 'number'],
+  ['ESPACE_ROOM_POOL_SIZE', ['intake', 'poolSize'], 'number'],
+  ['ESPACE_ADMISSION_CONCURRENCY', ['intake', 'admissionConcurrency'], 'number'],
   ['ESPACE_DEFAULT_CAPACITY', ['defaultCapacity'], 'number'],
+  ['ESPACE_QUEUE_ALERTS', ['queueAlerts'], 'string'],
   ['ESPACE_READY_MAX_SYNC_AGE', ['readiness', 'maxSyncAge'], 'number'],
   ['ESPACE_READY_MAX_AUDIT_BACKLOG', ['readiness', 'maxAuditBacklog'], 'number'],
 ];
@@ -184,6 +218,9 @@ export function parseConfig(raw: unknown, baseDir = process.cwd()): BotConfig {
     throw new ConfigError(`bot configuration: ${path}: ${issue?.message ?? 'invalid'}`);
   }
   const config = result.data;
+  if (config.rateLimits.openPerIpHard < config.rateLimits.openPerIp) {
+    throw new ConfigError('bot configuration: rateLimits.openPerIpHard: must be at least rateLimits.openPerIp (the soft limit)');
+  }
   const absolute = (path: string) => (isAbsolute(path) ? path : resolve(baseDir, path));
   return { ...config, stateDir: absolute(config.stateDir), triageFile: absolute(config.triageFile), routingFile: absolute(config.routingFile) };
 }

@@ -8,10 +8,13 @@ import { roomAliasLocalpart, type BotCredentials, type ForceRooms } from './boot
 import { readJsonFile } from './bootstrap/files.ts';
 import type { BotConfig } from './config.ts';
 import { withConversation, type Context } from './runtime/context.ts';
-import { sendStart } from './intake/open.ts';
+import { ensureStarted } from './intake/open.ts';
+import { Admission } from './intake/admission.ts';
+import { RoomPool } from './intake/pool.ts';
+import { createPooledRoom } from './intake/room.ts';
 import { loadCoolDowns } from './closing/cool-down.ts';
 import { loadDisclosures } from './disclosure/records.ts';
-import { cancelPositionRefreshes } from './conversation/status.ts';
+import { cancelPositionRefreshes, reconcileStatus } from './conversation/status.ts';
 import { handleBatch } from './handlers/index.ts';
 import { createApp } from './http/app.ts';
 import { KeyedQueue } from './runtime/locks.ts';
@@ -76,6 +79,7 @@ export async function start(config: BotConfig): Promise<RunningBot> {
   const forces = await findForceRooms(matrix, serverName);
   const store = new Store(forces);
   const locks = new KeyedQueue();
+  const admission = new Admission(config.intake.admissionConcurrency);
   const auditRooms = { police: forces.police.auditRoomId, gendarmerie: forces.gendarmerie.auditRoomId };
   const ctx: Context = {
     config,
@@ -98,8 +102,16 @@ export async function start(config: BotConfig): Promise<RunningBot> {
     ),
     metrics: new Metrics(store, () => ctx.audit.backlog(), () => ctx.now()),
     locks,
+    admission,
+    // ctx is complete before the pool's first refill (after the rebuild) calls this.
+    pool: new RoomPool({ target: config.intake.poolSize, admission, create: () => createPooledRoom(ctx), log: logger.child({ module: 'pool' }) }),
     log: logger.child({ module: 'engine' }),
     now: Date.now,
+  };
+  ctx.audit.namer = {
+    actor: (userId) => store.staff.get(userId)?.pseudonym,
+    ticket: (roomId) => store.conversations.get(roomId)?.entry?.ticket,
+    botUserId: matrix.userId,
   };
   await ctx.audit.load();
 
@@ -121,14 +133,23 @@ export async function start(config: BotConfig): Promise<RunningBot> {
   });
   await applyStaffRoomRetention(ctx);
   await sync.start();
-  // A crash between creating a room and sending its first question: send it now (idempotent otherwise).
+  // A crash between naming a room for its guest and sending the first question: invite and send it now
+  // (idempotent otherwise).
   for (const conversation of store.conversations.values()) {
     if (conversation.triage && conversation.triage.handled.length === 0 && !conversation.entry) {
-      void withConversation(ctx, conversation.roomId, () => sendStart(ctx, conversation)).catch((error: unknown) =>
+      void withConversation(ctx, conversation.roomId, () => ensureStarted(ctx, conversation)).catch((error: unknown) =>
         ctx.log.warn({ roomId: conversation.roomId, err: (error as Error).message }, 'could not resend the first question'),
       );
     }
   }
+  // A status held back for an agent's join when the bot was stopped or killed: written now.
+  for (const conversation of store.conversations.values()) {
+    if (!conversation.entry) continue;
+    void withConversation(ctx, conversation.roomId, () => reconcileStatus(ctx, conversation)).catch((error: unknown) =>
+      ctx.log.warn({ roomId: conversation.roomId, err: (error as Error).message }, 'could not reconcile a status'),
+    );
+  }
+  ctx.pool.refill();
   const sweeper = startSweeper(ctx);
 
   const app = createApp(ctx);
@@ -138,7 +159,7 @@ export async function start(config: BotConfig): Promise<RunningBot> {
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${host}:${address.port}`;
-  log.info({ url, firstStart, conversations: store.conversations.size }, 'bot started');
+  log.info({ url, firstStart, conversations: store.conversations.size, pooledRooms: ctx.pool.size }, 'bot started');
 
   let stopping: Promise<void> | undefined;
   return {
@@ -148,6 +169,7 @@ export async function start(config: BotConfig): Promise<RunningBot> {
         server.closeAllConnections();
         await new Promise<void>((resolve) => server.close(() => resolve()));
         await sweeper.stop();
+        await ctx.pool.stop();
         await sync.stop();
         cancelPositionRefreshes(ctx);
         await ctx.audit.close();

@@ -1,6 +1,9 @@
 import { LogLevel, LogService } from 'matrix-bot-sdk';
 import { pino, type Logger } from 'pino';
 
+/** Fields never written to a log, whatever module passes them (docs/personal-data.md, row 8). */
+export const REDACTED_KEYS = ['password', 'accessToken', 'access_token', 'token', 'body', 'displayname', 'ip'] as const;
+
 /**
  * The bot's root logger. Every module takes a child: `logger.child({ module: 'claims' })`.
  * Never pass message bodies, tokens, passwords, display names or IPs to it: log ids, counts, codes.
@@ -8,8 +11,9 @@ import { pino, type Logger } from 'pino';
 export const logger: Logger = pino({
   name: 'bot',
   level: process.env.ESPACE_LOG_LEVEL ?? (process.env.VITEST ? 'warn' : 'info'),
+  // Each key at the top level of a log call (`log.info({ ip })`) and one level down (`{ request: { ip } }`).
   redact: {
-    paths: ['*.password', '*.accessToken', '*.access_token', '*.token', '*.body', '*.displayname', '*.ip'],
+    paths: REDACTED_KEYS.flatMap((key) => [key, `*.${key}`]),
     censor: '[redacted]',
   },
 });

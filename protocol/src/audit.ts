@@ -65,6 +65,8 @@ export const AuditRecord = z
     at: z.number(),
     /** Small, non-content facts: outcome code, target force, ticket. */
     details: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
+    /** What any Matrix client shows: action, ticket, pseudonym and time in French (never content). Hashed too. */
+    body: z.string().max(500).optional(),
     /** sha256 of the previous record of this chain (canonical JSON), or "genesis". */
     prev: z.string().min(1),
   })

@@ -19,6 +19,8 @@ export const COMMAND_REFUSAL_CODES = [
   'ALREADY_CLAIMED',
   'NOT_QUEUED',
   'AT_CAPACITY',
+  /** The sender already holds this conversation (a claim of one's own conversation). */
+  'ALREADY_YOURS',
   /** The conversation is someone else's (and the sender is not a supervisor). */
   'NOT_ASSIGNEE',
   /** Only a conversation in progress (assigned) can be transferred. */
@@ -103,6 +105,10 @@ export const Command = z.discriminatedUnion('action', [
   z.object({ action: z.literal('legal_hold'), requestId: RequestId, conversation: RoomId, hold: z.boolean(), reason: z.string().trim().min(LEGAL_HOLD_REASON.min).max(LEGAL_HOLD_REASON.max) }),
   /** Supervisors only: export a conversation for a judicial procedure (JSON + readable document, audited). */
   z.object({ action: z.literal('export'), requestId: RequestId, conversation: RoomId }),
+  /** Read only: the force's waiting conversations (ticket, wait, priority), answered in the result's body. */
+  z.object({ action: z.literal('queue_list'), requestId: RequestId }),
+  /** Read only: the sender's own conversations (in progress, and transfers offered to them). */
+  z.object({ action: z.literal('mine_list'), requestId: RequestId }),
 ]);
 export type Command = z.infer<typeof Command>;
 export type CommandAction = Command['action'];
@@ -154,7 +160,17 @@ const EntryFields = z.object({
   assignee: UserId.optional(),
   /** A warm transfer waiting for the receiver's answer. */
   pendingTransfer: z
-    .object({ from: UserId, to: z.union([z.object({ agent: UserId }), z.object({ force: Force })]), comment: z.string().max(1000).optional(), offeredAt: z.number().int() })
+    .object({
+      from: UserId,
+      to: z.union([z.object({ agent: UserId }), z.object({ force: Force })]),
+      comment: z.string().max(1000).optional(),
+      offeredAt: z.number().int(),
+      /**
+       * An offer to the other force: the ticket that force's agents know it by (reserved with the offer, kept if
+       * they accept), so `!accepter N` is typed with a number of their own queue.
+       */
+      receiver: z.object({ force: Force, ticket: z.number().int().min(1) }).optional(),
+    })
     .optional(),
   outcome: Outcome.optional(),
   /** Event ID of the queue message for this conversation: internal notes are a thread under it. */
@@ -172,6 +188,16 @@ const EntryFields = z.object({
   lastEvent: z.string().optional(),
   /** Set once the guest account was locked and deactivated after closing. */
   guestEndedAt: z.number().int().optional(),
+  /**
+   * Opened past the soft per-address limit (many openings from one address in a few minutes: a school, a
+   * carrier, or someone scripting). For agents only: never written in the young person's room.
+   */
+  serialOpening: z.literal(true).optional(),
+  /**
+   * The young person left from the site (quick exit or « Terminer ») while the conversation was queued or
+   * assigned; cleared if they write again. The conversation stays open until an agent closes it with an outcome.
+   */
+  guestLeftAt: z.number().int().optional(),
 });
 
 /** Waiting in its force's queue since `queuedAt`. */

@@ -28,9 +28,13 @@ export const OUTCOMES = ['complaint', '119', '3018', 'school', 'health', 'emerge
 export const Outcome = z.enum(OUTCOMES);
 export type Outcome = z.infer<typeof Outcome>;
 
-/** EventType.ConversationRoom content: which guest a young person's room serves. */
+/**
+ * EventType.ConversationRoom content: which guest a young person's room serves, and the answers they chose on
+ * the site before the triage (option ids), so a restart before the first question still skips those questions.
+ */
 export const ConversationRoomContent = z.object({
   guest: z.string().regex(/^@[^:]+:.+$/),
   createdAt: z.number().int(),
+  preset: z.record(z.string().max(64), z.string().max(64)).optional(),
 });
 export type ConversationRoomContent = z.infer<typeof ConversationRoomContent>;

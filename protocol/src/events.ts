@@ -13,7 +13,7 @@
  * | command_result | message (m.notice) | force queue room | bot |
  * | audit | message | force audit room | bot |
  * | conversation_room | state, key '' | young person's room | bot (set at creation: which guest it serves) |
- * | triage | state, key '' | young person's room | bot (triage progress: the young person's own answers) |
+ * | triage | state, key '' | young person's room | bot (legacy: rooms before triage progress moved into the bot's replies) |
  * Safety records (disclosure requests, legal holds, retention records, exports, cool-downs): ./safety.ts.
  * Triage questions and answers are ordinary m.room.message events carrying an extra content key, so they read
  * well in Element too.
@@ -36,14 +36,32 @@ export const EventType = {
   RoomRole: `${NS}.room_role`,
   /** Marks a young person's room, set atomically at creation, so the bot finds it again after a restart. */
   ConversationRoom: `${NS}.conversation_room`,
-  /** Triage progress in the young person's room (their own answers, nothing internal). */
+  /**
+   * Triage progress as a state event: written only by earlier versions (still read at start for their rooms).
+   * The progress now travels in the bot's reply to each answer (ContentKey.TriageProgress).
+   */
   Triage: `${NS}.triage`,
+} as const;
+
+/** Extra keys inside m.room.create content (set at creation, so they cost no event of their own). */
+export const CreationKey = {
+  /**
+   * `true` in a young person's room created ahead of demand (bot/src/intake/pool.ts): until the conversation
+   * marker names its guest, the bot finds it again as a ready room. Nothing personal is in such a room.
+   */
+  PooledRoom: `${NS}.pooled_room`,
 } as const;
 
 /** Extra keys inside m.room.message content. */
 export const ContentKey = {
   TriageQuestion: `${NS}.triage_question`,
   TriageAnswer: `${NS}.triage_answer`,
+  /**
+   * In the bot's last reply to a triage answer (or its first question): the progress after it (TriageProgress,
+   * the young person's own answers). The reply is the commit: a restart reads the latest one back from the
+   * timeline, so the triage needs no state event per answer.
+   */
+  TriageProgress: `${NS}.triage_progress`,
   /** Marks a message the bot sent on behalf of the service (goodbye, resources, "someone is coming"). */
   Service: `${NS}.service`,
   /** Service message: the danger message of the triage (17 / 112 / 114). */

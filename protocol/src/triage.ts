@@ -33,8 +33,9 @@ export const TriageAnswerContent = z.object({
 export type TriageAnswerContent = z.infer<typeof TriageAnswerContent>;
 
 /**
- * EventType.Triage state in the young person's room: where the triage stands. Written by the bot only; rebuilt
- * from after a restart. `handled` lists the last answer events applied, so a replayed event changes nothing.
+ * Where the triage stands, in the bot's reply to each answer (ContentKey.TriageProgress; EventType.Triage state
+ * in rooms of earlier versions). Written by the bot only; read back after a restart. `handled` lists the last
+ * answer events applied, so a replayed event changes nothing.
  */
 export const TriageProgress = z.object({
   /** The question waiting for an answer; absent once triage is over. */

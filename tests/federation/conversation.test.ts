@@ -50,11 +50,17 @@ afterAll(async () => {
   if (dataDir && !process.env.ESPACE_KEEP_TEST_DATA) rmSync(dataDir, { recursive: true, force: true });
 });
 
-async function demoLogin(localpart: string): Promise<ServerSession> {
-  const account = result.demo.find((candidate) => candidate.localpart === localpart);
-  if (!account) throw new Error(`no demo account ${localpart}`);
+/** A demo account by its handle (`pn-agent-1`): the account itself has an opaque localpart. */
+function demoAccount(handle: string): (typeof result.demo)[number] {
+  const account = result.demo.find((candidate) => candidate.handle === handle);
+  if (!account) throw new Error(`no demo account ${handle}`);
+  return account;
+}
+
+async function demoLogin(handle: string): Promise<ServerSession> {
+  const account = demoAccount(handle);
   const answer = await call<{ user_id: string; access_token: string }>(account.homeserverUrl, 'POST', '/_matrix/client/v3/login', {
-    body: { type: 'm.login.password', identifier: { type: 'm.id.user', user: localpart }, password: account.password },
+    body: { type: 'm.login.password', identifier: { type: 'm.id.user', user: account.localpart }, password: account.password },
   });
   expect(answer.status).toBe(200);
   return { baseUrl: account.homeserverUrl, userId: answer.body.user_id, accessToken: answer.body.access_token };
@@ -130,11 +136,11 @@ describe('the federated bootstrap', () => {
 
   it('gives each force s staff an account on that force s server, in that force s queue', async () => {
     const agent = await demoLogin('pn-agent-1');
-    expect(agent.userId).toBe(`@pn-agent-1:${topology.servers.police.serverName}`);
+    expect(agent.userId).toBe(`@${demoAccount('pn-agent-1').localpart}:${topology.servers.police.serverName}`);
     const joined = await call<{ joined_rooms: string[] }>(agent.baseUrl, 'GET', '/_matrix/client/v3/joined_rooms', { token: agent.accessToken });
     expect(joined.body.joined_rooms).toContain(result.forces.police.queueRoomId);
     const elsewhere = await call(topology.servers.public.baseUrl, 'POST', '/_matrix/client/v3/login', {
-      body: { type: 'm.login.password', identifier: { type: 'm.id.user', user: 'pn-agent-1' }, password: result.demo.find((a) => a.localpart === 'pn-agent-1')!.password },
+      body: { type: 'm.login.password', identifier: { type: 'm.id.user', user: demoAccount('pn-agent-1').localpart }, password: demoAccount('pn-agent-1').password },
     });
     expect(elsewhere.status).toBe(403);
     // A police agent cannot read a gendarmerie room, nor join it over federation.

@@ -48,23 +48,13 @@ describe('POST /api/conversations', () => {
     expect(ConversationResponse.parse(current.body).roomId).toBe(a.roomId);
   });
 
-  it('answers a flood from one address with 429 and Retry-After', async () => {
+  it('never refuses a class behind one address: 25 openings from it all succeed (the hard bound is far above)', async () => {
     const ip = freshAddress();
     const guests = await Promise.all(Array.from({ length: 25 }, () => registerGuest()));
     const statuses: number[] = [];
-    let limited: Awaited<ReturnType<typeof api>> | undefined;
-    for (const guest of guests) {
-      const response = await api('POST', '/api/conversations', { token: guest.accessToken, ip });
-      statuses.push(response.status);
-      if (response.status === 429) limited ??= response;
-    }
-    expect(statuses.filter((status) => status === 201).length).toBe(20);
-    expect(limited).toBeDefined();
-    expectError(limited!, 429, 'RATE_LIMITED');
-    expect(Number(limited!.headers.get('retry-after'))).toBeGreaterThan(0);
-    // Another address is not affected.
-    const other = await registerGuest();
-    expect((await api('POST', '/api/conversations', { token: other.accessToken })).status).toBe(201);
+    for (const guest of guests) statuses.push((await api('POST', '/api/conversations', { token: guest.accessToken, ip })).status);
+    expect(statuses).toEqual(Array(25).fill(201));
+    // Slowing down past the soft limit and refusing at the hard bound: tests/integration/addresses.test.ts.
   }, 120_000);
 });
 

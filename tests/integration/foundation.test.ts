@@ -91,8 +91,10 @@ describe('the bootstrap', () => {
     expect(demo.filter((account) => account.force === 'gendarmerie' && account.role === 'agent')).toHaveLength(2);
     expect(demo.filter((account) => account.role === 'supervisor').map((account) => account.force).sort()).toEqual(['gendarmerie', 'police']);
     for (const account of demo) {
-      // Pseudonymous IDs: a force prefix, a role, a number.
-      expect(account.localpart).toMatch(/^(pn|gn)-(agent|superviseur)-\d+$/);
+      // Opaque IDs: young people see them, so nothing of the force, the role or the person (the handle stays local).
+      expect(account.localpart).toMatch(/^[a-z][a-z0-9]{9}$/);
+      expect(account.userId).toBe(`@${account.localpart}:${stack().serverName}`);
+      expect(account.userId).not.toMatch(/pn|gn|agent|superviseur/);
       const staff = await client.getRoomStateEvent(forces[account.force].spaceId, EventType.Staff, userStateKey(account.userId));
       expect(staff).toMatchObject({ force: account.force, role: account.role, pseudonym: account.pseudonym });
       const queueMembers = await client.getJoinedRoomMembers(forces[account.force].queueRoomId);

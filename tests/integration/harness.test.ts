@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { waitUntil } from '../support/wait.ts';
 
 const fixture = fileURLToPath(new URL('../support/fixtures/start-synapse-child.ts', import.meta.url));
 
@@ -11,14 +12,7 @@ function alive(pid: number): boolean {
   return existsSync(`/proc/${pid}`) && !readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z ');
 }
 
-async function until(what: string, condition: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (condition()) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for: ${what}`);
-}
+const until = (what: string, condition: () => boolean, timeoutMs: number): Promise<true> => waitUntil(what, () => (condition() ? true : undefined), timeoutMs);
 
 describe('the homeserver harness', () => {
   it('leaves no Synapse behind when the process that started it is killed with SIGKILL', async () => {

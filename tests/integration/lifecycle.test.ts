@@ -207,18 +207,28 @@ describe('supervision and the young person ending it', () => {
     expect(await command(police, queue, { action: 'supervise', conversation: roomId })).toMatchObject({ ok: false, code: 'NOT_SUPERVISOR' });
     expect(await command(supervisor, queue, { action: 'supervise', conversation: roomId })).toMatchObject({ ok: true });
     await join(supervisor, roomId);
+    // The young person sees the supervisor's join in their room: it is explained to them, without a name.
+    await waitForMessages(guest, roomId, 'the supervisor explained', (events) => botMessages(events).some((event) => String(event.content.body).startsWith("Une personne de l'équipe relit la conversation")));
 
     await say(police, queue, '!aide');
     await waitForMessages(police, queue, 'the help text', (events) => events.some((event) => String(event.content.body ?? '').startsWith('Commandes')));
     await say(police, queue, '!prendre 99999');
     await waitForMessages(police, queue, 'the unknown ticket answer', (events) => events.some((event) => String(event.content.body ?? '') === 'Aucune conversation n°99999 dans votre file.'));
 
-    // The young person ends it from the site.
+    // The young person ends it from the site (« Terminer »): the agent is told, and closes it with an outcome.
     const ended = await api<{ status: PublicStatus }>('POST', '/api/conversations/current/end', { token: guest.accessToken });
     expect(ended.status).toBe(200);
-    expect(ended.body.status.state).toBe('closed');
-    expect((await entryOf(roomId, 'police'))).toMatchObject({ state: 'closed', outcome: 'none' });
-    expect(await command(police, queue, { action: 'close', conversation: roomId, outcome: 'none' })).toMatchObject({ ok: false, code: 'CONVERSATION_ENDED' });
+    expect(ended.body.status.state).toBe('assigned');
+    const left = await entryOf(roomId, 'police');
+    expect(left).toMatchObject({ state: 'assigned' });
+    expect(left?.guestLeftAt).toBeGreaterThan(0);
+    await waitForMessages(police, queue, 'the leave notice', (events) => events.some((event) => String(event.content.body ?? '').startsWith(`Conversation n°${left!.ticket} : le jeune a quitté la conversation`)));
+    // Leaving twice (the site's « Terminer » then its quick exit) says it once.
+    expect((await api('POST', '/api/conversations/current/end', { token: guest.accessToken })).status).toBe(200);
+    expect(await command(police, queue, { action: 'close', conversation: roomId, outcome: 'complaint' })).toMatchObject({ ok: true });
+    expect((await entryOf(roomId, 'police'))).toMatchObject({ state: 'closed', outcome: 'complaint' });
+    const notices = (await timeline(police, queue, 200)).filter((event) => String(event.content.body ?? '').startsWith(`Conversation n°${left!.ticket} : le jeune a quitté`));
+    expect(notices).toHaveLength(1);
     // A new conversation can be opened after that.
     const again = await api('POST', '/api/conversations', { token: guest.accessToken });
     expect(again.status).toBe(201);

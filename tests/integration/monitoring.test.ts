@@ -21,6 +21,7 @@ import { registerGuest } from '../support/matrix.ts';
 const ALERT = 'EspaceQueueWithoutAgent';
 /** Seconds: scrape and evaluation every second, the alert after 3 s of its condition (2 minutes in production). */
 const SHORT_FOR = '3s';
+const SHORT_FOR_MS = 3_000;
 
 interface PromAlert {
   labels: Record<string, string>;
@@ -71,6 +72,15 @@ async function promQuery(query: string): Promise<Array<{ metric: Record<string, 
   const body = (await response.json()) as { status: string; data: { result: Array<{ metric: Record<string, string>; value: [number, string] }> } };
   if (body.status !== 'success') throw new Error(`query ${query}: ${JSON.stringify(body)}`);
   return body.data.result;
+}
+
+/** When Prometheus last evaluated the alert under test (ms since the epoch), from /api/v1/rules. */
+async function lastEvaluationOfAlert(): Promise<number | undefined> {
+  const response = await fetch(`${prometheusUrl}/api/v1/rules?type=alert`);
+  const body = (await response.json()) as { status: string; data: { groups: Array<{ rules: Array<{ name: string; lastEvaluation?: string }> }> } };
+  if (body.status !== 'success') throw new Error(`/api/v1/rules: ${JSON.stringify(body)}`);
+  const evaluated = body.data.groups.flatMap((group) => group.rules).find((rule) => rule.name === ALERT)?.lastEvaluation;
+  return evaluated ? Date.parse(evaluated) : undefined;
 }
 
 async function promAlerts(): Promise<PromAlert[]> {
@@ -152,7 +162,11 @@ describe('monitoring (real Prometheus, real bot, real Synapse)', () => {
     // longer than its `for`.
     const offDuty = await promQuery('espace_agents_on_duty');
     expect(offDuty.map((sample) => [sample.metric.force, sample.value[1]]).sort()).toEqual([['gendarmerie', '0'], ['police', '0']]);
-    await new Promise((resolve) => setTimeout(resolve, 5_000));
+    const quietUntil = Date.now() + SHORT_FOR_MS + 2_000;
+    await waitUntil(`Prometheus to evaluate ${ALERT} more than its for (${SHORT_FOR}) after nobody waiting was seen`, async () => {
+      const evaluated = await lastEvaluationOfAlert();
+      return evaluated !== undefined && evaluated > quietUntil ? evaluated : undefined;
+    }, 30_000);
     expect((await promAlerts()).filter((alert) => alert.labels.alertname === ALERT)).toEqual([]);
 
     const guest = await registerGuest(homeserver.baseUrl);

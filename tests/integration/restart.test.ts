@@ -70,14 +70,25 @@ describe('the bot killed with SIGKILL', () => {
     await startBot();
     expect(await waitForQuestions(young, roomId, 4)).toEqual(['context', 'role', 'what', 'danger']);
 
-    // 2. Killed inside a handler: replies sent, progress not yet saved.
+    // 2. Killed inside a handler, before the reply that carries the progress (the step's commit): the answer is
+    // replayed at restart and its reply shown once.
     await bot!.stop();
-    await startBot({ ESPACE_TEST_CRASH_AT: 'triage-after-replies' });
+    await startBot({ ESPACE_TEST_CRASH_AT: 'triage-before-last-reply' });
     await say(young, roomId, '2', baseUrl());
     await waitUntil('the bot to crash at its crash point', async () => (bot!.child.exitCode !== null || bot!.child.signalCode !== null ? true : undefined));
+    expect(questions(await timeline(young, roomId, 300, baseUrl()))).toEqual(['context', 'role', 'what', 'danger']);
     await startBot();
+    expect(await waitForQuestions(young, roomId, 5)).toEqual(['context', 'role', 'what', 'danger', 'age']);
+    // 2a. Killed right after that reply: the restart reads the progress back from it and skips the answer.
+    await bot!.stop();
+    await startBot({ ESPACE_TEST_CRASH_AT: 'triage-after-replies' });
     await say(young, roomId, '4', baseUrl());
+    await waitUntil('the bot to crash at its crash point', async () => (bot!.child.exitCode !== null || bot!.child.signalCode !== null ? true : undefined));
+    await startBot();
     expect(await waitForQuestions(young, roomId, 6)).toEqual(['context', 'role', 'what', 'danger', 'age', 'postal_code']);
+    // The triage writes no state event per answer: its progress is in the bot's replies.
+    const triageState = await matrixRequest('GET', `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/state/${encodeURIComponent(EventType.Triage)}/`, { token: young.accessToken, baseUrl: baseUrl() });
+    expect(triageState.status).toBe(404);
     // 2b. Killed right after queueing committed its entry, before the status and the audit entry.
     await bot!.stop();
     await startBot({ ESPACE_TEST_CRASH_AT: 'enqueue-after-commit' });
@@ -157,5 +168,41 @@ describe('the bot killed with SIGKILL', () => {
     const invites = all.filter((event) => event.type === 'm.room.member' && event.state_key === agent.userId && event.content.membership === 'invite');
     expect(invites).toHaveLength(1);
 
+  }, 180_000);
+
+  it('writes a status held back for the agent\'s join after a kill inside that moment', async () => {
+    await bot?.stop();
+    await startBot();
+    const young = await guest();
+    const opened = await api<{ roomId: string }>('POST', '/api/conversations', { token: young.accessToken, botUrl: bot!.url });
+    expect(opened.status).toBe(201);
+    const roomId = opened.body.roomId;
+    await join(young, roomId, baseUrl());
+    await waitForQuestions(young, roomId, 1);
+    for (const [index, answer] of ['1', '2', '3', '2', '4'].entries()) {
+      await say(young, roomId, answer, baseUrl());
+      await waitForQuestions(young, roomId, index + 2);
+    }
+    await say(young, roomId, '75011', baseUrl());
+    await waitUntil('queued', async () => ((await entry(roomId))?.state === 'queued' ? true : undefined));
+    const statusInRoom = async () =>
+      (await matrixRequest<{ state?: string; agentJoined?: boolean; agentPseudonym?: string }>('GET', `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/state/${encodeURIComponent(EventType.Status)}/`, { token: young.accessToken, baseUrl: baseUrl() })).body;
+    await waitUntil('the queued status', async () => ((await statusInRoom()).state === 'queued' ? true : undefined));
+
+    // Killed once the young person is told someone is coming, while the status waits for the agent's join.
+    await bot!.stop();
+    await startBot({ ESPACE_TEST_CRASH_AT: 'assign-status-held' });
+    const agent = await login('pn-agent-1');
+    await send(agent, stack.result.forces.police.queueRoomId, EventType.Command, { action: 'claim', requestId: 'claim-held', conversation: roomId }, baseUrl());
+    await waitUntil('the bot to crash at its crash point', async () => (bot!.child.exitCode !== null || bot!.child.signalCode !== null ? true : undefined));
+    expect((await statusInRoom()).state).toBe('queued');
+    await startBot();
+    await waitUntil('the assigned status written at the restart', async () => ((await statusInRoom()).state === 'assigned' ? true : undefined));
+    expect(await statusInRoom()).toMatchObject({ state: 'assigned', agentJoined: false, agentPseudonym: 'Alex' });
+    // Joined now: the join's write says so.
+    await join(agent, roomId, baseUrl());
+    await waitUntil('agentJoined in the room status', async () => ((await statusInRoom()).agentJoined === true ? true : undefined));
+    const statuses = (await timeline(young, roomId, 300, baseUrl())).filter((event) => event.type === EventType.Status);
+    expect(statuses.map((event) => `${String(event.content.state)}:${String(event.content.agentJoined)}`)).toEqual(['triage:false', 'queued:false', 'assigned:false', 'assigned:true']);
   }, 180_000);
 });

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EventType, type ConversationEntry, type Force } from '@espace-mineurs/protocol';
+import type { ConversationEntry, Force } from '@espace-mineurs/protocol';
 import { startTestBot, type RunningBot } from '../support/bot-process.ts';
 import { startIsolatedStack, type IsolatedStack } from '../support/isolated-stack.ts';
 import { matrixRequest, type Session } from '../support/matrix.ts';
-import { answerTriage, api, command, join, waitUntil } from '../support/conversation.ts';
+import { answerTriage, api, command, entryOf, join, waitForEntry, waitUntil } from '../support/conversation.ts';
 
 let stack: IsolatedStack;
 let bot: RunningBot;
@@ -34,17 +34,9 @@ async function open(young: Session): Promise<string> {
   return opened.body.roomId;
 }
 
-async function entry(roomId: string, force: Force): Promise<ConversationEntry | undefined> {
-  const queue = stack.result.forces[force].queueRoomId;
-  const response = await matrixRequest<ConversationEntry>('GET', `/_matrix/client/v3/rooms/${encodeURIComponent(queue)}/state/${encodeURIComponent(EventType.Conversation)}/${encodeURIComponent(roomId)}`, { token: stack.result.bot.accessToken, baseUrl: hs() });
-  return response.status === 200 ? response.body : undefined;
-}
-
-const waitEntry = (roomId: string, force: Force, what: string, check: (entry: ConversationEntry) => boolean) =>
-  waitUntil(what, async () => {
-    const found = await entry(roomId, force);
-    return found && check(found) ? found : undefined;
-  });
+const inStack = (force: Force) => ({ baseUrl: hs(), botToken: stack.result.bot.accessToken, queueRoomId: stack.result.forces[force].queueRoomId });
+const entry = (roomId: string, force: Force): Promise<ConversationEntry | undefined> => entryOf(roomId, force, inStack(force));
+const waitEntry = (roomId: string, force: Force, what: string, check: (entry: ConversationEntry) => boolean) => waitForEntry(roomId, force, what, check, inStack(force));
 
 describe('timeouts, duty and overflow', () => {
   it('ends a conversation whose young person stays silent in triage, then ends the guest account after the grace period', async () => {

@@ -99,7 +99,7 @@ describe('a young person and an agent, through the production proxy', () => {
   });
 
   it('a police agent logs into the built agent client, claims it, and they talk both ways', async () => {
-    const account = stack.demo.find((candidate) => candidate.localpart === 'pn-agent-1');
+    const account = stack.demo.find((candidate) => candidate.handle === 'pn-agent-1');
     if (!account) throw new Error('no demo account pn-agent-1');
     await agent.goto(`${stack.agentsUrl}/`);
     await agent.getByLabel('Identifiant').fill(account.localpart);

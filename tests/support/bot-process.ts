@@ -25,6 +25,9 @@ function testEnv(options: TestBotOptions): Record<string, string> {
     // Tests pretend to come from many addresses (X-Forwarded-For), so one test's flood never throttles another.
     ESPACE_TRUST_PROXY: '1',
     ESPACE_WEB_ORIGINS: process.env.ESPACE_TEST_WEB_ORIGINS ?? 'http://127.0.0.1:5173,http://localhost:5173',
+    // A small room pool: both ways of opening (a pooled room, a room created on demand) happen in every run,
+    // without each bot start creating the production default's 50 rooms on a loaded machine.
+    ESPACE_ROOM_POOL_SIZE: '2',
   };
 }
 

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { EventType, type CommandResultContent, type ConversationEntry, type Force } from '@espace-mineurs/protocol';
 import { matrixRequest, stack, type Session } from './matrix.ts';
+import { waitUntil } from './wait.ts';
 
 export interface ApiResponse<T = Record<string, unknown>> {
   status: number;
@@ -50,21 +51,7 @@ export interface RoomEvent {
   content: Record<string, unknown>;
 }
 
-/** Waits until `check` returns a value, polling; fails saying what it waited for. */
-export async function waitUntil<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await check();
-      if (value !== undefined) return value;
-    } catch (error) {
-      lastError = error;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? ` (last error: ${(lastError as Error).message})` : ''}`);
-}
+export { waitUntil };
 
 /** The room's timeline as a member sees it, oldest first (up to `limit` most recent events). */
 export async function timeline(session: { accessToken: string }, roomId: string, limit = 200, baseUrl?: string): Promise<RoomEvent[]> {

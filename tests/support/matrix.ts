@@ -65,15 +65,18 @@ export async function registerUser(prefix = 'user'): Promise<Session> {
   return { ...registered, isGuest: false };
 }
 
-/** Logs in as a demo staff member of the shared test stack, or of another one (an isolated stack). */
-export async function loginDemo(localpart: string, other?: { baseUrl: string; demo: ReadonlyArray<{ localpart: string; password: string }> }): Promise<Session> {
-  const account = (other?.demo ?? stack().demo).find((candidate) => candidate.localpart === localpart);
-  if (!account) throw new Error(`no demo account ${localpart}`);
+/**
+ * Logs in as a demo staff member of the shared test stack, or of another one (an isolated stack), named by its
+ * demo handle (`pn-agent-1`): the bootstrap result maps it to the account's opaque login.
+ */
+export async function loginDemo(handle: string, other?: { baseUrl: string; demo: ReadonlyArray<{ handle: string; localpart: string; password: string }> }): Promise<Session> {
+  const account = (other?.demo ?? stack().demo).find((candidate) => candidate.handle === handle);
+  if (!account) throw new Error(`no demo account ${handle}`);
   const response = await matrixRequest<{ user_id: string; access_token: string; device_id: string }>('POST', '/_matrix/client/v3/login', {
-    body: { type: 'm.login.password', identifier: { type: 'm.id.user', user: localpart }, password: account.password },
+    body: { type: 'm.login.password', identifier: { type: 'm.id.user', user: account.localpart }, password: account.password },
     ...(other ? { baseUrl: other.baseUrl } : {}),
   });
-  if (response.status !== 200) throw new Error(`login ${localpart} answered ${response.status}`);
+  if (response.status !== 200) throw new Error(`login ${handle} answered ${response.status}`);
   return { userId: response.body.user_id, accessToken: response.body.access_token, deviceId: response.body.device_id, isGuest: false };
 }
 

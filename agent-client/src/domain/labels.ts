@@ -30,6 +30,7 @@ export const COMMAND_CODE_TEXT: Record<CommandRefusalCode, string> = {
   NOT_STAFF: "Votre compte n'est pas enregistré comme agent.",
   WRONG_FORCE: "Cette conversation relève de l'autre force.",
   AT_CAPACITY: 'Vous avez atteint votre nombre maximum de conversations.',
+  ALREADY_YOURS: 'Cette conversation est déjà la vôtre.',
   UNKNOWN_CONVERSATION: 'Conversation introuvable.',
   NOT_ASSIGNEE: "Cette conversation ne vous est pas attribuée.",
   NOT_IN_PROGRESS: "Seule une conversation en cours peut être transférée.",
@@ -63,6 +64,8 @@ export const ACTION_LABEL: Record<string, string> = {
   disclosure_withdraw: "Retrait de la demande de levée d'anonymat",
   legal_hold: 'Conservation judiciaire',
   export: 'Export',
+  queue_list: 'Liste de la file',
+  mine_list: 'Liste de mes conversations',
 };
 
 export function commandRefusalText(code: string | undefined): string {

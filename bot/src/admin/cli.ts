@@ -12,8 +12,9 @@ const HELP = `Espace mineurs — administration (agit avec le compte du service,
 Usage : node bot/src/admin/cli.ts <commande> [options]
 
 Commandes :
-  agent create --force police|gendarmerie --localpart pn-agent-07 --pseudonym Alex [--role supervisor]
-                                      crée un agent (ou le retrouve) ; affiche son mot de passe initial une fois
+  agent create --force police|gendarmerie --pseudonym Alex [--role supervisor]
+                                      crée un agent, avec un identifiant tiré au hasard ; affiche son
+                                      identifiant et son mot de passe initial une fois
   agent disable @compte:serveur       verrouille le compte et le retire des agents actifs
   agent enable @compte:serveur        réactive un agent désactivé (compte déverrouillé, agent actif)
   agent reset-password @compte:serveur [--password-stdin]

@@ -1,15 +1,15 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
-import { MatrixClient } from 'matrix-bot-sdk';
 import { EventType, FORCES, Force, StaffContent, userIdFromStateKey, userStateKey, parseContent, type ConversationEntry } from '@espace-mineurs/protocol';
-import { ensureStaffMember } from '../bootstrap/staff.ts';
+import { ensureStaffMember, opaqueLocalpart } from '../bootstrap/staff.ts';
 import { ADMIN_AUDIT_EVENT, AUDIT_CHAINS, AdminAuditLog } from '../audit/admin-audit.ts';
 import { AuditMirror, mirrorChain, readMirror } from '../audit/mirror.ts';
 import { compareWithMirror, describeBreak, readAuditRoom, verifyChain } from '../audit/verify.ts';
 import { readConversationEntries, retentionCandidates } from '../retention/entries.ts';
 import { exportConversation, renderExportHtml } from '../export/export.ts';
 import { setUserLocked } from '../matrix/admin.ts';
+import { Matrix } from '../matrix/client.ts';
 import { putStateEvent, roomStateOf } from '../matrix/homeserver.ts';
 import { deleteConversation, liftLegalHold, putLegalHold, readSafetyState, startRetention, sweepRetention } from '../retention/purge.ts';
 import { DAY, parseDuration, type StaffLookup, type StaffMember } from '../runtime/safety.ts';
@@ -99,16 +99,19 @@ function date(ts: number | undefined): string {
 }
 
 export async function agentCreate(ctx: AdminContext, args: ParsedArgs, io: Output): Promise<number> {
-  onlyKnown(args, [...COMMON, 'force', 'localpart', 'pseudonym', 'role', 'actor']);
+  // Young people see staff Matrix IDs: the account name is drawn at random, never chosen (no force, role or name).
+  if (args.options.has('localpart')) throw new UsageError("l'identifiant est tiré au hasard : retirez --localpart");
+  onlyKnown(args, [...COMMON, 'force', 'pseudonym', 'role', 'actor']);
   const force = forceArg(required(args, 'force'))!;
   const role = args.options.get('role') ?? 'agent';
   if (role !== 'agent' && role !== 'supervisor') throw new UsageError(`rôle inconnu : ${role} (agent ou supervisor)`);
-  const spec = { localpart: required(args, 'localpart'), force, role: role as 'agent' | 'supervisor', pseudonym: required(args, 'pseudonym') };
+  const spec = { localpart: opaqueLocalpart(), force, role: role as 'agent' | 'supervisor', pseudonym: required(args, 'pseudonym') };
   if (spec.pseudonym.length > 40) throw new UsageError('le pseudonyme fait 40 caractères au plus');
-  const client = new MatrixClient(ctx.hs.baseUrl, ctx.credentials.accessToken);
+  const client = new Matrix(ctx.hs.baseUrl, ctx.credentials.accessToken, ctx.hs.userId);
   const result = await ensureStaffMember(client, ctx.serverName, ctx.forces[force], spec);
   await adminAudit(ctx, args).write([force], '', { actor: actorOf(args), action: 'staff_create', at: Date.now(), details: { user: result.userId, role: spec.role } });
   io.out(`${result.userId} (${spec.role}, ${force})`);
+  io.out(`identifiant de connexion : ${spec.localpart}`);
   if (result.password) io.out(`mot de passe initial (affiché une seule fois) : ${result.password}`);
   else io.out('compte déjà existant : mot de passe inchangé');
   return EXIT.ok;
@@ -121,7 +124,7 @@ export async function agentSupervisor(ctx: AdminContext, args: ParsedArgs, io: O
   const member = (await readStaff(ctx)).get(userId);
   if (!member) throw new AdminError('NOT_STAFF', `${userId} n'est pas enregistré comme agent`);
   if (!member.active) throw new AdminError('DISABLED', `${userId} est désactivé`);
-  const client = new MatrixClient(ctx.hs.baseUrl, ctx.credentials.accessToken);
+  const client = new Matrix(ctx.hs.baseUrl, ctx.credentials.accessToken, ctx.hs.userId);
   await ensureStaffMember(client, ctx.serverName, ctx.forces[member.force], { localpart: userId.slice(1, userId.indexOf(':')), force: member.force, role: 'supervisor', pseudonym: member.pseudonym });
   await adminAudit(ctx, args).write([member.force], '', { actor: actorOf(args), action: 'staff_supervisor', at: Date.now(), details: { user: userId } });
   io.out(`${userId} est superviseur (${member.force})`);

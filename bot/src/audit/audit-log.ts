@@ -8,6 +8,7 @@ import { statusOf } from '../matrix/errors.ts';
 import type { AuditMirror } from './mirror.ts';
 import { readAuditRoom } from './verify.ts';
 import { hashRecord, type AuditEntry, type AuditRecord } from './chain.ts';
+import { auditBody, type AuditNamer } from './body.ts';
 
 const log = logger.child({ module: 'audit' });
 
@@ -46,6 +47,8 @@ export class AuditLog {
   private readonly outboxes: Partial<Record<Force, AuditOutbox>>;
   private readonly draining = new Map<Force, Promise<void>>();
   private stopped = false;
+  /** Names actors and tickets in each record's readable body; set by the running bot once its store exists. */
+  namer: AuditNamer | undefined;
 
   constructor(matrix: Matrix, rooms: Record<Force, string>, locks: KeyedQueue, mirrors: Partial<Record<Force, AuditMirror>> = {}, outboxes: Partial<Record<Force, AuditOutbox>> = {}) {
     this.matrix = matrix;
@@ -86,7 +89,9 @@ export class AuditLog {
    * find its audit entry already written. With an outbox, "written" means fsynced there: the entry reaches the
    * audit room shortly after, in order, and after a crash at the next start.
    */
-  async write(forces: readonly Force[], cause: string, entry: AuditEntry): Promise<void> {
+  async write(forces: readonly Force[], cause: string, written: AuditEntry): Promise<void> {
+    // The body is fixed when the action happens (and kept in the outbox), so a replay sends the same record.
+    const entry: AuditEntry = { ...written, body: written.body ?? auditBody(written, this.namer) };
     await Promise.all(
       forces.map((force) => {
         const outbox = this.outboxes[force];

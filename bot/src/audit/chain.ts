@@ -14,6 +14,8 @@ export interface AuditEntry {
   at: number;
   /** Small, non-content facts: outcome code, target force, ticket. */
   details?: Record<string, string | number | boolean>;
+  /** A short plain sentence for Matrix clients (audit/body.ts): action, ticket, pseudonym, time; no content. */
+  body?: string;
 }
 
 export interface AuditRecord extends AuditEntry {

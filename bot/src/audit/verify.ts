@@ -48,6 +48,7 @@ function isRecord(value: unknown): value is AuditRecord {
   if (typeof record.actor !== 'string' || typeof record.action !== 'string' || typeof record.prev !== 'string') return false;
   if (typeof record.at !== 'number' || !Number.isFinite(record.at)) return false;
   if (record.conversation !== undefined && typeof record.conversation !== 'string') return false;
+  if (record.body !== undefined && typeof record.body !== 'string') return false;
   if (record.details !== undefined) {
     if (record.details === null || typeof record.details !== 'object' || Array.isArray(record.details)) return false;
     for (const item of Object.values(record.details)) {

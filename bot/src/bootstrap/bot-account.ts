@@ -1,8 +1,7 @@
-import { MatrixClient } from 'matrix-bot-sdk';
 import { MatrixHttpError, passwordLogin, registerWithSharedSecret, type Homeserver } from '@espace-mineurs/synapse';
 import { logger } from '../log.ts';
 import { putAdminUser } from '../matrix/admin.ts';
-import { requestsOf } from '../matrix/client.ts';
+import { Matrix } from '../matrix/client.ts';
 import { HomeserverError } from '../matrix/errors.ts';
 import { whoami } from '../matrix/transport.ts';
 import { readJsonFile, writePrivateJson } from './files.ts';
@@ -71,10 +70,10 @@ export async function ensureBotAccount(hs: Homeserver, credentialsFile: string):
       throw error;
     }
   } else if (hs.adminToken) {
-    const admin = new MatrixClient(hs.baseUrl, hs.adminToken);
-    const whoami = await admin.getWhoAmI();
-    const userId = `@${BOT_LOCALPART}:${whoami.user_id.slice(whoami.user_id.indexOf(':') + 1)}`;
-    await putAdminUser(requestsOf(admin), userId, { password, admin: true, displayname: BOT_DISPLAY_NAME });
+    const operator = await whoami(hs.baseUrl, hs.adminToken);
+    const admin = new Matrix(hs.baseUrl, hs.adminToken, operator.user_id);
+    const userId = `@${BOT_LOCALPART}:${operator.user_id.slice(operator.user_id.indexOf(':') + 1)}`;
+    await putAdminUser(admin, userId, { password, admin: true, displayname: BOT_DISPLAY_NAME });
     const login = await passwordLogin(hs.baseUrl, BOT_LOCALPART, password);
     if (!login) throw new Error('created the bot account with the admin token but could not log in with it');
     registered = login;
@@ -84,7 +83,6 @@ export async function ensureBotAccount(hs: Homeserver, credentialsFile: string):
   const credentials: BotCredentials = { userId: registered.userId, password, accessToken: registered.accessToken, deviceId: registered.deviceId };
   writePrivateJson(credentialsFile, credentials);
   log.info({ userId: credentials.userId }, 'created the bot account');
-  const client = new MatrixClient(hs.baseUrl, credentials.accessToken);
-  await exemptFromRateLimits(client, credentials.userId);
+  await exemptFromRateLimits(new Matrix(hs.baseUrl, credentials.accessToken, credentials.userId), credentials.userId);
   return credentials;
 }

@@ -1,7 +1,8 @@
-import type { MatrixClient } from 'matrix-bot-sdk';
 import { EventType, FORCE_LABEL, type Force, type RoomRole } from '@espace-mineurs/protocol';
 import { logger } from '../log.ts';
+import type { Matrix } from '../matrix/client.ts';
 import { errcodeOf, isNotFound } from '../matrix/errors.ts';
+import { resolveAlias as roomOfAlias } from '../matrix/homeserver.ts';
 import { EDITABLE_BY_SUPERVISORS, staffRoomPowerLevels } from './power-levels.ts';
 
 const log = logger.child({ module: 'bootstrap.rooms' });
@@ -38,9 +39,9 @@ export function roomAliasLocalpart(force: Force, role: RoomRole): string {
   return role === 'force_space' ? `espace-${force}` : `espace-${force}-${ALIAS_SUFFIX[role]}`;
 }
 
-async function resolveAlias(client: MatrixClient, alias: string): Promise<string | undefined> {
+async function resolveAlias(client: Matrix, alias: string): Promise<string | undefined> {
   try {
-    return await client.resolveRoom(alias);
+    return await roomOfAlias(client, alias);
   } catch (error) {
     if (isNotFound(error)) return undefined;
     throw error;
@@ -48,15 +49,10 @@ async function resolveAlias(client: MatrixClient, alias: string): Promise<string
 }
 
 /** Sends a state event only when its content differs, so a second bootstrap writes nothing. */
-export async function ensureState(client: MatrixClient, roomId: string, type: string, stateKey: string, content: Record<string, unknown>): Promise<boolean> {
-  let current: unknown;
-  try {
-    current = await client.getRoomStateEvent(roomId, type, stateKey);
-  } catch (error) {
-    if (!isNotFound(error)) throw error;
-  }
+export async function ensureState(client: Matrix, roomId: string, type: string, stateKey: string, content: Record<string, unknown>): Promise<boolean> {
+  const current = await client.getState(roomId, type, stateKey);
   if (current !== undefined && JSON.stringify(current) === JSON.stringify(content)) return false;
-  await client.sendStateEvent(roomId, type, stateKey, content);
+  await client.putState(roomId, type, stateKey, content);
   return true;
 }
 
@@ -64,7 +60,7 @@ export async function ensureState(client: MatrixClient, roomId: string, type: st
  * Finds a bootstrap room by its alias, or creates it. The alias is set atomically with the room, so a crash
  * between two steps never yields a second room: the next run resolves the alias and finishes the setup.
  */
-async function ensureRoom(client: MatrixClient, serverName: string, force: Force, role: RoomRole, botUserId: string): Promise<string> {
+async function ensureRoom(client: Matrix, serverName: string, force: Force, role: RoomRole, botUserId: string): Promise<string> {
   const localpart = roomAliasLocalpart(force, role);
   const alias = `#${localpart}:${serverName}`;
   const found = await resolveAlias(client, alias);
@@ -98,13 +94,13 @@ async function ensureRoom(client: MatrixClient, serverName: string, force: Force
 }
 
 /** Rooms created by an older bootstrap get the event powers added since (e.g. supervisors' canned responses). */
-async function ensureEventPowers(client: MatrixClient, roomId: string, wanted: Record<string, number>): Promise<void> {
-  const levels = (await client.getRoomStateEvent(roomId, 'm.room.power_levels', '')) as { events?: Record<string, number> };
+async function ensureEventPowers(client: Matrix, roomId: string, wanted: Record<string, number>): Promise<void> {
+  const levels = (await client.getState<{ events?: Record<string, number> }>(roomId, 'm.room.power_levels')) ?? {};
   if (Object.entries(wanted).every(([type, level]) => levels.events?.[type] === level)) return;
-  await client.sendStateEvent(roomId, 'm.room.power_levels', '', { ...levels, events: { ...levels.events, ...wanted } });
+  await client.putState(roomId, 'm.room.power_levels', '', { ...levels, events: { ...levels.events, ...wanted } });
 }
 
-export async function ensureForceRooms(client: MatrixClient, serverName: string, force: Force, botUserId: string): Promise<ForceRooms> {
+export async function ensureForceRooms(client: Matrix, serverName: string, force: Force, botUserId: string): Promise<ForceRooms> {
   const spaceId = await ensureRoom(client, serverName, force, 'force_space', botUserId);
   const queueRoomId = await ensureRoom(client, serverName, force, 'queue', botUserId);
   await ensureEventPowers(client, queueRoomId, EDITABLE_BY_SUPERVISORS);

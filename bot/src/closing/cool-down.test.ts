@@ -1,3 +1,4 @@
+import { createHash, createHmac } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -68,5 +69,41 @@ describe('the address book kept for cool-downs', () => {
     partial.persistTo(file);
     expect(partial.get('@1:test')).toBeUndefined();
     expect(partial.get('@2:test')).toBe(hash('c'));
+  });
+});
+
+describe('the address pseudonym', () => {
+  const dirs: string[] = [];
+  afterEach(() => {
+    for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('is an HMAC under a secret created once in the state dir (0600), with an IPv6 client counted by its /64', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'addresses-'));
+    dirs.push(dir);
+    const book = new AddressBook();
+    book.persistTo(join(dir, 'open-addresses.json'));
+    const secretFile = join(dir, 'address-secret');
+    expect(statSync(secretFile).mode & 0o777).toBe(0o600);
+    const secret = Buffer.from(readFileSync(secretFile, 'utf8').trim(), 'hex');
+    expect(secret.length).toBe(32);
+    expect(book.hash('198.51.100.7')).toBe(createHmac('sha256', secret).update('198.51.100.7').digest('hex'));
+    // Not what anyone can compute without the secret.
+    expect(book.hash('198.51.100.7')).not.toBe(createHash('sha256').update('198.51.100.7').digest('hex'));
+    expect(book.hash('2001:db8:7:7::1')).toBe(book.hash('2001:db8:7:7:aaaa::2'));
+    expect(book.hash('2001:db8:7:7::1')).not.toBe(book.hash('2001:db8:7:8::1'));
+
+    // A restart reads the same secret: hashes recorded before still match.
+    const again = new AddressBook();
+    again.persistTo(join(dir, 'open-addresses.json'));
+    expect(readFileSync(secretFile, 'utf8').trim()).toBe(secret.toString('hex'));
+    expect(again.hash('198.51.100.7')).toBe(book.hash('198.51.100.7'));
+  });
+
+  it('refuses a damaged secret rather than silently making every cool-down match nothing', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'addresses-'));
+    dirs.push(dir);
+    writeFileSync(join(dir, 'address-secret'), 'not a secret');
+    expect(() => new AddressBook().persistTo(join(dir, 'open-addresses.json'))).toThrow(/address-secret/);
   });
 });

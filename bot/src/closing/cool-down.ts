@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { CoolDown, FORCES, SafetyEventType, parseContent, type Force } from '@espace-mineurs/protocol';
 import type { Context } from '../runtime/context.ts';
 import type { Conversation } from '../state/store.ts';
@@ -16,8 +15,9 @@ function stateKey(guest: string): string {
 export const CoolDownEventType = SafetyEventType.CoolDown;
 export type { CoolDown };
 
+/** The keyed pseudonym of a client address (`AddressBook.hash`: HMAC, IPv6 by /64). */
 export function addressHash(ctx: Context, address: string): string {
-  return createHash('sha256').update(`${ctx.matrix.userId}\u0000${address}`).digest('hex');
+  return ctx.store.addressOf.hash(address);
 }
 
 /** A recorded cool-down, validated; an emptied (ended) or damaged record is none. */

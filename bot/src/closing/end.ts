@@ -7,19 +7,22 @@ import { saveEntry } from '../conversation/entry.ts';
 import { abandoned, closed } from '../conversation/machine.ts';
 import { notifyQueue, say } from '../conversation/messages.ts';
 import { writeStatus } from '../conversation/status.ts';
+import { OUTCOME_SHORT } from '../queue/notices.ts';
 
 const RESOURCES =
   "Si tu en as besoin, tu peux toujours appeler le 17 ou le 112 en cas de danger, ou envoyer un SMS au 114. Le 119 " +
   "(Allô Enfance en danger) et le 3018 (harcèlement et cyberharcèlement) sont gratuits et anonymes. Tu peux revenir " +
   'sur Espace mineurs quand tu veux.';
 
-const OUTCOME_LINE: Record<Outcome, string> = {
+/** What the goodbye tells the young person for each outcome (also listed by `!aide`). */
+export const OUTCOME_LINE: Record<Outcome, string> = {
   complaint: "Pour porter plainte, tu peux aller dans un commissariat ou une gendarmerie, avec un adulte de confiance si tu veux.",
   '119': "Le 119 peut t'aider : appelle-le, c'est gratuit, jour et nuit, et ça n'apparaît pas sur les factures.",
   '3018': "Le 3018 peut t'aider à faire supprimer des contenus et à te protéger en ligne : appelle-le ou écris-lui.",
   school: "Tu peux en parler à un adulte de confiance de ton établissement : CPE, infirmier ou infirmière, professeur.",
   health: 'Un professionnel de santé peut t\'aider : ton médecin, l\'infirmerie scolaire ou une Maison des adolescents.',
-  emergency_services: 'Les secours ont été prévenus. Reste en sécurité.',
+  // True whatever the agent did next: the service itself alerts nobody when a conversation is closed.
+  emergency_services: "Si tu es en danger, appelle le 17 ou le 112, ou envoie un SMS au 114 : les secours peuvent venir t'aider, jour et nuit.",
   none: '',
 };
 
@@ -52,7 +55,7 @@ export async function closeConversation(ctx: Context, conversation: Conversation
     await endUnrouted(ctx, conversation, 'closed', at);
   }
   const forces = entry ? [entry.force] : FORCES;
-  if (entry) await notifyQueue(ctx, entry.force, `Conversation n°${entry.ticket} close (${outcome}).`, cause, 'closed');
+  if (entry) await notifyQueue(ctx, entry.force, `Conversation n°${entry.ticket} clôturée (${OUTCOME_SHORT[outcome]}).`, cause, 'closed');
   await ctx.audit.write(forces, cause, { actor, action: 'close', conversation: conversation.roomId, at, details: { outcome } });
   await startConversationRetention(ctx, conversation, at);
   await dismissStaff(ctx, conversation);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseTextCommand } from './parse-text.ts';
+import { looksLikeCommand, parseTextCommand, stripReplyFallback } from './parse-text.ts';
 
 const lookup = (ticket: number) => (ticket === 12 ? '!room:test' : undefined);
 
@@ -44,5 +44,37 @@ describe('text commands', () => {
     expect(parseTextCommand('!clore 12 aucune 30', '$e', lookup)).toMatchObject({ command: { action: 'close', outcome: 'none', coolDownMinutes: 30 } });
     expect(parseTextCommand('!clore 12 aucune toujours', '$e', lookup)).toMatchObject({ kind: 'error' });
     expect(parseTextCommand('!exporter 12', '$e', lookup)).toEqual({ kind: 'command', command: { action: 'export', requestId: '$e', conversation: '!room:test' } });
+  });
+  it('refuses an unknown transfer mode with the valid ones, never guessing a cold transfer', () => {
+    const typo = parseTextCommand('!transferer 12 gendarmerie chuad', '$e', lookup);
+    expect(typo).toEqual({ kind: 'error', message: expect.stringContaining('« chuad »') });
+    expect(typo).toMatchObject({ message: expect.stringContaining('chaud, froid') });
+    expect(parseTextCommand('!transferer 12 gendarmerie FROID', '$e', lookup)).toMatchObject({ command: { mode: 'cold', to: { force: 'gendarmerie' } } });
+    expect(parseTextCommand('!transferer 12 Gendarmerie', '$e', lookup)).toMatchObject({ command: { mode: 'cold', to: { force: 'gendarmerie' } } });
+  });
+
+  it('takes an Element pill or a pseudonym of the same force as the transfer target', () => {
+    const pill = { mentions: [{ userId: '@pn-agent-2:test', text: 'Sam' }] };
+    expect(parseTextCommand('!transferer 12 Sam chaud', '$e', lookup, pill)).toMatchObject({ command: { to: { agent: '@pn-agent-2:test' }, mode: 'warm' } });
+    // A pill whose text is not the word typed still stands for the target when it is the only one.
+    expect(parseTextCommand('!transferer 12 Sam', '$e', lookup, { mentions: [{ userId: '@pn-agent-2:test', text: '' }] })).toMatchObject({ command: { to: { agent: '@pn-agent-2:test' } } });
+    const colleagues = (name: string) => (name.toLowerCase() === 'noé' ? ['@pn-agent-3:test'] : name === 'Jo' ? ['@a:test', '@b:test'] : []);
+    expect(parseTextCommand('!transferer 12 noe', '$e', lookup, { colleagues: (name) => colleagues(name === 'noe' ? 'noé' : name) })).toMatchObject({ command: { to: { agent: '@pn-agent-3:test' }, mode: 'cold' } });
+    expect(parseTextCommand('!transferer 12 Jo chaud', '$e', lookup, { colleagues })).toMatchObject({ kind: 'error', message: expect.stringContaining('Plusieurs collègues') });
+    expect(parseTextCommand('!transferer 12 Inconnu', '$e', lookup, { colleagues })).toMatchObject({ kind: 'error' });
+  });
+
+  it('reads a command sent as a reply (the quoted fallback stripped)', () => {
+    const reply = '> <@bot:test> Nouvelle conversation n°12\n> Pour la prendre : !prendre 12\n\n!prendre 12';
+    expect(stripReplyFallback(reply)).toBe('!prendre 12');
+    expect(parseTextCommand(reply, '$e', lookup)).toMatchObject({ kind: 'command', command: { action: 'claim' } });
+    expect(parseTextCommand('> <@bot:test> !prendre 12\n\nmerci', '$e', lookup)).toBeUndefined();
+    expect(looksLikeCommand('> quoted\n\n!clore 12 aucune')).toBe(true);
+    expect(looksLikeCommand('une note')).toBe(false);
+  });
+
+  it('parses the lists', () => {
+    expect(parseTextCommand('!file', '$e', lookup)).toEqual({ kind: 'command', command: { action: 'queue_list', requestId: '$e' } });
+    expect(parseTextCommand('!mes', '$e', lookup)).toEqual({ kind: 'command', command: { action: 'mine_list', requestId: '$e' } });
   });
 });

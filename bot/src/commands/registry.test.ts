@@ -16,26 +16,16 @@ describe('the command registry', () => {
     expect(verbs).not.toContain('aide');
   });
 
-  it('derives !aide from the table, as it read before the table existed', () => {
-    expect(HELP).toBe(
-      [
-
-        'Commandes (dans le salon de file de votre force) :',
-        '!service [capacité] — je prends mon service (3 conversations à la fois par défaut)',
-        '!pause — je quitte mon service (mes conversations retournent en file)',
-        '!prendre N — je prends la conversation n°N',
-        '!transferer N @agent:serveur|police|gendarmerie [chaud|froid] — transférer (froid par défaut)',
-        '!accepter N / !refuser N — répondre à un transfert',
-        '!clore N issue [minutes] — clore ; issue : plainte, 119, 3018, ecole, sante, secours, aucune ; avec des minutes, pas de nouvelle conversation de ce jeune ni de son adresse pendant ce temps',
-        '!danger N — signaler un danger grave (priorité)',
-        '!superviser N — (superviseurs) rejoindre la conversation',
-  "!levee N motif — danger grave : demander la levée d'anonymat (motif de 10 caractères au moins)",
-  "!approuver-levee N id [commentaire] / !refuser-levee N id [motif] — (superviseurs) décider d'une demande",
-  "!retirer-levee N id — retirer sa propre demande de levée d'anonymat tant qu'elle n'est pas décidée",
-        '!conserver N motif / !liberer N motif — (superviseurs) poser ou lever une conservation judiciaire',
-        '!exporter N — (superviseurs) exporter la conversation (salon des superviseurs)',
-      ].join('\n'),
-    );
+  it('derives !aide from the table: every verb, and what each outcome tells the young person', () => {
+    const lines = HELP.split('\n');
+    expect(lines[0]).toBe('Commandes (dans le salon de file de votre force, hors fil de discussion : les fils servent aux notes) :');
+    for (const form of TEXT_FORMS) if (form.help) expect(lines).toContain(form.help.split('\n')[0]);
+    expect(HELP).toMatch(/^!file — /m);
+    expect(HELP).toMatch(/^!mes — /m);
+    // Each outcome word, with the sentence the goodbye gives for it.
+    for (const word of ['plainte', '119', '3018', 'ecole', 'sante', 'secours', 'aucune']) expect(HELP).toMatch(new RegExp(`^    ${word} : « `, 'm'));
+    expect(HELP).toContain('secours : « Si tu es en danger, appelle le 17 ou le 112');
+    expect(HELP).not.toContain('ont été prévenus');
   });
 
   it('says "(superviseurs)" in the help of exactly the commands only supervisors may send', () => {
@@ -47,7 +37,7 @@ describe('the command registry', () => {
 
   it('parses every text form it lists (one example each) into a valid command', () => {
     const lookup = (ticket: number) => (ticket === 12 ? '!room:test' : undefined);
-    const examples = ['!service', '!pause', '!prendre 12', '!transferer 12 police', '!accepter 12', '!refuser 12 occupé', '!clore 12 aucune', '!danger 12', '!superviser 12', "!levee 12 menace de passage à l'acte", '!approuver-levee 12 a1', '!retirer-levee 12 a1', '!conserver 12 réquisition', '!exporter 12'];
+    const examples = ['!service', '!pause', '!prendre 12', '!transferer 12 police', '!accepter 12', '!refuser 12 occupé', '!clore 12 aucune', '!danger 12', '!superviser 12', "!levee 12 menace de passage à l'acte", '!approuver-levee 12 a1', '!retirer-levee 12 a1', '!conserver 12 réquisition', '!exporter 12', '!file', '!mes'];
     const seen = new Set<string>();
     for (const example of examples) {
       const parsed = parseTextCommand(example, '$e', lookup);

@@ -1,5 +1,7 @@
 import { DISCLOSURE_REASON, FORCES, LEGAL_HOLD_REASON, type Command, type CommandAction, type Force, type Outcome } from '@espace-mineurs/protocol';
 import { close } from '../closing/close.ts';
+import { OUTCOME_LINE } from '../closing/end.ts';
+import { mineList, queueList } from './lists.ts';
 import { supervise } from '../conversation/supervise.ts';
 import { disclosureDecision, disclosureRequest, disclosureWithdraw } from '../disclosure/commands.ts';
 import { exportCommand } from '../export/command.ts';
@@ -24,9 +26,24 @@ export type CommandOf<A extends CommandAction> = Extract<Command, { action: A }>
 export type Parsed = { command: DistributiveOmit<Command, 'requestId'> } | { error: string };
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
+/** A mention pill in the message (Element): the user it links to and the text shown for it (their name). */
+export interface Mention {
+  userId: string;
+  text: string;
+}
+
 export interface TextTools {
   /** The conversation named by a ticket word ("12", "n°12", "#12"), or the French reason it names none. */
   room(word: string | undefined): { roomId: string } | { error: string };
+  /** The pills of the message (`formatted_body` links, `m.mentions`), in order. */
+  mentions: readonly Mention[];
+  /** Active staff of the sender's force with this pseudonym (compared without case or accents). */
+  colleagues(pseudonym: string): string[];
+}
+
+/** Lower case, without accents: how verbs, modes, outcomes and names are compared. */
+export function fold(word: string): string {
+  return word.normalize('NFD').replace(/[\u0300-\u036f]/g, '').toLowerCase();
 }
 
 export interface TextForm {
@@ -62,6 +79,40 @@ const OUTCOME_WORDS: Record<string, Outcome> = {
   aucun: 'none',
 };
 
+/** Transfer modes as typed (the first of each is the one the help names). */
+const TRANSFER_MODES: Record<string, 'warm' | 'cold'> = { chaud: 'warm', froid: 'cold' };
+
+type TransferTo = Extract<Command, { action: 'transfer' }>['to'];
+
+/**
+ * Who a transfer names: a force, a Matrix ID, an Element pill (its text is the name the body shows), or the
+ * pseudonym of a colleague of the same force. `loose`: a single pill stands for the target whatever its text.
+ */
+function transferTarget(words: string, tools: TextTools, loose: boolean): TransferTo | { error: string } | undefined {
+  const folded = fold(words.trim());
+  const force = (FORCES as readonly string[]).find((candidate) => candidate === folded);
+  if (force) return { force: force as Force };
+  if (/^@[^:\s]+:\S+$/.test(words.trim())) return { agent: words.trim() };
+  const pill = tools.mentions.filter((mention) => fold(mention.text.replace(/^@/, '')) === folded.replace(/^@/, '') && mention.text !== '');
+  if (pill.length > 0) return { agent: pill[0]!.userId };
+  if (loose && tools.mentions.length === 1) return { agent: tools.mentions[0]!.userId };
+  const named = tools.colleagues(words.trim().replace(/^@/, ''));
+  if (named.length === 1) return { agent: named[0]! };
+  if (named.length > 1) return { error: `Plusieurs collègues portent le pseudonyme « ${words.trim()} » : mentionnez la bonne personne ou donnez son @identifiant:serveur.` };
+  return undefined;
+}
+
+/** The outcome words `!aide` explains, in the order it names them. */
+const OUTCOME_HELP: ReadonlyArray<readonly [string, Outcome]> = [
+  ['plainte', 'complaint'],
+  ['119', '119'],
+  ['3018', '3018'],
+  ['ecole', 'school'],
+  ['sante', 'health'],
+  ['secours', 'emergency_services'],
+  ['aucune', 'none'],
+];
+
 /** A form whose only argument is the ticket. */
 function onTicket(verbs: readonly string[], help: string | undefined, build: (conversation: string) => DistributiveOmit<Command, 'requestId'>): TextForm {
   return {
@@ -75,12 +126,12 @@ function onTicket(verbs: readonly string[], help: string | undefined, build: (co
 }
 
 /** A form with a ticket and more: `build` checks the rest before the ticket is resolved (as the help reads). */
-function withTicket(verbs: readonly string[], help: string | undefined, build: (args: readonly string[], verb: string) => ((conversation: string) => DistributiveOmit<Command, 'requestId'>) | { error: string }): TextForm {
+function withTicket(verbs: readonly string[], help: string | undefined, build: (args: readonly string[], verb: string, tools: TextTools) => ((conversation: string) => DistributiveOmit<Command, 'requestId'>) | { error: string }): TextForm {
   return {
     verbs,
     ...(help ? { help } : {}),
     parse: (args, verb, tools) => {
-      const next = build(args, verb);
+      const next = build(args, verb, tools);
       if (typeof next !== 'function') return next;
       const room = tools.room(args[0]);
       return 'error' in room ? room : { command: next(room.roomId) };
@@ -117,14 +168,22 @@ export const COMMANDS: { readonly [A in CommandAction]: CommandSpec<A> } = {
     roles: 'staff',
     run: (invocation, command) => transfer(invocation, command),
     text: [
-      withTicket(['transferer'], '!transferer N @agent:serveur|police|gendarmerie [chaud|froid] — transférer (froid par défaut)', (args) => {
-        const target = args[1] ?? '';
-        const mode = (args[2] ?? 'froid').toLowerCase() === 'chaud' ? 'warm' : 'cold';
-        let to: { agent: string } | { force: Force };
-        if ((FORCES as readonly string[]).includes(target)) to = { force: target as Force };
-        else if (/^@[^:]+:.+$/.test(target)) to = { agent: target };
-        else return { error: 'Indiquez à qui transférer : @agent:serveur, police ou gendarmerie.' };
-        return (conversation) => ({ action: 'transfer', conversation, to, mode });
+      withTicket(['transferer'], '!transferer N collègue|police|gendarmerie [chaud|froid] — transférer (froid par défaut) ; collègue : @agent:serveur, mention, ou pseudonyme dans votre force', (args, _verb, tools) => {
+        const words = args.slice(1);
+        const targetError = { error: 'Indiquez à qui transférer : police, gendarmerie, un collègue mentionné, son @identifiant:serveur ou son pseudonyme (dans votre force).' };
+        if (words.length === 0) return targetError;
+        const last = fold(words[words.length - 1]!);
+        const build = (to: TransferTo | { error: string }, mode: 'warm' | 'cold') => ('error' in to ? to : (conversation: string) => ({ action: 'transfer' as const, conversation, to, mode }));
+        const mode = TRANSFER_MODES[last];
+        if (mode && words.length > 1) return build(transferTarget(words.slice(0, -1).join(' '), tools, true) ?? targetError, mode);
+        // No mode word last: the whole rest may be one name (a pseudonym with a space)…
+        const whole = transferTarget(words.join(' '), tools, words.length === 1);
+        if (whole) return build(whole, 'cold');
+        // …or a target followed by a mistyped mode, refused rather than guessed (a typo never makes a cold transfer).
+        if (words.length > 1 && transferTarget(words.slice(0, -1).join(' '), tools, true)) {
+          return { error: `Mode de transfert inconnu : « ${words[words.length - 1]} ». Modes possibles : ${Object.keys(TRANSFER_MODES).join(', ')} (froid si rien n'est indiqué).` };
+        }
+        return targetError;
       }),
     ],
   },
@@ -146,9 +205,12 @@ export const COMMANDS: { readonly [A in CommandAction]: CommandSpec<A> } = {
     text: [
       withTicket(
         ['clore', 'fermer'],
-        '!clore N issue [minutes] — clore ; issue : plainte, 119, 3018, ecole, sante, secours, aucune ; avec des minutes, pas de nouvelle conversation de ce jeune ni de son adresse pendant ce temps',
+        [
+          '!clore N issue [minutes] — clore ; issue : plainte, 119, 3018, ecole, sante, secours, aucune ; avec des minutes, pas de nouvelle conversation de ce jeune ni de son adresse pendant ce temps. Ce que lit le jeune selon l’issue (avec les numéros utiles et « Tu peux revenir quand tu veux ») :',
+          ...OUTCOME_HELP.map(([word, outcome]) => `    ${word} : « ${OUTCOME_LINE[outcome] || 'rien de plus'} »`),
+        ].join('\n'),
         (args) => {
-          const outcome = OUTCOME_WORDS[(args[1] ?? '').toLowerCase()];
+          const outcome = OUTCOME_WORDS[fold(args[1] ?? '')];
           if (!outcome) return { error: `Indiquez l'issue : ${Object.keys(OUTCOME_WORDS).filter((word) => !/[éè]/.test(word) && word !== 'aucun').join(', ')}.` };
           const minutesWord = args[2];
           if (minutesWord === undefined) return (conversation) => ({ action: 'close', conversation, outcome });
@@ -221,10 +283,22 @@ export const COMMANDS: { readonly [A in CommandAction]: CommandSpec<A> } = {
     run: (invocation, command) => exportCommand(invocation, command.conversation),
     text: [onTicket(['exporter'], '!exporter N — (superviseurs) exporter la conversation (salon des superviseurs)', (conversation) => ({ action: 'export', conversation }))],
   },
+  queue_list: {
+    roles: 'staff',
+    run: (invocation) => queueList(invocation),
+    text: [{ verbs: ['file', 'attente'], help: '!file — les conversations en attente (numéro, attente, priorité) et les transferts proposés à la force', parse: () => ({ command: { action: 'queue_list' } }) }],
+  },
+  mine_list: {
+    roles: 'staff',
+    run: (invocation) => mineList(invocation),
+    text: [{ verbs: ['mes'], help: '!mes — mes conversations en cours et les transferts qui me sont proposés', parse: () => ({ command: { action: 'mine_list' } }) }],
+  },
 };
 
 /** The order `!aide` lists the commands in: the day's work first, then the grave-danger and supervisors' ones. */
 const HELP_ORDER: readonly CommandAction[] = [
+  'queue_list',
+  'mine_list',
   'duty',
   'claim',
   'transfer',
@@ -243,7 +317,7 @@ const HELP_ORDER: readonly CommandAction[] = [
 /** Every text form, in help order. */
 export const TEXT_FORMS: readonly TextForm[] = HELP_ORDER.flatMap((action) => COMMANDS[action].text);
 
-export const HELP = ['Commandes (dans le salon de file de votre force) :', ...TEXT_FORMS.flatMap((form) => (form.help ? [form.help] : []))].join('\n');
+export const HELP = ['Commandes (dans le salon de file de votre force, hors fil de discussion : les fils servent aux notes) :', ...TEXT_FORMS.flatMap((form) => (form.help ? [form.help] : []))].join('\n');
 
 /** Runs a command through its entry (the one place the action's type is joined back to its entry's). */
 export function runCommand(invocation: Invocation, command: Command): Promise<CommandOutcome> {

@@ -13,7 +13,11 @@ export interface Invocation {
 }
 
 /** The answer: a machine code for the agent client, a French sentence for Element. */
-export type CommandOutcome = { ok: true; message: string; ref?: string } | { ok: false; code: CommandRefusalCode; message: string };
+/**
+ * `logged`: the feature already answered in the queue room with a line of its live log, as a reply to the
+ * command event; the dispatcher then sends no second text reply (one event per answer).
+ */
+export type CommandOutcome = { ok: true; message: string; ref?: string; logged?: boolean } | { ok: false; code: CommandRefusalCode; message: string };
 
 export function refuse(code: CommandRefusalCode, message: string): CommandOutcome {
   return { ok: false, code, message };

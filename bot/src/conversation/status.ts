@@ -27,8 +27,11 @@ function same(a: PublicStatus | undefined, b: PublicStatus): boolean {
   return JSON.stringify(left, Object.keys(left).sort()) === JSON.stringify(right, Object.keys(right).sort());
 }
 
-/** Writes the public status when it changed. */
+/** Writes the public status when it changed (and supersedes one held back by writeStatusSettled). */
 export async function writeStatus(ctx: Context, conversation: Conversation, at: number): Promise<void> {
+  const held = settlingOf(ctx);
+  clearTimeout(held.get(conversation.roomId));
+  held.delete(conversation.roomId);
   const status = publicStatus(ctx, conversation, at);
   if (same(conversation.status, status)) return;
   await ctx.matrix.putState(conversation.roomId, EventType.Status, '', status);
@@ -36,6 +39,48 @@ export async function writeStatus(ctx: Context, conversation: Conversation, at: 
 }
 
 const timers = new WeakMap<Context, Map<string, ReturnType<typeof setTimeout>>>();
+const settling = new WeakMap<Context, Map<string, ReturnType<typeof setTimeout>>>();
+
+function settlingOf(ctx: Context): Map<string, ReturnType<typeof setTimeout>> {
+  let held = settling.get(ctx);
+  if (!held) settling.set(ctx, (held = new Map()));
+  return held;
+}
+
+/** How long the status after an assignment waits for the agent's join. */
+export const SETTLE_MS = 1500;
+
+/**
+ * After a claim the agent usually joins a moment later. The young person is told at once (the "someone is
+ * coming" message), and the status waits SETTLE_MS so that "assigned" and "joined" are one event instead of
+ * two: the join's own write (or any other) supersedes it. A kill in between leaves the room's status behind the
+ * entry; the start puts it right (reconcileStatus).
+ */
+export function writeStatusSettled(ctx: Context, conversation: Conversation, delayMs = SETTLE_MS): void {
+  const held = settlingOf(ctx);
+  if (held.has(conversation.roomId)) return;
+  held.set(
+    conversation.roomId,
+    setTimeout(() => {
+      held.delete(conversation.roomId);
+      void ctx.locks
+        .run(`conversation:${conversation.roomId}`, () => writeStatus(ctx, conversation, ctx.now()))
+        .catch((error: unknown) => ctx.log.warn({ roomId: conversation.roomId, err: (error as Error).message }, 'could not write a status'));
+    }, delayMs).unref(),
+  );
+}
+
+/**
+ * At start: a status the room shows that disagrees with the entry on what the young person is told (state,
+ * force, someone joined, who) is written again, e.g. one held back for a join when the bot was killed. Queue
+ * positions alone are left to their own refresh.
+ */
+export async function reconcileStatus(ctx: Context, conversation: Conversation): Promise<void> {
+  const wanted = publicStatus(ctx, conversation, ctx.now());
+  const shown = conversation.status;
+  const told = (status: PublicStatus | undefined) => (status ? [status.state, status.force, status.agentJoined, status.agentPseudonym].join('|') : '');
+  if (told(shown) !== told(wanted)) await writeStatus(ctx, conversation, ctx.now());
+}
 
 function pendingOf(ctx: Context): Map<string, ReturnType<typeof setTimeout>> {
   let pending = timers.get(ctx);
@@ -67,8 +112,10 @@ export function refreshPositionsSoon(ctx: Context, force: string, delayMs = 5000
   );
 }
 
+/** At stop: positions and held-back statuses are dropped (the start reconciles what matters). */
 export function cancelPositionRefreshes(ctx: Context): void {
-  const pending = pendingOf(ctx);
-  for (const timer of pending.values()) clearTimeout(timer);
-  pending.clear();
+  for (const pending of [pendingOf(ctx), settlingOf(ctx)]) {
+    for (const timer of pending.values()) clearTimeout(timer);
+    pending.clear();
+  }
 }

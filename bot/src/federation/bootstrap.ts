@@ -6,7 +6,6 @@
  * another server, so notes, disclosures and audit never reach the internet-facing one.
  */
 import { join } from 'node:path';
-import { MatrixClient } from 'matrix-bot-sdk';
 import { FORCES, type Force } from '@espace-mineurs/protocol';
 import type { Homeserver } from '@espace-mineurs/synapse';
 import { bridgeMatrixBotSdkLogs, logger } from '../log.ts';
@@ -15,7 +14,8 @@ import { DEMO_STAFF } from '../bootstrap/demo.ts';
 import { readJsonFile, writePrivateJson } from '../bootstrap/files.ts';
 import type { DemoAccount } from '../bootstrap/index.ts';
 import { ensureForceRooms, type ForceRooms } from '../bootstrap/rooms.ts';
-import { ensureStaffMember, generatePassword } from '../bootstrap/staff.ts';
+import { ensureStaffMember, generatePassword, opaqueLocalpart } from '../bootstrap/staff.ts';
+import { Matrix } from '../matrix/client.ts';
 import { serverNameOfUser } from './servers.ts';
 
 const log = logger.child({ module: 'federation.bootstrap' });
@@ -64,9 +64,9 @@ export async function bootstrapFederated(servers: FederatedHomeservers, options:
     bots[role] = await ensureBotAccount(servers[role], join(serverStateDir(options.stateDir, role), 'bot-credentials.json'));
   }
   const forces = {} as Record<Force, ForceRooms>;
-  const clients = {} as Record<Force, MatrixClient>;
+  const clients = {} as Record<Force, Matrix>;
   for (const force of FORCES) {
-    clients[force] = new MatrixClient(servers[force].baseUrl, bots[force].accessToken);
+    clients[force] = new Matrix(servers[force].baseUrl, bots[force].accessToken, bots[force].userId);
     forces[force] = await ensureForceRooms(clients[force], serverNameOfUser(bots[force].userId), force, bots[force].userId);
   }
 
@@ -74,19 +74,23 @@ export async function bootstrapFederated(servers: FederatedHomeservers, options:
   const newDemoAccounts: FederatedDemoAccount[] = [];
   if (options.demo) {
     const file = join(options.stateDir, 'demo-credentials.json');
-    const saved = new Map((readJsonFile<FederatedDemoAccount[]>(file) ?? []).map((account) => [account.localpart, account]));
-    for (const spec of DEMO_STAFF) {
+    // Accounts of a file from before opaque localparts (no handle) are not reused: new ones are made.
+    const saved = new Map((readJsonFile<FederatedDemoAccount[]>(file) ?? []).filter((account) => typeof account.handle === 'string').map((account) => [account.handle, account]));
+    for (const { handle, ...spec } of DEMO_STAFF) {
       const serverName = serverNameOfUser(bots[spec.force].userId);
-      const known = saved.get(spec.localpart);
+      const known = saved.get(handle);
+      const localpart = known?.localpart ?? opaqueLocalpart();
       const result = await ensureStaffMember(clients[spec.force], serverName, forces[spec.force], {
         ...spec,
+        localpart,
         ...(known ? {} : { resetPassword: true, password: generatePassword() }),
       });
       const password = result.password ?? known?.password;
-      if (!password) throw new Error(`no password known for demo account ${spec.localpart}`);
+      if (!password) throw new Error(`no password known for demo account ${handle}`);
       const account: FederatedDemoAccount = {
+        handle,
         userId: result.userId,
-        localpart: spec.localpart,
+        localpart,
         password,
         force: spec.force,
         role: spec.role,

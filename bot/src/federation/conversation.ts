@@ -4,7 +4,7 @@
  * swapping its server ACL, and purged on every server that held it.
  */
 import { logger } from '../log.ts';
-import { enc, putStateEvent, type Homeserver } from '../matrix/homeserver.ts';
+import { kickFromRoom, putStateEvent, roomMembers, type Homeserver } from '../matrix/homeserver.ts';
 import { deleteRoomWithPurge, type DeletionOptions, type DeletionResult } from '../retention/purge.ts';
 import { aclHost, conversationServerAcl } from './acl.ts';
 import { serverNameOfUser } from './servers.ts';
@@ -32,9 +32,9 @@ interface MemberEvent {
 
 /** Members (joined or invited) of the room whose account lives on `serverName`. */
 export async function membersOnServer(hs: Homeserver, roomId: string, serverName: string): Promise<string[]> {
-  const answer = await hs.request<{ chunk?: MemberEvent[] }>('GET', `/_matrix/client/v3/rooms/${enc(roomId)}/members`);
+  const members = await roomMembers<MemberEvent>(hs, roomId);
   const host = aclHost(serverName);
-  return (answer.chunk ?? [])
+  return members
     .filter((event) => event.type === 'm.room.member' && typeof event.state_key === 'string')
     .filter((event) => event.content?.membership === 'join' || event.content?.membership === 'invite')
     .map((event) => event.state_key as string)
@@ -50,7 +50,7 @@ export async function membersOnServer(hs: Homeserver, roomId: string, serverName
 export async function moveRoomToForceServer(publicBot: Homeserver, roomId: string, move: { publicServer: string; fromServer: string; toServer: string }): Promise<{ removed: string[] }> {
   const removed = aclHost(move.fromServer) === aclHost(move.publicServer) ? [] : await membersOnServer(publicBot, roomId, move.fromServer);
   for (const userId of removed) {
-    await publicBot.request('POST', `/_matrix/client/v3/rooms/${enc(roomId)}/kick`, { body: { user_id: userId, reason: 'transfert' } });
+    await kickFromRoom(publicBot, roomId, userId, 'transfert');
   }
   await putStateEvent(publicBot, roomId, SERVER_ACL, '', conversationServerAcl(move.publicServer, move.toServer));
   log.info({ roomId, removed: removed.length }, 'moved a conversation to another force server');

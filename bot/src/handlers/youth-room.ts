@@ -1,6 +1,7 @@
 import { saveEntry } from '../conversation/entry.ts';
 import { firstAgentMessage } from '../conversation/machine.ts';
 import { abandonConversation } from '../closing/end.ts';
+import { guestReturned } from '../closing/leave.ts';
 import { enqueue } from '../queue/enqueue.ts';
 import { requeue } from '../queue/requeue.ts';
 import { writeStatus } from '../conversation/status.ts';
@@ -8,14 +9,17 @@ import { withConversation, type Context } from '../runtime/context.ts';
 import type { RawEvent } from '../matrix/client.ts';
 import { stateOf, type Conversation } from '../state/store.ts';
 import { handleTriageAnswer } from '../intake/triage-answer.ts';
+import { startTriage } from '../triage/machine.ts';
 
 /** The young person's messages: triage answers while in triage, activity (for silence timeouts) always. */
 async function onGuestMessage(ctx: Context, conversation: Conversation, event: RawEvent): Promise<void> {
   conversation.lastGuestActivity = Math.max(conversation.lastGuestActivity, event.origin_server_ts);
+  if (conversation.entry?.guestLeftAt !== undefined) await guestReturned(ctx, conversation, event.event_id);
   if (stateOf(conversation) === 'triage') await handleTriageAnswer(ctx, conversation, event);
   // The last answer replayed after a crash between queueing's commit and its effects: the entry says queued, so
   // triage is over, but the status and the audit entry may be missing. Finish them (both are idempotent).
-  else if (conversation.entry?.lastEvent === event.event_id && conversation.triage) await enqueue(ctx, conversation, event.event_id, event.origin_server_ts, conversation.triage);
+  // (The progress only matters to a conversation not queued yet; a rebuilt queued one has none in memory.)
+  else if (conversation.entry?.lastEvent === event.event_id) await enqueue(ctx, conversation, event.event_id, event.origin_server_ts, conversation.triage ?? startTriage(ctx.triage).progress);
 }
 
 /** The first message of the assigned agent, for the time-to-first-message metric. */

@@ -4,7 +4,7 @@ import { GuestAuth } from './auth.ts';
 import { conversationRoutes } from './conversations.ts';
 import { ApiError, errorMiddleware } from './errors.ts';
 import { evidenceRoutes } from './evidence.ts';
-import { RateLimiter } from './rate-limit.ts';
+import { OpeningPace, RateLimiter } from './rate-limit.ts';
 import { readinessRoute } from './readiness.ts';
 
 /** CORS for the configured web origins only; a browser on any other origin gets no CORS headers at all. */
@@ -57,7 +57,13 @@ export function createApp(ctx: Context): Express {
     conversationRoutes({
       ctx,
       auth,
-      openPerIp: new RateLimiter(rateLimits.openPerIp, rateLimits.windowSeconds),
+      openPerIp: new OpeningPace({
+        soft: rateLimits.openPerIp,
+        hard: rateLimits.openPerIpHard,
+        stepMs: rateLimits.slowdownStepMs,
+        maxDelayMs: rateLimits.slowdownMaxMs,
+        windowSeconds: rateLimits.windowSeconds,
+      }),
       openPerGuest: new RateLimiter(rateLimits.openPerGuest, rateLimits.windowSeconds),
     }),
   );

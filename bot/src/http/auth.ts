@@ -26,7 +26,21 @@ export class GuestAuth {
   async verify(request: Request): Promise<Guest> {
     const match = TOKEN.exec(request.get('authorization') ?? '');
     if (!match) throw new ApiError('UNAUTHENTICATED');
-    const token = match[1]!;
+    return this.verifyToken(match[1]!);
+  }
+
+  /**
+   * For a page that is unloading: `navigator.sendBeacon` cannot set headers, so the token may come as the
+   * text/plain body instead (a CORS-simple request, which needs no preflight the closing page could not wait for).
+   */
+  verifyBeacon(request: Request): Promise<Guest> {
+    if (request.get('authorization')) return this.verify(request);
+    const token = typeof request.body === 'string' ? request.body.trim() : '';
+    if (!TOKEN.test(`Bearer ${token}`)) throw new ApiError('UNAUTHENTICATED');
+    return this.verifyToken(token);
+  }
+
+  private async verifyToken(token: string): Promise<Guest> {
     const key = createHash('sha256').update(token).digest('base64url');
     const cached = this.cache.get(key);
     if (cached && cached.until > Date.now()) return cached.guest;

@@ -1,7 +1,7 @@
-import { Router, type Request } from 'express';
+import express, { Router, type Request, type Response } from 'express';
 import { OpenConversationRequest, type ConversationResponse } from '@espace-mineurs/protocol';
 import { addressHash, coolingDown } from '../closing/cool-down.ts';
-import { closeConversation } from '../closing/end.ts';
+import { guestLeft } from '../closing/leave.ts';
 import { openConversation } from '../intake/open.ts';
 import { unknownPresets } from '../intake/preset.ts';
 import { publicStatus } from '../conversation/status.ts';
@@ -9,12 +9,13 @@ import { withConversation, type Context } from '../runtime/context.ts';
 import type { Conversation } from '../state/store.ts';
 import type { GuestAuth } from './auth.ts';
 import { ApiError } from './errors.ts';
-import type { RateLimiter } from './rate-limit.ts';
+import { addressKey } from './client-address.ts';
+import type { OpeningPace, RateLimiter } from './rate-limit.ts';
 
 export interface ConversationRoutesOptions {
   ctx: Context;
   auth: GuestAuth;
-  openPerIp: RateLimiter;
+  openPerIp: OpeningPace;
   openPerGuest: RateLimiter;
 }
 
@@ -31,9 +32,10 @@ export function conversationRoutes({ ctx, auth, openPerIp, openPerGuest }: Conve
   const router = Router();
 
   router.post('/api/conversations', async (request, response) => {
-    // The address is limited before anything reaches Synapse, so a flood costs it nothing.
-    const ipWait = openPerIp.hit(clientAddress(request));
-    if (ipWait !== undefined) throw new ApiError('RATE_LIMITED', { retryAfterSeconds: ipWait });
+    // The address is counted before anything reaches Synapse, so a flood costs it nothing; only the hard bound
+    // refuses, past the soft limit openings are slowed down and marked for agents.
+    const pace = openPerIp.hit(addressKey(clientAddress(request)));
+    if (pace.kind === 'refused') throw new ApiError('RATE_LIMITED', { retryAfterSeconds: pace.retryAfterSeconds });
     const address = addressHash(ctx, clientAddress(request));
     const guest = await auth.verify(request);
     const guestWait = openPerGuest.hit(guest.userId);
@@ -42,6 +44,10 @@ export function conversationRoutes({ ctx, auth, openPerIp, openPerGuest }: Conve
     const coolWait = coolingDown(ctx, ctx.now(), { guest: guest.userId, addressHash: address });
     if (coolWait !== undefined) throw new ApiError('COOLING_DOWN', { retryAfterSeconds: coolWait });
     ctx.store.addressOf.set(guest.userId, address);
+    if (pace.kind === 'slowed') {
+      ctx.store.addressOf.markSerial(guest.userId);
+      await new Promise((resolve) => setTimeout(resolve, pace.delayMs));
+    }
     const raw: unknown = request.body === undefined || (typeof request.body === 'object' && request.body !== null && Object.keys(request.body).length === 0) ? {} : request.body;
     const parsed = OpenConversationRequest.safeParse(raw);
     if (!parsed.success) throw new ApiError('BAD_REQUEST');
@@ -65,16 +71,19 @@ export function conversationRoutes({ ctx, auth, openPerIp, openPerGuest }: Conve
     response.json(respond(ctx, conversation));
   });
 
-  router.post('/api/conversations/current/end', async (request, response) => {
-    const guest = await auth.verify(request);
+  // « Terminer » (the site waits for the answer) and the quick exit (a beacon sent as the page unloads: the token
+  // may be its text/plain body). Both leave the conversation the same way (closing/leave.ts).
+  const leave = (beacon: boolean) => async (request: Request, response: Response) => {
+    const guest = beacon ? await auth.verifyBeacon(request) : await auth.verify(request);
     const roomId = ctx.store.latestByGuest.get(guest.userId);
     const conversation = roomId ? ctx.store.conversations.get(roomId) : undefined;
     if (!conversation) throw new ApiError('NO_CONVERSATION');
-    await withConversation(ctx, conversation.roomId, () =>
-      closeConversation(ctx, conversation, `end:${conversation.roomId}`, ctx.now(), guest.userId, 'none'),
-    );
+    const at = ctx.now();
+    await withConversation(ctx, conversation.roomId, () => guestLeft(ctx, conversation, `leave:${conversation.roomId}:${at}`, at));
     response.json(respond(ctx, conversation));
-  });
+  };
+  router.post('/api/conversations/current/end', leave(false));
+  router.post('/api/conversations/current/leave', express.text({ type: 'text/plain', limit: '1kb' }), leave(true));
 
   return router;
 }

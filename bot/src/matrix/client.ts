@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { MatrixClient } from 'matrix-bot-sdk';
 import { isNotFound } from './errors.ts';
-import type { Homeserver } from './homeserver.ts';
 import { fetchJson, withRetries, type RequestOptions } from './transport.ts';
 
 /** A raw client event as Synapse serves it; validated further by whoever reads its content. */
@@ -105,6 +104,11 @@ export class Matrix {
     return membership;
   }
 
+  /** One invite request, not retried: a caller that may repeat it checks the membership first (`ensureInvited`). */
+  async invite(roomId: string, userId: string): Promise<void> {
+    await this.request('POST', `${this.room(roomId)}/invite`, { body: { user_id: userId }, retryOnNetwork: false });
+  }
+
   async kick(roomId: string, userId: string, reason: string): Promise<void> {
     const membership = await this.membership(roomId, userId);
     if (membership !== 'invite' && membership !== 'join') return;
@@ -130,13 +134,3 @@ export class Matrix {
   }
 }
 
-/**
- * The typed client's requests (retry policy, matrix-bot-sdk's typed errors) over a matrix-bot-sdk client that code
- * already holds (the bootstrap), for the typed operations of matrix/admin.ts and matrix/homeserver.ts.
- */
-export function requestsOf(client: MatrixClient): Pick<Homeserver, 'request'> {
-  return {
-    request: <T>(method: string, path: string, options: RequestOptions = {}) =>
-      withRetries(method, options, async () => (await client.doRequest(method, path, options.qs ?? null, options.body ?? null, options.timeoutMs ?? 60_000)) as T),
-  };
-}

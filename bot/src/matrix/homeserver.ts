@@ -135,3 +135,13 @@ export async function createRoom(hs: Homeserver, body: Record<string, unknown>):
 export function threadPage<E = Record<string, unknown>>(hs: Homeserver, roomId: string, rootEventId: string, qs: Record<string, unknown>): Promise<{ chunk?: E[]; next_batch?: string }> {
   return hs.request('GET', `/_matrix/client/v1/rooms/${enc(roomId)}/relations/${enc(rootEventId)}/m.thread`, { qs });
 }
+
+/** The room's member events (every membership), as the homeserver serves them. */
+export async function roomMembers<E = Record<string, unknown>>(hs: Homeserver, roomId: string): Promise<E[]> {
+  return (await hs.request<{ chunk?: E[] }>('GET', `/_matrix/client/v3/rooms/${enc(roomId)}/members`)).chunk ?? [];
+}
+
+/** Removes a user from a room (a leave they did not choose), with the reason their client shows. */
+export async function kickFromRoom(hs: Homeserver, roomId: string, userId: string, reason: string): Promise<void> {
+  await hs.request('POST', `/_matrix/client/v3/rooms/${enc(roomId)}/kick`, { body: { user_id: userId, reason } });
+}

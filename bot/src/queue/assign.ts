@@ -4,11 +4,13 @@ import type { Conversation } from '../state/store.ts';
 import { serviceMessage } from '../triage/render.ts';
 import { YOUTH_ROOM_POWER } from '../conversation/power-levels.ts';
 import { say } from '../conversation/messages.ts';
-import { refreshPositionsSoon, writeStatus } from '../conversation/status.ts';
+import { refreshPositionsSoon, writeStatus, writeStatusSettled } from '../conversation/status.ts';
+import { crashPoint } from '../runtime/fault.ts';
 
 /**
  * What follows a committed assignment (claim, accepted transfer): the agent gets power 50 and an invite, the
  * young person is told who is coming by pseudonym. Idempotent; `previous` loses their power and is removed.
+ * The status follows a moment later, with the agent's join when it comes by then.
  */
 export async function assignEffects(ctx: Context, conversation: Conversation, cause: string, previous?: string): Promise<void> {
   const entry = conversation.entry;
@@ -27,6 +29,9 @@ export async function assignEffects(ctx: Context, conversation: Conversation, ca
     ? `${pseudonym}, de la ${FORCE_LABEL[entry.force]}, prend le relais et va te répondre. Tu n'as pas besoin de tout répéter.`
     : `${pseudonym}, de la ${FORCE_LABEL[entry.force]}, va te répondre. Tu peux lui écrire ici.`;
   await say(ctx, conversation.roomId, serviceMessage(body, { [ContentKey.ServiceAgentComing]: true }), cause, 'coming');
-  await writeStatus(ctx, conversation, ctx.now());
+  // Held back a moment for the agent's join: one status event for both (conversation/status.ts).
+  if (conversation.agentJoined) await writeStatus(ctx, conversation, ctx.now());
+  else writeStatusSettled(ctx, conversation);
+  crashPoint('assign-status-held');
   refreshPositionsSoon(ctx, entry.force);
 }

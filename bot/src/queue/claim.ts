@@ -7,6 +7,7 @@ import { crashPoint } from '../runtime/fault.ts';
 import { arbitrateClaim } from './arbitration.ts';
 import { UNKNOWN, refuse, type CommandOutcome, type Invocation } from '../commands/types.ts';
 import { isRouted } from '../state/store.ts';
+import { postQueueLine, pseudonymOf } from './notices.ts';
 
 const REFUSAL_TEXT: Record<string, string> = {
   NOT_STAFF: "Vous n'êtes pas enregistré comme agent.",
@@ -33,6 +34,10 @@ export async function claim(invocation: Invocation, roomId: string): Promise<Com
   const { ctx, staff, eventId, at, force } = invocation;
   return withConversation(ctx, roomId, async () => {
     const conversation = ctx.store.conversations.get(roomId);
+    const current = conversation?.entry;
+    if (current && current.force === force && !current.movedTo && current.lastEvent !== eventId && current.state === 'assigned' && current.assignee === staff.userId) {
+      return refuse('ALREADY_YOURS', `La conversation n°${current.ticket} est déjà la vôtre.`);
+    }
     const duty = ctx.store.duty.get(staff.userId);
     const verdict = arbitrateClaim({
       eventId,
@@ -56,6 +61,9 @@ export async function claim(invocation: Invocation, roomId: string): Promise<Com
     }
     await assignEffects(ctx, conversation, eventId);
     await ctx.audit.write([force], eventId, { actor: staff.userId, action: 'claim', conversation: roomId, at, details: { ticket: entry.ticket } });
-    return { ok: true, message: `Conversation n°${entry.ticket} : elle est à vous. Vous êtes invité dans le salon.` };
+    // The queue room's live log, which also answers the command (Element shows it as a reply).
+    const line = `Conversation n°${entry.ticket} prise par ${pseudonymOf(ctx, staff.userId)} (invitation envoyée dans le salon « Conversation n° ${entry.ticket} »).`;
+    await postQueueLine(ctx, force, line, { replyTo: eventId }, eventId, 'claimed');
+    return { ok: true, message: line, logged: true };
   });
 }

@@ -5,12 +5,17 @@ import type { Conversation } from '../state/store.ts';
 import { summarize } from '../triage/machine.ts';
 import { crashPoint } from '../runtime/fault.ts';
 import { cleanEntry, saveEntry } from '../conversation/entry.ts';
-import { notifyQueue } from '../conversation/messages.ts';
+import { alertees, postQueueLine, rings } from './notices.ts';
+import { labelConversationRoom } from './room-label.ts';
 import { refreshPositionsSoon, writeStatus } from '../conversation/status.ts';
+
+/** Agents-only line of a queue notice for a conversation opened in a series (ConversationEntry.serialOpening). */
+export const SERIAL_OPENING_LINE = 'Attention : ouverture en série depuis une même adresse (établissement, opérateur mobile… ou script).';
 
 export function queueNotice(entry: ConversationEntry, lead: string): string {
   const urgent = entry.priority === 'urgent' ? ' — URGENT (danger immédiat signalé)' : '';
-  return `${lead} n°${entry.ticket}${urgent}\n${entry.triage?.text ?? ''}\nPour la prendre : !prendre ${entry.ticket}`;
+  const serial = entry.serialOpening ? `\n${SERIAL_OPENING_LINE}` : '';
+  return `${lead} n°${entry.ticket}${urgent}${serial}\n${entry.triage?.text ?? ''}\nPour la prendre : !prendre ${entry.ticket}`;
 }
 
 /**
@@ -34,15 +39,17 @@ export async function enqueue(ctx: Context, conversation: Conversation, cause: s
       createdAt: conversation.createdAt,
       queuedAt: at,
       lastEvent: cause,
+      serialOpening: ctx.store.addressOf.isSerial(conversation.guest) ? true : undefined,
     });
     // The notice first, so the entry is written once, with its thread root. Its transaction id includes the
     // ticket: should a crash make the replay take another ticket, the notice shown is the right one.
-    const queueEventId = await notifyQueue(ctx, draft.force, queueNotice(draft, 'Nouvelle conversation'), cause, 'queued', String(draft.ticket));
+    const queueEventId = await announce(ctx, draft, queueNotice(draft, 'Nouvelle conversation'), cause);
     entry = { ...draft, queueEventId };
     await saveEntry(ctx, conversation, entry);
     ctx.log.info({ roomId: conversation.roomId, force: decision.force, reason: decision.reason, ticket: entry.ticket }, 'queued');
     crashPoint('enqueue-after-commit');
   }
+  await labelConversationRoom(ctx, { ...conversation, entry });
   await writeStatus(ctx, conversation, ctx.now());
   refreshPositionsSoon(ctx, entry.force);
   await ctx.audit.write([entry.force], cause, {
@@ -55,11 +62,17 @@ export async function enqueue(ctx: Context, conversation: Conversation, cause: s
   });
 }
 
+/** The queue notice of an entry: it rings the force's agents when urgent (or always, by config). */
+function announce(ctx: Context, entry: ConversationEntry, body: string, cause: string): Promise<string> {
+  return postQueueLine(ctx, entry.force, body, rings(ctx, entry) ? { mention: alertees(ctx, entry.force) } : {}, cause, 'queued', String(entry.ticket));
+}
+
 /** Queue notice (remembered as the thread root for notes when there is none yet), public status, positions. */
 export async function announceQueued(ctx: Context, conversation: Conversation, entry: ConversationEntry, cause: string, lead: string): Promise<void> {
-  const eventId = await notifyQueue(ctx, entry.force, queueNotice(entry, lead), cause, 'queued', String(entry.ticket));
+  const eventId = await announce(ctx, entry, queueNotice(entry, lead), cause);
   const current = conversation.entry ?? entry;
   if (current.queueEventId === undefined) await saveEntry(ctx, conversation, { ...current, queueEventId: eventId });
+  if (conversation.entry) await labelConversationRoom(ctx, { ...conversation, entry: conversation.entry });
   await writeStatus(ctx, conversation, ctx.now());
   refreshPositionsSoon(ctx, entry.force);
 }

@@ -12,6 +12,8 @@ import { movedTo, type MoveChanges } from '../conversation/machine.ts';
 export async function commitMove(ctx: Context, conversation: Conversation, cause: string, target: Force, changes: MoveChanges): Promise<void> {
   const entry = conversation.entry;
   if (!entry || entry.lastEvent === cause || (entry.state !== 'queued' && entry.state !== 'assigned')) return;
-  const ticket = target === entry.force ? entry.ticket : ctx.store.takeTicket(target);
+  // An accepted offer to the other force keeps the ticket its agents were offered it under.
+  const reserved = entry.pendingTransfer?.receiver?.force === target ? entry.pendingTransfer.receiver.ticket : undefined;
+  const ticket = target === entry.force ? entry.ticket : (reserved ?? ctx.store.takeTicket(target));
   await saveEntry(ctx, conversation, movedTo(entry, { force: target, ticket }, changes, cause));
 }

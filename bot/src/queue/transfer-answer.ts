@@ -5,6 +5,7 @@ import { notifyQueue } from '../conversation/messages.ts';
 import { withConversation } from '../runtime/context.ts';
 import { isRouted, type Conversation } from '../state/store.ts';
 import { handOver } from './transfer.ts';
+import { postQueueLine, pseudonymOf } from './notices.ts';
 import { UNKNOWN, refuse, type CommandOutcome, type Invocation } from '../commands/types.ts';
 
 /** A warm transfer offered to this agent, or to their force. */
@@ -20,8 +21,16 @@ export async function acceptTransfer(invocation: Invocation, roomId: string): Pr
     const conversation = ctx.store.conversations.get(roomId);
     if (!isRouted(conversation)) return UNKNOWN;
     if (conversation.entry.lastEvent !== eventId && !offeredTo(invocation, conversation)) return refuse('NO_PENDING_TRANSFER', "Aucun transfert ne vous est proposé pour cette conversation.");
+    const before = conversation.entry.lastEvent === eventId ? undefined : { force: conversation.entry.force, ticket: conversation.entry.ticket };
     await handOver(ctx, conversation, eventId, at, staff.userId, { agent: staff.userId });
-    return { ok: true, message: `Transfert accepté : conversation n°${conversation.entry.ticket} (${FORCE_LABEL[conversation.entry.force]}).` };
+    const moved = conversation.entry;
+    // The live log of both queue rooms: the receiver's line answers the command; the giver's force learns where it went.
+    const line = `Transfert accepté : conversation n°${moved.ticket} prise par ${pseudonymOf(ctx, staff.userId)}.`;
+    await postQueueLine(ctx, invocation.force, line, { replyTo: eventId }, eventId, 'accepted');
+    if (before && before.force !== moved.force) {
+      await postQueueLine(ctx, before.force, `Conversation n°${before.ticket} transférée à ${pseudonymOf(ctx, staff.userId)} (n°${moved.ticket} de la ${FORCE_LABEL[moved.force]}).`, {}, eventId, 'moved');
+    }
+    return { ok: true, message: line, logged: true };
   });
 }
 

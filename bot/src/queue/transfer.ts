@@ -3,7 +3,9 @@ import { assignEffects } from './assign.ts';
 import { announceQueued } from './enqueue.ts';
 import { saveEntry } from '../conversation/entry.ts';
 import { transferOffered } from '../conversation/machine.ts';
-import { notifyQueue, say } from '../conversation/messages.ts';
+import { say } from '../conversation/messages.ts';
+import { postQueueLine, pseudonymOf } from './notices.ts';
+import { labelConversationRoom } from './room-label.ts';
 import { commitMove } from './move.ts';
 import { crashPoint } from '../runtime/fault.ts';
 import type { Context } from '../runtime/context.ts';
@@ -29,6 +31,7 @@ export async function handOver(ctx: Context, conversation: RoutedConversation, c
     await commitMove(ctx, conversation, cause, receiver.force, { state: 'assigned', assignee: to.agent, claimedAt: at, ...from });
     crashPoint('transfer-after-commit');
     await assignEffects(ctx, conversation, cause, previous);
+    await labelConversationRoom(ctx, conversation);
   } else {
     await commitMove(ctx, conversation, cause, to.force, { state: 'queued', ...from });
     crashPoint('transfer-after-commit');
@@ -43,6 +46,11 @@ export async function handOver(ctx: Context, conversation: RoutedConversation, c
   const moved = conversation.entry;
   const forces: Force[] = moved.previousForce && moved.previousForce !== moved.force ? [moved.previousForce, moved.force] : [moved.force];
   await ctx.audit.write(forces, cause, { actor, action: 'transfer', conversation: conversation.roomId, at, details: 'agent' in to ? { toAgent: to.agent } : { toForce: to.force } });
+}
+
+/** « la Gendarmerie nationale », « Charlie » : the receiver as a queue line names them. */
+function receiverName(ctx: Context, to: TransferTarget): string {
+  return 'agent' in to ? pseudonymOf(ctx, to.agent) : `la ${FORCE_LABEL[to.force]}`;
 }
 
 export async function transfer(invocation: Invocation, command: TransferCommand): Promise<CommandOutcome> {
@@ -61,18 +69,46 @@ export async function transfer(invocation: Invocation, command: TransferCommand)
         if (command.to.agent === entry.assignee) return refuse('SAME_AGENT', 'Cette conversation est déjà la sienne.');
       }
     }
+    const sourceTicket = entry.ticket;
+    const sourceForce = entry.force;
     if (command.mode === 'cold') {
       await handOver(ctx, conversation, eventId, at, staff.userId, command.to);
-      return { ok: true, message: 'Conversation transférée.' };
+      const moved = conversation.entry;
+      const name = receiverName(ctx, command.to);
+      const elsewhere = moved.force !== sourceForce ? ` (n°${moved.ticket} de la ${FORCE_LABEL[moved.force]})` : '';
+      const logLine = `Conversation n°${sourceTicket} transférée à ${name}${elsewhere} par ${pseudonymOf(ctx, staff.userId)}.`;
+      if ('agent' in command.to) {
+        // The receiver is told in their own force's queue room which ticket they now hold (Element shows only an
+        // invite otherwise, and every text command names the conversation by that ticket). In the same force,
+        // that line is also the log line answering the command.
+        const t = moved.ticket;
+        const yours = `${name}, elle est à vous (salon « Conversation n° ${t} ») : !clore ${t} issue, !transferer ${t} …, !danger ${t}.`;
+        const same = moved.force === sourceForce;
+        await postQueueLine(ctx, moved.force, same ? `${logLine} ${yours}` : `Conversation n°${t} transférée à ${name} par ${pseudonymOf(ctx, staff.userId)} (${FORCE_LABEL[sourceForce]}). ${yours}`, { mention: [command.to.agent], ...(same ? { replyTo: eventId } : {}) }, eventId, 'handed');
+        if (!same) await postQueueLine(ctx, sourceForce, logLine, { replyTo: eventId }, eventId, 'moved');
+      } else {
+        await postQueueLine(ctx, sourceForce, logLine, { replyTo: eventId }, eventId, 'moved');
+      }
+      return { ok: true, message: `Conversation n°${sourceTicket} transférée à ${name}${elsewhere}.`, logged: true };
     }
     if (!replay) {
-      await saveEntry(ctx, conversation, transferOffered(entry, { from: staff.userId, to: command.to, ...(command.comment ? { comment: command.comment } : {}), offeredAt: at }, eventId));
+      const targetForce = 'agent' in command.to ? ctx.store.staff.get(command.to.agent)!.force : command.to.force;
+      // An offer to the other force reserves the ticket its agents will know the conversation by.
+      const receiver = targetForce !== entry.force ? { receiver: { force: targetForce, ticket: ctx.store.takeTicket(targetForce) } } : {};
+      await saveEntry(ctx, conversation, transferOffered(entry, { from: staff.userId, to: command.to, ...(command.comment ? { comment: command.comment } : {}), offeredAt: at, ...receiver }, eventId));
     }
-    const targetForce = 'agent' in command.to ? ctx.store.staff.get(command.to.agent)!.force : command.to.force;
-    const who = 'agent' in command.to ? command.to.agent : `la ${FORCE_LABEL[command.to.force]}`;
-    const reference = targetForce === entry.force ? String(entry.ticket) : command.conversation;
-    await notifyQueue(ctx, targetForce, `Transfert proposé à ${who} : conversation n°${entry.ticket} (${FORCE_LABEL[entry.force]}).\n${entry.triage?.text ?? ''}\n!accepter ${reference} ou !refuser ${reference}`, eventId, 'offer');
-    await ctx.audit.write(targetForce === entry.force ? [entry.force] : [entry.force, targetForce], eventId, { actor: staff.userId, action: 'transfer_offer', conversation: command.conversation, at });
-    return { ok: true, message: 'Transfert proposé ; en attente de réponse.' };
+    const offer = conversation.entry.pendingTransfer;
+    if (!offer) return { ok: true, message: 'Transfert proposé.' };
+    const targetForce = offer.receiver?.force ?? entry.force;
+    const ticket = offer.receiver?.ticket ?? entry.ticket;
+    const origin = targetForce !== entry.force ? ` (n°${entry.ticket} de la ${FORCE_LABEL[entry.force]})` : '';
+    const lines = [
+      `Transfert proposé à ${receiverName(ctx, command.to)} par ${pseudonymOf(ctx, staff.userId)} : conversation n°${ticket}${origin}.`,
+      entry.triage?.text ?? '',
+      `Pour l'accepter : !accepter ${ticket} — pour la refuser : !refuser ${ticket} [motif]`,
+    ].filter(Boolean);
+    await postQueueLine(ctx, targetForce, lines.join('\n'), 'agent' in command.to ? { mention: [command.to.agent] } : {}, eventId, 'offer');
+    await ctx.audit.write(targetForce === entry.force ? [entry.force] : [entry.force, targetForce], eventId, { actor: staff.userId, action: 'transfer_offer', conversation: command.conversation, at, details: { ticket: entry.ticket } });
+    return { ok: true, message: `Transfert de la conversation n°${entry.ticket} proposé à ${receiverName(ctx, command.to)} ; en attente de réponse.` };
   });
 }

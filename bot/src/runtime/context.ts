@@ -7,6 +7,8 @@ import type { Metrics } from '../metrics.ts';
 import type { RoutingRules } from '../routing/rules.ts';
 import type { Store } from '../state/store.ts';
 import type { TriageDefinition } from '../triage/definition.ts';
+import type { Admission } from '../intake/admission.ts';
+import type { RoomPool } from '../intake/pool.ts';
 
 /** Everything a handler needs, built once by start(). */
 export interface Context {
@@ -18,6 +20,10 @@ export interface Context {
   audit: AuditLog;
   metrics: Metrics;
   locks: KeyedQueue;
+  /** Openings in arrival order, a few at once. */
+  admission: Admission;
+  /** Young people's rooms made ahead of demand. */
+  pool: RoomPool;
   log: Logger;
   /** Clock, replaceable in tests. */
   now(): number;

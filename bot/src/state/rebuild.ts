@@ -1,18 +1,20 @@
 import {
   ConversationEntry,
   ConversationRoomContent,
+  CreationKey,
   DutyContent,
   EventType,
   FORCES,
   PublicStatus,
   StaffContent,
-  TriageProgress,
   parseContent,
   userIdFromStateKey,
 } from '@espace-mineurs/protocol';
 import type { Context } from '../runtime/context.ts';
 import type { RawEvent } from '../matrix/client.ts';
-import type { Conversation } from './store.ts';
+import { TERMINAL, type Conversation } from './store.ts';
+import { readProgress } from '../intake/progress.ts';
+import { startTriage } from '../triage/machine.ts';
 
 async function mapLimited<T>(items: T[], limit: number, task: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
@@ -60,6 +62,9 @@ export async function rebuild(ctx: Context): Promise<void> {
           continue;
         }
         store.noteTicket(force, parsed.value.ticket);
+        // A ticket reserved in the other force by a pending warm transfer is taken there too.
+        const reserved = parsed.value.pendingTransfer?.receiver;
+        if (reserved) store.noteTicket(reserved.force, reserved.ticket);
         // The live entry is the one without movedTo; the other force keeps a pointer.
         if (!parsed.value.movedTo || !entries.has(event.state_key)) {
           const known = entries.get(event.state_key);
@@ -81,20 +86,26 @@ export async function rebuild(ctx: Context): Promise<void> {
     }
     const find = (type: string, key = '') => state.find((event) => event.type === type && event.state_key === key && event.sender === matrix.userId);
     const marker = find(EventType.ConversationRoom);
-    if (!marker) return;
+    if (!marker) {
+      // A ready room never handed out goes back to the pool.
+      if (state.find((event) => event.type === 'm.room.create')?.content[CreationKey.PooledRoom] === true) ctx.pool.add(roomId);
+      return;
+    }
     const room = parseContent(ConversationRoomContent, marker.content);
     if (!room.ok) return;
-    const triageEvent = find(EventType.Triage);
-    const triage = triageEvent ? parseContent(TriageProgress, triageEvent.content) : undefined;
     const statusEvent = find(EventType.Status);
     const status = statusEvent ? parseContent(PublicStatus, statusEvent.content) : undefined;
-    const entry = entries.get(roomId);
+    const found = entries.get(roomId);
+    const entry = found?.movedTo ? undefined : found;
+    // Only a conversation still in triage needs its progress: it is read back from the bot's latest reply.
+    const inTriage = !entry && !(status?.ok && TERMINAL.has(status.value.state));
+    const triage = inTriage ? ((await readProgress(ctx, roomId, find(EventType.Triage)?.content)) ?? startTriage(ctx.triage, room.value.preset ?? {}).progress) : undefined;
     const conversation: Conversation = {
       roomId,
       guest: room.value.guest,
       createdAt: room.value.createdAt,
-      triage: triage?.ok ? triage.value : undefined,
-      entry: entry?.movedTo ? undefined : entry,
+      triage,
+      entry,
       status: status?.ok ? status.value : undefined,
       // Silence is measured from the restart: a bot that was down must not end conversations for its own absence.
       lastGuestActivity: now,

@@ -87,7 +87,7 @@ describe('the agent client takes care of the agent', () => {
     // (guests may not redact: Synapse answers M_GUEST_ACCESS_FORBIDDEN).
     const element = await api<{ access_token: string }>(stack.homeserver.baseUrl, undefined, 'POST', '/_matrix/client/v3/login', {
       type: 'm.login.password',
-      identifier: { type: 'm.id.user', user: 'pn-agent-1' },
+      identifier: { type: 'm.id.user', user: demoAccount(stack, 'pn-agent-1').localpart },
       password: demoAccount(stack, 'pn-agent-1').password,
     });
     const original = await guestSends(first.guest, first.entry.roomId, { msgtype: 'm.text', body: 'il me suit après le collège' });

@@ -86,7 +86,7 @@ describe('agent client against a real Synapse', () => {
     await page.goto(stack.clientUrl);
     await page.getByRole('button', { name: 'Se connecter' }).waitFor();
     await shot(page, '01-login');
-    await page.getByLabel('Identifiant').fill('pn-agent-1');
+    await page.getByLabel('Identifiant').fill(demoAccount(stack, 'pn-agent-1').localpart);
     await page.getByLabel('Mot de passe').fill('wrong password');
     await page.getByRole('button', { name: 'Se connecter' }).click();
     await expect.poll(() => page.getByRole('alert').textContent(), { timeout: 15_000 }).toContain('Identifiant ou mot de passe incorrect');
@@ -113,7 +113,7 @@ describe('agent client against a real Synapse', () => {
     // The account's sessions are ended elsewhere (e.g. by an administrator): the client returns to the login.
     const other = await api<{ access_token: string }>(stack.homeserver.baseUrl, undefined, 'POST', '/_matrix/client/v3/login', {
       type: 'm.login.password',
-      identifier: { type: 'm.id.user', user: 'pn-agent-1' },
+      identifier: { type: 'm.id.user', user: demoAccount(stack, 'pn-agent-1').localpart },
       password: demoAccount(stack, 'pn-agent-1').password,
     });
     await api(stack.homeserver.baseUrl, other.access_token, 'POST', '/_matrix/client/v3/logout/all', {});
@@ -186,7 +186,7 @@ describe('agent client against a real Synapse', () => {
     const agent2 = demoAccount(stack, 'pn-agent-2');
     const login2 = await api<{ access_token: string }>(stack.homeserver.baseUrl, undefined, 'POST', '/_matrix/client/v3/login', {
       type: 'm.login.password',
-      identifier: { type: 'm.id.user', user: 'pn-agent-2' },
+      identifier: { type: 'm.id.user', user: demoAccount(stack, 'pn-agent-2').localpart },
       password: agent2.password,
     });
     await api(stack.homeserver.baseUrl, login2.access_token, 'PUT', `/_matrix/client/v3/rooms/${encodeURIComponent(stack.boot.forces.police.queueRoomId)}/send/fr.espace-mineurs.command/t${Date.now()}`, {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { DESKTOP, launchChromium, PHONE, screens, watchOrigins } from '../web/support/browser.ts';
-import { command, conversationEntry, demoPassword, enc, loginStaff, matrix, until } from '../web/support/matrix.ts';
+import { command, conversationEntry, demoAccountOf, demoPassword, enc, loginStaff, matrix, until } from '../web/support/matrix.ts';
 import { answerPostalCode, answerTriageByClicks, say, statusBar, storedChat, type StoredChat } from '../web/support/young.ts';
 
 /**
@@ -32,7 +32,7 @@ async function agentLogin(localpart: string): Promise<Page> {
   const context = await browser.newContext({ viewport: DESKTOP });
   const page = await context.newPage();
   await page.goto(stack.agentClientUrl);
-  await page.getByLabel('Identifiant').fill(localpart);
+  await page.getByLabel('Identifiant').fill(demoAccountOf(stack, localpart).localpart);
   await page.getByLabel('Mot de passe').fill(demoPassword(stack, localpart));
   await page.getByRole('button', { name: 'Se connecter' }).click();
   await page.locator('.sidebar').waitFor({ timeout: 30_000 });
@@ -179,7 +179,7 @@ describe('a young person in the site and agents in the agent client', () => {
   });
 
   it('keeps each agent’s words under their own pseudonym for the young person after the transfer', async () => {
-    const pseudonym = (localpart: string) => stack.demo.find((account) => account.localpart === localpart)?.pseudonym;
+    const pseudonym = (localpart: string) => stack.demo.find((account) => account.handle === localpart)?.pseudonym;
     const [alex, noa] = [pseudonym('pn-agent-1'), pseudonym('gn-agent-2')];
     const authorOf = (text: string) => young.getByRole('log').getByRole('listitem').filter({ hasText: text }).locator('.author').textContent();
     expect(await authorOf('Bonjour, ici Noa, de la gendarmerie.')).toBe(noa);

@@ -156,7 +156,7 @@ describe('the young person’s chat against the real bot', () => {
     expect(fromYoung.filter((body) => offline.includes(body))).toEqual(offline);
     expect(await page.getByRole('log').getByText('Message écrit hors ligne', { exact: true }).count()).toBe(1);
 
-    // « Terminer la conversation », confirmed: the end screen with resources; the bot closed it; nothing kept.
+    // « Terminer la conversation », confirmed: the end screen with resources; the agent is told; nothing kept.
     await page.getByRole('button', { name: 'Terminer la conversation' }).click();
     await page.getByRole('button', { name: 'Oui, terminer' }).waitFor();
     problems.push(...(await axeSerious(page)));
@@ -169,7 +169,8 @@ describe('the young person’s chat against the real bot', () => {
     }
     await page.getByRole('heading', { name: 'À lire quand tu veux' }).waitFor();
     expect(await page.evaluate(() => sessionStorage.getItem('espace.chat'))).toBeNull();
-    await until('the conversation closed on the agents’ side', async () => ((await conversationEntry(stack, 'police', chat.roomId))?.state === 'closed' ? true : undefined));
+    // The agent closes it with an outcome (leave.e2e.test.ts): until then it shows that the young person left.
+    await until('the leave on the agents’ side', async () => ((await conversationEntry(stack, 'police', chat.roomId))?.guestLeftAt !== undefined ? true : undefined));
     problems.push(...(await axeSerious(page)));
     await screens(page, 'chat-ended', { fullPage: false });
     chatStatesAudited = true;

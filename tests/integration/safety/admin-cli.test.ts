@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { run } from '../../../bot/src/admin/cli.ts';
 import { ROOT } from '../../support/bot-process.ts';
-import { answerTriage, entryOf, openAndJoin, waitForEntry } from '../../support/conversation.ts';
+import { answerTriage, entryOf, openAndJoin, waitForEntry, waitUntil } from '../../support/conversation.ts';
 import { matrixRequest, registerGuest, stack } from './support.ts';
 
 interface Ran {
@@ -54,17 +54,19 @@ describe('admin command line (real Synapse, real bot)', () => {
     expect((await cli('--help')).code).toBe(0);
     expect(await cli()).toMatchObject({ code: 2 });
     expect(await cli('frobnicate')).toMatchObject({ code: 2, err: expect.stringContaining('commande inconnue') });
-    expect(await cli('agent', 'create', '--force', 'police')).toMatchObject({ code: 2, err: expect.stringContaining('--localpart est obligatoire') });
-    expect(await cli('agent', 'create', '--force', 'marine', '--localpart', 'x', '--pseudonym', 'y')).toMatchObject({ code: 2, err: expect.stringContaining('force inconnue') });
+    expect(await cli('agent', 'create', '--force', 'police')).toMatchObject({ code: 2, err: expect.stringContaining('--pseudonym est obligatoire') });
+    expect(await cli('agent', 'create', '--force', 'marine', '--pseudonym', 'y')).toMatchObject({ code: 2, err: expect.stringContaining('force inconnue') });
+    // The account name is never chosen: young people see it.
+    expect(await cli('agent', 'create', '--force', 'police', '--localpart', 'jean.martin', '--pseudonym', 'y')).toMatchObject({ code: 2, err: expect.stringContaining('tiré au hasard') });
     expect(await cli('delete', 'not-a-room')).toMatchObject({ code: 2 });
     expect((await run(['conversations'], {}, { out: () => {}, err: () => {} }))).toBe(2);
     expect(await run(['conversations'], { ESPACE_HOMESERVER_URL: stack().baseUrl, ESPACE_STATE_DIR: scratchDir('empty-') }, { out: () => {}, err: () => {} })).toBe(1);
   });
 
   it('creates an agent, makes them supervisor, disables them', async () => {
-    const localpart = `pn-agent-cli-${process.pid}-${Date.now().toString(36)}`;
-    const created = await cli('agent', 'create', '--force', 'police', '--localpart', localpart, '--pseudonym', 'Lou');
+    const created = await cli('agent', 'create', '--force', 'police', '--pseudonym', 'Lou');
     expect(created.code, created.err).toBe(0);
+    const localpart = /identifiant de connexion : (\S+)/.exec(created.out)![1]!;
     const userId = `@${localpart}:${stack().serverName}`;
     const password = /mot de passe initial[^:]*: (\S+)/.exec(created.out)![1]!;
     const login = await matrixRequest<{ access_token: string }>('POST', '/_matrix/client/v3/login', { body: { type: 'm.login.password', identifier: { type: 'm.id.user', user: localpart }, password } });
@@ -114,8 +116,11 @@ describe('admin command line (real Synapse, real bot)', () => {
 
     const retention = await cli('retention', 'set', swept.roomId, '1s', ...common);
     expect(retention.code, retention.err).toBe(0);
-    await new Promise((resolve) => setTimeout(resolve, 1100));
-    const sweep = await cli('sweep', '--default-period', '365d', ...common);
+    // Swept again until its one-second period has ended and the sweep deletes it (or a sweep fails).
+    const sweep = await waitUntil('a sweep that deletes the room whose 1 s retention period ended', async () => {
+      const run = await cli('sweep', '--default-period', '365d', ...common);
+      return run.code !== 0 || /supprimées : [1-9]/.test(run.out) ? run : undefined;
+    }, { timeoutMs: 30_000, intervalMs: 300 });
     expect(sweep.code, sweep.err).toBe(0);
     expect(sweep.out).toMatch(/supprimées : [1-9]/);
     expect((await matrixRequest('GET', `/_synapse/admin/v1/rooms/${encodeURIComponent(swept.roomId)}`, { token: stack().bot.accessToken })).status).toBe(404);

@@ -39,9 +39,12 @@ async function login(localpart: string, password: string): Promise<{ status: num
 }
 
 async function newAgent(): Promise<{ localpart: string; userId: string; password: string }> {
-  const localpart = `pn-agent-staff-${process.pid}-${Date.now().toString(36)}`;
-  const created = await cli(['agent', 'create', '--force', 'gendarmerie', '--localpart', localpart, '--pseudonym', 'Noa']);
+  const created = await cli(['agent', 'create', '--force', 'gendarmerie', '--pseudonym', 'Noa']);
   expect(created.code, created.err).toBe(0);
+  // An opaque, random account name: nothing of the force, the role or the person.
+  const localpart = /identifiant de connexion : (\S+)/.exec(created.out)![1]!;
+  expect(localpart).toMatch(/^[a-z][a-z0-9]{9}$/);
+  expect(created.out).toContain(`@${localpart}:${stack().serverName}`);
   return { localpart, userId: `@${localpart}:${stack().serverName}`, password: /mot de passe initial[^:]*: (\S+)/.exec(created.out)![1]! };
 }
 

@@ -8,7 +8,7 @@ export async function loginAs(stack: AgentClientStack, context: BrowserContext, 
   const page = await context.newPage();
   await page.setViewportSize({ width, height: 800 });
   await page.goto(stack.clientUrl);
-  await page.getByLabel('Identifiant').fill(localpart);
+  await page.getByLabel('Identifiant').fill(demoAccount(stack, localpart).localpart);
   await page.getByLabel('Mot de passe').fill(demoAccount(stack, localpart).password);
   await page.getByRole('button', { name: 'Se connecter' }).click();
   await page.locator('.sidebar').waitFor({ timeout: 30_000 });

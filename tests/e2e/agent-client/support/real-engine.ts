@@ -3,6 +3,7 @@ import { loadConfig, start, type RunningBot } from '@espace-mineurs/bot';
 import { EventType, type ConversationEntry, type Force } from '@espace-mineurs/protocol';
 import type { ConversationSpec, Engine, Guest } from './engine.ts';
 import { api } from './api.ts';
+import { waitUntil } from '../../../support/wait.ts';
 
 /** The test routing rules (read, not changed): department 22 goes to the gendarmerie, 75/92/93/94 to the police. */
 const TEST_ROUTING_FILE = resolve(import.meta.dirname, '../../../support/routing.test.yaml');
@@ -13,15 +14,7 @@ const enc = encodeURIComponent;
 let txn = 0;
 let address = 0;
 
-async function until<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const value = await check().catch(() => undefined);
-    if (value !== undefined) return value;
-    await new Promise((done) => setTimeout(done, 150));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
+const until = <T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> => waitUntil(what, check, { timeoutMs, intervalMs: 150 });
 
 /** The real conversation service (bot/), started in this process against the test Synapse. */
 export class RealEngine implements Engine {
@@ -47,6 +40,8 @@ export class RealEngine implements Engine {
         ESPACE_BOT_PORT: '0',
         ESPACE_ROUTING_FILE: TEST_ROUTING_FILE,
         ESPACE_TRUST_PROXY: '1',
+        // As tests/support/bot-process.ts: a small room pool, not the production default's 50 rooms at start.
+        ESPACE_ROOM_POOL_SIZE: '2',
       }, {}),
     );
     return new RealEngine(bot, options);

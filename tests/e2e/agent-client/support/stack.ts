@@ -69,8 +69,9 @@ export async function startAgentClientStack(): Promise<AgentClientStack> {
   };
 }
 
+/** A demo account by its handle (`pn-agent-1`); `.localpart` is its opaque login, what one types. */
 export function demoAccount(stack: AgentClientStack, localpart: string) {
-  const account = stack.boot.demo.find((candidate) => candidate.localpart === localpart);
+  const account = stack.boot.demo.find((candidate) => candidate.handle === localpart);
   if (!account) throw new Error(`no demo account ${localpart}`);
   return account;
 }

@@ -1,6 +1,7 @@
 import { expect } from 'vitest';
 import { EventType, type ConversationEntry, type Force } from '@espace-mineurs/protocol';
 import type { WebStack } from './stack.ts';
+import { waitUntil } from '../../../support/wait.ts';
 
 /** Raw Matrix calls as a test makes them: the test sees exactly what Synapse answers. */
 export interface MatrixAnswer<T> {
@@ -34,37 +35,32 @@ export interface Staff {
   pseudonym: string;
 }
 
+/** Logs a demo account in, named by its demo handle (`pn-agent-1`), with its opaque login. */
 export async function loginStaff(stack: WebStack, localpart: string): Promise<Staff> {
-  const account = stack.demo.find((candidate) => candidate.localpart === localpart);
-  if (!account) throw new Error(`no demo account ${localpart}`);
+  const account = demoAccountOf(stack, localpart);
   const session = await api<{ user_id: string; access_token: string }>(stack, undefined, 'POST', '/_matrix/client/v3/login', {
     type: 'm.login.password',
-    identifier: { type: 'm.id.user', user: localpart },
+    identifier: { type: 'm.id.user', user: account.localpart },
     password: account.password,
   });
   return { localpart, userId: session.user_id, accessToken: session.access_token, pseudonym: account.pseudonym };
 }
 
 export function demoPassword(stack: WebStack, localpart: string): string {
-  const account = stack.demo.find((candidate) => candidate.localpart === localpart);
-  if (!account) throw new Error(`no demo account ${localpart}`);
-  return account.password;
+  return demoAccountOf(stack, localpart).password;
+}
+
+/** A demo account by its handle (`pn-agent-1`); `.localpart` is the opaque login one types. */
+export function demoAccountOf(stack: WebStack, handle: string): WebStack['demo'][number] {
+  const account = stack.demo.find((candidate) => candidate.handle === handle);
+  if (!account) throw new Error(`no demo account ${handle}`);
+  return account;
 }
 
 /** Polls until `check` gives a value; the error says what was awaited. */
-export async function until<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await check();
-      if (value !== undefined) return value;
-    } catch (error) {
-      last = error;
-    }
-    await new Promise((done) => setTimeout(done, 150));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ''}`);
+/** The suites' typed wait (tests/support/wait.ts), with the longer default a browser needs. */
+export function until<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
+  return waitUntil(what, check, { timeoutMs, intervalMs: 150 });
 }
 
 /** The agents-side record of a conversation, as the bot keeps it in the force's queue room. */
