@@ -240,8 +240,8 @@ describe('grave danger across servers', () => {
     const young = await guest();
     const roomId = await openConversation('police', young);
     expect((await send(young, roomId, "j'ai peur")).status).toBe(200);
-    const requester = result.demo.find((account) => account.localpart === 'pn-agent-1')!;
-    const approver = result.demo.find((account) => account.localpart === 'pn-superviseur-1')!;
+    const requester = demoAccount('pn-agent-1');
+    const approver = demoAccount('pn-superviseur-1');
     const audited: Array<{ forces: readonly string[]; action: string }> = [];
     const now = Date.now();
     const disclosed = await discloseAcrossServers(
