@@ -21,6 +21,7 @@ let topology: FederatedTopology;
 let result: FederatedBootstrapResult;
 let dataDir: string;
 let bot: ChildBot;
+let closedConversation: { guest: ServerSession; roomId: string } | undefined;
 
 function running(server: FederatedServer): Homeserver {
   const current = server.current();
@@ -176,5 +177,20 @@ describe('the conversation bot in the federated topology', () => {
     // Internal rooms never left the police server; the gendarmerie server never heard of the young person's room.
     expect(await known('public', queue)).toBe(false);
     expect(await known('gendarmerie', roomId)).toBe(false);
+    closedConversation = { guest, roomId };
+  });
+
+  it('killed and started again, rebuilds its state from the three servers', async () => {
+    if (!closedConversation) throw new Error('needs the conversation of the previous test');
+    await bot.kill();
+    bot = await spawnBot({ homeserverUrl: topology.servers.public.baseUrl, stateDir: join(dataDir, 'state') });
+    const ready = await waitFor('the restarted bot ready', async () => {
+      const response = await fetch(`${bot.url}/readyz`);
+      return response.status === 200 ? ((await response.json()) as { ready: boolean }) : undefined;
+    });
+    expect(ready.ready).toBe(true);
+    const status = await botApi<{ status: PublicStatus }>('GET', '/api/conversations/current', closedConversation.guest.accessToken);
+    expect(status.status).toBe(200);
+    expect(status.body.status).toMatchObject({ state: 'closed' });
   });
 });
