@@ -3,12 +3,13 @@
  * topology"). Three homeservers natively on loopback, each with its own address and an IP-literal server name,
  * in a federation closed to everyone else (TLS with a CA generated for this deployment, kept in the data
  * folder); the federated bootstrap (the bot's account on each server, each force's rooms and demo staff on its
- * own server); then where everything is and how to log in. Ctrl-C stops everything (up.ts handles the signals).
+ * own server); the conversation bot, one client and one sync loop per server; then where everything is and how to log in. Ctrl-C stops everything (up.ts handles the signals).
  */
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startFederatedTopology, type FederatedTopology } from '@espace-mineurs/synapse';
 import { bootstrapFederated, type FederatedBootstrapResult } from '@espace-mineurs/bot/federation';
+import { loadConfig, start } from '@espace-mineurs/bot';
 import { running, say } from './services.ts';
 
 const root = resolve(fileURLToPath(new URL('..', import.meta.url)));
@@ -16,13 +17,14 @@ const dataDir = resolve(process.env.ESPACE_DATA_DIR ?? join(root, '.data'), 'fed
 
 const LABEL = { public: 'public (jeunes)', police: 'police', gendarmerie: 'gendarmerie' } as const;
 
-function printSummary(topology: FederatedTopology, result: FederatedBootstrapResult): void {
+function printSummary(topology: FederatedTopology, result: FederatedBootstrapResult, botUrl: string): void {
   const line = '─'.repeat(72);
   say(`\n${line}\nEspace mineurs tourne en local, en topologie fédérée (trois serveurs, fédération fermée).\n${line}`);
   for (const role of ['public', 'police', 'gendarmerie'] as const) {
     const server = topology.servers[role];
     say(`Synapse ${LABEL[role].padEnd(16)} serveur : ${server.serverName.padEnd(20)} API client : ${server.baseUrl}`);
   }
+  say(`Bot (API)                ${botUrl}   (il s'adresse aux jeunes sur le serveur public)`);
   say(`Autorité de certification de la fédération : ${topology.ca.certificate}`);
   say(`Données locales : ${dataDir}`);
   say(`\nComptes de démonstration, par force (identifiants dans ${join(dataDir, 'state', 'demo-credentials.json')}, mode 0600) :`);
@@ -36,7 +38,7 @@ function printSummary(topology: FederatedTopology, result: FederatedBootstrapRes
   }
   if (result.newDemoAccounts.length === 0) say('  (mots de passe affichés une seule fois, à la création ; voir le fichier ci-dessus)');
   say('\nLes jeunes ne parlent qu\'au serveur public ; chaque force a ses salons (espace, file, superviseurs, audit) sur son serveur.');
-  say('Le bot de conversation ne tourne pas encore dans cette topologie : npm start (sans option) pour le service complet.');
+  say("Le site des jeunes et le client agents ne sont pas lancés dans cette topologie : npm start (sans option) pour eux.");
   say(`${line}\nCtrl-C pour tout arrêter.`);
 }
 
@@ -50,6 +52,17 @@ export async function startFederated(): Promise<void> {
     police: topology.servers.police.current()!,
     gendarmerie: topology.servers.gendarmerie.current()!,
   };
-  const result = await bootstrapFederated(servers, { stateDir: join(dataDir, 'state'), demo: true });
-  printSummary(topology, result);
+  const stateDir = join(dataDir, 'state');
+  const result = await bootstrapFederated(servers, { stateDir, demo: true });
+  say('Démarrage du bot de conversation (un client par serveur)…');
+  const bot = await start(
+    loadConfig({
+      ...process.env,
+      ESPACE_HOMESERVER_URL: servers.public.baseUrl,
+      ESPACE_STATE_DIR: stateDir,
+      ESPACE_BOT_PORT: process.env.ESPACE_BOT_PORT ?? '8090',
+    }),
+  );
+  running.push({ name: 'bot', stop: bot.stop });
+  printSummary(topology, result, bot.url);
 }

@@ -31,6 +31,9 @@ import { rebuild } from './state/rebuild.ts';
 import { Store } from './state/store.ts';
 import { startSweeper } from './timeouts/sweeper.ts';
 import { loadTriageDefinition } from './triage/definition.ts';
+import { FEDERATION_FILE, serverStateDir, type FederationDescriptor, type ServerRole } from './federation/bootstrap.ts';
+import { FederatedMatrix } from './federation/matrix.ts';
+import { serverNameOfUser } from './federation/servers.ts';
 
 export { loadConfig, parseConfig, BotConfig, ConfigError, type BotConfigInput } from './config.ts';
 
@@ -63,21 +66,67 @@ async function findForceRooms(matrix: Matrix, serverName: string): Promise<Recor
   return forces;
 }
 
+interface Topology {
+  matrix: Matrix;
+  forces: Record<Force, ForceRooms>;
+  syncs: Array<{ client: Matrix; file: string }>;
+  federation?: { publicServer: string; forceServers: Record<Force, string> };
+}
+
+function readCredentials(file: string): BotCredentials {
+  const credentials = readJsonFile<BotCredentials>(file);
+  if (!credentials) throw new Error(`no bot credentials at ${file}: run the bootstrap first (npm start does)`);
+  return credentials;
+}
+
+/**
+ * The bot's clients. A single server: one client, the force rooms found by alias. The federated topology (the
+ * federated bootstrap wrote federation.json in the state folder): one client per server with the credentials
+ * of servers/<role>/, the force rooms from the descriptor, one sync loop per server; `config.homeserverUrl`
+ * must then be the public server's (the site's guests are checked there).
+ */
+async function connect(config: BotConfig): Promise<Topology> {
+  const descriptor = readJsonFile<FederationDescriptor>(join(config.stateDir, FEDERATION_FILE));
+  if (!descriptor) {
+    const credentials = readCredentials(join(config.stateDir, 'bot-credentials.json'));
+    const matrix = new Matrix(config.homeserverUrl, credentials.accessToken, credentials.userId);
+    return { matrix, forces: await findForceRooms(matrix, serverNameOfUser(credentials.userId)), syncs: [{ client: matrix, file: join(config.stateDir, 'bot-sync.json') }] };
+  }
+  if (descriptor.servers.public.baseUrl.replace(/\/+$/, '') !== config.homeserverUrl) {
+    throw new Error(`the homeserver URL (${config.homeserverUrl}) is not the federation's public server (${descriptor.servers.public.baseUrl})`);
+  }
+  const client = (role: ServerRole): Matrix => {
+    const credentials = readCredentials(join(serverStateDir(config.stateDir, role), 'bot-credentials.json'));
+    return new Matrix(descriptor.servers[role].baseUrl, credentials.accessToken, credentials.userId);
+  };
+  const publicClient = client('public');
+  const forceClients = FORCES.map((force) => client(force));
+  const matrix = new FederatedMatrix(publicClient, forceClients);
+  const syncs = [publicClient, ...forceClients].map((one, index) => ({
+    client: one,
+    file: join(serverStateDir(config.stateDir, (['public', ...FORCES] as const)[index]!), 'bot-sync.json'),
+  }));
+  return {
+    matrix,
+    forces: descriptor.forces,
+    syncs,
+    federation: {
+      publicServer: descriptor.servers.public.serverName,
+      forceServers: Object.fromEntries(FORCES.map((force) => [force, descriptor.servers[force].serverName])) as Record<Force, string>,
+    },
+  };
+}
+
 /**
  * Starts the conversation service: reads the bot credentials the bootstrap wrote, rebuilds state from Matrix,
  * follows the homeserver, and serves the HTTP API. Reads no environment and installs no signal handler.
  */
 export async function start(config: BotConfig): Promise<RunningBot> {
   bridgeMatrixBotSdkLogs();
-  const credentialsFile = join(config.stateDir, 'bot-credentials.json');
-  const credentials = readJsonFile<BotCredentials>(credentialsFile);
-  if (!credentials) throw new Error(`no bot credentials at ${credentialsFile}: run the bootstrap first (npm start does)`);
   const triage = loadTriageDefinition(config.triageFile);
   const rules = loadRoutingRules(config.routingFile);
-
-  const matrix = new Matrix(config.homeserverUrl, credentials.accessToken, credentials.userId);
-  const serverName = credentials.userId.slice(credentials.userId.indexOf(':') + 1);
-  const forces = await findForceRooms(matrix, serverName);
+  const topology = await connect(config);
+  const { matrix, forces } = topology;
   const store = new Store(forces);
   const locks = new KeyedQueue();
   const admission = new Admission(config.intake.admissionConcurrency);
@@ -107,6 +156,7 @@ export async function start(config: BotConfig): Promise<RunningBot> {
     // ctx is complete before the pool's first refill (after the rebuild) calls this.
     pool: new RoomPool({ target: config.intake.poolSize, admission, create: () => createPooledRoom(ctx), log: logger.child({ module: 'pool' }) }),
     log: logger.child({ module: 'engine' }),
+    ...(topology.federation ? { federation: topology.federation } : {}),
     now: Date.now,
   };
   ctx.audit.namer = {
@@ -126,9 +176,14 @@ export async function start(config: BotConfig): Promise<RunningBot> {
   // The sync position is read before the state: anything that happens after this point is replayed to the
   // handlers, which are idempotent, so nothing between the two reads can be missed.
   const seen = new Set<string>();
-  const sync = new SyncLoop(matrix, join(config.stateDir, 'bot-sync.json'), (batch) => handleBatch(ctx, batch, seen));
-  ctx.metrics.watchSync(() => sync.health());
-  const firstStart = !existsSync(join(config.stateDir, 'bot-sync.json'));
+  // One sync loop per server (one on a single server), each with its own saved position; an event seen by two
+  // (none should be: each room has one bot account in it) is handled once.
+  const syncs = topology.syncs.map(({ client, file }) => new SyncLoop(client, file, (batch) => handleBatch(ctx, batch, seen)));
+  ctx.metrics.watchSync(() => {
+    const all = syncs.map((loop) => loop.health());
+    return { lastSuccessAt: Math.min(...all.map((health) => health.lastSuccessAt)), consecutiveFailures: Math.max(...all.map((health) => health.consecutiveFailures)) };
+  });
+  const firstStart = !existsSync(topology.syncs[0]!.file);
   await rebuild(ctx);
   await loadDisclosures(ctx);
   await loadCoolDowns(ctx);
@@ -140,7 +195,7 @@ export async function start(config: BotConfig): Promise<RunningBot> {
     return conversation !== undefined && conversation.entry?.guestEndedAt === undefined;
   });
   await applyStaffRoomRetention(ctx);
-  await sync.start();
+  for (const loop of syncs) await loop.start();
   // A crash between naming a room for its guest and sending the first question: invite and send it now
   // (idempotent otherwise).
   for (const conversation of store.conversations.values()) {
@@ -178,7 +233,7 @@ export async function start(config: BotConfig): Promise<RunningBot> {
         await new Promise<void>((resolve) => server.close(() => resolve()));
         await sweeper.stop();
         await ctx.pool.stop();
-        await sync.stop();
+        for (const loop of syncs) await loop.stop();
         cancelPositionRefreshes(ctx);
         await ctx.audit.close();
         log.info('bot stopped');

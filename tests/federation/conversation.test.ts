@@ -7,6 +7,7 @@ import { startFederatedTopology, type FederatedServer, type FederatedTopology, t
 import {
   bootstrapFederated,
   connectHomeserver,
+  discloseAcrossServers,
   federatedRoomCreation,
   moveRoomToForceServer,
   purgeEverywhere,
@@ -230,6 +231,46 @@ describe('a young person s room across servers', () => {
     for (const view of [agentView, youngView]) {
       expect(view.filter((body) => ['avant', 'pendant 1', 'pendant 2', 'après'].includes(body))).toEqual(['avant', 'pendant 1', 'pendant 2', 'après']);
     }
+    await purgeEverywhere([bots.public, bots.police, bots.gendarmerie], roomId);
+  });
+});
+
+describe('grave danger across servers', () => {
+  it('reads the guest s connections on the public server and discloses them on the force s server only', async () => {
+    const young = await guest();
+    const roomId = await openConversation('police', young);
+    expect((await send(young, roomId, "j'ai peur")).status).toBe(200);
+    const requester = demoAccount('pn-agent-1');
+    const approver = demoAccount('pn-superviseur-1');
+    const audited: Array<{ forces: readonly string[]; action: string }> = [];
+    const now = Date.now();
+    const disclosed = await discloseAcrossServers(
+      { public: bots.public, force: bots.police },
+      { write: async (forces, _cause, entry) => void audited.push({ forces, action: entry.action }) },
+      {
+        request: {
+          id: `req-${now}`,
+          conversation: roomId,
+          force: 'police',
+          requester: requester.userId,
+          reason: 'danger immédiat',
+          requestedAt: now,
+          expiresAt: now + 3_600_000,
+          status: 'approved',
+          decidedBy: approver.userId,
+          decidedAt: now,
+        },
+        guest: young.userId,
+        now,
+      },
+    );
+    expect(disclosed.connections).toBeGreaterThan(0);
+    expect(await known('police', disclosed.roomId)).toBe(true);
+    expect(await known('public', disclosed.roomId)).toBe(false);
+    expect(await known('gendarmerie', disclosed.roomId)).toBe(false);
+    const members = await bots.police.request<{ chunk: Array<{ state_key: string; content: { membership: string } }> }>('GET', `/_matrix/client/v3/rooms/${encodeURIComponent(disclosed.roomId)}/members`);
+    expect(members.chunk.map((member) => member.state_key).sort()).toEqual([approver.userId, requester.userId, result.bots.police.userId].sort());
+    expect(audited).toEqual([{ forces: ['police'], action: 'disclosure' }]);
     await purgeEverywhere([bots.public, bots.police, bots.gendarmerie], roomId);
   });
 });

@@ -105,6 +105,17 @@ describe('docker-compose.federated.yml', () => {
     for (const [name, network] of Object.entries(OVERLAY.networks)) expect(network.internal, name).toBe(true);
   });
 
+  it('gives the young people s side no route to a force server: no shared network but the federation one', () => {
+    for (const force of ['synapse-police', 'synapse-gendarmerie']) {
+      const forceNetworks = networkNames(merged(force)).filter((network) => network !== 'federation');
+      for (const name of Object.keys(COMPOSE.services)) {
+        if (name === 'synapse') continue;
+        const shared = networkNames(merged(name)).filter((network) => forceNetworks.includes(network) || network === 'federation');
+        expect(shared, `${name} shares a network with ${force}`).toEqual([]);
+      }
+    }
+  });
+
   it('publishes no port, and the proxy routes no federation path', () => {
     for (const [name, service] of Object.entries(OVERLAY.services)) expect(service.ports, name).toBeUndefined();
     expect(networkNames(merged('proxy'))).not.toContain('federation');

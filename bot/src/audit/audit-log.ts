@@ -61,7 +61,7 @@ export class AuditLog {
   async load(): Promise<void> {
     for (const force of FORCES) {
       const response = await this.matrix.messages(this.rooms[force], { dir: 'b', limit: 100, filter: JSON.stringify({ types: [EventType.Audit] }) });
-      const events: RawEvent[] = response.chunk.filter((event) => event.type === EventType.Audit && event.sender === this.matrix.userId);
+      const events: RawEvent[] = response.chunk.filter((event) => event.type === EventType.Audit && this.matrix.isOwn(event.sender));
       const last = events[0];
       this.heads.set(force, {
         hash: last ? hashRecord(headRecord(force, last)) : 'genesis',
@@ -70,7 +70,7 @@ export class AuditLog {
       // A crash between a Matrix send and its mirror line, or a mirror started late: copy what is missing.
       const mirror = this.mirrors[force];
       if (mirror) {
-        const appended = await mirror.catchUp(force, (await readAuditRoom(this.matrix, this.rooms[force])).filter((item) => item.sender === this.matrix.userId));
+        const appended = await mirror.catchUp(force, (await readAuditRoom(this.matrix, this.rooms[force])).filter((item) => item.sender !== undefined && this.matrix.isOwn(item.sender)));
         if (appended) log.info({ force, appended }, 'audit mirror caught up');
       }
       // Entries a crash left unsent go out first, in their order.
@@ -173,7 +173,7 @@ export class AuditLog {
       head.hash = hashRecord(record);
       this.heads.set(force, head);
       // The room is the reference; a mirror that cannot be written is caught up at the next start.
-      await this.mirrors[force]?.append(force, eventId, this.matrix.userId, record).catch((error: unknown) => log.error({ force, err: (error as Error).message }, 'could not write the audit mirror'));
+      await this.mirrors[force]?.append(force, eventId, this.matrix.userIdIn(this.rooms[force]), record).catch((error: unknown) => log.error({ force, err: (error as Error).message }, 'could not write the audit mirror'));
       log.debug({ force, action: entry.action }, 'audited');
     });
   }

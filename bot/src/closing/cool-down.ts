@@ -51,7 +51,7 @@ export function coolingDown(ctx: Context, now: number, who: { guest?: string; ad
 export async function loadCoolDowns(ctx: Context): Promise<void> {
   for (const force of FORCES) {
     for (const event of await ctx.matrix.roomState(ctx.store.forces[force].supervisorsRoomId)) {
-      if (event.type !== CoolDownEventType || event.sender !== ctx.matrix.userId) continue;
+      if (event.type !== CoolDownEventType || !ctx.matrix.isOwn(event.sender)) continue;
       const coolDown = parseCoolDown(event.content);
       if (coolDown) ctx.store.coolDowns.set(coolDown.guest, coolDown);
     }

@@ -73,7 +73,7 @@ async function dismissStaff(ctx: Context, conversation: Conversation): Promise<v
     if (event.type !== 'm.room.member' || typeof event.state_key !== 'string') continue;
     const userId = event.state_key;
     const membership = (event.content as { membership?: unknown } | undefined)?.membership;
-    if (userId === ctx.matrix.userId || userId === conversation.guest) continue;
+    if (ctx.matrix.isOwn(userId) || userId === conversation.guest) continue;
     if (membership !== 'join' && membership !== 'invite') continue;
     await ctx.matrix.kick(conversation.roomId, userId, 'Conversation terminée');
   }

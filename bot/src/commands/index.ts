@@ -77,7 +77,7 @@ async function answerInThread(ctx: Context, force: Force, event: RawEvent, root:
  * chatter and notes the bot ignores. Only staff of that force are obeyed (trust by sender).
  */
 export async function handleQueueRoomEvent(ctx: Context, force: Force, event: RawEvent): Promise<void> {
-  if (event.sender === ctx.matrix.userId || event.state_key !== undefined) return;
+  if (ctx.matrix.isOwn(event.sender) || event.state_key !== undefined) return;
   let command: Command | undefined;
   let requestId = event.event_id.slice(0, 64);
   let textual = false;

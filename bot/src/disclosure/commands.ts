@@ -3,7 +3,8 @@ import { ContentKey } from '@espace-mineurs/protocol';
 import { withConversation } from '../runtime/context.ts';
 import { say, serviceMessage } from '../conversation/messages.ts';
 import { notifySupervisors, saveDisclosure } from './records.ts';
-import { disclose, YOUNG_PERSON_HELP_IS_COMING } from './gather.ts';
+import { YOUNG_PERSON_HELP_IS_COMING } from './gather.ts';
+import { discloseAcrossServers } from '../federation/disclosure.ts';
 import { decideDisclosure, disclosureAuditEntry, requestDisclosure, withdrawDisclosure, type DisclosureRequest } from './request.ts';
 import { UNKNOWN, conversationOf, refuse, type CommandOutcome, type Invocation } from '../commands/types.ts';
 import { startRetention } from '../retention/purge.ts';
@@ -76,7 +77,9 @@ export async function disclosureDecision(invocation: Invocation, roomId: string,
     }
     const conversation = ctx.store.conversations.get(request.conversation);
     if (!conversation) return refuse('UNKNOWN_CONVERSATION', "Cette conversation n'est plus connue du service.");
-    const disclosed = await disclose(ctx.matrix, ctx.audit, {
+    // Federated: whois on the public server, the disclosure room on the force's (the same client on one server).
+    const forceClient = ctx.matrix.clientOn(ctx.store.forces[decided.force].supervisorsRoomId);
+    const disclosed = await discloseAcrossServers({ public: ctx.matrix, force: forceClient }, ctx.audit, {
       request: decided,
       guest: conversation.guest,
       ...(conversation.entry?.triage ? { triage: conversation.entry.triage } : {}),

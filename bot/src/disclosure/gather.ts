@@ -97,9 +97,19 @@ export async function createDisclosureRoom(hs: Homeserver, request: DisclosureRe
 export async function disclose(
   hs: Homeserver,
   audit: Auditor,
-  input: { request: DisclosureRequest; guest: string; triage?: TriageSummary; now: number; retentionMs?: number; roomId?: string; onRoom?: (roomId: string) => Promise<void> },
+  input: {
+    request: DisclosureRequest;
+    guest: string;
+    triage?: TriageSummary;
+    now: number;
+    retentionMs?: number;
+    roomId?: string;
+    onRoom?: (roomId: string) => Promise<void>;
+    /** Federated topology: the public server, which knows the guest's connections; `hs` is then the force's. */
+    whoisFrom?: Homeserver;
+  },
 ): Promise<{ roomId: string; eventId: string; connections: number }> {
-  const content = await gatherDisclosure(hs, input);
+  const content = await gatherDisclosure(input.whoisFrom ?? hs, input);
   const roomId = input.roomId ?? (await createDisclosureRoom(hs, input.request, input.retentionMs ? { retentionMs: input.retentionMs } : {}));
   if (!input.roomId) await input.onRoom?.(roomId);
   const eventId = await sendRoomEvent(hs, roomId, 'm.room.message', disclosureMessage(content, input.request), `disclosure-${input.request.id}`);

@@ -24,7 +24,7 @@ export async function loadDisclosures(ctx: Context): Promise<void> {
   for (const force of FORCES) {
     const state = await ctx.matrix.roomState(ctx.store.forces[force].supervisorsRoomId);
     for (const event of state) {
-      if (event.type !== DisclosureEventType || event.sender !== ctx.matrix.userId) continue;
+      if (event.type !== DisclosureEventType || !ctx.matrix.isOwn(event.sender)) continue;
       const request = parseDisclosureRequest(event.content);
       if (request && request.force === force) ctx.store.disclosures.set(request.id, request);
     }

@@ -31,8 +31,10 @@ export async function exportCommand(invocation: Invocation, roomId: string): Pro
   ];
   const exportId = createHash('sha256').update(eventId).digest('hex').slice(0, 12);
   const posted: ExportFile[] = [];
+  // Federated: the files stay on the force's server, beside the supervisors room (the same client on one server).
+  const forceClient = ctx.matrix.clientOn(supervisorsRoomId);
   for (const file of files) {
-    const uploaded = await ctx.matrix.upload(file.bytes, file.type, file.name);
+    const uploaded = await forceClient.upload(file.bytes, file.type, file.name);
     const fileEventId = await ctx.matrix.send(
       supervisorsRoomId,
       'm.room.message',
@@ -42,7 +44,7 @@ export async function exportCommand(invocation: Invocation, roomId: string): Pro
     // A replay gets the first run's event back (same transaction id), which names the first run's upload.
     const sent = await roomEvent<{ content?: { url?: unknown } }>(ctx.matrix, supervisorsRoomId, fileEventId);
     const mxc = typeof sent.content?.url === 'string' ? sent.content.url : uploaded;
-    if (mxc !== uploaded) await deleteLocalMedia(ctx.matrix, uploaded);
+    if (mxc !== uploaded) await deleteLocalMedia(forceClient, uploaded);
     posted.push({ eventId: fileEventId, mxc });
   }
   await saveExportRecord(ctx.matrix, supervisorsRoomId, { id: exportId, conversation: roomId, force, by: staff.userId, at, documentSha256: doc.documentSha256, files: posted });

@@ -12,3 +12,4 @@ export {
 export { federatedRoomCreation, membersOnServer, moveRoomToForceServer, purgeEverywhere, SERVER_ACL } from './conversation.ts';
 export { serverNameOfUser } from './servers.ts';
 export { connectHomeserver, type ConnectedHomeserver } from '../matrix/homeserver.ts';
+export { discloseAcrossServers } from './disclosure.ts';

@@ -47,7 +47,7 @@ async function onMembership(ctx: Context, conversation: Conversation, event: Raw
   if (membership === 'join') {
     conversation.agentJoined = true;
     await writeStatus(ctx, conversation, ctx.now());
-  } else if ((membership === 'leave' || membership === 'ban') && event.sender !== ctx.matrix.userId) {
+  } else if ((membership === 'leave' || membership === 'ban') && !ctx.matrix.isOwn(event.sender)) {
     // The agent left on their own (a kick by the bot is a transfer or a requeue already under way).
     await requeue(ctx, conversation, event.event_id, event.origin_server_ts, target, 'agent_left');
   }
@@ -55,7 +55,7 @@ async function onMembership(ctx: Context, conversation: Conversation, event: Raw
 
 /** Every event of a young person's room, under that conversation's lock. */
 export function handleYouthRoomEvent(ctx: Context, conversation: Conversation, event: RawEvent): Promise<void> {
-  if (event.sender === ctx.matrix.userId && event.type !== 'm.room.member') return Promise.resolve();
+  if (ctx.matrix.isOwn(event.sender) && event.type !== 'm.room.member') return Promise.resolve();
   return withConversation(ctx, conversation.roomId, async () => {
     if (event.type === 'm.room.member') return onMembership(ctx, conversation, event);
     if (event.type !== 'm.room.message' || event.state_key !== undefined) return;

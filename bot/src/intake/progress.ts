@@ -23,7 +23,7 @@ export async function readProgress(ctx: Context, roomId: string, legacy: unknown
   const filter = JSON.stringify({ senders: [ctx.matrix.userId], types: ['m.room.message'] });
   const page = await ctx.matrix.messages(roomId, { dir: 'b', limit: LOOK_BACK, filter });
   for (const event of page.chunk) {
-    if (event.sender !== ctx.matrix.userId || event.content[ContentKey.TriageProgress] === undefined) continue;
+    if (!ctx.matrix.isOwn(event.sender) || event.content[ContentKey.TriageProgress] === undefined) continue;
     const parsed = parseContent(TriageProgress, event.content[ContentKey.TriageProgress]);
     if (parsed.ok) return parsed.value;
   }

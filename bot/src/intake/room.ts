@@ -1,6 +1,8 @@
 import { CreationKey, EventType, type ConversationRoomContent, type PublicStatus } from '@espace-mineurs/protocol';
 import type { Context } from '../runtime/context.ts';
 import { youthRoomPowerLevels } from '../conversation/power-levels.ts';
+import { SERVER_ACL } from '../federation/conversation.ts';
+import { conversationServerAcl } from '../federation/acl.ts';
 
 /** A neutral name: it shows in notifications and browser tabs, so it says nothing about why. */
 export const ROOM_NAME = 'Espace mineurs';
@@ -14,12 +16,16 @@ type StateEvent = { type: string; state_key: string; content: Record<string, unk
  */
 function createYouthRoom(ctx: Context, at: number, room: { marker: StateEvent; invite: string[] } | 'pooled'): Promise<string> {
   const status: PublicStatus = { state: 'triage', agentJoined: false, updatedAt: at };
+  // Federated: the room must federate from its creation (m.federate cannot change later), but until routing
+  // names the serving force its ACL admits the public server alone (conversation/entry.ts widens it).
+  const federation = ctx.federation;
+  const federate = federation !== undefined;
   return ctx.matrix.createRoom({
     preset: 'private_chat',
     visibility: 'private',
     name: ROOM_NAME,
     invite: room === 'pooled' ? [] : room.invite,
-    creation_content: { 'm.federate': false, ...(room === 'pooled' ? { [CreationKey.PooledRoom]: true } : {}) },
+    creation_content: { 'm.federate': federate, ...(room === 'pooled' ? { [CreationKey.PooledRoom]: true } : {}) },
     power_level_content_override: youthRoomPowerLevels(ctx.matrix.userId),
     initial_state: [
       { type: 'm.room.join_rules', state_key: '', content: { join_rule: 'invite' } },
@@ -27,6 +33,7 @@ function createYouthRoom(ctx: Context, at: number, room: { marker: StateEvent; i
       // Agents invited later must read the whole conversation, triage included.
       { type: 'm.room.history_visibility', state_key: '', content: { history_visibility: 'shared' } },
       { type: EventType.Status, state_key: '', content: status },
+      ...(federation ? [{ type: SERVER_ACL, state_key: '', content: conversationServerAcl(federation.publicServer, federation.publicServer) }] : []),
       ...(room === 'pooled' ? [] : [room.marker]),
     ],
   });

@@ -41,6 +41,26 @@ export class Matrix {
     this.accessToken = accessToken;
   }
 
+  /** True for an account of the bot itself (in the federated topology it has one per server). */
+  isOwn(userId: string): boolean {
+    return userId === this.userId;
+  }
+
+  /** The bot's account that acts in `roomId` (the only one on a single server). */
+  userIdIn(_roomId: string): string {
+    return this.userId;
+  }
+
+  /** The client of the server that holds `id` (a room, user or alias): this one on a single server. */
+  clientOn(_id: string): Matrix {
+    return this;
+  }
+
+  /** One client per server of the deployment, the public (or only) one first. */
+  everyServer(): Matrix[] {
+    return [this];
+  }
+
   request<T = Record<string, unknown>>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
     return withRetries(method, options, async () => (await this.sdk.doRequest(method, path, options.qs ?? null, options.body ?? null, options.timeoutMs ?? 60_000)) as T);
   }

@@ -226,6 +226,12 @@ export async function deleteRoomWithPurge(hs: Homeserver, roomId: string, option
   return { roomId, outcome: 'deleted', deleteId, mediaDeleted, durationMs };
 }
 
+/** Every server of the deployment when `hs` is the bot's federated client, `hs` alone otherwise. */
+function serversOf(hs: Homeserver): readonly Homeserver[] {
+  const all = (hs as { everyServer?: () => readonly Homeserver[] }).everyServer?.();
+  return all && all.length > 0 ? all : [hs];
+}
+
 /**
  * Deletes one conversation now (retention or an admin's "delete now"), refusing while a legal hold is active;
  * records the deletion beside the holds and audits it.
@@ -238,7 +244,15 @@ export async function deleteConversation(
 ): Promise<DeletionResult> {
   const safety = await readSafetyState(hs, request.recordRoomId);
   if (safety.holds.get(request.roomId)?.active) throw new SafetyError('LEGAL_HOLD', 'Cette conversation est sous conservation judiciaire : elle ne peut pas être supprimée.');
-  const result = await deleteRoomWithPurge(hs, request.roomId, options);
+  // Federated topology: the room is purged on every server that may hold a copy (docs/architecture.md,
+  // "Federated topology", rule 4), the server holding the room first; the others answer "already gone" when they
+  // never held it. A failure anywhere throws, and the next sweep starts again (each step is idempotent).
+  let result: DeletionResult | undefined;
+  for (const server of serversOf(hs)) {
+    const one = await deleteRoomWithPurge(server, request.roomId, options);
+    result ??= one;
+  }
+  if (!result) throw new Error('no server to delete the room on');
   // Also when already gone: a crash after the purge and before this line would otherwise leave no trace of it.
   options.journal?.append({ roomId: request.roomId, force: request.force, at: request.at });
   const previous = safety.records.get(request.roomId);

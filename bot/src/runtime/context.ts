@@ -8,6 +8,7 @@ import type { RoutingRules } from '../routing/rules.ts';
 import type { Store } from '../state/store.ts';
 import type { TriageDefinition } from '../triage/definition.ts';
 import type { Admission } from '../intake/admission.ts';
+import type { Force } from '@espace-mineurs/protocol';
 import type { RoomPool } from '../intake/pool.ts';
 
 /** Everything a handler needs, built once by start(). */
@@ -25,6 +26,11 @@ export interface Context {
   /** Young people's rooms made ahead of demand. */
   pool: RoomPool;
   log: Logger;
+  /**
+   * The federated topology (docs/architecture.md, "Federated topology"), absent on a single server: `matrix`
+   * then dispatches each request to the server holding what it names (federation/matrix.ts).
+   */
+  federation?: { publicServer: string; forceServers: Record<Force, string> };
   /** Clock, replaceable in tests. */
   now(): number;
 }

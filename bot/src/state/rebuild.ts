@@ -32,7 +32,7 @@ async function mapLimited<T>(items: T[], limit: number, task: (item: T) => Promi
 export async function refreshStaff(ctx: Context): Promise<void> {
   for (const force of FORCES) {
     for (const event of await ctx.matrix.roomState(ctx.store.forces[force].spaceId)) {
-      if (event.type !== EventType.Staff || !event.state_key || event.sender !== ctx.matrix.userId) continue;
+      if (event.type !== EventType.Staff || !event.state_key || !ctx.matrix.isOwn(event.sender)) continue;
       const parsed = parseContent(StaffContent, event.content);
       const userId = userIdFromStateKey(event.state_key);
       if (parsed.ok && parsed.value.force === force) ctx.store.staff.set(userId, { ...parsed.value, userId });
@@ -51,7 +51,7 @@ export async function rebuild(ctx: Context): Promise<void> {
   for (const force of FORCES) {
     const rooms = store.forces[force];
     for (const event of await matrix.roomState(rooms.queueRoomId)) {
-      if (event.sender !== matrix.userId || event.state_key === undefined) continue;
+      if (!matrix.isOwn(event.sender) || event.state_key === undefined) continue;
       if (event.type === EventType.Duty) {
         const parsed = parseContent(DutyContent, event.content);
         if (parsed.ok) store.duty.set(userIdFromStateKey(event.state_key), parsed.value);
@@ -84,7 +84,7 @@ export async function rebuild(ctx: Context): Promise<void> {
       ctx.log.warn({ roomId, err: (error as Error).message }, 'could not read a room at start');
       return;
     }
-    const find = (type: string, key = '') => state.find((event) => event.type === type && event.state_key === key && event.sender === matrix.userId);
+    const find = (type: string, key = '') => state.find((event) => event.type === type && event.state_key === key && matrix.isOwn(event.sender));
     const marker = find(EventType.ConversationRoom);
     if (!marker) {
       // A ready room never handed out goes back to the pool.
