@@ -64,7 +64,7 @@ try {
     for (const kind of ['queue', 'audit', 'supervisors'] as const) roomKinds.set(boot.forces[force][`${kind}RoomId`], `${force} ${kind} room`);
   }
   installProbe((roomId) => roomKinds.get(roomId) ?? "young person's room");
-  const bot = await start(loadConfig({ ESPACE_HOMESERVER_URL: hs.baseUrl, ESPACE_STATE_DIR: dataDir, ESPACE_BOT_PORT: '0', ESPACE_TRUST_PROXY: '1', ESPACE_LOG_LEVEL: 'warn' }, { rateLimits: { openPerIp: 100_000, openPerGuest: 100 } }));
+  const bot = await start(loadConfig({ ESPACE_HOMESERVER_URL: hs.baseUrl, ESPACE_STATE_DIR: dataDir, ESPACE_BOT_PORT: '0', ESPACE_TRUST_PROXY: '1', ESPACE_LOG_LEVEL: 'warn' }, { rateLimits: { openPerIp: 100_000, openPerIpHard: 100_000, openPerGuest: 100 } }));
   for (const force of ['police', 'gendarmerie'] as const) {
     for (const agent of agents[force]) {
       await http(hs.baseUrl, 'PUT', `/_matrix/client/v3/rooms/${encodeURIComponent(boot.forces[force].queueRoomId)}/send/${EventType.Command}/duty-${agent.userId}`, agent.token, { action: 'duty', requestId: randomUUID(), onDuty: true, capacity: 10 });
