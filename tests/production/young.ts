@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { waitUntil } from '../support/wait.ts';
 
 /**
  * A young person's side, over HTTP on the stack's internal addresses (the browser journey is journey.test.ts):
@@ -39,19 +40,9 @@ export function botCredentials(botState: string): { userId: string; accessToken:
   return JSON.parse(readFileSync(join(botState, 'bot-credentials.json'), 'utf8')) as { userId: string; accessToken: string };
 }
 
-export async function waitFor<T>(what: string, check: () => Promise<T | undefined>, timeoutMs: number, everyMs = 500): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await check();
-      if (value !== undefined) return value;
-    } catch (error) {
-      last = error;
-    }
-    await new Promise((done) => setTimeout(done, everyMs));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ''}`);
+/** The suites' one typed wait (tests/support/wait.ts), with this tier's slower default pace. */
+export function waitFor<T>(what: string, check: () => Promise<T | undefined>, timeoutMs: number, everyMs = 500): Promise<T> {
+  return waitUntil(what, check, { timeoutMs, intervalMs: everyMs });
 }
 
 /** A guest opens a conversation and joins its room, then waits for the bot's first question. */
