@@ -54,11 +54,11 @@ async function claimAndOpen(page: Page, ticket: number): Promise<void> {
 }
 
 /** Sends a command to the bot as a staff member would from any Matrix client (Element). */
-async function commandAs(localpart: string, content: Record<string, unknown>): Promise<void> {
-  const account = demoAccount(stack, localpart);
+async function commandAs(handle: string, content: Record<string, unknown>): Promise<void> {
+  const account = demoAccount(stack, handle);
   const session = await api<{ access_token: string }>(stack.homeserver.baseUrl, undefined, 'POST', '/_matrix/client/v3/login', {
     type: 'm.login.password',
-    identifier: { type: 'm.id.user', user: localpart },
+    identifier: { type: 'm.id.user', user: account.localpart },
     password: account.password,
   });
   const queue = stack.boot.forces[account.force].queueRoomId;

@@ -18,5 +18,7 @@ export interface ConversationSpec {
 export interface Engine {
   openConversation(spec: ConversationSpec): Promise<{ guest: Guest; entry: ConversationEntry }>;
   guestSays(guest: Guest, roomId: string, body: string): Promise<void>;
+  /** The young person leaves as the site's quick exit does: a beacon to the bot, the guest token as its body. */
+  guestLeaves(guest: Guest): Promise<void>;
   stop(): Promise<void>;
 }

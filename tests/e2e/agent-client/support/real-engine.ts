@@ -60,6 +60,11 @@ export class RealEngine implements Engine {
     await api(this.baseUrl, guest.accessToken, 'PUT', `/_matrix/client/v3/rooms/${enc(roomId)}/send/m.room.message/r${Date.now()}-${txn++}`, { msgtype: 'm.text', body });
   }
 
+  async guestLeaves(guest: Guest): Promise<void> {
+    const left = await fetch(`${this.bot.url}/api/conversations/current/leave`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: guest.accessToken });
+    if (left.status !== 200) throw new Error(`the leave beacon answered ${left.status}`);
+  }
+
   async openConversation(spec: ConversationSpec): Promise<{ guest: Guest; entry: ConversationEntry }> {
     const registered = await api<{ user_id: string; access_token: string }>(this.baseUrl, undefined, 'POST', '/_matrix/client/v3/register?kind=guest', {});
     const guest: Guest = { userId: registered.user_id, accessToken: registered.access_token };
