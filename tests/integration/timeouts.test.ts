@@ -65,7 +65,8 @@ describe('timeouts, duty and overflow', () => {
 
     // An agent who goes off duty puts their conversation back in the queue.
     expect(await command(gendarme, stack.result.forces.gendarmerie.queueRoomId, { action: 'claim', conversation: roomId }, { baseUrl: hs() })).toMatchObject({ ok: true });
-    expect(await command(gendarme, stack.result.forces.gendarmerie.queueRoomId, { action: 'claim', conversation: roomId }, { baseUrl: hs() })).toMatchObject({ ok: false, code: 'ALREADY_CLAIMED' });
+    // A second claim by the same agent is refused, and says truthfully that it is already theirs.
+    expect(await command(gendarme, stack.result.forces.gendarmerie.queueRoomId, { action: 'claim', conversation: roomId }, { baseUrl: hs() })).toMatchObject({ ok: false, code: 'ALREADY_YOURS' });
     expect(await command(gendarme, stack.result.forces.gendarmerie.queueRoomId, { action: 'duty', onDuty: false }, { baseUrl: hs() })).toMatchObject({ ok: true });
     const requeued = await entry(roomId, 'gendarmerie');
     expect(requeued).toMatchObject({ state: 'queued', force: 'gendarmerie' });

@@ -3,6 +3,7 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
+import { EventType } from '@espace-mineurs/protocol';
 import { freePort, startPostgres } from '@espace-mineurs/synapse';
 import { ROOT, spawnProductionStack, type SpawnedStack } from './spawn-stack.ts';
 import type { ProductionStack } from './stack.ts';
@@ -92,7 +93,12 @@ describe('backup and restore of the production-shaped stack', () => {
       const rooms = (roomId: string) => query(`SELECT count(*) FROM rooms WHERE room_id = '${roomId.replace(/'/g, "''")}'`);
       expect(rooms(kept.roomId)).toBe('1');
       expect(rooms(deleted.roomId), 'the backup holds the room deleted after it').toBe('1');
-      expect(rooms(added.roomId)).toBe('0');
+      // The conversation opened after the backup is not in it. Its room may be (a pooled room, created ahead of
+      // demand before the backup), but without the conversation: no marker naming a guest, no guest in it.
+      const sql = (text: string) => `'${text.replace(/'/g, "''")}'`;
+      expect(query(`SELECT count(*) FROM current_state_events WHERE room_id = ${sql(added.roomId)} AND type = ${sql(EventType.ConversationRoom)}`)).toBe('0');
+      expect(query(`SELECT count(*) FROM room_memberships WHERE room_id = ${sql(added.roomId)} AND user_id = ${sql(added.userId)}`)).toBe('0');
+      expect(query(`SELECT count(*) FROM events WHERE room_id = ${sql(added.roomId)} AND sender = ${sql(added.userId)}`)).toBe('0');
       expect(query(`SELECT datcollate || ' ' || datctype || ' ' || pg_encoding_to_char(encoding) FROM pg_database WHERE datname = 'synapse'`)).toBe('C C UTF8');
     } finally {
       await postgres.stop();

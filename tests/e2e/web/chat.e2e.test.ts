@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { axeSerious, launchChromium, PHONE, screens, watchOrigins } from './support/browser.ts';
-import { api, claimAndJoin, conversationEntry, enc, loginStaff, messageBodies, until, type Staff } from './support/matrix.ts';
+import { api, claimAndJoin, conversationEntry, enc, loginStaff, messageBodies, releaseClaimed, until, type Staff } from './support/matrix.ts';
 import { answerPostalCode, answerTriageByClicks, say, statusBar, storedChat, type StoredChat } from './support/young.ts';
 
 const stack = inject('webStack');
@@ -18,6 +18,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  if (agent) await releaseClaimed(stack, agent);
   await browser?.close();
 });
 

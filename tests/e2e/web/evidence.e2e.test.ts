@@ -2,7 +2,7 @@ import { deflateSync, crc32 } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { axeSerious, launchChromium, PHONE, screens, watchOrigins } from './support/browser.ts';
-import { api, claimAndJoin, enc, loginStaff, until, type Staff } from './support/matrix.ts';
+import { api, claimAndJoin, enc, loginStaff, releaseClaimed, until, type Staff } from './support/matrix.ts';
 import { answerPostalCode, answerTriageByClicks, storedChat } from './support/young.ts';
 
 const stack = inject('webStack');
@@ -15,6 +15,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  if (agent) await releaseClaimed(stack, agent);
   await browser?.close();
 });
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium, PHONE } from './support/browser.ts';
-import { api, claimAndJoin, enc, loginStaff, until, type Staff } from './support/matrix.ts';
+import { api, claimAndJoin, enc, loginStaff, releaseClaimed, until, type Staff } from './support/matrix.ts';
 import { answerPostalCode, answerTriageByClicks, statusBar, storedChat } from './support/young.ts';
 
 /**
@@ -19,6 +19,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  if (agent) await releaseClaimed(stack, agent);
   await browser?.close();
 });
 

@@ -106,7 +106,11 @@ export async function messageBodies(stack: WebStack, token: string, roomId: stri
  * A police agent claims a queued conversation and joins it once invited, as any Matrix client would, so that they
  * can read and write in the young person's room.
  */
+/** Conversations each agent claimed through claimAndJoin, so a test file can hand them back (releaseClaimed). */
+const claimed = new Map<string, Set<string>>();
+
 export async function claimAndJoin(stack: WebStack, agent: Staff, roomId: string): Promise<void> {
+  claimed.set(agent.userId, (claimed.get(agent.userId) ?? new Set()).add(roomId));
   const entry = await until('the conversation in the police queue', async () => {
     const found = await conversationEntry(stack, 'police', roomId);
     return found?.state === 'queued' ? found : undefined;
@@ -116,4 +120,16 @@ export async function claimAndJoin(stack: WebStack, agent: Staff, roomId: string
     const joined = await api(stack, agent.accessToken, 'POST', `/_matrix/client/v3/join/${enc(roomId)}`, {});
     return joined.room_id ? true : undefined;
   });
+}
+
+/**
+ * Closes what the agent claimed in this file and is still open, as an agent ends their shift: a young person who
+ * left is still the agent's to close, and no later test file may find the agent at capacity because of this one.
+ */
+export async function releaseClaimed(stack: WebStack, agent: Staff): Promise<void> {
+  for (const roomId of claimed.get(agent.userId) ?? []) {
+    const entry = await conversationEntry(stack, 'police', roomId);
+    if (entry?.state === 'assigned' && entry.assignee === agent.userId) await command(stack, agent, 'police', { action: 'close', conversation: roomId, outcome: 'none' });
+  }
+  claimed.delete(agent.userId);
 }
