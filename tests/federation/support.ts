@@ -1,4 +1,5 @@
 import { registerWithSharedSecret, type FederatedServer } from '@espace-mineurs/synapse';
+import { waitUntil } from '../support/wait.ts';
 
 /** Raw Matrix HTTP against one server of the federated topology: tests see exactly what each server answers. */
 export interface ServerSession {
@@ -69,20 +70,9 @@ export async function texts(session: ServerSession, roomId: string): Promise<str
     .reverse();
 }
 
-/** Polls `probe` until it returns a value other than undefined; fails naming what it waited for. */
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (error) {
-      last = error;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 300));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ''}`);
+/** The suites' one typed wait (tests/support/wait.ts), with the pace and patience federation needs. */
+export function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
+  return waitUntil(what, probe, { timeoutMs, intervalMs: 300 });
 }
 
 /** Joins `roomId` (over federation when the room lives elsewhere), retrying while the servers first meet. */
