@@ -1,7 +1,11 @@
 import { registerWithSharedSecret, type FederatedServer } from '@espace-mineurs/synapse';
+import { matrixRequest } from '../support/matrix.ts';
 import { waitUntil } from '../support/wait.ts';
 
-/** Raw Matrix HTTP against one server of the federated topology: tests see exactly what each server answers. */
+/**
+ * Raw Matrix HTTP against one server of the federated topology, through the suites' one raw call: tests see exactly
+ * what each server answers.
+ */
 export interface ServerSession {
   baseUrl: string;
   userId: string;
@@ -19,23 +23,8 @@ export async function call<T = Record<string, unknown>>(
   path: string,
   options: { token?: string; body?: unknown } = {},
 ): Promise<Answer<T>> {
-  const response = await fetch(`${baseUrl}${path}`, {
-    method,
-    headers: {
-      ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
-      ...(options.body !== undefined ? { 'content-type': 'application/json' } : {}),
-    },
-    ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}),
-    signal: AbortSignal.timeout(60_000),
-  });
-  const text = await response.text();
-  let body: unknown;
-  try {
-    body = text ? JSON.parse(text) : {};
-  } catch {
-    body = { raw: text };
-  }
-  return { status: response.status, body: body as T };
+  const answer = await matrixRequest<T>(method, path, { baseUrl, ...options });
+  return { status: answer.status, body: answer.body };
 }
 
 let counter = 0;

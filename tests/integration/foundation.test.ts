@@ -153,7 +153,7 @@ describe('rate limits', () => {
     const { guest, roomId } = await roomWithGuest();
     const responses = [];
     for (let i = 0; i < 40; i++) {
-      const response = await sendMessage(guest, roomId, `flood ${i}`);
+      const response = await sendMessage(guest, roomId, `flood ${i}`, { rateLimited: 'answer' });
       responses.push(response);
       if (response.status === 429) break;
     }

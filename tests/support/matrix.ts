@@ -20,27 +20,52 @@ export function stack(): StackInfo {
   return inject('stack');
 }
 
-export async function matrixRequest<T = Record<string, unknown>>(
-  method: string,
-  path: string,
-  options: { token?: string; body?: unknown; baseUrl?: string } = {},
-): Promise<MatrixResponse<T>> {
-  const response = await fetch(`${options.baseUrl ?? stack().baseUrl}${path}`, {
-    method,
-    headers: {
-      ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
-      ...(options.body !== undefined ? { 'content-type': 'application/json' } : {}),
-    },
-    ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}),
-  });
-  const text = await response.text();
-  let body: unknown;
-  try {
-    body = text ? JSON.parse(text) : {};
-  } catch {
-    body = { raw: text };
+export interface MatrixRequestOptions {
+  token?: string;
+  body?: unknown;
+  /** Another homeserver than the shared test stack's (an isolated stack, a server of the federated topology). */
+  baseUrl?: string;
+  timeoutMs?: number;
+  /**
+   * What Synapse's rate limit (429 M_LIMIT_EXCEEDED; the bot's own refusals are not it) does. By default the call
+   * waits as long as Synapse asks and tries again, as every Matrix client does (a test acting as a guest or an
+   * agent is such a client); 'answer' returns the 429 itself, for a test of the rate limit.
+   */
+  rateLimited?: 'wait' | 'answer';
+}
+
+const RATE_LIMIT_TRIES = 6;
+
+/**
+ * The one raw Matrix call of the test suites (every tier's helpers delegate to it): tests see exactly what
+ * Synapse answers, its rate limits waited out unless asked otherwise.
+ */
+export async function matrixRequest<T = Record<string, unknown>>(method: string, path: string, options: MatrixRequestOptions = {}): Promise<MatrixResponse<T>> {
+  for (let attempt = 1; ; attempt++) {
+    const response = await fetch(`${options.baseUrl ?? stack().baseUrl}${path}`, {
+      method,
+      headers: {
+        ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+        ...(options.body !== undefined ? { 'content-type': 'application/json' } : {}),
+      },
+      ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}),
+      signal: AbortSignal.timeout(options.timeoutMs ?? 60_000),
+    });
+    const text = await response.text();
+    let body: unknown;
+    try {
+      body = text ? JSON.parse(text) : {};
+    } catch {
+      body = { raw: text };
+    }
+    const limited = body as { errcode?: unknown; retry_after_ms?: unknown };
+    if (response.status === 429 && limited.errcode === 'M_LIMIT_EXCEEDED' && options.rateLimited !== 'answer' && attempt < RATE_LIMIT_TRIES) {
+      const asked = limited.retry_after_ms;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(typeof asked === 'number' ? asked : 1_000, 10_000)));
+      continue;
+    }
+    return { status: response.status, body: body as T, headers: response.headers };
   }
-  return { status: response.status, body: body as T, headers: response.headers };
 }
 
 /** Registers a guest on the shared test stack, or on another homeserver (an isolated stack). */
@@ -82,9 +107,15 @@ export async function loginDemo(handle: string, other?: { baseUrl: string; demo:
 
 let txn = 0;
 
-export function sendMessage(session: Session, roomId: string, body: string): Promise<MatrixResponse<{ event_id?: string; errcode?: string; retry_after_ms?: number }>> {
+export function sendMessage(
+  session: Session,
+  roomId: string,
+  body: string,
+  options: Pick<MatrixRequestOptions, 'rateLimited'> = {},
+): Promise<MatrixResponse<{ event_id?: string; errcode?: string; retry_after_ms?: number }>> {
   return matrixRequest('PUT', `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/send/m.room.message/t${Date.now()}-${txn++}`, {
     token: session.accessToken,
     body: { msgtype: 'm.text', body },
+    ...options,
   });
 }

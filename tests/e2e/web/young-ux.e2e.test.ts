@@ -153,6 +153,35 @@ describe('the young person’s side, on a phone', () => {
     await context.close();
   });
 
+  it('taps on links before the page is live add no history entry either (a slow phone)', async () => {
+    const context = await browser.newContext({ viewport: PHONE });
+    const page = await context.newPage();
+    // The site's scripts are held back: each page is only its server-rendered HTML, as on a slow phone in the
+    // seconds before hydration, and every tap is the browser's own navigation.
+    let release!: () => void;
+    const live = new Promise<void>((resolve) => (release = resolve));
+    await page.route('**/_app/immutable/**/*.js', async (route) => {
+      await live;
+      await route.continue().catch(() => undefined);
+    });
+    await page.goto(`${stack.siteUrl}/`);
+    const entries = await page.evaluate(() => history.length);
+    await page.getByRole('link', { name: /Sur les réseaux sociaux/ }).first().click();
+    await page.waitForURL('**/lieu/reseaux-sociaux');
+    await page.getByRole('link', { name: 'Parler à un policier ou un gendarme' }).first().click();
+    await page.waitForURL('**/chat?lieu=*');
+    expect(await page.evaluate(() => history.length)).toBe(entries);
+    release();
+    await page.getByRole('button', { name: 'Commencer la conversation' }).click();
+    await page.getByRole('button', { name: 'Ça m\'arrive à moi', exact: true }).waitFor({ timeout: 30_000 });
+    await page.getByRole('link', { name: /Quitter vite/ }).click();
+    await page.waitForURL(stack.neutralUrl);
+    await page.goBack();
+    await page.waitForLoadState('load');
+    expect(new URL(page.url()).origin).not.toBe(new URL(stack.siteUrl).origin);
+    await context.close();
+  });
+
   it('isolates the direction of every message and shows direction controls instead of obeying them', async () => {
     const context = await browser.newContext({ viewport: PHONE });
     const page = await context.newPage();

@@ -1,22 +1,18 @@
 import { expect } from 'vitest';
 import { EventType, type ConversationEntry, type Force } from '@espace-mineurs/protocol';
 import type { WebStack } from './stack.ts';
+import { matrixRequest } from '../../../support/matrix.ts';
 import { waitUntil } from '../../../support/wait.ts';
 
-/** Raw Matrix calls as a test makes them: the test sees exactly what Synapse answers. */
+/** Raw Matrix calls as a test makes them (the suites' one raw call): the test sees exactly what Synapse answers. */
 export interface MatrixAnswer<T> {
   status: number;
   body: T & { errcode?: string };
 }
 
 export async function matrix<T = Record<string, unknown>>(stack: WebStack, token: string | undefined, method: string, path: string, body?: unknown): Promise<MatrixAnswer<T>> {
-  const response = await fetch(`${stack.homeserverUrl}${path}`, {
-    method,
-    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-  const json = (await response.json().catch(() => ({}))) as T & { errcode?: string };
-  return { status: response.status, body: json };
+  const answer = await matrixRequest<T & { errcode?: string }>(method, path, { baseUrl: stack.homeserverUrl, ...(token ? { token } : {}), ...(body !== undefined ? { body } : {}) });
+  return { status: answer.status, body: answer.body };
 }
 
 /** Like matrix(), but throws with the status and errcode when Synapse refuses. */

@@ -13,11 +13,11 @@ import type { sveltekit } from '@sveltejs/kit/vite';
 export const KIT_ANNOUNCER_STYLE_HASH = 'sha256-S8qMpvofolR8Mpjy4kQvEm7m1q8clzU4dfDH0AmvZjo=';
 
 /**
- * The one inline script of the site (in src/app.html): it remembers a tap on the chat's start button made before
- * the page's code has taken over. Allowed by its hash, so every other inline script stays blocked; csp.test.ts
- * recomputes it from app.html.
+ * The one inline script of the site (in src/app.html): before the page's code has taken over, it remembers a tap
+ * on the chat's start button, and makes a tap on a link of the site replace the history entry as the router would.
+ * Allowed by its hash, so every other inline script stays blocked; csp.test.ts recomputes it from app.html.
  */
-export const EARLY_TAP_SCRIPT_HASH = 'sha256-txDFdkQAIntiOok20Icnz/gemoEc5ARdy22O4eKinWA=';
+export const EARLY_TAP_SCRIPT_HASH = 'sha256-TXS6GBW1tLYq6suqsLzJxgW9lvxPEl7INPg4QTidiKE=';
 
 type CspDirectives = NonNullable<NonNullable<NonNullable<Parameters<typeof sveltekit>[0]>['csp']>['directives']>;
 
