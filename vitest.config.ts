@@ -13,7 +13,12 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['protocol/src/**/*.test.ts', 'synapse/src/**/*.test.ts', 'bot/src/**/*.test.ts', 'tests/static/**/*.test.ts'],
+          include: [
+            'protocol/src/**/*.test.ts',
+            'synapse/src/**/*.test.ts',
+            'bot/src/**/*.test.ts',
+            'tests/static/**/*.test.ts',
+          ],
         },
       },
       {

@@ -40,7 +40,11 @@ const problems: string[] = [];
 
 /** -1, 0 or 1, comparing dotted numeric versions (pre-release tags are ignored: good enough for a floor). */
 function compareVersions(a: string, b: string): number {
-  const parts = (v: string) => v.split('-')[0]!.split('.').map((n) => Number(n) || 0);
+  const parts = (v: string) =>
+    v
+      .split('-')[0]!
+      .split('.')
+      .map((n) => Number(n) || 0);
   const [x, y] = [parts(a), parts(b)];
   for (let i = 0; i < Math.max(x.length, y.length); i++) {
     const d = (x[i] ?? 0) - (y[i] ?? 0);
@@ -60,15 +64,20 @@ for (const [path, entry] of Object.entries(lock.packages)) {
   for (const ban of allowlist.banned) {
     if (ban.package !== name) continue;
     if (ban.below && entry.version && compareVersions(entry.version, ban.below) >= 0) continue;
-    problems.push(`${path} is ${name}@${entry.version ?? '?'}, banned${ban.below ? ` below ${ban.below}` : ''}: ${ban.reason}`);
+    problems.push(
+      `${path} is ${name}@${entry.version ?? '?'}, banned${ban.below ? ` below ${ban.below}` : ''}: ${ban.reason}`,
+    );
   }
 }
-console.log(`lock file: ${Object.keys(lock.packages).length} entries checked against ${allowlist.banned.length} banned packages`);
+console.log(
+  `lock file: ${Object.keys(lock.packages).length} entries checked against ${allowlist.banned.length} banned packages`,
+);
 
 // 2. Advisories.
 const today = new Date().toISOString().slice(0, 10);
 for (const entry of allowlist.advisories) {
-  if (entry.reviewBy < today) problems.push(`allowlisted ${entry.id} (${entry.package}) was due for review on ${entry.reviewBy}`);
+  if (entry.reviewBy < today)
+    problems.push(`allowlisted ${entry.id} (${entry.package}) was due for review on ${entry.reviewBy}`);
 }
 const run = spawnSync('npm', ['audit', '--json', '--omit=dev'], { cwd: root, encoding: 'utf8', maxBuffer: 64 << 20 });
 let report: AuditReport | undefined;
@@ -78,7 +87,8 @@ try {
   report = undefined;
 }
 if (!report?.vulnerabilities) {
-  const why = report?.message ?? report?.error?.summary ?? (run.stderr.trim().split('\n').pop() || `exit ${run.status}`);
+  const why =
+    report?.message ?? report?.error?.summary ?? (run.stderr.trim().split('\n').pop() || `exit ${run.status}`);
   const line = `npm audit: the advisory service did not answer (${why}); advisories were NOT checked`;
   if (process.env.ESPACE_AUDIT_REQUIRED === '1') problems.push(line);
   else console.warn(`WARNING: ${line}. Set ESPACE_AUDIT_REQUIRED=1 to make this a failure.`);
@@ -90,11 +100,13 @@ if (!report?.vulnerabilities) {
       if (typeof via === 'string') continue; // "via another vulnerable package": reported under that package
       const id = via.url?.split('/').pop() ?? String(via.source);
       seen.add(id);
-      if (!allowed.has(id)) problems.push(`${via.name ?? vulnerability.name}: ${id} (${via.severity}) ${via.title ?? ''}`.trim());
+      if (!allowed.has(id))
+        problems.push(`${via.name ?? vulnerability.name}: ${id} (${via.severity}) ${via.title ?? ''}`.trim());
     }
   }
   for (const entry of allowlist.advisories) {
-    if (!seen.has(entry.id)) console.log(`note: allowlisted ${entry.id} (${entry.package}) is no longer reported; remove it`);
+    if (!seen.has(entry.id))
+      console.log(`note: allowlisted ${entry.id} (${entry.package}) is no longer reported; remove it`);
   }
   console.log(`npm audit: ${seen.size} advisories reported, ${allowed.size} allowlisted`);
 }

@@ -35,8 +35,14 @@ const FOLDERS = ['secrets', 'synapse', 'bot'];
 const EXCLUDED = ['synapse/synapse.pid', 'synapse/homeserver.pid'];
 
 function run(command: string, args: string[], env: Record<string, string> = {}): void {
-  const result = spawnSync(command, args, { encoding: 'utf8', env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LANG: 'C.UTF-8', ...env } });
-  if (result.status !== 0) throw new Error(`${command} failed (exit ${result.status ?? result.signal}): ${(result.stderr || result.stdout || result.error?.message || '').slice(-1500)}`);
+  const result = spawnSync(command, args, {
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LANG: 'C.UTF-8', ...env },
+  });
+  if (result.status !== 0)
+    throw new Error(
+      `${command} failed (exit ${result.status ?? result.signal}): ${(result.stderr || result.stdout || result.error?.message || '').slice(-1500)}`,
+    );
 }
 
 interface Running {
@@ -45,7 +51,10 @@ interface Running {
 
 export async function backup(dataDir: string, file: string): Promise<void> {
   for (const folder of [...FOLDERS, 'postgres/cluster']) {
-    if (!existsSync(join(dataDir, folder))) throw new Error(`${join(dataDir, folder)} is missing: is ${dataDir} the data folder of npm run start:production?`);
+    if (!existsSync(join(dataDir, folder)))
+      throw new Error(
+        `${join(dataDir, folder)} is missing: is ${dataDir} the data folder of npm run start:production?`,
+      );
   }
   const password = readFileSync(join(dataDir, 'secrets', 'postgres_password'), 'utf8').trim();
   const staging = mkdtempSync(join(tmpdir(), 'espace-backup-'));
@@ -53,18 +62,37 @@ export async function backup(dataDir: string, file: string): Promise<void> {
     run('cp', ['-a', ...FOLDERS.map((folder) => join(dataDir, folder)), staging]);
     for (const path of EXCLUDED) rmSync(join(staging, path), { force: true });
     // The running stack's PostgreSQL when there is one (stack.json, written by production.ts), else a short-lived one.
-    const running = existsSync(join(dataDir, 'stack.json')) ? (JSON.parse(readFileSync(join(dataDir, 'stack.json'), 'utf8')) as Running) : {};
+    const running = existsSync(join(dataDir, 'stack.json'))
+      ? (JSON.parse(readFileSync(join(dataDir, 'stack.json'), 'utf8')) as Running)
+      : {};
     let address = running.internal?.postgres;
     let stop = async () => {};
     if (!address || !(await answers(address))) {
-      const postgres = await startPostgres({ dataDir: join(dataDir, 'postgres'), port: await freePort(), database: 'synapse', user: 'synapse', password });
+      const postgres = await startPostgres({
+        dataDir: join(dataDir, 'postgres'),
+        port: await freePort(),
+        database: 'synapse',
+        user: 'synapse',
+        password,
+      });
       address = `${postgres.host}:${postgres.port}`;
       stop = () => postgres.stop();
     }
     try {
       const [host, port] = address.split(':') as [string, string];
       // The password goes through the environment, never the command line (which any user can read in /proc).
-      run(join(findPostgresBin(), 'pg_dump'), ['--format=custom', `--host=${host}`, `--port=${port}`, '--username=synapse', '--dbname=synapse', `--file=${join(staging, 'synapse.dump')}`], { PGPASSWORD: password });
+      run(
+        join(findPostgresBin(), 'pg_dump'),
+        [
+          '--format=custom',
+          `--host=${host}`,
+          `--port=${port}`,
+          '--username=synapse',
+          '--dbname=synapse',
+          `--file=${join(staging, 'synapse.dump')}`,
+        ],
+        { PGPASSWORD: password },
+      );
     } finally {
       await stop();
     }
@@ -82,7 +110,8 @@ async function answers(address: string): Promise<boolean> {
 
 export async function restore(dataDir: string, file: string): Promise<void> {
   for (const folder of [...FOLDERS, 'postgres']) {
-    if (existsSync(join(dataDir, folder))) throw new Error(`${join(dataDir, folder)} exists: restore into an empty data folder (ESPACE_DATA_DIR)`);
+    if (existsSync(join(dataDir, folder)))
+      throw new Error(`${join(dataDir, folder)} exists: restore into an empty data folder (ESPACE_DATA_DIR)`);
   }
   mkdirSync(dataDir, { recursive: true });
   // PostgreSQL's own user must be able to traverse (not list) the folder (production.ts does the same).
@@ -91,9 +120,27 @@ export async function restore(dataDir: string, file: string): Promise<void> {
   const dump = join(dataDir, 'synapse.dump');
   try {
     const password = readFileSync(join(dataDir, 'secrets', 'postgres_password'), 'utf8').trim();
-    const postgres = await startPostgres({ dataDir: join(dataDir, 'postgres'), port: await freePort(), database: 'synapse', user: 'synapse', password });
+    const postgres = await startPostgres({
+      dataDir: join(dataDir, 'postgres'),
+      port: await freePort(),
+      database: 'synapse',
+      user: 'synapse',
+      password,
+    });
     try {
-      run(join(postgres.binDir, 'pg_restore'), ['--exit-on-error', '--no-owner', `--host=${postgres.host}`, `--port=${postgres.port}`, '--username=synapse', '--dbname=synapse', dump], { PGPASSWORD: password });
+      run(
+        join(postgres.binDir, 'pg_restore'),
+        [
+          '--exit-on-error',
+          '--no-owner',
+          `--host=${postgres.host}`,
+          `--port=${postgres.port}`,
+          '--username=synapse',
+          '--dbname=synapse',
+          dump,
+        ],
+        { PGPASSWORD: password },
+      );
     } finally {
       await postgres.stop();
     }
@@ -106,12 +153,16 @@ if (import.meta.main) {
   const [action, file] = process.argv.slice(2);
   const dataDir = resolve(process.env.ESPACE_DATA_DIR ?? join(root, '.data', 'production'));
   if ((action !== 'backup' && action !== 'restore') || !file) {
-    process.stderr.write('usage: node scripts/backup.ts backup|restore FILE   (data folder: ESPACE_DATA_DIR, default .data/production)\n');
+    process.stderr.write(
+      'usage: node scripts/backup.ts backup|restore FILE   (data folder: ESPACE_DATA_DIR, default .data/production)\n',
+    );
     process.exit(2);
   }
   try {
     await (action === 'backup' ? backup(dataDir, resolve(file)) : restore(dataDir, resolve(file)));
-    process.stdout.write(`${action === 'backup' ? 'Sauvegarde écrite' : 'Restauration faite'} : ${resolve(file)} ${action === 'backup' ? '←' : '→'} ${dataDir}\n`);
+    process.stdout.write(
+      `${action === 'backup' ? 'Sauvegarde écrite' : 'Restauration faite'} : ${resolve(file)} ${action === 'backup' ? '←' : '→'} ${dataDir}\n`,
+    );
   } catch (error) {
     process.stderr.write(`${action} failed: ${(error as Error).message}\n`);
     process.exit(1);

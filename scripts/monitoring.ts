@@ -22,7 +22,8 @@ export function renderPrometheusConfig(text: string, targets: Targets): string {
   for (const [name, compose] of Object.entries(COMPOSE_TARGETS) as Array<[keyof Targets, string]>) {
     const quoted = `"${compose}"`;
     const count = out.split(quoted).length - 1;
-    if (count !== 1) throw new Error(`deploy/prometheus/prometheus.yml: expected the target ${quoted} once, found it ${count} times`);
+    if (count !== 1)
+      throw new Error(`deploy/prometheus/prometheus.yml: expected the target ${quoted} once, found it ${count} times`);
     out = out.replace(quoted, JSON.stringify(targets[name]));
   }
   return out;
@@ -33,7 +34,9 @@ export function writePrometheusConfig(dir: string, targets: Targets): string {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const source = join(root, 'deploy', 'prometheus');
   const config = join(dir, 'prometheus.yml');
-  writeFileSync(config, renderPrometheusConfig(readFileSync(join(source, 'prometheus.yml'), 'utf8'), targets), { mode: 0o600 });
+  writeFileSync(config, renderPrometheusConfig(readFileSync(join(source, 'prometheus.yml'), 'utf8'), targets), {
+    mode: 0o600,
+  });
   copyFileSync(join(source, 'alerts.yml'), join(dir, 'alerts.yml'));
   return config;
 }

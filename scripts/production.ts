@@ -29,10 +29,28 @@
  * The last line on stdout is one JSON object, {"ready":true,…}, for programs that start this one.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ensureSynapseTree, defaultTreeDir, freePort, runNativeSynapse, startPostgres, waitForHealth } from '@espace-mineurs/synapse';
+import {
+  ensureSynapseTree,
+  defaultTreeDir,
+  freePort,
+  runNativeSynapse,
+  startPostgres,
+  waitForHealth,
+} from '@espace-mineurs/synapse';
 import { isShuttingDown, running, say, shutdown } from './services.ts';
 import { alertmanagerConfig, writePrometheusConfig } from './monitoring.ts';
 
@@ -67,7 +85,16 @@ function serviceEnv(own: Record<string, string>): Record<string, string> {
  * Starts one long-running service, tethered to this process, its output in a log file of the data folder.
  * `ready` resolves once it serves; an exit before that (or later, unless we are stopping) stops everything.
  */
-async function startService(name: string, command: string[], options: { cwd?: string; env: Record<string, string>; log: string; ready: (dead: () => string | undefined) => Promise<void> }): Promise<void> {
+async function startService(
+  name: string,
+  command: string[],
+  options: {
+    cwd?: string;
+    env: Record<string, string>;
+    log: string;
+    ready: (dead: () => string | undefined) => Promise<void>;
+  },
+): Promise<void> {
   const out = openSync(options.log, 'a');
   const child: ChildProcess = spawn('bash', [TETHER, String(process.pid), ...command], {
     cwd: options.cwd ?? root,
@@ -115,20 +142,36 @@ function runOnce(name: string, command: string[], env: Record<string, string>, l
 function newest(path: string): number {
   const stat = statSync(path);
   if (!stat.isDirectory()) return stat.mtimeMs;
-  return Math.max(stat.mtimeMs, ...readdirSync(path).filter((name) => name !== 'node_modules').map((name) => newest(join(path, name))));
+  return Math.max(
+    stat.mtimeMs,
+    ...readdirSync(path)
+      .filter((name) => name !== 'node_modules')
+      .map((name) => newest(join(path, name))),
+  );
 }
 
 /** Builds a package when asked (--build), when its output is missing, or when a source is newer than it. */
 function ensureBuilt(workspace: string, output: string, sources: string[]): void {
   const outputPath = join(root, workspace, output);
-  const stale = !existsSync(outputPath) || sources.some((source) => newest(join(root, workspace, source)) > statSync(outputPath).mtimeMs);
+  const stale =
+    !existsSync(outputPath) ||
+    sources.some((source) => newest(join(root, workspace, source)) > statSync(outputPath).mtimeMs);
   if (!args.has('--build') && !stale) return;
   say(`Construction de ${workspace} (npm run build -w ${workspace})…`);
-  const result = spawnSync('npm', ['run', 'build', '--workspace', workspace], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, PATH: `${dirname(process.execPath)}:${process.env.PATH}` } });
+  const result = spawnSync('npm', ['run', 'build', '--workspace', workspace], {
+    cwd: root,
+    stdio: ['ignore', 'inherit', 'inherit'],
+    env: { ...process.env, PATH: `${dirname(process.execPath)}:${process.env.PATH}` },
+  });
   if (result.status !== 0) throw new Error(`npm run build -w ${workspace} failed`);
 }
 
-async function waitForLine(file: string, pattern: RegExp, timeoutMs: number, dead: () => string | undefined): Promise<void> {
+async function waitForLine(
+  file: string,
+  pattern: RegExp,
+  timeoutMs: number,
+  dead: () => string | undefined,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     const reason = dead();
@@ -169,7 +212,12 @@ async function main(): Promise<void> {
 
   // Secrets, as for compose (deploy/make-secrets.sh), in the data folder.
   const secrets = join(dataDir, 'secrets');
-  runOnce('make-secrets', ['sh', join(root, 'deploy', 'make-secrets.sh'), secrets], serviceEnv({}), join(logs, 'make-secrets.log'));
+  runOnce(
+    'make-secrets',
+    ['sh', join(root, 'deploy', 'make-secrets.sh'), secrets],
+    serviceEnv({}),
+    join(logs, 'make-secrets.log'),
+  );
   const postgresPassword = readFileSync(join(secrets, 'postgres_password'), 'utf8').trim();
 
   // Builds before anything runs: they take the most time and need no service.
@@ -178,7 +226,13 @@ async function main(): Promise<void> {
   const tree = await ensureSynapseTree(defaultTreeDir());
 
   say('Démarrage de PostgreSQL…');
-  const postgres = await startPostgres({ dataDir: join(dataDir, 'postgres'), port: ports.postgres, database: 'synapse', user: 'synapse', password: postgresPassword });
+  const postgres = await startPostgres({
+    dataDir: join(dataDir, 'postgres'),
+    port: ports.postgres,
+    database: 'synapse',
+    user: 'synapse',
+    password: postgresPassword,
+  });
   running.push({ name: 'postgres', stop: () => postgres.stop() });
 
   // synapse-config: the same renderer, with the variables that differ outside a container.
@@ -237,7 +291,9 @@ async function main(): Promise<void> {
   );
 
   // Outside the backup set (scripts/backup.ts archives secrets/, synapse/, bot/ only): replayed after a restore.
-  const deletionJournal = resolve(process.env.ESPACE_DELETION_JOURNAL ?? join(dataDir, 'deletion-journal', 'deletions.jsonl'));
+  const deletionJournal = resolve(
+    process.env.ESPACE_DELETION_JOURNAL ?? join(dataDir, 'deletion-journal', 'deletions.jsonl'),
+  );
   const botLog = join(logs, 'bot.log');
   await startService('bot', ['sh', ENTRYPOINT, 'node', join(root, 'bot', 'src', 'main.ts')], {
     env: serviceEnv({
@@ -271,48 +327,66 @@ async function main(): Promise<void> {
   });
 
   const caddyDir = join(dataDir, 'caddy');
-  await startService('agent-client', ['caddy', 'run', '--config', join(root, 'deploy', 'agent-client', 'Caddyfile'), '--adapter', 'caddyfile'], {
-    env: serviceEnv({
-      ESPACE_AGENT_CLIENT_BIND: '127.0.0.1',
-      ESPACE_AGENT_CLIENT_PORT: String(ports.agentClient),
-      ESPACE_AGENT_CLIENT_ROOT: join(root, 'agent-client', 'dist'),
-      XDG_CONFIG_HOME: join(caddyDir, 'agent-client', 'config'),
-      XDG_DATA_HOME: join(caddyDir, 'agent-client', 'data'),
-    }),
-    log: join(logs, 'agent-client.log'),
-    ready: (dead) => waitForHealth(`http://127.0.0.1:${ports.agentClient}/`, 30_000, dead),
-  });
+  await startService(
+    'agent-client',
+    ['caddy', 'run', '--config', join(root, 'deploy', 'agent-client', 'Caddyfile'), '--adapter', 'caddyfile'],
+    {
+      env: serviceEnv({
+        ESPACE_AGENT_CLIENT_BIND: '127.0.0.1',
+        ESPACE_AGENT_CLIENT_PORT: String(ports.agentClient),
+        ESPACE_AGENT_CLIENT_ROOT: join(root, 'agent-client', 'dist'),
+        XDG_CONFIG_HOME: join(caddyDir, 'agent-client', 'config'),
+        XDG_DATA_HOME: join(caddyDir, 'agent-client', 'data'),
+      }),
+      log: join(logs, 'agent-client.log'),
+      ready: (dead) => waitForHealth(`http://127.0.0.1:${ports.agentClient}/`, 30_000, dead),
+    },
+  );
 
-  await startService('proxy', ['caddy', 'run', '--config', join(root, 'deploy', 'proxy', 'Caddyfile'), '--adapter', 'caddyfile'], {
-    env: serviceEnv({
-      ESPACE_SITE_HOST: `${siteName}:${ports.https}`,
-      ESPACE_AGENTS_HOST: `${agentsName}:${ports.https}`,
-      ESPACE_TLS: 'internal',
-      ESPACE_HTTP_PORT: String(ports.http),
-      ESPACE_HTTPS_PORT: String(ports.https),
-      ESPACE_PROXY_BIND: '127.0.0.1',
-      ESPACE_PROXY_HEALTH: `127.0.0.1:${ports.proxyHealth}`,
-      ESPACE_SYNAPSE_UPSTREAM: `127.0.0.1:${ports.synapse}`,
-      ESPACE_BOT_UPSTREAM: `127.0.0.1:${ports.bot}`,
-      ESPACE_WEB_UPSTREAM: `127.0.0.1:${ports.web}`,
-      ESPACE_AGENT_CLIENT_UPSTREAM: `127.0.0.1:${ports.agentClient}`,
-      // Certificates and Caddy's internal CA live here (compose: the caddy-data volume).
-      XDG_CONFIG_HOME: join(caddyDir, 'proxy', 'config'),
-      XDG_DATA_HOME: join(caddyDir, 'proxy', 'data'),
-    }),
-    log: join(logs, 'proxy.log'),
-    ready: (dead) => waitForHealth(`http://127.0.0.1:${ports.proxyHealth}/healthz`, 30_000, dead),
-  });
+  await startService(
+    'proxy',
+    ['caddy', 'run', '--config', join(root, 'deploy', 'proxy', 'Caddyfile'), '--adapter', 'caddyfile'],
+    {
+      env: serviceEnv({
+        ESPACE_SITE_HOST: `${siteName}:${ports.https}`,
+        ESPACE_AGENTS_HOST: `${agentsName}:${ports.https}`,
+        ESPACE_TLS: 'internal',
+        ESPACE_HTTP_PORT: String(ports.http),
+        ESPACE_HTTPS_PORT: String(ports.https),
+        ESPACE_PROXY_BIND: '127.0.0.1',
+        ESPACE_PROXY_HEALTH: `127.0.0.1:${ports.proxyHealth}`,
+        ESPACE_SYNAPSE_UPSTREAM: `127.0.0.1:${ports.synapse}`,
+        ESPACE_BOT_UPSTREAM: `127.0.0.1:${ports.bot}`,
+        ESPACE_WEB_UPSTREAM: `127.0.0.1:${ports.web}`,
+        ESPACE_AGENT_CLIENT_UPSTREAM: `127.0.0.1:${ports.agentClient}`,
+        // Certificates and Caddy's internal CA live here (compose: the caddy-data volume).
+        XDG_CONFIG_HOME: join(caddyDir, 'proxy', 'config'),
+        XDG_DATA_HOME: join(caddyDir, 'proxy', 'data'),
+      }),
+      log: join(logs, 'proxy.log'),
+      ready: (dead) => waitForHealth(`http://127.0.0.1:${ports.proxyHealth}/healthz`, 30_000, dead),
+    },
+  );
   const caCertificate = join(caddyDir, 'proxy', 'data', 'caddy', 'pki', 'authorities', 'local', 'root.crt');
 
   // Monitoring, as compose's prometheus and alertmanager services: Alertmanager first, so no alert is dropped.
   const alerting = alertmanagerConfig(process.env);
   const alertmanagerUrl = `http://127.0.0.1:${ports.alertmanager}`;
-  await startService('alertmanager', ['prometheus-alertmanager', `--config.file=${alerting.path}`, `--storage.path=${join(dataDir, 'alertmanager')}`, `--web.listen-address=127.0.0.1:${ports.alertmanager}`, '--cluster.listen-address='], {
-    env: serviceEnv({}),
-    log: join(logs, 'alertmanager.log'),
-    ready: (dead) => waitForHealth(`${alertmanagerUrl}/-/ready`, 60_000, dead),
-  });
+  await startService(
+    'alertmanager',
+    [
+      'prometheus-alertmanager',
+      `--config.file=${alerting.path}`,
+      `--storage.path=${join(dataDir, 'alertmanager')}`,
+      `--web.listen-address=127.0.0.1:${ports.alertmanager}`,
+      '--cluster.listen-address=',
+    ],
+    {
+      env: serviceEnv({}),
+      log: join(logs, 'alertmanager.log'),
+      ready: (dead) => waitForHealth(`${alertmanagerUrl}/-/ready`, 60_000, dead),
+    },
+  );
   const prometheusDir = join(dataDir, 'prometheus');
   const prometheusConfig = writePrometheusConfig(join(prometheusDir, 'config'), {
     bot: `127.0.0.1:${ports.bot}`,
@@ -320,50 +394,72 @@ async function main(): Promise<void> {
     alertmanager: `127.0.0.1:${ports.alertmanager}`,
   });
   const prometheusUrl = `http://127.0.0.1:${ports.prometheus}`;
-  await startService('prometheus', ['prometheus', `--config.file=${prometheusConfig}`, `--storage.tsdb.path=${join(prometheusDir, 'data')}`, '--storage.tsdb.retention.time=30d', `--web.listen-address=127.0.0.1:${ports.prometheus}`], {
-    env: serviceEnv({}),
-    log: join(logs, 'prometheus.log'),
-    ready: (dead) => waitForHealth(`${prometheusUrl}/-/ready`, 60_000, dead),
-  });
+  await startService(
+    'prometheus',
+    [
+      'prometheus',
+      `--config.file=${prometheusConfig}`,
+      `--storage.tsdb.path=${join(prometheusDir, 'data')}`,
+      '--storage.tsdb.retention.time=30d',
+      `--web.listen-address=127.0.0.1:${ports.prometheus}`,
+    ],
+    {
+      env: serviceEnv({}),
+      log: join(logs, 'prometheus.log'),
+      ready: (dead) => waitForHealth(`${prometheusUrl}/-/ready`, 60_000, dead),
+    },
+  );
 
   const line = '─'.repeat(78);
-  say(`\n${line}\nEspace mineurs tourne en forme de production (${Math.round((Date.now() - started) / 1000)} s).\n${line}`);
+  say(
+    `\n${line}\nEspace mineurs tourne en forme de production (${Math.round((Date.now() - started) / 1000)} s).\n${line}`,
+  );
   say(`Site des jeunes          ${siteOrigin}/`);
   say(`Client des agents        ${agentsOrigin}/`);
-  say(`  (deux noms sur 127.0.0.1 : chromium --host-resolver-rules="MAP ${siteName} 127.0.0.1, MAP ${agentsName} 127.0.0.1")`);
+  say(
+    `  (deux noms sur 127.0.0.1 : chromium --host-resolver-rules="MAP ${siteName} 127.0.0.1, MAP ${agentsName} 127.0.0.1")`,
+  );
   say(`Autorité TLS (Caddy)     ${caCertificate}`);
   say(`Interne, jamais publié : PostgreSQL ${postgres.version} 127.0.0.1:${ports.postgres}, Synapse ${synapseUrl},`);
-  say(`                         bot http://127.0.0.1:${ports.bot} (/healthz, /metrics), site http://127.0.0.1:${ports.web}`);
+  say(
+    `                         bot http://127.0.0.1:${ports.bot} (/healthz, /metrics), site http://127.0.0.1:${ports.web}`,
+  );
   say(`Surveillance             Prometheus ${prometheusUrl}/alerts, Alertmanager ${alertmanagerUrl} (interne)`);
-  say(alerting.example
-    ? `Alertes                  personne n'est prévenu : ESPACE_ALERTMANAGER_CONFIG=… (modèle deploy/alertmanager/alertmanager.example.yml)`
-    : `Alertes                  destinataires de ${alerting.path}`);
+  say(
+    alerting.example
+      ? `Alertes                  personne n'est prévenu : ESPACE_ALERTMANAGER_CONFIG=… (modèle deploy/alertmanager/alertmanager.example.yml)`
+      : `Alertes                  destinataires de ${alerting.path}`,
+  );
   say(`Données                  ${dataDir} (journaux : ${logs}, secrets : ${secrets})`);
   say(`Journal des suppressions ${deletionJournal} (hors sauvegarde : gardez-le ailleurs)`);
-  say(demo ? `Comptes de démonstration ${join(botState, 'demo-credentials.json')} (mode 0600)` : 'Aucun compte de démonstration (--demo pour en créer).');
+  say(
+    demo
+      ? `Comptes de démonstration ${join(botState, 'demo-credentials.json')} (mode 0600)`
+      : 'Aucun compte de démonstration (--demo pour en créer).',
+  );
   say(`${line}\nCtrl-C pour tout arrêter.`);
   const ready = JSON.stringify({
-      ready: true,
-      siteUrl: siteOrigin,
-      agentsUrl: agentsOrigin,
-      siteHost: siteName,
-      agentsHost: agentsName,
-      httpsPort: ports.https,
-      serverName,
-      caCertificate,
-      dataDir,
-      botState,
-      deletionJournal,
-      internal: {
-        postgres: `127.0.0.1:${ports.postgres}`,
-        synapse: synapseUrl,
-        synapseMetrics: `http://127.0.0.1:${ports.synapseMetrics}`,
-        bot: `http://127.0.0.1:${ports.bot}`,
-        web: `http://127.0.0.1:${ports.web}`,
-        agentClient: `http://127.0.0.1:${ports.agentClient}`,
-        prometheus: prometheusUrl,
-        alertmanager: alertmanagerUrl,
-      },
+    ready: true,
+    siteUrl: siteOrigin,
+    agentsUrl: agentsOrigin,
+    siteHost: siteName,
+    agentsHost: agentsName,
+    httpsPort: ports.https,
+    serverName,
+    caCertificate,
+    dataDir,
+    botState,
+    deletionJournal,
+    internal: {
+      postgres: `127.0.0.1:${ports.postgres}`,
+      synapse: synapseUrl,
+      synapseMetrics: `http://127.0.0.1:${ports.synapseMetrics}`,
+      bot: `http://127.0.0.1:${ports.bot}`,
+      web: `http://127.0.0.1:${ports.web}`,
+      agentClient: `http://127.0.0.1:${ports.agentClient}`,
+      prometheus: prometheusUrl,
+      alertmanager: alertmanagerUrl,
+    },
   });
   // While it runs: where it is, for scripts/backup.ts (an online pg_dump) and other tools.
   const stackFile = join(dataDir, 'stack.json');

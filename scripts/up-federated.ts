@@ -27,18 +27,29 @@ function printSummary(topology: FederatedTopology, result: FederatedBootstrapRes
   say(`Bot (API)                ${botUrl}   (il s'adresse aux jeunes sur le serveur public)`);
   say(`Autorité de certification de la fédération : ${topology.ca.certificate}`);
   say(`Données locales : ${dataDir}`);
-  say(`\nComptes de démonstration, par force (identifiants dans ${join(dataDir, 'state', 'demo-credentials.json')}, mode 0600) :`);
+  say(
+    `\nComptes de démonstration, par force (identifiants dans ${join(dataDir, 'state', 'demo-credentials.json')}, mode 0600) :`,
+  );
   for (const force of ['police', 'gendarmerie'] as const) {
-    say(`  ${LABEL[force]} — se connecter sur ${topology.servers[force].baseUrl} (Element : « serveur d'accueil » = cette adresse) :`);
+    say(
+      `  ${LABEL[force]} — se connecter sur ${topology.servers[force].baseUrl} (Element : « serveur d'accueil » = cette adresse) :`,
+    );
     for (const account of result.demo.filter((candidate) => candidate.force === force)) {
       const fresh = result.newDemoAccounts.some((created) => created.userId === account.userId);
       const role = account.role === 'supervisor' ? 'superviseur' : 'agent';
-      say(`    ${account.userId.padEnd(36)} ${role.padEnd(12)} « ${account.pseudonym} »${fresh ? `   mot de passe : ${account.password}` : ''}`);
+      say(
+        `    ${account.userId.padEnd(36)} ${role.padEnd(12)} « ${account.pseudonym} »${fresh ? `   mot de passe : ${account.password}` : ''}`,
+      );
     }
   }
-  if (result.newDemoAccounts.length === 0) say('  (mots de passe affichés une seule fois, à la création ; voir le fichier ci-dessus)');
-  say('\nLes jeunes ne parlent qu\'au serveur public ; chaque force a ses salons (espace, file, superviseurs, audit) sur son serveur.');
-  say("Le site des jeunes et le client agents ne sont pas lancés dans cette topologie : npm start (sans option) pour eux.");
+  if (result.newDemoAccounts.length === 0)
+    say('  (mots de passe affichés une seule fois, à la création ; voir le fichier ci-dessus)');
+  say(
+    "\nLes jeunes ne parlent qu'au serveur public ; chaque force a ses salons (espace, file, superviseurs, audit) sur son serveur.",
+  );
+  say(
+    'Le site des jeunes et le client agents ne sont pas lancés dans cette topologie : npm start (sans option) pour eux.',
+  );
   say(`${line}\nCtrl-C pour tout arrêter.`);
 }
 

@@ -29,7 +29,15 @@ function startVite(name: string, folder: string, port: number, env: Record<strin
   if (!config) return undefined;
   const child: ChildProcess = spawn(
     join(root, 'node_modules', '.bin', 'node'),
-    [join(root, 'node_modules', 'vite', 'bin', 'vite.js'), 'dev', '--port', String(port), '--strictPort', '--host', '127.0.0.1'],
+    [
+      join(root, 'node_modules', 'vite', 'bin', 'vite.js'),
+      'dev',
+      '--port',
+      String(port),
+      '--strictPort',
+      '--host',
+      '127.0.0.1',
+    ],
     { cwd: join(root, folder), env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const prefix = (chunk: Buffer) =>
@@ -80,7 +88,11 @@ async function startBot(hs: Homeserver, webOrigin: string): Promise<string | und
   return started.url;
 }
 
-function printSummary(hs: Homeserver, result: BootstrapResult, urls: { bot?: string; web?: string; agent?: string }): void {
+function printSummary(
+  hs: Homeserver,
+  result: BootstrapResult,
+  urls: { bot?: string; web?: string; agent?: string },
+): void {
   const line = '─'.repeat(72);
   say(`\n${line}\nEspace mineurs tourne en local.\n${line}`);
   say(`Synapse ${hs.version} (${hs.source})   ${hs.baseUrl}   serveur : ${result.serverName}`);
@@ -88,13 +100,18 @@ function printSummary(hs: Homeserver, result: BootstrapResult, urls: { bot?: str
   say(`Site des jeunes          ${urls.web ?? '— pas encore disponible'}`);
   say(`Client des agents        ${urls.agent ?? '— pas encore disponible'}`);
   say(`Données locales          ${dataDir} (journal Synapse : ${hs.logFile ?? '—'})`);
-  say(`\nComptes de démonstration (identifiant à taper, tiré au hasard ; mots de passe dans ${join(dataDir, 'demo-credentials.json')}, mode 0600) :`);
+  say(
+    `\nComptes de démonstration (identifiant à taper, tiré au hasard ; mots de passe dans ${join(dataDir, 'demo-credentials.json')}, mode 0600) :`,
+  );
   for (const account of result.demo) {
     const fresh = result.newDemoAccounts.some((created) => created.userId === account.userId);
     const role = account.role === 'supervisor' ? 'superviseur' : 'agent';
-    say(`  ${account.localpart.padEnd(12)} (${account.handle.padEnd(16)}) ${account.force.padEnd(12)} ${role.padEnd(12)} « ${account.pseudonym} »${fresh ? `   mot de passe : ${account.password}` : ''}`);
+    say(
+      `  ${account.localpart.padEnd(12)} (${account.handle.padEnd(16)}) ${account.force.padEnd(12)} ${role.padEnd(12)} « ${account.pseudonym} »${fresh ? `   mot de passe : ${account.password}` : ''}`,
+    );
   }
-  if (result.newDemoAccounts.length === 0) say('  (mots de passe affichés une seule fois, à la création ; voir le fichier ci-dessus)');
+  if (result.newDemoAccounts.length === 0)
+    say('  (mots de passe affichés une seule fois, à la création ; voir le fichier ci-dessus)');
   say(`${line}\nCtrl-C pour tout arrêter.`);
 }
 

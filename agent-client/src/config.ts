@@ -11,7 +11,10 @@ export const AgentClientConfig = z.object({
   /** Base URL of the Synapse client API, e.g. https://matrix.espace-mineurs.fr */
   homeserverUrl: z.url({ protocol: /^https?$/ }),
   /** The conversation service's account. Defaults to @espace-bot:<server name of the logged-in agent>. */
-  botUserId: z.string().regex(/^@[^:]+:.+$/).optional(),
+  botUserId: z
+    .string()
+    .regex(/^@[^:]+:.+$/)
+    .optional(),
 });
 export type AgentClientConfig = z.infer<typeof AgentClientConfig>;
 
@@ -20,7 +23,11 @@ export class ConfigError extends Error {
 }
 
 /** Merges the file and the environment (environment wins), then validates; the error names the key path. */
-export function resolveConfig(fromFile: unknown, env: Record<string, string | undefined>, pageOrigin?: string): AgentClientConfig {
+export function resolveConfig(
+  fromFile: unknown,
+  env: Record<string, string | undefined>,
+  pageOrigin?: string,
+): AgentClientConfig {
   const base: Record<string, unknown> = pageOrigin ? { homeserverUrl: pageOrigin } : {};
   if (typeof fromFile === 'object' && fromFile !== null) Object.assign(base, fromFile);
   const envHomeserver = env.ESPACE_AGENT_HOMESERVER_URL || env.VITE_HOMESERVER_URL;

@@ -21,7 +21,8 @@ function sources(dir: string): string[] {
 /** Module specifiers of static imports, re-exports and dynamic imports. */
 export function importedSpecifiers(text: string): string[] {
   const found: string[] = [];
-  for (const match of text.matchAll(/(?:^|\n)\s*(?:import|export)\b[^'"]*?\bfrom\s*['"]([^'"]+)['"]/g)) found.push(match[1] ?? '');
+  for (const match of text.matchAll(/(?:^|\n)\s*(?:import|export)\b[^'"]*?\bfrom\s*['"]([^'"]+)['"]/g))
+    found.push(match[1] ?? '');
   for (const match of text.matchAll(/(?:^|\n)\s*import\s*['"]([^'"]+)['"]/g)) found.push(match[1] ?? '');
   for (const match of text.matchAll(/\bimport\(\s*['"]([^'"]+)['"]\s*\)/g)) found.push(match[1] ?? '');
   return found;
@@ -42,8 +43,15 @@ function upwardImports(layer: (typeof LAYERS)[number]): string[] {
 
 describe('layering matrix → domain → ui', () => {
   it('finds imports of every form (the scan itself can fail)', () => {
-    const text = "import { a } from '../domain/x.ts';\nimport type {\n  B,\n} from \"../ui/y.ts\";\nexport * from '../domain/z.ts';\nimport './side.ts';\nconst m = import('../ui/lazy.ts');";
-    expect(importedSpecifiers(text)).toEqual(['../domain/x.ts', '../ui/y.ts', '../domain/z.ts', './side.ts', '../ui/lazy.ts']);
+    const text =
+      "import { a } from '../domain/x.ts';\nimport type {\n  B,\n} from \"../ui/y.ts\";\nexport * from '../domain/z.ts';\nimport './side.ts';\nconst m = import('../ui/lazy.ts');";
+    expect(importedSpecifiers(text)).toEqual([
+      '../domain/x.ts',
+      '../ui/y.ts',
+      '../domain/z.ts',
+      './side.ts',
+      '../ui/lazy.ts',
+    ]);
   });
 
   it('matrix/ imports nothing from domain/ or ui/', () => {

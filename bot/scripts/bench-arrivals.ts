@@ -32,7 +32,13 @@ import { dirname, join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
-import { freePort, startHomeserver, startPostgres, type Homeserver, type PostgresServer } from '@espace-mineurs/synapse';
+import {
+  freePort,
+  startHomeserver,
+  startPostgres,
+  type Homeserver,
+  type PostgresServer,
+} from '@espace-mineurs/synapse';
 import { EventType, type Force } from '@espace-mineurs/protocol';
 import { bootstrap, ensureStaffMember, exemptFromRateLimits } from '../src/bootstrap/index.ts';
 import { Matrix } from '../src/matrix/client.ts';
@@ -54,16 +60,31 @@ const SIZES = {
   heldAssigned: num('BENCH_HELD_ASSIGNED', 200),
   heldSeconds: num('BENCH_HELD_SECONDS', 60),
 };
-const ENGINES = (process.env.BENCH_ENGINES ?? 'sqlite,postgres').split(',').map((item) => item.trim()).filter(Boolean);
-for (const engine of ENGINES) if (engine !== 'sqlite' && engine !== 'postgres') throw new Error(`BENCH_ENGINES: unknown engine "${engine}" (sqlite, postgres)`);
+const ENGINES = (process.env.BENCH_ENGINES ?? 'sqlite,postgres')
+  .split(',')
+  .map((item) => item.trim())
+  .filter(Boolean);
+for (const engine of ENGINES)
+  if (engine !== 'sqlite' && engine !== 'postgres')
+    throw new Error(`BENCH_ENGINES: unknown engine "${engine}" (sqlite, postgres)`);
 const ANSWERS = ['1', '1', '3', '2', '3', '1'];
 const AGENT_COMING = 'fr.espace-mineurs.service.agent_coming';
 const CAPACITY = 10;
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const load = () => loadavg().map((value) => value.toFixed(2)).join(' ');
-const seconds = (ms: number) => (Number.isNaN(ms) ? '—' : ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(0)} ms`);
+const load = () =>
+  loadavg()
+    .map((value) => value.toFixed(2))
+    .join(' ');
+const seconds = (ms: number) =>
+  Number.isNaN(ms)
+    ? '—'
+    : ms >= 10_000
+      ? `${(ms / 1000).toFixed(1)} s`
+      : ms >= 1000
+        ? `${(ms / 1000).toFixed(2)} s`
+        : `${ms.toFixed(0)} ms`;
 const out = (...lines: string[]) => process.stdout.write(lines.join('\n') + '\n');
 
 /** A seeded generator (mulberry32): the Poisson schedule is the same for the floor, the service and both engines. */
@@ -77,7 +98,8 @@ function random(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
-const evenly = (count: number, perSecond: number) => Array.from({ length: count }, (_, index) => (index * 1000) / perSecond);
+const evenly = (count: number, perSecond: number) =>
+  Array.from({ length: count }, (_, index) => (index * 1000) / perSecond);
 function poisson(count: number, perSecond: number, seed: number): number[] {
   const next = random(seed);
   const offsets: number[] = [];
@@ -92,20 +114,24 @@ function poisson(count: number, perSecond: number, seed: number): number[] {
 /** Starts each task at its offset from now; resolves when every one has ended. */
 async function onSchedule(offsets: number[], task: (index: number) => Promise<void>): Promise<number> {
   const t0 = performance.now();
-  await Promise.all(offsets.map(async (offset, index) => {
-    const wait = t0 + offset - performance.now();
-    if (wait > 0) await sleep(wait);
-    await task(index).catch(() => undefined);
-  }));
+  await Promise.all(
+    offsets.map(async (offset, index) => {
+      const wait = t0 + offset - performance.now();
+      if (wait > 0) await sleep(wait);
+      await task(index).catch(() => undefined);
+    }),
+  );
   return (performance.now() - t0) / 1000;
 }
 
 /** Runs tasks with at most `limit` at a time. */
 async function bounded(count: number, limit: number, task: (index: number) => Promise<void>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: Math.min(limit, count) }, async () => {
-    while (next < count) await task(next++).catch(() => undefined);
-  }));
+  await Promise.all(
+    Array.from({ length: Math.min(limit, count) }, async () => {
+      while (next < count) await task(next++).catch(() => undefined);
+    }),
+  );
 }
 
 class Samples {
@@ -153,7 +179,11 @@ class BotProcess {
   /** Starts it; resolves with the time until its ready line. */
   async start(): Promise<number> {
     const t0 = performance.now();
-    const child = spawn(process.execPath, ['--disable-warning=DEP0060', join(ROOT, 'bot', 'src', 'main.ts')], { cwd: ROOT, env: this.env, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--disable-warning=DEP0060', join(ROOT, 'bot', 'src', 'main.ts')], {
+      cwd: ROOT,
+      env: this.env,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     this.child = child;
     const lines = createInterface({ input: child.stdout! });
     return new Promise((resolve, reject) => {
@@ -200,10 +230,21 @@ async function runEngine(engine: string, addressBase: number): Promise<EngineRes
     let database: { kind: 'postgres'; url: string } | undefined;
     if (engine === 'postgres') {
       const password = randomUUID();
-      postgres = await startPostgres({ dataDir: join(dataDir, 'postgres'), port: await freePort(), database: 'synapse', user: 'synapse', password });
+      postgres = await startPostgres({
+        dataDir: join(dataDir, 'postgres'),
+        port: await freePort(),
+        database: 'synapse',
+        user: 'synapse',
+        password,
+      });
       database = { kind: 'postgres', url: `postgres://synapse:${password}@${postgres.host}:${postgres.port}/synapse` };
     }
-    hs = await startHomeserver({ dataDir: join(dataDir, 'synapse'), port: 0, source: 'native', ...(database ? { database } : {}) });
+    hs = await startHomeserver({
+      dataDir: join(dataDir, 'synapse'),
+      port: 0,
+      source: 'native',
+      ...(database ? { database } : {}),
+    });
     const base = hs.baseUrl;
     const synapsePid = hs.processFile ? Number(readFileSync(hs.processFile, 'utf8').trim()) : undefined;
     result.version = `Synapse ${hs.version} on ${engine === 'postgres' ? `PostgreSQL ${postgres!.version} (Debian's, default settings)` : 'SQLite'}`;
@@ -214,7 +255,13 @@ async function runEngine(engine: string, addressBase: number): Promise<EngineRes
     const adminClient = newClient();
     /** A token for a user, from the admin API (no login rate limit to get around, none bypassed for guests). */
     const loginAs = async (userId: string) => {
-      const response = await adminClient.call<{ access_token: string }>(base, 'POST', `/_synapse/admin/v1/users/${encodeURIComponent(userId)}/login`, adminToken, {});
+      const response = await adminClient.call<{ access_token: string }>(
+        base,
+        'POST',
+        `/_synapse/admin/v1/users/${encodeURIComponent(userId)}/login`,
+        adminToken,
+        {},
+      );
       if (response.status !== 200) throw new Error(`admin login ${response.status}`);
       return response.body.access_token;
     };
@@ -225,7 +272,12 @@ async function runEngine(engine: string, addressBase: number): Promise<EngineRes
     for (const force of ['police', 'gendarmerie'] as const) {
       for (let index = 1; index <= perForce; index++) {
         const localpart = `arrivals-${force === 'police' ? 'pn' : 'gn'}-${index}`;
-        await ensureStaffMember(admin, boot.serverName, boot.forces[force], { localpart, force, role: 'agent', pseudonym: `Agent ${index}` });
+        await ensureStaffMember(admin, boot.serverName, boot.forces[force], {
+          localpart,
+          force,
+          role: 'agent',
+          pseudonym: `Agent ${index}`,
+        });
         const userId = `@${localpart}:${boot.serverName}`;
         const session = new Session(newClient(), base, await loginAs(userId), userId);
         sessions.push(session);
@@ -236,7 +288,9 @@ async function runEngine(engine: string, addressBase: number): Promise<EngineRes
     // The floor's admin, exempt from rate limits, and the plain user who writes to each agent's client.
     const plain = async (name: string) => {
       const userId = `@arrivals-${name}:${boot.serverName}`;
-      await admin.request('PUT', `/_synapse/admin/v2/users/${encodeURIComponent(userId)}`, { body: { password: randomUUID(), admin: false } });
+      await admin.request('PUT', `/_synapse/admin/v2/users/${encodeURIComponent(userId)}`, {
+        body: { password: randomUUID(), admin: false },
+      });
       await exemptFromRateLimits(admin, userId);
       const session = new Session(newClient(), base, await loginAs(userId), userId);
       sessions.push(session);
@@ -247,7 +301,10 @@ async function runEngine(engine: string, addressBase: number): Promise<EngineRes
     await floorWriter.start();
     const floorRooms = new Map<string, string>();
     for (const agent of [...agents.police, ...agents.gendarmerie]) {
-      const created = await floorWriter.call<{ room_id: string }>('POST', '/_matrix/client/v3/createRoom', { preset: 'private_chat', invite: [agent.session.userId] });
+      const created = await floorWriter.call<{ room_id: string }>('POST', '/_matrix/client/v3/createRoom', {
+        preset: 'private_chat',
+        invite: [agent.session.userId],
+      });
       await agent.session.call('POST', `/_matrix/client/v3/join/${encodeURIComponent(created.body.room_id)}`, {});
       floorRooms.set(agent.session.userId, created.body.room_id);
     }
@@ -266,7 +323,11 @@ async function runEngine(engine: string, addressBase: number): Promise<EngineRes
     await bot.start();
     for (const force of ['police', 'gendarmerie'] as const) {
       for (const agent of agents[force]) {
-        await agent.session.send(boot.forces[force].queueRoomId, { action: 'duty', requestId: randomUUID(), onDuty: true, capacity: CAPACITY }, EventType.Command);
+        await agent.session.send(
+          boot.forces[force].queueRoomId,
+          { action: 'duty', requestId: randomUUID(), onDuty: true, capacity: CAPACITY },
+          EventType.Command,
+        );
       }
     }
     await sleep(2000);
@@ -283,20 +344,38 @@ async function runEngine(engine: string, addressBase: number): Promise<EngineRes
       const client = newClient();
       try {
         await samples.time('first question', async () => {
-          const registered = await client.call<{ access_token: string; user_id: string }>(base, 'POST', '/_matrix/client/v3/register?kind=guest', undefined, {});
+          const registered = await client.call<{ access_token: string; user_id: string }>(
+            base,
+            'POST',
+            '/_matrix/client/v3/register?kind=guest',
+            undefined,
+            {},
+          );
           if (registered.status !== 200) throw new Error(`register ${registered.status}`);
           const guest = new Session(client, base, registered.body.access_token, registered.body.user_id);
-          const created = await floorAdmin.call<{ room_id: string }>('POST', '/_matrix/client/v3/createRoom', { preset: 'private_chat', invite: [guest.userId] });
+          const created = await floorAdmin.call<{ room_id: string }>('POST', '/_matrix/client/v3/createRoom', {
+            preset: 'private_chat',
+            invite: [guest.userId],
+          });
           if (created.status !== 200) throw new Error(`createRoom ${created.status}`);
           const roomId = created.body.room_id;
           rooms?.push(roomId);
           await floorAdmin.send(roomId, { msgtype: 'm.text', body: 'Bonjour' });
           const joined = await guest.call('POST', `/_matrix/client/v3/join/${encodeURIComponent(roomId)}`, {});
           if (joined.status !== 200) throw new Error(`join ${joined.status}`);
-          const history = await guest.call<{ chunk?: Ev[] }>('GET', `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/messages?dir=b&limit=20`);
-          if (!(history.body.chunk ?? []).some((event) => event.sender === floorAdmin.userId && event.type === 'm.room.message')) {
+          const history = await guest.call<{ chunk?: Ev[] }>(
+            'GET',
+            `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/messages?dir=b&limit=20`,
+          );
+          if (
+            !(history.body.chunk ?? []).some(
+              (event) => event.sender === floorAdmin.userId && event.type === 'm.room.message',
+            )
+          ) {
             await guest.start();
-            await guest.waitFor(roomId, (events) => events.some((event) => event.sender === floorAdmin.userId && event.type === 'm.room.message'));
+            await guest.waitFor(roomId, (events) =>
+              events.some((event) => event.sender === floorAdmin.userId && event.type === 'm.room.message'),
+            );
             guest.stop();
           }
         });
@@ -305,15 +384,27 @@ async function runEngine(engine: string, addressBase: number): Promise<EngineRes
       }
     }
 
-    interface Conversation { roomId: string; force: Force; guest: Session; agent?: { session: Session; load: number } }
+    interface Conversation {
+      roomId: string;
+      force: Force;
+      guest: Session;
+      agent?: { session: Session; load: number };
+    }
     const botId = boot.bot.userId;
-    const botMessages = (events: Ev[]) => events.filter((event) => event.sender === botId && event.type === 'm.room.message').length;
+    const botMessages = (events: Ev[]) =>
+      events.filter((event) => event.sender === botId && event.type === 'm.room.message').length;
 
     /** A young person from registration to queued (first question, answers, status), from its own address. */
     async function intake(samples: Samples, opened?: string[]): Promise<Conversation> {
       const client = newClient();
       const t0 = performance.now();
-      const registered = await client.call<{ access_token: string; user_id: string }>(base, 'POST', '/_matrix/client/v3/register?kind=guest', undefined, {});
+      const registered = await client.call<{ access_token: string; user_id: string }>(
+        base,
+        'POST',
+        '/_matrix/client/v3/register?kind=guest',
+        undefined,
+        {},
+      );
       if (registered.status !== 200) {
         samples.fail('first question');
         throw new Error(`register ${registered.status}`);
@@ -321,15 +412,25 @@ async function runEngine(engine: string, addressBase: number): Promise<EngineRes
       const guest = new Session(client, base, registered.body.access_token, registered.body.user_id);
       let roomId = '';
       try {
-        const open = await guest.client.call<{ roomId: string }>(bot!.url, 'POST', '/api/conversations', guest.token, {});
+        const open = await guest.client.call<{ roomId: string }>(
+          bot!.url,
+          'POST',
+          '/api/conversations',
+          guest.token,
+          {},
+        );
         if (open.status !== 201) throw new Error(`open ${open.status}`);
         roomId = open.body.roomId;
         opened?.push(roomId);
         const joined = await guest.call('POST', `/_matrix/client/v3/join/${encodeURIComponent(roomId)}`, {});
         if (joined.status !== 200) throw new Error(`join ${joined.status}`);
         await guest.start();
-        const history = await guest.call<{ chunk?: Ev[] }>('GET', `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/messages?dir=b&limit=20`);
-        if (!(history.body.chunk ?? []).some((event) => botMessages([event]) > 0)) await guest.waitFor(roomId, (events) => botMessages(events) > 0);
+        const history = await guest.call<{ chunk?: Ev[] }>(
+          'GET',
+          `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/messages?dir=b&limit=20`,
+        );
+        if (!(history.body.chunk ?? []).some((event) => botMessages([event]) > 0))
+          await guest.waitFor(roomId, (events) => botMessages(events) > 0);
       } catch (error) {
         samples.fail('first question');
         guest.stop();
@@ -349,7 +450,12 @@ async function runEngine(engine: string, addressBase: number): Promise<EngineRes
             await guest.send(roomId, { msgtype: 'm.text', body: answer });
             const deadline = Date.now() + 120_000;
             for (;;) {
-              const status = await guest.client.call<{ status?: { state?: string; force?: Force } }>(bot!.url, 'GET', '/api/conversations/current', guest.token);
+              const status = await guest.client.call<{ status?: { state?: string; force?: Force } }>(
+                bot!.url,
+                'GET',
+                '/api/conversations/current',
+                guest.token,
+              );
               if (status.body.status?.state === 'queued' && status.body.status.force) return;
               if (Date.now() > deadline) throw new Error('not queued');
               await sleep(100);
@@ -357,7 +463,12 @@ async function runEngine(engine: string, addressBase: number): Promise<EngineRes
           });
         }
       }
-      const status = await guest.client.call<{ status?: { force?: Force } }>(bot!.url, 'GET', '/api/conversations/current', guest.token);
+      const status = await guest.client.call<{ status?: { force?: Force } }>(
+        bot!.url,
+        'GET',
+        '/api/conversations/current',
+        guest.token,
+      );
       return { roomId, force: status.body.status?.force ?? 'police', guest };
     }
 
@@ -365,8 +476,14 @@ async function runEngine(engine: string, addressBase: number): Promise<EngineRes
       const agent = pickAgent(conversation.force);
       conversation.agent = agent;
       await samples.time('claim → young person told', async () => {
-        await agent.session.send(boot.forces[conversation.force].queueRoomId, { action: 'claim', requestId: randomUUID(), conversation: conversation.roomId }, EventType.Command);
-        await conversation.guest.waitFor(conversation.roomId, (events) => events.some((event) => event.content[AGENT_COMING] === true));
+        await agent.session.send(
+          boot.forces[conversation.force].queueRoomId,
+          { action: 'claim', requestId: randomUUID(), conversation: conversation.roomId },
+          EventType.Command,
+        );
+        await conversation.guest.waitFor(conversation.roomId, (events) =>
+          events.some((event) => event.content[AGENT_COMING] === true),
+        );
       });
       await agent.session.call('POST', `/_matrix/client/v3/join/${encodeURIComponent(conversation.roomId)}`, {});
     }
@@ -376,7 +493,11 @@ async function runEngine(engine: string, addressBase: number): Promise<EngineRes
       conversation.guest.stop();
       conversation.guest.client.close();
       if (!agent) return;
-      await agent.session.send(boot.forces[conversation.force].queueRoomId, { action: 'close', requestId: randomUUID(), conversation: conversation.roomId, outcome: 'none' }, EventType.Command);
+      await agent.session.send(
+        boot.forces[conversation.force].queueRoomId,
+        { action: 'close', requestId: randomUUID(), conversation: conversation.roomId, outcome: 'none' },
+        EventType.Command,
+      );
       agent.load--;
       agent.session.forget(conversation.roomId);
     }
@@ -401,22 +522,43 @@ async function runEngine(engine: string, addressBase: number): Promise<EngineRes
         const wall = (performance.now() - wall0) / 1000;
         const s1 = processCpuSeconds(synapsePid);
         const b1 = processCpuSeconds(bot!.pid);
-        const pct = (a?: number, b?: number) => (a === undefined || b === undefined ? '?' : `${(((b - a) / wall) * 100).toFixed(0)} %`);
+        const pct = (a?: number, b?: number) =>
+          a === undefined || b === undefined ? '?' : `${(((b - a) / wall) * 100).toFixed(0)} %`;
         return `CPU: Synapse ${pct(s0, s1)} of one core, bot ${pct(b0, b1)}`;
       };
     };
 
-    const STEPS = ['first question', 'triage answer → next question', 'last answer → queued status visible', 'claim → young person told'];
+    const STEPS = [
+      'first question',
+      'triage answer → next question',
+      'last answer → queued status visible',
+      'claim → young person told',
+    ];
     const report = (phase: string, floor: Samples | undefined, service: Samples, loads: string, steps = STEPS) => {
       out(`| step | floor p50 / p95 | service p50 / p95 | ratio p50 / p95 | n | errors |`, '|---|---|---|---|---|---|');
       for (const step of steps) {
         const values = service.get(step);
         const floorValues = floor?.get(step);
         const errors = service.errors.get(step) ?? 0;
-        result.rows.push({ phase, step, ...(floorValues && floorValues.length > 0 ? { floor: floorValues } : {}), service: values, errors, loads });
-        const f = floorValues && floorValues.length > 0 ? `${seconds(percentile(floorValues, 50))} / ${seconds(percentile(floorValues, 95))}` : '—';
-        const ratio = floorValues && floorValues.length > 0 ? `${(percentile(values, 50) / percentile(floorValues, 50)).toFixed(2)}× / ${(percentile(values, 95) / percentile(floorValues, 95)).toFixed(2)}×` : '—';
-        out(`| ${step} | ${f} | ${seconds(percentile(values, 50))} / ${seconds(percentile(values, 95))} | ${ratio} | ${values.length} | ${errors}${floor?.errors.get(step) ? ` (floor ${floor.errors.get(step)})` : ''} |`);
+        result.rows.push({
+          phase,
+          step,
+          ...(floorValues && floorValues.length > 0 ? { floor: floorValues } : {}),
+          service: values,
+          errors,
+          loads,
+        });
+        const f =
+          floorValues && floorValues.length > 0
+            ? `${seconds(percentile(floorValues, 50))} / ${seconds(percentile(floorValues, 95))}`
+            : '—';
+        const ratio =
+          floorValues && floorValues.length > 0
+            ? `${(percentile(values, 50) / percentile(floorValues, 50)).toFixed(2)}× / ${(percentile(values, 95) / percentile(floorValues, 95)).toFixed(2)}×`
+            : '—';
+        out(
+          `| ${step} | ${f} | ${seconds(percentile(values, 50))} / ${seconds(percentile(values, 95))} | ${ratio} | ${values.length} | ${errors}${floor?.errors.get(step) ? ` (floor ${floor.errors.get(step)})` : ''} |`,
+        );
       }
     };
 
@@ -435,37 +577,63 @@ async function runEngine(engine: string, addressBase: number): Promise<EngineRes
         { label: `${force} queue room`, roomId: boot.forces[force].queueRoomId },
         { label: `${force} audit room`, roomId: boot.forces[force].auditRoomId },
       ]);
-      const ends = countEvents ? await Promise.all(forceRooms.map((room) => timelineEnd(base, adminToken, room.roomId))) : [];
+      const ends = countEvents
+        ? await Promise.all(forceRooms.map((room) => timelineEnd(base, adminToken, room.roomId)))
+        : [];
       const loadService = load();
       const cpuService = cpu();
       const wall = await onSchedule(offsets, () => fullConversation(service, opened));
       const loads = `floor ${loadFloor}, service ${loadService}`;
-      out('', `### ${phase}: ${offsets.length} arrivals (floor ${floorWall.toFixed(1)} s, service ${wall.toFixed(1)} s of wall time)`, `load average at start: ${loads}; floor ${floorCpu}; service ${cpuService()}`);
+      out(
+        '',
+        `### ${phase}: ${offsets.length} arrivals (floor ${floorWall.toFixed(1)} s, service ${wall.toFixed(1)} s of wall time)`,
+        `load average at start: ${loads}; floor ${floorCpu}; service ${cpuService()}`,
+      );
       report(phase, floor, service, loads);
       if (countEvents) {
         // Let the closes finish (goodbye, entry, notice, audit, kick), then count what each conversation wrote.
         await sleep(15_000);
-        const describe = (event: Ev) => `${event.type === 'm.room.member' ? `m.room.member ${String(event.content.membership)}` : event.type} (${event.sender === botId ? 'bot' : event.sender.includes('arrivals-') ? 'agent' : 'guest'})`;
+        const describe = (event: Ev) =>
+          `${event.type === 'm.room.member' ? `m.room.member ${String(event.content.membership)}` : event.type} (${event.sender === botId ? 'bot' : event.sender.includes('arrivals-') ? 'agent' : 'guest'})`;
         const perRoom = new Map<string, number>();
         for (const roomId of opened) {
-          for (const [label, count] of countBy(await readTimeline(base, adminToken, roomId), describe)) perRoom.set(`young person's room: ${label}`, (perRoom.get(`young person's room: ${label}`) ?? 0) + count);
+          for (const [label, count] of countBy(await readTimeline(base, adminToken, roomId), describe))
+            perRoom.set(`young person's room: ${label}`, (perRoom.get(`young person's room: ${label}`) ?? 0) + count);
         }
         for (const [index, room] of forceRooms.entries()) {
-          for (const [label, count] of countBy(await readTimeline(base, adminToken, room.roomId, ends[index]), describe)) perRoom.set(`${room.label}: ${label}`, (perRoom.get(`${room.label}: ${label}`) ?? 0) + count);
+          for (const [label, count] of countBy(
+            await readTimeline(base, adminToken, room.roomId, ends[index]),
+            describe,
+          ))
+            perRoom.set(`${room.label}: ${label}`, (perRoom.get(`${room.label}: ${label}`) ?? 0) + count);
         }
         let floorEvents = 0;
         for (const roomId of floorRoomIds) floorEvents += (await readTimeline(base, floorAdmin.token, roomId)).length;
         const total = [...perRoom.values()].reduce((a, b) => a + b, 0);
-        out('', `Events per conversation (read back from Synapse, ${opened.length} conversations closed by an agent; floor: ${floorRoomIds.length} rooms):`, '| room: event type (sender) | per conversation |', '|---|---|');
-        for (const [label, count] of [...perRoom].sort((a, b) => b[1] - a[1])) out(`| ${label} | ${(count / Math.max(1, opened.length)).toFixed(2)} |`);
-        out(`| **all rooms, service** | **${(total / Math.max(1, opened.length)).toFixed(1)}** |`, `| **raw floor** | **${(floorEvents / Math.max(1, floorRoomIds.length)).toFixed(1)}** |`);
-        result.notes.push(`events per conversation (${phase}): service ${(total / Math.max(1, opened.length)).toFixed(1)}, raw floor ${(floorEvents / Math.max(1, floorRoomIds.length)).toFixed(1)}`);
+        out(
+          '',
+          `Events per conversation (read back from Synapse, ${opened.length} conversations closed by an agent; floor: ${floorRoomIds.length} rooms):`,
+          '| room: event type (sender) | per conversation |',
+          '|---|---|',
+        );
+        for (const [label, count] of [...perRoom].sort((a, b) => b[1] - a[1]))
+          out(`| ${label} | ${(count / Math.max(1, opened.length)).toFixed(2)} |`);
+        out(
+          `| **all rooms, service** | **${(total / Math.max(1, opened.length)).toFixed(1)}** |`,
+          `| **raw floor** | **${(floorEvents / Math.max(1, floorRoomIds.length)).toFixed(1)}** |`,
+        );
+        result.notes.push(
+          `events per conversation (${phase}): service ${(total / Math.max(1, opened.length)).toFixed(1)}, raw floor ${(floorEvents / Math.max(1, floorRoomIds.length)).toFixed(1)}`,
+        );
       }
     };
 
     await arrivals('0.5 per second, evenly', evenly(SIZES.slow, 0.5));
     await arrivals('2 per second, Poisson', poisson(SIZES.poisson, 2, 13), true);
-    await arrivals('burst, all at once', Array.from({ length: SIZES.burst }, () => 0));
+    await arrivals(
+      'burst, all at once',
+      Array.from({ length: SIZES.burst }, () => 0),
+    );
 
     // Past conversations: closed, not purged, for the start-up phase.
     if (SIZES.past > closedCount) {
@@ -475,8 +643,13 @@ async function runEngine(engine: string, addressBase: number): Promise<EngineRes
       const loadFill = load();
       await bounded(missing, SIZES.fill, () => fullConversation(fill));
       const wall = (performance.now() - t0) / 1000;
-      out('', `### past conversations: ${missing} more through the same flow, ${SIZES.fill} at a time: ${wall.toFixed(0)} s (${(missing / wall).toFixed(2)} conversations a second end to end; load average at start ${loadFill})`);
-      result.notes.push(`past conversations made ${SIZES.fill} at a time: ${(missing / wall).toFixed(2)} per second end to end (load ${loadFill})`);
+      out(
+        '',
+        `### past conversations: ${missing} more through the same flow, ${SIZES.fill} at a time: ${wall.toFixed(0)} s (${(missing / wall).toFixed(2)} conversations a second end to end; load average at start ${loadFill})`,
+      );
+      result.notes.push(
+        `past conversations made ${SIZES.fill} at a time: ${(missing / wall).toFixed(2)} per second end to end (load ${loadFill})`,
+      );
     }
     await sleep(10_000);
 
@@ -500,34 +673,48 @@ async function runEngine(engine: string, addressBase: number): Promise<EngineRes
       const deadline = performance.now() + SIZES.heldSeconds * 1000;
       const RELAY = 'young person → agent';
       const FLOOR = "plain user → same agent's client";
-      await Promise.all(ready.map(async (conversation, index) => {
-        const agent = conversation.agent!.session;
-        const floorRoom = floorRooms.get(agent.userId)!;
-        // Spread the pairs over the interval; each young person writes every 8–12 s (its limit is one per 2 s).
-        await sleep((index / ready.length) * 10_000);
-        while (performance.now() < deadline) {
-          const marker = randomUUID();
-          sent++;
-          await Promise.all([
-            relay.time(RELAY, async () => {
-              await conversation.guest.send(conversation.roomId, { msgtype: 'm.text', body: `relay-${marker}` });
-              try {
-                await agent.waitFor(conversation.roomId, (events) => events.some((event) => event.content.body === `relay-${marker}`), 60_000);
-              } catch (error) {
-                lost++;
-                throw error;
-              }
-            }).catch(() => undefined),
-            relay.time(FLOOR, async () => {
-              await floorWriter.send(floorRoom, { msgtype: 'm.text', body: `floor-${marker}` });
-              await agent.waitFor(floorRoom, (events) => events.some((event) => event.content.body === `floor-${marker}`), 60_000);
-            }).catch(() => undefined),
-          ]);
-          await agent.send(conversation.roomId, { msgtype: 'm.text', body: 'réponse' }).catch(() => undefined);
-          agent.forget(floorRoom);
-          await sleep(8000 + Math.random() * 4000);
-        }
-      }));
+      await Promise.all(
+        ready.map(async (conversation, index) => {
+          const agent = conversation.agent!.session;
+          const floorRoom = floorRooms.get(agent.userId)!;
+          // Spread the pairs over the interval; each young person writes every 8–12 s (its limit is one per 2 s).
+          await sleep((index / ready.length) * 10_000);
+          while (performance.now() < deadline) {
+            const marker = randomUUID();
+            sent++;
+            await Promise.all([
+              relay
+                .time(RELAY, async () => {
+                  await conversation.guest.send(conversation.roomId, { msgtype: 'm.text', body: `relay-${marker}` });
+                  try {
+                    await agent.waitFor(
+                      conversation.roomId,
+                      (events) => events.some((event) => event.content.body === `relay-${marker}`),
+                      60_000,
+                    );
+                  } catch (error) {
+                    lost++;
+                    throw error;
+                  }
+                })
+                .catch(() => undefined),
+              relay
+                .time(FLOOR, async () => {
+                  await floorWriter.send(floorRoom, { msgtype: 'm.text', body: `floor-${marker}` });
+                  await agent.waitFor(
+                    floorRoom,
+                    (events) => events.some((event) => event.content.body === `floor-${marker}`),
+                    60_000,
+                  );
+                })
+                .catch(() => undefined),
+            ]);
+            await agent.send(conversation.roomId, { msgtype: 'm.text', body: 'réponse' }).catch(() => undefined);
+            agent.forget(floorRoom);
+            await sleep(8000 + Math.random() * 4000);
+          }
+        }),
+      );
       const heldCpu = meter();
       const botRss = rssMiB(bot.pid);
       const synapseRss = rssMiB(synapsePid);
@@ -543,9 +730,20 @@ async function runEngine(engine: string, addressBase: number): Promise<EngineRes
         `| ${FLOOR} (same moments) | ${f.length} | ${seconds(percentile(f, 50))} | ${seconds(percentile(f, 95))} | ${seconds(percentile(f, 99))} |`,
         `ratio p99 ${(percentile(r, 99) / percentile(f, 99)).toFixed(2)}×, p50 ${(percentile(r, 50) / percentile(f, 50)).toFixed(2)}×; messages sent ${sent}, lost ${lost}`,
       );
-      result.rows.push({ phase: 'held load', step: 'young person → agent (p99 in the summary)', floor: f, service: r, errors: lost, loads: loadHeld });
-      result.notes.push(`held load ${open.length} open (${ready.length} assigned): young person → agent p99 ${seconds(percentile(r, 99))} vs floor ${seconds(percentile(f, 99))} (${(percentile(r, 99) / percentile(f, 99)).toFixed(2)}×), lost ${lost}/${sent}, bot RSS ${botRss?.toFixed(0)} MiB, Synapse RSS ${synapseRss?.toFixed(0)} MiB (load ${loadHeld})`);
-      result.notes.push(`held load: intake of ${open.length}, ${SIZES.fill} at a time: first question p50 ${seconds(percentile(held.get('first question'), 50))}, p95 ${seconds(percentile(held.get('first question'), 95))}; claim → told p95 ${seconds(percentile(held.get('claim → young person told'), 95))}`);
+      result.rows.push({
+        phase: 'held load',
+        step: 'young person → agent (p99 in the summary)',
+        floor: f,
+        service: r,
+        errors: lost,
+        loads: loadHeld,
+      });
+      result.notes.push(
+        `held load ${open.length} open (${ready.length} assigned): young person → agent p99 ${seconds(percentile(r, 99))} vs floor ${seconds(percentile(f, 99))} (${(percentile(r, 99) / percentile(f, 99)).toFixed(2)}×), lost ${lost}/${sent}, bot RSS ${botRss?.toFixed(0)} MiB, Synapse RSS ${synapseRss?.toFixed(0)} MiB (load ${loadHeld})`,
+      );
+      result.notes.push(
+        `held load: intake of ${open.length}, ${SIZES.fill} at a time: first question p50 ${seconds(percentile(held.get('first question'), 50))}, p95 ${seconds(percentile(held.get('first question'), 95))}; claim → told p95 ${seconds(percentile(held.get('claim → young person told'), 95))}`,
+      );
       for (const conversation of open) conversation.guest.stop();
     }
 
@@ -567,7 +765,9 @@ async function runEngine(engine: string, addressBase: number): Promise<EngineRes
         await sleep(100);
       }
       const first = new Samples();
-      await intake(first).then((conversation) => conversation.guest.stop()).catch(() => undefined);
+      await intake(first)
+        .then((conversation) => conversation.guest.stop())
+        .catch(() => undefined);
       const served = performance.now() - t0;
       await sleep(10_000);
       const after = rssMiB(bot.pid);
@@ -576,7 +776,9 @@ async function runEngine(engine: string, addressBase: number): Promise<EngineRes
         `### start-up: ${closedCount} past conversations (closed, not purged), ${SIZES.held} open; load average ${loadRestart}`,
         `after SIGTERM, from the new start: ready line ${seconds(readyLine)}, /readyz 200 ${seconds(readyz)}, a new young person through triage to queued ${seconds(served)} (its first question took ${seconds(percentile(first.get('first question'), 50))}); bot RSS before ${before?.toFixed(0)} MiB, 10 s after start ${after?.toFixed(0)} MiB`,
       );
-      result.notes.push(`start-up with ${closedCount} past and ${SIZES.held} open: ready line ${seconds(readyLine)}, /readyz ${seconds(readyz)}, a new young person queued ${seconds(served)} (first question ${seconds(percentile(first.get('first question'), 50))}); bot RSS ${before?.toFixed(0)} → ${after?.toFixed(0)} MiB (load ${loadRestart})`);
+      result.notes.push(
+        `start-up with ${closedCount} past and ${SIZES.held} open: ready line ${seconds(readyLine)}, /readyz ${seconds(readyz)}, a new young person queued ${seconds(served)} (first question ${seconds(percentile(first.get('first question'), 50))}); bot RSS ${before?.toFixed(0)} → ${after?.toFixed(0)} MiB (load ${loadRestart})`,
+      );
     }
     return result;
   } finally {
@@ -599,7 +801,13 @@ for (const [index, engine] of ENGINES.entries()) {
   }
 }
 if (results.length > 0) {
-  out('', '## Side by side (p50 / p95; ratio = service ÷ raw floor of the same run)', '', `| phase | step | ${results.map((r) => `${r.engine}: floor | ${r.engine}: service | ${r.engine}: ratio`).join(' | ')} |`, `|---|---|${results.map(() => '---|---|---|').join('')}`);
+  out(
+    '',
+    '## Side by side (p50 / p95; ratio = service ÷ raw floor of the same run)',
+    '',
+    `| phase | step | ${results.map((r) => `${r.engine}: floor | ${r.engine}: service | ${r.engine}: ratio`).join(' | ')} |`,
+    `|---|---|${results.map(() => '---|---|---|').join('')}`,
+  );
   const keys = results[0]!.rows.map((row) => [row.phase, row.step] as const);
   for (const [phase, step] of keys) {
     const cells = results.map((r) => {
@@ -608,7 +816,9 @@ if (results.length > 0) {
       const held = phase === 'held load';
       const [a, b] = held ? [50, 99] : [50, 95];
       const floor = row.floor ? `${seconds(percentile(row.floor, a))} / ${seconds(percentile(row.floor, b))}` : '—';
-      const ratio = row.floor ? `${(percentile(row.service, a) / percentile(row.floor, a)).toFixed(2)}× / ${(percentile(row.service, b) / percentile(row.floor, b)).toFixed(2)}×` : '—';
+      const ratio = row.floor
+        ? `${(percentile(row.service, a) / percentile(row.floor, a)).toFixed(2)}× / ${(percentile(row.service, b) / percentile(row.floor, b)).toFixed(2)}×`
+        : '—';
       return `${floor} | ${seconds(percentile(row.service, a))} / ${seconds(percentile(row.service, b))}${row.errors ? ` (${row.errors} err)` : ''} | ${ratio}`;
     });
     out(`| ${phase} | ${step}${phase === 'held load' ? ' (p50 / p99)' : ''} | ${cells.join(' | ')} |`);

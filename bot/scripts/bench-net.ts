@@ -23,7 +23,14 @@ export class Client {
     this.agent = new Agent({ keepAlive: true, localAddress: address, maxSockets: 4 });
   }
 
-  async call<T = Json>(base: string, method: string, path: string, token?: string, body?: unknown, timeoutMs = 120_000): Promise<{ status: number; body: T }> {
+  async call<T = Json>(
+    base: string,
+    method: string,
+    path: string,
+    token?: string,
+    body?: unknown,
+    timeoutMs = 120_000,
+  ): Promise<{ status: number; body: T }> {
     const data = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
     return new Promise((resolve, reject) => {
       const req = request(
@@ -31,7 +38,10 @@ export class Client {
         {
           method,
           agent: this.agent,
-          headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(data ? { 'content-type': 'application/json', 'content-length': String(data.length) } : {}) },
+          headers: {
+            ...(token ? { authorization: `Bearer ${token}` } : {}),
+            ...(data ? { 'content-type': 'application/json', 'content-length': String(data.length) } : {}),
+          },
           timeout: timeoutMs,
         },
         (response) => {
@@ -59,7 +69,13 @@ export class Client {
   }
 }
 
-const SYNC_FILTER = encodeURIComponent(JSON.stringify({ presence: { not_types: ['*'] }, account_data: { not_types: ['*'] }, room: { timeline: { limit: 1000 }, ephemeral: { not_types: ['*'] }, account_data: { not_types: ['*'] } } }));
+const SYNC_FILTER = encodeURIComponent(
+  JSON.stringify({
+    presence: { not_types: ['*'] },
+    account_data: { not_types: ['*'] },
+    room: { timeline: { limit: 1000 }, ephemeral: { not_types: ['*'] }, account_data: { not_types: ['*'] } },
+  }),
+);
 
 let txn = 0;
 
@@ -86,20 +102,30 @@ export class Session {
   }
 
   async send(roomId: string, content: Json, type = 'm.room.message'): Promise<void> {
-    const response = await this.call('PUT', `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/send/${encodeURIComponent(type)}/a${Date.now()}-${txn++}`, content);
+    const response = await this.call(
+      'PUT',
+      `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/send/${encodeURIComponent(type)}/a${Date.now()}-${txn++}`,
+      content,
+    );
     if (response.status !== 200) throw new Error(`send ${response.status}`);
   }
 
   /** Starts syncing from now on (the first sync is an initial one, its timeline kept too). */
   async start(): Promise<void> {
-    const first = await this.call<{ next_batch: string; rooms?: { join?: Record<string, { timeline?: { events?: Ev[] } }> } }>('GET', `/_matrix/client/v3/sync?timeout=0&filter=${SYNC_FILTER}`);
+    const first = await this.call<{
+      next_batch: string;
+      rooms?: { join?: Record<string, { timeline?: { events?: Ev[] } }> };
+    }>('GET', `/_matrix/client/v3/sync?timeout=0&filter=${SYNC_FILTER}`);
     if (first.status !== 200) throw new Error(`sync ${first.status}`);
     this.absorb(first.body);
     this.running = true;
     void this.loop();
   }
 
-  private absorb(body: { next_batch: string; rooms?: { join?: Record<string, { timeline?: { events?: Ev[] } }> } }): void {
+  private absorb(body: {
+    next_batch: string;
+    rooms?: { join?: Record<string, { timeline?: { events?: Ev[] } }> };
+  }): void {
     this.since = body.next_batch;
     for (const [roomId, room] of Object.entries(body.rooms?.join ?? {})) {
       const list = this.events.get(roomId) ?? [];
@@ -114,7 +140,14 @@ export class Session {
   private async loop(): Promise<void> {
     while (this.running) {
       try {
-        const response = await this.client.call<{ next_batch: string }>(this.base, 'GET', `/_matrix/client/v3/sync?timeout=20000&since=${this.since}&filter=${SYNC_FILTER}`, this.token, undefined, 60_000);
+        const response = await this.client.call<{ next_batch: string }>(
+          this.base,
+          'GET',
+          `/_matrix/client/v3/sync?timeout=20000&since=${this.since}&filter=${SYNC_FILTER}`,
+          this.token,
+          undefined,
+          60_000,
+        );
         if (response.status !== 200) {
           await new Promise((resolve) => setTimeout(resolve, 500));
           continue;
@@ -151,7 +184,9 @@ export class Session {
 export function rssMiB(pid: number | undefined): number | undefined {
   if (pid === undefined) return undefined;
   try {
-    const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((item: string) => item.startsWith('VmRSS:'));
+    const line = readFileSync(`/proc/${pid}/status`, 'utf8')
+      .split('\n')
+      .find((item: string) => item.startsWith('VmRSS:'));
     return line ? Number(line.replace(/\D+/g, '')) / 1024 : undefined;
   } catch {
     return undefined;

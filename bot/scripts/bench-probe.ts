@@ -19,9 +19,16 @@ function record(label: string, ms: number): void {
 /** Installs the probes; `roomKind` names a room (queue, audit, young person's…) from its id. */
 export function installProbe(roomKind: (roomId: string) => string): void {
   const request = Matrix.prototype.request;
-  Matrix.prototype.request = async function probed<T>(this: Matrix, method: string, path: string, options?: Parameters<typeof request>[2]): Promise<T> {
+  Matrix.prototype.request = async function probed<T>(
+    this: Matrix,
+    method: string,
+    path: string,
+    options?: Parameters<typeof request>[2],
+  ): Promise<T> {
     const match = /^\/_matrix\/client\/v3\/rooms\/([^/]+)\/([a-z_]+)(?:\/([^/]+))?/.exec(path);
-    const label = match ? `${method} ${match[2]}${match[3] && match[2] !== 'messages' ? ` ${decodeURIComponent(match[3])}` : ''} — ${roomKind(decodeURIComponent(match[1]!))}` : `${method} ${path.replace(/\/[!@#][^/]*/g, '/…').slice(0, 60)}`;
+    const label = match
+      ? `${method} ${match[2]}${match[3] && match[2] !== 'messages' ? ` ${decodeURIComponent(match[3])}` : ''} — ${roomKind(decodeURIComponent(match[1]!))}`
+      : `${method} ${path.replace(/\/[!@#][^/]*/g, '/…').slice(0, 60)}`;
     const t0 = performance.now();
     try {
       return (await request.call(this, method, path, options)) as T;
@@ -30,7 +37,10 @@ export function installProbe(roomKind: (roomId: string) => string): void {
     }
   };
   const append = AuditMirror.prototype.append;
-  AuditMirror.prototype.append = async function probed(this: AuditMirror, ...args: Parameters<typeof append>): Promise<boolean> {
+  AuditMirror.prototype.append = async function probed(
+    this: AuditMirror,
+    ...args: Parameters<typeof append>
+  ): Promise<boolean> {
     const t0 = performance.now();
     try {
       return await append.apply(this, args);
@@ -51,9 +61,13 @@ export function installProbe(roomKind: (roomId: string) => string): void {
 /** The tallies since the last call, as table lines (count, p50, p95, total seconds), busiest first; then cleared. */
 export function probeReport(): string[] {
   const lines = ['| bot-side (ms) | n | p50 | p95 | total s |', '|---|---|---|---|---|'];
-  for (const [label, values] of [...samples].sort((a, b) => b[1].reduce((x, y) => x + y, 0) - a[1].reduce((x, y) => x + y, 0))) {
+  for (const [label, values] of [...samples].sort(
+    (a, b) => b[1].reduce((x, y) => x + y, 0) - a[1].reduce((x, y) => x + y, 0),
+  )) {
     const total = values.reduce((x, y) => x + y, 0) / 1000;
-    lines.push(`| ${label} | ${values.length} | ${percentile(values, 50).toFixed(0)} | ${percentile(values, 95).toFixed(0)} | ${total.toFixed(1)} |`);
+    lines.push(
+      `| ${label} | ${values.length} | ${percentile(values, 50).toFixed(0)} | ${percentile(values, 95).toFixed(0)} | ${total.toFixed(1)} |`,
+    );
   }
   samples.clear();
   return lines;

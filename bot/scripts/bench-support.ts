@@ -3,12 +3,30 @@ import { readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 
 export type Json = Record<string, unknown>;
-export interface Ev { event_id: string; type: string; sender: string; content: Json; state_key?: string; origin_server_ts?: number }
+export interface Ev {
+  event_id: string;
+  type: string;
+  sender: string;
+  content: Json;
+  state_key?: string;
+  origin_server_ts?: number;
+}
 
-export async function http<T = Json>(base: string, method: string, path: string, token?: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: T }> {
+export async function http<T = Json>(
+  base: string,
+  method: string,
+  path: string,
+  token?: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: T }> {
   const response = await fetch(`${base}${path}`, {
     method,
-    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
+    headers: {
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+      ...headers,
+    },
     ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
   });
   const text = await response.text();
@@ -16,7 +34,12 @@ export async function http<T = Json>(base: string, method: string, path: string,
 }
 
 // A limited timeline would drop events: at 200 at once the shared floor room receives hundreds between two syncs.
-const SYNC_FILTER = encodeURIComponent(JSON.stringify({ presence: { not_types: ['*'] }, room: { timeline: { limit: 1000 }, ephemeral: { not_types: ['*'] } } }));
+const SYNC_FILTER = encodeURIComponent(
+  JSON.stringify({
+    presence: { not_types: ['*'] },
+    room: { timeline: { limit: 1000 }, ephemeral: { not_types: ['*'] } },
+  }),
+);
 
 /** A minimal /sync client, as a chat client runs one: keeps every timeline event per room and wakes up waiters. */
 export class SyncClient {
@@ -35,12 +58,25 @@ export class SyncClient {
   }
 
   async start(): Promise<void> {
-    const first = await http<{ next_batch: string }>(this.base, 'GET', `/_matrix/client/v3/sync?timeout=0&filter=${SYNC_FILTER}`, this.token);
+    const first = await http<{ next_batch: string }>(
+      this.base,
+      'GET',
+      `/_matrix/client/v3/sync?timeout=0&filter=${SYNC_FILTER}`,
+      this.token,
+    );
     this.since = first.body.next_batch;
     void (async () => {
       while (!this.stopped) {
         try {
-          const response = await http<{ next_batch: string; rooms?: { join?: Record<string, { timeline?: { events?: Ev[] } }> } }>(this.base, 'GET', `/_matrix/client/v3/sync?timeout=20000&since=${this.since}&filter=${SYNC_FILTER}`, this.token);
+          const response = await http<{
+            next_batch: string;
+            rooms?: { join?: Record<string, { timeline?: { events?: Ev[] } }> };
+          }>(
+            this.base,
+            'GET',
+            `/_matrix/client/v3/sync?timeout=20000&since=${this.since}&filter=${SYNC_FILTER}`,
+            this.token,
+          );
           if (response.status !== 200) {
             await new Promise((resolve) => setTimeout(resolve, 200));
             continue;
@@ -91,8 +127,20 @@ export function row(name: string, values: number[], errors = 0): string {
 export const HEADER = `| ${'step (ms)'.padEnd(56)} | ${'n'.padStart(4)} | ${'p50'.padStart(6)} | ${'p95'.padStart(6)} | ${'p99'.padStart(6)} | ${'errors'.padStart(6)} |\n|${'-'.repeat(58)}|------|--------|--------|--------|--------|`;
 
 let txnCounter = 0;
-export async function sendText(base: string, token: string, roomId: string, body: string, extra: Json = {}): Promise<void> {
-  const response = await http(base, 'PUT', `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/send/m.room.message/b${Date.now()}-${txnCounter++}`, token, { msgtype: 'm.text', body, ...extra });
+export async function sendText(
+  base: string,
+  token: string,
+  roomId: string,
+  body: string,
+  extra: Json = {},
+): Promise<void> {
+  const response = await http(
+    base,
+    'PUT',
+    `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/send/m.room.message/b${Date.now()}-${txnCounter++}`,
+    token,
+    { msgtype: 'm.text', body, ...extra },
+  );
   if (response.status !== 200) throw new Error(`send ${response.status}`);
 }
 
@@ -126,14 +174,22 @@ export function cpuMeter(synapsePid: number | undefined): () => string {
     const wall = (performance.now() - wall0) / 1000;
     const synapse1 = processCpuSeconds(synapsePid);
     const node = process.cpuUsage(node0);
-    const synapse = synapse0 !== undefined && synapse1 !== undefined ? `Synapse ${(((synapse1 - synapse0) / wall) * 100).toFixed(0)} %` : 'Synapse CPU unknown';
+    const synapse =
+      synapse0 !== undefined && synapse1 !== undefined
+        ? `Synapse ${(((synapse1 - synapse0) / wall) * 100).toFixed(0)} %`
+        : 'Synapse CPU unknown';
     return `CPU over ${wall.toFixed(1)} s: ${synapse} of one core, bot + bench clients ${(((node.user + node.system) / 1e6 / wall) * 100).toFixed(0)} %`;
   };
 }
 
 /** The current end of a room's timeline, to read what comes after it later. */
 export async function timelineEnd(base: string, token: string, roomId: string): Promise<string> {
-  const response = await http<{ start: string }>(base, 'GET', `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/messages?dir=b&limit=1`, token);
+  const response = await http<{ start: string }>(
+    base,
+    'GET',
+    `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/messages?dir=b&limit=1`,
+    token,
+  );
   return response.body.start;
 }
 
@@ -143,7 +199,12 @@ export async function readTimeline(base: string, token: string, roomId: string, 
   let position = from;
   for (let page = 0; page < 1000; page++) {
     const query = `dir=f&limit=1000${position ? `&from=${encodeURIComponent(position)}` : ''}`;
-    const response = await http<{ chunk?: Ev[]; end?: string }>(base, 'GET', `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/messages?${query}`, token);
+    const response = await http<{ chunk?: Ev[]; end?: string }>(
+      base,
+      'GET',
+      `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/messages?${query}`,
+      token,
+    );
     const chunk = response.body.chunk ?? [];
     events.push(...chunk);
     if (chunk.length === 0 || !response.body.end) break;

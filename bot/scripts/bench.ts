@@ -26,9 +26,24 @@ import { Matrix } from '../src/matrix/client.ts';
 import { bootstrap, ensureStaffMember, exemptFromRateLimits } from '../src/bootstrap/index.ts';
 import { loadConfig, start } from '../src/index.ts';
 import { installProbe, probeReport } from './bench-probe.ts';
-import { HEADER, SyncClient, countBy, cpuMeter, http, percentile, readTimeline, row, sendText, timelineEnd, type Ev } from './bench-support.ts';
+import {
+  HEADER,
+  SyncClient,
+  countBy,
+  cpuMeter,
+  http,
+  percentile,
+  readTimeline,
+  row,
+  sendText,
+  timelineEnd,
+  type Ev,
+} from './bench-support.ts';
 
-const sizes = (process.env.BENCH_SIZES ?? '50,200').split(',').map(Number).filter((n) => n > 0);
+const sizes = (process.env.BENCH_SIZES ?? '50,200')
+  .split(',')
+  .map(Number)
+  .filter((n) => n > 0);
 /** Samples of each kind in the message-path window. */
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 80);
 /** Pause between two samples of the window, so each starts on an idle server whatever came before it. */
@@ -37,23 +52,47 @@ const ANSWERS = ['1', '1', '3', '2', '3', '1'];
 const MESSAGE_AFTER_CLAIM = 'young person message → agent client (0.5 s after claim)';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const load = () => loadavg().map((value) => value.toFixed(2)).join(' ');
+const load = () =>
+  loadavg()
+    .map((value) => value.toFixed(2))
+    .join(' ');
 
 const dataDir = mkdtempSync(join(tmpdir(), 'espace-bench-'));
-const hs = await startHomeserver({ dataDir: join(dataDir, 'synapse'), port: 0, layers: ['test'], retention: { min: '1s', max: '365d' } });
+const hs = await startHomeserver({
+  dataDir: join(dataDir, 'synapse'),
+  port: 0,
+  layers: ['test'],
+  retention: { min: '1s', max: '365d' },
+});
 const synapsePid = hs.processFile ? Number(readFileSync(hs.processFile, 'utf8').trim()) : undefined;
 try {
   const boot = await bootstrap(hs, { stateDir: dataDir, demo: true });
   const admin = new Matrix(hs.baseUrl, boot.bot.accessToken, boot.bot.userId);
   // Enough agents for the largest run even if routing sends everyone to one force: 10 conversations each.
   const perForce = Math.max(2, Math.ceil(Math.max(...sizes, 10) / 10));
-  const agents: Record<Force, Array<{ userId: string; token: string; sync: SyncClient }>> = { police: [], gendarmerie: [] };
+  const agents: Record<Force, Array<{ userId: string; token: string; sync: SyncClient }>> = {
+    police: [],
+    gendarmerie: [],
+  };
   for (const force of ['police', 'gendarmerie'] as const) {
     for (let index = 1; index <= perForce; index++) {
       const localpart = `bench-${force === 'police' ? 'pn' : 'gn'}-${index}`;
       const password = `bench-${randomUUID()}`;
-      await ensureStaffMember(admin, boot.serverName, boot.forces[force], { localpart, force, role: 'agent', pseudonym: `Agent ${index}`, password, resetPassword: true });
-      const login = await http<{ access_token: string; user_id: string }>(hs.baseUrl, 'POST', '/_matrix/client/v3/login', undefined, { type: 'm.login.password', identifier: { type: 'm.id.user', user: localpart }, password });
+      await ensureStaffMember(admin, boot.serverName, boot.forces[force], {
+        localpart,
+        force,
+        role: 'agent',
+        pseudonym: `Agent ${index}`,
+        password,
+        resetPassword: true,
+      });
+      const login = await http<{ access_token: string; user_id: string }>(
+        hs.baseUrl,
+        'POST',
+        '/_matrix/client/v3/login',
+        undefined,
+        { type: 'm.login.password', identifier: { type: 'm.id.user', user: localpart }, password },
+      );
       const sync = new SyncClient(hs.baseUrl, login.body.access_token, login.body.user_id);
       await sync.start();
       agents[force].push({ userId: login.body.user_id, token: login.body.access_token, sync });
@@ -61,25 +100,52 @@ try {
   }
   const roomKinds = new Map<string, string>();
   for (const force of ['police', 'gendarmerie'] as const) {
-    for (const kind of ['queue', 'audit', 'supervisors'] as const) roomKinds.set(boot.forces[force][`${kind}RoomId`], `${force} ${kind} room`);
+    for (const kind of ['queue', 'audit', 'supervisors'] as const)
+      roomKinds.set(boot.forces[force][`${kind}RoomId`], `${force} ${kind} room`);
   }
   installProbe((roomId) => roomKinds.get(roomId) ?? "young person's room");
-  const bot = await start(loadConfig({ ESPACE_HOMESERVER_URL: hs.baseUrl, ESPACE_STATE_DIR: dataDir, ESPACE_BOT_PORT: '0', ESPACE_TRUST_PROXY: '1', ESPACE_LOG_LEVEL: 'warn' }, { rateLimits: { openPerIp: 100_000, openPerIpHard: 100_000, openPerGuest: 100 } }));
+  const bot = await start(
+    loadConfig(
+      {
+        ESPACE_HOMESERVER_URL: hs.baseUrl,
+        ESPACE_STATE_DIR: dataDir,
+        ESPACE_BOT_PORT: '0',
+        ESPACE_TRUST_PROXY: '1',
+        ESPACE_LOG_LEVEL: 'warn',
+      },
+      { rateLimits: { openPerIp: 100_000, openPerIpHard: 100_000, openPerGuest: 100 } },
+    ),
+  );
   for (const force of ['police', 'gendarmerie'] as const) {
     for (const agent of agents[force]) {
-      await http(hs.baseUrl, 'PUT', `/_matrix/client/v3/rooms/${encodeURIComponent(boot.forces[force].queueRoomId)}/send/${EventType.Command}/duty-${agent.userId}`, agent.token, { action: 'duty', requestId: randomUUID(), onDuty: true, capacity: 10 });
+      await http(
+        hs.baseUrl,
+        'PUT',
+        `/_matrix/client/v3/rooms/${encodeURIComponent(boot.forces[force].queueRoomId)}/send/${EventType.Command}/duty-${agent.userId}`,
+        agent.token,
+        { action: 'duty', requestId: randomUUID(), onDuty: true, capacity: 10 },
+      );
     }
   }
 
   const secret = hs.registrationSharedSecret!;
   const plainUser = async (name: string) => {
-    const user = await registerWithSharedSecret(hs.baseUrl, secret, { localpart: `bench-${name}-${Date.now()}`, password: randomUUID(), admin: false });
+    const user = await registerWithSharedSecret(hs.baseUrl, secret, {
+      localpart: `bench-${name}-${Date.now()}`,
+      password: randomUUID(),
+      admin: false,
+    });
     // The floor is Synapse itself, not its per-account rate limit (agents are exempt too).
     await exemptFromRateLimits(admin, user.userId);
     return { userId: user.userId, token: user.accessToken };
   };
   const plainRoom = async (creator: { token: string }, invitee: { userId: string; token: string }) => {
-    const roomId = (await http<{ room_id: string }>(hs.baseUrl, 'POST', '/_matrix/client/v3/createRoom', creator.token, { preset: 'private_chat', invite: [invitee.userId] })).body.room_id;
+    const roomId = (
+      await http<{ room_id: string }>(hs.baseUrl, 'POST', '/_matrix/client/v3/createRoom', creator.token, {
+        preset: 'private_chat',
+        invite: [invitee.userId],
+      })
+    ).body.room_id;
     await http(hs.baseUrl, 'POST', `/_matrix/client/v3/join/${encodeURIComponent(roomId)}`, invitee.token, {});
     return roomId;
   };
@@ -95,7 +161,8 @@ try {
   const floorPairRoom = await plainRoom(floorPairSender, floorPairReceiver);
   const floorUser = await plainUser('floor');
   const floorRooms = new Map<string, string>();
-  for (const agent of [...agents.police, ...agents.gendarmerie]) floorRooms.set(agent.userId, await plainRoom(floorUser, agent));
+  for (const agent of [...agents.police, ...agents.gendarmerie])
+    floorRooms.set(agent.userId, await plainRoom(floorUser, agent));
   const floorSyncs = [await syncing(floorPairSender), await syncing(floorPairReceiver), await syncing(floorUser)];
   const FLOOR_PAIR = 'raw, same moment: plain pair, both syncing';
   const FLOOR_AGENT = "raw, same moment: plain user → same agent's client";
@@ -105,10 +172,22 @@ try {
   const confirmations: Promise<void>[] = [];
   /** Why claims were not followed by the young person being told, by reason (codes, never content). */
   const diagnostics = new Map<string, number>();
-  interface Claimed { roomId: string; queueRoomId: string; guestToken: string; guestSync: SyncClient; agent: { userId: string; token: string; sync: SyncClient } }
+  interface Claimed {
+    roomId: string;
+    queueRoomId: string;
+    guestToken: string;
+    guestSync: SyncClient;
+    agent: { userId: string; token: string; sync: SyncClient };
+  }
 
   /** One young person from registration to a claim and three messages; closed at the end unless kept open. */
-  async function youngPerson(index: number, measure: Record<string, number[]>, errors: Record<string, number>, lost: { count: number }, keepOpen = false): Promise<Claimed | undefined> {
+  async function youngPerson(
+    index: number,
+    measure: Record<string, number[]>,
+    errors: Record<string, number>,
+    lost: { count: number },
+    keepOpen = false,
+  ): Promise<Claimed | undefined> {
     const step = async (name: string, task: () => Promise<void>) => {
       const t0 = performance.now();
       try {
@@ -129,7 +208,13 @@ try {
     let close: (() => Promise<unknown>) | undefined;
     try {
       await step('guest registration', async () => {
-        const response = await http<{ access_token: string; user_id: string }>(hs.baseUrl, 'POST', '/_matrix/client/v3/register?kind=guest', undefined, {});
+        const response = await http<{ access_token: string; user_id: string }>(
+          hs.baseUrl,
+          'POST',
+          '/_matrix/client/v3/register?kind=guest',
+          undefined,
+          {},
+        );
         if (response.status !== 200) throw new Error(`register ${response.status}`);
         token = response.body.access_token;
         userId = response.body.user_id;
@@ -144,7 +229,12 @@ try {
       await step('join + first question shown', async () => {
         await http(hs.baseUrl, 'POST', `/_matrix/client/v3/join/${encodeURIComponent(roomId)}`, token, {});
         await sync!.start();
-        const history = await http<{ chunk: Ev[] }>(hs.baseUrl, 'GET', `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/messages?dir=b&limit=20`, token);
+        const history = await http<{ chunk: Ev[] }>(
+          hs.baseUrl,
+          'GET',
+          `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/messages?dir=b&limit=20`,
+          token,
+        );
         if (!history.body.chunk.some((event) => event.content[ContentKey.TriageQuestion])) {
           await sync!.waitFor(roomId, (events) => events.some((event) => event.content[ContentKey.TriageQuestion]));
         }
@@ -153,15 +243,28 @@ try {
       const botId = boot.bot.userId;
       for (const answer of ANSWERS) {
         await step('triage answer → next bot message', async () => {
-          const before = (sync!.events.get(roomId) ?? []).filter((event) => event.sender === botId && event.type === 'm.room.message').length;
+          const before = (sync!.events.get(roomId) ?? []).filter(
+            (event) => event.sender === botId && event.type === 'm.room.message',
+          ).length;
           await sendText(hs.baseUrl, token, roomId, answer);
-          await sync!.waitFor(roomId, (events) => events.filter((event) => event.sender === botId && event.type === 'm.room.message').length > before);
+          await sync!.waitFor(
+            roomId,
+            (events) =>
+              events.filter((event) => event.sender === botId && event.type === 'm.room.message').length > before,
+          );
         });
       }
       let force: Force = 'police';
       await step('queued (status visible)', async () => {
         for (;;) {
-          const status = await http<{ status: { state: string; force?: Force } }>(bot.url, 'GET', '/api/conversations/current', token, undefined, forwarded);
+          const status = await http<{ status: { state: string; force?: Force } }>(
+            bot.url,
+            'GET',
+            '/api/conversations/current',
+            token,
+            undefined,
+            forwarded,
+          );
           if (status.body.status?.state === 'queued' && status.body.status.force) {
             force = status.body.status.force;
             opened.find((item) => item.roomId === roomId)!.force = force;
@@ -171,26 +274,59 @@ try {
         }
       });
       const agent = agents[force][index % agents[force].length]!;
-      close = () => http(hs.baseUrl, 'PUT', `/_matrix/client/v3/rooms/${encodeURIComponent(boot.forces[force].queueRoomId)}/send/${EventType.Command}/close-${index}-${Date.now()}`, agent.token, { action: 'close', requestId: randomUUID(), conversation: roomId, outcome: 'none' });
+      close = () =>
+        http(
+          hs.baseUrl,
+          'PUT',
+          `/_matrix/client/v3/rooms/${encodeURIComponent(boot.forces[force].queueRoomId)}/send/${EventType.Command}/close-${index}-${Date.now()}`,
+          agent.token,
+          { action: 'close', requestId: randomUUID(), conversation: roomId, outcome: 'none' },
+        );
       await step('claim → young person told', async () => {
         const requestId = randomUUID();
         const queueRoomId = boot.forces[force].queueRoomId;
-        const sent = await http(hs.baseUrl, 'PUT', `/_matrix/client/v3/rooms/${encodeURIComponent(queueRoomId)}/send/${EventType.Command}/claim-${index}-${Date.now()}`, agent.token, { action: 'claim', requestId, conversation: roomId });
+        const sent = await http(
+          hs.baseUrl,
+          'PUT',
+          `/_matrix/client/v3/rooms/${encodeURIComponent(queueRoomId)}/send/${EventType.Command}/claim-${index}-${Date.now()}`,
+          agent.token,
+          { action: 'claim', requestId, conversation: roomId },
+        );
         // The agent's own confirmation (the command result) is timed alongside, without holding up the young person.
         const claimedAt = performance.now();
         confirmations.push(
           agent.sync
-            .waitFor(queueRoomId, (events) => events.some((event) => event.type === EventType.CommandResult && event.content.requestId === requestId), 240_000)
-            .then(() => void (measure['claim → agent sees its command result'] ??= []).push(performance.now() - claimedAt))
-            .catch(() => void (errors['claim → agent sees its command result'] = (errors['claim → agent sees its command result'] ?? 0) + 1)),
+            .waitFor(
+              queueRoomId,
+              (events) =>
+                events.some((event) => event.type === EventType.CommandResult && event.content.requestId === requestId),
+              240_000,
+            )
+            .then(
+              () => void (measure['claim → agent sees its command result'] ??= []).push(performance.now() - claimedAt),
+            )
+            .catch(
+              () =>
+                void (errors['claim → agent sees its command result'] =
+                  (errors['claim → agent sees its command result'] ?? 0) + 1),
+            ),
         );
         try {
           if (sent.status !== 200) throw new Error(`claim ${sent.status}`);
-          await sync!.waitFor(roomId, (events) => events.some((event) => event.content['fr.espace-mineurs.service.agent_coming'] === true));
+          await sync!.waitFor(roomId, (events) =>
+            events.some((event) => event.content['fr.espace-mineurs.service.agent_coming'] === true),
+          );
         } catch (error) {
           // Codes only: was the claim refused, answered, or never answered?
-          const result = (agent.sync.events.get(queueRoomId) ?? []).find((event) => event.type === EventType.CommandResult && event.content.requestId === requestId);
-          const why = sent.status !== 200 ? `send HTTP ${sent.status}` : result ? `result ok=${String(result.content.ok)} code=${String(result.content.code ?? '')}` : 'no result seen by the agent';
+          const result = (agent.sync.events.get(queueRoomId) ?? []).find(
+            (event) => event.type === EventType.CommandResult && event.content.requestId === requestId,
+          );
+          const why =
+            sent.status !== 200
+              ? `send HTTP ${sent.status}`
+              : result
+                ? `result ok=${String(result.content.ok)} code=${String(result.content.code ?? '')}`
+                : 'no result seen by the agent';
           diagnostics.set(why, (diagnostics.get(why) ?? 0) + 1);
           throw error;
         }
@@ -209,14 +345,21 @@ try {
             await step(MESSAGE_AFTER_CLAIM, async () => {
               await sendText(hs.baseUrl, token, roomId, marker);
               try {
-                await agent.sync.waitFor(roomId, (events) => events.some((event) => event.content.body === marker), 60_000);
+                await agent.sync.waitFor(
+                  roomId,
+                  (events) => events.some((event) => event.content.body === marker),
+                  60_000,
+                );
               } catch (error) {
                 lost.count++;
                 throw error;
               }
             });
           } else {
-            const [sender, room, receiver] = kind === 'agent' ? [floorUser.token, floorRooms.get(agent.userId)!, agent.sync] : [floorPairSender.token, floorPairRoom, floorSyncs[1]!];
+            const [sender, room, receiver] =
+              kind === 'agent'
+                ? [floorUser.token, floorRooms.get(agent.userId)!, agent.sync]
+                : [floorPairSender.token, floorPairRoom, floorSyncs[1]!];
             await step(kind === 'agent' ? FLOOR_AGENT : FLOOR_PAIR, async () => {
               await sendText(hs.baseUrl, sender, room, marker);
               await receiver.waitFor(room, (events) => events.some((event) => event.content.body === marker), 60_000);
@@ -225,7 +368,8 @@ try {
         }
       }
       (measure['registration → claimed (total)'] ??= []).push(performance.now() - startedAt);
-      if (keepOpen) return { roomId, queueRoomId: boot.forces[force].queueRoomId, guestToken: token, guestSync: sync, agent };
+      if (keepOpen)
+        return { roomId, queueRoomId: boot.forces[force].queueRoomId, guestToken: token, guestSync: sync, agent };
     } catch {
       // counted in errors
     }
@@ -241,7 +385,9 @@ try {
     return `young person → agent 0.5 s after a claim, p50 ratio to the floors taken at the same moments: ${(relayP50 / p50(measure[FLOOR_AGENT])).toFixed(2)} (same agent client), ${(relayP50 / p50(measure[FLOOR_PAIR])).toFixed(2)} (plain pair)`;
   };
   const out: string[] = [];
-  out.push(`Synapse ${hs.version} (${hs.source}, SQLite), bot in-process; ${new Date().toISOString()}; load average at start ${load()}`);
+  out.push(
+    `Synapse ${hs.version} (${hs.source}, SQLite), bot in-process; ${new Date().toISOString()}; load average at start ${load()}`,
+  );
 
   // 1. Single young people, one after another.
   const single: Record<string, number[]> = {};
@@ -257,24 +403,57 @@ try {
   const relay = await youngPerson(900_000, {}, {}, { count: 0 }, true);
   if (!relay) throw new Error('the conversation for the message-path window could not be claimed');
   // The bot is idle once the agent's join is reflected in the status (its last write after a claim).
-  await relay.guestSync.waitFor(relay.roomId, (events) => events.some((event) => event.type === EventType.Status && event.content.agentJoined === true));
+  await relay.guestSync.waitFor(relay.roomId, (events) =>
+    events.some((event) => event.type === EventType.Status && event.content.agentJoined === true),
+  );
   // Young people are rate-limited like any guest (a few messages a second at most); this window sends one message
   // every half second or so, and a refused message says nothing about latency, so every sender here is exempt.
   await exemptFromRateLimits(admin, relay.guestSync.userId);
-  const [a1, b1, a2, b2, plain, plainWithBot] = [await plainUser('a1'), await plainUser('b1'), await plainUser('a2'), await plainUser('b2'), await plainUser('p'), await plainUser('q')];
+  const [a1, b1, a2, b2, plain, plainWithBot] = [
+    await plainUser('a1'),
+    await plainUser('b1'),
+    await plainUser('a2'),
+    await plainUser('b2'),
+    await plainUser('p'),
+    await plainUser('q'),
+  ];
   const pair1 = await plainRoom(a1, b1);
   const pair2 = await plainRoom(a2, b2);
   const agentRoom = await plainRoom(plain, relay.agent);
   // Diagnostics: the same plain room shape, once with the bot as a member (its /sync woken by every message), once
   // with a guest as the sender. The bot ignores rooms it does not know.
   const botRoom = await plainRoom(plainWithBot, relay.agent);
-  await http(hs.baseUrl, 'POST', `/_matrix/client/v3/rooms/${encodeURIComponent(botRoom)}/invite`, plainWithBot.token, { user_id: boot.bot.userId });
+  await http(hs.baseUrl, 'POST', `/_matrix/client/v3/rooms/${encodeURIComponent(botRoom)}/invite`, plainWithBot.token, {
+    user_id: boot.bot.userId,
+  });
   await http(hs.baseUrl, 'POST', `/_matrix/client/v3/join/${encodeURIComponent(botRoom)}`, boot.bot.accessToken, {});
-  const guest = (await http<{ access_token: string; user_id: string }>(hs.baseUrl, 'POST', '/_matrix/client/v3/register?kind=guest', undefined, {})).body;
+  const guest = (
+    await http<{ access_token: string; user_id: string }>(
+      hs.baseUrl,
+      'POST',
+      '/_matrix/client/v3/register?kind=guest',
+      undefined,
+      {},
+    )
+  ).body;
   await exemptFromRateLimits(admin, guest.user_id);
-  const guestRoom = (await http<{ room_id: string }>(hs.baseUrl, 'POST', '/_matrix/client/v3/createRoom', relay.agent.token, { preset: 'private_chat', invite: [guest.user_id], initial_state: [{ type: 'm.room.guest_access', state_key: '', content: { guest_access: 'can_join' } }] })).body.room_id;
+  const guestRoom = (
+    await http<{ room_id: string }>(hs.baseUrl, 'POST', '/_matrix/client/v3/createRoom', relay.agent.token, {
+      preset: 'private_chat',
+      invite: [guest.user_id],
+      initial_state: [{ type: 'm.room.guest_access', state_key: '', content: { guest_access: 'can_join' } }],
+    })
+  ).body.room_id;
   await http(hs.baseUrl, 'POST', `/_matrix/client/v3/join/${encodeURIComponent(guestRoom)}`, guest.access_token, {});
-  const arm = (name: string, sender: string, roomId: string, receiver: SyncClient) => ({ name, sender, roomId, receiver, values: [] as number[], byRound: new Map<number, number>(), errors: 0 });
+  const arm = (name: string, sender: string, roomId: string, receiver: SyncClient) => ({
+    name,
+    sender,
+    roomId,
+    receiver,
+    values: [] as number[],
+    byRound: new Map<number, number>(),
+    errors: 0,
+  });
   const arms = [
     arm('raw: plain pair, receiver syncing (earlier floor)', a1.token, pair1, await syncing(b1)),
     arm('raw: plain pair, both syncing', a2.token, pair2, await syncing(b2)),
@@ -283,8 +462,15 @@ try {
     arm('diagnostic: as raw → agent, the bot in the room', plainWithBot.token, botRoom, relay.agent.sync),
     arm('diagnostic: as raw → agent, a guest sending', guest.access_token, guestRoom, relay.agent.sync),
   ];
-  const senderSyncs = [await syncing(a2), await syncing(plain), await syncing(plainWithBot), await syncing({ userId: guest.user_id, token: guest.access_token })];
-  const agentRooms = (await http<{ joined_rooms: string[] }>(hs.baseUrl, 'GET', '/_matrix/client/v3/joined_rooms', relay.agent.token)).body.joined_rooms.length;
+  const senderSyncs = [
+    await syncing(a2),
+    await syncing(plain),
+    await syncing(plainWithBot),
+    await syncing({ userId: guest.user_id, token: guest.access_token }),
+  ];
+  const agentRooms = (
+    await http<{ joined_rooms: string[] }>(hs.baseUrl, 'GET', '/_matrix/client/v3/joined_rooms', relay.agent.token)
+  ).body.joined_rooms.length;
   await sleep(2000);
   const loadBefore = load();
   const cpu = cpuMeter(synapsePid);
@@ -295,7 +481,11 @@ try {
       const t0 = performance.now();
       try {
         await sendText(hs.baseUrl, arm.sender, arm.roomId, marker);
-        await arm.receiver.waitFor(arm.roomId, (events) => events.some((event) => event.content.body === marker), 30_000);
+        await arm.receiver.waitFor(
+          arm.roomId,
+          (events) => events.some((event) => event.content.body === marker),
+          30_000,
+        );
         arm.values.push(performance.now() - t0);
         arm.byRound.set(round, performance.now() - t0);
       } catch {
@@ -304,14 +494,22 @@ try {
       await sleep(GAP_MS);
     }
   }
-  out.push('', `### Message path: ${ROUNDS} rounds, one sample of each kind per round in rotating order, ${GAP_MS} ms apart`);
-  out.push(`load average ${loadBefore} → ${load()}; ${cpu()}; the agent's client is in ${agentRooms} rooms, the plain users in 1`, HEADER);
+  out.push(
+    '',
+    `### Message path: ${ROUNDS} rounds, one sample of each kind per round in rotating order, ${GAP_MS} ms apart`,
+  );
+  out.push(
+    `load average ${loadBefore} → ${load()}; ${cpu()}; the agent's client is in ${agentRooms} rooms, the plain users in 1`,
+    HEADER,
+  );
   for (const arm of arms) out.push(row(arm.name, arm.values, arm.errors));
   const relayP50 = p50(arms[3]!.values);
   const ratio = (floor: number[]) => (relayP50 / p50(floor)).toFixed(2);
   /** Median over rounds of (a − b) in ms: what a adds over b, with load drift between rounds cancelled. */
   const added = (a: (typeof arms)[number], b: (typeof arms)[number]) => {
-    const differences = [...a.byRound].flatMap(([round, value]) => (b.byRound.has(round) ? [value - b.byRound.get(round)!] : []));
+    const differences = [...a.byRound].flatMap(([round, value]) =>
+      b.byRound.has(round) ? [value - b.byRound.get(round)!] : [],
+    );
     const median = percentile(differences, 50);
     return `${median >= 0 ? '+' : ''}${median.toFixed(1)} ms`;
   };
@@ -322,7 +520,7 @@ try {
     '',
     'Young person → agent, p50, ratio to each floor of the same window (goal ≤ 1.20):',
     `- to the same agent client receiving a plain user's message: ${ratio(arms[2]!.values)} (goal ${Number(ratio(arms[2]!.values)) <= 1.2 ? 'met' : 'NOT met'} in this run) <- the goal is checked on this one: the receiving client,`,
-    '  its rooms and its sync are the same, so what is left is what our setup adds (the young person\'s room and its state,',
+    "  its rooms and its sync are the same, so what is left is what our setup adds (the young person's room and its state,",
     '  a guest sender, the bot in the room and its sync); the agent being in many rooms is its workload, not our relay',
     `- to a plain pair, both syncing: ${ratio(arms[1]!.values)} (also counts the agent's client being in ${agentRooms} rooms)`,
     `- to a plain pair, receiver only syncing (the floor of earlier versions): ${ratio(arms[0]!.values)}`,
@@ -332,9 +530,20 @@ try {
   for (const client of [arms[0]!.receiver, relay.guestSync]) client.stop();
   // The conversation of this window goes, so its agent has its whole capacity for the next runs.
   const closeWindow = randomUUID();
-  await http(hs.baseUrl, 'PUT', `/_matrix/client/v3/rooms/${encodeURIComponent(relay.queueRoomId)}/send/${EventType.Command}/close-window`, relay.agent.token, { action: 'close', requestId: closeWindow, conversation: relay.roomId, outcome: 'none' });
+  await http(
+    hs.baseUrl,
+    'PUT',
+    `/_matrix/client/v3/rooms/${encodeURIComponent(relay.queueRoomId)}/send/${EventType.Command}/close-window`,
+    relay.agent.token,
+    { action: 'close', requestId: closeWindow, conversation: relay.roomId, outcome: 'none' },
+  );
   // Its events must not be counted with the next run's.
-  await relay.agent.sync.waitFor(relay.queueRoomId, (events) => events.some((event) => event.type === EventType.CommandResult && event.content.requestId === closeWindow), 60_000);
+  await relay.agent.sync.waitFor(
+    relay.queueRoomId,
+    (events) =>
+      events.some((event) => event.type === EventType.CommandResult && event.content.requestId === closeWindow),
+    60_000,
+  );
 
   // 3. Simultaneous young people.
   opened.length = 0;
@@ -351,16 +560,25 @@ try {
     const measure: Record<string, number[]> = {};
     const errors: Record<string, number> = {};
     const lost = { count: 0 };
-    const ends = await Promise.all(forceRooms.map((room) => timelineEnd(hs.baseUrl, boot.bot.accessToken, room.roomId)));
+    const ends = await Promise.all(
+      forceRooms.map((room) => timelineEnd(hs.baseUrl, boot.bot.accessToken, room.roomId)),
+    );
     const loadBefore = load();
     const cpu = cpuMeter(synapsePid);
     probeReport();
     const t0 = performance.now();
-    await Promise.all(Array.from({ length: size }, (_, index) => youngPerson(size * 1000 + index, measure, errors, lost)));
+    await Promise.all(
+      Array.from({ length: size }, (_, index) => youngPerson(size * 1000 + index, measure, errors, lost)),
+    );
     const wall = (performance.now() - t0) / 1000;
     const cpuLine = cpu();
     await Promise.all(confirmations.splice(0));
-    const lines = ['', `### ${size} simultaneous young people (wall time ${wall.toFixed(1)} s)`, `load average ${loadBefore} → ${load()}; ${cpuLine}`, HEADER];
+    const lines = [
+      '',
+      `### ${size} simultaneous young people (wall time ${wall.toFixed(1)} s)`,
+      `load average ${loadBefore} → ${load()}; ${cpuLine}`,
+      HEADER,
+    ];
     for (const [name, values] of Object.entries(measure)) lines.push(row(name, values, errors[name] ?? 0));
     lines.push(ratioLine(measure));
     const completed = measure['registration → claimed (total)']?.length ?? 0;
@@ -370,7 +588,12 @@ try {
       const counts = { claimed: 0, closed: 0 };
       for (const item of mine) {
         if (!item.force) continue;
-        const entry = await http<{ state?: string }>(hs.baseUrl, 'GET', `/_matrix/client/v3/rooms/${encodeURIComponent(boot.forces[item.force].queueRoomId)}/state/${encodeURIComponent(EventType.Conversation)}/${encodeURIComponent(item.roomId)}`, boot.bot.accessToken);
+        const entry = await http<{ state?: string }>(
+          hs.baseUrl,
+          'GET',
+          `/_matrix/client/v3/rooms/${encodeURIComponent(boot.forces[item.force].queueRoomId)}/state/${encodeURIComponent(EventType.Conversation)}/${encodeURIComponent(item.roomId)}`,
+          boot.bot.accessToken,
+        );
         if (entry.body.state === 'assigned' || entry.body.state === 'closed') counts.claimed++;
         if (entry.body.state === 'closed') counts.closed++;
       }
@@ -382,8 +605,12 @@ try {
       eventually = await states();
     }
     lines.push(`claimed in the end (entry assigned or closed): ${eventually.claimed}/${mine.length}`);
-    lines.push('', `completed ${completed}/${size}; messages lost: ${lost.count}; steps failed: ${Object.values(errors).reduce((x, y) => x + y, 0)}`);
-    for (const [why, count] of diagnostics) lines.push(`claims not followed by the young person being told within 120 s: ${count} (${why})`);
+    lines.push(
+      '',
+      `completed ${completed}/${size}; messages lost: ${lost.count}; steps failed: ${Object.values(errors).reduce((x, y) => x + y, 0)}`,
+    );
+    for (const [why, count] of diagnostics)
+      lines.push(`claims not followed by the young person being told within 120 s: ${count} (${why})`);
     diagnostics.clear();
     // Let the closes finish (their goodbye, entry, notice, audit, kicks), then count what each conversation wrote.
     for (let wait = 0; wait < 36 && eventually.closed < mine.length; wait++) {
@@ -392,16 +619,36 @@ try {
     }
     // Each close's command result comes after its audit entry: wait until every command of the run has its result.
     for (let wait = 0; wait < 36; wait++) {
-      const queued = (await Promise.all(forceRooms.map((room, index) => (room.label.endsWith('queue room') ? readTimeline(hs.baseUrl, boot.bot.accessToken, room.roomId, ends[index]) : [])))).flat();
-      if (queued.filter((event) => event.type === EventType.CommandResult).length >= queued.filter((event) => event.type === EventType.Command).length) break;
+      const queued = (
+        await Promise.all(
+          forceRooms.map((room, index) =>
+            room.label.endsWith('queue room')
+              ? readTimeline(hs.baseUrl, boot.bot.accessToken, room.roomId, ends[index])
+              : [],
+          ),
+        )
+      ).flat();
+      if (
+        queued.filter((event) => event.type === EventType.CommandResult).length >=
+        queued.filter((event) => event.type === EventType.Command).length
+      )
+        break;
       await sleep(5000);
     }
-    lines.push('', `Events per conversation (read back from Synapse; ${mine.length} conversations, all closed by an agent):`, '| room | event type (sender) | per conversation |', '|---|---|---|');
+    lines.push(
+      '',
+      `Events per conversation (read back from Synapse; ${mine.length} conversations, all closed by an agent):`,
+      '| room | event type (sender) | per conversation |',
+      '|---|---|---|',
+    );
     const youth = new Map<string, number>();
-    for (const item of mine) for (const [label, count] of countBy(await readTimeline(hs.baseUrl, boot.bot.accessToken, item.roomId), describe)) youth.set(label, (youth.get(label) ?? 0) + count);
+    for (const item of mine)
+      for (const [label, count] of countBy(await readTimeline(hs.baseUrl, boot.bot.accessToken, item.roomId), describe))
+        youth.set(label, (youth.get(label) ?? 0) + count);
     const table = (room: string, counts: Map<string, number>) => {
       const total = [...counts.values()].reduce((x, y) => x + y, 0);
-      for (const [label, count] of [...counts].sort((x, y) => y[1] - x[1])) lines.push(`| ${room} | ${label} | ${(count / mine.length).toFixed(2)} |`);
+      for (const [label, count] of [...counts].sort((x, y) => y[1] - x[1]))
+        lines.push(`| ${room} | ${label} | ${(count / mine.length).toFixed(2)} |`);
       lines.push(`| ${room} | **total** | **${(total / mine.length).toFixed(2)}** |`);
     };
     table("young person's room", youth);
@@ -409,7 +656,11 @@ try {
       const counts = countBy(await readTimeline(hs.baseUrl, boot.bot.accessToken, room.roomId, ends[index]), describe);
       if (counts.size > 0) table(room.label, counts);
     }
-    lines.push('', `Where the bot's time went during the run (its requests to Synapse, and waits for its own locks):`, ...probeReport());
+    lines.push(
+      '',
+      `Where the bot's time went during the run (its requests to Synapse, and waits for its own locks):`,
+      ...probeReport(),
+    );
     process.stdout.write(lines.join('\n') + '\n');
   }
 

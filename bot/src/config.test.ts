@@ -3,7 +3,11 @@ import { loadConfig } from './config.ts';
 
 describe('bot configuration', () => {
   it('reads the environment with defaults', () => {
-    const config = loadConfig({ ESPACE_HOMESERVER_URL: 'http://127.0.0.1:8008/', ESPACE_STATE_DIR: '/tmp/x', ESPACE_WEB_ORIGINS: 'http://localhost:5173, http://127.0.0.1:5173' });
+    const config = loadConfig({
+      ESPACE_HOMESERVER_URL: 'http://127.0.0.1:8008/',
+      ESPACE_STATE_DIR: '/tmp/x',
+      ESPACE_WEB_ORIGINS: 'http://localhost:5173, http://127.0.0.1:5173',
+    });
     expect(config.homeserverUrl).toBe('http://127.0.0.1:8008');
     expect(config.listen).toEqual({ host: '127.0.0.1', port: 8090 });
     expect(config.webOrigins).toEqual(['http://localhost:5173', 'http://127.0.0.1:5173']);
@@ -12,12 +16,19 @@ describe('bot configuration', () => {
 
   it('fails naming the key path', () => {
     expect(() => loadConfig({ ESPACE_STATE_DIR: '/tmp/x' })).toThrow(/homeserverUrl/);
-    expect(() => loadConfig({ ESPACE_HOMESERVER_URL: 'http://h', ESPACE_STATE_DIR: '/tmp/x', ESPACE_BOT_PORT: 'abc' })).toThrow(/ESPACE_BOT_PORT/);
-    expect(() => loadConfig({ ESPACE_HOMESERVER_URL: 'http://h', ESPACE_STATE_DIR: '/tmp/x', ESPACE_BOT_PORT: '70000' })).toThrow(/listen\.port/);
+    expect(() =>
+      loadConfig({ ESPACE_HOMESERVER_URL: 'http://h', ESPACE_STATE_DIR: '/tmp/x', ESPACE_BOT_PORT: 'abc' }),
+    ).toThrow(/ESPACE_BOT_PORT/);
+    expect(() =>
+      loadConfig({ ESPACE_HOMESERVER_URL: 'http://h', ESPACE_STATE_DIR: '/tmp/x', ESPACE_BOT_PORT: '70000' }),
+    ).toThrow(/listen\.port/);
   });
 
   it('applies overrides for tests', () => {
-    const config = loadConfig({ ESPACE_HOMESERVER_URL: 'http://h', ESPACE_STATE_DIR: '/tmp/x' }, { timeouts: { overflow: 2 }, listen: { port: 0 } });
+    const config = loadConfig(
+      { ESPACE_HOMESERVER_URL: 'http://h', ESPACE_STATE_DIR: '/tmp/x' },
+      { timeouts: { overflow: 2 }, listen: { port: 0 } },
+    );
     expect(config.timeouts.overflow).toBe(2);
     expect(config.timeouts.triageSilence).toBe(1800);
     expect(config.listen.port).toBe(0);
@@ -49,6 +60,8 @@ describe('bot configuration', () => {
     expect(short.retention.period).toBe(4);
     expect(short.retention.disclosureTtl).toBe(2);
     expect(short.retention.disclosureRoomPeriod).toBe(3);
-    expect(() => loadConfig({ ESPACE_HOMESERVER_URL: 'http://h', ESPACE_STATE_DIR: '/tmp/x', ESPACE_RETENTION_PERIOD: '0' })).toThrow(/retention\.period/);
+    expect(() =>
+      loadConfig({ ESPACE_HOMESERVER_URL: 'http://h', ESPACE_STATE_DIR: '/tmp/x', ESPACE_RETENTION_PERIOD: '0' }),
+    ).toThrow(/retention\.period/);
   });
 });

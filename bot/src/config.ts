@@ -13,11 +13,13 @@ export const BotConfig = z.object({
   homeserverUrl: z.url().transform((url) => url.replace(/\/+$/, '')),
   /** Holds bot-credentials.json (written by the bootstrap) and the bot's own sync position. */
   stateDir: z.string().min(1),
-  listen: z.object({
-    host: z.string().min(1).default('127.0.0.1'),
-    /** 0 picks a free port (tests). */
-    port: z.number().int().min(0).max(65535).default(8090),
-  }).prefault({}),
+  listen: z
+    .object({
+      host: z.string().min(1).default('127.0.0.1'),
+      /** 0 picks a free port (tests). */
+      port: z.number().int().min(0).max(65535).default(8090),
+    })
+    .prefault({}),
   /** Origins allowed by CORS, e.g. https://espace-mineurs.fr. Nothing else may call the API from a browser. */
   webOrigins: z.array(z.url()).default([]),
   /** How many reverse proxies sit in front of the bot (express `trust proxy`), so rate limits see the real client. */
@@ -30,87 +32,97 @@ export const BotConfig = z.object({
   deletionJournal: z.string().min(1).optional(),
   triageFile: z.string().default(join(BOT_DIR, 'triage.yaml')),
   routingFile: z.string().default(join(BOT_DIR, 'routing.yaml')),
-  timeouts: z.object({
-    /** A young person silent this long in triage ends the conversation as abandoned. */
-    triageSilence: Seconds.default(30 * 60),
-    /** …and this long while waiting in the queue. */
-    queueSilence: Seconds.default(60 * 60),
-    /** Waiting longer than this in one force's queue moves the conversation to the other force (once). */
-    overflow: Seconds.default(10 * 60),
-    /** A warm transfer not answered within this time is withdrawn. */
-    warmTransfer: Seconds.default(5 * 60),
-    /** After closing, the guest account is locked then deactivated after this grace period. */
-    guestGrace: Seconds.default(60 * 60),
-    /** How often timeouts are checked. */
-    sweepInterval: Seconds.default(5),
-  }).prefault({}),
-  retention: z.object({
-    /**
-     * How long an ended conversation is kept before its room is deleted with purge (unless under legal hold).
-     * 90 days: long enough for a complaint or a report to the prosecutor to follow the conversation and for a
-     * supervisor to place a legal hold, short enough to honour minimal data. Tests use seconds.
-     */
-    period: Seconds.default(90 * 24 * 3600),
-    /** How often ended conversations are checked for deletion (deletion is slow: not at every sweep). */
-    sweepInterval: Seconds.default(10 * 60),
-    /** A request to lift anonymity not decided within this time expires (grave danger: minutes, not hours). */
-    disclosureTtl: Seconds.default(30 * 60),
-    /**
-     * How long a disclosure room (it holds connection IPs) is kept before it is deleted with purge: as long as
-     * Synapse keeps the addresses themselves (user_ips_max_age, 7 days), no longer.
-     */
-    disclosureRoomPeriod: Seconds.default(7 * 24 * 3600),
-    /**
-     * Messages in the queue and supervisors rooms (queue notices, agents' notes, commands with their reasons and
-     * comments, disclosure notices) are purged by Synapse after this: `m.room.retention` on those rooms, set at
-     * start. 120 days: a conversation's period (90 days) plus a margin for the longest conversation.
-     */
-    staffRoomPeriod: Seconds.default(120 * 24 * 3600),
-    /**
-     * An export posted in the supervisors room is taken back (messages redacted, files deleted from the media
-     * store) after this, or when its conversation is deleted: time enough to download it for the procedure.
-     */
-    exportPeriod: Seconds.default(7 * 24 * 3600),
-  }).prefault({}),
-  rateLimits: z.object({
-    /**
-     * Conversation openings per client address (an IPv6 client by its /64) per window that go through at once:
-     * Synapse's guest-registration burst (`rc_registration.burst_count`), so a class that registers together also
-     * opens together. Past it each opening waits a little longer (`slowdownStepMs` more each time, at most
-     * `slowdownMaxMs`) and is marked for agents; docs/personal-data.md explains the figures.
-     */
-    openPerIp: z.number().int().min(1).default(30),
-    /**
-     * Past this many openings per address per window, refused until the window ends: as many guests as Synapse
-     * registers from one address in a window (burst 30 + 0.5/s × 600 s = 330), so the bot never refuses someone
-     * Synapse let in, and no school or carrier reaches it.
-     */
-    openPerIpHard: z.number().int().min(1).default(330),
-    /** Synapse's pace past its burst (one guest every 2 s from one address). */
-    slowdownStepMs: z.number().int().min(0).default(2000),
-    slowdownMaxMs: z.number().int().min(0).max(60_000).default(20_000),
-    /** Conversation openings (and API calls) per guest per window. */
-    openPerGuest: z.number().int().min(1).default(10),
-    windowSeconds: Seconds.default(600),
-  }).prefault({}),
-  readiness: z.object({
-    /**
-     * GET /readyz fails when the last successful sync is older than this. Longer than the 25 s long poll an idle
-     * homeserver holds open, so a quiet night is not an outage.
-     */
-    maxSyncAge: z.number().min(30).default(90),
-    /** …or when this many audit entries (one force) wait in the outbox for their audit room. */
-    maxAuditBacklog: z.number().int().min(1).default(500),
-  }).prefault({}),
-  intake: z.object({
-    /**
-     * Ready rooms kept ahead of demand (intake/pool.ts): a burst up to this size opens without a createRoom.
-     * Each is an empty room of the bot's (about ten events, nothing personal); 0 turns the pool off.
-     */
-    poolSize: z.number().int().min(0).max(1000).default(50),
-    /** Openings handled at once; the others wait their turn in arrival order (intake/admission.ts). */
-    admissionConcurrency: z.number().int().min(1).max(100).default(4),
-  }).prefault({}),
+  timeouts: z
+    .object({
+      /** A young person silent this long in triage ends the conversation as abandoned. */
+      triageSilence: Seconds.default(30 * 60),
+      /** …and this long while waiting in the queue. */
+      queueSilence: Seconds.default(60 * 60),
+      /** Waiting longer than this in one force's queue moves the conversation to the other force (once). */
+      overflow: Seconds.default(10 * 60),
+      /** A warm transfer not answered within this time is withdrawn. */
+      warmTransfer: Seconds.default(5 * 60),
+      /** After closing, the guest account is locked then deactivated after this grace period. */
+      guestGrace: Seconds.default(60 * 60),
+      /** How often timeouts are checked. */
+      sweepInterval: Seconds.default(5),
+    })
+    .prefault({}),
+  retention: z
+    .object({
+      /**
+       * How long an ended conversation is kept before its room is deleted with purge (unless under legal hold).
+       * 90 days: long enough for a complaint or a report to the prosecutor to follow the conversation and for a
+       * supervisor to place a legal hold, short enough to honour minimal data. Tests use seconds.
+       */
+      period: Seconds.default(90 * 24 * 3600),
+      /** How often ended conversations are checked for deletion (deletion is slow: not at every sweep). */
+      sweepInterval: Seconds.default(10 * 60),
+      /** A request to lift anonymity not decided within this time expires (grave danger: minutes, not hours). */
+      disclosureTtl: Seconds.default(30 * 60),
+      /**
+       * How long a disclosure room (it holds connection IPs) is kept before it is deleted with purge: as long as
+       * Synapse keeps the addresses themselves (user_ips_max_age, 7 days), no longer.
+       */
+      disclosureRoomPeriod: Seconds.default(7 * 24 * 3600),
+      /**
+       * Messages in the queue and supervisors rooms (queue notices, agents' notes, commands with their reasons and
+       * comments, disclosure notices) are purged by Synapse after this: `m.room.retention` on those rooms, set at
+       * start. 120 days: a conversation's period (90 days) plus a margin for the longest conversation.
+       */
+      staffRoomPeriod: Seconds.default(120 * 24 * 3600),
+      /**
+       * An export posted in the supervisors room is taken back (messages redacted, files deleted from the media
+       * store) after this, or when its conversation is deleted: time enough to download it for the procedure.
+       */
+      exportPeriod: Seconds.default(7 * 24 * 3600),
+    })
+    .prefault({}),
+  rateLimits: z
+    .object({
+      /**
+       * Conversation openings per client address (an IPv6 client by its /64) per window that go through at once:
+       * Synapse's guest-registration burst (`rc_registration.burst_count`), so a class that registers together also
+       * opens together. Past it each opening waits a little longer (`slowdownStepMs` more each time, at most
+       * `slowdownMaxMs`) and is marked for agents; docs/personal-data.md explains the figures.
+       */
+      openPerIp: z.number().int().min(1).default(30),
+      /**
+       * Past this many openings per address per window, refused until the window ends: as many guests as Synapse
+       * registers from one address in a window (burst 30 + 0.5/s × 600 s = 330), so the bot never refuses someone
+       * Synapse let in, and no school or carrier reaches it.
+       */
+      openPerIpHard: z.number().int().min(1).default(330),
+      /** Synapse's pace past its burst (one guest every 2 s from one address). */
+      slowdownStepMs: z.number().int().min(0).default(2000),
+      slowdownMaxMs: z.number().int().min(0).max(60_000).default(20_000),
+      /** Conversation openings (and API calls) per guest per window. */
+      openPerGuest: z.number().int().min(1).default(10),
+      windowSeconds: Seconds.default(600),
+    })
+    .prefault({}),
+  readiness: z
+    .object({
+      /**
+       * GET /readyz fails when the last successful sync is older than this. Longer than the 25 s long poll an idle
+       * homeserver holds open, so a quiet night is not an outage.
+       */
+      maxSyncAge: z.number().min(30).default(90),
+      /** …or when this many audit entries (one force) wait in the outbox for their audit room. */
+      maxAuditBacklog: z.number().int().min(1).default(500),
+    })
+    .prefault({}),
+  intake: z
+    .object({
+      /**
+       * Ready rooms kept ahead of demand (intake/pool.ts): a burst up to this size opens without a createRoom.
+       * Each is an empty room of the bot's (about ten events, nothing personal); 0 turns the pool off.
+       */
+      poolSize: z.number().int().min(0).max(1000).default(50),
+      /** Openings handled at once; the others wait their turn in arrival order (intake/admission.ts). */
+      admissionConcurrency: z.number().int().min(1).max(100).default(4),
+    })
+    .prefault({}),
   /** Agents without a duty record take this many conversations at once once they claim. */
   defaultCapacity: z.number().int().min(1).max(10).default(3),
   /**
@@ -195,7 +207,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Reco
     try {
       const parsed: unknown = parseYaml(readFileSync(file, 'utf8'));
       if (parsed !== null && parsed !== undefined) {
-        if (typeof parsed !== 'object' || Array.isArray(parsed)) throw new ConfigError(`${file}: expected a mapping at the top level`);
+        if (typeof parsed !== 'object' || Array.isArray(parsed))
+          throw new ConfigError(`${file}: expected a mapping at the top level`);
         raw = parsed as Record<string, unknown>;
       }
     } catch (error) {
@@ -206,13 +219,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Reco
   for (const [name, path, kind] of ENV) {
     const value = env[name];
     if (value === undefined || value === '') continue;
-    const parsed = kind === 'number' ? numberFrom(name, value) : kind === 'list' ? value.split(',').map((item) => item.trim()).filter(Boolean) : value;
+    const parsed =
+      kind === 'number'
+        ? numberFrom(name, value)
+        : kind === 'list'
+          ? value
+              .split(',')
+              .map((item) => item.trim())
+              .filter(Boolean)
+          : value;
     setPath(raw, path, parsed);
   }
   for (const [key, value] of Object.entries(overrides)) {
-    raw[key] = typeof value === 'object' && value !== null && !Array.isArray(value) && typeof raw[key] === 'object'
-      ? { ...(raw[key] as object), ...value }
-      : value;
+    raw[key] =
+      typeof value === 'object' && value !== null && !Array.isArray(value) && typeof raw[key] === 'object'
+        ? { ...(raw[key] as object), ...value }
+        : value;
   }
   return parseConfig(raw, file ? dirname(resolve(file)) : process.cwd());
 }
@@ -226,8 +248,16 @@ export function parseConfig(raw: unknown, baseDir = process.cwd()): BotConfig {
   }
   const config = result.data;
   if (config.rateLimits.openPerIpHard < config.rateLimits.openPerIp) {
-    throw new ConfigError('bot configuration: rateLimits.openPerIpHard: must be at least rateLimits.openPerIp (the soft limit)');
+    throw new ConfigError(
+      'bot configuration: rateLimits.openPerIpHard: must be at least rateLimits.openPerIp (the soft limit)',
+    );
   }
   const absolute = (path: string) => (isAbsolute(path) ? path : resolve(baseDir, path));
-  return { ...config, stateDir: absolute(config.stateDir), ...(config.deletionJournal ? { deletionJournal: absolute(config.deletionJournal) } : {}), triageFile: absolute(config.triageFile), routingFile: absolute(config.routingFile) };
+  return {
+    ...config,
+    stateDir: absolute(config.stateDir),
+    ...(config.deletionJournal ? { deletionJournal: absolute(config.deletionJournal) } : {}),
+    triageFile: absolute(config.triageFile),
+    routingFile: absolute(config.routingFile),
+  };
 }

@@ -90,10 +90,16 @@ async function connect(config: BotConfig): Promise<Topology> {
   if (!descriptor) {
     const credentials = readCredentials(join(config.stateDir, 'bot-credentials.json'));
     const matrix = new Matrix(config.homeserverUrl, credentials.accessToken, credentials.userId);
-    return { matrix, forces: await findForceRooms(matrix, serverNameOfUser(credentials.userId)), syncs: [{ client: matrix, file: join(config.stateDir, 'bot-sync.json') }] };
+    return {
+      matrix,
+      forces: await findForceRooms(matrix, serverNameOfUser(credentials.userId)),
+      syncs: [{ client: matrix, file: join(config.stateDir, 'bot-sync.json') }],
+    };
   }
   if (descriptor.servers.public.baseUrl.replace(/\/+$/, '') !== config.homeserverUrl) {
-    throw new Error(`the homeserver URL (${config.homeserverUrl}) is not the federation's public server (${descriptor.servers.public.baseUrl})`);
+    throw new Error(
+      `the homeserver URL (${config.homeserverUrl}) is not the federation's public server (${descriptor.servers.public.baseUrl})`,
+    );
   }
   const client = (role: ServerRole): Matrix => {
     const credentials = readCredentials(join(serverStateDir(config.stateDir, role), 'bot-credentials.json'));
@@ -112,7 +118,10 @@ async function connect(config: BotConfig): Promise<Topology> {
     syncs,
     federation: {
       publicServer: descriptor.servers.public.serverName,
-      forceServers: Object.fromEntries(FORCES.map((force) => [force, descriptor.servers[force].serverName])) as Record<Force, string>,
+      forceServers: Object.fromEntries(FORCES.map((force) => [force, descriptor.servers[force].serverName])) as Record<
+        Force,
+        string
+      >,
     },
   };
 }
@@ -150,11 +159,20 @@ export async function start(config: BotConfig): Promise<RunningBot> {
         gendarmerie: new AuditOutbox(join(config.stateDir, 'audit', 'gendarmerie.outbox.jsonl')),
       },
     ),
-    metrics: new Metrics(store, () => ctx.audit.backlog(), () => ctx.now()),
+    metrics: new Metrics(
+      store,
+      () => ctx.audit.backlog(),
+      () => ctx.now(),
+    ),
     locks,
     admission,
     // ctx is complete before the pool's first refill (after the rebuild) calls this.
-    pool: new RoomPool({ target: config.intake.poolSize, admission, create: () => createPooledRoom(ctx), log: logger.child({ module: 'pool' }) }),
+    pool: new RoomPool({
+      target: config.intake.poolSize,
+      admission,
+      create: () => createPooledRoom(ctx),
+      log: logger.child({ module: 'pool' }),
+    }),
     log: logger.child({ module: 'engine' }),
     ...(topology.federation ? { federation: topology.federation } : {}),
     now: Date.now,
@@ -168,9 +186,17 @@ export async function start(config: BotConfig): Promise<RunningBot> {
   // After a restore, rooms deleted since the backup are back in the database: delete them again before anything
   // reads them (the next retention pass then scrubs their traces, as after any deletion).
   if (config.deletionJournal) {
-    await replayDeletions(matrix, ctx.audit, new DeletionJournal(config.deletionJournal), { police: forces.police.supervisorsRoomId, gendarmerie: forces.gendarmerie.supervisorsRoomId }, ctx.now);
+    await replayDeletions(
+      matrix,
+      ctx.audit,
+      new DeletionJournal(config.deletionJournal),
+      { police: forces.police.supervisorsRoomId, gendarmerie: forces.gendarmerie.supervisorsRoomId },
+      ctx.now,
+    );
   } else {
-    log.warn('no deletion journal (ESPACE_DELETION_JOURNAL): a restored backup would bring back conversations deleted since');
+    log.warn(
+      'no deletion journal (ESPACE_DELETION_JOURNAL): a restored backup would bring back conversations deleted since',
+    );
   }
 
   // The sync position is read before the state: anything that happens after this point is replayed to the
@@ -178,10 +204,15 @@ export async function start(config: BotConfig): Promise<RunningBot> {
   const seen = new Set<string>();
   // One sync loop per server (one on a single server), each with its own saved position; an event seen by two
   // (none should be: each room has one bot account in it) is handled once.
-  const syncs = topology.syncs.map(({ client, file }) => new SyncLoop(client, file, (batch) => handleBatch(ctx, batch, seen)));
+  const syncs = topology.syncs.map(
+    ({ client, file }) => new SyncLoop(client, file, (batch) => handleBatch(ctx, batch, seen)),
+  );
   ctx.metrics.watchSync(() => {
     const all = syncs.map((loop) => loop.health());
-    return { lastSuccessAt: Math.min(...all.map((health) => health.lastSuccessAt)), consecutiveFailures: Math.max(...all.map((health) => health.consecutiveFailures)) };
+    return {
+      lastSuccessAt: Math.min(...all.map((health) => health.lastSuccessAt)),
+      consecutiveFailures: Math.max(...all.map((health) => health.consecutiveFailures)),
+    };
   });
   const firstStart = !existsSync(topology.syncs[0]!.file);
   await rebuild(ctx);
@@ -201,7 +232,10 @@ export async function start(config: BotConfig): Promise<RunningBot> {
   for (const conversation of store.conversations.values()) {
     if (conversation.triage && conversation.triage.handled.length === 0 && !conversation.entry) {
       void withConversation(ctx, conversation.roomId, () => ensureStarted(ctx, conversation)).catch((error: unknown) =>
-        ctx.log.warn({ roomId: conversation.roomId, err: (error as Error).message }, 'could not resend the first question'),
+        ctx.log.warn(
+          { roomId: conversation.roomId, err: (error as Error).message },
+          'could not resend the first question',
+        ),
       );
     }
   }
@@ -217,7 +251,9 @@ export async function start(config: BotConfig): Promise<RunningBot> {
 
   const app = createApp(ctx);
   const server = await new Promise<import('node:http').Server>((resolve, reject) => {
-    const listening = app.listen(config.listen.port, config.listen.host, (error?: Error) => (error ? reject(error) : resolve(listening)));
+    const listening = app.listen(config.listen.port, config.listen.host, (error?: Error) =>
+      error ? reject(error) : resolve(listening),
+    );
   });
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;

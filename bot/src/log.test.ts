@@ -14,7 +14,10 @@ function logLines(script: string): Array<Record<string, unknown>> {
     encoding: 'utf8',
   });
   expect(run.status, run.stderr).toBe(0);
-  return run.stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+  return run.stdout
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
 }
 
 describe('the bot log', () => {

@@ -23,7 +23,9 @@ const TOKEN = /syt_[A-Za-z0-9_-]+/g;
 
 function describe(parts: unknown[]): string {
   return parts
-    .map((part) => (part instanceof Error ? `${part.name}: ${part.message}` : typeof part === 'string' ? part : safeJson(part)))
+    .map((part) =>
+      part instanceof Error ? `${part.name}: ${part.message}` : typeof part === 'string' ? part : safeJson(part),
+    )
     .join(' ')
     .replace(TOKEN, 'syt_[redacted]')
     .slice(0, 1000);
@@ -56,6 +58,8 @@ export function bridgeMatrixBotSdkLogs(): void {
     // The HTTP client reports every non-2xx answer (a 404 the caller expects included) as an error; the caller
     // decides what matters and logs it, so these stay at debug.
     error: (module: string, ...rest: unknown[]) =>
-      module === 'MatrixHttpClient' ? sdk.debug({ sdkModule: module }, describe(rest)) : sdk.error({ sdkModule: module }, describe(rest)),
+      module === 'MatrixHttpClient'
+        ? sdk.debug({ sdkModule: module }, describe(rest))
+        : sdk.error({ sdkModule: module }, describe(rest)),
   });
 }

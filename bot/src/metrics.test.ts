@@ -3,7 +3,12 @@ import type { ConversationEntry } from '@espace-mineurs/protocol';
 import { Metrics } from './metrics.ts';
 import { Store, type Conversation } from './state/store.ts';
 
-const rooms = (prefix: string) => ({ spaceId: `!${prefix}-space:t`, queueRoomId: `!${prefix}-queue:t`, supervisorsRoomId: `!${prefix}-sup:t`, auditRoomId: `!${prefix}-audit:t` });
+const rooms = (prefix: string) => ({
+  spaceId: `!${prefix}-space:t`,
+  queueRoomId: `!${prefix}-queue:t`,
+  supervisorsRoomId: `!${prefix}-sup:t`,
+  auditRoomId: `!${prefix}-audit:t`,
+});
 
 function queued(roomId: string, entry: Partial<ConversationEntry>): Conversation {
   return {
@@ -13,7 +18,15 @@ function queued(roomId: string, entry: Partial<ConversationEntry>): Conversation
     triage: undefined,
     status: undefined,
     lastGuestActivity: 1,
-    entry: { roomId, ticket: 1, state: 'queued', force: 'police', priority: 'normal', createdAt: 1, ...entry } as ConversationEntry,
+    entry: {
+      roomId,
+      ticket: 1,
+      state: 'queued',
+      force: 'police',
+      priority: 'normal',
+      createdAt: 1,
+      ...entry,
+    } as ConversationEntry,
   };
 }
 

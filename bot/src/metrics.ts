@@ -19,7 +19,11 @@ export class Metrics {
   private readonly retentionSucceededAt: Gauge;
   private syncHealth: (() => SyncHealth) | undefined;
 
-  constructor(store: Store, auditBacklog: () => Record<Force, number> = () => ({ police: 0, gendarmerie: 0 }), now: () => number = Date.now) {
+  constructor(
+    store: Store,
+    auditBacklog: () => Record<Force, number> = () => ({ police: 0, gendarmerie: 0 }),
+    now: () => number = Date.now,
+  ) {
     // prom-client calls collect() with the gauge as `this`: read the health through a closure.
     const syncHealth = () => this.syncHealth?.();
     collectDefaultMetrics({ register: this.registry, prefix: 'espace_bot_' });
@@ -37,8 +41,16 @@ export class Metrics {
       buckets: WAIT_BUCKETS,
       registers: [this.registry],
     });
-    this.handledEvents = new Counter({ name: 'espace_events_handled_total', help: 'Matrix events handled', registers: [this.registry] });
-    this.handlerFailures = new Counter({ name: 'espace_handler_failures_total', help: 'Events whose handler failed after retries', registers: [this.registry] });
+    this.handledEvents = new Counter({
+      name: 'espace_events_handled_total',
+      help: 'Matrix events handled',
+      registers: [this.registry],
+    });
+    this.handlerFailures = new Counter({
+      name: 'espace_handler_failures_total',
+      help: 'Events whose handler failed after retries',
+      registers: [this.registry],
+    });
     new Gauge({
       name: 'espace_queue_length',
       help: 'Conversations waiting, per force',
@@ -92,7 +104,7 @@ export class Metrics {
     });
     new Gauge({
       name: 'espace_sync_last_success_timestamp_seconds',
-      help: 'When the homeserver last answered the bot\'s sync (Unix time)',
+      help: "When the homeserver last answered the bot's sync (Unix time)",
       registers: [this.registry],
       collect() {
         const health = syncHealth();
@@ -101,7 +113,7 @@ export class Metrics {
     });
     new Gauge({
       name: 'espace_sync_age_seconds',
-      help: 'Seconds since the homeserver last answered the bot\'s sync (up to 25 s is a normal long poll)',
+      help: "Seconds since the homeserver last answered the bot's sync (up to 25 s is a normal long poll)",
       registers: [this.registry],
       collect() {
         const health = syncHealth();

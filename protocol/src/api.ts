@@ -49,6 +49,11 @@ export type EvidenceResponse = z.infer<typeof EvidenceResponse>;
  * of the "context" question), so the bot does not ask it again. Unknown keys are refused.
  */
 export const OpenConversationRequest = z
-  .object({ context: z.string().regex(/^[a-z0-9_-]{1,64}$/).optional() })
+  .object({
+    context: z
+      .string()
+      .regex(/^[a-z0-9_-]{1,64}$/)
+      .optional(),
+  })
   .strict();
 export type OpenConversationRequest = z.infer<typeof OpenConversationRequest>;

@@ -6,15 +6,27 @@ const base = { roomId: '!room:test', ticket: 4, force: 'police', priority: 'norm
 describe('ConversationEntry, a union on state', () => {
   it('accepts each state with the fields it depends on', () => {
     expect(ConversationEntry.safeParse({ ...base, state: 'queued', queuedAt: 2 }).success).toBe(true);
-    expect(ConversationEntry.safeParse({ ...base, state: 'assigned', queuedAt: 2, assignee: '@pn-agent-1:test', claimedAt: 3 }).success).toBe(true);
-    expect(ConversationEntry.safeParse({ ...base, state: 'closed', queuedAt: 2, closedAt: 4, outcome: '119' }).success).toBe(true);
+    expect(
+      ConversationEntry.safeParse({
+        ...base,
+        state: 'assigned',
+        queuedAt: 2,
+        assignee: '@pn-agent-1:test',
+        claimedAt: 3,
+      }).success,
+    ).toBe(true);
+    expect(
+      ConversationEntry.safeParse({ ...base, state: 'closed', queuedAt: 2, closedAt: 4, outcome: '119' }).success,
+    ).toBe(true);
     expect(ConversationEntry.safeParse({ ...base, state: 'abandoned', closedAt: 4 }).success).toBe(true);
   });
 
   it('refuses a state without what it depends on', () => {
     expect(ConversationEntry.safeParse({ ...base, state: 'queued' }).success).toBe(false);
     expect(ConversationEntry.safeParse({ ...base, state: 'assigned', queuedAt: 2, claimedAt: 3 }).success).toBe(false);
-    expect(ConversationEntry.safeParse({ ...base, state: 'assigned', queuedAt: 2, assignee: '@pn-agent-1:test' }).success).toBe(false);
+    expect(
+      ConversationEntry.safeParse({ ...base, state: 'assigned', queuedAt: 2, assignee: '@pn-agent-1:test' }).success,
+    ).toBe(false);
     expect(ConversationEntry.safeParse({ ...base, state: 'closed', closedAt: 4 }).success).toBe(false);
     expect(ConversationEntry.safeParse({ ...base, state: 'abandoned' }).success).toBe(false);
   });

@@ -64,7 +64,12 @@ const RequestId = z.string().min(1).max(64);
  */
 export const Command = z.discriminatedUnion('action', [
   z.object({ action: z.literal('claim'), requestId: RequestId, conversation: RoomId }),
-  z.object({ action: z.literal('duty'), requestId: RequestId, onDuty: z.boolean(), capacity: z.number().int().min(1).max(10).optional() }),
+  z.object({
+    action: z.literal('duty'),
+    requestId: RequestId,
+    onDuty: z.boolean(),
+    capacity: z.number().int().min(1).max(10).optional(),
+  }),
   z.object({
     action: z.literal('transfer'),
     requestId: RequestId,
@@ -76,20 +81,35 @@ export const Command = z.discriminatedUnion('action', [
     comment: z.string().max(1000).optional(),
   }),
   z.object({ action: z.literal('transfer_accept'), requestId: RequestId, conversation: RoomId }),
-  z.object({ action: z.literal('transfer_decline'), requestId: RequestId, conversation: RoomId, reason: z.string().max(500).optional() }),
+  z.object({
+    action: z.literal('transfer_decline'),
+    requestId: RequestId,
+    conversation: RoomId,
+    reason: z.string().max(500).optional(),
+  }),
   z.object({
     action: z.literal('close'),
     requestId: RequestId,
     conversation: RoomId,
     outcome: Outcome,
     /** "Close and cool down": no new conversation from that guest or its address for this many minutes (audited). */
-    coolDownMinutes: z.number().int().min(1).max(7 * 24 * 60).optional(),
+    coolDownMinutes: z
+      .number()
+      .int()
+      .min(1)
+      .max(7 * 24 * 60)
+      .optional(),
   }),
   z.object({ action: z.literal('flag_danger'), requestId: RequestId, conversation: RoomId }),
   /** Supervisors only: join a conversation of their force (audited). */
   z.object({ action: z.literal('supervise'), requestId: RequestId, conversation: RoomId }),
   /** Grave danger: an agent asks to lift the young person's anonymity. A supervisor of the force decides. */
-  z.object({ action: z.literal('disclosure_request'), requestId: RequestId, conversation: RoomId, reason: z.string().trim().min(DISCLOSURE_REASON.min).max(DISCLOSURE_REASON.max) }),
+  z.object({
+    action: z.literal('disclosure_request'),
+    requestId: RequestId,
+    conversation: RoomId,
+    reason: z.string().trim().min(DISCLOSURE_REASON.min).max(DISCLOSURE_REASON.max),
+  }),
   /** Supervisors only, never on their own request: `disclosure` is the request's id as the bot published it. */
   z.object({
     action: z.literal('disclosure_decision'),
@@ -100,9 +120,20 @@ export const Command = z.discriminatedUnion('action', [
     comment: z.string().max(1000).optional(),
   }),
   /** The requester takes back a pending request (the danger is over, or it was a mistake); audited. */
-  z.object({ action: z.literal('disclosure_withdraw'), requestId: RequestId, conversation: RoomId, disclosure: z.string().min(1).max(255) }),
+  z.object({
+    action: z.literal('disclosure_withdraw'),
+    requestId: RequestId,
+    conversation: RoomId,
+    disclosure: z.string().min(1).max(255),
+  }),
   /** Supervisors only: suspend (hold true) or allow again (false) the deletion of a closed conversation. */
-  z.object({ action: z.literal('legal_hold'), requestId: RequestId, conversation: RoomId, hold: z.boolean(), reason: z.string().trim().min(LEGAL_HOLD_REASON.min).max(LEGAL_HOLD_REASON.max) }),
+  z.object({
+    action: z.literal('legal_hold'),
+    requestId: RequestId,
+    conversation: RoomId,
+    hold: z.boolean(),
+    reason: z.string().trim().min(LEGAL_HOLD_REASON.min).max(LEGAL_HOLD_REASON.max),
+  }),
   /** Supervisors only: export a conversation for a judicial procedure (JSON + readable document, audited). */
   z.object({ action: z.literal('export'), requestId: RequestId, conversation: RoomId }),
   /** Read only: the force's waiting conversations (ticket, wait, priority), answered in the result's body. */
@@ -135,7 +166,10 @@ export const TriageSummary = z.object({
   inDanger: z.boolean().optional(),
   ageRange: z.string().optional(),
   /** Five digits (Corsica is 20xxx; overseas 971xx–976xx, 98xxx). */
-  postalCode: z.string().regex(/^\d{5}$/).optional(),
+  postalCode: z
+    .string()
+    .regex(/^\d{5}$/)
+    .optional(),
   /** Readable one-line summary in French, for the queue message and Element users. */
   text: z.string().max(500),
   /** The young person asked to skip the remaining questions. */
@@ -205,11 +239,20 @@ export const QueuedEntry = EntryFields.extend({ state: z.literal('queued'), queu
 export type QueuedEntry = z.infer<typeof QueuedEntry>;
 
 /** Held by `assignee` since `claimedAt` (after a claim, or a transfer to an agent). */
-export const AssignedEntry = EntryFields.extend({ state: z.literal('assigned'), queuedAt: z.number().int(), assignee: UserId, claimedAt: z.number().int() });
+export const AssignedEntry = EntryFields.extend({
+  state: z.literal('assigned'),
+  queuedAt: z.number().int(),
+  assignee: UserId,
+  claimedAt: z.number().int(),
+});
 export type AssignedEntry = z.infer<typeof AssignedEntry>;
 
 /** Closed at `closedAt` with the orientation given to the young person. */
-export const ClosedEntry = EntryFields.extend({ state: z.literal('closed'), closedAt: z.number().int(), outcome: Outcome });
+export const ClosedEntry = EntryFields.extend({
+  state: z.literal('closed'),
+  closedAt: z.number().int(),
+  outcome: Outcome,
+});
 export type ClosedEntry = z.infer<typeof ClosedEntry>;
 
 /** Ended at `closedAt` because the young person left or stayed silent. */
@@ -223,7 +266,12 @@ export type AbandonedEntry = z.infer<typeof AbandonedEntry>;
  * its `queuedAt`, an assigned one its `assignee` and `claimedAt`, an ended one its `closedAt`). A conversation has
  * no entry while in triage.
  */
-export const ConversationEntry = z.discriminatedUnion('state', [QueuedEntry, AssignedEntry, ClosedEntry, AbandonedEntry]);
+export const ConversationEntry = z.discriminatedUnion('state', [
+  QueuedEntry,
+  AssignedEntry,
+  ClosedEntry,
+  AbandonedEntry,
+]);
 export type ConversationEntry = z.infer<typeof ConversationEntry>;
 /** The states an agents-side record can be in (`triage` comes before any entry). */
 export type EntryState = ConversationEntry['state'];

@@ -47,7 +47,11 @@ export const DisclosureRequest = z.object({
 });
 export type DisclosureRequest = z.infer<typeof DisclosureRequest>;
 
-export const Connection = z.object({ ip: z.string(), userAgent: z.string(), /** ms since the epoch */ lastSeen: z.number() });
+export const Connection = z.object({
+  ip: z.string(),
+  userAgent: z.string(),
+  /** ms since the epoch */ lastSeen: z.number(),
+});
 export type Connection = z.infer<typeof Connection>;
 
 /** What the bot discloses in a disclosure room (the structured part of its message, under the disclosure type). */

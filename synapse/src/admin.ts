@@ -65,7 +65,12 @@ export async function registerWithSharedSecret(
 }
 
 /** Password login; returns undefined on M_FORBIDDEN (wrong password or no such user). */
-export async function passwordLogin(baseUrl: string, localpart: string, password: string, deviceId?: string): Promise<RegisteredUser | undefined> {
+export async function passwordLogin(
+  baseUrl: string,
+  localpart: string,
+  password: string,
+  deviceId?: string,
+): Promise<RegisteredUser | undefined> {
   const response = await fetch(`${baseUrl}/_matrix/client/v3/login`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },

@@ -24,7 +24,11 @@ export interface ServerCertificate {
 function openssl(args: string[]): void {
   const result = spawnSync('openssl', args, { encoding: 'utf8' });
   if (result.error) {
-    throw new HomeserverError('START_FAILED', `openssl could not run (apt-get install openssl): ${result.error.message}`, { cause: result.error });
+    throw new HomeserverError(
+      'START_FAILED',
+      `openssl could not run (apt-get install openssl): ${result.error.message}`,
+      { cause: result.error },
+    );
   }
   if (result.status !== 0) {
     throw new HomeserverError('START_FAILED', `openssl ${args[0]} failed: ${result.stderr.slice(-1000)}`);
@@ -37,11 +41,24 @@ export function ensureDeploymentCa(dir: string): DeploymentCa {
   const ca = { dir, certificate: join(dir, 'ca.pem'), key: join(dir, 'ca.key') };
   if (existsSync(ca.certificate) && existsSync(ca.key)) return ca;
   openssl([
-    'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-sha256', '-days', '3650',
-    '-keyout', ca.key, '-out', ca.certificate,
-    '-subj', '/O=Espace mineurs/CN=Espace mineurs federation CA',
-    '-addext', 'basicConstraints=critical,CA:TRUE,pathlen:0',
-    '-addext', 'keyUsage=critical,keyCertSign,cRLSign',
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-sha256',
+    '-days',
+    '3650',
+    '-keyout',
+    ca.key,
+    '-out',
+    ca.certificate,
+    '-subj',
+    '/O=Espace mineurs/CN=Espace mineurs federation CA',
+    '-addext',
+    'basicConstraints=critical,CA:TRUE,pathlen:0',
+    '-addext',
+    'keyUsage=critical,keyCertSign,cRLSign',
   ]);
   chmodSync(ca.key, 0o600);
   return ca;
@@ -62,10 +79,36 @@ export function ensureServerCertificate(ca: DeploymentCa, dir: string, host: str
     extensions,
     `basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth,clientAuth\nsubjectAltName=${san}\n`,
   );
-  openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-sha256', '-keyout', issued.key, '-out', request, '-subj', `/O=Espace mineurs/CN=${host}`]);
   openssl([
-    'x509', '-req', '-in', request, '-CA', ca.certificate, '-CAkey', ca.key, '-CAcreateserial', '-sha256', '-days', '825',
-    '-extfile', extensions, '-out', issued.certificate,
+    'req',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-sha256',
+    '-keyout',
+    issued.key,
+    '-out',
+    request,
+    '-subj',
+    `/O=Espace mineurs/CN=${host}`,
+  ]);
+  openssl([
+    'x509',
+    '-req',
+    '-in',
+    request,
+    '-CA',
+    ca.certificate,
+    '-CAkey',
+    ca.key,
+    '-CAcreateserial',
+    '-sha256',
+    '-days',
+    '825',
+    '-extfile',
+    extensions,
+    '-out',
+    issued.certificate,
   ]);
   chmodSync(issued.key, 0o600);
   rmSync(request, { force: true });

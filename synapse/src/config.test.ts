@@ -11,8 +11,18 @@ function params(overrides: Partial<RenderParams> = {}): RenderParams {
     xForwarded: false,
     database: { kind: 'sqlite', path: '/data/homeserver.db' },
     dataDir: '/data',
-    paths: { pidFile: '/data/pid', logConfig: '/data/log.yaml', logFile: '/data/hs.log', mediaStore: '/data/media', signingKey: '/data/signing.key' },
-    secrets: { registrationSharedSecret: 'r'.repeat(40), macaroonSecretKey: 'm'.repeat(40), formSecret: 'f'.repeat(40) },
+    paths: {
+      pidFile: '/data/pid',
+      logConfig: '/data/log.yaml',
+      logFile: '/data/hs.log',
+      mediaStore: '/data/media',
+      signingKey: '/data/signing.key',
+    },
+    secrets: {
+      registrationSharedSecret: 'r'.repeat(40),
+      macaroonSecretKey: 'm'.repeat(40),
+      formSecret: 'f'.repeat(40),
+    },
     retention: { min: '1d', max: '365d' },
     logLevel: 'INFO',
     layers: [],
@@ -36,10 +46,17 @@ describe('renderHomeserverConfig', () => {
   });
 
   it('serves metrics on the internal address it is given, on a listener of its own without client resources', () => {
-    const config = parse(renderHomeserverConfig(params({ metrics: { port: 9000, bindAddresses: ['10.0.0.5'] } })).homeserver);
+    const config = parse(
+      renderHomeserverConfig(params({ metrics: { port: 9000, bindAddresses: ['10.0.0.5'] } })).homeserver,
+    );
     expect(config.enable_metrics).toBe(true);
-    expect(config.listeners).toEqual([expect.objectContaining({ type: 'http', port: 8008 }), { port: 9000, bind_addresses: ['10.0.0.5'], type: 'metrics' }]);
-    expect(() => renderHomeserverConfig(params({ metrics: { port: 0, bindAddresses: ['127.0.0.1'] } }))).toThrow(/metrics port/);
+    expect(config.listeners).toEqual([
+      expect.objectContaining({ type: 'http', port: 8008 }),
+      { port: 9000, bind_addresses: ['10.0.0.5'], type: 'metrics' },
+    ]);
+    expect(() => renderHomeserverConfig(params({ metrics: { port: 0, bindAddresses: ['127.0.0.1'] } }))).toThrow(
+      /metrics port/,
+    );
   });
 
   it('keeps the privacy settings the design requires', () => {
@@ -61,12 +78,21 @@ describe('renderHomeserverConfig', () => {
   });
 
   it('renders a PostgreSQL block from a URL, decoding credentials', () => {
-    const config = parse(renderHomeserverConfig(params({ database: { kind: 'postgres', url: 'postgres://syn%40apse:p%3Ass@db:5433/synapse' } })).homeserver);
-    expect(config.database).toMatchObject({ name: 'psycopg2', args: { user: 'syn@apse', password: 'p:ss', host: 'db', port: 5433, database: 'synapse' } });
+    const config = parse(
+      renderHomeserverConfig(
+        params({ database: { kind: 'postgres', url: 'postgres://syn%40apse:p%3Ass@db:5433/synapse' } }),
+      ).homeserver,
+    );
+    expect(config.database).toMatchObject({
+      name: 'psycopg2',
+      args: { user: 'syn@apse', password: 'p:ss', host: 'db', port: 5433, database: 'synapse' },
+    });
   });
 
   it('rejects a database URL that is not PostgreSQL, naming the problem', () => {
-    expect(() => renderHomeserverConfig(params({ database: { kind: 'postgres', url: 'mysql://x@y/z' } }))).toThrow(/protocol must be postgres/);
+    expect(() => renderHomeserverConfig(params({ database: { kind: 'postgres', url: 'mysql://x@y/z' } }))).toThrow(
+      /protocol must be postgres/,
+    );
   });
 
   it('keeps production rate limits unless the test layer is asked for, and then only raises per-address ones', () => {
@@ -108,7 +134,12 @@ describe('fillTemplate', () => {
       const config = parse(renderHomeserverConfig(params({ serverName: '127.0.0.3:8448', federation })).homeserver);
       expect(config.listeners).toHaveLength(2);
       expect(config.listeners[0].resources).toEqual([{ names: ['client'], compress: false }]);
-      expect(config.listeners[1]).toMatchObject({ port: 8448, tls: true, bind_addresses: ['127.0.0.3'], resources: [{ names: ['federation', 'keys'] }] });
+      expect(config.listeners[1]).toMatchObject({
+        port: 8448,
+        tls: true,
+        bind_addresses: ['127.0.0.3'],
+        resources: [{ names: ['federation', 'keys'] }],
+      });
       expect(config.federation_domain_whitelist).toEqual(federation.domainWhitelist);
       expect(config.federation_custom_ca_list).toEqual(['/data/ca/ca.pem']);
       expect(config.federation_verify_certificates).toBe(true);
@@ -119,8 +150,14 @@ describe('fillTemplate', () => {
     });
 
     it('refuses a whitelist that omits the server itself or names no peer', () => {
-      expect(() => renderHomeserverConfig(params({ serverName: '127.0.0.9:8448', federation }))).toThrow(/must list this server/);
-      expect(() => renderHomeserverConfig(params({ serverName: '127.0.0.3:8448', federation: { ...federation, domainWhitelist: ['127.0.0.3:8448'] } }))).toThrow(/at least one other/);
+      expect(() => renderHomeserverConfig(params({ serverName: '127.0.0.9:8448', federation }))).toThrow(
+        /must list this server/,
+      );
+      expect(() =>
+        renderHomeserverConfig(
+          params({ serverName: '127.0.0.3:8448', federation: { ...federation, domainWhitelist: ['127.0.0.3:8448'] } }),
+        ),
+      ).toThrow(/at least one other/);
     });
   });
 });

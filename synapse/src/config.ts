@@ -10,9 +10,7 @@ export const CONFIG_DIR = fileURLToPath(new URL('../config/', import.meta.url));
 /** Optional layers merged over the template, by name (synapse/config/overrides/NAME.yaml). */
 export type ConfigLayer = 'test';
 
-export type DatabaseSettings =
-  | { kind: 'sqlite'; path: string }
-  | { kind: 'postgres'; url: string };
+export type DatabaseSettings = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };
 
 export interface RenderParams {
   serverName: string;
@@ -60,7 +58,10 @@ function applyFederation(doc: Document, federation: FederationSettings, serverNa
     throw new HomeserverError('CONFIG_INVALID', `federation domain whitelist must list this server (${serverName})`);
   }
   if (federation.domainWhitelist.length < 2) {
-    throw new HomeserverError('CONFIG_INVALID', 'federation domain whitelist must list at least one other server of the deployment');
+    throw new HomeserverError(
+      'CONFIG_INVALID',
+      'federation domain whitelist must list at least one other server of the deployment',
+    );
   }
   const listeners = doc.get('listeners', true);
   if (!isSeq(listeners)) throw new HomeserverError('CONFIG_INVALID', 'template has no listeners list');
@@ -86,7 +87,14 @@ function applyFederation(doc: Document, federation: FederationSettings, serverNa
   doc.set('allow_guest_access', federation.allowGuests);
   // Synapse waits 10 minutes before retrying a server it found down; here there are three servers and a young
   // person waiting for the answer of a force whose server just restarted: retry within seconds, then back off.
-  doc.set('federation', doc.createNode({ destination_min_retry_interval: '10s', destination_retry_multiplier: 2, destination_max_retry_interval: '5m' }));
+  doc.set(
+    'federation',
+    doc.createNode({
+      destination_min_retry_interval: '10s',
+      destination_retry_multiplier: 2,
+      destination_max_retry_interval: '5m',
+    }),
+  );
   // Keys come from each server itself, over the deployment's TLS: there is no notary to trust.
   doc.set('trusted_key_servers', doc.createNode([]));
 }
@@ -99,7 +107,11 @@ function databaseBlock(db: DatabaseSettings): unknown {
   try {
     url = new URL(db.url);
   } catch (cause) {
-    throw new HomeserverError('CONFIG_INVALID', 'database URL: not a URL (expected postgres://user:password@host:port/db)', { cause });
+    throw new HomeserverError(
+      'CONFIG_INVALID',
+      'database URL: not a URL (expected postgres://user:password@host:port/db)',
+      { cause },
+    );
   }
   if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
     throw new HomeserverError('CONFIG_INVALID', `database URL: protocol must be postgres:, got ${url.protocol}`);
@@ -175,7 +187,8 @@ export function renderHomeserverConfig(params: RenderParams): { homeserver: stri
   }
   if (!params.metrics) {
     const listeners = doc.get('listeners', true);
-    if (isSeq(listeners)) listeners.items = listeners.items.filter((item) => !(isMap(item) && item.get('type') === 'metrics'));
+    if (isSeq(listeners))
+      listeners.items = listeners.items.filter((item) => !(isMap(item) && item.get('type') === 'metrics'));
   } else if (!Number.isInteger(params.metrics.port) || params.metrics.port < 1 || params.metrics.port > 65535) {
     throw new HomeserverError('CONFIG_INVALID', `metrics port must be 1-65535, got ${params.metrics.port}`);
   }

@@ -118,6 +118,8 @@ export async function startDockerSynapse(options: {
       },
     };
   } catch (cause) {
-    throw new HomeserverError('DOCKER_FAILED', `starting ${SYNAPSE_IMAGE} failed: ${(cause as Error).message}`, { cause });
+    throw new HomeserverError('DOCKER_FAILED', `starting ${SYNAPSE_IMAGE} failed: ${(cause as Error).message}`, {
+      cause,
+    });
   }
 }

@@ -34,7 +34,11 @@ export async function useExistingSynapse(server: ExistingServer): Promise<Homese
       serverName = userId.slice(userId.indexOf(':') + 1);
     }
   } catch (cause) {
-    throw new HomeserverError('EXISTING_UNREACHABLE', `${baseUrl} is not a usable Matrix homeserver: ${(cause as Error).message}`, { cause });
+    throw new HomeserverError(
+      'EXISTING_UNREACHABLE',
+      `${baseUrl} is not a usable Matrix homeserver: ${(cause as Error).message}`,
+      { cause },
+    );
   }
   return {
     source: 'existing',

@@ -142,7 +142,8 @@ export async function startFederatedServer(options: FederatedServerOptions): Pro
   };
   await start();
   const first = running as Homeserver | undefined;
-  if (!first?.registrationSharedSecret) throw new HomeserverError('START_FAILED', `${serverName}: no registration secret`);
+  if (!first?.registrationSharedSecret)
+    throw new HomeserverError('START_FAILED', `${serverName}: no registration secret`);
   log.info({ role: options.role, serverName }, 'federating Synapse is healthy');
   return {
     role: options.role,
@@ -170,14 +171,23 @@ async function addresses(options: FederatedTopologyOptions): Promise<Record<Fede
     try {
       return JSON.parse(readFileSync(file, 'utf8')) as Record<FederatedRole, FederatedAddress>;
     } catch (cause) {
-      throw new HomeserverError('CONFIG_INVALID', `${file} is not valid JSON; it names the servers, restore it or start afresh`, { cause });
+      throw new HomeserverError(
+        'CONFIG_INVALID',
+        `${file} is not valid JSON; it names the servers, restore it or start afresh`,
+        { cause },
+      );
     }
   }
   const chosen = {} as Record<FederatedRole, FederatedAddress>;
   for (const role of FEDERATED_ROLES) {
     const host = options.hosts?.[role] ?? DEFAULT_FEDERATED_HOSTS[role];
-    const pick = async (wanted: number | undefined, fallback: number): Promise<number> => (wanted === 0 ? freePort(host) : (wanted ?? fallback));
-    chosen[role] = { host, clientPort: await pick(options.clientPort, 8008), federationPort: await pick(options.federationPort, 8448) };
+    const pick = async (wanted: number | undefined, fallback: number): Promise<number> =>
+      wanted === 0 ? freePort(host) : (wanted ?? fallback);
+    chosen[role] = {
+      host,
+      clientPort: await pick(options.clientPort, 8008),
+      federationPort: await pick(options.federationPort, 8448),
+    };
   }
   writeFileSync(file, JSON.stringify(chosen, null, 2) + '\n', { mode: 0o600 });
   return chosen;

@@ -44,18 +44,24 @@ export async function startHomeserver(options: HomeserverOptions): Promise<Homes
   const env = options.env ?? process.env;
   const forced = options.source ?? (env.ESPACE_SYNAPSE_SOURCE as HomeserverSource | undefined);
   if (forced && !['existing', 'docker', 'native'].includes(forced)) {
-    throw new HomeserverError('CONFIG_INVALID', `ESPACE_SYNAPSE_SOURCE must be existing, docker or native, got "${forced}"`);
+    throw new HomeserverError(
+      'CONFIG_INVALID',
+      `ESPACE_SYNAPSE_SOURCE must be existing, docker or native, got "${forced}"`,
+    );
   }
   const serverName = options.serverName ?? env.ESPACE_SYNAPSE_SERVER_NAME ?? DEFAULT_SERVER_NAME;
   const layers = options.layers ?? [];
   const retention = options.retention ?? { min: '1d', max: '365d' };
 
   if (forced === 'existing' || (!forced && env.ESPACE_SYNAPSE_URL)) {
-    if (!env.ESPACE_SYNAPSE_URL) throw new HomeserverError('CONFIG_INVALID', 'ESPACE_SYNAPSE_SOURCE=existing needs ESPACE_SYNAPSE_URL');
+    if (!env.ESPACE_SYNAPSE_URL)
+      throw new HomeserverError('CONFIG_INVALID', 'ESPACE_SYNAPSE_SOURCE=existing needs ESPACE_SYNAPSE_URL');
     log.info('using the existing homeserver named by ESPACE_SYNAPSE_URL');
     return useExistingSynapse({
       url: env.ESPACE_SYNAPSE_URL,
-      ...(env.ESPACE_SYNAPSE_REGISTRATION_SECRET ? { registrationSharedSecret: env.ESPACE_SYNAPSE_REGISTRATION_SECRET } : {}),
+      ...(env.ESPACE_SYNAPSE_REGISTRATION_SECRET
+        ? { registrationSharedSecret: env.ESPACE_SYNAPSE_REGISTRATION_SECRET }
+        : {}),
       ...(env.ESPACE_SYNAPSE_ADMIN_TOKEN ? { adminToken: env.ESPACE_SYNAPSE_ADMIN_TOKEN } : {}),
     });
   }

@@ -2,7 +2,14 @@ export { startHomeserver, DEFAULT_SERVER_NAME, type HomeserverOptions } from './
 export type { Homeserver, HomeserverSource } from './types.ts';
 export { HomeserverError, type HomeserverErrorCode } from './errors.ts';
 export { ensureSynapseTree, defaultTreeDir, readTree, type SynapseTree } from './tree.ts';
-export { renderHomeserverConfig, fillTemplate, CONFIG_DIR, type ConfigLayer, type DatabaseSettings, type FederationSettings } from './config.ts';
+export {
+  renderHomeserverConfig,
+  fillTemplate,
+  CONFIG_DIR,
+  type ConfigLayer,
+  type DatabaseSettings,
+  type FederationSettings,
+} from './config.ts';
 export { loadOrCreateSecrets, type HomeserverSecrets } from './secrets.ts';
 export { registerWithSharedSecret, passwordLogin, MatrixHttpError, type RegisteredUser } from './admin.ts';
 export { freePort, waitForHealth } from './net.ts';

@@ -14,8 +14,17 @@ describe('blocklistWithout', () => {
   const ranges = blocklistWithout(SYNAPSE_DEFAULT_IP_BLOCKLIST, ['127.0.0.2', '127.0.0.3', '127.0.0.4']);
 
   it('leaves exactly the deployment addresses out of the blocklist', () => {
-    for (const allowed of ['127.0.0.2', '127.0.0.3', '127.0.0.4']) expect(ranges.some((range) => contains(range, allowed))).toBe(false);
-    for (const blocked of ['127.0.0.1', '127.0.0.5', '127.0.0.0', '127.255.255.255', '127.1.0.3', '10.1.2.3', '169.254.169.254']) {
+    for (const allowed of ['127.0.0.2', '127.0.0.3', '127.0.0.4'])
+      expect(ranges.some((range) => contains(range, allowed))).toBe(false);
+    for (const blocked of [
+      '127.0.0.1',
+      '127.0.0.5',
+      '127.0.0.0',
+      '127.255.255.255',
+      '127.1.0.3',
+      '10.1.2.3',
+      '169.254.169.254',
+    ]) {
       expect(ranges.some((range) => contains(range, blocked))).toBe(true);
     }
   });

@@ -67,18 +67,27 @@ export interface RunNativeOptions {
  * Runs the tree's Synapse on a configuration already written, as the compose service does: `--generate-keys`
  * first (it creates the signing key once), then Synapse in the foreground, tethered to this process.
  */
-export async function runNativeSynapse(options: RunNativeOptions): Promise<{ stop: () => Promise<void>; processFile: string }> {
+export async function runNativeSynapse(
+  options: RunNativeOptions,
+): Promise<{ stop: () => Promise<void>; processFile: string }> {
   const { tree, configPath, dataDir } = options;
   const processFile = join(dataDir, 'synapse.pid');
   stopStale(processFile, configPath);
   const env = { ...process.env, ...tree.env };
   if (!existsSync(options.signingKey)) {
-    const generated = spawnSync(tree.python[0]!, [...tree.python.slice(1), '-m', 'synapse.app.homeserver', '-c', configPath, '--generate-keys'], {
-      env,
-      encoding: 'utf8',
-    });
+    const generated = spawnSync(
+      tree.python[0]!,
+      [...tree.python.slice(1), '-m', 'synapse.app.homeserver', '-c', configPath, '--generate-keys'],
+      {
+        env,
+        encoding: 'utf8',
+      },
+    );
     if (generated.status !== 0) {
-      throw new HomeserverError('START_FAILED', `synapse --generate-keys failed: ${(generated.stderr || generated.stdout).slice(-2000)}`);
+      throw new HomeserverError(
+        'START_FAILED',
+        `synapse --generate-keys failed: ${(generated.stderr || generated.stdout).slice(-2000)}`,
+      );
     }
   }
 

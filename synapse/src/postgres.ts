@@ -44,10 +44,15 @@ export interface PostgresServer {
 /** The highest PostgreSQL major version Debian's packages installed. */
 export function findPostgresBin(): string {
   const root = '/usr/lib/postgresql';
-  const versions = existsSync(root) ? readdirSync(root).filter((name) => /^\d+$/.test(name) && existsSync(join(root, name, 'bin', 'postgres'))) : [];
+  const versions = existsSync(root)
+    ? readdirSync(root).filter((name) => /^\d+$/.test(name) && existsSync(join(root, name, 'bin', 'postgres')))
+    : [];
   const highest = versions.sort((a, b) => Number(b) - Number(a))[0];
   if (!highest) {
-    throw new HomeserverError('START_FAILED', 'PostgreSQL is not installed: apt-get install postgresql (Debian bookworm gives PostgreSQL 15)');
+    throw new HomeserverError(
+      'START_FAILED',
+      'PostgreSQL is not installed: apt-get install postgresql (Debian bookworm gives PostgreSQL 15)',
+    );
   }
   return join(root, highest, 'bin');
 }
@@ -66,9 +71,17 @@ function owner(): Owner {
   const id = (flag: string) => Number(spawnSync('id', [flag, 'postgres'], { encoding: 'utf8' }).stdout.trim());
   const uid = id('-u');
   if (!Number.isInteger(uid) || uid <= 0) {
-    throw new HomeserverError('START_FAILED', 'PostgreSQL refuses to run as root, and there is no `postgres` user (apt-get install postgresql creates it)');
+    throw new HomeserverError(
+      'START_FAILED',
+      'PostgreSQL refuses to run as root, and there is no `postgres` user (apt-get install postgresql creates it)',
+    );
   }
-  return { uid, gid: id('-g'), name: 'postgres', asOwner: ['setpriv', '--reuid=postgres', '--regid=postgres', '--init-groups', '--'] };
+  return {
+    uid,
+    gid: id('-g'),
+    name: 'postgres',
+    asOwner: ['setpriv', '--reuid=postgres', '--regid=postgres', '--init-groups', '--'],
+  };
 }
 
 /** A SQL string literal. */
@@ -87,8 +100,13 @@ export async function startPostgres(options: PostgresOptions): Promise<PostgresS
   }
   const run = (program: string, args: string[], input?: string) => {
     const [command, ...rest] = [...who.asOwner, join(binDir, program), ...args];
-    const result = spawnSync(command!, rest, { encoding: 'utf8', input: input ?? '', cwd: options.dataDir, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LANG: 'C.UTF-8' } });
-    return { status: result.status, stdout: result.stdout ?? '', stderr: result.stderr ?? (result.error?.message ?? '') };
+    const result = spawnSync(command!, rest, {
+      encoding: 'utf8',
+      input: input ?? '',
+      cwd: options.dataDir,
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LANG: 'C.UTF-8' },
+    });
+    return { status: result.status, stdout: result.stdout ?? '', stderr: result.stderr ?? result.error?.message ?? '' };
   };
 
   if (!existsSync(join(clusterDir, 'PG_VERSION'))) {
@@ -102,7 +120,8 @@ export async function startPostgres(options: PostgresOptions): Promise<PostgresS
       '--auth-local=peer',
       '--auth-host=scram-sha-256',
     ]);
-    if (init.status !== 0) throw new HomeserverError('START_FAILED', `initdb failed: ${(init.stderr || init.stdout).slice(-1500)}`);
+    if (init.status !== 0)
+      throw new HomeserverError('START_FAILED', `initdb failed: ${(init.stderr || init.stdout).slice(-1500)}`);
   }
   const version = readFileSync(join(clusterDir, 'PG_VERSION'), 'utf8').trim();
 
@@ -115,13 +134,22 @@ export async function startPostgres(options: PostgresOptions): Promise<PostgresS
       String(process.pid),
       ...who.asOwner,
       join(binDir, 'postgres'),
-      '-D', clusterDir,
-      '-c', 'listen_addresses=127.0.0.1',
-      '-c', `port=${options.port}`,
-      '-c', `unix_socket_directories=${socketDir}`,
-      '-c', 'logging_collector=off',
+      '-D',
+      clusterDir,
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      `port=${options.port}`,
+      '-c',
+      `unix_socket_directories=${socketDir}`,
+      '-c',
+      'logging_collector=off',
     ],
-    { stdio: ['ignore', out, out], detached: true, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LANG: 'C.UTF-8' } },
+    {
+      stdio: ['ignore', out, out],
+      detached: true,
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LANG: 'C.UTF-8' },
+    },
   );
   closeSync(out);
   let exited: string | undefined;
@@ -129,14 +157,37 @@ export async function startPostgres(options: PostgresOptions): Promise<PostgresS
     exited = `PostgreSQL exited (${signal ?? `code ${code}`}); see ${logFile}`;
   });
 
-  const psql = (sql: string) => run('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-h', socketDir, '-p', String(options.port), '-U', who.name, '-d', 'postgres', '-f', '-'], sql);
+  const psql = (sql: string) =>
+    run(
+      'psql',
+      [
+        '-X',
+        '-q',
+        '-v',
+        'ON_ERROR_STOP=1',
+        '-h',
+        socketDir,
+        '-p',
+        String(options.port),
+        '-U',
+        who.name,
+        '-d',
+        'postgres',
+        '-f',
+        '-',
+      ],
+      sql,
+    );
   const deadline = Date.now() + (options.startTimeoutMs ?? 30_000);
   for (;;) {
     if (exited) throw new HomeserverError('START_FAILED', `${exited}\n${readFileSync(logFile, 'utf8').slice(-1500)}`);
     if (run('pg_isready', ['-q', '-h', socketDir, '-p', String(options.port)]).status === 0) break;
     if (Date.now() > deadline) {
       child.kill('SIGTERM');
-      throw new HomeserverError('START_FAILED', `PostgreSQL did not accept connections within the time allowed; see ${logFile}`);
+      throw new HomeserverError(
+        'START_FAILED',
+        `PostgreSQL did not accept connections within the time allowed; see ${logFile}`,
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
@@ -158,7 +209,10 @@ export async function startPostgres(options: PostgresOptions): Promise<PostgresS
   if (setup.status !== 0) {
     child.kill('SIGTERM');
     // psql's error names the statement, never the password (it is sent on stdin, not echoed).
-    throw new HomeserverError('START_FAILED', `creating Synapse's role and database failed: ${setup.stderr.replace(options.password, '[redacted]').slice(-1500)}`);
+    throw new HomeserverError(
+      'START_FAILED',
+      `creating Synapse's role and database failed: ${setup.stderr.replace(options.password, '[redacted]').slice(-1500)}`,
+    );
   }
 
   let stopping: Promise<void> | undefined;
@@ -168,7 +222,8 @@ export async function startPostgres(options: PostgresOptions): Promise<PostgresS
     version,
     clusterDir,
     binDir,
-    client: (program, args, input) => run(program, ['-h', socketDir, '-p', String(options.port), '-U', who.name, ...args], input),
+    client: (program, args, input) =>
+      run(program, ['-h', socketDir, '-p', String(options.port), '-U', who.name, ...args], input),
     stop: () =>
       (stopping ??= new Promise<void>((resolve) => {
         if (child.exitCode !== null || child.signalCode !== null) return resolve();

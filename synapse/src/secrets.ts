@@ -25,7 +25,9 @@ export function loadOrCreateSecrets(file: string): HomeserverSecrets {
     try {
       parsed = JSON.parse(readFileSync(file, 'utf8'));
     } catch (cause) {
-      throw new HomeserverError('CONFIG_INVALID', `${file} is not valid JSON; remove it to generate new secrets`, { cause });
+      throw new HomeserverError('CONFIG_INVALID', `${file} is not valid JSON; remove it to generate new secrets`, {
+        cause,
+      });
     }
     const record = parsed as Record<string, unknown>;
     for (const key of KEYS) {

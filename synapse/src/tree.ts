@@ -21,7 +21,10 @@ export interface SynapseTree {
 /** Where the tree is cached: outside any clone, so CI runs and fresh clones reuse it. */
 export function defaultTreeDir(): string {
   if (process.env.ESPACE_SYNAPSE_TREE) return process.env.ESPACE_SYNAPSE_TREE;
-  const base = process.getuid?.() === 0 ? '/var/cache/espace-mineurs' : join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'espace-mineurs');
+  const base =
+    process.getuid?.() === 0
+      ? '/var/cache/espace-mineurs'
+      : join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'espace-mineurs');
   return join(base, 'synapse-tree');
 }
 
@@ -31,11 +34,16 @@ export function readTree(root: string): SynapseTree | undefined {
   const version = readFileSync(stamp, 'utf8').trim();
   const bin = join(root, 'usr', 'bin');
   // The Python minor version is whatever sid ships: find it rather than assume it.
-  const pythons = readdirSync(bin).filter((name) => /^python3\.\d+$/.test(name)).sort();
+  const pythons = readdirSync(bin)
+    .filter((name) => /^python3\.\d+$/.test(name))
+    .sort();
   const python = pythons.at(-1);
   const loader = join(root, 'usr', 'lib', 'x86_64-linux-gnu', 'ld-linux-x86-64.so.2');
   if (!python || !existsSync(loader)) {
-    throw new HomeserverError('TREE_INVALID', `${root} has a version stamp but no python3.N or loader; delete it to rebuild`);
+    throw new HomeserverError(
+      'TREE_INVALID',
+      `${root} has a version stamp but no python3.N or loader; delete it to rebuild`,
+    );
   }
   const libraryPath = [join(root, 'usr', 'lib', 'x86_64-linux-gnu'), join(root, 'lib', 'x86_64-linux-gnu')].join(':');
   return {
@@ -77,11 +85,18 @@ export async function ensureSynapseTree(
       tail = (tail + chunk).slice(-4000);
       for (const line of chunk.split('\n')) if (line.trim()) onProgress(line);
     });
-    child.on('error', (cause) => reject(new HomeserverError('TREE_BUILD_FAILED', 'could not run build-tree.sh', { cause })));
+    child.on('error', (cause) =>
+      reject(new HomeserverError('TREE_BUILD_FAILED', 'could not run build-tree.sh', { cause })),
+    );
     child.on('exit', (code) =>
       code === 0
         ? resolve()
-        : reject(new HomeserverError('TREE_BUILD_FAILED', `building the Synapse tree failed (exit ${code}):\n${tail.trim()}`)),
+        : reject(
+            new HomeserverError(
+              'TREE_BUILD_FAILED',
+              `building the Synapse tree failed (exit ${code}):\n${tail.trim()}`,
+            ),
+          ),
     );
   });
   const built = readTree(root);

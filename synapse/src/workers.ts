@@ -41,7 +41,12 @@ const V3 = '(r0|v3|unstable)';
 export const ROUTE_GROUPS = {
   sync: {
     title: 'Sync requests',
-    patterns: ['^/_matrix/client/(r0|v3)/sync$', `^/_matrix/client/(api/v1|r0|v3)/events$`, '^/_matrix/client/(api/v1|r0|v3)/initialSync$', '^/_matrix/client/(api/v1|r0|v3)/rooms/[^/]+/initialSync$'],
+    patterns: [
+      '^/_matrix/client/(r0|v3)/sync$',
+      `^/_matrix/client/(api/v1|r0|v3)/events$`,
+      '^/_matrix/client/(api/v1|r0|v3)/initialSync$',
+      '^/_matrix/client/(api/v1|r0|v3)/rooms/[^/]+/initialSync$',
+    ],
   },
   client: {
     title: 'Client API requests',
@@ -109,10 +114,24 @@ export const ROUTE_GROUPS = {
       `^/_matrix/client/${V}/profile/`,
     ],
   },
-  userDirectory: { title: 'User directory search requests', patterns: [`^/_matrix/client/${V3}/user_directory/search$`] },
-  delayedEvents: { title: 'Unstable MSC4140 support', patterns: ['^/_matrix/client/unstable/org.matrix.msc4140/delayed_events(/.*/restart)?$'] },
-  pushRulesRead: { title: 'Push rules requests (GET)', methods: ['GET'], patterns: [`^/_matrix/client/${V}/pushrules/`] },
-  accountDataRead: { title: 'Account data requests (GET)', methods: ['GET'], patterns: [`^/_matrix/client/${V3}/.*/tags`, `^/_matrix/client/${V3}/.*/account_data`] },
+  userDirectory: {
+    title: 'User directory search requests',
+    patterns: [`^/_matrix/client/${V3}/user_directory/search$`],
+  },
+  delayedEvents: {
+    title: 'Unstable MSC4140 support',
+    patterns: ['^/_matrix/client/unstable/org.matrix.msc4140/delayed_events(/.*/restart)?$'],
+  },
+  pushRulesRead: {
+    title: 'Push rules requests (GET)',
+    methods: ['GET'],
+    patterns: [`^/_matrix/client/${V}/pushrules/`],
+  },
+  accountDataRead: {
+    title: 'Account data requests (GET)',
+    methods: ['GET'],
+    patterns: [`^/_matrix/client/${V3}/.*/tags`, `^/_matrix/client/${V3}/.*/account_data`],
+  },
   presenceRead: { title: 'Presence requests (GET)', methods: ['GET'], patterns: [`^/_matrix/client/${V}/presence/`] },
   // Pagination: every request for one room must reach the same worker; one worker takes them all.
   pagination: { title: 'Pagination requests', patterns: [`^/_matrix/client/${V}/rooms/.*/messages$`] },
@@ -135,7 +154,22 @@ export const WORKERS: readonly WorkerSpec[] = [
   // Every phone and every agent client long-polls /sync: the heaviest reader, on its own.
   { name: 'synapse-sync', port: 8083, routes: ['sync'] },
   // The rest of the client API: registration (a young person's first request), room creation, sending, reads.
-  { name: 'synapse-client', port: 8083, routes: ['client', 'encryption', 'registration', 'sending', 'userDirectory', 'delayedEvents', 'pushRulesRead', 'accountDataRead', 'presenceRead', 'pagination'] },
+  {
+    name: 'synapse-client',
+    port: 8083,
+    routes: [
+      'client',
+      'encryption',
+      'registration',
+      'sending',
+      'userDirectory',
+      'delayedEvents',
+      'pushRulesRead',
+      'accountDataRead',
+      'presenceRead',
+      'pagination',
+    ],
+  },
   // Persists every event (sharded by room if more are added; all workers must then restart together).
   // No client endpoint: only the main process and the other workers reach it, on the replication network.
   { name: 'synapse-events', port: 9093, routes: [], streams: ['events'] },
@@ -158,7 +192,11 @@ export interface WorkerRenderParams {
 export function loadOrCreateReplicationSecret(file: string): { secret: string; created: boolean } {
   if (existsSync(file)) {
     const secret = readFileSync(file, 'utf8').trim();
-    if (secret.length < 32) throw new HomeserverError('CONFIG_INVALID', `${file} must hold the worker replication secret (32 characters or more); delete it to create a new one`);
+    if (secret.length < 32)
+      throw new HomeserverError(
+        'CONFIG_INVALID',
+        `${file} must hold the worker replication secret (32 characters or more); delete it to create a new one`,
+      );
     return { secret, created: false };
   }
   return { secret: randomBytes(32).toString('base64url'), created: true };
@@ -170,11 +208,21 @@ export function addWorkersToHomeserver(homeserver: string, params: WorkerRenderP
   const doc = parseDocument(homeserver);
   const listeners = doc.get('listeners', true);
   if (!isSeq(listeners)) throw new HomeserverError('CONFIG_INVALID', 'homeserver.yaml has no listeners list');
-  listeners.items.push(doc.createNode({ port: MAIN_REPLICATION_PORT, bind_addresses: ['0.0.0.0'], type: 'http', resources: [{ names: ['replication'] }] }));
+  listeners.items.push(
+    doc.createNode({
+      port: MAIN_REPLICATION_PORT,
+      bind_addresses: ['0.0.0.0'],
+      type: 'http',
+      resources: [{ names: ['replication'] }],
+    }),
+  );
   doc.set('worker_replication_secret', params.replicationSecret);
   doc.set('redis', { enabled: true, host: REDIS.host, port: REDIS.port });
-  const instanceMap: Record<string, { host: string; port: number }> = { main: { host: params.mainHost, port: MAIN_REPLICATION_PORT } };
-  for (const worker of workers) if (worker.streams?.length) instanceMap[worker.name] = { host: worker.name, port: worker.port };
+  const instanceMap: Record<string, { host: string; port: number }> = {
+    main: { host: params.mainHost, port: MAIN_REPLICATION_PORT },
+  };
+  for (const worker of workers)
+    if (worker.streams?.length) instanceMap[worker.name] = { host: worker.name, port: worker.port };
   doc.set('instance_map', instanceMap);
   const writers = workers.filter((worker) => worker.streams?.includes('events')).map((worker) => worker.name);
   if (writers.length > 0) doc.set('stream_writers', { events: writers });
@@ -183,13 +231,16 @@ export function addWorkersToHomeserver(homeserver: string, params: WorkerRenderP
 
 /** One worker's own configuration file, loaded after homeserver.yaml (`-c homeserver.yaml -c workers/NAME.yaml`). */
 export function renderWorkerConfig(worker: WorkerSpec, params: WorkerRenderParams): string {
-  if (worker.routes.length > 0 && worker.streams?.length) throw new HomeserverError('CONFIG_INVALID', `${worker.name}: a stream writer here serves no client endpoint`);
+  if (worker.routes.length > 0 && worker.streams?.length)
+    throw new HomeserverError('CONFIG_INVALID', `${worker.name}: a stream writer here serves no client endpoint`);
   const resources = worker.streams?.length ? [{ names: ['replication'] }] : [{ names: ['client'] }];
   return stringify(
     {
       worker_app: 'synapse.app.generic_worker',
       worker_name: worker.name,
-      worker_listeners: [{ type: 'http', port: worker.port, bind_addresses: ['0.0.0.0'], x_forwarded: true, resources }],
+      worker_listeners: [
+        { type: 'http', port: worker.port, bind_addresses: ['0.0.0.0'], x_forwarded: true, resources },
+      ],
       worker_log_config: `${params.synapseDir}/workers/${worker.name}.log.yaml`,
     },
     { lineWidth: 0 },
@@ -218,7 +269,7 @@ export function renderCaddyRoutes(workers: readonly WorkerSpec[] = WORKERS): str
   const lines = [
     '# Generated by synapse/src/workers.ts (renderCaddyRoutes): do not edit, run `node synapse/config/compose/render-routes.ts`.',
     '# Imported by deploy/proxy/Caddyfile inside `handle /_matrix/*`: docker-compose.yml mounts this folder there',
-    '# with the profile `workers`. Endpoints from Synapse\'s worker documentation, by group.',
+    "# with the profile `workers`. Endpoints from Synapse's worker documentation, by group.",
   ];
   for (const worker of workers) {
     for (const id of worker.routes) {
@@ -226,7 +277,11 @@ export function renderCaddyRoutes(workers: readonly WorkerSpec[] = WORKERS): str
       const matcher = `@${worker.name.replace(/[^a-z0-9]/g, '_')}_${id}`;
       lines.push('', `# ${group.title} → ${worker.name}`, `${matcher} {`);
       if (group.methods) lines.push(`\tmethod ${group.methods.join(' ')}`);
-      lines.push(`\tpath_regexp ${group.patterns.length === 1 ? group.patterns[0] : `(${group.patterns.join('|')})`}`, '}', `reverse_proxy ${matcher} ${worker.name}:${worker.port}`);
+      lines.push(
+        `\tpath_regexp ${group.patterns.length === 1 ? group.patterns[0] : `(${group.patterns.join('|')})`}`,
+        '}',
+        `reverse_proxy ${matcher} ${worker.name}:${worker.port}`,
+      );
     }
   }
   return `${lines.join('\n')}\n`;

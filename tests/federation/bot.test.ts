@@ -3,9 +3,19 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFederatedTopology, type FederatedServer, type FederatedTopology, type Homeserver } from '@espace-mineurs/synapse';
+import {
+  startFederatedTopology,
+  type FederatedServer,
+  type FederatedTopology,
+  type Homeserver,
+} from '@espace-mineurs/synapse';
 import { bootstrapFederated, SERVER_ACL, type FederatedBootstrapResult } from '@espace-mineurs/bot/federation';
-import { EventType, type CommandResultContent, type ConversationEntry, type PublicStatus } from '@espace-mineurs/protocol';
+import {
+  EventType,
+  type CommandResultContent,
+  type ConversationEntry,
+  type PublicStatus,
+} from '@espace-mineurs/protocol';
 import { spawnBot, type ChildBot } from '../support/bot-process.ts';
 import { freshAddress } from '../support/conversation.ts';
 import { call, join as joinRoom, send, texts, waitFor, type ServerSession } from './support.ts';
@@ -31,8 +41,17 @@ function running(server: FederatedServer): Homeserver {
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'espace-federation-bot-'));
-  topology = await startFederatedTopology({ dataDir: join(dataDir, 'servers'), layers: ['test'], federationPort: 0, clientPort: 0 });
-  const servers = { public: running(topology.servers.public), police: running(topology.servers.police), gendarmerie: running(topology.servers.gendarmerie) };
+  topology = await startFederatedTopology({
+    dataDir: join(dataDir, 'servers'),
+    layers: ['test'],
+    federationPort: 0,
+    clientPort: 0,
+  });
+  const servers = {
+    public: running(topology.servers.public),
+    police: running(topology.servers.police),
+    gendarmerie: running(topology.servers.gendarmerie),
+  };
   const stateDir = join(dataDir, 'state');
   result = await bootstrapFederated(servers, { stateDir, demo: true });
   bot = await spawnBot({ homeserverUrl: servers.public.baseUrl, stateDir });
@@ -47,15 +66,27 @@ afterAll(async () => {
 async function demoLogin(handle: string): Promise<ServerSession> {
   const account = result.demo.find((candidate) => candidate.handle === handle);
   if (!account) throw new Error(`no demo account ${handle}`);
-  const answer = await call<{ user_id: string; access_token: string }>(account.homeserverUrl, 'POST', '/_matrix/client/v3/login', {
-    body: { type: 'm.login.password', identifier: { type: 'm.id.user', user: account.localpart }, password: account.password },
-  });
+  const answer = await call<{ user_id: string; access_token: string }>(
+    account.homeserverUrl,
+    'POST',
+    '/_matrix/client/v3/login',
+    {
+      body: {
+        type: 'm.login.password',
+        identifier: { type: 'm.id.user', user: account.localpart },
+        password: account.password,
+      },
+    },
+  );
   expect(answer.status).toBe(200);
   return { baseUrl: account.homeserverUrl, userId: answer.body.user_id, accessToken: answer.body.access_token };
 }
 
 async function botApi<T>(method: string, path: string, token: string): Promise<{ status: number; body: T }> {
-  const response = await fetch(`${bot.url}${path}`, { method, headers: { authorization: `Bearer ${token}`, 'x-forwarded-for': freshAddress() } });
+  const response = await fetch(`${bot.url}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, 'x-forwarded-for': freshAddress() },
+  });
   return { status: response.status, body: (await response.json()) as T };
 }
 
@@ -66,34 +97,60 @@ interface TimelineEvent {
 }
 
 async function timeline(session: ServerSession, roomId: string): Promise<TimelineEvent[]> {
-  const answer = await call<{ chunk?: TimelineEvent[] }>(session.baseUrl, 'GET', `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/messages?dir=b&limit=200`, { token: session.accessToken });
+  const answer = await call<{ chunk?: TimelineEvent[] }>(
+    session.baseUrl,
+    'GET',
+    `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/messages?dir=b&limit=200`,
+    { token: session.accessToken },
+  );
   return (answer.body.chunk ?? []).reverse();
 }
 
 /** A structured command in a queue room, and the bot's result to it. */
-async function command(session: ServerSession, queueRoomId: string, body: Record<string, unknown>): Promise<CommandResultContent> {
+async function command(
+  session: ServerSession,
+  queueRoomId: string,
+  body: Record<string, unknown>,
+): Promise<CommandResultContent> {
   const requestId = randomUUID();
-  const sent = await call(session.baseUrl, 'PUT', `/_matrix/client/v3/rooms/${encodeURIComponent(queueRoomId)}/send/${EventType.Command}/${requestId}`, {
-    token: session.accessToken,
-    body: { ...body, requestId },
-  });
+  const sent = await call(
+    session.baseUrl,
+    'PUT',
+    `/_matrix/client/v3/rooms/${encodeURIComponent(queueRoomId)}/send/${EventType.Command}/${requestId}`,
+    {
+      token: session.accessToken,
+      body: { ...body, requestId },
+    },
+  );
   expect(sent.status).toBe(200);
   return waitFor(`the result of ${String(body.action)}`, async () => {
-    const found = (await timeline(session, queueRoomId)).find((event) => event.type === EventType.CommandResult && event.content.requestId === requestId);
+    const found = (await timeline(session, queueRoomId)).find(
+      (event) => event.type === EventType.CommandResult && event.content.requestId === requestId,
+    );
     return found?.content as CommandResultContent | undefined;
   });
 }
 
 async function entryOf(roomId: string): Promise<ConversationEntry | undefined> {
   const queue = result.forces.police.queueRoomId;
-  const answer = await call<ConversationEntry>(topology.servers.police.baseUrl, 'GET', `/_matrix/client/v3/rooms/${encodeURIComponent(queue)}/state/${encodeURIComponent(EventType.Conversation)}/${encodeURIComponent(roomId)}`, {
-    token: result.bots.police.accessToken,
-  });
+  const answer = await call<ConversationEntry>(
+    topology.servers.police.baseUrl,
+    'GET',
+    `/_matrix/client/v3/rooms/${encodeURIComponent(queue)}/state/${encodeURIComponent(EventType.Conversation)}/${encodeURIComponent(roomId)}`,
+    {
+      token: result.bots.police.accessToken,
+    },
+  );
   return answer.status === 200 ? answer.body : undefined;
 }
 
 async function known(role: 'public' | 'police' | 'gendarmerie', roomId: string): Promise<boolean> {
-  const answer = await call(topology.servers[role].baseUrl, 'GET', `/_synapse/admin/v1/rooms/${encodeURIComponent(roomId)}`, { token: result.bots[role].accessToken });
+  const answer = await call(
+    topology.servers[role].baseUrl,
+    'GET',
+    `/_synapse/admin/v1/rooms/${encodeURIComponent(roomId)}`,
+    { token: result.bots[role].accessToken },
+  );
   return answer.status === 200;
 }
 
@@ -101,16 +158,30 @@ describe('the conversation bot in the federated topology', () => {
   it('triage, routed to the police by postal code, one winner of two claims over federation, messages both ways, close', async () => {
     const [police1, police2] = await Promise.all([demoLogin('pn-agent-1'), demoLogin('pn-agent-2')]);
     const queue = result.forces.police.queueRoomId;
-    for (const agent of [police1, police2]) expect(await command(agent, queue, { action: 'duty', onDuty: true, capacity: 10 })).toMatchObject({ ok: true });
+    for (const agent of [police1, police2])
+      expect(await command(agent, queue, { action: 'duty', onDuty: true, capacity: 10 })).toMatchObject({ ok: true });
 
     // The young person: a guest of the public server, which is the only one the site talks to.
     const publicUrl = topology.servers.public.baseUrl;
-    const registered = await call<{ user_id: string; access_token: string }>(publicUrl, 'POST', '/_matrix/client/v3/register?kind=guest', { body: {} });
+    const registered = await call<{ user_id: string; access_token: string }>(
+      publicUrl,
+      'POST',
+      '/_matrix/client/v3/register?kind=guest',
+      { body: {} },
+    );
     expect(registered.status).toBe(200);
-    const guest: ServerSession = { baseUrl: publicUrl, userId: registered.body.user_id, accessToken: registered.body.access_token };
+    const guest: ServerSession = {
+      baseUrl: publicUrl,
+      userId: registered.body.user_id,
+      accessToken: registered.body.access_token,
+    };
     const opened = await fetch(`${bot.url}/api/conversations`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${guest.accessToken}`, 'content-type': 'application/json', 'x-forwarded-for': freshAddress() },
+      headers: {
+        authorization: `Bearer ${guest.accessToken}`,
+        'content-type': 'application/json',
+        'x-forwarded-for': freshAddress(),
+      },
       body: '{}',
     });
     expect(opened.status).toBe(201);
@@ -119,13 +190,25 @@ describe('the conversation bot in the federated topology', () => {
     await joinRoom(guest, roomId, result.servers.public.serverName);
 
     // Before routing, the room federates but its ACL admits the public server alone.
-    const create = await call<{ 'm.federate'?: boolean }>(publicUrl, 'GET', `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/state/m.room.create/`, { token: guest.accessToken });
+    const create = await call<{ 'm.federate'?: boolean }>(
+      publicUrl,
+      'GET',
+      `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/state/m.room.create/`,
+      { token: guest.accessToken },
+    );
     expect(create.body['m.federate']).toBe(true);
 
     const publicBot = result.servers.public.botUserId;
-    const botCount = async () => (await timeline(guest, roomId)).filter((event) => event.sender === publicBot && event.type === 'm.room.message').length;
+    const botCount = async () =>
+      (await timeline(guest, roomId)).filter((event) => event.sender === publicBot && event.type === 'm.room.message')
+        .length;
     await waitFor('the first question', async () => ((await botCount()) > 0 ? true : undefined));
-    const beforeRouting = await call<{ allow: string[] }>(publicUrl, 'GET', `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/state/${SERVER_ACL}/`, { token: guest.accessToken });
+    const beforeRouting = await call<{ allow: string[] }>(
+      publicUrl,
+      'GET',
+      `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/state/${SERVER_ACL}/`,
+      { token: guest.accessToken },
+    );
     expect(beforeRouting.body.allow).not.toContain(result.servers.police.serverName);
     for (const answer of ['1', '1', '6', '2', '4', '92100']) {
       const before = await botCount();
@@ -139,12 +222,22 @@ describe('the conversation bot in the federated topology', () => {
       return entry?.state === 'queued' ? entry : undefined;
     });
     expect(queued).toMatchObject({ force: 'police', triage: { postalCode: '92100' } });
-    const acl = await call<{ allow: string[] }>(publicUrl, 'GET', `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/state/${SERVER_ACL}/`, { token: guest.accessToken });
-    expect(acl.body.allow).toEqual(expect.arrayContaining([result.servers.public.serverName, result.servers.police.serverName]));
+    const acl = await call<{ allow: string[] }>(
+      publicUrl,
+      'GET',
+      `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/state/${SERVER_ACL}/`,
+      { token: guest.accessToken },
+    );
+    expect(acl.body.allow).toEqual(
+      expect.arrayContaining([result.servers.public.serverName, result.servers.police.serverName]),
+    );
     expect(acl.body.allow).not.toContain(result.servers.gendarmerie.serverName);
 
     // Two police agents claim at once, their commands arriving in the police queue room: exactly one wins.
-    const claims = await Promise.all([command(police1, queue, { action: 'claim', conversation: roomId }), command(police2, queue, { action: 'claim', conversation: roomId })]);
+    const claims = await Promise.all([
+      command(police1, queue, { action: 'claim', conversation: roomId }),
+      command(police2, queue, { action: 'claim', conversation: roomId }),
+    ]);
     expect(claims.filter((claim) => claim.ok)).toHaveLength(1);
     expect(claims.find((claim) => !claim.ok)?.code).toBe('ALREADY_CLAIMED');
     const winner = claims[0]!.ok ? police1 : police2;
@@ -157,12 +250,20 @@ describe('the conversation bot in the federated topology', () => {
       return status.body.status?.agentJoined ? true : undefined;
     });
     expect((await send(winner, roomId, 'Bonjour, je suis là pour toi.')).status).toBe(200);
-    await waitFor('the agent message on the public server', async () => ((await texts(guest, roomId)).includes('Bonjour, je suis là pour toi.') ? true : undefined));
+    await waitFor('the agent message on the public server', async () =>
+      (await texts(guest, roomId)).includes('Bonjour, je suis là pour toi.') ? true : undefined,
+    );
     expect((await send(guest, roomId, 'merci')).status).toBe(200);
-    await waitFor('the young person message on the police server', async () => ((await texts(winner, roomId)).includes('merci') ? true : undefined));
-    await waitFor('the first agent message recorded', async () => ((await entryOf(roomId))?.firstAgentMessageAt !== undefined ? true : undefined));
+    await waitFor('the young person message on the police server', async () =>
+      (await texts(winner, roomId)).includes('merci') ? true : undefined,
+    );
+    await waitFor('the first agent message recorded', async () =>
+      (await entryOf(roomId))?.firstAgentMessageAt !== undefined ? true : undefined,
+    );
 
-    expect(await command(winner, queue, { action: 'close', conversation: roomId, outcome: 'none' })).toMatchObject({ ok: true });
+    expect(await command(winner, queue, { action: 'close', conversation: roomId, outcome: 'none' })).toMatchObject({
+      ok: true,
+    });
     expect(await entryOf(roomId)).toMatchObject({ state: 'closed', outcome: 'none' });
     await waitFor('the closed status', async () => {
       const status = await botApi<{ status: PublicStatus }>('GET', '/api/conversations/current', guest.accessToken);
@@ -170,7 +271,14 @@ describe('the conversation bot in the federated topology', () => {
     });
 
     // The claim and the close are audited in the police audit room, on the police server, by the police bot.
-    const audit = await timeline({ baseUrl: topology.servers.police.baseUrl, userId: result.bots.police.userId, accessToken: result.bots.police.accessToken }, result.forces.police.auditRoomId);
+    const audit = await timeline(
+      {
+        baseUrl: topology.servers.police.baseUrl,
+        userId: result.bots.police.userId,
+        accessToken: result.bots.police.accessToken,
+      },
+      result.forces.police.auditRoomId,
+    );
     const actions = audit.filter((event) => event.type === EventType.Audit && event.content.conversation === roomId);
     expect(actions.map((event) => event.content.action)).toEqual(expect.arrayContaining(['claim', 'close']));
     expect(new Set(actions.map((event) => event.sender))).toEqual(new Set([result.bots.police.userId]));
@@ -189,7 +297,11 @@ describe('the conversation bot in the federated topology', () => {
       return response.status === 200 ? ((await response.json()) as { ready: boolean }) : undefined;
     });
     expect(ready.ready).toBe(true);
-    const status = await botApi<{ status: PublicStatus }>('GET', '/api/conversations/current', closedConversation.guest.accessToken);
+    const status = await botApi<{ status: PublicStatus }>(
+      'GET',
+      '/api/conversations/current',
+      closedConversation.guest.accessToken,
+    );
     expect(status.status).toBe(200);
     expect(status.body.status).toMatchObject({ state: 'closed' });
   });

@@ -3,7 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFederatedTopology, type FederatedServer, type FederatedTopology, type Homeserver } from '@espace-mineurs/synapse';
+import {
+  startFederatedTopology,
+  type FederatedServer,
+  type FederatedTopology,
+  type Homeserver,
+} from '@espace-mineurs/synapse';
 import {
   bootstrapFederated,
   connectHomeserver,
@@ -35,13 +40,27 @@ function running(server: FederatedServer): Homeserver {
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'espace-federation-'));
-  topology = await startFederatedTopology({ dataDir: join(dataDir, 'servers'), layers: ['test'], federationPort: 0, clientPort: 0, retention: { min: '1s', max: '365d' } });
-  const servers = { public: running(topology.servers.public), police: running(topology.servers.police), gendarmerie: running(topology.servers.gendarmerie) };
+  topology = await startFederatedTopology({
+    dataDir: join(dataDir, 'servers'),
+    layers: ['test'],
+    federationPort: 0,
+    clientPort: 0,
+    retention: { min: '1s', max: '365d' },
+  });
+  const servers = {
+    public: running(topology.servers.public),
+    police: running(topology.servers.police),
+    gendarmerie: running(topology.servers.gendarmerie),
+  };
   result = await bootstrapFederated(servers, { stateDir: join(dataDir, 'state'), demo: true });
   bots = {
     public: connectHomeserver(servers.public.baseUrl, result.bots.public.accessToken, result.bots.public.userId),
     police: connectHomeserver(servers.police.baseUrl, result.bots.police.accessToken, result.bots.police.userId),
-    gendarmerie: connectHomeserver(servers.gendarmerie.baseUrl, result.bots.gendarmerie.accessToken, result.bots.gendarmerie.userId),
+    gendarmerie: connectHomeserver(
+      servers.gendarmerie.baseUrl,
+      result.bots.gendarmerie.accessToken,
+      result.bots.gendarmerie.userId,
+    ),
   };
 });
 
@@ -59,17 +78,35 @@ function demoAccount(handle: string): (typeof result.demo)[number] {
 
 async function demoLogin(handle: string): Promise<ServerSession> {
   const account = demoAccount(handle);
-  const answer = await call<{ user_id: string; access_token: string }>(account.homeserverUrl, 'POST', '/_matrix/client/v3/login', {
-    body: { type: 'm.login.password', identifier: { type: 'm.id.user', user: account.localpart }, password: account.password },
-  });
+  const answer = await call<{ user_id: string; access_token: string }>(
+    account.homeserverUrl,
+    'POST',
+    '/_matrix/client/v3/login',
+    {
+      body: {
+        type: 'm.login.password',
+        identifier: { type: 'm.id.user', user: account.localpart },
+        password: account.password,
+      },
+    },
+  );
   expect(answer.status).toBe(200);
   return { baseUrl: account.homeserverUrl, userId: answer.body.user_id, accessToken: answer.body.access_token };
 }
 
 async function guest(): Promise<ServerSession> {
-  const answer = await call<{ user_id: string; access_token: string }>(topology.servers.public.baseUrl, 'POST', '/_matrix/client/v3/register?kind=guest', { body: {} });
+  const answer = await call<{ user_id: string; access_token: string }>(
+    topology.servers.public.baseUrl,
+    'POST',
+    '/_matrix/client/v3/register?kind=guest',
+    { body: {} },
+  );
   expect(answer.status).toBe(200);
-  return { baseUrl: topology.servers.public.baseUrl, userId: answer.body.user_id, accessToken: answer.body.access_token };
+  return {
+    baseUrl: topology.servers.public.baseUrl,
+    userId: answer.body.user_id,
+    accessToken: answer.body.access_token,
+  };
 }
 
 function adminToken(role: 'public' | 'police' | 'gendarmerie'): string {
@@ -77,8 +114,14 @@ function adminToken(role: 'public' | 'police' | 'gendarmerie'): string {
 }
 
 async function known(role: 'public' | 'police' | 'gendarmerie', roomId: string): Promise<boolean> {
-  const answer = await call(topology.servers[role].baseUrl, 'GET', `/_synapse/admin/v1/rooms/${encodeURIComponent(roomId)}`, { token: adminToken(role) });
-  if (answer.status !== 200 && answer.status !== 404) throw new Error(`admin room lookup on ${role} answered ${answer.status}`);
+  const answer = await call(
+    topology.servers[role].baseUrl,
+    'GET',
+    `/_synapse/admin/v1/rooms/${encodeURIComponent(roomId)}`,
+    { token: adminToken(role) },
+  );
+  if (answer.status !== 200 && answer.status !== 404)
+    throw new Error(`admin room lookup on ${role} answered ${answer.status}`);
   return answer.status === 200;
 }
 
@@ -109,13 +152,19 @@ async function openConversation(force: 'police' | 'gendarmerie', young: ServerSe
   });
   const id = roomId.room_id;
   // The young person's room admits guests (as on one server).
-  await bots.public.request('PUT', `/_matrix/client/v3/rooms/${encodeURIComponent(id)}/state/m.room.guest_access/`, { body: { guest_access: 'can_join' } });
+  await bots.public.request('PUT', `/_matrix/client/v3/rooms/${encodeURIComponent(id)}/state/m.room.guest_access/`, {
+    body: { guest_access: 'can_join' },
+  });
   await joinRoom(young, id, topology.servers.public.serverName);
   return id;
 }
 
 async function sees(session: ServerSession, roomId: string, body: string): Promise<void> {
-  await waitFor(`${session.userId} to see "${body}"`, async () => ((await texts(session, roomId)).includes(body) ? true : undefined), 90_000);
+  await waitFor(
+    `${session.userId} to see "${body}"`,
+    async () => ((await texts(session, roomId)).includes(body) ? true : undefined),
+    90_000,
+  );
 }
 
 describe('the federated bootstrap', () => {
@@ -128,7 +177,11 @@ describe('the federated bootstrap', () => {
         expect(await known(force === 'police' ? 'gendarmerie' : 'police', roomId)).toBe(false);
       }
     }
-    const servers = { public: running(topology.servers.public), police: running(topology.servers.police), gendarmerie: running(topology.servers.gendarmerie) };
+    const servers = {
+      public: running(topology.servers.public),
+      police: running(topology.servers.police),
+      gendarmerie: running(topology.servers.gendarmerie),
+    };
     const again = await bootstrapFederated(servers, { stateDir: join(dataDir, 'state'), demo: true });
     expect(again.forces).toEqual(result.forces);
     expect(again.newDemoAccounts).toEqual([]);
@@ -137,19 +190,35 @@ describe('the federated bootstrap', () => {
   it('gives each force s staff an account on that force s server, in that force s queue', async () => {
     const agent = await demoLogin('pn-agent-1');
     expect(agent.userId).toBe(`@${demoAccount('pn-agent-1').localpart}:${topology.servers.police.serverName}`);
-    const joined = await call<{ joined_rooms: string[] }>(agent.baseUrl, 'GET', '/_matrix/client/v3/joined_rooms', { token: agent.accessToken });
+    const joined = await call<{ joined_rooms: string[] }>(agent.baseUrl, 'GET', '/_matrix/client/v3/joined_rooms', {
+      token: agent.accessToken,
+    });
     expect(joined.body.joined_rooms).toContain(result.forces.police.queueRoomId);
     const elsewhere = await call(topology.servers.public.baseUrl, 'POST', '/_matrix/client/v3/login', {
-      body: { type: 'm.login.password', identifier: { type: 'm.id.user', user: demoAccount('pn-agent-1').localpart }, password: demoAccount('pn-agent-1').password },
+      body: {
+        type: 'm.login.password',
+        identifier: { type: 'm.id.user', user: demoAccount('pn-agent-1').localpart },
+        password: demoAccount('pn-agent-1').password,
+      },
     });
     expect(elsewhere.status).toBe(403);
     // A police agent cannot read a gendarmerie room, nor join it over federation.
-    const read = await call(agent.baseUrl, 'GET', `/_matrix/client/v3/rooms/${encodeURIComponent(result.forces.gendarmerie.queueRoomId)}/messages?dir=b`, { token: agent.accessToken });
+    const read = await call(
+      agent.baseUrl,
+      'GET',
+      `/_matrix/client/v3/rooms/${encodeURIComponent(result.forces.gendarmerie.queueRoomId)}/messages?dir=b`,
+      { token: agent.accessToken },
+    );
     expect(read.status).toBe(403);
-    const join = await call(agent.baseUrl, 'POST', `/_matrix/client/v3/join/${encodeURIComponent(result.forces.gendarmerie.queueRoomId)}?server_name=${encodeURIComponent(topology.servers.gendarmerie.serverName)}`, {
-      token: agent.accessToken,
-      body: {},
-    });
+    const join = await call(
+      agent.baseUrl,
+      'POST',
+      `/_matrix/client/v3/join/${encodeURIComponent(result.forces.gendarmerie.queueRoomId)}?server_name=${encodeURIComponent(topology.servers.gendarmerie.serverName)}`,
+      {
+        token: agent.accessToken,
+        body: {},
+      },
+    );
     expect(join.status).not.toBe(200);
   });
 });
@@ -159,7 +228,9 @@ describe('a young person s room across servers', () => {
     const young = await guest();
     const roomId = await openConversation('police', young);
     const police = await demoLogin('pn-agent-1');
-    await bots.public.request('POST', `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/invite`, { body: { user_id: police.userId } });
+    await bots.public.request('POST', `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/invite`, {
+      body: { user_id: police.userId },
+    });
     await joinRoom(police, roomId, topology.servers.public.serverName);
     expect((await send(police, roomId, 'Bonjour, je suis Alex.')).status).toBe(200);
     await sees(young, roomId, 'Bonjour, je suis Alex.');
@@ -168,10 +239,15 @@ describe('a young person s room across servers', () => {
 
     // A gendarme cannot join while the room belongs to the police.
     const gendarme = await demoLogin('gn-agent-1');
-    const early = await call(gendarme.baseUrl, 'POST', `/_matrix/client/v3/join/${encodeURIComponent(roomId)}?server_name=${encodeURIComponent(topology.servers.public.serverName)}`, {
-      token: gendarme.accessToken,
-      body: {},
-    });
+    const early = await call(
+      gendarme.baseUrl,
+      'POST',
+      `/_matrix/client/v3/join/${encodeURIComponent(roomId)}?server_name=${encodeURIComponent(topology.servers.public.serverName)}`,
+      {
+        token: gendarme.accessToken,
+        body: {},
+      },
+    );
     expect(early.status).not.toBe(200);
 
     const moved = await moveRoomToForceServer(bots.public, roomId, {
@@ -180,18 +256,33 @@ describe('a young person s room across servers', () => {
       toServer: topology.servers.gendarmerie.serverName,
     });
     expect(moved.removed).toEqual([police.userId]);
-    const acl = await bots.public.request<{ allow: string[] }>('GET', `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/state/${SERVER_ACL}/`);
+    const acl = await bots.public.request<{ allow: string[] }>(
+      'GET',
+      `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/state/${SERVER_ACL}/`,
+    );
     const { public: publicServer, gendarmerie: gendarmerieServer } = topology.servers;
-    expect(acl.allow).toEqual([publicServer.address.host, publicServer.serverName, gendarmerieServer.address.host, gendarmerieServer.serverName]);
+    expect(acl.allow).toEqual([
+      publicServer.address.host,
+      publicServer.serverName,
+      gendarmerieServer.address.host,
+      gendarmerieServer.serverName,
+    ]);
 
-    await bots.public.request('POST', `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/invite`, { body: { user_id: gendarme.userId } });
+    await bots.public.request('POST', `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/invite`, {
+      body: { user_id: gendarme.userId },
+    });
     await joinRoom(gendarme, roomId, topology.servers.public.serverName);
     expect((await send(gendarme, roomId, 'Bonjour, je suis Charlie.')).status).toBe(200);
     await sees(young, roomId, 'Bonjour, je suis Charlie.');
-    const member = await bots.public.request<{ membership: string }>('GET', `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/state/m.room.member/${encodeURIComponent(police.userId)}`);
+    const member = await bots.public.request<{ membership: string }>(
+      'GET',
+      `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/state/m.room.member/${encodeURIComponent(police.userId)}`,
+    );
     expect(member.membership).toBe('leave');
     await waitFor('the police server to know its agent left', async () => {
-      const joined = await call<{ joined_rooms: string[] }>(police.baseUrl, 'GET', '/_matrix/client/v3/joined_rooms', { token: police.accessToken });
+      const joined = await call<{ joined_rooms: string[] }>(police.baseUrl, 'GET', '/_matrix/client/v3/joined_rooms', {
+        token: police.accessToken,
+      });
       return joined.status === 200 && !joined.body.joined_rooms.includes(roomId) ? true : undefined;
     });
     expect((await send(police, roomId, 'encore moi')).status).toBe(403);
@@ -213,7 +304,9 @@ describe('a young person s room across servers', () => {
     const young = await guest();
     const roomId = await openConversation('gendarmerie', young);
     const gendarme = await demoLogin('gn-agent-2');
-    await bots.public.request('POST', `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/invite`, { body: { user_id: gendarme.userId } });
+    await bots.public.request('POST', `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/invite`, {
+      body: { user_id: gendarme.userId },
+    });
     await joinRoom(gendarme, roomId, topology.servers.public.serverName);
     expect((await send(gendarme, roomId, 'avant')).status).toBe(200);
     await sees(young, roomId, 'avant');
@@ -229,7 +322,12 @@ describe('a young person s room across servers', () => {
     const agentView = await texts(gendarme, roomId);
     const youngView = await texts(young, roomId);
     for (const view of [agentView, youngView]) {
-      expect(view.filter((body) => ['avant', 'pendant 1', 'pendant 2', 'après'].includes(body))).toEqual(['avant', 'pendant 1', 'pendant 2', 'après']);
+      expect(view.filter((body) => ['avant', 'pendant 1', 'pendant 2', 'après'].includes(body))).toEqual([
+        'avant',
+        'pendant 1',
+        'pendant 2',
+        'après',
+      ]);
     }
     await purgeEverywhere([bots.public, bots.police, bots.gendarmerie], roomId);
   });
@@ -268,8 +366,13 @@ describe('grave danger across servers', () => {
     expect(await known('police', disclosed.roomId)).toBe(true);
     expect(await known('public', disclosed.roomId)).toBe(false);
     expect(await known('gendarmerie', disclosed.roomId)).toBe(false);
-    const members = await bots.police.request<{ chunk: Array<{ state_key: string; content: { membership: string } }> }>('GET', `/_matrix/client/v3/rooms/${encodeURIComponent(disclosed.roomId)}/members`);
-    expect(members.chunk.map((member) => member.state_key).sort()).toEqual([approver.userId, requester.userId, result.bots.police.userId].sort());
+    const members = await bots.police.request<{ chunk: Array<{ state_key: string; content: { membership: string } }> }>(
+      'GET',
+      `/_matrix/client/v3/rooms/${encodeURIComponent(disclosed.roomId)}/members`,
+    );
+    expect(members.chunk.map((member) => member.state_key).sort()).toEqual(
+      [approver.userId, requester.userId, result.bots.police.userId].sort(),
+    );
     expect(audited).toEqual([{ forces: ['police'], action: 'disclosure' }]);
     await purgeEverywhere([bots.public, bots.police, bots.gendarmerie], roomId);
   });

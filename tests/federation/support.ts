@@ -29,19 +29,36 @@ export async function call<T = Record<string, unknown>>(
 
 let counter = 0;
 
-export async function registerOn(server: Pick<FederatedServer, 'baseUrl' | 'registrationSharedSecret'>, prefix: string, admin = false): Promise<ServerSession> {
+export async function registerOn(
+  server: Pick<FederatedServer, 'baseUrl' | 'registrationSharedSecret'>,
+  prefix: string,
+  admin = false,
+): Promise<ServerSession> {
   const localpart = `${prefix}-${process.pid}-${Date.now().toString(36)}-${counter++}`;
-  const user = await registerWithSharedSecret(server.baseUrl, server.registrationSharedSecret, { localpart, password: `pw-${localpart}-long-enough`, admin });
+  const user = await registerWithSharedSecret(server.baseUrl, server.registrationSharedSecret, {
+    localpart,
+    password: `pw-${localpart}-long-enough`,
+    admin,
+  });
   return { baseUrl: server.baseUrl, userId: user.userId, accessToken: user.accessToken };
 }
 
 let txn = 0;
 
-export function send(session: ServerSession, roomId: string, body: string): Promise<Answer<{ event_id?: string; errcode?: string }>> {
-  return call(session.baseUrl, 'PUT', `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/send/m.room.message/f${Date.now()}-${txn++}`, {
-    token: session.accessToken,
-    body: { msgtype: 'm.text', body },
-  });
+export function send(
+  session: ServerSession,
+  roomId: string,
+  body: string,
+): Promise<Answer<{ event_id?: string; errcode?: string }>> {
+  return call(
+    session.baseUrl,
+    'PUT',
+    `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/send/m.room.message/f${Date.now()}-${txn++}`,
+    {
+      token: session.accessToken,
+      body: { msgtype: 'm.text', body },
+    },
+  );
 }
 
 /** Text messages of a room as `session` sees them, oldest first. */
@@ -67,10 +84,15 @@ export function waitFor<T>(what: string, probe: () => Promise<T | undefined>, ti
 /** Joins `roomId` (over federation when the room lives elsewhere), retrying while the servers first meet. */
 export async function join(session: ServerSession, roomId: string, via: string): Promise<void> {
   await waitFor(`${session.userId} joined ${roomId}`, async () => {
-    const answer = await call(session.baseUrl, 'POST', `/_matrix/client/v3/join/${encodeURIComponent(roomId)}?server_name=${encodeURIComponent(via)}`, {
-      token: session.accessToken,
-      body: {},
-    });
+    const answer = await call(
+      session.baseUrl,
+      'POST',
+      `/_matrix/client/v3/join/${encodeURIComponent(roomId)}?server_name=${encodeURIComponent(via)}`,
+      {
+        token: session.accessToken,
+        body: {},
+      },
+    );
     return answer.status === 200 ? true : undefined;
   });
 }

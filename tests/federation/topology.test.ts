@@ -3,7 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { ensureSynapseTree, startFederatedServer, startFederatedTopology, type FederatedServer, type FederatedTopology } from '@espace-mineurs/synapse';
+import {
+  ensureSynapseTree,
+  startFederatedServer,
+  startFederatedTopology,
+  type FederatedServer,
+  type FederatedTopology,
+} from '@espace-mineurs/synapse';
 import { freePort } from '@espace-mineurs/synapse';
 import { call, join as joinRoom, registerOn, send, texts, waitFor, type ServerSession } from './support.ts';
 
@@ -17,7 +23,13 @@ let dataDir: string;
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'espace-federation-'));
-  topology = await startFederatedTopology({ dataDir, layers: ['test'], federationPort: 0, clientPort: 0, retention: { min: '1s', max: '365d' } });
+  topology = await startFederatedTopology({
+    dataDir,
+    layers: ['test'],
+    federationPort: 0,
+    clientPort: 0,
+    retention: { min: '1s', max: '365d' },
+  });
   const host = '127.0.0.5';
   const address = { host, clientPort: await freePort(host), federationPort: await freePort(host) };
   const self = `${host}:${address.federationPort}`;
@@ -67,9 +79,9 @@ describe('the federated topology', () => {
       expect(rendered.federation_custom_ca_list).toEqual([topology.ca.certificate]);
       expect(rendered.federation_verify_certificates).toBe(true);
       expect(rendered.trusted_key_servers).toEqual([]);
-      const federationListener = (rendered.listeners as Array<{ tls: boolean; resources: Array<{ names: string[] }>; bind_addresses: string[] }>).find((listener) =>
-        listener.resources?.some((resource) => resource.names.includes('federation')),
-      );
+      const federationListener = (
+        rendered.listeners as Array<{ tls: boolean; resources: Array<{ names: string[] }>; bind_addresses: string[] }>
+      ).find((listener) => listener.resources?.some((resource) => resource.names.includes('federation')));
       expect(federationListener?.tls).toBe(true);
       expect(federationListener?.bind_addresses).toEqual([server.address.host]);
       expect(rendered.allow_guest_access).toBe(server === publicServer);
@@ -77,7 +89,9 @@ describe('the federated topology', () => {
   });
 
   it('refuses guests on the force servers', async () => {
-    const answer = await call(topology.servers.police.baseUrl, 'POST', '/_matrix/client/v3/register?kind=guest', { body: {} });
+    const answer = await call(topology.servers.police.baseUrl, 'POST', '/_matrix/client/v3/register?kind=guest', {
+      body: {},
+    });
     expect(answer.status).toBe(403);
   });
 
@@ -87,9 +101,13 @@ describe('the federated topology', () => {
     const roomId = await createRoom(young, [agent.userId]);
     await joinRoom(agent, roomId, topology.servers.public.serverName);
     expect((await send(agent, roomId, 'bonjour, je suis là')).status).toBe(200);
-    await waitFor('the agent message on the public server', async () => ((await texts(young, roomId)).includes('bonjour, je suis là') ? true : undefined));
+    await waitFor('the agent message on the public server', async () =>
+      (await texts(young, roomId)).includes('bonjour, je suis là') ? true : undefined,
+    );
     expect((await send(young, roomId, 'merci')).status).toBe(200);
-    await waitFor('the young message on the police server', async () => ((await texts(agent, roomId)).includes('merci') ? true : undefined));
+    await waitFor('the young message on the police server', async () =>
+      (await texts(agent, roomId)).includes('merci') ? true : undefined,
+    );
   });
 
   it('refuses a fourth server outside the whitelist: it cannot be invited, join, read or send', async () => {
@@ -104,12 +122,22 @@ describe('the federated topology', () => {
     });
     expect(invited.status).toBe(403);
 
-    const joined = await call(stranger.baseUrl, 'POST', `/_matrix/client/v3/join/${encodeURIComponent(roomId)}?server_name=${encodeURIComponent(topology.servers.public.serverName)}`, {
-      token: stranger.accessToken,
-      body: {},
-    });
+    const joined = await call(
+      stranger.baseUrl,
+      'POST',
+      `/_matrix/client/v3/join/${encodeURIComponent(roomId)}?server_name=${encodeURIComponent(topology.servers.public.serverName)}`,
+      {
+        token: stranger.accessToken,
+        body: {},
+      },
+    );
     expect(joined.status).not.toBe(200);
-    const read = await call(stranger.baseUrl, 'GET', `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/messages?dir=b`, { token: stranger.accessToken });
+    const read = await call(
+      stranger.baseUrl,
+      'GET',
+      `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/messages?dir=b`,
+      { token: stranger.accessToken },
+    );
     expect(read.status).toBe(403);
     expect((await send(stranger, roomId, 'intrus')).status).toBe(403);
     expect(await texts(young, roomId)).toEqual(['secret']);

@@ -18,7 +18,11 @@ let bot: RunningBot;
 
 beforeAll(async () => {
   stack = await startIsolatedStack();
-  bot = await startTestBot({ homeserverUrl: stack.homeserver.baseUrl, stateDir: stack.dataDir, overrides: { rateLimits: RATE_LIMITS } });
+  bot = await startTestBot({
+    homeserverUrl: stack.homeserver.baseUrl,
+    stateDir: stack.dataDir,
+    overrides: { rateLimits: RATE_LIMITS },
+  });
 });
 
 afterAll(async () => {
@@ -32,7 +36,12 @@ const queueOptions = () => ({ baseUrl: hs(), botToken: stack.result.bot.accessTo
 
 async function open(young: Session, ip: string) {
   const started = Date.now();
-  const response = await api<{ roomId: string; error?: { code: string } }>('POST', '/api/conversations', { token: young.accessToken, botUrl: bot.url, ip, body: { context: 'ecole' } });
+  const response = await api<{ roomId: string; error?: { code: string } }>('POST', '/api/conversations', {
+    token: young.accessToken,
+    botUrl: bot.url,
+    ip,
+    body: { context: 'ecole' },
+  });
   return { ...response, elapsedMs: Date.now() - started };
 }
 
@@ -48,7 +57,8 @@ describe('openings from one address', () => {
     const guests = await Promise.all(Array.from({ length: 6 }, () => stack.guest()));
     // Six addresses of one /64, one after the other, as phones behind one carrier prefix would.
     const openings = [];
-    for (const [index, young] of guests.slice(0, 5).entries()) openings.push(await open(young, `2001:db8:28:1::${index + 1}`));
+    for (const [index, young] of guests.slice(0, 5).entries())
+      openings.push(await open(young, `2001:db8:28:1::${index + 1}`));
     expect(openings.map((opening) => opening.status)).toEqual([201, 201, 201, 201, 429]);
     // The slowed ones waited at least their step (a lower bound: the delay is deliberate).
     expect(openings[2]!.elapsedMs).toBeGreaterThanOrEqual(300);
@@ -58,7 +68,10 @@ describe('openings from one address', () => {
     // Another /64 is not affected.
     expect((await open(guests[5]!, '2001:db8:28:2::1')).status).toBe(201);
 
-    const [free, serial] = await Promise.all([queue(guests[0]!, openings[0]!.body.roomId), queue(guests[2]!, openings[2]!.body.roomId)]);
+    const [free, serial] = await Promise.all([
+      queue(guests[0]!, openings[0]!.body.roomId),
+      queue(guests[2]!, openings[2]!.body.roomId),
+    ]);
     expect(free.serialOpening).toBeUndefined();
     expect(serial.serialOpening).toBe(true);
     const agent = await stack.login('pn-agent-1');
@@ -72,7 +85,10 @@ describe('openings from one address', () => {
     const young = guests[2]!;
     const roomId = openings[2]!.body.roomId;
     const seen = JSON.stringify(await timeline(young, roomId, 200, hs()));
-    const state = await matrixRequest('GET', `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/state`, { token: young.accessToken, baseUrl: hs() });
+    const state = await matrixRequest('GET', `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/state`, {
+      token: young.accessToken,
+      baseUrl: hs(),
+    });
     for (const text of [seen, JSON.stringify(state.body)]) {
       expect(text).not.toMatch(/série|serial/i);
     }
@@ -84,9 +100,20 @@ describe('openings from one address', () => {
     expect(opened.status).toBe(201);
     await queue(young, opened.body.roomId);
     const agent = await stack.login('pn-agent-2');
-    expect(await command(agent, queueRoom(), { action: 'duty', onDuty: true, capacity: 5 }, { baseUrl: hs() })).toMatchObject({ ok: true });
-    expect(await command(agent, queueRoom(), { action: 'claim', conversation: opened.body.roomId }, { baseUrl: hs() })).toMatchObject({ ok: true });
-    expect(await command(agent, queueRoom(), { action: 'close', conversation: opened.body.roomId, outcome: 'none', coolDownMinutes: 30 }, { baseUrl: hs() })).toMatchObject({ ok: true });
+    expect(
+      await command(agent, queueRoom(), { action: 'duty', onDuty: true, capacity: 5 }, { baseUrl: hs() }),
+    ).toMatchObject({ ok: true });
+    expect(
+      await command(agent, queueRoom(), { action: 'claim', conversation: opened.body.roomId }, { baseUrl: hs() }),
+    ).toMatchObject({ ok: true });
+    expect(
+      await command(
+        agent,
+        queueRoom(),
+        { action: 'close', conversation: opened.body.roomId, outcome: 'none', coolDownMinutes: 30 },
+        { baseUrl: hs() },
+      ),
+    ).toMatchObject({ ok: true });
 
     const sameSlash64 = await open(await stack.guest(), '2001:db8:27:5:9999::beef');
     expect(sameSlash64.status).toBe(429);
@@ -95,10 +122,19 @@ describe('openings from one address', () => {
 
     // The recorded pseudonym is an HMAC of the /64 under the state dir's secret, not a hash anyone can recompute.
     const secret = Buffer.from(readFileSync(joinPath(stack.dataDir, 'address-secret'), 'utf8').trim(), 'hex');
-    const book = JSON.parse(readFileSync(joinPath(stack.dataDir, 'open-addresses.json'), 'utf8')) as Record<string, string>;
+    const book = JSON.parse(readFileSync(joinPath(stack.dataDir, 'open-addresses.json'), 'utf8')) as Record<
+      string,
+      string
+    >;
     expect(book[young.userId]).toBe(createHmac('sha256', secret).update('2001:db8:27:5::/64').digest('hex'));
-    const coolDowns = await matrixRequest<Array<{ type: string; content: { guest?: string; addresses?: string[] } }>>('GET', `/_matrix/client/v3/rooms/${encodeURIComponent(stack.result.forces.police.supervisorsRoomId)}/state`, { token: stack.result.bot.accessToken, baseUrl: hs() });
-    const coolDown = coolDowns.body.find((event) => event.type === SafetyEventType.CoolDown && event.content.guest === young.userId);
+    const coolDowns = await matrixRequest<Array<{ type: string; content: { guest?: string; addresses?: string[] } }>>(
+      'GET',
+      `/_matrix/client/v3/rooms/${encodeURIComponent(stack.result.forces.police.supervisorsRoomId)}/state`,
+      { token: stack.result.bot.accessToken, baseUrl: hs() },
+    );
+    const coolDown = coolDowns.body.find(
+      (event) => event.type === SafetyEventType.CoolDown && event.content.guest === young.userId,
+    );
     expect(coolDown?.content.addresses).toEqual([book[young.userId]]);
   }, 180_000);
 });

@@ -25,11 +25,27 @@ describe('POST /api/conversations', () => {
 
   it('validates the body strictly', async () => {
     const guest = await registerGuest();
-    expectError(await api('POST', '/api/conversations', { token: guest.accessToken, body: { context: 'ecole', extra: 1 } }), 400, 'BAD_REQUEST');
-    expectError(await api('POST', '/api/conversations', { token: guest.accessToken, body: { context: '<script>' } }), 400, 'BAD_REQUEST');
+    expectError(
+      await api('POST', '/api/conversations', { token: guest.accessToken, body: { context: 'ecole', extra: 1 } }),
+      400,
+      'BAD_REQUEST',
+    );
+    expectError(
+      await api('POST', '/api/conversations', { token: guest.accessToken, body: { context: '<script>' } }),
+      400,
+      'BAD_REQUEST',
+    );
     // Well formed but not an option of bot/triage.yaml's "context" question: refused, not silently dropped.
-    expectError(await api('POST', '/api/conversations', { token: guest.accessToken, body: { context: 'nulle-part' } }), 400, 'BAD_REQUEST');
-    expectError(await api('POST', '/api/conversations', { token: guest.accessToken, rawBody: '{not json' }), 400, 'BAD_REQUEST');
+    expectError(
+      await api('POST', '/api/conversations', { token: guest.accessToken, body: { context: 'nulle-part' } }),
+      400,
+      'BAD_REQUEST',
+    );
+    expectError(
+      await api('POST', '/api/conversations', { token: guest.accessToken, rawBody: '{not json' }),
+      400,
+      'BAD_REQUEST',
+    );
   });
 
   it('opens one conversation per guest: a second call returns the same one', async () => {
@@ -52,7 +68,8 @@ describe('POST /api/conversations', () => {
     const ip = freshAddress();
     const guests = await Promise.all(Array.from({ length: 25 }, () => registerGuest()));
     const statuses: number[] = [];
-    for (const guest of guests) statuses.push((await api('POST', '/api/conversations', { token: guest.accessToken, ip })).status);
+    for (const guest of guests)
+      statuses.push((await api('POST', '/api/conversations', { token: guest.accessToken, ip })).status);
     expect(statuses).toEqual(Array(25).fill(201));
     // Slowing down past the soft limit and refusing at the hard bound: tests/integration/addresses.test.ts.
   }, 120_000);
@@ -61,13 +78,25 @@ describe('POST /api/conversations', () => {
 describe('CORS', () => {
   it('answers the configured web origin only', async () => {
     const guest = await registerGuest();
-    const allowed = await api('GET', '/api/conversations/current', { token: guest.accessToken, origin: 'http://localhost:5173' });
+    const allowed = await api('GET', '/api/conversations/current', {
+      token: guest.accessToken,
+      origin: 'http://localhost:5173',
+    });
     expect(allowed.headers.get('access-control-allow-origin')).toBe('http://localhost:5173');
-    const other = await api('GET', '/api/conversations/current', { token: guest.accessToken, origin: 'https://evil.example' });
+    const other = await api('GET', '/api/conversations/current', {
+      token: guest.accessToken,
+      origin: 'https://evil.example',
+    });
     expect(other.headers.get('access-control-allow-origin')).toBeNull();
-    const preflight = await fetch(`${stack().botUrl}/api/conversations`, { method: 'OPTIONS', headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' } });
+    const preflight = await fetch(`${stack().botUrl}/api/conversations`, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' },
+    });
     expect(preflight.status).toBe(403);
-    const good = await fetch(`${stack().botUrl}/api/conversations`, { method: 'OPTIONS', headers: { origin: 'http://localhost:5173', 'access-control-request-method': 'POST' } });
+    const good = await fetch(`${stack().botUrl}/api/conversations`, {
+      method: 'OPTIONS',
+      headers: { origin: 'http://localhost:5173', 'access-control-request-method': 'POST' },
+    });
     expect(good.status).toBe(204);
     expect(good.headers.get('access-control-allow-headers')).toContain('Authorization');
   });
@@ -78,7 +107,13 @@ describe('service endpoints', () => {
     expect((await api('GET', '/healthz')).body).toEqual({ ok: true });
     const metrics = await fetch(`${stack().botUrl}/metrics`);
     const text = await metrics.text();
-    for (const name of ['espace_queue_length', 'espace_queue_wait_seconds', 'espace_first_agent_message_seconds', 'espace_conversations', 'espace_agents_on_duty']) {
+    for (const name of [
+      'espace_queue_length',
+      'espace_queue_wait_seconds',
+      'espace_first_agent_message_seconds',
+      'espace_conversations',
+      'espace_agents_on_duty',
+    ]) {
       expect(text).toContain(name);
     }
   });

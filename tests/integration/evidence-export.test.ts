@@ -3,15 +3,32 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { connectHomeserver } from '../../bot/src/matrix/homeserver.ts';
 import { sha256 } from '../../bot/src/runtime/safety.ts';
 import { loginDemo, registerGuest, stack, type Session } from '../support/matrix.ts';
-import { answerTriage, botMessages, command, freshAddress, openAndJoin, timeline, waitForEntry, waitUntil } from '../support/conversation.ts';
+import {
+  answerTriage,
+  botMessages,
+  command,
+  freshAddress,
+  openAndJoin,
+  timeline,
+  waitForEntry,
+  waitUntil,
+} from '../support/conversation.ts';
 
 const EVIDENCE_PATH = '/api/conversations/current/evidence';
 
 /** Posts raw bytes as the young person's browser would. */
-async function postEvidence(bytes: Buffer | undefined, contentType: string | undefined, token?: string): Promise<{ status: number; body: { sha256?: string; eventId?: string; error?: { code: string; message: string } } }> {
+async function postEvidence(
+  bytes: Buffer | undefined,
+  contentType: string | undefined,
+  token?: string,
+): Promise<{ status: number; body: { sha256?: string; eventId?: string; error?: { code: string; message: string } } }> {
   const response = await fetch(`${stack().botUrl}${EVIDENCE_PATH}`, {
     method: 'POST',
-    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(contentType ? { 'content-type': contentType } : {}), 'x-forwarded-for': freshAddress() },
+    headers: {
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...(contentType ? { 'content-type': contentType } : {}),
+      'x-forwarded-for': freshAddress(),
+    },
     ...(bytes ? { body: new Uint8Array(bytes) } : {}),
   });
   return { status: response.status, body: (await response.json()) as never };
@@ -22,7 +39,9 @@ let supervisor: Session;
 
 beforeAll(async () => {
   [agent, supervisor] = await Promise.all([loginDemo('pn-agent-1'), loginDemo('pn-superviseur-1')]);
-  expect(await command(agent, stack().forces.police.queueRoomId, { action: 'duty', onDuty: true, capacity: 10 })).toMatchObject({ ok: true });
+  expect(
+    await command(agent, stack().forces.police.queueRoomId, { action: 'duty', onDuty: true, capacity: 10 }),
+  ).toMatchObject({ ok: true });
 });
 
 async function auditOf(roomId: string): Promise<Array<Record<string, unknown>>> {
@@ -59,7 +78,9 @@ describe('evidence from the young person, and the supervisor export', () => {
     const accepted = await postEvidence(input, 'image/jpeg', guest.accessToken);
     expect(accepted.status).toBe(201);
     const hash = accepted.body.sha256!;
-    const image = await waitUntil('the image in the room', async () => (await timeline(guest, roomId)).find((event) => event.content.msgtype === 'm.image'));
+    const image = await waitUntil('the image in the room', async () =>
+      (await timeline(guest, roomId)).find((event) => event.content.msgtype === 'm.image'),
+    );
     expect(image.sender).toBe(stack().bot.userId);
     expect(image.content).toMatchObject({ 'fr.espace-mineurs.evidence': { sha256: hash } });
     const hs = connectHomeserver(stack().baseUrl, stack().bot.accessToken, stack().bot.userId);
@@ -72,15 +93,37 @@ describe('evidence from the young person, and the supervisor export', () => {
     // Routed to the police, then exported by a supervisor (an agent may not).
     await answerTriage(guest, roomId, ['2', '3', '2', '4', '94000']);
     await waitForEntry(roomId, 'police', 'queued', (entry) => entry.state === 'queued');
-    await waitUntil('the evidence audited', async () => ((await auditOf(roomId)).some((entry) => entry.action === 'evidence' && (entry.details as { sha256?: string }).sha256 === hash) ? true : undefined));
+    await waitUntil('the evidence audited', async () =>
+      (await auditOf(roomId)).some(
+        (entry) => entry.action === 'evidence' && (entry.details as { sha256?: string }).sha256 === hash,
+      )
+        ? true
+        : undefined,
+    );
     const queue = stack().forces.police.queueRoomId;
-    expect(await command(agent, queue, { action: 'export', conversation: roomId })).toMatchObject({ ok: false, code: 'NOT_SUPERVISOR' });
+    expect(await command(agent, queue, { action: 'export', conversation: roomId })).toMatchObject({
+      ok: false,
+      code: 'NOT_SUPERVISOR',
+    });
     expect(await command(supervisor, queue, { action: 'export', conversation: roomId })).toMatchObject({ ok: true });
-    const files = botMessages(await timeline(supervisor, stack().forces.police.supervisorsRoomId, 100)).filter((event) => event.content.msgtype === 'm.file' && (event.content['fr.espace-mineurs.export'] as { conversation?: string } | undefined)?.conversation === roomId);
-    expect(files.map((event) => (event.content.info as { mimetype: string }).mimetype).sort()).toEqual(['application/json', 'text/html']);
-    const json = JSON.parse((await hs.download(String(files.find((event) => String(event.content.body).endsWith('.json'))!.content.url))).toString('utf8')) as { documentSha256: string; evidence: Array<{ sha256: string; verified?: boolean }> };
+    const files = botMessages(await timeline(supervisor, stack().forces.police.supervisorsRoomId, 100)).filter(
+      (event) =>
+        event.content.msgtype === 'm.file' &&
+        (event.content['fr.espace-mineurs.export'] as { conversation?: string } | undefined)?.conversation === roomId,
+    );
+    expect(files.map((event) => (event.content.info as { mimetype: string }).mimetype).sort()).toEqual([
+      'application/json',
+      'text/html',
+    ]);
+    const json = JSON.parse(
+      (
+        await hs.download(String(files.find((event) => String(event.content.body).endsWith('.json'))!.content.url))
+      ).toString('utf8'),
+    ) as { documentSha256: string; evidence: Array<{ sha256: string; verified?: boolean }> };
     expect(json.evidence).toEqual([expect.objectContaining({ sha256: hash, verified: true })]);
-    const exported = await waitUntil('the export audited', async () => (await auditOf(roomId)).find((entry) => entry.action === 'export'));
+    const exported = await waitUntil('the export audited', async () =>
+      (await auditOf(roomId)).find((entry) => entry.action === 'export'),
+    );
     expect((exported?.details as { sha256?: string }).sha256).toBe(json.documentSha256);
     // Not in the young person's room nor the queue room.
     expect((await timeline(guest, roomId)).some((event) => event.content.msgtype === 'm.file')).toBe(false);

@@ -8,14 +8,21 @@ describe('the homeserver as configured for Espace mineurs', () => {
   it('lets a guest register', async () => {
     const guest = await registerGuest();
     expect(guest.userId).toMatch(new RegExp(`^@\\d+:${stack().serverName.replace(/\./g, '\\.')}$`));
-    const whoami = await matrixRequest<{ user_id: string; is_guest?: boolean }>('GET', '/_matrix/client/v3/account/whoami', { token: guest.accessToken });
+    const whoami = await matrixRequest<{ user_id: string; is_guest?: boolean }>(
+      'GET',
+      '/_matrix/client/v3/account/whoami',
+      { token: guest.accessToken },
+    );
     expect(whoami.status).toBe(200);
     expect(whoami.body.is_guest).toBe(true);
   });
 
   it('refuses to let a guest create a room', async () => {
     const guest = await registerGuest();
-    const created = await matrixRequest('POST', '/_matrix/client/v3/createRoom', { token: guest.accessToken, body: { preset: 'private_chat' } });
+    const created = await matrixRequest('POST', '/_matrix/client/v3/createRoom', {
+      token: guest.accessToken,
+      body: { preset: 'private_chat' },
+    });
     expect(created.status).toBe(403);
     expect(created.body.errcode).toBe('M_GUEST_ACCESS_FORBIDDEN');
   });
@@ -23,18 +30,26 @@ describe('the homeserver as configured for Espace mineurs', () => {
   it('refuses a guest the profile of a user it shares no room with', async () => {
     const guest = await registerGuest();
     const stranger = await registerUser('stranger');
-    const profile = await matrixRequest('GET', `/_matrix/client/v3/profile/${encodeURIComponent(stranger.userId)}`, { token: guest.accessToken });
+    const profile = await matrixRequest('GET', `/_matrix/client/v3/profile/${encodeURIComponent(stranger.userId)}`, {
+      token: guest.accessToken,
+    });
     expect(profile.status).toBe(403);
     // …and the demo agents cannot be enumerated either.
     const agent = stack().demo[0]!;
-    const agentProfile = await matrixRequest('GET', `/_matrix/client/v3/profile/${encodeURIComponent(agent.userId)}`, { token: guest.accessToken });
+    const agentProfile = await matrixRequest('GET', `/_matrix/client/v3/profile/${encodeURIComponent(agent.userId)}`, {
+      token: guest.accessToken,
+    });
     expect(agentProfile.status).toBe(403);
     const anonymous = await matrixRequest('GET', `/_matrix/client/v3/profile/${encodeURIComponent(agent.userId)}`);
     expect(anonymous.status).toBe(401);
   });
 
   it('does not serve federation endpoints', async () => {
-    for (const path of ['/_matrix/federation/v1/version', '/_matrix/key/v2/server', '/_matrix/federation/v1/query/profile?user_id=@a:b']) {
+    for (const path of [
+      '/_matrix/federation/v1/version',
+      '/_matrix/key/v2/server',
+      '/_matrix/federation/v1/query/profile?user_id=@a:b',
+    ]) {
       const response = await matrixRequest('GET', path);
       expect(response.status, path).toBe(404);
     }
@@ -42,7 +57,10 @@ describe('the homeserver as configured for Espace mineurs', () => {
 
   it('does not let anyone search the room directory', async () => {
     const guest = await registerGuest();
-    const search = await matrixRequest<{ chunk: unknown[] }>('POST', '/_matrix/client/v3/publicRooms', { token: guest.accessToken, body: { filter: { generic_search_term: 'police' } } });
+    const search = await matrixRequest<{ chunk: unknown[] }>('POST', '/_matrix/client/v3/publicRooms', {
+      token: guest.accessToken,
+      body: { filter: { generic_search_term: 'police' } },
+    });
     expect(search.status).toBe(200);
     expect(search.body.chunk).toEqual([]);
   });
@@ -52,7 +70,14 @@ describe('the bootstrap', () => {
   it('finds the same spaces and rooms when run again, and creates no duplicate', async () => {
     const { baseUrl, registrationSharedSecret, serverName, forces, dataDir } = stack();
     const again = await bootstrap(
-      { source: 'existing', baseUrl, serverName, version: '', ...(registrationSharedSecret ? { registrationSharedSecret } : {}), stop: async () => {} },
+      {
+        source: 'existing',
+        baseUrl,
+        serverName,
+        version: '',
+        ...(registrationSharedSecret ? { registrationSharedSecret } : {}),
+        stop: async () => {},
+      },
       { stateDir: dataDir, demo: true },
     );
     expect(again.forces).toEqual(forces);
@@ -64,7 +89,10 @@ describe('the bootstrap', () => {
     const roles = await Promise.all(
       joined.map(async (roomId) => {
         try {
-          const role = (await client.getRoomStateEvent(roomId, EventType.RoomRole, '')) as { role: string; force: string };
+          const role = (await client.getRoomStateEvent(roomId, EventType.RoomRole, '')) as {
+            role: string;
+            force: string;
+          };
           return `${role.force}/${role.role}`;
         } catch {
           return undefined;
@@ -89,13 +117,22 @@ describe('the bootstrap', () => {
     const client = new MatrixClient(baseUrl, bot.accessToken);
     expect(demo.filter((account) => account.force === 'police' && account.role === 'agent')).toHaveLength(2);
     expect(demo.filter((account) => account.force === 'gendarmerie' && account.role === 'agent')).toHaveLength(2);
-    expect(demo.filter((account) => account.role === 'supervisor').map((account) => account.force).sort()).toEqual(['gendarmerie', 'police']);
+    expect(
+      demo
+        .filter((account) => account.role === 'supervisor')
+        .map((account) => account.force)
+        .sort(),
+    ).toEqual(['gendarmerie', 'police']);
     for (const account of demo) {
       // Opaque IDs: young people see them, so nothing of the force, the role or the person (the handle stays local).
       expect(account.localpart).toMatch(/^[a-z][a-z0-9]{9}$/);
       expect(account.userId).toBe(`@${account.localpart}:${stack().serverName}`);
       expect(account.userId).not.toMatch(/pn|gn|agent|superviseur/);
-      const staff = await client.getRoomStateEvent(forces[account.force].spaceId, EventType.Staff, userStateKey(account.userId));
+      const staff = await client.getRoomStateEvent(
+        forces[account.force].spaceId,
+        EventType.Staff,
+        userStateKey(account.userId),
+      );
       expect(staff).toMatchObject({ force: account.force, role: account.role, pseudonym: account.pseudonym });
       const queueMembers = await client.getJoinedRoomMembers(forces[account.force].queueRoomId);
       expect(queueMembers).toContain(account.userId);
@@ -138,14 +175,19 @@ describe('rate limits', () => {
       creation_content: { 'm.federate': false },
     });
     await client.inviteUser(guest.userId, roomId);
-    const joined = await matrixRequest('POST', `/_matrix/client/v3/join/${encodeURIComponent(roomId)}`, { token: guest.accessToken, body: {} });
+    const joined = await matrixRequest('POST', `/_matrix/client/v3/join/${encodeURIComponent(roomId)}`, {
+      token: guest.accessToken,
+      body: {},
+    });
     expect(joined.status).toBe(200);
     return { client, guest, roomId };
   }
 
   it('never throttles the bot: a burst of 40 messages all succeed', async () => {
     const { client, roomId } = await roomWithGuest();
-    const results = await Promise.allSettled(Array.from({ length: 40 }, (_, i) => client.sendText(roomId, `message ${i}`)));
+    const results = await Promise.allSettled(
+      Array.from({ length: 40 }, (_, i) => client.sendText(roomId, `message ${i}`)),
+    );
     expect(results.filter((result) => result.status === 'rejected')).toEqual([]);
   });
 

@@ -18,24 +18,52 @@ describe('a guest’s read receipts and typing notices', () => {
     await answerTriage(guest, roomId, ['1', '3', '2', '3', '75011']);
     await waitForEntry(roomId, 'police', 'queued', (candidate) => candidate.state === 'queued');
     const agent = await loginDemo('pn-agent-1');
-    expect(await command(agent, stack().forces.police.queueRoomId, { action: 'claim', conversation: roomId })).toMatchObject({ ok: true });
+    expect(
+      await command(agent, stack().forces.police.queueRoomId, { action: 'claim', conversation: roomId }),
+    ).toMatchObject({ ok: true });
     await join(agent, roomId);
     const agentMessage = await say(agent, roomId, 'Bonjour, je suis là.');
 
     const asGuest = { token: guest.accessToken };
-    const typing = await matrixRequest('PUT', `${room(roomId)}/typing/${encodeURIComponent(guest.userId)}`, { ...asGuest, body: { typing: true, timeout: 10_000 } });
-    const receipt = await matrixRequest('POST', `${room(roomId)}/receipt/m.read/${encodeURIComponent(agentMessage)}`, { ...asGuest, body: {} });
-    const marker = await matrixRequest('POST', `${room(roomId)}/read_markers`, { ...asGuest, body: { 'm.fully_read': agentMessage, 'm.read': agentMessage } });
+    const typing = await matrixRequest('PUT', `${room(roomId)}/typing/${encodeURIComponent(guest.userId)}`, {
+      ...asGuest,
+      body: { typing: true, timeout: 10_000 },
+    });
+    const receipt = await matrixRequest('POST', `${room(roomId)}/receipt/m.read/${encodeURIComponent(agentMessage)}`, {
+      ...asGuest,
+      body: {},
+    });
+    const marker = await matrixRequest('POST', `${room(roomId)}/read_markers`, {
+      ...asGuest,
+      body: { 'm.fully_read': agentMessage, 'm.read': agentMessage },
+    });
     for (const refused of [typing, receipt, marker]) {
       expect(refused.status).toBe(403);
       expect(refused.body).toMatchObject({ errcode: 'M_GUEST_ACCESS_FORBIDDEN' });
     }
     // The same calls from a registered account (the agent) work: the refusal is about guests, not the room.
     const asAgent = { token: agent.accessToken };
-    expect((await matrixRequest('PUT', `${room(roomId)}/typing/${encodeURIComponent(agent.userId)}`, { ...asAgent, body: { typing: false } })).status).toBe(200);
-    expect((await matrixRequest('POST', `${room(roomId)}/receipt/m.read/${encodeURIComponent(agentMessage)}`, { ...asAgent, body: {} })).status).toBe(200);
+    expect(
+      (
+        await matrixRequest('PUT', `${room(roomId)}/typing/${encodeURIComponent(agent.userId)}`, {
+          ...asAgent,
+          body: { typing: false },
+        })
+      ).status,
+    ).toBe(200);
+    expect(
+      (
+        await matrixRequest('POST', `${room(roomId)}/receipt/m.read/${encodeURIComponent(agentMessage)}`, {
+          ...asAgent,
+          body: {},
+        })
+      ).status,
+    ).toBe(200);
     // And the guest still reads and sends.
-    const sent = await matrixRequest('PUT', `${room(roomId)}/send/m.room.message/guest-receipts-${Date.now()}`, { ...asGuest, body: { msgtype: 'm.text', body: 'merci' } });
+    const sent = await matrixRequest('PUT', `${room(roomId)}/send/m.room.message/guest-receipts-${Date.now()}`, {
+      ...asGuest,
+      body: { msgtype: 'm.text', body: 'merci' },
+    });
     expect(sent.status).toBe(200);
   });
 });

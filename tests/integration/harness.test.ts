@@ -12,7 +12,8 @@ function alive(pid: number): boolean {
   return existsSync(`/proc/${pid}`) && !readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z ');
 }
 
-const until = (what: string, condition: () => boolean, timeoutMs: number): Promise<true> => waitUntil(what, () => (condition() ? true : undefined), timeoutMs);
+const until = (what: string, condition: () => boolean, timeoutMs: number): Promise<true> =>
+  waitUntil(what, () => (condition() ? true : undefined), timeoutMs);
 
 describe('the homeserver harness', () => {
   it('leaves no Synapse behind when the process that started it is killed with SIGKILL', async () => {

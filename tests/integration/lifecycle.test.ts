@@ -1,18 +1,38 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ContentKey, EventType, PublicStatus, TriageQuestionContent } from '@espace-mineurs/protocol';
 import { loginDemo, matrixRequest, registerGuest, stack, type Session } from '../support/matrix.ts';
-import { answerTriage, api, botMessages, command, entryOf, join, openAndJoin, say, send, timeline, waitForEntry, waitForMessages, waitUntil } from '../support/conversation.ts';
+import {
+  answerTriage,
+  api,
+  botMessages,
+  command,
+  entryOf,
+  join,
+  openAndJoin,
+  say,
+  send,
+  timeline,
+  waitForEntry,
+  waitForMessages,
+  waitUntil,
+} from '../support/conversation.ts';
 
 const room = (roomId: string) => `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}`;
 
 async function statusOf(guest: Session): Promise<PublicStatus> {
-  const response = await api<{ status: PublicStatus }>('GET', '/api/conversations/current', { token: guest.accessToken });
+  const response = await api<{ status: PublicStatus }>('GET', '/api/conversations/current', {
+    token: guest.accessToken,
+  });
   expect(response.status).toBe(200);
   return PublicStatus.parse(response.body.status);
 }
 
 async function powerOf(roomId: string, userId: string): Promise<number | undefined> {
-  const levels = await matrixRequest<{ users: Record<string, number> }>('GET', `${room(roomId)}/state/m.room.power_levels/`, { token: stack().bot.accessToken });
+  const levels = await matrixRequest<{ users: Record<string, number> }>(
+    'GET',
+    `${room(roomId)}/state/m.room.power_levels/`,
+    { token: stack().bot.accessToken },
+  );
   return levels.body.users[userId];
 }
 
@@ -21,9 +41,19 @@ let gendarme: Session;
 let gendarme2: Session;
 
 beforeAll(async () => {
-  [police, gendarme, gendarme2] = await Promise.all([loginDemo('pn-agent-1'), loginDemo('gn-agent-1'), loginDemo('gn-agent-2')]);
-  for (const [agent, force] of [[police, 'police'], [gendarme, 'gendarmerie'], [gendarme2, 'gendarmerie']] as const) {
-    expect(await command(agent, stack().forces[force].queueRoomId, { action: 'duty', onDuty: true, capacity: 10 })).toMatchObject({ ok: true });
+  [police, gendarme, gendarme2] = await Promise.all([
+    loginDemo('pn-agent-1'),
+    loginDemo('gn-agent-1'),
+    loginDemo('gn-agent-2'),
+  ]);
+  for (const [agent, force] of [
+    [police, 'police'],
+    [gendarme, 'gendarmerie'],
+    [gendarme2, 'gendarmerie'],
+  ] as const) {
+    expect(
+      await command(agent, stack().forces[force].queueRoomId, { action: 'duty', onDuty: true, capacity: 10 }),
+    ).toMatchObject({ ok: true });
   }
 });
 
@@ -32,20 +62,51 @@ describe('a conversation from start to end', () => {
     const guest = await registerGuest();
     const roomId = await openAndJoin(guest, { context: 'reseaux-sociaux' });
     // The context came from the site: the first question asked is the second one, with structured buttons.
-    const first = await waitForMessages(guest, roomId, 'the first question', (events) => botMessages(events).some((event) => event.content[ContentKey.TriageQuestion]));
-    const question = TriageQuestionContent.parse(botMessages(first).find((event) => event.content[ContentKey.TriageQuestion])!.content[ContentKey.TriageQuestion]);
+    const first = await waitForMessages(guest, roomId, 'the first question', (events) =>
+      botMessages(events).some((event) => event.content[ContentKey.TriageQuestion]),
+    );
+    const question = TriageQuestionContent.parse(
+      botMessages(first).find((event) => event.content[ContentKey.TriageQuestion])!.content[ContentKey.TriageQuestion],
+    );
     expect(question.questionId).toBe('role');
     expect(question.skip?.label).toMatch(/tout de suite/);
     expect((await statusOf(guest)).state).toBe('triage');
 
-    await send(guest, roomId, 'm.room.message', { msgtype: 'm.text', body: "Ça m'arrive à moi", [ContentKey.TriageAnswer]: { questionId: 'role', optionId: 'victime' } });
-    await waitForMessages(guest, roomId, 'the "what" question', (events) => botMessages(events).some((event) => (event.content[ContentKey.TriageQuestion] as { questionId?: string } | undefined)?.questionId === 'what'));
+    await send(guest, roomId, 'm.room.message', {
+      msgtype: 'm.text',
+      body: "Ça m'arrive à moi",
+      [ContentKey.TriageAnswer]: { questionId: 'role', optionId: 'victime' },
+    });
+    await waitForMessages(guest, roomId, 'the "what" question', (events) =>
+      botMessages(events).some(
+        (event) =>
+          (event.content[ContentKey.TriageQuestion] as { questionId?: string } | undefined)?.questionId === 'what',
+      ),
+    );
     await answerTriage(guest, roomId, ['sextorsion', 'pas sûr', '2', '4', '75011']);
     const events = await timeline(guest, roomId);
-    expect(botMessages(events).some((event) => String(event.content.body).startsWith("Je n'ai pas bien compris"))).toBe(true);
+    expect(botMessages(events).some((event) => String(event.content.body).startsWith("Je n'ai pas bien compris"))).toBe(
+      true,
+    );
 
-    const queued = await waitForEntry(roomId, 'police', 'queued by the Paris rule', (entry) => entry.state === 'queued');
-    expect(queued).toMatchObject({ force: 'police', priority: 'normal', triage: { context: 'reseaux-sociaux', role: 'victime', what: 'sextorsion', inDanger: false, ageRange: '15-17', postalCode: '75011' } });
+    const queued = await waitForEntry(
+      roomId,
+      'police',
+      'queued by the Paris rule',
+      (entry) => entry.state === 'queued',
+    );
+    expect(queued).toMatchObject({
+      force: 'police',
+      priority: 'normal',
+      triage: {
+        context: 'reseaux-sociaux',
+        role: 'victime',
+        what: 'sextorsion',
+        inDanger: false,
+        ageRange: '15-17',
+        postalCode: '75011',
+      },
+    });
     // The bot writes the young person's status right after the queue entry: the status follows within moments.
     const waiting = await waitUntil('the young person told they are queued', async () => {
       const status = await statusOf(guest);
@@ -55,47 +116,87 @@ describe('a conversation from start to end', () => {
     expect(waiting.position).toBeGreaterThanOrEqual(1);
     expect(waiting.estimatedWaitSeconds).toBeGreaterThanOrEqual(0);
     // The queue room shows it to Element users too.
-    await waitForMessages(police, stack().forces.police.queueRoomId, 'the queue notice', (events) => events.some((event) => String(event.content.body ?? '').includes(`!prendre ${queued.ticket}`)));
+    await waitForMessages(police, stack().forces.police.queueRoomId, 'the queue notice', (events) =>
+      events.some((event) => String(event.content.body ?? '').includes(`!prendre ${queued.ticket}`)),
+    );
 
     await say(police, stack().forces.police.queueRoomId, `!prendre ${queued.ticket}`);
-    const assigned = await waitForEntry(roomId, 'police', 'assigned to pn-agent-1', (entry) => entry.state === 'assigned');
+    const assigned = await waitForEntry(
+      roomId,
+      'police',
+      'assigned to pn-agent-1',
+      (entry) => entry.state === 'assigned',
+    );
     expect(assigned.assignee).toBe(police.userId);
-    const coming = await waitForMessages(guest, roomId, '"someone is coming"', (events) => botMessages(events).some((event) => String(event.content.body).startsWith('Alex, de la Police nationale')));
+    const coming = await waitForMessages(guest, roomId, '"someone is coming"', (events) =>
+      botMessages(events).some((event) => String(event.content.body).startsWith('Alex, de la Police nationale')),
+    );
     expect(await powerOf(roomId, police.userId)).toBe(50);
     // What the young person reads names the agent by pseudonym only (their Matrix ID is a pseudonymous localpart).
-    expect(botMessages(coming).map((event) => String(event.content.body)).join('\n')).not.toContain('pn-agent-1');
+    expect(
+      botMessages(coming)
+        .map((event) => String(event.content.body))
+        .join('\n'),
+    ).not.toContain('pn-agent-1');
     expect(await statusOf(guest)).toMatchObject({ state: 'assigned', agentPseudonym: 'Alex', agentJoined: false });
 
     await join(police, roomId);
     await waitUntil('agentJoined in the status', async () => ((await statusOf(guest)).agentJoined ? true : undefined));
     await say(police, roomId, 'Bonjour, je suis Alex. Je suis là pour toi.');
     await say(guest, roomId, 'merci');
-    await waitForEntry(roomId, 'police', 'first agent message time', (entry) => entry.firstAgentMessageAt !== undefined);
+    await waitForEntry(
+      roomId,
+      'police',
+      'first agent message time',
+      (entry) => entry.firstAgentMessageAt !== undefined,
+    );
 
     await say(police, stack().forces.police.queueRoomId, `!clore ${queued.ticket} 3018`);
     const closed = await waitForEntry(roomId, 'police', 'closed', (entry) => entry.state === 'closed');
     expect(closed.outcome).toBe('3018');
-    await waitForMessages(guest, roomId, 'the goodbye', (events) => botMessages(events).some((event) => String(event.content.body).includes('3018') && String(event.content.body).includes('119')));
+    await waitForMessages(guest, roomId, 'the goodbye', (events) =>
+      botMessages(events).some(
+        (event) => String(event.content.body).includes('3018') && String(event.content.body).includes('119'),
+      ),
+    );
     expect((await statusOf(guest)).state).toBe('closed');
     // The API reads the bot's memory, the room's status event is written right after it: wait for that write.
     const status = await waitUntil('the closed status in the room', async () => {
-      const read = await matrixRequest('GET', `${room(roomId)}/state/${EventType.Status}/`, { token: guest.accessToken });
+      const read = await matrixRequest('GET', `${room(roomId)}/state/${EventType.Status}/`, {
+        token: guest.accessToken,
+      });
       return (read.body as { state?: string }).state === 'closed' ? read : undefined;
     });
     expect(status.body).toMatchObject({ state: 'closed' });
 
     // The agent leaves the ended conversation and can no longer read it from their own account…
     await waitUntil('the agent to be taken out of the closed room', async () => {
-      const member = await matrixRequest<{ membership?: string }>('GET', `${room(roomId)}/state/m.room.member/${encodeURIComponent(police.userId)}`, { token: stack().bot.accessToken });
+      const member = await matrixRequest<{ membership?: string }>(
+        'GET',
+        `${room(roomId)}/state/m.room.member/${encodeURIComponent(police.userId)}`,
+        { token: stack().bot.accessToken },
+      );
       return member.body.membership === 'leave' ? true : undefined;
     });
     const reread = await matrixRequest('GET', `${room(roomId)}/messages?dir=b&limit=10`, { token: police.accessToken });
     expect(reread.status).toBe(403);
     // …so a supervisor reads it by joining through the bot, and that read is audited as such.
     const supervisor = await loginDemo('pn-superviseur-1');
-    expect(await command(supervisor, stack().forces.police.queueRoomId, { action: 'supervise', conversation: roomId })).toMatchObject({ ok: true });
-    await waitForMessages({ accessToken: stack().bot.accessToken } as Session, stack().forces.police.auditRoomId, 'the audited read of a closed conversation', (events) =>
-      events.some((event) => event.type === EventType.Audit && event.content.conversation === roomId && event.content.action === 'read_closed'));
+    expect(
+      await command(supervisor, stack().forces.police.queueRoomId, { action: 'supervise', conversation: roomId }),
+    ).toMatchObject({ ok: true });
+    await waitForMessages(
+      { accessToken: stack().bot.accessToken } as Session,
+      stack().forces.police.auditRoomId,
+      'the audited read of a closed conversation',
+      (events) =>
+        events.some(
+          (event) =>
+            event.type === EventType.Audit &&
+            event.content.conversation === roomId &&
+            event.content.action === 'read_closed',
+        ),
+    );
   });
 
   it('gendarmerie: danger raises priority and shows 17/112/114; structured claim; warm transfer accepted; cold transfer to the police; close', async () => {
@@ -106,11 +207,18 @@ describe('a conversation from start to end', () => {
     expect(botMessages(danger).some((event) => /17.*112.*114/s.test(String(event.content.body)))).toBe(true);
     // In danger, the age is not asked: the postal code is the one question left (bot/triage.yaml danger.ask).
     await answerTriage(guest, roomId, ['22000']);
-    const queued = await waitForEntry(roomId, 'gendarmerie', 'queued by the test rule (22)', (entry) => entry.state === 'queued');
+    const queued = await waitForEntry(
+      roomId,
+      'gendarmerie',
+      'queued by the test rule (22)',
+      (entry) => entry.state === 'queued',
+    );
     expect(queued.priority).toBe('urgent');
 
     const queue = stack().forces.gendarmerie.queueRoomId;
-    expect(await command(police, stack().forces.police.queueRoomId, { action: 'claim', conversation: roomId })).toMatchObject({ ok: false, code: 'UNKNOWN_CONVERSATION' });
+    expect(
+      await command(police, stack().forces.police.queueRoomId, { action: 'claim', conversation: roomId }),
+    ).toMatchObject({ ok: false, code: 'UNKNOWN_CONVERSATION' });
     // A police agent is not even a member of the gendarmerie queue room.
     await expect(command(police, queue, { action: 'claim', conversation: roomId })).rejects.toThrow(/403/);
     expect(await command(gendarme, queue, { action: 'claim', conversation: roomId })).toMatchObject({ ok: true });
@@ -118,19 +226,47 @@ describe('a conversation from start to end', () => {
     await say(gendarme, roomId, 'Bonjour, ici Charlie.');
 
     // Warm transfer to a colleague: offered, then accepted.
-    expect(await command(gendarme, queue, { action: 'transfer', conversation: roomId, to: { agent: gendarme2.userId }, mode: 'warm' })).toMatchObject({ ok: true });
+    expect(
+      await command(gendarme, queue, {
+        action: 'transfer',
+        conversation: roomId,
+        to: { agent: gendarme2.userId },
+        mode: 'warm',
+      }),
+    ).toMatchObject({ ok: true });
     expect((await entryOf(roomId, 'gendarmerie'))?.pendingTransfer?.to).toEqual({ agent: gendarme2.userId });
-    expect(await command(police, stack().forces.police.queueRoomId, { action: 'transfer_accept', conversation: roomId })).toMatchObject({ ok: false });
-    expect(await command(gendarme2, queue, { action: 'transfer_accept', conversation: roomId })).toMatchObject({ ok: true });
-    const accepted = await waitForEntry(roomId, 'gendarmerie', 'assigned to gn-agent-2', (entry) => entry.assignee === gendarme2.userId);
+    expect(
+      await command(police, stack().forces.police.queueRoomId, { action: 'transfer_accept', conversation: roomId }),
+    ).toMatchObject({ ok: false });
+    expect(await command(gendarme2, queue, { action: 'transfer_accept', conversation: roomId })).toMatchObject({
+      ok: true,
+    });
+    const accepted = await waitForEntry(
+      roomId,
+      'gendarmerie',
+      'assigned to gn-agent-2',
+      (entry) => entry.assignee === gendarme2.userId,
+    );
     expect(accepted.pendingTransfer).toBeUndefined();
     expect(await powerOf(roomId, gendarme.userId)).toBeUndefined();
     expect(await powerOf(roomId, gendarme2.userId)).toBe(50);
     await join(gendarme2, roomId);
 
     // Cold transfer to the other force: it lands in the police queue with a police ticket.
-    expect(await command(gendarme2, queue, { action: 'transfer', conversation: roomId, to: { force: 'police' }, mode: 'cold' })).toMatchObject({ ok: true });
-    const moved = await waitForEntry(roomId, 'police', 'queued in the police queue', (entry) => entry.state === 'queued');
+    expect(
+      await command(gendarme2, queue, {
+        action: 'transfer',
+        conversation: roomId,
+        to: { force: 'police' },
+        mode: 'cold',
+      }),
+    ).toMatchObject({ ok: true });
+    const moved = await waitForEntry(
+      roomId,
+      'police',
+      'queued in the police queue',
+      (entry) => entry.state === 'queued',
+    );
     expect(moved).toMatchObject({ force: 'police', previousForce: 'gendarmerie', priority: 'urgent' });
     expect((await entryOf(roomId, 'gendarmerie'))?.movedTo).toBe('police');
     // As at the first queueing, the status follows the entry within moments.
@@ -138,29 +274,54 @@ describe('a conversation from start to end', () => {
       const status = await statusOf(guest);
       return status.state === 'queued' && status.force === 'police' ? status : undefined;
     });
-    expect(await command(police, stack().forces.police.queueRoomId, { action: 'claim', conversation: roomId })).toMatchObject({ ok: true });
+    expect(
+      await command(police, stack().forces.police.queueRoomId, { action: 'claim', conversation: roomId }),
+    ).toMatchObject({ ok: true });
     await join(police, roomId);
-    expect(await command(police, stack().forces.police.queueRoomId, { action: 'close', conversation: roomId, outcome: 'emergency_services' })).toMatchObject({ ok: true });
+    expect(
+      await command(police, stack().forces.police.queueRoomId, {
+        action: 'close',
+        conversation: roomId,
+        outcome: 'emergency_services',
+      }),
+    ).toMatchObject({ ok: true });
     expect((await statusOf(guest)).state).toBe('closed');
 
     // Every step left an audit entry, chained by hash, without message content. Entries reach the audit rooms just
     // after the actions (through the bot's durable outbox): wait for the last one.
     const actionsIn = async (auditRoomId: string) => {
       const audit = await timeline({ accessToken: stack().bot.accessToken }, auditRoomId, 200);
-      return { audit, actions: audit.filter((event) => event.type === EventType.Audit && event.content.conversation === roomId).map((event) => event.content.action) };
+      return {
+        audit,
+        actions: audit
+          .filter((event) => event.type === EventType.Audit && event.content.conversation === roomId)
+          .map((event) => event.content.action),
+      };
     };
-    await waitUntil('the close audited', async () => ((await actionsIn(stack().forces.police.auditRoomId)).actions.includes('close') ? true : undefined));
+    await waitUntil('the close audited', async () =>
+      (await actionsIn(stack().forces.police.auditRoomId)).actions.includes('close') ? true : undefined,
+    );
     const gendarmerie = await actionsIn(stack().forces.gendarmerie.auditRoomId);
-    expect(gendarmerie.actions).toEqual(expect.arrayContaining(['open_and_queue', 'claim', 'transfer_offer', 'transfer']));
+    expect(gendarmerie.actions).toEqual(
+      expect.arrayContaining(['open_and_queue', 'claim', 'transfer_offer', 'transfer']),
+    );
     expect(JSON.stringify(gendarmerie.audit)).not.toContain('Charlie.');
-    expect((await actionsIn(stack().forces.police.auditRoomId)).actions).toEqual(expect.arrayContaining(['transfer', 'claim', 'close']));
+    expect((await actionsIn(stack().forces.police.auditRoomId)).actions).toEqual(
+      expect.arrayContaining(['transfer', 'claim', 'close']),
+    );
   });
 
   it('a young person who leaves ends the conversation as abandoned; an agent who leaves puts it back in the queue', async () => {
     const guest = await registerGuest();
     const roomId = await openAndJoin(guest);
     await answerTriage(guest, roomId, ['parler']);
-    await waitForEntry(roomId, 'police', 'queued (skipped triage)', (entry) => entry.state === 'queued' || entry.state === 'assigned', { timeoutMs: 5000 }).catch(() => undefined);
+    await waitForEntry(
+      roomId,
+      'police',
+      'queued (skipped triage)',
+      (entry) => entry.state === 'queued' || entry.state === 'assigned',
+      { timeoutMs: 5000 },
+    ).catch(() => undefined);
     const force = (await entryOf(roomId, 'police')) ? 'police' : 'gendarmerie';
     const agent = force === 'police' ? police : gendarme;
     const queue = stack().forces[force].queueRoomId;
@@ -169,7 +330,12 @@ describe('a conversation from start to end', () => {
     expect(await command(agent, queue, { action: 'claim', conversation: roomId })).toMatchObject({ ok: true });
     await join(agent, roomId);
     await matrixRequest('POST', `${room(roomId)}/leave`, { token: agent.accessToken, body: {} });
-    await waitForEntry(roomId, force, 'back in the queue', (entry) => entry.state === 'queued' && entry.assignee === undefined);
+    await waitForEntry(
+      roomId,
+      force,
+      'back in the queue',
+      (entry) => entry.state === 'queued' && entry.assignee === undefined,
+    );
     await matrixRequest('POST', `${room(roomId)}/leave`, { token: guest.accessToken, body: {} });
     await waitForEntry(roomId, force, 'abandoned', (entry) => entry.state === 'abandoned');
   });
@@ -178,7 +344,9 @@ describe('a conversation from start to end', () => {
 describe('claims', () => {
   it('two simultaneous claims: exactly one winner', async () => {
     const police2 = await loginDemo('pn-agent-2');
-    expect(await command(police2, stack().forces.police.queueRoomId, { action: 'duty', onDuty: true, capacity: 10 })).toMatchObject({ ok: true });
+    expect(
+      await command(police2, stack().forces.police.queueRoomId, { action: 'duty', onDuty: true, capacity: 10 }),
+    ).toMatchObject({ ok: true });
     for (let round = 0; round < 3; round++) {
       const guest = await registerGuest();
       const roomId = await openAndJoin(guest);
@@ -193,9 +361,17 @@ describe('claims', () => {
       const winner = results[0]!.ok ? police : police2;
       const entry = await entryOf(roomId, 'police');
       expect(entry?.assignee).toBe(winner.userId);
-      const coming = botMessages(await timeline(guest, roomId)).filter((event) => String(event.content.body).includes('va te répondre. Tu peux lui écrire'));
+      const coming = botMessages(await timeline(guest, roomId)).filter((event) =>
+        String(event.content.body).includes('va te répondre. Tu peux lui écrire'),
+      );
       expect(coming.length).toBe(1);
-      expect(await command(winner, stack().forces.police.queueRoomId, { action: 'close', conversation: roomId, outcome: 'none' })).toMatchObject({ ok: true });
+      expect(
+        await command(winner, stack().forces.police.queueRoomId, {
+          action: 'close',
+          conversation: roomId,
+          outcome: 'none',
+        }),
+      ).toMatchObject({ ok: true });
     }
   });
 });
@@ -211,31 +387,56 @@ describe('supervision and the young person ending it', () => {
     expect(await command(police, queue, { action: 'flag_danger', conversation: roomId })).toMatchObject({ ok: true });
     expect((await entryOf(roomId, 'police'))?.priority).toBe('urgent');
     const supervisor = await loginDemo('pn-superviseur-1');
-    await waitForMessages(supervisor, stack().forces.police.supervisorsRoomId, 'the danger alert', (events) => events.some((event) => String(event.content.body ?? '').startsWith('Danger grave signalé')));
-    expect(await command(police, queue, { action: 'supervise', conversation: roomId })).toMatchObject({ ok: false, code: 'NOT_SUPERVISOR' });
+    await waitForMessages(supervisor, stack().forces.police.supervisorsRoomId, 'the danger alert', (events) =>
+      events.some((event) => String(event.content.body ?? '').startsWith('Danger grave signalé')),
+    );
+    expect(await command(police, queue, { action: 'supervise', conversation: roomId })).toMatchObject({
+      ok: false,
+      code: 'NOT_SUPERVISOR',
+    });
     expect(await command(supervisor, queue, { action: 'supervise', conversation: roomId })).toMatchObject({ ok: true });
     await join(supervisor, roomId);
     // The young person sees the supervisor's join in their room: it is explained to them, without a name.
-    await waitForMessages(guest, roomId, 'the supervisor explained', (events) => botMessages(events).some((event) => String(event.content.body).startsWith("Une personne de l'équipe relit la conversation")));
+    await waitForMessages(guest, roomId, 'the supervisor explained', (events) =>
+      botMessages(events).some((event) =>
+        String(event.content.body).startsWith("Une personne de l'équipe relit la conversation"),
+      ),
+    );
 
     await say(police, queue, '!aide');
-    await waitForMessages(police, queue, 'the help text', (events) => events.some((event) => String(event.content.body ?? '').startsWith('Commandes')));
+    await waitForMessages(police, queue, 'the help text', (events) =>
+      events.some((event) => String(event.content.body ?? '').startsWith('Commandes')),
+    );
     await say(police, queue, '!prendre 99999');
-    await waitForMessages(police, queue, 'the unknown ticket answer', (events) => events.some((event) => String(event.content.body ?? '') === 'Aucune conversation n°99999 dans votre file.'));
+    await waitForMessages(police, queue, 'the unknown ticket answer', (events) =>
+      events.some((event) => String(event.content.body ?? '') === 'Aucune conversation n°99999 dans votre file.'),
+    );
 
     // The young person ends it from the site (« Terminer »): the agent is told, and closes it with an outcome.
-    const ended = await api<{ status: PublicStatus }>('POST', '/api/conversations/current/end', { token: guest.accessToken });
+    const ended = await api<{ status: PublicStatus }>('POST', '/api/conversations/current/end', {
+      token: guest.accessToken,
+    });
     expect(ended.status).toBe(200);
     expect(ended.body.status.state).toBe('assigned');
     const left = await entryOf(roomId, 'police');
     expect(left).toMatchObject({ state: 'assigned' });
     expect(left?.guestLeftAt).toBeGreaterThan(0);
-    await waitForMessages(police, queue, 'the leave notice', (events) => events.some((event) => String(event.content.body ?? '').startsWith(`Conversation n°${left!.ticket} : le jeune a quitté la conversation`)));
+    await waitForMessages(police, queue, 'the leave notice', (events) =>
+      events.some((event) =>
+        String(event.content.body ?? '').startsWith(
+          `Conversation n°${left!.ticket} : le jeune a quitté la conversation`,
+        ),
+      ),
+    );
     // Leaving twice (the site's « Terminer » then its quick exit) says it once.
     expect((await api('POST', '/api/conversations/current/end', { token: guest.accessToken })).status).toBe(200);
-    expect(await command(police, queue, { action: 'close', conversation: roomId, outcome: 'complaint' })).toMatchObject({ ok: true });
-    expect((await entryOf(roomId, 'police'))).toMatchObject({ state: 'closed', outcome: 'complaint' });
-    const notices = (await timeline(police, queue, 200)).filter((event) => String(event.content.body ?? '').startsWith(`Conversation n°${left!.ticket} : le jeune a quitté`));
+    expect(await command(police, queue, { action: 'close', conversation: roomId, outcome: 'complaint' })).toMatchObject(
+      { ok: true },
+    );
+    expect(await entryOf(roomId, 'police')).toMatchObject({ state: 'closed', outcome: 'complaint' });
+    const notices = (await timeline(police, queue, 200)).filter((event) =>
+      String(event.content.body ?? '').startsWith(`Conversation n°${left!.ticket} : le jeune a quitté`),
+    );
     expect(notices).toHaveLength(1);
     // A new conversation can be opened after that.
     const again = await api('POST', '/api/conversations', { token: guest.accessToken });

@@ -36,18 +36,26 @@ function questions(events: RoomEvent[]): string[] {
 }
 
 async function waitForQuestions(session: Session, roomId: string, count: number): Promise<string[]> {
-  return waitUntil(`${count} triage questions`, async () => {
-    const asked = questions(await timeline(session, roomId, 300, baseUrl()));
-    return asked.length >= count ? asked : undefined;
-  }, 20_000);
+  return waitUntil(
+    `${count} triage questions`,
+    async () => {
+      const asked = questions(await timeline(session, roomId, 300, baseUrl()));
+      return asked.length >= count ? asked : undefined;
+    },
+    20_000,
+  );
 }
 
 async function entry(roomId: string): Promise<Record<string, unknown> | undefined> {
   const queue = stack.result.forces.police.queueRoomId;
-  const response = await matrixRequest<Record<string, unknown>>('GET', `/_matrix/client/v3/rooms/${encodeURIComponent(queue)}/state/${encodeURIComponent(EventType.Conversation)}/${encodeURIComponent(roomId)}`, {
-    token: stack.result.bot.accessToken,
-    baseUrl: baseUrl(),
-  });
+  const response = await matrixRequest<Record<string, unknown>>(
+    'GET',
+    `/_matrix/client/v3/rooms/${encodeURIComponent(queue)}/state/${encodeURIComponent(EventType.Conversation)}/${encodeURIComponent(roomId)}`,
+    {
+      token: stack.result.bot.accessToken,
+      baseUrl: baseUrl(),
+    },
+  );
   return response.status === 200 ? response.body : undefined;
 }
 
@@ -55,7 +63,10 @@ describe('the bot killed with SIGKILL', () => {
   it('catches up on what arrived while it was down, and resumes mid-handler crashes, with nothing duplicated or missed', async () => {
     await startBot();
     const young = await guest();
-    const opened = await api<{ roomId: string }>('POST', '/api/conversations', { token: young.accessToken, botUrl: bot!.url });
+    const opened = await api<{ roomId: string }>('POST', '/api/conversations', {
+      token: young.accessToken,
+      botUrl: bot!.url,
+    });
     expect(opened.status).toBe(201);
     const roomId = opened.body.roomId;
     await join(young, roomId, baseUrl());
@@ -75,7 +86,9 @@ describe('the bot killed with SIGKILL', () => {
     await bot!.stop();
     await startBot({ ESPACE_TEST_CRASH_AT: 'triage-before-last-reply' });
     await say(young, roomId, '2', baseUrl());
-    await waitUntil('the bot to crash at its crash point', async () => (bot!.child.exitCode !== null || bot!.child.signalCode !== null ? true : undefined));
+    await waitUntil('the bot to crash at its crash point', async () =>
+      bot!.child.exitCode !== null || bot!.child.signalCode !== null ? true : undefined,
+    );
     expect(questions(await timeline(young, roomId, 300, baseUrl()))).toEqual(['context', 'role', 'what', 'danger']);
     await startBot();
     expect(await waitForQuestions(young, roomId, 5)).toEqual(['context', 'role', 'what', 'danger', 'age']);
@@ -83,23 +96,44 @@ describe('the bot killed with SIGKILL', () => {
     await bot!.stop();
     await startBot({ ESPACE_TEST_CRASH_AT: 'triage-after-replies' });
     await say(young, roomId, '4', baseUrl());
-    await waitUntil('the bot to crash at its crash point', async () => (bot!.child.exitCode !== null || bot!.child.signalCode !== null ? true : undefined));
+    await waitUntil('the bot to crash at its crash point', async () =>
+      bot!.child.exitCode !== null || bot!.child.signalCode !== null ? true : undefined,
+    );
     await startBot();
-    expect(await waitForQuestions(young, roomId, 6)).toEqual(['context', 'role', 'what', 'danger', 'age', 'postal_code']);
+    expect(await waitForQuestions(young, roomId, 6)).toEqual([
+      'context',
+      'role',
+      'what',
+      'danger',
+      'age',
+      'postal_code',
+    ]);
     // The triage writes no state event per answer: its progress is in the bot's replies.
-    const triageState = await matrixRequest('GET', `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/state/${encodeURIComponent(EventType.Triage)}/`, { token: young.accessToken, baseUrl: baseUrl() });
+    const triageState = await matrixRequest(
+      'GET',
+      `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/state/${encodeURIComponent(EventType.Triage)}/`,
+      { token: young.accessToken, baseUrl: baseUrl() },
+    );
     expect(triageState.status).toBe(404);
     // 2b. Killed right after queueing committed its entry, before the status and the audit entry.
     await bot!.stop();
     await startBot({ ESPACE_TEST_CRASH_AT: 'enqueue-after-commit' });
     await say(young, roomId, '75011', baseUrl());
-    await waitUntil('the bot to crash at its crash point', async () => (bot!.child.exitCode !== null || bot!.child.signalCode !== null ? true : undefined));
-    const queued = await waitUntil('queued', async () => ((await entry(roomId))?.state === 'queued' ? await entry(roomId) : undefined));
+    await waitUntil('the bot to crash at its crash point', async () =>
+      bot!.child.exitCode !== null || bot!.child.signalCode !== null ? true : undefined,
+    );
+    const queued = await waitUntil('queued', async () =>
+      (await entry(roomId))?.state === 'queued' ? await entry(roomId) : undefined,
+    );
     expect(queued).toMatchObject({ force: 'police', ticket: 1 });
     await startBot();
     // The young person sees they are in the queue: the replayed answer finished what queueing had committed.
     await waitUntil('the queued status', async () => {
-      const status = await matrixRequest<{ state?: string }>('GET', `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/state/${encodeURIComponent(EventType.Status)}/`, { token: young.accessToken, baseUrl: baseUrl() });
+      const status = await matrixRequest<{ state?: string }>(
+        'GET',
+        `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/state/${encodeURIComponent(EventType.Status)}/`,
+        { token: young.accessToken, baseUrl: baseUrl() },
+      );
       return status.body.state === 'queued' ? true : undefined;
     });
 
@@ -108,11 +142,21 @@ describe('the bot killed with SIGKILL', () => {
     await startBot({ ESPACE_TEST_CRASH_AT: 'claim-after-commit' });
     const agent = await login('pn-agent-1');
     const queue = stack.result.forces.police.queueRoomId;
-    await send(agent, queue, EventType.Command, { action: 'claim', requestId: 'claim-1', conversation: roomId }, baseUrl());
-    await waitUntil('the bot to crash at its crash point', async () => (bot!.child.exitCode !== null || bot!.child.signalCode !== null ? true : undefined));
+    await send(
+      agent,
+      queue,
+      EventType.Command,
+      { action: 'claim', requestId: 'claim-1', conversation: roomId },
+      baseUrl(),
+    );
+    await waitUntil('the bot to crash at its crash point', async () =>
+      bot!.child.exitCode !== null || bot!.child.signalCode !== null ? true : undefined,
+    );
     await startBot();
     const results = await waitUntil('one claim result', async () => {
-      const events = (await timeline(agent, queue, 300, baseUrl())).filter((event) => event.type === EventType.CommandResult && event.content.requestId === 'claim-1');
+      const events = (await timeline(agent, queue, 300, baseUrl())).filter(
+        (event) => event.type === EventType.CommandResult && event.content.requestId === 'claim-1',
+      );
       return events.length > 0 ? events : undefined;
     });
     expect(results.map((event) => event.content.ok)).toEqual([true]);
@@ -123,23 +167,56 @@ describe('the bot killed with SIGKILL', () => {
     await bot!.kill();
     await say(agent, roomId, 'Je suis là.', baseUrl());
     await startBot();
-    await waitUntil('the first agent message recorded', async () => ((await entry(roomId))?.firstAgentMessageAt !== undefined ? true : undefined));
+    await waitUntil('the first agent message recorded', async () =>
+      (await entry(roomId))?.firstAgentMessageAt !== undefined ? true : undefined,
+    );
 
     // 5. Killed right after committing a cold transfer to a colleague, before the previous agent is removed.
     await bot!.stop();
     await startBot({ ESPACE_TEST_CRASH_AT: 'transfer-after-commit' });
     const colleague = await login('pn-agent-2');
-    await send(agent, queue, EventType.Command, { action: 'transfer', requestId: 'transfer-1', conversation: roomId, to: { agent: colleague.userId }, mode: 'cold' }, baseUrl());
-    await waitUntil('the bot to crash at its crash point', async () => (bot!.child.exitCode !== null || bot!.child.signalCode !== null ? true : undefined));
+    await send(
+      agent,
+      queue,
+      EventType.Command,
+      {
+        action: 'transfer',
+        requestId: 'transfer-1',
+        conversation: roomId,
+        to: { agent: colleague.userId },
+        mode: 'cold',
+      },
+      baseUrl(),
+    );
+    await waitUntil('the bot to crash at its crash point', async () =>
+      bot!.child.exitCode !== null || bot!.child.signalCode !== null ? true : undefined,
+    );
     expect(await entry(roomId)).toMatchObject({ assignee: colleague.userId, transferredFrom: agent.userId });
     await startBot();
     const membership = async (userId: string) =>
-      (await matrixRequest<{ membership?: string }>('GET', `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/state/m.room.member/${encodeURIComponent(userId)}`, { token: stack.result.bot.accessToken, baseUrl: baseUrl() })).body.membership;
-    await waitUntil('the previous agent removed from the room', async () => ((await membership(agent.userId)) === 'leave' ? true : undefined));
-    await waitUntil('the colleague invited', async () => ((await membership(colleague.userId)) === 'invite' ? true : undefined));
+      (
+        await matrixRequest<{ membership?: string }>(
+          'GET',
+          `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/state/m.room.member/${encodeURIComponent(userId)}`,
+          { token: stack.result.bot.accessToken, baseUrl: baseUrl() },
+        )
+      ).body.membership;
+    await waitUntil('the previous agent removed from the room', async () =>
+      (await membership(agent.userId)) === 'leave' ? true : undefined,
+    );
+    await waitUntil('the colleague invited', async () =>
+      (await membership(colleague.userId)) === 'invite' ? true : undefined,
+    );
     // The transfer's audit entry is its last step: once there, everything else is done.
     const auditOf = async () =>
-      (await timeline({ accessToken: stack.result.bot.accessToken }, stack.result.forces.police.auditRoomId, 300, baseUrl()))
+      (
+        await timeline(
+          { accessToken: stack.result.bot.accessToken },
+          stack.result.forces.police.auditRoomId,
+          300,
+          baseUrl(),
+        )
+      )
         .filter((event) => event.type === EventType.Audit && event.content.conversation === roomId)
         .map((event) => event.content.action);
     await waitUntil('the transfer audited', async () => ((await auditOf()).includes('transfer') ? true : undefined));
@@ -148,16 +225,34 @@ describe('the bot killed with SIGKILL', () => {
     // 6. Killed once the close's audit entry is in the outbox on disk, before it reaches the audit room.
     await bot!.stop();
     await startBot({ ESPACE_TEST_CRASH_AT: 'audit-after-outbox' });
-    await send(colleague, queue, EventType.Command, { action: 'close', requestId: 'close-1', conversation: roomId, outcome: 'none' }, baseUrl());
-    await waitUntil('the bot to crash at its crash point', async () => (bot!.child.exitCode !== null || bot!.child.signalCode !== null ? true : undefined));
+    await send(
+      colleague,
+      queue,
+      EventType.Command,
+      { action: 'close', requestId: 'close-1', conversation: roomId, outcome: 'none' },
+      baseUrl(),
+    );
+    await waitUntil('the bot to crash at its crash point', async () =>
+      bot!.child.exitCode !== null || bot!.child.signalCode !== null ? true : undefined,
+    );
     expect(await auditOf()).not.toContain('close');
     await startBot();
-    await waitUntil('the close audited after the restart', async () => ((await auditOf()).includes('close') ? true : undefined));
-    await waitUntil('the close answered', async () => ((await timeline(colleague, queue, 300, baseUrl())).some((event) => event.type === EventType.CommandResult && event.content.requestId === 'close-1') ? true : undefined));
+    await waitUntil('the close audited after the restart', async () =>
+      (await auditOf()).includes('close') ? true : undefined,
+    );
+    await waitUntil('the close answered', async () =>
+      (await timeline(colleague, queue, 300, baseUrl())).some(
+        (event) => event.type === EventType.CommandResult && event.content.requestId === 'close-1',
+      )
+        ? true
+        : undefined,
+    );
     expect(await auditOf()).toEqual(['open_and_queue', 'claim', 'transfer', 'close']);
 
     const all = await timeline(young, roomId, 300, baseUrl());
-    const fromBot = all.filter((event) => event.sender === stack.result.bot.userId && event.type === 'm.room.message').map((event) => String(event.content.body).split('\n')[0]);
+    const fromBot = all
+      .filter((event) => event.sender === stack.result.bot.userId && event.type === 'm.room.message')
+      .map((event) => String(event.content.body).split('\n')[0]);
     // Nothing duplicated: every bot message appears once (intro with the first question, five more, thanks,
     // "someone is coming", "someone takes over", the goodbye).
     expect(new Set(fromBot).size).toBe(fromBot.length);
@@ -165,16 +260,21 @@ describe('the bot killed with SIGKILL', () => {
     expect(fromBot.filter((body) => body!.includes('prend le relais'))).toHaveLength(1);
     expect(fromBot.filter((body) => body!.startsWith('Cette conversation est terminée'))).toHaveLength(1);
     expect(fromBot).toHaveLength(10);
-    const invites = all.filter((event) => event.type === 'm.room.member' && event.state_key === agent.userId && event.content.membership === 'invite');
+    const invites = all.filter(
+      (event) =>
+        event.type === 'm.room.member' && event.state_key === agent.userId && event.content.membership === 'invite',
+    );
     expect(invites).toHaveLength(1);
-
   }, 180_000);
 
-  it('writes a status held back for the agent\'s join after a kill inside that moment', async () => {
+  it("writes a status held back for the agent's join after a kill inside that moment", async () => {
     await bot?.stop();
     await startBot();
     const young = await guest();
-    const opened = await api<{ roomId: string }>('POST', '/api/conversations', { token: young.accessToken, botUrl: bot!.url });
+    const opened = await api<{ roomId: string }>('POST', '/api/conversations', {
+      token: young.accessToken,
+      botUrl: bot!.url,
+    });
     expect(opened.status).toBe(201);
     const roomId = opened.body.roomId;
     await join(young, roomId, baseUrl());
@@ -186,23 +286,46 @@ describe('the bot killed with SIGKILL', () => {
     await say(young, roomId, '75011', baseUrl());
     await waitUntil('queued', async () => ((await entry(roomId))?.state === 'queued' ? true : undefined));
     const statusInRoom = async () =>
-      (await matrixRequest<{ state?: string; agentJoined?: boolean; agentPseudonym?: string }>('GET', `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/state/${encodeURIComponent(EventType.Status)}/`, { token: young.accessToken, baseUrl: baseUrl() })).body;
+      (
+        await matrixRequest<{ state?: string; agentJoined?: boolean; agentPseudonym?: string }>(
+          'GET',
+          `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/state/${encodeURIComponent(EventType.Status)}/`,
+          { token: young.accessToken, baseUrl: baseUrl() },
+        )
+      ).body;
     await waitUntil('the queued status', async () => ((await statusInRoom()).state === 'queued' ? true : undefined));
 
     // Killed once the young person is told someone is coming, while the status waits for the agent's join.
     await bot!.stop();
     await startBot({ ESPACE_TEST_CRASH_AT: 'assign-status-held' });
     const agent = await login('pn-agent-1');
-    await send(agent, stack.result.forces.police.queueRoomId, EventType.Command, { action: 'claim', requestId: 'claim-held', conversation: roomId }, baseUrl());
-    await waitUntil('the bot to crash at its crash point', async () => (bot!.child.exitCode !== null || bot!.child.signalCode !== null ? true : undefined));
+    await send(
+      agent,
+      stack.result.forces.police.queueRoomId,
+      EventType.Command,
+      { action: 'claim', requestId: 'claim-held', conversation: roomId },
+      baseUrl(),
+    );
+    await waitUntil('the bot to crash at its crash point', async () =>
+      bot!.child.exitCode !== null || bot!.child.signalCode !== null ? true : undefined,
+    );
     expect((await statusInRoom()).state).toBe('queued');
     await startBot();
-    await waitUntil('the assigned status written at the restart', async () => ((await statusInRoom()).state === 'assigned' ? true : undefined));
+    await waitUntil('the assigned status written at the restart', async () =>
+      (await statusInRoom()).state === 'assigned' ? true : undefined,
+    );
     expect(await statusInRoom()).toMatchObject({ state: 'assigned', agentJoined: false, agentPseudonym: 'Alex' });
     // Joined now: the join's write says so.
     await join(agent, roomId, baseUrl());
-    await waitUntil('agentJoined in the room status', async () => ((await statusInRoom()).agentJoined === true ? true : undefined));
+    await waitUntil('agentJoined in the room status', async () =>
+      (await statusInRoom()).agentJoined === true ? true : undefined,
+    );
     const statuses = (await timeline(young, roomId, 300, baseUrl())).filter((event) => event.type === EventType.Status);
-    expect(statuses.map((event) => `${String(event.content.state)}:${String(event.content.agentJoined)}`)).toEqual(['triage:false', 'queued:false', 'assigned:false', 'assigned:true']);
+    expect(statuses.map((event) => `${String(event.content.state)}:${String(event.content.agentJoined)}`)).toEqual([
+      'triage:false',
+      'queued:false',
+      'assigned:false',
+      'assigned:true',
+    ]);
   }, 180_000);
 });

@@ -27,41 +27,68 @@ const baseUrl = () => stack.homeserver.baseUrl;
 const botSession = () => ({ accessToken: stack.result.bot.accessToken });
 
 async function startBot(env: Record<string, string> = {}): Promise<ChildBot> {
-  bot = await spawnBot({ homeserverUrl: baseUrl(), stateDir: stack.dataDir, env: { ESPACE_ROOM_POOL_SIZE: String(POOL), ...env } });
+  bot = await spawnBot({
+    homeserverUrl: baseUrl(),
+    stateDir: stack.dataDir,
+    env: { ESPACE_ROOM_POOL_SIZE: String(POOL), ...env },
+  });
   return bot;
 }
 
 async function crashed(): Promise<void> {
-  await waitUntil('the bot to crash at its crash point', async () => (bot!.child.exitCode !== null || bot!.child.signalCode !== null ? true : undefined));
+  await waitUntil('the bot to crash at its crash point', async () =>
+    bot!.child.exitCode !== null || bot!.child.signalCode !== null ? true : undefined,
+  );
 }
 
-async function roomState(roomId: string): Promise<Array<{ type: string; state_key: string; content: Record<string, unknown> }>> {
-  const response = await matrixRequest<Array<{ type: string; state_key: string; content: Record<string, unknown> }>>('GET', `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/state`, { token: stack.result.bot.accessToken, baseUrl: baseUrl() });
+async function roomState(
+  roomId: string,
+): Promise<Array<{ type: string; state_key: string; content: Record<string, unknown> }>> {
+  const response = await matrixRequest<Array<{ type: string; state_key: string; content: Record<string, unknown> }>>(
+    'GET',
+    `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/state`,
+    { token: stack.result.bot.accessToken, baseUrl: baseUrl() },
+  );
   return response.body;
 }
 
 /** Rooms the bot holds ready: the pool's mark in their create event, no conversation marker. */
 async function pooledRooms(): Promise<string[]> {
-  const joined = await matrixRequest<{ joined_rooms: string[] }>('GET', '/_matrix/client/v3/joined_rooms', { token: stack.result.bot.accessToken, baseUrl: baseUrl() });
+  const joined = await matrixRequest<{ joined_rooms: string[] }>('GET', '/_matrix/client/v3/joined_rooms', {
+    token: stack.result.bot.accessToken,
+    baseUrl: baseUrl(),
+  });
   const pooled: string[] = [];
   for (const roomId of joined.body.joined_rooms) {
     const state = await roomState(roomId);
-    if (state.some((event) => event.type === 'm.room.create' && event.content[CreationKey.PooledRoom] === true) && !state.some((event) => event.type === EventType.ConversationRoom)) pooled.push(roomId);
+    if (
+      state.some((event) => event.type === 'm.room.create' && event.content[CreationKey.PooledRoom] === true) &&
+      !state.some((event) => event.type === EventType.ConversationRoom)
+    )
+      pooled.push(roomId);
   }
   return pooled.sort();
 }
 
-const waitForPool = (size: number) => waitUntil(`${size} pooled rooms`, async () => {
-  const rooms = await pooledRooms();
-  return rooms.length === size ? rooms : undefined;
-}, 60_000);
+const waitForPool = (size: number) =>
+  waitUntil(
+    `${size} pooled rooms`,
+    async () => {
+      const rooms = await pooledRooms();
+      return rooms.length === size ? rooms : undefined;
+    },
+    60_000,
+  );
 
 function firstQuestions(events: RoomEvent[]): RoomEvent[] {
   return events.filter((event) => event.sender === stack.result.bot.userId && event.content[ContentKey.TriageQuestion]);
 }
 
 async function open(guest: Session): Promise<string> {
-  const opened = await api<{ roomId: string }>('POST', '/api/conversations', { token: guest.accessToken, botUrl: bot!.url });
+  const opened = await api<{ roomId: string }>('POST', '/api/conversations', {
+    token: guest.accessToken,
+    botUrl: bot!.url,
+  });
   expect(opened.status).toBe(201);
   return opened.body.roomId;
 }
@@ -73,8 +100,12 @@ describe('the pool of ready rooms', () => {
     // A room never handed out: only the bot in it, no message, no guest named: nothing for retention to delete.
     for (const roomId of first) {
       const state = await roomState(roomId);
-      expect(state.filter((event) => event.type === 'm.room.member').map((event) => event.state_key)).toEqual([stack.result.bot.userId]);
-      expect((await timeline(botSession(), roomId, 100, baseUrl())).filter((event) => event.type === 'm.room.message')).toEqual([]);
+      expect(state.filter((event) => event.type === 'm.room.member').map((event) => event.state_key)).toEqual([
+        stack.result.bot.userId,
+      ]);
+      expect(
+        (await timeline(botSession(), roomId, 100, baseUrl())).filter((event) => event.type === 'm.room.message'),
+      ).toEqual([]);
     }
 
     // Killed with a full pool: the restart takes the same rooms back and creates none.
@@ -91,11 +122,16 @@ describe('the pool of ready rooms', () => {
     void api('POST', '/api/conversations', { token: interrupted.accessToken, botUrl: bot!.url }).catch(() => undefined);
     await crashed();
     await startBot();
-    const again = await api<{ roomId: string }>('POST', '/api/conversations', { token: interrupted.accessToken, botUrl: bot!.url });
+    const again = await api<{ roomId: string }>('POST', '/api/conversations', {
+      token: interrupted.accessToken,
+      botUrl: bot!.url,
+    });
     expect(again.status).toBe(200);
     expect(first).toContain(again.body.roomId);
     await join(interrupted, again.body.roomId, baseUrl());
-    await waitUntil('the first question', async () => (firstQuestions(await timeline(interrupted, again.body.roomId, 50, baseUrl())).length > 0 ? true : undefined));
+    await waitUntil('the first question', async () =>
+      firstQuestions(await timeline(interrupted, again.body.roomId, 50, baseUrl())).length > 0 ? true : undefined,
+    );
     expect(firstQuestions(await timeline(interrupted, again.body.roomId, 50, baseUrl()))).toHaveLength(1);
     const refilled = await waitForPool(POOL);
     expect(refilled).not.toContain(again.body.roomId);
@@ -110,7 +146,9 @@ describe('the pool of ready rooms', () => {
       await join(guest, rooms[index]!, baseUrl());
       const marker = (await roomState(rooms[index]!)).find((event) => event.type === EventType.ConversationRoom);
       expect(marker?.content.guest).toBe(guest.userId);
-      await waitUntil('the first question', async () => (firstQuestions(await timeline(guest, rooms[index]!, 50, baseUrl())).length > 0 ? true : undefined));
+      await waitUntil('the first question', async () =>
+        firstQuestions(await timeline(guest, rooms[index]!, 50, baseUrl())).length > 0 ? true : undefined,
+      );
     }
     const topped = await waitForPool(POOL);
     expect(topped.filter((roomId) => rooms.includes(roomId))).toEqual([]);

@@ -22,11 +22,25 @@ interface Answer {
 function get(host: string, path: string, headers: Record<string, string> = {}): Promise<Answer> {
   return new Promise((done, fail) => {
     const req = request(
-      { host: '127.0.0.1', port: stack.httpsPort, servername: host, path, method: 'GET', ca, headers: { host: `${host}:${stack.httpsPort}`, ...headers } },
+      {
+        host: '127.0.0.1',
+        port: stack.httpsPort,
+        servername: host,
+        path,
+        method: 'GET',
+        ca,
+        headers: { host: `${host}:${stack.httpsPort}`, ...headers },
+      },
       (response) => {
         const chunks: Buffer[] = [];
         response.on('data', (chunk: Buffer) => chunks.push(chunk));
-        response.on('end', () => done({ status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks).toString('latin1') }));
+        response.on('end', () =>
+          done({
+            status: response.statusCode ?? 0,
+            headers: response.headers,
+            body: Buffer.concat(chunks).toString('latin1'),
+          }),
+        );
       },
     );
     req.on('error', fail);
@@ -39,20 +53,34 @@ const HOSTS = [stack.siteHost, stack.agentsHost];
 /** The directives of a Content-Security-Policy header, by name. */
 function csp(answer: Answer): Map<string, string> {
   const value = String(answer.headers['content-security-policy'] ?? '');
-  return new Map(value.split(';').map((part) => part.trim()).filter(Boolean).map((part) => [part.split(/\s+/)[0]!, part.slice(part.indexOf(' ') + 1)]));
+  return new Map(
+    value
+      .split(';')
+      .map((part) => part.trim())
+      .filter(Boolean)
+      .map((part) => [part.split(/\s+/)[0]!, part.slice(part.indexOf(' ') + 1)]),
+  );
 }
 
 describe('the headers each host serves', () => {
-  it.each(HOSTS)('%s: CSP with frame-ancestors none, HSTS, nosniff, no-referrer, on its page and on the APIs', async (host) => {
-    for (const path of ['/', '/_matrix/client/versions', '/api/conversations/current', '/_synapse/admin/v1/server_version']) {
-      const answer = await get(host, path);
-      expect(answer.status, `${host}${path}`).toBeLessThan(500);
-      expect(csp(answer).get('frame-ancestors'), `${host}${path} frame-ancestors`).toBe("'none'");
-      expect(String(answer.headers['strict-transport-security']), `${host}${path}`).toMatch(/^max-age=(\d{8,})/);
-      expect(answer.headers['x-content-type-options'], `${host}${path}`).toBe('nosniff');
-      expect(answer.headers['referrer-policy'], `${host}${path}`).toBe('no-referrer');
-    }
-  });
+  it.each(HOSTS)(
+    '%s: CSP with frame-ancestors none, HSTS, nosniff, no-referrer, on its page and on the APIs',
+    async (host) => {
+      for (const path of [
+        '/',
+        '/_matrix/client/versions',
+        '/api/conversations/current',
+        '/_synapse/admin/v1/server_version',
+      ]) {
+        const answer = await get(host, path);
+        expect(answer.status, `${host}${path}`).toBeLessThan(500);
+        expect(csp(answer).get('frame-ancestors'), `${host}${path} frame-ancestors`).toBe("'none'");
+        expect(String(answer.headers['strict-transport-security']), `${host}${path}`).toMatch(/^max-age=(\d{8,})/);
+        expect(answer.headers['x-content-type-options'], `${host}${path}`).toBe('nosniff');
+        expect(answer.headers['referrer-policy'], `${host}${path}`).toBe('no-referrer');
+      }
+    },
+  );
 
   it('agents: a CSP that allows scripts, styles and connections from its own origin only', async () => {
     const policy = csp(await get(stack.agentsHost, '/'));
@@ -79,11 +107,19 @@ describe('the headers each host serves', () => {
   });
 
   it('leaks no server name or version, ours or a backend’s', async () => {
-    const paths = ['/', '/_matrix/client/versions', '/api/conversations/current', '/nope', '/_synapse/admin/v1/server_version', '/assets/nope.js'];
+    const paths = [
+      '/',
+      '/_matrix/client/versions',
+      '/api/conversations/current',
+      '/nope',
+      '/_synapse/admin/v1/server_version',
+      '/assets/nope.js',
+    ];
     for (const host of HOSTS) {
       for (const path of paths) {
         const answer = await get(host, path);
-        for (const header of ['server', 'x-powered-by', 'via', 'x-sveltekit-version']) expect(answer.headers[header], `${host}${path} ${header}`).toBeUndefined();
+        for (const header of ['server', 'x-powered-by', 'via', 'x-sveltekit-version'])
+          expect(answer.headers[header], `${host}${path} ${header}`).toBeUndefined();
         expect(answer.body, `${host}${path}`).not.toMatch(/Synapse\/\d|\bCaddy\b|\bExpress\b|server_version/);
       }
     }
@@ -118,24 +154,32 @@ describe('what is never reachable from outside', () => {
 
   it('the bot runs from its image’s entry point without the registration secret in its environment', () => {
     // The stack's bot: the process running bot/src/main.ts with this stack's state folder.
-    const environments = readdirSync('/proc').filter((entry) => /^\d+$/.test(entry)).flatMap((pid) => {
-      try {
-        const command = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-        if (!command.some((part) => part.endsWith('bot/src/main.ts'))) return [];
-        const environment = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
-        return environment.includes(`ESPACE_STATE_DIR=${stack.botState}`) ? [environment] : [];
-      } catch {
-        return [];
-      }
-    });
+    const environments = readdirSync('/proc')
+      .filter((entry) => /^\d+$/.test(entry))
+      .flatMap((pid) => {
+        try {
+          const command = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+          if (!command.some((part) => part.endsWith('bot/src/main.ts'))) return [];
+          const environment = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
+          return environment.includes(`ESPACE_STATE_DIR=${stack.botState}`) ? [environment] : [];
+        } catch {
+          return [];
+        }
+      });
     expect(environments.length, 'the stack’s bot process').toBeGreaterThan(0);
     for (const environment of environments) {
-      expect(environment.filter((line) => /SECRET|PASSWORD|TOKEN/.test(line.split('=')[0]!)).map((line) => line.split('=')[0])).toEqual([]);
+      expect(
+        environment
+          .filter((line) => /SECRET|PASSWORD|TOKEN/.test(line.split('=')[0]!))
+          .map((line) => line.split('=')[0]),
+      ).toEqual([]);
     }
   });
 
   it('the internal services listen on loopback only', async () => {
-    const outside = Object.values(networkInterfaces()).flat().find((address) => address && address.family === 'IPv4' && !address.internal)?.address;
+    const outside = Object.values(networkInterfaces())
+      .flat()
+      .find((address) => address && address.family === 'IPv4' && !address.internal)?.address;
     expect(outside, 'this machine has a non-loopback address to try from').toBeDefined();
     const attempt = (host: string, port: number) =>
       new Promise<string>((done) => {

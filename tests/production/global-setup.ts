@@ -15,7 +15,9 @@ let work: string | undefined;
  * routes as they are and its one receiver pointed at a webhook on loopback, which alerting.test.ts serves.
  */
 function alertmanagerConfig(file: string, port: number): void {
-  const config = parse(readFileSync(join(ROOT, 'deploy', 'alertmanager', 'alertmanager.example.yml'), 'utf8')) as { receivers: Array<{ name: string; webhook_configs?: Array<{ url: string }> }> };
+  const config = parse(readFileSync(join(ROOT, 'deploy', 'alertmanager', 'alertmanager.example.yml'), 'utf8')) as {
+    receivers: Array<{ name: string; webhook_configs?: Array<{ url: string }> }>;
+  };
   const receiver = config.receivers.find((candidate) => candidate.name === 'astreinte');
   if (!receiver?.webhook_configs?.[0]) throw new Error('alertmanager.example.yml has no webhook receiver "astreinte"');
   receiver.webhook_configs[0].url = `http://127.0.0.1:${port}/alertes`;
@@ -27,8 +29,14 @@ export async function setup(project: TestProject): Promise<void> {
   // A stack a developer already runs (`npm run start:production -- --demo`): its last line, {"ready":true,…}.
   if (process.env.ESPACE_PRODUCTION_READY) {
     const ready = JSON.parse(process.env.ESPACE_PRODUCTION_READY) as Ready;
-    const demo = JSON.parse(readFileSync(join(ready.botState, 'demo-credentials.json'), 'utf8')) as ProductionStack['demo'];
-    project.provide('productionStack', { ...ready, demo, alertWebhookPort: Number(process.env.ESPACE_ALERT_WEBHOOK_PORT ?? 0) });
+    const demo = JSON.parse(
+      readFileSync(join(ready.botState, 'demo-credentials.json'), 'utf8'),
+    ) as ProductionStack['demo'];
+    project.provide('productionStack', {
+      ...ready,
+      demo,
+      alertWebhookPort: Number(process.env.ESPACE_ALERT_WEBHOOK_PORT ?? 0),
+    });
     return;
   }
   const started = Date.now();
@@ -42,9 +50,13 @@ export async function setup(project: TestProject): Promise<void> {
     ESPACE_DELETION_JOURNAL: join(work, 'deletion-journal', 'deletions.jsonl'),
     ESPACE_ALERTMANAGER_CONFIG: join(work, 'alertmanager.yml'),
   });
-  const demo = JSON.parse(readFileSync(join(stack.ready.botState, 'demo-credentials.json'), 'utf8')) as ProductionStack['demo'];
+  const demo = JSON.parse(
+    readFileSync(join(stack.ready.botState, 'demo-credentials.json'), 'utf8'),
+  ) as ProductionStack['demo'];
   project.provide('productionStack', { ...stack.ready, demo, alertWebhookPort });
-  process.stderr.write(`[production] stack ready in ${Date.now() - started} ms: ${stack.ready.siteUrl}, ${stack.ready.agentsUrl}\n`);
+  process.stderr.write(
+    `[production] stack ready in ${Date.now() - started} ms: ${stack.ready.siteUrl}, ${stack.ready.agentsUrl}\n`,
+  );
 }
 
 /** Stops it as Ctrl-C would, and fails the run if any of its processes is left behind. */

@@ -29,7 +29,8 @@ async function contextFor(viewport: { width: number; height: number }, allowed: 
     });
   });
   context.on('console', (message) => {
-    if (message.type() === 'error' && /Content Security Policy/i.test(message.text())) violations.push(message.text().slice(0, 300));
+    if (message.type() === 'error' && /Content Security Policy/i.test(message.text()))
+      violations.push(message.text().slice(0, 300));
   });
   // Each app talks to its own origin only: Matrix and the bot are behind the same proxy host.
   context.on('request', (request) => {
@@ -73,7 +74,10 @@ async function triage(page: Page): Promise<void> {
 beforeAll(async () => {
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: [...CHROMIUM_FLAGS.filter((flag) => flag !== '--headless'), `--host-resolver-rules=MAP ${stack.siteHost} 127.0.0.1, MAP ${stack.agentsHost} 127.0.0.1`],
+    args: [
+      ...CHROMIUM_FLAGS.filter((flag) => flag !== '--headless'),
+      `--host-resolver-rules=MAP ${stack.siteHost} 127.0.0.1, MAP ${stack.agentsHost} 127.0.0.1`,
+    ],
     headless: true,
   });
   young = await (await contextFor(PHONE, stack.siteUrl)).newPage();
@@ -107,21 +111,32 @@ describe('a young person and an agent, through the production proxy', () => {
     await agent.getByRole('button', { name: 'Se connecter' }).click();
     await agent.locator('.sidebar').waitFor({ timeout: 30_000 });
     // A fresh stack: this is the only conversation waiting.
-    const row = agent.locator('li.row').filter({ has: agent.getByRole('button', { name: 'Prendre' }) }).first();
+    const row = agent
+      .locator('li.row')
+      .filter({ has: agent.getByRole('button', { name: 'Prendre' }) })
+      .first();
     await row.waitFor({ timeout: 30_000 });
     await row.getByRole('button', { name: 'Prendre' }).click();
     const mine = agent.locator('.mine button').first();
     await mine.waitFor({ timeout: 30_000 });
-    await expect.poll(async () => {
-      await mine.click();
-      return agent.locator('.timeline').count();
-    }, { timeout: 30_000 }).toBe(1);
+    await expect
+      .poll(
+        async () => {
+          await mine.click();
+          return agent.locator('.timeline').count();
+        },
+        { timeout: 30_000 },
+      )
+      .toBe(1);
     const timeline = agent.locator('.timeline');
     await expect.poll(() => timeline.textContent(), { timeout: 45_000 }).toContain('j’ai besoin d’aide');
 
     await agent.locator('#composer-input').fill('Bonjour, je suis Alex. Je t’écoute.');
     await agent.locator('#composer-input').press('Enter');
-    await young.getByRole('log').getByText('Bonjour, je suis Alex. Je t’écoute.', { exact: true }).waitFor({ timeout: 45_000 });
+    await young
+      .getByRole('log')
+      .getByText('Bonjour, je suis Alex. Je t’écoute.', { exact: true })
+      .waitFor({ timeout: 45_000 });
     await expect.poll(() => statusBar(young).textContent(), { timeout: 45_000 }).toMatch(/Tu parles avec/);
     await say(young, 'merci');
     await expect.poll(() => timeline.textContent(), { timeout: 45_000 }).toContain('merci');

@@ -63,7 +63,11 @@ export interface SpawnedStack {
 }
 
 /** Starts `scripts/production.ts ARGS` on `dataDir`, every port free, and waits for its {"ready":true,…} line. */
-export async function spawnProductionStack(dataDir: string, args: string[], env: Record<string, string>): Promise<SpawnedStack> {
+export async function spawnProductionStack(
+  dataDir: string,
+  args: string[],
+  env: Record<string, string>,
+): Promise<SpawnedStack> {
   let output = '';
   const child: ChildProcess = spawn(process.execPath, [join(ROOT, 'scripts', 'production.ts'), ...args], {
     cwd: ROOT,
@@ -81,7 +85,9 @@ export async function spawnProductionStack(dataDir: string, args: string[], env:
       const line = stdout.split('\n').find((candidate) => candidate.startsWith('{"ready":true'));
       if (line) done(JSON.parse(line) as Ready);
     });
-    child.once('exit', (code) => fail(new Error(`scripts/production.ts exited with ${code} before it was ready:\n${output}`)));
+    child.once('exit', (code) =>
+      fail(new Error(`scripts/production.ts exited with ${code} before it was ready:\n${output}`)),
+    );
   });
   return {
     ready,
@@ -97,7 +103,8 @@ export async function spawnProductionStack(dataDir: string, args: string[], env:
       while (processes.some(alive) && Date.now() < deadline) await new Promise((done) => setTimeout(done, 200));
       const left = processes.filter(alive);
       if (code !== 0) throw new Error(`scripts/production.ts stopped with exit code ${code}:\n${output}`);
-      if (left.length > 0) throw new Error(`processes left after stopping the production-shaped stack: ${left.join(', ')}`);
+      if (left.length > 0)
+        throw new Error(`processes left after stopping the production-shaped stack: ${left.join(', ')}`);
     },
   };
 }

@@ -19,7 +19,16 @@ export interface ProductionStack {
   /** The bot's deletion journal, outside the data folder (the restore test destroys that folder). */
   deletionJournal: string;
   /** Loopback addresses of what must never be reached from outside. */
-  internal: { postgres: string; synapse: string; synapseMetrics: string; bot: string; web: string; agentClient: string; prometheus: string; alertmanager: string };
+  internal: {
+    postgres: string;
+    synapse: string;
+    synapseMetrics: string;
+    bot: string;
+    web: string;
+    agentClient: string;
+    prometheus: string;
+    alertmanager: string;
+  };
   demo: DemoAccount[];
   /** The port the Alertmanager receiver of this run posts to (tests/production/alerting.test.ts listens on it). */
   alertWebhookPort: number;

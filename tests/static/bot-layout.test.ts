@@ -22,7 +22,8 @@ function sourceFiles(dir: string): string[] {
 /** Relative imports and re-exports of one module, resolved to absolute paths. */
 export function importsOf(file: string, text: string): string[] {
   const found: string[] = [];
-  for (const match of text.matchAll(/(?:^|\n)\s*(?:import|export)\s[^;]*?from\s+'(\.{1,2}\/[^']+)'/g)) found.push(resolve(dirname(file), match[1]!));
+  for (const match of text.matchAll(/(?:^|\n)\s*(?:import|export)\s[^;]*?from\s+'(\.{1,2}\/[^']+)'/g))
+    found.push(resolve(dirname(file), match[1]!));
   return found;
 }
 
@@ -57,7 +58,8 @@ export function cycles(graph: Map<string, string[]>): string[][] {
         onStack.delete(member);
         component.push(member);
       } while (member !== node);
-      if (component.length > 1 || (graph.get(node) ?? []).includes(node)) found.push(component.map((path) => relative(SRC, path)).sort());
+      if (component.length > 1 || (graph.get(node) ?? []).includes(node))
+        found.push(component.map((path) => relative(SRC, path)).sort());
     }
   };
   for (const node of graph.keys()) if (!indexOf.has(node)) visit(node);
@@ -70,8 +72,24 @@ describe('bot/src layout', () => {
     const b = join(SRC, 'b.ts');
     const c = join(SRC, 'c.ts');
     expect(importsOf(a, "import type { B } from './b.ts';\nexport { C } from './c.ts';")).toEqual([b, c]);
-    expect(cycles(new Map([[a, [b]], [b, [c]], [c, [a]]]))).toEqual([['a.ts', 'b.ts', 'c.ts']]);
-    expect(cycles(new Map([[a, [b]], [b, [c]], [c, []]]))).toEqual([]);
+    expect(
+      cycles(
+        new Map([
+          [a, [b]],
+          [b, [c]],
+          [c, [a]],
+        ]),
+      ),
+    ).toEqual([['a.ts', 'b.ts', 'c.ts']]);
+    expect(
+      cycles(
+        new Map([
+          [a, [b]],
+          [b, [c]],
+          [c, []],
+        ]),
+      ),
+    ).toEqual([]);
   });
 
   it('has no import cycle, type-only imports included', () => {
@@ -82,7 +100,9 @@ describe('bot/src layout', () => {
   });
 
   it('keeps only the entry points and process-wide modules at the top of bot/src', () => {
-    const loose = readdirSync(SRC).filter((name) => !statSync(join(SRC, name)).isDirectory() && !name.endsWith('.test.ts'));
+    const loose = readdirSync(SRC).filter(
+      (name) => !statSync(join(SRC, name)).isDirectory() && !name.endsWith('.test.ts'),
+    );
     expect(loose.sort()).toEqual(['config.ts', 'index.ts', 'log.ts', 'main.ts', 'metrics.ts']);
   });
 });

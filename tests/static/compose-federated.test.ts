@@ -14,7 +14,12 @@ import { Ajv } from 'ajv';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { SYNAPSE_IMAGE } from '@espace-mineurs/synapse';
-import { FEDERATION_ENV, REQUIRED_ENV, renderForCompose, SYNAPSE_FEDERATION_PORT } from '../../synapse/config/compose/render.ts';
+import {
+  FEDERATION_ENV,
+  REQUIRED_ENV,
+  renderForCompose,
+  SYNAPSE_FEDERATION_PORT,
+} from '../../synapse/config/compose/render.ts';
 import { COMPOSE, EXAMPLE_ENV, interpolate, read, ROOT } from './files.ts';
 
 interface FederatedService {
@@ -46,7 +51,11 @@ const OVERLAY = parse(interpolate(read('docker-compose.federated.yml'), ENV, MIS
 const ROLES = {
   public: { config: 'synapse-config', synapse: 'synapse', host: ENV.ESPACE_PUBLIC_FEDERATION_HOST! },
   police: { config: 'synapse-config-police', synapse: 'synapse-police', host: ENV.ESPACE_POLICE_FEDERATION_HOST! },
-  gendarmerie: { config: 'synapse-config-gendarmerie', synapse: 'synapse-gendarmerie', host: ENV.ESPACE_GENDARMERIE_FEDERATION_HOST! },
+  gendarmerie: {
+    config: 'synapse-config-gendarmerie',
+    synapse: 'synapse-gendarmerie',
+    host: ENV.ESPACE_GENDARMERIE_FEDERATION_HOST!,
+  },
 } as const;
 const SERVER_NAMES = Object.values(ROLES).map((role) => `${role.host}:${SYNAPSE_FEDERATION_PORT}`);
 
@@ -54,7 +63,8 @@ const SERVER_NAMES = Object.values(ROLES).map((role) => `${role.host}:${SYNAPSE_
 function merged(name: string): FederatedService {
   const base = (COMPOSE.services as Record<string, FederatedService>)[name] ?? {};
   const over = OVERLAY.services[name] ?? {};
-  const networks = (value: FederatedService['networks']) => (Array.isArray(value) ? Object.fromEntries(value.map((network) => [network, null])) : (value ?? {}));
+  const networks = (value: FederatedService['networks']) =>
+    Array.isArray(value) ? Object.fromEntries(value.map((network) => [network, null])) : (value ?? {});
   return {
     ...base,
     ...over,
@@ -73,7 +83,10 @@ afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 describe('docker-compose.federated.yml', () => {
   it('is valid against the Compose specification schema and needs no variable the example files do not give', () => {
-    const schemaPath = join(dirname(createRequire(import.meta.url).resolve('dclint/package.json')), 'schemas/compose.schema.json');
+    const schemaPath = join(
+      dirname(createRequire(import.meta.url).resolve('dclint/package.json')),
+      'schemas/compose.schema.json',
+    );
     const { $schema: _draft, ...schema } = JSON.parse(readFileSync(schemaPath, 'utf8')) as { $schema: string };
     const validate = new Ajv({ allErrors: true, strict: false, allowUnionTypes: true }).compile(schema);
     validate(OVERLAY);
@@ -96,8 +109,14 @@ describe('docker-compose.federated.yml', () => {
   it('keeps federation on an internal network that only the three Synapses join, under their server host names', () => {
     expect(OVERLAY.networks.federation?.internal).toBe(true);
     expect(OVERLAY.networks.federation?.ipam?.config[0]?.subnet).toBe(ENV.ESPACE_FEDERATION_SUBNET);
-    const members = [...new Set([...Object.keys(COMPOSE.services), ...Object.keys(OVERLAY.services)])].filter((name) => networkNames(merged(name)).includes('federation'));
-    expect(members.sort()).toEqual(Object.values(ROLES).map((role) => role.synapse).sort());
+    const members = [...new Set([...Object.keys(COMPOSE.services), ...Object.keys(OVERLAY.services)])].filter((name) =>
+      networkNames(merged(name)).includes('federation'),
+    );
+    expect(members.sort()).toEqual(
+      Object.values(ROLES)
+        .map((role) => role.synapse)
+        .sort(),
+    );
     for (const role of Object.values(ROLES)) {
       const networks = merged(role.synapse).networks as Record<string, { aliases?: string[] } | null>;
       expect(networks.federation?.aliases).toEqual([role.host]);
@@ -110,7 +129,9 @@ describe('docker-compose.federated.yml', () => {
       const forceNetworks = networkNames(merged(force)).filter((network) => network !== 'federation');
       for (const name of Object.keys(COMPOSE.services)) {
         if (name === 'synapse') continue;
-        const shared = networkNames(merged(name)).filter((network) => forceNetworks.includes(network) || network === 'federation');
+        const shared = networkNames(merged(name)).filter(
+          (network) => forceNetworks.includes(network) || network === 'federation',
+        );
         expect(shared, `${name} shares a network with ${force}`).toEqual([]);
       }
     }
@@ -132,11 +153,16 @@ describe('docker-compose.federated.yml', () => {
     for (const [roleName, role] of Object.entries(ROLES)) {
       const service = merged(role.config);
       const env = service.environment!;
-      for (const name of [...REQUIRED_ENV, ...FEDERATION_ENV]) expect(env, `${role.config} sets ${name}`).toHaveProperty(name);
+      for (const name of [...REQUIRED_ENV, ...FEDERATION_ENV])
+        expect(env, `${role.config} sets ${name}`).toHaveProperty(name);
       expect(env.ESPACE_FEDERATION_SERVERS!.split(',')).toEqual(SERVER_NAMES);
       expect(env.ESPACE_SERVER_NAME).toBe(`${role.host}:${SYNAPSE_FEDERATION_PORT}`);
       // Every file the configuration names is a secret mounted into both the renderer and the Synapse.
-      for (const variable of ['ESPACE_FEDERATION_CA_FILE', 'ESPACE_FEDERATION_CERT_FILE', 'ESPACE_FEDERATION_KEY_FILE'] as const) {
+      for (const variable of [
+        'ESPACE_FEDERATION_CA_FILE',
+        'ESPACE_FEDERATION_CERT_FILE',
+        'ESPACE_FEDERATION_KEY_FILE',
+      ] as const) {
         const secret = env[variable]!.replace('/run/secrets/', '');
         expect(OVERLAY.secrets, variable).toHaveProperty(secret);
         expect(service.secrets).toContain(secret);
@@ -158,7 +184,9 @@ describe('docker-compose.federated.yml', () => {
       expect(config.federation_custom_ca_list).toEqual(['/run/secrets/federation_ca']);
       expect(config.ip_range_whitelist).toEqual([ENV.ESPACE_FEDERATION_SUBNET]);
       expect(config.allow_guest_access).toBe(roleName === 'public');
-      const listener = (config.listeners as Array<{ port: number; tls: boolean; resources: Array<{ names: string[] }> }>).find((candidate) => candidate.port === SYNAPSE_FEDERATION_PORT);
+      const listener = (
+        config.listeners as Array<{ port: number; tls: boolean; resources: Array<{ names: string[] }> }>
+      ).find((candidate) => candidate.port === SYNAPSE_FEDERATION_PORT);
       expect(listener).toMatchObject({ tls: true, resources: [{ names: ['federation', 'keys'] }] });
     }
   });
@@ -166,7 +194,12 @@ describe('docker-compose.federated.yml', () => {
   it('refuses a half-set federation environment with the names that are missing', () => {
     const secret = join(scratch, 'half-set-secret');
     writeFileSync(secret, 's'.repeat(43));
-    const env = { ...merged('synapse-config-police').environment!, POSTGRES_PASSWORD_FILE: secret, ESPACE_REGISTRATION_SECRET_FILE: secret, ESPACE_FEDERATION_ROLE: '' };
+    const env = {
+      ...merged('synapse-config-police').environment!,
+      POSTGRES_PASSWORD_FILE: secret,
+      ESPACE_REGISTRATION_SECRET_FILE: secret,
+      ESPACE_FEDERATION_ROLE: '',
+    };
     expect(() => renderForCompose(env, scratch, scratch)).toThrow(/ESPACE_FEDERATION_ROLE not set/);
   });
 });
@@ -174,15 +207,29 @@ describe('docker-compose.federated.yml', () => {
 describe('deploy/make-federation-certs.sh', () => {
   it('makes a CA and, per server, a certificate for its host that the CA verifies', () => {
     const dir = join(scratch, 'certs');
-    const made = spawnSync('sh', [join(ROOT, 'deploy/make-federation-certs.sh'), dir], { env: { ...process.env, ...FEDERATED_EXAMPLE }, encoding: 'utf8' });
+    const made = spawnSync('sh', [join(ROOT, 'deploy/make-federation-certs.sh'), dir], {
+      env: { ...process.env, ...FEDERATED_EXAMPLE },
+      encoding: 'utf8',
+    });
     expect(made.status, made.stderr).toBe(0);
     for (const [roleName, role] of Object.entries(ROLES)) {
-      const verified = spawnSync('openssl', ['verify', '-CAfile', join(dir, 'ca.pem'), '-verify_hostname', role.host, join(dir, `${roleName}.crt`)], { encoding: 'utf8' });
+      const verified = spawnSync(
+        'openssl',
+        ['verify', '-CAfile', join(dir, 'ca.pem'), '-verify_hostname', role.host, join(dir, `${roleName}.crt`)],
+        { encoding: 'utf8' },
+      );
       expect(verified.stdout + verified.stderr).toContain(': OK');
-      const other = spawnSync('openssl', ['verify', '-CAfile', join(dir, 'ca.pem'), '-verify_hostname', 'matrix.org', join(dir, `${roleName}.crt`)], { encoding: 'utf8' });
+      const other = spawnSync(
+        'openssl',
+        ['verify', '-CAfile', join(dir, 'ca.pem'), '-verify_hostname', 'matrix.org', join(dir, `${roleName}.crt`)],
+        { encoding: 'utf8' },
+      );
       expect(other.status).not.toBe(0);
     }
-    const again = spawnSync('sh', [join(ROOT, 'deploy/make-federation-certs.sh'), dir], { env: { ...process.env, ...FEDERATED_EXAMPLE }, encoding: 'utf8' });
+    const again = spawnSync('sh', [join(ROOT, 'deploy/make-federation-certs.sh'), dir], {
+      env: { ...process.env, ...FEDERATED_EXAMPLE },
+      encoding: 'utf8',
+    });
     expect(again.stdout).toMatch(/kept/);
   }, 60_000);
 });

@@ -15,19 +15,40 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { SYNAPSE_IMAGE } from '@espace-mineurs/synapse';
 import { REQUIRED_ENV, renderForCompose } from '../../synapse/config/compose/render.ts';
-import { caddyfileForCompose, caddyVariables, COMPOSE, EXAMPLE_ENV, handlersOf, MISSING, parseCaddyfile, RAW, read, ROOT, route, services } from './files.ts';
+import {
+  caddyfileForCompose,
+  caddyVariables,
+  COMPOSE,
+  EXAMPLE_ENV,
+  handlersOf,
+  MISSING,
+  parseCaddyfile,
+  RAW,
+  read,
+  ROOT,
+  route,
+  services,
+} from './files.ts';
 
 describe('docker-compose.yml', () => {
   it('is valid against the Compose specification schema', () => {
-    const schemaPath = join(dirname(createRequire(import.meta.url).resolve('dclint/package.json')), 'schemas/compose.schema.json');
-    const { $schema: draft, ...schema } = JSON.parse(readFileSync(schemaPath, 'utf8')) as { $schema: string; $id: string };
+    const schemaPath = join(
+      dirname(createRequire(import.meta.url).resolve('dclint/package.json')),
+      'schemas/compose.schema.json',
+    );
+    const { $schema: draft, ...schema } = JSON.parse(readFileSync(schemaPath, 'utf8')) as {
+      $schema: string;
+      $id: string;
+    };
     expect(schema.$id).toBe('compose_spec.json');
     // Written for draft-07, ajv's default, under a URL ajv does not know by that spelling (https, no '#').
     expect(draft).toMatch(/draft-07/);
     // The spec's schema uses union types and keywords ajv's strict mode rejects; dclint validates the same way.
     const validate = new Ajv({ allErrors: true, strict: false, allowUnionTypes: true }).compile(schema);
     const valid = validate(COMPOSE);
-    const errors = (validate.errors ?? []).map((error) => `${error.instancePath || '/'} ${error.message} ${JSON.stringify(error.params)}`);
+    const errors = (validate.errors ?? []).map(
+      (error) => `${error.instancePath || '/'} ${error.message} ${JSON.stringify(error.params)}`,
+    );
     expect(errors).toEqual([]);
     expect(valid).toBe(true);
     // Compiling the whole specification takes seconds on a busy machine.
@@ -40,11 +61,14 @@ describe('docker-compose.yml', () => {
   it('refers only to services, networks, volumes and secrets it declares', () => {
     const declaredVolumes = Object.keys((parse(RAW) as { volumes: object }).volumes);
     for (const [name, service] of services) {
-      for (const dependency of Object.keys(service.depends_on ?? {})) expect(COMPOSE.services, `${name} depends on ${dependency}`).toHaveProperty(dependency);
-      for (const network of service.networks ?? []) expect(COMPOSE.networks, `${name} joins ${network}`).toHaveProperty(network);
+      for (const dependency of Object.keys(service.depends_on ?? {}))
+        expect(COMPOSE.services, `${name} depends on ${dependency}`).toHaveProperty(dependency);
+      for (const network of service.networks ?? [])
+        expect(COMPOSE.networks, `${name} joins ${network}`).toHaveProperty(network);
       for (const volume of service.volumes ?? []) {
         const source = volume.split(':')[0]!;
-        if (!source.startsWith('.') && !source.startsWith('/')) expect(declaredVolumes, `${name} mounts ${source}`).toContain(source);
+        if (!source.startsWith('.') && !source.startsWith('/'))
+          expect(declaredVolumes, `${name} mounts ${source}`).toContain(source);
       }
     }
   });
@@ -56,7 +80,9 @@ describe('docker-compose.yml', () => {
   it('publishes ports from the proxy only, and never one of Synapse', () => {
     const publishing = services.filter(([, service]) => (service.ports ?? []).length > 0).map(([name]) => name);
     expect(publishing).toEqual(['proxy']);
-    const targets = (COMPOSE.services.proxy!.ports ?? []).map((port) => (typeof port === 'string' ? Number(port.split(':').at(-1)!.split('/')[0]) : port.target));
+    const targets = (COMPOSE.services.proxy!.ports ?? []).map((port) =>
+      typeof port === 'string' ? Number(port.split(':').at(-1)!.split('/')[0]) : port.target,
+    );
     expect(new Set(targets)).toEqual(new Set([80, 443]));
     for (const [name, service] of services) expect(service.network_mode ?? '', `${name} network_mode`).not.toBe('host');
     expect(COMPOSE.services.synapse).not.toHaveProperty('ports');
@@ -68,14 +94,22 @@ describe('docker-compose.yml', () => {
     expect(COMPOSE.services.postgres?.networks).toEqual(['db']);
     const onDb = services.filter(([, service]) => service.networks?.includes('db')).map(([name]) => name);
     // Synapse's workers (profile `workers`) read and write the same database as the main process.
-    expect(onDb.filter((name) => !(COMPOSE.services[name]?.image === SYNAPSE_IMAGE && name.startsWith('synapse-'))).sort()).toEqual(['postgres', 'synapse']);
-    const withAWayOut = services.filter(([, service]) => service.networks?.some((network) => !COMPOSE.networks[network]?.internal));
+    expect(
+      onDb.filter((name) => !(COMPOSE.services[name]?.image === SYNAPSE_IMAGE && name.startsWith('synapse-'))).sort(),
+    ).toEqual(['postgres', 'synapse']);
+    const withAWayOut = services.filter(([, service]) =>
+      service.networks?.some((network) => !COMPOSE.networks[network]?.internal),
+    );
     // The proxy (clients, ACME) and Alertmanager (the receivers: mail relay, SMS or pager gateway), on networks
     // of their own.
     expect(withAWayOut.map(([name]) => name).sort()).toEqual(['alertmanager', 'proxy']);
-    const alerting = (COMPOSE.services.alertmanager?.networks ?? []).filter((network) => !COMPOSE.networks[network]?.internal);
+    const alerting = (COMPOSE.services.alertmanager?.networks ?? []).filter(
+      (network) => !COMPOSE.networks[network]?.internal,
+    );
     expect(alerting).toEqual(['alerting']);
-    expect(services.filter(([, service]) => service.networks?.includes('alerting')).map(([name]) => name)).toEqual(['alertmanager']);
+    expect(services.filter(([, service]) => service.networks?.includes('alerting')).map(([name]) => name)).toEqual([
+      'alertmanager',
+    ]);
   });
 
   it('creates the PostgreSQL database with the encoding and collation Synapse requires', () => {
@@ -96,7 +130,8 @@ describe('docker-compose.yml', () => {
           if (!stages.has(image!)) images.push([service.build.dockerfile, image!]);
           if (stage) stages.add(stage);
         }
-        for (const [, image] of dockerfile.matchAll(/COPY\s+--from=([^\s]+:[^\s]+)/g)) images.push([service.build.dockerfile, image!]);
+        for (const [, image] of dockerfile.matchAll(/COPY\s+--from=([^\s]+:[^\s]+)/g))
+          images.push([service.build.dockerfile, image!]);
       }
     }
     expect(images.length).toBeGreaterThan(5);
@@ -133,25 +168,32 @@ describe('docker-compose.yml', () => {
     }
     for (const [name, service] of services) {
       for (const key of Object.keys(service.environment ?? {})) {
-        if (/PASSWORD|SECRET|TOKEN/.test(key)) expect(key, `${name}: a secret is passed as a file, never as a value`).toMatch(/_FILE$/);
+        if (/PASSWORD|SECRET|TOKEN/.test(key))
+          expect(key, `${name}: a secret is passed as a file, never as a value`).toMatch(/_FILE$/);
       }
     }
     expect(Object.keys(EXAMPLE_ENV).filter((key) => /PASSWORD|SECRET|TOKEN/.test(key))).toEqual([]);
   });
 });
 
-
 describe('the reverse proxy (deploy/proxy/Caddyfile)', () => {
   const caddyfile = parseCaddyfile(caddyfileForCompose(read('deploy/proxy/Caddyfile')));
-  const snippets = new Map(caddyfile.blocks.filter((block) => /^\(.+\)$/.test(block.head)).map((block) => [block.head.slice(1, -1), block]));
-  const sites = new Map(caddyfile.blocks.filter((block) => block.head.startsWith('{$')).map((block) => [block.head, handlersOf(block, snippets)]));
+  const snippets = new Map(
+    caddyfile.blocks.filter((block) => /^\(.+\)$/.test(block.head)).map((block) => [block.head.slice(1, -1), block]),
+  );
+  const sites = new Map(
+    caddyfile.blocks
+      .filter((block) => block.head.startsWith('{$'))
+      .map((block) => [block.head, handlersOf(block, snippets)]),
+  );
 
   it('is the file the proxy service mounts, and has both public sites', () => {
     expect(COMPOSE.services.proxy?.volumes).toContain('./deploy/proxy/Caddyfile:/etc/caddy/Caddyfile:ro');
     expect([...sites.keys()].sort()).toEqual(['{$ESPACE_AGENTS_HOST}', '{$ESPACE_SITE_HOST}']);
     for (const [name, hasDefault] of caddyVariables(read('deploy/proxy/Caddyfile'))) {
       // A name with a default is for the native stack only; compose must then leave it to the default.
-      if (hasDefault) expect(COMPOSE.services.proxy?.environment ?? {}, `the proxy is not given ${name}`).not.toHaveProperty(name);
+      if (hasDefault)
+        expect(COMPOSE.services.proxy?.environment ?? {}, `the proxy is not given ${name}`).not.toHaveProperty(name);
       else expect(COMPOSE.services.proxy?.environment, `the proxy is given ${name}`).toHaveProperty(name);
     }
   });
@@ -170,12 +212,15 @@ describe('the reverse proxy (deploy/proxy/Caddyfile)', () => {
   ];
 
   it.each(NEVER_PUBLIC)('never sends %s to Synapse or the bot', (path) => {
-    for (const [site, handlers] of sites) expect(route(handlers, path), `${site} ${path}`).not.toMatch(/^(synapse|bot):/);
+    for (const [site, handlers] of sites)
+      expect(route(handlers, path), `${site} ${path}`).not.toMatch(/^(synapse|bot):/);
   });
 
   it('routes only the client API and client pages to Synapse', () => {
     for (const [site, handlers] of sites) {
-      const toSynapse = handlers.filter((handler) => handler.upstream.startsWith('synapse:')).map((handler) => handler.matcher);
+      const toSynapse = handlers
+        .filter((handler) => handler.upstream.startsWith('synapse:'))
+        .map((handler) => handler.matcher);
       expect(toSynapse.sort(), site).toEqual(['/_matrix/*', '/_synapse/client/*']);
       expect(route(handlers, '/_matrix/client/versions'), site).toBe('synapse:8008');
       expect(route(handlers, '/_synapse/client/password_reset/email/submit_token'), site).toBe('synapse:8008');
@@ -232,7 +277,13 @@ describe('Synapse configuration for Compose (synapse/config/compose/render.ts)',
     expect(config.public_baseurl).toBe('https://espace-mineurs.example.fr/');
     expect(config.database).toMatchObject({
       name: 'psycopg2',
-      args: { host: 'postgres', port: 5432, database: 'synapse', user: 'synapse', password: 'p'.repeat(20) + '%@/:?#' + 'q'.repeat(20) },
+      args: {
+        host: 'postgres',
+        port: 5432,
+        database: 'synapse',
+        user: 'synapse',
+        password: 'p'.repeat(20) + '%@/:?#' + 'q'.repeat(20),
+      },
     });
     expect(config.registration_shared_secret).toBe('r'.repeat(43));
     expect(config.listeners).toHaveLength(2);
@@ -243,14 +294,17 @@ describe('Synapse configuration for Compose (synapse/config/compose/render.ts)',
     expect(config.media_store_path).toBe('/data/media');
     // The template's production values, not the test layer's raised limits.
     expect(config.rc_registration).toEqual({ per_second: 0.5, burst_count: 30 });
-    for (const file of [homeserverPath, logPath, join(data, 'secrets.json')]) expect(statSync(file).mode & 0o777, file).toBe(0o600);
+    for (const file of [homeserverPath, logPath, join(data, 'secrets.json')])
+      expect(statSync(file).mode & 0o777, file).toBe(0o600);
 
     const again = parse(readFileSync(renderForCompose(env, data).homeserverPath, 'utf8')) as RenderedHomeserver;
     expect(again.macaroon_secret_key, 'secrets survive a re-render').toBe(config.macaroon_secret_key);
   });
 
   it('refuses a missing variable or a weak secret, naming it', () => {
-    expect(() => renderForCompose({ ...env, ESPACE_SERVER_NAME: '' }, join(dir, 'other'))).toThrow(/ESPACE_SERVER_NAME/);
+    expect(() => renderForCompose({ ...env, ESPACE_SERVER_NAME: '' }, join(dir, 'other'))).toThrow(
+      /ESPACE_SERVER_NAME/,
+    );
     const weak = { ...env, ESPACE_REGISTRATION_SECRET_FILE: secret('weak', 'change-me') };
     expect(() => renderForCompose(weak, join(dir, 'other'))).toThrow(/ESPACE_REGISTRATION_SECRET_FILE.*at least 32/);
     expect(() => renderForCompose({ ...env, ESPACE_PUBLIC_BASEURL: 'http://x/' }, join(dir, 'other'))).toThrow(/https/);
@@ -265,7 +319,10 @@ describe('deploy/docker-entrypoint.sh', () => {
       chmodSync(join(dir, 'secret'), 0o444);
       const script = join(ROOT, 'deploy/docker-entrypoint.sh');
       const run = (env: Record<string, string>) =>
-        spawnSync('sh', [script, 'sh', '-c', 'printf "%s|%s" "$DEMO_SECRET" "${DEMO_SECRET_FILE:-gone}"'], { env: { PATH: process.env.PATH!, ...env }, encoding: 'utf8' });
+        spawnSync('sh', [script, 'sh', '-c', 'printf "%s|%s" "$DEMO_SECRET" "${DEMO_SECRET_FILE:-gone}"'], {
+          env: { PATH: process.env.PATH!, ...env },
+          encoding: 'utf8',
+        });
       expect(run({ DEMO_SECRET_FILE: join(dir, 'secret') }).stdout).toBe('a secret value|gone');
       expect(run({ DEMO_SECRET_FILE: join(dir, 'missing') }).status).not.toBe(0);
       expect(run({ DEMO_SECRET_FILE: join(dir, 'secret'), DEMO_SECRET: 'x' }).status).not.toBe(0);

@@ -47,15 +47,18 @@ export const EXAMPLE_ENV = Object.fromEntries(
 
 /** Compose's variable interpolation (${X}, ${X:-default}, ${X:?error}, $$), so we validate what Compose would run. */
 export function interpolate(text: string, env: Record<string, string>, missing: string[]): string {
-  return text.replace(/\$\$|\$\{([A-Z0-9_]+)(?:(:?[-?])([^}]*))?\}/g, (match, name?: string, op?: string, arg?: string) => {
-    if (match === '$$') return '$';
-    const value = env[name!];
-    const unset = op?.startsWith(':') ? !value : value === undefined;
-    if (!unset) return value!;
-    if (op?.endsWith('-')) return arg ?? '';
-    missing.push(name!);
-    return '';
-  });
+  return text.replace(
+    /\$\$|\$\{([A-Z0-9_]+)(?:(:?[-?])([^}]*))?\}/g,
+    (match, name?: string, op?: string, arg?: string) => {
+      if (match === '$$') return '$';
+      const value = env[name!];
+      const unset = op?.startsWith(':') ? !value : value === undefined;
+      if (!unset) return value!;
+      if (op?.endsWith('-')) return arg ?? '';
+      missing.push(name!);
+      return '';
+    },
+  );
 }
 
 export const RAW = read('docker-compose.yml');
@@ -75,7 +78,8 @@ export function caddyfileForCompose(text: string): string {
 /** The names a Caddyfile takes from the environment, and whether each has a default. */
 export function caddyVariables(text: string): Map<string, boolean> {
   const names = new Map<string, boolean>();
-  for (const [, name, fallback] of text.matchAll(/\{\$([A-Z0-9_]+)(:[^}]*)?\}/g)) names.set(name!, (names.get(name!) ?? false) || fallback !== undefined);
+  for (const [, name, fallback] of text.matchAll(/\{\$([A-Z0-9_]+)(:[^}]*)?\}/g))
+    names.set(name!, (names.get(name!) ?? false) || fallback !== undefined);
   return names;
 }
 
@@ -114,22 +118,38 @@ export interface Handler {
 
 /** The `handle` blocks of one site, snippets imported, in the order Caddy tries them (longest path first). */
 export function handlersOf(site: Block, snippets: Map<string, Block>): Handler[] {
-  const imported = site.lines.filter((line) => line.startsWith('import ')).map((line) => snippets.get(line.split(/\s+/)[1]!));
-  const blocks = [site, ...imported].flatMap((block) => block?.blocks ?? []).filter((block) => /^handle(\s|$)/.test(block.head));
+  const imported = site.lines
+    .filter((line) => line.startsWith('import '))
+    .map((line) => snippets.get(line.split(/\s+/)[1]!));
+  const blocks = [site, ...imported]
+    .flatMap((block) => block?.blocks ?? [])
+    .filter((block) => /^handle(\s|$)/.test(block.head));
   const handlers = blocks.map((block) => {
     const matcher = block.head.replace(/^handle\s*/, '');
-    expect(matcher === '' || /^\/\S*$/.test(matcher), `only single path matchers are simulated: "${block.head}"`).toBe(true);
+    expect(matcher === '' || /^\/\S*$/.test(matcher), `only single path matchers are simulated: "${block.head}"`).toBe(
+      true,
+    );
     const proxy = block.lines.find((line) => line.startsWith('reverse_proxy '));
     const respond = block.lines.find((line) => line.startsWith('respond'));
     return { matcher, upstream: proxy ? proxy.split(/\s+/)[1]! : (respond ?? 'nothing') };
   });
-  return handlers.sort((a, b) => (b.matcher === '' ? -1 : a.matcher === '' ? 1 : b.matcher.replace('*', '').length - a.matcher.replace('*', '').length));
+  return handlers.sort((a, b) =>
+    b.matcher === ''
+      ? -1
+      : a.matcher === ''
+        ? 1
+        : b.matcher.replace('*', '').length - a.matcher.replace('*', '').length,
+  );
 }
 
 export function route(handlers: Handler[], path: string): string {
   const lower = path.toLowerCase();
   const hit = handlers.find(({ matcher }) =>
-    matcher === '' ? true : matcher.endsWith('*') ? lower.startsWith(matcher.slice(0, -1).toLowerCase()) : lower === matcher.toLowerCase(),
+    matcher === ''
+      ? true
+      : matcher.endsWith('*')
+        ? lower.startsWith(matcher.slice(0, -1).toLowerCase())
+        : lower === matcher.toLowerCase(),
   );
   return hit?.upstream ?? 'nothing';
 }

@@ -45,13 +45,22 @@ export function violations(files: Array<{ path: string; text: string }>): string
 
 describe('the bot reaches the homeserver through matrix/ only', () => {
   it('finds what it looks for (the check can fail)', () => {
-    expect(violations([{ path: 'x.ts', text: "await fetch(`${root}/_matrix/client/v3/sync`);\nclient.doRequest('GET', p);\nnew MatrixClient(u, t);" }])).toEqual([
-      'x.ts: a homeserver URL',
-      'x.ts: fetch',
-      'x.ts: doRequest',
-      'x.ts: a raw matrix-bot-sdk client',
-    ]);
-    expect(violations([{ path: 'y.ts', text: '// GET /_matrix/client/v3/sync is done by matrix/sync.ts\n/** fetch( in prose */\nconst url = "http://x";' }])).toEqual([]);
+    expect(
+      violations([
+        {
+          path: 'x.ts',
+          text: "await fetch(`${root}/_matrix/client/v3/sync`);\nclient.doRequest('GET', p);\nnew MatrixClient(u, t);",
+        },
+      ]),
+    ).toEqual(['x.ts: a homeserver URL', 'x.ts: fetch', 'x.ts: doRequest', 'x.ts: a raw matrix-bot-sdk client']);
+    expect(
+      violations([
+        {
+          path: 'y.ts',
+          text: '// GET /_matrix/client/v3/sync is done by matrix/sync.ts\n/** fetch( in prose */\nconst url = "http://x";',
+        },
+      ]),
+    ).toEqual([]);
   });
 
   it('no module outside bot/src/matrix builds a homeserver URL, calls fetch or drives matrix-bot-sdk by hand', () => {

@@ -25,7 +25,9 @@ interface Rule {
   labels: Record<string, string>;
   annotations: Record<string, string>;
 }
-const RULES = (parse(read('deploy/prometheus/alerts.yml')) as { groups: Array<{ rules: Rule[] }> }).groups.flatMap((group) => group.rules);
+const RULES = (parse(read('deploy/prometheus/alerts.yml')) as { groups: Array<{ rules: Rule[] }> }).groups.flatMap(
+  (group) => group.rules,
+);
 const CONFIG = parse(read('deploy/prometheus/prometheus.yml')) as {
   rule_files: string[];
   scrape_configs: Array<{ job_name: string; metrics_path: string; static_configs: Array<{ targets: string[] }> }>;
@@ -34,7 +36,9 @@ const CONFIG = parse(read('deploy/prometheus/prometheus.yml')) as {
 function promtool(...args: string[]): { status: number | null; output: string } {
   const result = spawnSync('promtool', args, { cwd: DIR, encoding: 'utf8' });
   if (result.error) {
-    throw new Error(`promtool is needed (${result.error.message}): apt-get install prometheus (Debian's package ships promtool; .ci/run installs it)`);
+    throw new Error(
+      `promtool is needed (${result.error.message}): apt-get install prometheus (Debian's package ships promtool; .ci/run installs it)`,
+    );
   }
   return { status: result.status, output: `${result.stdout}${result.stderr}` };
 }
@@ -65,14 +69,24 @@ describe('the alert rules, tied to the code and the runbook', () => {
     const metrics = new Metrics(new Store({ police: forces, gendarmerie: { ...forces } }));
     metrics.watchSync(() => ({ lastSuccessAt: Date.now(), consecutiveFailures: 0 }));
     const exported = new Set((await metrics.registry.getMetricsAsJSON()).map((metric) => metric.name));
-    const used = new Set(RULES.flatMap((rule) => [...rule.expr.matchAll(/\b(espace_[a-z_]+)\b/g)].map((match) => match[1]!)));
+    const used = new Set(
+      RULES.flatMap((rule) => [...rule.expr.matchAll(/\b(espace_[a-z_]+)\b/g)].map((match) => match[1]!)),
+    );
     expect(used.size).toBeGreaterThan(5);
     for (const name of used) expect(exported, `alerts.yml reads ${name}`).toContain(name);
   });
 
   it('give every alert a severity, a French summary and a runbook section that exists', () => {
     const readme = read('deploy/README.md');
-    const anchors = new Set([...readme.matchAll(/^#{1,6} (.+)$/gm)].map((match) => match[1]!.trim().toLowerCase().replace(/[^\p{L}\p{N} _-]/gu, '').replace(/ /g, '-')));
+    const anchors = new Set(
+      [...readme.matchAll(/^#{1,6} (.+)$/gm)].map((match) =>
+        match[1]!
+          .trim()
+          .toLowerCase()
+          .replace(/[^\p{L}\p{N} _-]/gu, '')
+          .replace(/ /g, '-'),
+      ),
+    );
     expect(RULES.length).toBeGreaterThanOrEqual(7);
     for (const rule of RULES) {
       expect(['critical', 'warning'], rule.alert).toContain(rule.labels.severity);
@@ -84,21 +98,38 @@ describe('the alert rules, tied to the code and the runbook', () => {
   });
 
   it('are each exercised by the promtool unit tests', () => {
-    const tests = parse(read('deploy/prometheus/alerts.test.yml')) as { tests: Array<{ alert_rule_test: Array<{ alertname: string; exp_alerts: unknown[] }> }> };
-    const firing = new Set(tests.tests.flatMap((test) => test.alert_rule_test.filter((check) => check.exp_alerts.length > 0).map((check) => check.alertname)));
+    const tests = parse(read('deploy/prometheus/alerts.test.yml')) as {
+      tests: Array<{ alert_rule_test: Array<{ alertname: string; exp_alerts: unknown[] }> }>;
+    };
+    const firing = new Set(
+      tests.tests.flatMap((test) =>
+        test.alert_rule_test.filter((check) => check.exp_alerts.length > 0).map((check) => check.alertname),
+      ),
+    );
     for (const rule of RULES) expect(firing, `alerts.test.yml shows ${rule.alert} firing`).toContain(rule.alert);
   });
 
   it('cover what the duty officer must know at 3 a.m.', () => {
     const names = RULES.map((rule) => rule.alert);
-    for (const alert of ['EspaceConversationWaiting', 'EspaceQueueWithoutAgent', 'EspaceNoAgentOnDuty', 'EspaceBotNotSyncing', 'EspaceAuditBacklog', 'EspaceRetentionFailing', 'EspaceSynapseDown', 'EspaceBotDown']) {
+    for (const alert of [
+      'EspaceConversationWaiting',
+      'EspaceQueueWithoutAgent',
+      'EspaceNoAgentOnDuty',
+      'EspaceBotNotSyncing',
+      'EspaceAuditBacklog',
+      'EspaceRetentionFailing',
+      'EspaceSynapseDown',
+      'EspaceBotDown',
+    ]) {
       expect(names).toContain(alert);
     }
   });
 });
 
 describe('the scrape configuration, tied to docker-compose.yml', () => {
-  const compose = parse(read('docker-compose.yml')) as { services: Record<string, { environment?: Record<string, string>; volumes?: string[] }> };
+  const compose = parse(read('docker-compose.yml')) as {
+    services: Record<string, { environment?: Record<string, string>; volumes?: string[] }>;
+  };
 
   it('scrapes the bot on the port it listens on, at the path it serves', () => {
     const bot = CONFIG.scrape_configs.find((job) => job.job_name === 'bot')!;
@@ -118,9 +149,16 @@ describe('the scrape configuration, tied to docker-compose.yml', () => {
   });
 
   it('sends its alerts to the alertmanager service, on the port it listens on', () => {
-    const alerting = (parse(read('deploy/prometheus/prometheus.yml')) as { alerting?: { alertmanagers: Array<{ static_configs: Array<{ targets: string[] }> }> } }).alerting;
-    expect(alerting?.alertmanagers.flatMap((manager) => manager.static_configs.flatMap((config) => config.targets))).toEqual(['alertmanager:9093']);
-    const alertmanager = compose.services.alertmanager as { command?: string[]; healthcheck?: { test: string[] } } | undefined;
+    const alerting = (
+      parse(read('deploy/prometheus/prometheus.yml')) as {
+        alerting?: { alertmanagers: Array<{ static_configs: Array<{ targets: string[] }> }> };
+      }
+    ).alerting;
+    expect(
+      alerting?.alertmanagers.flatMap((manager) => manager.static_configs.flatMap((config) => config.targets)),
+    ).toEqual(['alertmanager:9093']);
+    const alertmanager = compose.services.alertmanager as
+      { command?: string[]; healthcheck?: { test: string[] } } | undefined;
     expect(alertmanager, 'docker-compose.yml has an alertmanager service').toBeDefined();
     // Alertmanager's default listen address is :9093; the service does not move it.
     expect((alertmanager!.command ?? []).some((arg) => arg.startsWith('--web.listen-address'))).toBe(false);
@@ -134,7 +172,10 @@ describe('deploy/alertmanager, the receivers an operator fills in', () => {
 
   function amtool(...args: string[]): { status: number | null; stdout: string; output: string } {
     const result = spawnSync('amtool', args, { cwd: ROOT, encoding: 'utf8' });
-    if (result.error) throw new Error(`amtool is needed (${result.error.message}): apt-get install prometheus-alertmanager (.ci/run installs it)`);
+    if (result.error)
+      throw new Error(
+        `amtool is needed (${result.error.message}): apt-get install prometheus-alertmanager (.ci/run installs it)`,
+      );
     return { status: result.status, stdout: result.stdout, output: `${result.stdout}${result.stderr}` };
   }
 
@@ -144,10 +185,23 @@ describe('deploy/alertmanager, the receivers an operator fills in', () => {
   });
 
   it('routes every alert, critical ones repeated every 15 minutes, to one receiver with a webhook', () => {
-    const config = parse(read(EXAMPLE)) as { route: { receiver: string; group_by: string[]; routes: Array<{ matchers: string[]; receiver: string; repeat_interval: string }> }; receivers: Array<{ name: string; webhook_configs?: Array<{ url: string; send_resolved: boolean }> }> };
+    const config = parse(read(EXAMPLE)) as {
+      route: {
+        receiver: string;
+        group_by: string[];
+        routes: Array<{ matchers: string[]; receiver: string; repeat_interval: string }>;
+      };
+      receivers: Array<{ name: string; webhook_configs?: Array<{ url: string; send_resolved: boolean }> }>;
+    };
     expect(config.route.group_by).toEqual(['alertname', 'force']);
     expect(config.receivers.map((receiver) => receiver.name)).toEqual([config.route.receiver]);
-    expect(config.route.routes).toEqual([expect.objectContaining({ matchers: ['severity="critical"'], receiver: config.route.receiver, repeat_interval: '15m' })]);
+    expect(config.route.routes).toEqual([
+      expect.objectContaining({
+        matchers: ['severity="critical"'],
+        receiver: config.route.receiver,
+        repeat_interval: '15m',
+      }),
+    ]);
     expect(config.receivers[0]!.webhook_configs?.[0]).toMatchObject({ send_resolved: true });
     // Every severity the rules use is routed (the default route takes what no sub-route matches).
     expect(new Set(RULES.map((rule) => rule.labels.severity))).toEqual(new Set(['critical', 'warning']));
@@ -155,7 +209,15 @@ describe('deploy/alertmanager, the receivers an operator fills in', () => {
 
   it('amtool routes each alert of alerts.yml to the receiver', () => {
     for (const rule of RULES) {
-      const routed = amtool('config', 'routes', 'test', `--config.file=${EXAMPLE}`, `alertname=${rule.alert}`, `severity=${rule.labels.severity}`, 'force=police');
+      const routed = amtool(
+        'config',
+        'routes',
+        'test',
+        `--config.file=${EXAMPLE}`,
+        `alertname=${rule.alert}`,
+        `severity=${rule.labels.severity}`,
+        'force=police',
+      );
       expect(routed.status, routed.output).toBe(0);
       expect(routed.stdout.trim(), rule.alert).toBe('astreinte');
     }
@@ -163,7 +225,9 @@ describe('deploy/alertmanager, the receivers an operator fills in', () => {
 
   it("is what the alertmanager service mounts, as the operator's own git-ignored file", () => {
     expect(compose.services.alertmanager?.volumes).toContain('./deploy/alertmanager:/etc/alertmanager:ro');
-    expect((compose.services.alertmanager as { command?: string[] }).command).toContain('--config.file=/etc/alertmanager/alertmanager.yml');
+    expect((compose.services.alertmanager as { command?: string[] }).command).toContain(
+      '--config.file=/etc/alertmanager/alertmanager.yml',
+    );
     const ignored = spawnSync('git', ['check-ignore', '-q', 'deploy/alertmanager/alertmanager.yml'], { cwd: ROOT });
     expect(ignored.status, 'deploy/alertmanager/alertmanager.yml is git-ignored').toBe(0);
   });
@@ -180,11 +244,17 @@ describe('the native stack’s Prometheus configuration (scripts/monitoring.ts)'
     const after = rendered.split('\n');
     expect(after).toHaveLength(before.length);
     const changed = before.map((line, index) => [line, after[index]!] as const).filter(([a, b]) => a !== b);
-    expect(changed.map(([, line]) => line.trim())).toEqual(['- targets: ["127.0.0.1:18090"]', '- targets: ["127.0.0.1:19000"]', '- targets: ["127.0.0.1:19093"]']);
+    expect(changed.map(([, line]) => line.trim())).toEqual([
+      '- targets: ["127.0.0.1:18090"]',
+      '- targets: ["127.0.0.1:19000"]',
+      '- targets: ["127.0.0.1:19093"]',
+    ]);
   });
 
   it('refuses a configuration whose compose targets it cannot find', async () => {
     const { renderPrometheusConfig } = await import('../../scripts/monitoring.ts');
-    expect(() => renderPrometheusConfig(text.replace('"bot:8090"', '"bot:9999"'), targets)).toThrow(/"bot:8090" once, found it 0 times/);
+    expect(() => renderPrometheusConfig(text.replace('"bot:8090"', '"bot:9999"'), targets)).toThrow(
+      /"bot:8090" once, found it 0 times/,
+    );
   });
 });

@@ -15,7 +15,8 @@ const definition = loadTriageDefinition(join(ROOT, 'bot/triage.yaml'));
 describe('triage ids shared with the site and the tests', () => {
   it("every context page of the site names an option of the triage's context question", () => {
     expect(CONTEXTS.length).toBeGreaterThan(0);
-    for (const context of CONTEXTS) expect(unknownPresets(definition, { context: context.triageOptionId }), context.id).toEqual([]);
+    for (const context of CONTEXTS)
+      expect(unknownPresets(definition, { context: context.triageOptionId }), context.id).toEqual([]);
   });
 
   it('the presets the integration tests send exist', () => {

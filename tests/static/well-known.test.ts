@@ -11,7 +11,9 @@ const PATH = '/.well-known/matrix/client';
 
 describe('/.well-known/matrix/client', () => {
   const caddyfile = parseCaddyfile(caddyfileForCompose(read('deploy/proxy/Caddyfile')));
-  const snippets = new Map(caddyfile.blocks.filter((block) => /^\(.+\)$/.test(block.head)).map((block) => [block.head.slice(1, -1), block]));
+  const snippets = new Map(
+    caddyfile.blocks.filter((block) => /^\(.+\)$/.test(block.head)).map((block) => [block.head.slice(1, -1), block]),
+  );
   const site = (head: string) => caddyfile.blocks.find((block) => block.head === head)!;
 
   it('is answered by the proxy on the agents host with this host as the homeserver, in JSON with CORS', () => {
@@ -19,7 +21,9 @@ describe('/.well-known/matrix/client', () => {
     const answer = route(handlersOf(agents, snippets), PATH);
     expect(answer.startsWith('respond ')).toBe(true);
     const json = /`(.+)`/.exec(answer)?.[1];
-    expect(JSON.parse(json!.replace('{http.request.hostport}', 'agents.example.fr'))).toEqual({ 'm.homeserver': { base_url: 'https://agents.example.fr' } });
+    expect(JSON.parse(json!.replace('{http.request.hostport}', 'agents.example.fr'))).toEqual({
+      'm.homeserver': { base_url: 'https://agents.example.fr' },
+    });
     const block = agents.blocks.find((candidate) => candidate.head === `handle ${PATH}`)!;
     expect(block.lines).toContain('header Content-Type application/json');
     expect(block.lines).toContain('header Access-Control-Allow-Origin *');
@@ -30,13 +34,19 @@ describe('/.well-known/matrix/client', () => {
   it('is answered by the agents dev server with the homeserver the client is configured with', async () => {
     let handler: Connect.NextHandleFunction | undefined;
     let mounted: string | undefined;
-    const server = { middlewares: { use: (path: string, fn: Connect.NextHandleFunction) => ((mounted = path), (handler = fn)) } } as unknown as ViteDevServer;
+    const server = {
+      middlewares: { use: (path: string, fn: Connect.NextHandleFunction) => ((mounted = path), (handler = fn)) },
+    } as unknown as ViteDevServer;
     const plugin: Plugin = wellKnownClient({ ESPACE_AGENT_HOMESERVER_URL: 'http://127.0.0.1:8008' });
     (plugin.configureServer as (server: ViteDevServer) => void)(server);
     expect(mounted).toBe(PATH);
     const headers = new Map<string, string>();
     let body = '';
-    const response = { statusCode: 200, setHeader: (name: string, value: string) => headers.set(name, value), end: (text?: string) => (body = text ?? '') };
+    const response = {
+      statusCode: 200,
+      setHeader: (name: string, value: string) => headers.set(name, value),
+      end: (text?: string) => (body = text ?? ''),
+    };
     handler!({} as never, response as never, () => undefined);
     expect(response.statusCode).toBe(200);
     expect(headers.get('content-type')).toBe('application/json');

@@ -12,7 +12,16 @@ import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BOOTSTRAP_ENV } from '../../bot/src/bootstrap/main.ts';
 import { REQUIRED_ENV } from '../../synapse/config/compose/render.ts';
-import { caddyfileForCompose, caddyVariables, COMPOSE, parseCaddyfile, read, ROOT, services, type Service } from './files.ts';
+import {
+  caddyfileForCompose,
+  caddyVariables,
+  COMPOSE,
+  parseCaddyfile,
+  read,
+  ROOT,
+  services,
+  type Service,
+} from './files.ts';
 
 const service = (name: string): Service => {
   const found = COMPOSE.services[name];
@@ -33,7 +42,8 @@ function botGetRoutes(): Set<string> {
   const dir = join(ROOT, 'bot/src/http');
   const routes = new Set<string>();
   for (const file of readdirSync(dir).filter((file) => file.endsWith('.ts') && !file.endsWith('.test.ts'))) {
-    for (const [, path] of readFileSync(join(dir, file), 'utf8').matchAll(/\b(?:app|router)\.get\(\s*'([^']+)'/g)) routes.add(path!);
+    for (const [, path] of readFileSync(join(dir, file), 'utf8').matchAll(/\b(?:app|router)\.get\(\s*'([^']+)'/g))
+      routes.add(path!);
   }
   return routes;
 }
@@ -63,13 +73,22 @@ function readDockerfile(path: string): Dockerfile {
     const line = lines.filter((candidate) => candidate.startsWith(`${instruction} `)).at(-1);
     return line ? (JSON.parse(line.slice(instruction.length + 1)) as string[]) : [];
   };
-  const workdir = final.lines.filter((line) => line.startsWith('WORKDIR ')).at(-1)?.slice(8) ?? '/';
-  const copied = stages.flatMap((stage) => stage.lines)
+  const workdir =
+    final.lines
+      .filter((line) => line.startsWith('WORKDIR '))
+      .at(-1)
+      ?.slice(8) ?? '/';
+  const copied = stages
+    .flatMap((stage) => stage.lines)
     .filter((line) => /^COPY\s/.test(line) && !/--from=/.test(line))
     .flatMap((line) => line.replace(/--\S+/g, '').trim().split(/\s+/).slice(1, -1));
   const source = /COPY\s+--from=(\S+)\s+\/app\s+\/app/.exec(final.lines.join('\n'))?.[1];
   const installing = source ? stages.find((stage) => stage.name === source)! : final;
-  const installs = installing.lines.filter((line) => line.startsWith('RUN ')).flatMap((line) => line.split('&&')).map((part) => part.replace(/^RUN\s+/, '').trim()).filter((part) => part.startsWith('npm ci'));
+  const installs = installing.lines
+    .filter((line) => line.startsWith('RUN '))
+    .flatMap((line) => line.split('&&'))
+    .map((part) => part.replace(/^RUN\s+/, '').trim())
+    .filter((part) => part.startsWith('npm ci'));
   return { workdir, entrypoint: json('ENTRYPOINT', final.lines), cmd: json('CMD', final.lines), copied, installs };
 }
 
@@ -83,7 +102,9 @@ describe('healthchecks call routes the services serve', () => {
   it('web: a page of the site, on the PORT adapter-node listens on', () => {
     const url = healthUrl('web');
     const route = url.pathname === '/' ? '' : url.pathname;
-    expect(existsSync(join(ROOT, 'web/src/routes', route, '+page.svelte')), `web/src/routes${route}/+page.svelte`).toBe(true);
+    expect(existsSync(join(ROOT, 'web/src/routes', route, '+page.svelte')), `web/src/routes${route}/+page.svelte`).toBe(
+      true,
+    );
     expect(url.port).toBe(service('web').environment?.PORT);
   });
 
@@ -99,7 +120,9 @@ describe('healthchecks call routes the services serve', () => {
 
   it('proxy: the health site of its own Caddyfile', () => {
     const url = healthUrl('proxy');
-    const health = parseCaddyfile(caddyfileForCompose(read('deploy/proxy/Caddyfile'))).blocks.find((block) => block.head === `http://${url.host}`);
+    const health = parseCaddyfile(caddyfileForCompose(read('deploy/proxy/Caddyfile'))).blocks.find(
+      (block) => block.head === `http://${url.host}`,
+    );
     expect(health, `deploy/proxy/Caddyfile has no site http://${url.host}`).toBeDefined();
     expect(health!.lines).toContain(`respond ${url.pathname} "ok" 200`);
   });
@@ -125,14 +148,17 @@ describe('every variable compose passes is one the service reads', () => {
       expect([...reads], `${name} is given ${key}, which it never reads`).toContain(read);
     }
   };
-  const entrypoint = (dockerfile: string) => readDockerfile(dockerfile).entrypoint.join(' ') === '/usr/local/bin/espace-entrypoint';
+  const entrypoint = (dockerfile: string) =>
+    readDockerfile(dockerfile).entrypoint.join(' ') === '/usr/local/bin/espace-entrypoint';
 
   it('bot: the names of bot/src/config.ts (and its log level), and never the registration secret', () => {
     const reads = new Set([...read('bot/src/config.ts').matchAll(/\['([A-Z0-9_]+)', \[/g)].map((match) => match[1]!));
     for (const [, name] of read('bot/src/log.ts').matchAll(/process\.env\.([A-Z0-9_]+)/g)) reads.add(name!);
     expect(reads.size).toBeGreaterThan(10);
     check('bot', reads, entrypoint('deploy/bot.Dockerfile'));
-    expect(Object.keys(service('bot').environment ?? {}).filter((key) => /SECRET|PASSWORD|TOKEN/.test(key))).toEqual([]);
+    expect(Object.keys(service('bot').environment ?? {}).filter((key) => /SECRET|PASSWORD|TOKEN/.test(key))).toEqual(
+      [],
+    );
     expect(service('bot').secrets ?? []).toEqual([]);
   });
 
@@ -140,16 +166,20 @@ describe('every variable compose passes is one the service reads', () => {
     const reads = new Set<string>([...BOOTSTRAP_ENV]);
     for (const [, name] of read('bot/src/log.ts').matchAll(/process\.env\.([A-Z0-9_]+)/g)) reads.add(name!);
     check('bootstrap', reads, entrypoint('deploy/bot.Dockerfile'));
-    for (const name of BOOTSTRAP_ENV) expect(read('bot/src/bootstrap/main.ts'), name).toMatch(new RegExp(`env\\.${name}\\b`));
+    for (const name of BOOTSTRAP_ENV)
+      expect(read('bot/src/bootstrap/main.ts'), name).toMatch(new RegExp(`env\\.${name}\\b`));
   });
 
   it('web: the variables of web/src/env.ts and those adapter-node reads', () => {
     const reads = new Set([...read('web/src/env.ts').matchAll(/^ {2}([A-Z0-9_]+): \{/gm)].map((match) => match[1]!));
     expect(reads.size).toBeGreaterThan(1);
-    const adapter = dirname(createRequire(join(ROOT, 'web/package.json')).resolve('@sveltejs/adapter-node/package.json'));
+    const adapter = dirname(
+      createRequire(join(ROOT, 'web/package.json')).resolve('@sveltejs/adapter-node/package.json'),
+    );
     for (const file of ['src/index.js', 'src/handler.js', 'src/env.js']) {
       const path = join(adapter, file);
-      if (existsSync(path)) for (const [, name] of readFileSync(path, 'utf8').matchAll(/env\('([A-Z0-9_]+)'/g)) reads.add(name!);
+      if (existsSync(path))
+        for (const [, name] of readFileSync(path, 'utf8').matchAll(/env\('([A-Z0-9_]+)'/g)) reads.add(name!);
     }
     expect(reads).toContain('PORT');
     check('web', reads, entrypoint('deploy/web.Dockerfile'));
@@ -174,9 +204,12 @@ describe('every command and entry point exists', () => {
   it.each(built.map(([name]) => name))('%s', (name) => {
     const svc = service(name);
     const dockerfile = readDockerfile(svc.build!.dockerfile);
-    for (const source of dockerfile.copied) expect(existsSync(join(ROOT, source)), `${svc.build!.dockerfile} copies ${source}`).toBe(true);
+    for (const source of dockerfile.copied)
+      expect(existsSync(join(ROOT, source)), `${svc.build!.dockerfile} copies ${source}`).toBe(true);
     if (dockerfile.entrypoint.length > 0) {
-      expect(read(svc.build!.dockerfile), `${dockerfile.entrypoint[0]} is copied into the image`).toMatch(new RegExp(`COPY .*\\s${dockerfile.entrypoint[0]!.replace(/\//g, '\\/')}\\n`));
+      expect(read(svc.build!.dockerfile), `${dockerfile.entrypoint[0]} is copied into the image`).toMatch(
+        new RegExp(`COPY .*\\s${dockerfile.entrypoint[0]!.replace(/\//g, '\\/')}\\n`),
+      );
     }
     const command = svc.command ?? dockerfile.cmd;
     expect(command.length, `${name} runs something`).toBeGreaterThan(0);
@@ -189,7 +222,10 @@ describe('every command and entry point exists', () => {
       } else {
         expect(existsSync(join(ROOT, target)), `${name} runs ${target}`).toBe(true);
         const copiedTop = dockerfile.copied.map((source) => source.replace(/\/$/, ''));
-        expect(copiedTop.some((source) => target === source || target.startsWith(`${source}/`)), `${target} is copied into the image`).toBe(true);
+        expect(
+          copiedTop.some((source) => target === source || target.startsWith(`${source}/`)),
+          `${target} is copied into the image`,
+        ).toBe(true);
       }
     } else if (command[0] === 'caddy') {
       expect(command).toContain('/etc/caddy/Caddyfile');
@@ -235,7 +271,17 @@ interface LockEntry {
 }
 
 /** Packages only tests need. None of them may be in an image. */
-const TEST_ONLY = ['testcontainers', 'vitest', 'playwright-core', 'playwright', 'dclint', 'axe-core', 'pino-pretty', 'dockerode', 'docker-compose'];
+const TEST_ONLY = [
+  'testcontainers',
+  'vitest',
+  'playwright-core',
+  'playwright',
+  'dclint',
+  'axe-core',
+  'pino-pretty',
+  'dockerode',
+  'docker-compose',
+];
 
 /**
  * A known defect, listed so that this test can run today and fails the day it is fixed: @espace-mineurs/synapse
@@ -250,7 +296,8 @@ function runtimeClosure(workspace: string): Map<string, string> {
   const found = new Map<string, string>();
   const queue: Array<[string, string, string]> = []; // [name, requested by, lock path of the requester]
   const enqueue = (entry: LockEntry, by: string, at: string) => {
-    for (const name of Object.keys({ ...entry.dependencies, ...entry.optionalDependencies, ...entry.peerDependencies })) queue.push([name, by, at]);
+    for (const name of Object.keys({ ...entry.dependencies, ...entry.optionalDependencies, ...entry.peerDependencies }))
+      queue.push([name, by, at]);
   };
   const root = lock.packages[workspace];
   if (!root) throw new Error(`package-lock.json has no workspace ${workspace}`);
@@ -305,8 +352,14 @@ describe('images hold no test-only package', () => {
 
   it('still needs each listed exception (delete the entry once the package has moved)', () => {
     for (const [name, by] of Object.entries(KNOWN_UNTIL_MOVED)) {
-      const stillThere = images.some(([, dockerfile]) => readDockerfile(dockerfile).installs.some((install) => runtimeClosure(/--workspace[= ](\S+)/.exec(install)![1]!).get(name) === by));
-      expect(stillThere, `${name} is no longer a runtime dependency of ${by}: delete it from KNOWN_UNTIL_MOVED`).toBe(true);
+      const stillThere = images.some(([, dockerfile]) =>
+        readDockerfile(dockerfile).installs.some(
+          (install) => runtimeClosure(/--workspace[= ](\S+)/.exec(install)![1]!).get(name) === by,
+        ),
+      );
+      expect(stillThere, `${name} is no longer a runtime dependency of ${by}: delete it from KNOWN_UNTIL_MOVED`).toBe(
+        true,
+      );
     }
   });
 });

@@ -16,32 +16,52 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { SYNAPSE_IMAGE } from '@espace-mineurs/synapse';
 import { renderForCompose } from '../../synapse/config/compose/render.ts';
-import { MAIN_REPLICATION_PORT, REDIS, renderCaddyRoutes, ROUTE_GROUPS, WORKERS, type RouteGroupId } from '../../synapse/src/workers.ts';
+import {
+  MAIN_REPLICATION_PORT,
+  REDIS,
+  renderCaddyRoutes,
+  ROUTE_GROUPS,
+  WORKERS,
+  type RouteGroupId,
+} from '../../synapse/src/workers.ts';
 import { EXAMPLE_ENV, interpolate, parseCaddyfile, RAW, read, ROOT, type ComposeFile, type Service } from './files.ts';
 
 const ROUTES_PATH = 'deploy/proxy/routes/workers/synapse-workers.caddy';
 const ROUTES = read(ROUTES_PATH);
 type WorkerService = Service & { profiles?: string[] };
 const missing: string[] = [];
-const SCALED = parse(interpolate(RAW, { ...EXAMPLE_ENV, COMPOSE_PROFILES: 'workers' }, missing)) as ComposeFile & { services: Record<string, WorkerService> };
+const SCALED = parse(interpolate(RAW, { ...EXAMPLE_ENV, COMPOSE_PROFILES: 'workers' }, missing)) as ComposeFile & {
+  services: Record<string, WorkerService>;
+};
 const MAIN = 'synapse:8008';
 
 /** The routes file as Caddy runs it inside `/_matrix/*`: named matchers, then reverse_proxy lines in order. */
-function routesOf(text: string): Array<{ name: string; methods?: string[]; regexp: RegExp; source: string; upstream: string }> {
+function routesOf(
+  text: string,
+): Array<{ name: string; methods?: string[]; regexp: RegExp; source: string; upstream: string }> {
   const root = parseCaddyfile(text);
-  const matchers = new Map(root.blocks.filter((block) => block.head.startsWith('@')).map((block) => {
-    const method = block.lines.find((line) => line.startsWith('method '));
-    const regexp = block.lines.find((line) => line.startsWith('path_regexp '));
-    expect(regexp, `${block.head} has a path_regexp`).toBeDefined();
-    const source = regexp!.slice('path_regexp '.length).trim();
-    return [block.head, { ...(method ? { methods: method.split(/\s+/).slice(1) } : {}), source, regexp: new RegExp(source) }] as const;
-  }));
-  return root.lines.filter((line) => line.startsWith('reverse_proxy ')).map((line) => {
-    const [, name, upstream] = line.split(/\s+/);
-    const matcher = matchers.get(name!);
-    expect(matcher, `${line}: matcher ${name} is defined`).toBeDefined();
-    return { name: name!, ...matcher!, upstream: upstream! };
-  });
+  const matchers = new Map(
+    root.blocks
+      .filter((block) => block.head.startsWith('@'))
+      .map((block) => {
+        const method = block.lines.find((line) => line.startsWith('method '));
+        const regexp = block.lines.find((line) => line.startsWith('path_regexp '));
+        expect(regexp, `${block.head} has a path_regexp`).toBeDefined();
+        const source = regexp!.slice('path_regexp '.length).trim();
+        return [
+          block.head,
+          { ...(method ? { methods: method.split(/\s+/).slice(1) } : {}), source, regexp: new RegExp(source) },
+        ] as const;
+      }),
+  );
+  return root.lines
+    .filter((line) => line.startsWith('reverse_proxy '))
+    .map((line) => {
+      const [, name, upstream] = line.split(/\s+/);
+      const matcher = matchers.get(name!);
+      expect(matcher, `${line}: matcher ${name} is defined`).toBeDefined();
+      return { name: name!, ...matcher!, upstream: upstream! };
+    });
 }
 const routes = routesOf(ROUTES);
 
@@ -63,9 +83,17 @@ describe('Synapse workers (profile `workers`)', () => {
         const group = ROUTE_GROUPS[id];
         const mine = routes.filter((route) => route.upstream === `${worker.name}:${worker.port}`);
         for (const pattern of group.patterns) {
-          const route = mine.find((item) => item.source === pattern || item.source.includes(`|${pattern}|`) || item.source.startsWith(`(${pattern}|`) || item.source.endsWith(`|${pattern})`));
+          const route = mine.find(
+            (item) =>
+              item.source === pattern ||
+              item.source.includes(`|${pattern}|`) ||
+              item.source.startsWith(`(${pattern}|`) ||
+              item.source.endsWith(`|${pattern})`),
+          );
           expect(route, `${group.title}: ${pattern} → ${worker.name}`).toBeDefined();
-          expect(route!.methods ?? null, `${group.title}: methods`).toEqual('methods' in group ? [...group.methods] : null);
+          expect(route!.methods ?? null, `${group.title}: methods`).toEqual(
+            'methods' in group ? [...group.methods] : null,
+          );
         }
       }
     }
@@ -108,7 +136,8 @@ describe('Synapse workers (profile `workers`)', () => {
   });
 
   it('routes nothing the proxy fences off (federation, keys, the admin API)', () => {
-    for (const route of routes) expect(route.source, route.name).not.toMatch(/_matrix\/(federation|key)|_synapse\/admin/);
+    for (const route of routes)
+      expect(route.source, route.name).not.toMatch(/_matrix\/(federation|key)|_synapse\/admin/);
     const caddyfile = read('deploy/proxy/Caddyfile');
     // The routes are imported inside the /_matrix/* handler only, so the more specific fences still answer 404.
     const matrix = parseCaddyfile(caddyfile).blocks.find((block) => block.head === '(matrix)')!;
@@ -128,7 +157,9 @@ describe('Synapse workers (profile `workers`)', () => {
     expect(SCALED.services.proxy!.volumes).toContain('./deploy/proxy/routes/workers:/etc/caddy/synapse-routes:ro');
     const single = parse(interpolate(RAW, EXAMPLE_ENV, [])) as ComposeFile;
     expect(single.services.proxy!.volumes).toContain('./deploy/proxy/routes/default:/etc/caddy/synapse-routes:ro');
-    expect(readdirSync(join(ROOT, 'deploy/proxy/routes/default')).filter((name) => name.endsWith('.caddy'))).toEqual([]);
+    expect(readdirSync(join(ROOT, 'deploy/proxy/routes/default')).filter((name) => name.endsWith('.caddy'))).toEqual(
+      [],
+    );
     expect(readdirSync(join(ROOT, 'deploy/proxy/routes/workers'))).toEqual(['synapse-workers.caddy']);
     expect(SCALED.services['synapse-config']!.environment?.ESPACE_COMPOSE_PROFILES).toBe('workers');
   });
@@ -139,7 +170,9 @@ describe('Synapse workers (profile `workers`)', () => {
     expect(synapses.sort()).toEqual(WORKERS.map((worker) => worker.name).sort());
     for (const worker of WORKERS) {
       const service = SCALED.services[worker.name]!;
-      expect(service.command?.join(' '), worker.name).toContain(`--config-path /data/homeserver.yaml --config-path /data/workers/${worker.name}.yaml`);
+      expect(service.command?.join(' '), worker.name).toContain(
+        `--config-path /data/homeserver.yaml --config-path /data/workers/${worker.name}.yaml`,
+      );
       expect(service.command?.join(' '), worker.name).toContain('synapse.app.generic_worker');
       expect(service.healthcheck?.test.join(' '), worker.name).toContain(`http://127.0.0.1:${worker.port}/health`);
       expect(service.networks, worker.name).toContain('replication');
@@ -191,7 +224,13 @@ describe('Synapse workers (profile `workers`)', () => {
     expect(homeserver.database.name).toBe('psycopg2');
     expect(homeserver.redis).toEqual({ enabled: true, host: REDIS.host, port: REDIS.port });
     expect(homeserver.worker_replication_secret.length).toBeGreaterThanOrEqual(32);
-    expect(homeserver.listeners.some((listener) => listener.port === MAIN_REPLICATION_PORT && listener.resources.some((resource) => resource.names.includes('replication')))).toBe(true);
+    expect(
+      homeserver.listeners.some(
+        (listener) =>
+          listener.port === MAIN_REPLICATION_PORT &&
+          listener.resources.some((resource) => resource.names.includes('replication')),
+      ),
+    ).toBe(true);
     expect(homeserver.instance_map.main).toEqual({ host: 'synapse', port: MAIN_REPLICATION_PORT });
     for (const [name, address] of Object.entries(homeserver.instance_map)) {
       if (name === 'main') continue;
@@ -200,21 +239,34 @@ describe('Synapse workers (profile `workers`)', () => {
       expect(address).toEqual({ host: name, port: worker!.port });
       expect(SCALED.services[name], name).toBeDefined();
     }
-    expect(homeserver.stream_writers.events).toEqual(WORKERS.filter((worker) => worker.streams?.includes('events')).map((worker) => worker.name));
+    expect(homeserver.stream_writers.events).toEqual(
+      WORKERS.filter((worker) => worker.streams?.includes('events')).map((worker) => worker.name),
+    );
     for (const writer of homeserver.stream_writers.events) expect(homeserver.instance_map).toHaveProperty(writer);
     expect(rendered.workerPaths.length).toBe(WORKERS.length);
     for (const worker of WORKERS) {
-      const config = parse(readFileSync(join(out, 'workers', `${worker.name}.yaml`), 'utf8')) as { worker_app: string; worker_name: string; worker_log_config: string; worker_listeners: Array<{ port: number; resources: Array<{ names: string[] }> }> };
+      const config = parse(readFileSync(join(out, 'workers', `${worker.name}.yaml`), 'utf8')) as {
+        worker_app: string;
+        worker_name: string;
+        worker_log_config: string;
+        worker_listeners: Array<{ port: number; resources: Array<{ names: string[] }> }>;
+      };
       expect(config.worker_app).toBe('synapse.app.generic_worker');
       expect(config.worker_name).toBe(worker.name);
       expect(config.worker_listeners.map((listener) => listener.port)).toEqual([worker.port]);
-      expect(config.worker_listeners[0]!.resources[0]!.names).toEqual(worker.streams?.length ? ['replication'] : ['client']);
+      expect(config.worker_listeners[0]!.resources[0]!.names).toEqual(
+        worker.streams?.length ? ['replication'] : ['client'],
+      );
       expect(config.worker_log_config).toBe(`/data/workers/${worker.name}.log.yaml`);
       // Each process writes its own log file.
-      expect(readFileSync(join(out, 'workers', `${worker.name}.log.yaml`), 'utf8')).toContain(`/data/${worker.name}.log`);
+      expect(readFileSync(join(out, 'workers', `${worker.name}.log.yaml`), 'utf8')).toContain(
+        `/data/${worker.name}.log`,
+      );
     }
     // The secret is kept across renders (every process must hold the same one).
-    const again = parse(readFileSync(renderForCompose(env({ ESPACE_COMPOSE_PROFILES: 'workers' }), out, '/data').homeserverPath, 'utf8')) as { worker_replication_secret: string };
+    const again = parse(
+      readFileSync(renderForCompose(env({ ESPACE_COMPOSE_PROFILES: 'workers' }), out, '/data').homeserverPath, 'utf8'),
+    ) as { worker_replication_secret: string };
     expect(again.worker_replication_secret).toBe(homeserver.worker_replication_secret);
   });
 
@@ -223,6 +275,7 @@ describe('Synapse workers (profile `workers`)', () => {
     const rendered = renderForCompose(env({}), out, '/data');
     const homeserver = parse(readFileSync(rendered.homeserverPath, 'utf8')) as Record<string, unknown>;
     expect(rendered.workerPaths).toEqual([]);
-    for (const key of ['redis', 'instance_map', 'stream_writers', 'worker_replication_secret']) expect(homeserver, key).not.toHaveProperty(key);
+    for (const key of ['redis', 'instance_map', 'stream_writers', 'worker_replication_secret'])
+      expect(homeserver, key).not.toHaveProperty(key);
   });
 });

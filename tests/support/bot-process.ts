@@ -49,7 +49,12 @@ export async function spawnBot(options: TestBotOptions & { env?: Record<string, 
   const node = join(ROOT, 'node_modules', '.bin', 'node');
   const child = spawn(node, [join(ROOT, 'bot', 'src', 'main.ts')], {
     cwd: ROOT,
-    env: { ...process.env, ...testEnv(options), ESPACE_LOG_LEVEL: process.env.ESPACE_LOG_LEVEL ?? 'warn', ...options.env },
+    env: {
+      ...process.env,
+      ...testEnv(options),
+      ESPACE_LOG_LEVEL: process.env.ESPACE_LOG_LEVEL ?? 'warn',
+      ...options.env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';

@@ -30,7 +30,11 @@ export async function api<T = Record<string, unknown>>(
       ...(options.origin ? { origin: options.origin } : {}),
       'x-forwarded-for': options.ip ?? freshAddress(),
     },
-    ...(options.rawBody !== undefined ? { body: options.rawBody } : options.body !== undefined ? { body: JSON.stringify(options.body) } : {}),
+    ...(options.rawBody !== undefined
+      ? { body: options.rawBody }
+      : options.body !== undefined
+        ? { body: JSON.stringify(options.body) }
+        : {}),
   });
   const text = await response.text();
   let body: unknown;
@@ -54,11 +58,20 @@ export interface RoomEvent {
 export { waitUntil };
 
 /** The room's timeline as a member sees it, oldest first (up to `limit` most recent events). */
-export async function timeline(session: { accessToken: string }, roomId: string, limit = 200, baseUrl?: string): Promise<RoomEvent[]> {
-  const response = await matrixRequest<{ chunk: RoomEvent[] }>('GET', `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/messages?dir=b&limit=${limit}`, {
-    token: session.accessToken,
-    ...(baseUrl ? { baseUrl } : {}),
-  });
+export async function timeline(
+  session: { accessToken: string },
+  roomId: string,
+  limit = 200,
+  baseUrl?: string,
+): Promise<RoomEvent[]> {
+  const response = await matrixRequest<{ chunk: RoomEvent[] }>(
+    'GET',
+    `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/messages?dir=b&limit=${limit}`,
+    {
+      token: session.accessToken,
+      ...(baseUrl ? { baseUrl } : {}),
+    },
+  );
   if (response.status !== 200) throw new Error(`messages answered ${response.status}`);
   return response.body.chunk.reverse();
 }
@@ -67,26 +80,50 @@ export function botMessages(events: RoomEvent[], botUserId = stack().bot.userId)
   return events.filter((event) => event.sender === botUserId && event.type === 'm.room.message');
 }
 
-export async function waitForMessages(session: Session, roomId: string, what: string, predicate: (events: RoomEvent[]) => boolean, options: { baseUrl?: string; timeoutMs?: number } = {}): Promise<RoomEvent[]> {
-  return waitUntil(what, async () => {
-    const events = await timeline(session, roomId, 200, options.baseUrl);
-    return predicate(events) ? events : undefined;
-  }, options.timeoutMs);
+export async function waitForMessages(
+  session: Session,
+  roomId: string,
+  what: string,
+  predicate: (events: RoomEvent[]) => boolean,
+  options: { baseUrl?: string; timeoutMs?: number } = {},
+): Promise<RoomEvent[]> {
+  return waitUntil(
+    what,
+    async () => {
+      const events = await timeline(session, roomId, 200, options.baseUrl);
+      return predicate(events) ? events : undefined;
+    },
+    options.timeoutMs,
+  );
 }
 
 export async function join(session: Session, roomId: string, baseUrl?: string): Promise<void> {
-  const response = await matrixRequest('POST', `/_matrix/client/v3/join/${encodeURIComponent(roomId)}`, { token: session.accessToken, body: {}, ...(baseUrl ? { baseUrl } : {}) });
+  const response = await matrixRequest('POST', `/_matrix/client/v3/join/${encodeURIComponent(roomId)}`, {
+    token: session.accessToken,
+    body: {},
+    ...(baseUrl ? { baseUrl } : {}),
+  });
   if (response.status !== 200) throw new Error(`join answered ${response.status} ${JSON.stringify(response.body)}`);
 }
 
 let txn = 0;
 
-export async function send(session: Session, roomId: string, type: string, content: Record<string, unknown>, baseUrl?: string): Promise<string> {
-  const response = await matrixRequest<{ event_id: string }>('PUT', `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/send/${encodeURIComponent(type)}/c${process.pid}-${Date.now()}-${txn++}`, {
-    token: session.accessToken,
-    body: content,
-    ...(baseUrl ? { baseUrl } : {}),
-  });
+export async function send(
+  session: Session,
+  roomId: string,
+  type: string,
+  content: Record<string, unknown>,
+  baseUrl?: string,
+): Promise<string> {
+  const response = await matrixRequest<{ event_id: string }>(
+    'PUT',
+    `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/send/${encodeURIComponent(type)}/c${process.pid}-${Date.now()}-${txn++}`,
+    {
+      token: session.accessToken,
+      body: content,
+      ...(baseUrl ? { baseUrl } : {}),
+    },
+  );
   if (response.status !== 200) throw new Error(`send answered ${response.status} ${JSON.stringify(response.body)}`);
   return response.body.event_id;
 }
@@ -96,35 +133,72 @@ export function say(session: Session, roomId: string, body: string, baseUrl?: st
 }
 
 /** Reads a conversation's entry in a force's queue room (as the bot). */
-export async function entryOf(roomId: string, force: Force, options: { baseUrl?: string; botToken?: string; queueRoomId?: string } = {}): Promise<ConversationEntry | undefined> {
+export async function entryOf(
+  roomId: string,
+  force: Force,
+  options: { baseUrl?: string; botToken?: string; queueRoomId?: string } = {},
+): Promise<ConversationEntry | undefined> {
   const queue = options.queueRoomId ?? stack().forces[force].queueRoomId;
-  const response = await matrixRequest<ConversationEntry>('GET', `/_matrix/client/v3/rooms/${encodeURIComponent(queue)}/state/${encodeURIComponent(EventType.Conversation)}/${encodeURIComponent(roomId)}`, {
-    token: options.botToken ?? stack().bot.accessToken,
-    ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}),
-  });
+  const response = await matrixRequest<ConversationEntry>(
+    'GET',
+    `/_matrix/client/v3/rooms/${encodeURIComponent(queue)}/state/${encodeURIComponent(EventType.Conversation)}/${encodeURIComponent(roomId)}`,
+    {
+      token: options.botToken ?? stack().bot.accessToken,
+      ...(options.baseUrl ? { baseUrl: options.baseUrl } : {}),
+    },
+  );
   return response.status === 200 ? response.body : undefined;
 }
 
-export async function waitForEntry(roomId: string, force: Force, what: string, predicate: (entry: ConversationEntry) => boolean, options: { baseUrl?: string; botToken?: string; queueRoomId?: string; timeoutMs?: number } = {}): Promise<ConversationEntry> {
-  return waitUntil(`${what} (entry in the ${force} queue)`, async () => {
-    const entry = await entryOf(roomId, force, options);
-    return entry && predicate(entry) ? entry : undefined;
-  }, options.timeoutMs);
+export async function waitForEntry(
+  roomId: string,
+  force: Force,
+  what: string,
+  predicate: (entry: ConversationEntry) => boolean,
+  options: { baseUrl?: string; botToken?: string; queueRoomId?: string; timeoutMs?: number } = {},
+): Promise<ConversationEntry> {
+  return waitUntil(
+    `${what} (entry in the ${force} queue)`,
+    async () => {
+      const entry = await entryOf(roomId, force, options);
+      return entry && predicate(entry) ? entry : undefined;
+    },
+    options.timeoutMs,
+  );
 }
 
 /** Sends a structured command in a queue room and waits for the bot's result. */
-export async function command(session: Session, queueRoomId: string, body: Record<string, unknown>, options: { baseUrl?: string; timeoutMs?: number } = {}): Promise<CommandResultContent> {
+export async function command(
+  session: Session,
+  queueRoomId: string,
+  body: Record<string, unknown>,
+  options: { baseUrl?: string; timeoutMs?: number } = {},
+): Promise<CommandResultContent> {
   const requestId = randomUUID();
   await send(session, queueRoomId, EventType.Command, { ...body, requestId }, options.baseUrl);
-  const events = await waitForMessages(session, queueRoomId, `the result of ${String(body.action)} ${requestId}`, (events) =>
-    events.some((event) => event.type === EventType.CommandResult && event.content.requestId === requestId),
-  { ...options });
-  return events.find((event) => event.type === EventType.CommandResult && event.content.requestId === requestId)!.content as unknown as CommandResultContent;
+  const events = await waitForMessages(
+    session,
+    queueRoomId,
+    `the result of ${String(body.action)} ${requestId}`,
+    (events) => events.some((event) => event.type === EventType.CommandResult && event.content.requestId === requestId),
+    { ...options },
+  );
+  return events.find((event) => event.type === EventType.CommandResult && event.content.requestId === requestId)!
+    .content as unknown as CommandResultContent;
 }
 
 /** Opens a conversation as a guest through the bot's API and joins its room. */
-export async function openAndJoin(guest: Session, body?: Record<string, unknown>, botUrl?: string, baseUrl?: string): Promise<string> {
-  const opened = await api<{ roomId: string }>('POST', '/api/conversations', { token: guest.accessToken, ...(body ? { body } : {}), ...(botUrl ? { botUrl } : {}) });
+export async function openAndJoin(
+  guest: Session,
+  body?: Record<string, unknown>,
+  botUrl?: string,
+  baseUrl?: string,
+): Promise<string> {
+  const opened = await api<{ roomId: string }>('POST', '/api/conversations', {
+    token: guest.accessToken,
+    ...(body ? { body } : {}),
+    ...(botUrl ? { botUrl } : {}),
+  });
   if (opened.status !== 201) throw new Error(`opening answered ${opened.status} ${JSON.stringify(opened.body)}`);
   await join(guest, opened.body.roomId, baseUrl);
   return opened.body.roomId;
@@ -135,6 +209,12 @@ export async function answerTriage(guest: Session, roomId: string, answers: stri
   for (const answer of answers) {
     const before = botMessages(await timeline(guest, roomId, 200, baseUrl)).length;
     await say(guest, roomId, answer, baseUrl);
-    await waitForMessages(guest, roomId, `the bot's reply to "${answer}"`, (events) => botMessages(events).length > before, baseUrl ? { baseUrl } : {});
+    await waitForMessages(
+      guest,
+      roomId,
+      `the bot's reply to "${answer}"`,
+      (events) => botMessages(events).length > before,
+      baseUrl ? { baseUrl } : {},
+    );
   }
 }

@@ -42,7 +42,9 @@ export async function setup(project: TestProject): Promise<void> {
     botUrl: bot.url,
   };
   project.provide('stack', stack);
-  process.stderr.write(`[tests] Synapse ${homeserver.version} (${homeserver.source}) ready at ${homeserver.baseUrl} in ${Date.now() - started} ms\n`);
+  process.stderr.write(
+    `[tests] Synapse ${homeserver.version} (${homeserver.source}) ready at ${homeserver.baseUrl} in ${Date.now() - started} ms\n`,
+  );
 }
 
 export async function teardown(): Promise<void> {

@@ -22,7 +22,12 @@ export interface IsolatedStack {
  */
 export async function startIsolatedStack(): Promise<IsolatedStack> {
   const dataDir = mkdtempSync(join(tmpdir(), 'espace-isolated-'));
-  const homeserver = await startHomeserver({ dataDir: join(dataDir, 'synapse'), port: 0, layers: ['test'], retention: { min: '1s', max: '365d' } });
+  const homeserver = await startHomeserver({
+    dataDir: join(dataDir, 'synapse'),
+    port: 0,
+    layers: ['test'],
+    retention: { min: '1s', max: '365d' },
+  });
   const result = await bootstrap(homeserver, { stateDir: dataDir, demo: true });
   return {
     homeserver,

@@ -40,7 +40,11 @@ const RATE_LIMIT_TRIES = 6;
  * The one raw Matrix call of the test suites (every tier's helpers delegate to it): tests see exactly what
  * Synapse answers, its rate limits waited out unless asked otherwise.
  */
-export async function matrixRequest<T = Record<string, unknown>>(method: string, path: string, options: MatrixRequestOptions = {}): Promise<MatrixResponse<T>> {
+export async function matrixRequest<T = Record<string, unknown>>(
+  method: string,
+  path: string,
+  options: MatrixRequestOptions = {},
+): Promise<MatrixResponse<T>> {
   for (let attempt = 1; ; attempt++) {
     const response = await fetch(`${options.baseUrl ?? stack().baseUrl}${path}`, {
       method,
@@ -59,7 +63,12 @@ export async function matrixRequest<T = Record<string, unknown>>(method: string,
       body = { raw: text };
     }
     const limited = body as { errcode?: unknown; retry_after_ms?: unknown };
-    if (response.status === 429 && limited.errcode === 'M_LIMIT_EXCEEDED' && options.rateLimited !== 'answer' && attempt < RATE_LIMIT_TRIES) {
+    if (
+      response.status === 429 &&
+      limited.errcode === 'M_LIMIT_EXCEEDED' &&
+      options.rateLimited !== 'answer' &&
+      attempt < RATE_LIMIT_TRIES
+    ) {
       const asked = limited.retry_after_ms;
       await new Promise((resolve) => setTimeout(resolve, Math.min(typeof asked === 'number' ? asked : 1_000, 10_000)));
       continue;
@@ -75,8 +84,14 @@ export async function registerGuest(baseUrl?: string): Promise<Session> {
     '/_matrix/client/v3/register?kind=guest',
     { body: {}, ...(baseUrl ? { baseUrl } : {}) },
   );
-  if (response.status !== 200) throw new Error(`guest registration answered ${response.status}: ${JSON.stringify(response.body)}`);
-  return { userId: response.body.user_id, accessToken: response.body.access_token, deviceId: response.body.device_id, isGuest: true };
+  if (response.status !== 200)
+    throw new Error(`guest registration answered ${response.status}: ${JSON.stringify(response.body)}`);
+  return {
+    userId: response.body.user_id,
+    accessToken: response.body.access_token,
+    deviceId: response.body.device_id,
+    isGuest: true,
+  };
 }
 
 let counter = 0;
@@ -86,7 +101,11 @@ export async function registerUser(prefix = 'user'): Promise<Session> {
   const secret = stack().registrationSharedSecret;
   if (!secret) throw new Error('this homeserver gave no registration shared secret');
   const localpart = `${prefix}-${process.pid}-${Date.now().toString(36)}-${counter++}`;
-  const registered = await registerWithSharedSecret(stack().baseUrl, secret, { localpart, password: `pw-${localpart}-long-enough`, admin: false });
+  const registered = await registerWithSharedSecret(stack().baseUrl, secret, {
+    localpart,
+    password: `pw-${localpart}-long-enough`,
+    admin: false,
+  });
   return { ...registered, isGuest: false };
 }
 
@@ -94,15 +113,31 @@ export async function registerUser(prefix = 'user'): Promise<Session> {
  * Logs in as a demo staff member of the shared test stack, or of another one (an isolated stack), named by its
  * demo handle (`pn-agent-1`): the bootstrap result maps it to the account's opaque login.
  */
-export async function loginDemo(handle: string, other?: { baseUrl: string; demo: ReadonlyArray<{ handle: string; localpart: string; password: string }> }): Promise<Session> {
+export async function loginDemo(
+  handle: string,
+  other?: { baseUrl: string; demo: ReadonlyArray<{ handle: string; localpart: string; password: string }> },
+): Promise<Session> {
   const account = (other?.demo ?? stack().demo).find((candidate) => candidate.handle === handle);
   if (!account) throw new Error(`no demo account ${handle}`);
-  const response = await matrixRequest<{ user_id: string; access_token: string; device_id: string }>('POST', '/_matrix/client/v3/login', {
-    body: { type: 'm.login.password', identifier: { type: 'm.id.user', user: account.localpart }, password: account.password },
-    ...(other ? { baseUrl: other.baseUrl } : {}),
-  });
+  const response = await matrixRequest<{ user_id: string; access_token: string; device_id: string }>(
+    'POST',
+    '/_matrix/client/v3/login',
+    {
+      body: {
+        type: 'm.login.password',
+        identifier: { type: 'm.id.user', user: account.localpart },
+        password: account.password,
+      },
+      ...(other ? { baseUrl: other.baseUrl } : {}),
+    },
+  );
   if (response.status !== 200) throw new Error(`login ${handle} answered ${response.status}`);
-  return { userId: response.body.user_id, accessToken: response.body.access_token, deviceId: response.body.device_id, isGuest: false };
+  return {
+    userId: response.body.user_id,
+    accessToken: response.body.access_token,
+    deviceId: response.body.device_id,
+    isGuest: false,
+  };
 }
 
 let txn = 0;
@@ -113,9 +148,13 @@ export function sendMessage(
   body: string,
   options: Pick<MatrixRequestOptions, 'rateLimited'> = {},
 ): Promise<MatrixResponse<{ event_id?: string; errcode?: string; retry_after_ms?: number }>> {
-  return matrixRequest('PUT', `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/send/m.room.message/t${Date.now()}-${txn++}`, {
-    token: session.accessToken,
-    body: { msgtype: 'm.text', body },
-    ...options,
-  });
+  return matrixRequest(
+    'PUT',
+    `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/send/m.room.message/t${Date.now()}-${txn++}`,
+    {
+      token: session.accessToken,
+      body: { msgtype: 'm.text', body },
+      ...options,
+    },
+  );
 }

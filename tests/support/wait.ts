@@ -9,7 +9,11 @@ export interface WaitOptions {
   intervalMs?: number;
 }
 
-export async function waitUntil<T>(what: string, check: () => Promise<T | undefined> | T | undefined, options: WaitOptions | number = {}): Promise<T> {
+export async function waitUntil<T>(
+  what: string,
+  check: () => Promise<T | undefined> | T | undefined,
+  options: WaitOptions | number = {},
+): Promise<T> {
   const { timeoutMs = 15_000, intervalMs = 100 } = typeof options === 'number' ? { timeoutMs: options } : options;
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
@@ -22,10 +26,15 @@ export async function waitUntil<T>(what: string, check: () => Promise<T | undefi
     }
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? ` (last error: ${(lastError as Error).message})` : ''}`);
+  throw new Error(
+    `timed out after ${timeoutMs} ms waiting for ${what}${lastError ? ` (last error: ${(lastError as Error).message})` : ''}`,
+  );
 }
 
 /** Waits until a moment has passed (a period the system measures, such as a retention period, has ended). */
 export function waitUntilTime(what: string, at: number, options: WaitOptions = {}): Promise<true> {
-  return waitUntil(what, () => (Date.now() >= at ? true : undefined), { timeoutMs: Math.max(0, at - Date.now()) + 15_000, ...options });
+  return waitUntil(what, () => (Date.now() >= at ? true : undefined), {
+    timeoutMs: Math.max(0, at - Date.now()) + 15_000,
+    ...options,
+  });
 }

@@ -40,10 +40,19 @@ export async function floorProxy(port: number, target: string, pages: FloorPages
       outgoing.end(floor);
       return;
     }
-    const forward = httpRequest({ host: upstream.hostname, port: upstream.port, path: incoming.url, method: incoming.method, headers: { ...incoming.headers, host: upstream.host } }, (answer) => {
-      outgoing.writeHead(answer.statusCode ?? 502, answer.headers);
-      answer.pipe(outgoing);
-    });
+    const forward = httpRequest(
+      {
+        host: upstream.hostname,
+        port: upstream.port,
+        path: incoming.url,
+        method: incoming.method,
+        headers: { ...incoming.headers, host: upstream.host },
+      },
+      (answer) => {
+        outgoing.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(outgoing);
+      },
+    );
     forward.on('error', () => outgoing.destroy());
     incoming.pipe(forward);
   });
@@ -55,14 +64,28 @@ async function waitForHttp(url: string, what: string, child: ChildProcess, log: 
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`${what} exited with ${child.exitCode}: ${log()}`);
-    if (await fetch(url).then((answer) => answer.ok, () => false)) return;
+    if (
+      await fetch(url).then(
+        (answer) => answer.ok,
+        () => false,
+      )
+    )
+      return;
     await new Promise((done) => setTimeout(done, 200));
   }
   throw new Error(`timed out waiting for ${what} at ${url}: ${log()}`);
 }
 
-function spawnLogged(command: string, args: string[], env: Record<string, string>): { child: ChildProcess; log: () => string } {
-  const child = spawn(command, args, { cwd: join(ROOT, 'web'), env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+function spawnLogged(
+  command: string,
+  args: string[],
+  env: Record<string, string>,
+): { child: ChildProcess; log: () => string } {
+  const child = spawn(command, args, {
+    cwd: join(ROOT, 'web'),
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-4000);
@@ -80,9 +103,21 @@ export interface ProductionProxy {
  * Caddy with the production Caddyfile in front of a second build of the site; `httpsPort` is chosen by the
  * caller before the stack starts, since the bot must know the origin (CORS) when it starts.
  */
-export async function startProductionProxy(options: { httpsPort: number; homeserverUrl: string; botUrl: string; neutralUrl: string; siteBuild: string; floorPages: (origin: string) => FloorPages }): Promise<ProductionProxy> {
+export async function startProductionProxy(options: {
+  httpsPort: number;
+  homeserverUrl: string;
+  botUrl: string;
+  neutralUrl: string;
+  siteBuild: string;
+  floorPages: (origin: string) => FloorPages;
+}): Promise<ProductionProxy> {
   const origin = `https://${PROXY_SITE_HOST}:${options.httpsPort}`;
-  const [webPort, floorPort, httpPort, healthPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  const [webPort, floorPort, httpPort, healthPort] = [
+    await freePort(),
+    await freePort(),
+    await freePort(),
+    await freePort(),
+  ];
   const dir = mkdtempSync(join(tmpdir(), 'espace-bench-caddy-'));
   const hostPort = (url: string) => new URL(url).host;
   const web = spawnLogged(process.execPath, [join(options.siteBuild, 'index.js')], {
@@ -94,22 +129,26 @@ export async function startProductionProxy(options: { httpsPort: number; homeser
     PUBLIC_QUICK_EXIT_URL: options.neutralUrl,
   });
   const floor = await floorProxy(floorPort, `http://127.0.0.1:${webPort}`, options.floorPages(origin));
-  const caddy = spawnLogged('caddy', ['run', '--config', join(ROOT, 'deploy', 'proxy', 'Caddyfile'), '--adapter', 'caddyfile'], {
-    ESPACE_SITE_HOST: `${PROXY_SITE_HOST}:${options.httpsPort}`,
-    ESPACE_AGENTS_HOST: `agents.test:${options.httpsPort}`,
-    ESPACE_TLS: 'internal',
-    ESPACE_HTTP_PORT: String(httpPort),
-    ESPACE_HTTPS_PORT: String(options.httpsPort),
-    ESPACE_PROXY_BIND: '127.0.0.1',
-    ESPACE_PROXY_HEALTH: `127.0.0.1:${healthPort}`,
-    ESPACE_SYNAPSE_UPSTREAM: hostPort(options.homeserverUrl),
-    ESPACE_BOT_UPSTREAM: hostPort(options.botUrl),
-    ESPACE_WEB_UPSTREAM: `127.0.0.1:${floorPort}`,
-    // No agents' client in the bench: its host answers 502, which nothing asks for.
-    ESPACE_AGENT_CLIENT_UPSTREAM: `127.0.0.1:${await freePort()}`,
-    XDG_CONFIG_HOME: join(dir, 'config'),
-    XDG_DATA_HOME: join(dir, 'data'),
-  });
+  const caddy = spawnLogged(
+    'caddy',
+    ['run', '--config', join(ROOT, 'deploy', 'proxy', 'Caddyfile'), '--adapter', 'caddyfile'],
+    {
+      ESPACE_SITE_HOST: `${PROXY_SITE_HOST}:${options.httpsPort}`,
+      ESPACE_AGENTS_HOST: `agents.test:${options.httpsPort}`,
+      ESPACE_TLS: 'internal',
+      ESPACE_HTTP_PORT: String(httpPort),
+      ESPACE_HTTPS_PORT: String(options.httpsPort),
+      ESPACE_PROXY_BIND: '127.0.0.1',
+      ESPACE_PROXY_HEALTH: `127.0.0.1:${healthPort}`,
+      ESPACE_SYNAPSE_UPSTREAM: hostPort(options.homeserverUrl),
+      ESPACE_BOT_UPSTREAM: hostPort(options.botUrl),
+      ESPACE_WEB_UPSTREAM: `127.0.0.1:${floorPort}`,
+      // No agents' client in the bench: its host answers 502, which nothing asks for.
+      ESPACE_AGENT_CLIENT_UPSTREAM: `127.0.0.1:${await freePort()}`,
+      XDG_CONFIG_HOME: join(dir, 'config'),
+      XDG_DATA_HOME: join(dir, 'data'),
+    },
+  );
   const stop = async (child: ChildProcess) => {
     if (child.exitCode !== null) return;
     const exited = new Promise((done) => child.once('exit', done));

@@ -22,13 +22,24 @@ export interface Conversation {
 const TRIAGE_ANSWERS = ['1', '3', '2', '3', '75011'];
 
 async function botMessageCount(stack: WebStack, token: string, roomId: string): Promise<number> {
-  const page = await api<{ chunk: Array<{ type: string; sender: string }> }>(stack, token, 'GET', `/_matrix/client/v3/rooms/${enc(roomId)}/messages?dir=b&limit=100`);
+  const page = await api<{ chunk: Array<{ type: string; sender: string }> }>(
+    stack,
+    token,
+    'GET',
+    `/_matrix/client/v3/rooms/${enc(roomId)}/messages?dir=b&limit=100`,
+  );
   return page.chunk.filter((event) => event.type === 'm.room.message' && event.sender === stack.bot.userId).length;
 }
 
 /** A guest through triage and the queue, claimed by an agent who then sends 200 numbered messages. */
 export async function longConversation(stack: WebStack): Promise<Conversation> {
-  const guest = await api<{ user_id: string; access_token: string; device_id: string }>(stack, undefined, 'POST', '/_matrix/client/v3/register?kind=guest', {});
+  const guest = await api<{ user_id: string; access_token: string; device_id: string }>(
+    stack,
+    undefined,
+    'POST',
+    '/_matrix/client/v3/register?kind=guest',
+    {},
+  );
   const opened = await fetch(`${stack.botUrl}/api/conversations`, {
     method: 'POST',
     headers: { authorization: `Bearer ${guest.access_token}`, 'content-type': 'application/json' },
@@ -38,18 +49,41 @@ export async function longConversation(stack: WebStack): Promise<Conversation> {
   const { roomId } = (await opened.json()) as { roomId: string };
   await api(stack, guest.access_token, 'POST', `/_matrix/client/v3/join/${enc(roomId)}`, {});
   let txn = 0;
-  const send = (token: string, body: string) => api(stack, token, 'PUT', `/_matrix/client/v3/rooms/${enc(roomId)}/send/m.room.message/bench-reload-${Date.now()}-${txn++}`, { msgtype: 'm.text', body });
+  const send = (token: string, body: string) =>
+    api(
+      stack,
+      token,
+      'PUT',
+      `/_matrix/client/v3/rooms/${enc(roomId)}/send/m.room.message/bench-reload-${Date.now()}-${txn++}`,
+      { msgtype: 'm.text', body },
+    );
   for (const answer of TRIAGE_ANSWERS) {
     const before = await botMessageCount(stack, guest.access_token, roomId);
     await send(guest.access_token, answer);
-    await until(`the bot's reply to ${answer}`, async () => ((await botMessageCount(stack, guest.access_token, roomId)) > before ? true : undefined), 60_000);
+    await until(
+      `the bot's reply to ${answer}`,
+      async () => ((await botMessageCount(stack, guest.access_token, roomId)) > before ? true : undefined),
+      60_000,
+    );
   }
-  await until('the conversation in the police queue', async () => ((await conversationEntry(stack, 'police', roomId))?.state === 'queued' ? true : undefined), 60_000);
+  await until(
+    'the conversation in the police queue',
+    async () => ((await conversationEntry(stack, 'police', roomId))?.state === 'queued' ? true : undefined),
+    60_000,
+  );
   const agent = await loginStaff(stack, 'pn-agent-1');
   const claimed = await command(stack, agent, 'police', { action: 'claim', conversation: roomId });
   if (!claimed.ok) throw new Error(`claim refused: ${claimed.code ?? ''}`);
-  await until('the agent’s invite', async () => ((await api(stack, agent.accessToken, 'POST', `/_matrix/client/v3/join/${enc(roomId)}`, {})).room_id ? true : undefined), 60_000);
-  for (let index = 1; index <= RELOAD_MESSAGES; index++) await send(agent.accessToken, `Message n° ${String(index).padStart(3, '0')}`);
+  await until(
+    'the agent’s invite',
+    async () =>
+      (await api(stack, agent.accessToken, 'POST', `/_matrix/client/v3/join/${enc(roomId)}`, {})).room_id
+        ? true
+        : undefined,
+    60_000,
+  );
+  for (let index = 1; index <= RELOAD_MESSAGES; index++)
+    await send(agent.accessToken, `Message n° ${String(index).padStart(3, '0')}`);
   return { userId: guest.user_id, accessToken: guest.access_token, deviceId: guest.device_id, roomId };
 }
 
@@ -89,11 +123,28 @@ export interface NetworkProfile {
 }
 
 /** A cold tab on `url` with the conversation already in session storage (a reload); navigation → all shown. */
-export async function reloadVisit(browser: Browser, url: string, homeserverUrl: string, conversation: Conversation, profile: NetworkProfile): Promise<number> {
-  const context = await browser.newContext({ viewport: { width: 360, height: 740 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, ignoreHTTPSErrors: true });
+export async function reloadVisit(
+  browser: Browser,
+  url: string,
+  homeserverUrl: string,
+  conversation: Conversation,
+  profile: NetworkProfile,
+): Promise<number> {
+  const context = await browser.newContext({
+    viewport: { width: 360, height: 740 },
+    deviceScaleFactor: 2,
+    isMobile: true,
+    hasTouch: true,
+    ignoreHTTPSErrors: true,
+  });
   const session = {
     version: 1,
-    credentials: { homeserverUrl, userId: conversation.userId, accessToken: conversation.accessToken, deviceId: conversation.deviceId },
+    credentials: {
+      homeserverUrl,
+      userId: conversation.userId,
+      accessToken: conversation.accessToken,
+      deviceId: conversation.deviceId,
+    },
     roomId: conversation.roomId,
     outbox: [],
     txnPrefix: `bench${Date.now().toString(36)}`,
@@ -108,7 +159,11 @@ export async function reloadVisit(browser: Browser, url: string, homeserverUrl: 
   await cdp.send('Emulation.setCPUThrottlingRate', { rate: profile.cpu });
   try {
     await page.goto(url, { waitUntil: 'commit', timeout: 120_000 });
-    await page.waitForFunction(() => (window as unknown as { __benchReload: { all?: number } }).__benchReload.all !== undefined, undefined, { timeout: 90_000, polling: 250 });
+    await page.waitForFunction(
+      () => (window as unknown as { __benchReload: { all?: number } }).__benchReload.all !== undefined,
+      undefined,
+      { timeout: 90_000, polling: 250 },
+    );
     return await page.evaluate(() => (window as unknown as { __benchReload: { all: number } }).__benchReload.all);
   } finally {
     await context.close();

@@ -20,14 +20,25 @@ import { chromium, type Browser } from 'playwright-core';
 import { CHROMIUM_FLAGS } from '../../tests/e2e/agent-client/support/stack.ts';
 import { startWebStack, teardown } from '../../tests/e2e/web/support/global-setup.ts';
 import { FLOOR_RELOAD_PATH, floorReloadPage, longConversation, reloadVisit, RELOAD_MESSAGES } from './bench-reload.ts';
-import { FLOOR_PATH, floorProxy, freePort, PROXY_SITE_HOST, startProductionProxy, type ProductionProxy } from './bench-proxy.ts';
+import {
+  FLOOR_PATH,
+  floorProxy,
+  freePort,
+  PROXY_SITE_HOST,
+  startProductionProxy,
+  type ProductionProxy,
+} from './bench-proxy.ts';
 
 /**
  * DevTools' « Fast 3G » (its NetworkManager presets: 1.6 Mbps × 0.9 down, 750 kbps × 0.9 up, 150 ms × 3.75
  * latency); Lighthouse's « slow 4G » (its mobileSlow4G: RTT 150 ms, 1.6 Mbps down, 750 kbps up).
  */
 const NETWORKS = {
-  'Fast 3G': { latency: 562.5, downloadThroughput: (1.6 * 1_000_000 * 0.9) / 8, uploadThroughput: (750 * 1000 * 0.9) / 8 },
+  'Fast 3G': {
+    latency: 562.5,
+    downloadThroughput: (1.6 * 1_000_000 * 0.9) / 8,
+    uploadThroughput: (750 * 1000 * 0.9) / 8,
+  },
   'slow 4G': { latency: 150, downloadThroughput: (1.6 * 1024 * 1024) / 8, uploadThroughput: (750 * 1024) / 8 },
 } as const;
 const PROFILES = [
@@ -38,7 +49,9 @@ const PROFILES = [
 ].filter((profile) => !process.env.BENCH_PROFILES || process.env.BENCH_PROFILES.split(';').includes(profile.name));
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 /** How the browser reaches the site: `node build` directly (HTTP/1.1), or through the production proxy (HTTP/2). */
-const ROUTES = ['node build', 'Caddy, HTTP/2'].filter((route) => !process.env.BENCH_ROUTES || process.env.BENCH_ROUTES.split(';').includes(route));
+const ROUTES = ['node build', 'Caddy, HTTP/2'].filter(
+  (route) => !process.env.BENCH_ROUTES || process.env.BENCH_ROUTES.split(';').includes(route),
+);
 
 /** Marks, in the page's own clock: the button usable, the tap, the first question on screen. */
 const PROBE = `(() => {
@@ -91,8 +104,20 @@ const brotliSizes = new Map<string, number>();
 const protocols = new Map<string, Set<string>>();
 
 /** One cold visit; `early`: tap as soon as the button is usable instead of after reading the page. */
-async function visit(browser: Browser, url: string, profile: (typeof PROFILES)[number], route: string, early = false): Promise<Run> {
-  const context = await browser.newContext({ viewport: { width: 360, height: 740 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, ignoreHTTPSErrors: true });
+async function visit(
+  browser: Browser,
+  url: string,
+  profile: (typeof PROFILES)[number],
+  route: string,
+  early = false,
+): Promise<Run> {
+  const context = await browser.newContext({
+    viewport: { width: 360, height: 740 },
+    deviceScaleFactor: 2,
+    isMobile: true,
+    hasTouch: true,
+    ignoreHTTPSErrors: true,
+  });
   await context.addInitScript(PROBE);
   const page = await context.newPage();
   const cdp = await context.newCDPSession(page);
@@ -120,26 +145,37 @@ async function visit(browser: Browser, url: string, profile: (typeof PROFILES)[n
   const js = { before: 0, after: 0 };
   const pending: Promise<void>[] = [];
   page.on('response', (response) => {
-    if (response.request().resourceType() !== 'script' || !response.url().startsWith(url.slice(0, url.indexOf('/', 8)))) return;
+    if (response.request().resourceType() !== 'script' || !response.url().startsWith(url.slice(0, url.indexOf('/', 8))))
+      return;
     const after = tapped;
-    pending.push(response.body().then((body) => {
-      let size = brotliSizes.get(response.url());
-      if (size === undefined) {
-        size = brotliCompressSync(body, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length;
-        brotliSizes.set(response.url(), size);
-      }
-      js[after ? 'after' : 'before'] += size;
-    }, () => undefined));
+    pending.push(
+      response.body().then(
+        (body) => {
+          let size = brotliSizes.get(response.url());
+          if (size === undefined) {
+            size = brotliCompressSync(body, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length;
+            brotliSizes.set(response.url(), size);
+          }
+          js[after ? 'after' : 'before'] += size;
+        },
+        () => undefined,
+      ),
+    );
   });
   await page.goto(url, { waitUntil: early ? 'commit' : 'load', timeout: 120_000 });
   const button = page.getByRole('button', { name: 'Commencer la conversation' });
-  await page.waitForFunction(() => (window as unknown as { __bench: { usable?: number } }).__bench.usable !== undefined, undefined, { timeout: 60_000 });
+  await page.waitForFunction(
+    () => (window as unknown as { __bench: { usable?: number } }).__bench.usable !== undefined,
+    undefined,
+    { timeout: 60_000 },
+  );
   if (!early) {
     // The young person reads the page: everything it fetches on its own (the chat's code) arrives meanwhile.
     // Playwright's networkidle is sticky (it may have fired before hydration), so quiet is watched here: no
     // request in flight for a second after the button became usable.
     const deadline = Date.now() + 60_000;
-    while ((inFlight > 0 || Date.now() - lastActivity < 1000) && Date.now() < deadline) await new Promise((done) => setTimeout(done, 100));
+    while ((inFlight > 0 || Date.now() - lastActivity < 1000) && Date.now() < deadline)
+      await new Promise((done) => setTimeout(done, 100));
     await Promise.all(pending);
   }
   tapped = true;
@@ -148,18 +184,37 @@ async function visit(browser: Browser, url: string, profile: (typeof PROFILES)[n
   page.on('console', (message) => {
     if (message.type() === 'error') problems.push(message.text().slice(0, 200));
   });
-  page.on('requestfailed', (request) => problems.push(`${request.method()} ${new URL(request.url()).pathname} failed: ${request.failure()?.errorText ?? ''}`));
+  page.on('requestfailed', (request) =>
+    problems.push(
+      `${request.method()} ${new URL(request.url()).pathname} failed: ${request.failure()?.errorText ?? ''}`,
+    ),
+  );
   try {
-    await page.waitForFunction(() => (window as unknown as { __bench: { question?: number } }).__bench.question !== undefined, undefined, { timeout: 90_000, polling: 200 });
+    await page.waitForFunction(
+      () => (window as unknown as { __bench: { question?: number } }).__bench.question !== undefined,
+      undefined,
+      { timeout: 90_000, polling: 200 },
+    );
   } catch (error) {
     const shown = await page.evaluate(() => document.body.innerText.slice(0, 300)).catch(() => '?');
     await context.close();
-    throw new Error(`no question on ${url} within 90 s: ${problems.join(' | ')} — page shows: ${shown.replace(/\s+/g, ' ')}`, { cause: error });
+    throw new Error(
+      `no question on ${url} within 90 s: ${problems.join(' | ')} — page shows: ${shown.replace(/\s+/g, ' ')}`,
+      { cause: error },
+    );
   }
-  const marks = await page.evaluate(() => (window as unknown as { __bench: { usable: number; tap: number; question: number } }).__bench);
+  const marks = await page.evaluate(
+    () => (window as unknown as { __bench: { usable: number; tap: number; question: number } }).__bench,
+  );
   await Promise.all(pending);
   await context.close();
-  return { tapToQuestion: marks.question - marks.tap, navigationToQuestion: marks.question, usable: marks.usable, jsBefore: js.before, jsAfter: js.after };
+  return {
+    tapToQuestion: marks.question - marks.tap,
+    navigationToQuestion: marks.question,
+    usable: marks.usable,
+    jsBefore: js.before,
+    jsAfter: js.after,
+  };
 }
 
 const median = (values: number[]): number => {
@@ -179,12 +234,18 @@ const { stack } = await startWebStack({
   botOverrides: { rateLimits: { openPerIp: 100_000, openPerGuest: 100 } },
 });
 // The site through a pass-through proxy that also serves the floor page: both on one origin.
-const floorPages = (homeserverUrl: string, botUrl: string) => ({ [FLOOR_PATH]: floorPage(homeserverUrl, botUrl), [FLOOR_RELOAD_PATH]: floorReloadPage() });
+const floorPages = (homeserverUrl: string, botUrl: string) => ({
+  [FLOOR_PATH]: floorPage(homeserverUrl, botUrl),
+  [FLOOR_RELOAD_PATH]: floorReloadPage(),
+});
 const direct = await floorProxy(proxyPort, stack.siteUrl, floorPages(stack.homeserverUrl, stack.botUrl));
 let production: ProductionProxy | undefined;
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-  args: [...CHROMIUM_FLAGS.filter((flag) => flag !== '--headless'), `--host-resolver-rules=MAP ${PROXY_SITE_HOST} 127.0.0.1`],
+  args: [
+    ...CHROMIUM_FLAGS.filter((flag) => flag !== '--headless'),
+    `--host-resolver-rules=MAP ${PROXY_SITE_HOST} 127.0.0.1`,
+  ],
   headless: true,
 });
 
@@ -205,7 +266,9 @@ try {
       floorPages: (origin) => floorPages(origin, origin),
     });
   }
-  process.stderr.write(`[bench] stack ready in ${((Date.now() - started) / 1000).toFixed(0)} s; ${RUNS} runs per page, profile and route\n`);
+  process.stderr.write(
+    `[bench] stack ready in ${((Date.now() - started) / 1000).toFixed(0)} s; ${RUNS} runs per page, profile and route\n`,
+  );
   const conversation = process.env.BENCH_RELOAD === '0' ? undefined : await longConversation(stack);
   for (const route of ROUTES) {
     const origin = route === 'node build' ? proxyOrigin : production!.origin;
@@ -215,10 +278,16 @@ try {
       const floor: number[] = [];
       for (let run = 0; run < RUNS; run++) {
         site.push(await reloadVisit(browser, `${origin}/chat`, homeserver, conversation, RELOAD_PROFILE));
-        floor.push(await reloadVisit(browser, `${origin}${FLOOR_RELOAD_PATH}`, homeserver, conversation, RELOAD_PROFILE));
-        process.stderr.write(`[bench] ${route}, reload of ${RELOAD_MESSAGES} messages run ${run + 1}: site ${seconds(site.at(-1)!)}, floor ${seconds(floor.at(-1)!)}\n`);
+        floor.push(
+          await reloadVisit(browser, `${origin}${FLOOR_RELOAD_PATH}`, homeserver, conversation, RELOAD_PROFILE),
+        );
+        process.stderr.write(
+          `[bench] ${route}, reload of ${RELOAD_MESSAGES} messages run ${run + 1}: site ${seconds(site.at(-1)!)}, floor ${seconds(floor.at(-1)!)}\n`,
+        );
       }
-      reloadLines.push(`| ${route} | ${RELOAD_PROFILE.name} | ${seconds(median(site))} | ${seconds(median(floor))} | ${(median(site) / median(floor)).toFixed(2)} |`);
+      reloadLines.push(
+        `| ${route} | ${RELOAD_PROFILE.name} | ${seconds(median(site))} | ${seconds(median(floor))} | ${(median(site) / median(floor)).toFixed(2)} |`,
+      );
     }
     for (const profile of PROFILES) {
       const site: Run[] = [];
@@ -231,17 +300,25 @@ try {
         floor.push(await visit(browser, `${origin}${FLOOR_PATH}`, profile, route));
         siteEarly.push(await visit(browser, `${origin}/chat`, profile, route, true));
         floorEarly.push(await visit(browser, `${origin}${FLOOR_PATH}`, profile, route, true));
-        process.stderr.write(`[bench] ${route}, ${profile.name} run ${run + 1}: site ${seconds(site.at(-1)!.tapToQuestion)}, floor ${seconds(floor.at(-1)!.tapToQuestion)}; tapped at once: site ${seconds(siteEarly.at(-1)!.navigationToQuestion)}, floor ${seconds(floorEarly.at(-1)!.navigationToQuestion)}\n`);
+        process.stderr.write(
+          `[bench] ${route}, ${profile.name} run ${run + 1}: site ${seconds(site.at(-1)!.tapToQuestion)}, floor ${seconds(floor.at(-1)!.tapToQuestion)}; tapped at once: site ${seconds(siteEarly.at(-1)!.navigationToQuestion)}, floor ${seconds(floorEarly.at(-1)!.navigationToQuestion)}\n`,
+        );
       }
       const siteMedian = median(site.map((run) => run.tapToQuestion));
       const floorMedian = median(floor.map((run) => run.tapToQuestion));
-      lines.push(`| ${route} | ${profile.name} | ${seconds(siteMedian)} | ${seconds(floorMedian)} | ${(siteMedian / floorMedian).toFixed(2)} |`);
+      lines.push(
+        `| ${route} | ${profile.name} | ${seconds(siteMedian)} | ${seconds(floorMedian)} | ${(siteMedian / floorMedian).toFixed(2)} |`,
+      );
       const usable = [...site, ...siteEarly].map((run) => run.usable);
       const floorUsable = [...floor, ...floorEarly].map((run) => run.usable);
-      extra.push(`| ${route} | ${profile.name} | ${seconds(median(usable))} (${seconds(Math.min(...usable))}–${seconds(Math.max(...usable))}) | ${seconds(median(floorUsable))} | ${kb(median(site.map((run) => run.jsBefore)))} | ${kb(median(site.map((run) => run.jsAfter)))} |`);
+      extra.push(
+        `| ${route} | ${profile.name} | ${seconds(median(usable))} (${seconds(Math.min(...usable))}–${seconds(Math.max(...usable))}) | ${seconds(median(floorUsable))} | ${kb(median(site.map((run) => run.jsBefore)))} | ${kb(median(site.map((run) => run.jsAfter)))} |`,
+      );
       const earlySite = median(siteEarly.map((run) => run.navigationToQuestion));
       const earlyFloor = median(floorEarly.map((run) => run.navigationToQuestion));
-      earlyLines.push(`| ${route} | ${profile.name} | ${seconds(earlySite)} | ${seconds(earlyFloor)} | ${(earlySite / earlyFloor).toFixed(2)} |`);
+      earlyLines.push(
+        `| ${route} | ${profile.name} | ${seconds(earlySite)} | ${seconds(earlyFloor)} | ${(earlySite / earlyFloor).toFixed(2)} |`,
+      );
     }
   }
 } finally {
@@ -251,16 +328,38 @@ try {
   await teardown();
 }
 
-process.stdout.write(`\nTap on « Commencer la conversation » after reading the page → first triage question on screen (median of ${RUNS}, 360 px):\n\n`);
-process.stdout.write(`| route | profile | site | floor | site ÷ floor |\n| --- | --- | --- | --- | --- |\n${lines.join('\n')}\n\n`);
-process.stdout.write(`Tapped as soon as the button is usable: navigation start → first question on screen (median of ${RUNS}):\n\n`);
-process.stdout.write(`| route | profile | site | floor | site ÷ floor |\n| --- | --- | --- | --- | --- |\n${earlyLines.join('\n')}\n\n`);
-process.stdout.write(`Button usable (first frame painted with it enabled) after navigation start, median (min–max) of both kinds of\nvisit; the floor's plain HTML button; the site's JavaScript fetched (Brotli sizes) before and after the tap:\n\n`);
-process.stdout.write(`| route | profile | button usable, site | floor | JS before tap | JS after tap |\n| --- | --- | --- | --- | --- | --- |\n${extra.join('\n')}\n\n`);
+process.stdout.write(
+  `\nTap on « Commencer la conversation » after reading the page → first triage question on screen (median of ${RUNS}, 360 px):\n\n`,
+);
+process.stdout.write(
+  `| route | profile | site | floor | site ÷ floor |\n| --- | --- | --- | --- | --- |\n${lines.join('\n')}\n\n`,
+);
+process.stdout.write(
+  `Tapped as soon as the button is usable: navigation start → first question on screen (median of ${RUNS}):\n\n`,
+);
+process.stdout.write(
+  `| route | profile | site | floor | site ÷ floor |\n| --- | --- | --- | --- | --- |\n${earlyLines.join('\n')}\n\n`,
+);
+process.stdout.write(
+  `Button usable (first frame painted with it enabled) after navigation start, median (min–max) of both kinds of\nvisit; the floor's plain HTML button; the site's JavaScript fetched (Brotli sizes) before and after the tap:\n\n`,
+);
+process.stdout.write(
+  `| route | profile | button usable, site | floor | JS before tap | JS after tap |\n| --- | --- | --- | --- | --- | --- |\n${extra.join('\n')}\n\n`,
+);
 if (reloadLines.length > 0) {
-  process.stdout.write(`A reload in a conversation of ${RELOAD_MESSAGES} agent messages: navigation start → all of them in the page (median of ${RUNS}):\n\n`);
-  process.stdout.write(`| route | profile | site | floor | site ÷ floor |\n| --- | --- | --- | --- | --- |\n${reloadLines.join('\n')}\n\n`);
+  process.stdout.write(
+    `A reload in a conversation of ${RELOAD_MESSAGES} agent messages: navigation start → all of them in the page (median of ${RUNS}):\n\n`,
+  );
+  process.stdout.write(
+    `| route | profile | site | floor | site ÷ floor |\n| --- | --- | --- | --- | --- |\n${reloadLines.join('\n')}\n\n`,
+  );
 }
-process.stdout.write(`protocols seen: ${[...protocols].map(([route, seen]) => `${route}: ${[...seen].join(', ')}`).join('; ')}\n`);
-process.stdout.write(`load average at the end: ${loadavg().map((value) => value.toFixed(1)).join(' ')} (${cpus().length} cores)\n`);
+process.stdout.write(
+  `protocols seen: ${[...protocols].map(([route, seen]) => `${route}: ${[...seen].join(', ')}`).join('; ')}\n`,
+);
+process.stdout.write(
+  `load average at the end: ${loadavg()
+    .map((value) => value.toFixed(1))
+    .join(' ')} (${cpus().length} cores)\n`,
+);
 process.stdout.write(`(${((Date.now() - started) / 1000).toFixed(0)} s in all)\n`);

@@ -45,7 +45,8 @@ function fail(message: string): never {
 
 const manifestPath = join(output, 'server', 'manifest.js');
 const viteManifestPath = join(clientDir, '.vite', 'manifest.json');
-if (!existsSync(manifestPath) || !existsSync(viteManifestPath)) fail('no build found; run `npm run build -w web` first');
+if (!existsSync(manifestPath) || !existsSync(viteManifestPath))
+  fail('no build found; run `npm run build -w web` first');
 
 const serverManifest = (await import(pathToFileURL(manifestPath).href)).manifest as ServerManifest & {
   _?: ServerManifest;
@@ -58,7 +59,10 @@ function sizes(file: string): { gzip: number; brotli: number } {
   let size = sizeCache.get(file);
   if (size === undefined) {
     const bytes = readFileSync(join(clientDir, file));
-    size = { gzip: gzipSync(bytes, { level: 9 }).length, brotli: brotliCompressSync(bytes, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length };
+    size = {
+      gzip: gzipSync(bytes, { level: 9 }).length,
+      brotli: brotliCompressSync(bytes, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length,
+    };
     sizeCache.set(file, size);
   }
   return size;
@@ -99,7 +103,15 @@ function lazyFiles(files: Iterable<string>, loaded: Set<string>): Set<string> {
 // lazy sizes follow dynamic imports from the route's own nodes only.
 const startup = new Set(client.imports);
 
-const rows: { route: string; initial: number; lazy: number; initialBr: number; lazyBr: number; over: boolean; note: string }[] = [];
+const rows: {
+  route: string;
+  initial: number;
+  lazy: number;
+  initialBr: number;
+  lazyBr: number;
+  over: boolean;
+  note: string;
+}[] = [];
 for (const route of routes) {
   if (!route.page) continue;
   const nodes = [...route.page.layouts.filter((n): n is number => n !== undefined), route.page.leaf];
@@ -115,16 +127,24 @@ for (const route of routes) {
   const lazyBr = lazy.reduce((sum, file) => sum + brotliSize(file), 0);
   const exempt = EXEMPT[route.id];
   const over =
-    route.id === '/chat' ? initialBr > CHAT_INITIAL_BROTLI || lazyBr > CHAT_LAZY_BROTLI : initial > BUDGET_BYTES && !exempt;
+    route.id === '/chat'
+      ? initialBr > CHAT_INITIAL_BROTLI || lazyBr > CHAT_LAZY_BROTLI
+      : initial > BUDGET_BYTES && !exempt;
   rows.push({ route: route.id, initial, lazy: lazySize, initialBr, lazyBr, over, note: exempt ?? '' });
 }
 
 const kb = (bytes: number): string => `${(bytes / 1024).toFixed(1)} KB`;
 const width = Math.max(...rows.map((row) => row.route.length), 5);
-process.stdout.write(`${'route'.padEnd(width)}  ${'initial JS gzip'.padStart(15)}  ${'Brotli'.padStart(8)}  ${'lazy JS gzip'.padStart(12)}  ${'Brotli'.padStart(8)}\n`);
+process.stdout.write(
+  `${'route'.padEnd(width)}  ${'initial JS gzip'.padStart(15)}  ${'Brotli'.padStart(8)}  ${'lazy JS gzip'.padStart(12)}  ${'Brotli'.padStart(8)}\n`,
+);
 for (const row of rows) {
   const flag = row.over ? '  OVER BUDGET' : row.note ? `  (${row.note})` : '';
-  process.stdout.write(`${row.route.padEnd(width)}  ${kb(row.initial).padStart(15)}  ${kb(row.initialBr).padStart(8)}  ${kb(row.lazy).padStart(12)}  ${kb(row.lazyBr).padStart(8)}${flag}\n`);
+  process.stdout.write(
+    `${row.route.padEnd(width)}  ${kb(row.initial).padStart(15)}  ${kb(row.initialBr).padStart(8)}  ${kb(row.lazy).padStart(12)}  ${kb(row.lazyBr).padStart(8)}${flag}\n`,
+  );
 }
-process.stdout.write(`budget: ${kb(BUDGET_BYTES)} gzip of initial JS per page; /chat ${kb(CHAT_INITIAL_BROTLI)} Brotli before the tap + ${kb(CHAT_LAZY_BROTLI)} Brotli for the conversation\n`);
+process.stdout.write(
+  `budget: ${kb(BUDGET_BYTES)} gzip of initial JS per page; /chat ${kb(CHAT_INITIAL_BROTLI)} Brotli before the tap + ${kb(CHAT_LAZY_BROTLI)} Brotli for the conversation\n`,
+);
 if (rows.some((row) => row.over)) process.exit(1);

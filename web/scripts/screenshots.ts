@@ -10,7 +10,9 @@ import { chromium } from 'playwright-core';
 
 const baseUrl = process.argv[2] ?? 'http://127.0.0.1:4173';
 const outDir = process.argv[3] ?? '/tmp/web-shots';
-const paths = (process.env.SHOT_PATHS ?? '/,/lieu/maison-rue-sport,/infos/sextorsion,/infos/comment-ca-marche,/chat').split(',');
+const paths = (
+  process.env.SHOT_PATHS ?? '/,/lieu/maison-rue-sport,/infos/sextorsion,/infos/comment-ca-marche,/chat'
+).split(',');
 const viewports = [
   { name: 'phone', width: 360, height: 740 },
   { name: 'desktop', width: 1280, height: 800 },
@@ -19,18 +21,28 @@ const viewports = [
 mkdirSync(outDir, { recursive: true });
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  args: [
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-quic',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+  ],
 });
 const origin = new URL(baseUrl).origin;
 for (const viewport of viewports) {
   const context = await browser.newContext({ viewport, deviceScaleFactor: 1 });
   const page = await context.newPage();
   page.on('console', (message) => {
-    if (message.type() === 'error' || message.type() === 'warning') process.stdout.write(`[${viewport.name}] console ${message.type()}: ${message.text()}\n`);
+    if (message.type() === 'error' || message.type() === 'warning')
+      process.stdout.write(`[${viewport.name}] console ${message.type()}: ${message.text()}\n`);
   });
   page.on('request', (request) => {
     const url = new URL(request.url());
-    if (url.protocol.startsWith('http') && url.origin !== origin) process.stdout.write(`[${viewport.name}] THIRD-PARTY ${request.url()}\n`);
+    if (url.protocol.startsWith('http') && url.origin !== origin)
+      process.stdout.write(`[${viewport.name}] THIRD-PARTY ${request.url()}\n`);
   });
   for (const path of paths) {
     await page.goto(baseUrl + path, { waitUntil: 'networkidle' });
@@ -40,7 +52,11 @@ for (const viewport of viewports) {
     for (let tile = 0; tile < tiles; tile++) {
       const file = join(outDir, `${viewport.name}${path.replaceAll('/', '_')}-${tile}.png`);
       const y = tile * viewport.height;
-      await page.screenshot({ path: file, fullPage: true, clip: { x: 0, y, width: viewport.width, height: Math.min(viewport.height, height - y) } });
+      await page.screenshot({
+        path: file,
+        fullPage: true,
+        clip: { x: 0, y, width: viewport.width, height: Math.min(viewport.height, height - y) },
+      });
       process.stdout.write(`${file}\n`);
     }
   }

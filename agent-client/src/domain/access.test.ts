@@ -40,11 +40,22 @@ describe('canSupervise', () => {
 describe('shouldAutoJoin', () => {
   it('accepts invites for conversations assigned or transferred to me', () => {
     expect(shouldAutoJoin(entry({ state: 'assigned', assignee: POLICE_AGENT.userId }), POLICE_AGENT)).toBe(true);
-    expect(shouldAutoJoin(entry({ state: 'assigned', assignee: 'x', pendingTransfer: { from: 'x', to: { agent: POLICE_AGENT.userId }, offeredAt: 1 } }), POLICE_AGENT)).toBe(true);
+    expect(
+      shouldAutoJoin(
+        entry({
+          state: 'assigned',
+          assignee: 'x',
+          pendingTransfer: { from: 'x', to: { agent: POLICE_AGENT.userId }, offeredAt: 1 },
+        }),
+        POLICE_AGENT,
+      ),
+    ).toBe(true);
   });
   it('ignores unknown rooms, other forces, closed conversations and colleagues’ ones', () => {
     expect(shouldAutoJoin(undefined, POLICE_AGENT)).toBe(false);
-    expect(shouldAutoJoin(entry({ state: 'assigned', force: 'gendarmerie', assignee: POLICE_AGENT.userId }), POLICE_AGENT)).toBe(false);
+    expect(
+      shouldAutoJoin(entry({ state: 'assigned', force: 'gendarmerie', assignee: POLICE_AGENT.userId }), POLICE_AGENT),
+    ).toBe(false);
     expect(shouldAutoJoin(entry({ state: 'closed', assignee: POLICE_AGENT.userId }), POLICE_AGENT)).toBe(false);
     expect(shouldAutoJoin(entry({ state: 'assigned', assignee: 'x' }), POLICE_AGENT)).toBe(false);
     expect(shouldAutoJoin(entry({ state: 'assigned', assignee: 'x' }), POLICE_SUPERVISOR)).toBe(true);

@@ -1,7 +1,8 @@
 import type { ConversationEntry } from '@espace-mineurs/protocol';
 import type { Me } from './model.ts';
 
-export type OpenDecision = { open: true } | { open: false; reason: 'OTHER_FORCE' | 'MOVED' | 'NOT_ASSIGNED' | 'NOT_JOINED' };
+export type OpenDecision =
+  { open: true } | { open: false; reason: 'OTHER_FORCE' | 'MOVED' | 'NOT_ASSIGNED' | 'NOT_JOINED' };
 
 /**
  * Whether this client offers to open a conversation. The bot and Synapse are the real fence (the agent is only
@@ -19,7 +20,13 @@ export function canOpen(entry: ConversationEntry, me: Me, joined: Set<string>): 
 
 /** Whether a supervisor can ask to join (the supervise command) rather than open directly. */
 export function canSupervise(entry: ConversationEntry, me: Me, joined: Set<string>): boolean {
-  return me.role === 'supervisor' && entry.force === me.force && !entry.movedTo && entry.state === 'assigned' && !joined.has(entry.roomId);
+  return (
+    me.role === 'supervisor' &&
+    entry.force === me.force &&
+    !entry.movedTo &&
+    entry.state === 'assigned' &&
+    !joined.has(entry.roomId)
+  );
 }
 
 /** Which bot invitations the client accepts by itself: only conversations of its force that concern this agent. */

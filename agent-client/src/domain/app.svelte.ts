@@ -99,7 +99,8 @@ export class AppState {
       connection.stop();
       this.connection = undefined;
       const code = error instanceof IdentityError ? error.code : 'SYNC_FAILED';
-      if (code === 'TOKEN_REVOKED' || code === 'NOT_STAFF' || code === 'INACTIVE' || code === 'NO_FORCE_ROOMS') this.store.clear();
+      if (code === 'TOKEN_REVOKED' || code === 'NOT_STAFF' || code === 'INACTIVE' || code === 'NO_FORCE_ROOMS')
+        this.store.clear();
       this.phase = { kind: 'login', error: IDENTITY_TEXT[code] };
     }
   }

@@ -22,14 +22,28 @@ describe('canned responses', () => {
 
 describe('checking a supervisor’s edited list', () => {
   it('drops blank lines and trims', () => {
-    const check = checkCannedDraft([{ id: 'a', title: ' Bonjour ', body: ' Salut ' }, { id: 'b', title: '', body: '  ' }]);
+    const check = checkCannedDraft([
+      { id: 'a', title: ' Bonjour ', body: ' Salut ' },
+      { id: 'b', title: '', body: '  ' },
+    ]);
     expect(check).toEqual({ ok: true, content: { responses: [{ id: 'a', title: 'Bonjour', body: 'Salut' }] } });
   });
 
   it('names what is missing or too long instead of cutting it', () => {
-    expect(checkCannedDraft([{ id: 'a', title: 'Titre', body: '' }])).toEqual({ ok: false, problem: 'Réponse n° 1 : il manque le texte.' });
-    expect(checkCannedDraft([{ id: 'a', title: 'ok', body: 'ok' }, { id: 'b', title: '', body: 'texte' }])).toEqual({ ok: false, problem: 'Réponse n° 2 : il manque le titre.' });
-    expect(checkCannedDraft([{ id: 'a', title: 'x'.repeat(81), body: 'ok' }])).toMatchObject({ ok: false, problem: expect.stringContaining('80') });
+    expect(checkCannedDraft([{ id: 'a', title: 'Titre', body: '' }])).toEqual({
+      ok: false,
+      problem: 'Réponse n° 1 : il manque le texte.',
+    });
+    expect(
+      checkCannedDraft([
+        { id: 'a', title: 'ok', body: 'ok' },
+        { id: 'b', title: '', body: 'texte' },
+      ]),
+    ).toEqual({ ok: false, problem: 'Réponse n° 2 : il manque le titre.' });
+    expect(checkCannedDraft([{ id: 'a', title: 'x'.repeat(81), body: 'ok' }])).toMatchObject({
+      ok: false,
+      problem: expect.stringContaining('80'),
+    });
     expect(checkCannedDraft([])).toMatchObject({ ok: false });
   });
 });

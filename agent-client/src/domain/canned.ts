@@ -8,20 +8,60 @@ import { parseCanned } from '../matrix/parse.ts';
  */
 export const DEFAULT_CANNED: Record<Force, CannedResponse[]> = {
   police: [
-    { id: 'hello', title: 'Accueil', body: "Bonjour, je suis {pseudo}, policier·e formé·e pour t'écouter. Tu peux tout me dire, à ton rythme. Ce que tu écris ici reste confidentiel." },
-    { id: 'danger', title: 'Danger immédiat', body: "Si tu es en danger maintenant, appelle le 17 ou le 112. Si tu ne peux pas parler, envoie un SMS au 114. Je reste avec toi ici." },
+    {
+      id: 'hello',
+      title: 'Accueil',
+      body: "Bonjour, je suis {pseudo}, policier·e formé·e pour t'écouter. Tu peux tout me dire, à ton rythme. Ce que tu écris ici reste confidentiel.",
+    },
+    {
+      id: 'danger',
+      title: 'Danger immédiat',
+      body: 'Si tu es en danger maintenant, appelle le 17 ou le 112. Si tu ne peux pas parler, envoie un SMS au 114. Je reste avec toi ici.',
+    },
     { id: 'safe', title: 'En sécurité ?', body: 'Est-ce que tu es en sécurité là où tu es, en ce moment ?' },
-    { id: 'not-alone', title: 'Pas seul·e', body: "Tu as bien fait d'en parler. Ce qui t'arrive n'est pas de ta faute." },
-    { id: '3018', title: '3018', body: "Pour le harcèlement en ligne, le 3018 peut t'aider à faire supprimer des contenus : appel, SMS ou appli, gratuit et anonyme." },
-    { id: 'bye', title: 'Au revoir', body: "Merci de ta confiance. Tu peux revenir quand tu veux, un policier ou un gendarme sera là." },
+    {
+      id: 'not-alone',
+      title: 'Pas seul·e',
+      body: "Tu as bien fait d'en parler. Ce qui t'arrive n'est pas de ta faute.",
+    },
+    {
+      id: '3018',
+      title: '3018',
+      body: "Pour le harcèlement en ligne, le 3018 peut t'aider à faire supprimer des contenus : appel, SMS ou appli, gratuit et anonyme.",
+    },
+    {
+      id: 'bye',
+      title: 'Au revoir',
+      body: 'Merci de ta confiance. Tu peux revenir quand tu veux, un policier ou un gendarme sera là.',
+    },
   ],
   gendarmerie: [
-    { id: 'hello', title: 'Accueil', body: "Bonjour, je suis {pseudo}, gendarme formé·e pour t'écouter. Tu peux tout me dire, à ton rythme. Ce que tu écris ici reste confidentiel." },
-    { id: 'danger', title: 'Danger immédiat', body: "Si tu es en danger maintenant, appelle le 17 ou le 112. Si tu ne peux pas parler, envoie un SMS au 114. Je reste avec toi ici." },
+    {
+      id: 'hello',
+      title: 'Accueil',
+      body: "Bonjour, je suis {pseudo}, gendarme formé·e pour t'écouter. Tu peux tout me dire, à ton rythme. Ce que tu écris ici reste confidentiel.",
+    },
+    {
+      id: 'danger',
+      title: 'Danger immédiat',
+      body: 'Si tu es en danger maintenant, appelle le 17 ou le 112. Si tu ne peux pas parler, envoie un SMS au 114. Je reste avec toi ici.',
+    },
     { id: 'safe', title: 'En sécurité ?', body: 'Est-ce que tu es en sécurité là où tu es, en ce moment ?' },
-    { id: 'not-alone', title: 'Pas seul·e', body: "Tu as bien fait d'en parler. Ce qui t'arrive n'est pas de ta faute." },
-    { id: '119', title: '119', body: "Le 119 (Allô enfance en danger) répond jour et nuit, gratuitement. L'appel n'apparaît pas sur les factures." },
-    { id: 'bye', title: 'Au revoir', body: "Merci de ta confiance. Tu peux revenir quand tu veux, un policier ou un gendarme sera là." },
+    {
+      id: 'not-alone',
+      title: 'Pas seul·e',
+      body: "Tu as bien fait d'en parler. Ce qui t'arrive n'est pas de ta faute.",
+    },
+    {
+      id: '119',
+      title: '119',
+      body: "Le 119 (Allô enfance en danger) répond jour et nuit, gratuitement. L'appel n'apparaît pas sur les factures.",
+    },
+    {
+      id: 'bye',
+      title: 'Au revoir',
+      body: 'Merci de ta confiance. Tu peux revenir quand tu veux, un policier ou un gendarme sera là.',
+    },
   ],
 };
 
@@ -40,7 +80,11 @@ export function fillCanned(body: string, values: { pseudo: string }): string {
 
 /** Case- and accent-insensitive filter on title and body, for the picker. */
 export function filterCanned(list: CannedResponse[], query: string): CannedResponse[] {
-  const fold = (text: string) => text.normalize('NFD').replace(/\p{Diacritic}/gu, '').toLowerCase();
+  const fold = (text: string) =>
+    text
+      .normalize('NFD')
+      .replace(/\p{Diacritic}/gu, '')
+      .toLowerCase();
   const needle = fold(query.trim());
   if (!needle) return list;
   return list.filter((item) => fold(item.title).includes(needle) || fold(item.body).includes(needle));

@@ -14,10 +14,16 @@ describe('closing', () => {
 
   it('cools down for a whole number of minutes within a week, as the protocol accepts', () => {
     const result = closeCommand('!a:test', 'none', { enabled: true, minutes: ' 60 ' });
-    expect(result).toEqual({ ok: true, value: { action: 'close', conversation: '!a:test', outcome: 'none', coolDownMinutes: 60 } });
+    expect(result).toEqual({
+      ok: true,
+      value: { action: 'close', conversation: '!a:test', outcome: 'none', coolDownMinutes: 60 },
+    });
     if (result.ok) expect(valid(result.value)).toBe(true);
     for (const minutes of ['0', '-5', '1.5', '', 'dix', String(7 * 24 * 60 + 1)]) {
-      expect(closeCommand('!a:test', 'none', { enabled: true, minutes })).toMatchObject({ ok: false, problem: expect.stringContaining('minutes') });
+      expect(closeCommand('!a:test', 'none', { enabled: true, minutes })).toMatchObject({
+        ok: false,
+        problem: expect.stringContaining('minutes'),
+      });
     }
     expect(coolDownLabel(30)).toBe('30 min');
     expect(coolDownLabel(1440)).toBe('24 h');
@@ -26,7 +32,10 @@ describe('closing', () => {
   it('puts or lifts a legal hold only with a reason', () => {
     expect(legalHoldCommand('!a:test', true, ' abc ')).toMatchObject({ ok: false });
     const held = legalHoldCommand('!a:test', true, ' PV 2026/123 ');
-    expect(held).toEqual({ ok: true, value: { action: 'legal_hold', conversation: '!a:test', hold: true, reason: 'PV 2026/123' } });
+    expect(held).toEqual({
+      ok: true,
+      value: { action: 'legal_hold', conversation: '!a:test', hold: true, reason: 'PV 2026/123' },
+    });
     if (held.ok) expect(valid(held.value)).toBe(true);
     const lifted = legalHoldCommand('!a:test', false, 'Procédure classée');
     if (lifted.ok) expect(valid(lifted.value)).toBe(true);
@@ -38,6 +47,8 @@ describe('endedSummary', () => {
     const closed = endedSummary(entry({ state: 'closed', ticket: 12, outcome: '3018' }), 'Orientation vers le 3018');
     expect(closed.title).toBe('Conversation n° 12 clôturée');
     expect(closed.detail).toContain('Orientation vers le 3018. Le jeune a reçu le message de fin');
-    expect(endedSummary(entry({ state: 'abandoned', ticket: 4 }), undefined).detail).toContain('Le jeune a quitté la conversation');
+    expect(endedSummary(entry({ state: 'abandoned', ticket: 4 }), undefined).detail).toContain(
+      'Le jeune a quitté la conversation',
+    );
   });
 });

@@ -11,12 +11,19 @@ export type Checked<T> = { ok: true; value: T } | { ok: false; problem: string }
  * The close command from the dialog. Cooling down is optional and never the default: many first contacts are
  * young people testing the service, so blocking one is an agent's deliberate choice (and the bot audits it).
  */
-export function closeCommand(conversation: string, outcome: Outcome, coolDown: { enabled: boolean; minutes: string }): Checked<CommandInput> {
+export function closeCommand(
+  conversation: string,
+  outcome: Outcome,
+  coolDown: { enabled: boolean; minutes: string },
+): Checked<CommandInput> {
   if (!coolDown.enabled) return { ok: true, value: { action: 'close', conversation, outcome } };
   const text = coolDown.minutes.trim();
   const minutes = /^\d+$/.test(text) ? Number(text) : NaN;
   if (!Number.isInteger(minutes) || minutes < 1 || minutes > COOL_DOWN_MAX_MINUTES) {
-    return { ok: false, problem: `Durée de pause : un nombre entier de minutes, de 1 à ${COOL_DOWN_MAX_MINUTES} (une semaine).` };
+    return {
+      ok: false,
+      problem: `Durée de pause : un nombre entier de minutes, de 1 à ${COOL_DOWN_MAX_MINUTES} (une semaine).`,
+    };
   }
   return { ok: true, value: { action: 'close', conversation, outcome, coolDownMinutes: minutes } };
 }
@@ -27,8 +34,13 @@ export const LEGAL_HOLD_REASON_MIN = LEGAL_HOLD_REASON.min;
 /** Placing or lifting a legal hold always carries a reason (audited); the protocol wants 5 to 1000 characters. */
 export function legalHoldCommand(conversation: string, hold: boolean, reasonText: string): Checked<CommandInput> {
   const reason = reasonText.trim();
-  if (reason.length < LEGAL_HOLD_REASON_MIN) return { ok: false, problem: `Indiquez le motif (${LEGAL_HOLD_REASON_MIN} caractères au moins), par exemple la référence de la procédure.` };
-  if (reason.length > LEGAL_HOLD_REASON.max) return { ok: false, problem: `Le motif dépasse ${LEGAL_HOLD_REASON.max} caractères.` };
+  if (reason.length < LEGAL_HOLD_REASON_MIN)
+    return {
+      ok: false,
+      problem: `Indiquez le motif (${LEGAL_HOLD_REASON_MIN} caractères au moins), par exemple la référence de la procédure.`,
+    };
+  if (reason.length > LEGAL_HOLD_REASON.max)
+    return { ok: false, problem: `Le motif dépasse ${LEGAL_HOLD_REASON.max} caractères.` };
   return { ok: true, value: { action: 'legal_hold', conversation, hold, reason } };
 }
 
@@ -48,9 +60,15 @@ export { LegalHold } from '@espace-mineurs/protocol';
  * What the agent reads once a conversation of theirs has ended (closed by them, or left by the young person):
  * what happened, in words, instead of a screen saying it is not theirs (the bot has let them out of the room).
  */
-export function endedSummary(entry: ConversationEntry, outcomeLabel: string | undefined): { title: string; detail: string } {
+export function endedSummary(
+  entry: ConversationEntry,
+  outcomeLabel: string | undefined,
+): { title: string; detail: string } {
   if (entry.state === 'abandoned') {
-    return { title: `Conversation n° ${entry.ticket} terminée`, detail: 'Le jeune a quitté la conversation, ou ne répondait plus. Elle ne figure plus dans vos conversations.' };
+    return {
+      title: `Conversation n° ${entry.ticket} terminée`,
+      detail: 'Le jeune a quitté la conversation, ou ne répondait plus. Elle ne figure plus dans vos conversations.',
+    };
   }
   return {
     title: `Conversation n° ${entry.ticket} clôturée`,

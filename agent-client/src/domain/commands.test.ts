@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { Command } from '@espace-mineurs/protocol';
-import { attachResults, newRequestId, pendingState, SLOW_AFTER_MS, withRequestId, type PendingCommand } from './commands.ts';
+import {
+  attachResults,
+  newRequestId,
+  pendingState,
+  SLOW_AFTER_MS,
+  withRequestId,
+  type PendingCommand,
+} from './commands.ts';
 
 describe('commands', () => {
   it('builds commands the protocol accepts', () => {
@@ -26,7 +33,10 @@ describe('commands', () => {
     const sent: PendingCommand = { requestId: 'r1', action: 'claim', conversation: '!a:test', sentAt: 0 };
     expect(pendingState(sent, 100)).toBe('waiting');
     expect(pendingState(sent, SLOW_AFTER_MS + 1)).toBe('slow');
-    const [refused] = attachResults([sent], new Map([['r1', { requestId: 'r1', action: 'claim', ok: false, code: 'ALREADY_CLAIMED', ts: 5 }]]));
+    const [refused] = attachResults(
+      [sent],
+      new Map([['r1', { requestId: 'r1', action: 'claim', ok: false, code: 'ALREADY_CLAIMED', ts: 5 }]]),
+    );
     expect(refused && pendingState(refused, 10)).toBe('refused');
     expect(pendingState({ ...sent, sendError: 'UNSENT' }, 0)).toBe('failed');
   });

@@ -18,7 +18,9 @@ export interface PendingCommand {
 
 /** Short, unique per click, within the protocol's 64 characters. */
 export function newRequestId(random: () => number = Math.random, now: number = Date.now()): string {
-  return `ac-${now.toString(36)}-${Math.floor(random() * 36 ** 8).toString(36).padStart(8, '0')}`;
+  return `ac-${now.toString(36)}-${Math.floor(random() * 36 ** 8)
+    .toString(36)
+    .padStart(8, '0')}`;
 }
 
 export function withRequestId(input: CommandInput, requestId: string): Command {

@@ -1,25 +1,60 @@
 import { describe, expect, it } from 'vitest';
 import { Command } from '@espace-mineurs/protocol';
-import { canDecide, checkDisclosureReason, effectiveStatus, pendingDisclosures, recentDisclosures, shouldAutoJoinRoom, type DisclosureRequest } from './disclosure.ts';
+import {
+  canDecide,
+  checkDisclosureReason,
+  effectiveStatus,
+  pendingDisclosures,
+  recentDisclosures,
+  shouldAutoJoinRoom,
+  type DisclosureRequest,
+} from './disclosure.ts';
 import { entry, GENDARME, POLICE_AGENT, POLICE_SUPERVISOR } from './fixtures.ts';
 import type { Me } from './model.ts';
 
 const NOW = 1_800_000_000_000;
-const OTHER_SUPERVISOR: Me = { userId: '@pn-superviseur-2:test', force: 'police', role: 'supervisor', pseudonym: 'Camille' };
-const GN_SUPERVISOR: Me = { userId: '@gn-superviseur-1:test', force: 'gendarmerie', role: 'supervisor', pseudonym: 'Lou' };
+const OTHER_SUPERVISOR: Me = {
+  userId: '@pn-superviseur-2:test',
+  force: 'police',
+  role: 'supervisor',
+  pseudonym: 'Camille',
+};
+const GN_SUPERVISOR: Me = {
+  userId: '@gn-superviseur-1:test',
+  force: 'gendarmerie',
+  role: 'supervisor',
+  pseudonym: 'Lou',
+};
 const BOT = '@espace-bot:test';
 
 function request(overrides: Partial<DisclosureRequest> = {}): DisclosureRequest {
-  return { id: 'd1', conversation: '!c:test', force: 'police', requester: POLICE_AGENT.userId, reason: 'Menace de suicide ce soir', requestedAt: NOW - 60_000, expiresAt: NOW + 60_000, status: 'pending', ...overrides };
+  return {
+    id: 'd1',
+    conversation: '!c:test',
+    force: 'police',
+    requester: POLICE_AGENT.userId,
+    reason: 'Menace de suicide ce soir',
+    requestedAt: NOW - 60_000,
+    expiresAt: NOW + 60_000,
+    status: 'pending',
+    ...overrides,
+  };
 }
 
 describe('disclosure requests in the client', () => {
   it('asks for a real reason before sending, as the protocol does', () => {
-    expect(checkDisclosureReason('  danger  ')).toMatchObject({ ok: false, problem: expect.stringContaining('10 caractères') });
+    expect(checkDisclosureReason('  danger  ')).toMatchObject({
+      ok: false,
+      problem: expect.stringContaining('10 caractères'),
+    });
     expect(checkDisclosureReason('x'.repeat(1001))).toMatchObject({ ok: false });
     const ok = checkDisclosureReason('  Parle de se faire du mal ce soir ');
     expect(ok).toEqual({ ok: true, reason: 'Parle de se faire du mal ce soir' });
-    if (ok.ok) expect(Command.safeParse({ action: 'disclosure_request', requestId: 'r', conversation: '!c:test', reason: ok.reason }).success).toBe(true);
+    if (ok.ok)
+      expect(
+        Command.safeParse({ action: 'disclosure_request', requestId: 'r', conversation: '!c:test', reason: ok.reason })
+          .success,
+      ).toBe(true);
   });
 
   it('offers the decision only to another supervisor of the same force, while pending', () => {
@@ -58,8 +93,12 @@ describe('which invitations the client accepts by itself', () => {
 
   it('keeps the conversation rules for a conversation of the force', () => {
     const mine = entry({ state: 'assigned', assignee: POLICE_AGENT.userId });
-    expect(shouldAutoJoinRoom({ inviter: BOT, creator: BOT, botUserId: BOT, me: POLICE_AGENT, entry: mine })).toBe(true);
+    expect(shouldAutoJoinRoom({ inviter: BOT, creator: BOT, botUserId: BOT, me: POLICE_AGENT, entry: mine })).toBe(
+      true,
+    );
     const closed = entry({ state: 'closed', assignee: POLICE_AGENT.userId });
-    expect(shouldAutoJoinRoom({ inviter: BOT, creator: BOT, botUserId: BOT, me: POLICE_AGENT, entry: closed })).toBe(false);
+    expect(shouldAutoJoinRoom({ inviter: BOT, creator: BOT, botUserId: BOT, me: POLICE_AGENT, entry: closed })).toBe(
+      false,
+    );
   });
 });

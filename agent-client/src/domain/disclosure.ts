@@ -18,7 +18,10 @@ export const REASON_MAX = 1000;
 export function checkDisclosureReason(text: string): { ok: true; reason: string } | { ok: false; problem: string } {
   const reason = text.trim();
   if (reason.length < REASON_MIN) {
-    return { ok: false, problem: `Expliquez le danger en ${REASON_MIN} caractères au moins : le superviseur décide sur ce motif, qui est tracé.` };
+    return {
+      ok: false,
+      problem: `Expliquez le danger en ${REASON_MIN} caractères au moins : le superviseur décide sur ce motif, qui est tracé.`,
+    };
   }
   if (reason.length > REASON_MAX) return { ok: false, problem: `Le motif dépasse ${REASON_MAX} caractères.` };
   return { ok: true, reason };
@@ -34,7 +37,12 @@ export function effectiveStatus(request: DisclosureRequest, now: number): Disclo
  * while it is pending and not expired. The bot checks the same again; this only avoids offering what it refuses.
  */
 export function canDecide(request: DisclosureRequest, me: Me, now: number): boolean {
-  return me.role === 'supervisor' && request.force === me.force && request.requester !== me.userId && effectiveStatus(request, now) === 'pending';
+  return (
+    me.role === 'supervisor' &&
+    request.force === me.force &&
+    request.requester !== me.userId &&
+    effectiveStatus(request, now) === 'pending'
+  );
 }
 
 /** Pending requests of the force, oldest first (the one waiting longest is the most urgent). */
@@ -45,9 +53,19 @@ export function pendingDisclosures(requests: DisclosureRequest[], me: Me, now: n
 }
 
 /** Requests decided (or expired, withdrawn) in the last day, newest first, for the supervisors' record. */
-export function recentDisclosures(requests: DisclosureRequest[], me: Me, now: number, windowMs = 24 * 3600_000): DisclosureRequest[] {
+export function recentDisclosures(
+  requests: DisclosureRequest[],
+  me: Me,
+  now: number,
+  windowMs = 24 * 3600_000,
+): DisclosureRequest[] {
   return requests
-    .filter((request) => request.force === me.force && effectiveStatus(request, now) !== 'pending' && (request.decidedAt ?? request.expiresAt) >= now - windowMs)
+    .filter(
+      (request) =>
+        request.force === me.force &&
+        effectiveStatus(request, now) !== 'pending' &&
+        (request.decidedAt ?? request.expiresAt) >= now - windowMs,
+    )
     .sort((a, b) => (b.decidedAt ?? b.expiresAt) - (a.decidedAt ?? a.expiresAt));
 }
 

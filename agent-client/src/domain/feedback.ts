@@ -8,7 +8,8 @@ import { pendingState, type PendingCommand } from './commands.ts';
  * does not have.
  */
 const ON_SCREEN_REMEDY: Record<string, string> = {
-  AT_CAPACITY: 'Vous avez atteint votre nombre maximum de conversations. Clôturez-en une, ou augmentez « Capacité » en haut du menu.',
+  AT_CAPACITY:
+    'Vous avez atteint votre nombre maximum de conversations. Clôturez-en une, ou augmentez « Capacité » en haut du menu.',
   NOT_ON_DUTY: 'Passez « En service » avec le bouton en haut du menu pour prendre une conversation.',
 };
 
@@ -66,7 +67,11 @@ const DUTY_CODES = new Set(['AT_CAPACITY', 'NOT_ON_DUTY']);
  * answer, the newer one is what matters), the conversation a refused claim was about now ours, or the duty a
  * capacity refusal was about changed since.
  */
-export function visibleFeedback(commands: PendingCommand[], now: number, context: { mine: ConversationEntry[] }): PendingCommand[] {
+export function visibleFeedback(
+  commands: PendingCommand[],
+  now: number,
+  context: { mine: ConversationEntry[] },
+): PendingCommand[] {
   const mine = new Set(context.mine.map((entry) => entry.roomId));
   return commands
     .filter((command, index) => {
@@ -75,10 +80,23 @@ export function visibleFeedback(commands: PendingCommand[], now: number, context
       // quick answer never makes the screen jump under the agent's pointer.
       if (state === 'done' || state === 'waiting') return false;
       const later = commands.slice(index + 1);
-      if (later.some((next) => next.action === command.action && next.conversation === command.conversation && next.disclosure === command.disclosure)) return false;
+      if (
+        later.some(
+          (next) =>
+            next.action === command.action &&
+            next.conversation === command.conversation &&
+            next.disclosure === command.disclosure,
+        )
+      )
+        return false;
       if (command.action === 'claim' && command.conversation && mine.has(command.conversation)) return false;
       const code = command.result?.code;
-      if (code && DUTY_CODES.has(code) && later.some((next) => next.action === 'duty' && pendingState(next, now) === 'done')) return false;
+      if (
+        code &&
+        DUTY_CODES.has(code) &&
+        later.some((next) => next.action === 'duty' && pendingState(next, now) === 'done')
+      )
+        return false;
       return true;
     })
     .slice(-4);

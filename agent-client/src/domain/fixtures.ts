@@ -6,7 +6,12 @@ import type { Me } from './model.ts';
  * test may leave out fields its state would require (an assigned entry without `claimedAt`, for instance).
  */
 export const POLICE_AGENT: Me = { userId: '@pn-agent-1:test', force: 'police', role: 'agent', pseudonym: 'Alex' };
-export const POLICE_SUPERVISOR: Me = { userId: '@pn-superviseur-1:test', force: 'police', role: 'supervisor', pseudonym: 'Dominique' };
+export const POLICE_SUPERVISOR: Me = {
+  userId: '@pn-superviseur-1:test',
+  force: 'police',
+  role: 'supervisor',
+  pseudonym: 'Dominique',
+};
 export const GENDARME: Me = { userId: '@gn-agent-1:test', force: 'gendarmerie', role: 'agent', pseudonym: 'Charlie' };
 
 let counter = 0;

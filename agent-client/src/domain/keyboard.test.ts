@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { composerKeyAction, neighbour, shortcutFor } from './keyboard.ts';
 
-const key = (code: string, key: string, mods: Partial<{ altKey: boolean; ctrlKey: boolean; metaKey: boolean; shiftKey: boolean }> = {}) => ({
+const key = (
+  code: string,
+  key: string,
+  mods: Partial<{ altKey: boolean; ctrlKey: boolean; metaKey: boolean; shiftKey: boolean }> = {},
+) => ({
   code,
   key,
   altKey: false,

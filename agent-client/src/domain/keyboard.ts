@@ -1,4 +1,12 @@
-export type ShortcutAction = 'next-conversation' | 'previous-conversation' | 'claim-next' | 'focus-composer' | 'focus-notes' | 'canned' | 'show-queue' | 'help';
+export type ShortcutAction =
+  | 'next-conversation'
+  | 'previous-conversation'
+  | 'claim-next'
+  | 'focus-composer'
+  | 'focus-notes'
+  | 'canned'
+  | 'show-queue'
+  | 'help';
 
 export interface KeyLike {
   code: string;

@@ -1,4 +1,10 @@
-import { isCommandRefusalCode, type CommandRefusalCode, type ConversationState, type Outcome, type Priority } from '@espace-mineurs/protocol';
+import {
+  isCommandRefusalCode,
+  type CommandRefusalCode,
+  type ConversationState,
+  type Outcome,
+  type Priority,
+} from '@espace-mineurs/protocol';
 
 /** French labels for protocol codes. */
 export const OUTCOME_LABEL: Record<Outcome, string> = {
@@ -32,8 +38,8 @@ export const COMMAND_CODE_TEXT: Record<CommandRefusalCode, string> = {
   AT_CAPACITY: 'Vous avez atteint votre nombre maximum de conversations.',
   ALREADY_YOURS: 'Cette conversation est déjà la vôtre.',
   UNKNOWN_CONVERSATION: 'Conversation introuvable.',
-  NOT_ASSIGNEE: "Cette conversation ne vous est pas attribuée.",
-  NOT_IN_PROGRESS: "Seule une conversation en cours peut être transférée.",
+  NOT_ASSIGNEE: 'Cette conversation ne vous est pas attribuée.',
+  NOT_IN_PROGRESS: 'Seule une conversation en cours peut être transférée.',
   UNKNOWN_AGENT: "Ce collègue n'est pas enregistré.",
   SAME_AGENT: 'Cette conversation est déjà la sienne.',
   CONVERSATION_ENDED: 'Cette conversation est terminée.',
@@ -69,7 +75,9 @@ export const ACTION_LABEL: Record<string, string> = {
 };
 
 export function commandRefusalText(code: string | undefined): string {
-  return (code && isCommandRefusalCode(code) ? COMMAND_CODE_TEXT[code] : undefined) ?? 'Le service a refusé la demande.';
+  return (
+    (code && isCommandRefusalCode(code) ? COMMAND_CODE_TEXT[code] : undefined) ?? 'Le service a refusé la demande.'
+  );
 }
 
 /** What to say about a result: the bot's own sentence when it gave one, else our words for its code. */

@@ -63,7 +63,10 @@ describe('disclosure requests to decide', () => {
     const alerts = disclosureAlerts(new Set(), [request], () => 7);
     expect(alerts).toEqual([{ roomId: '!c:test', ticket: 7, kind: 'disclosure' }]);
     expect(disclosureAlerts(new Set(['d1']), [request], () => 7)).toEqual([]);
-    expect(alertText(alerts[0]!)).toEqual({ title: "Levée d'anonymat à décider", body: "Ticket n° 7 — un agent attend la décision d'un superviseur." });
+    expect(alertText(alerts[0]!)).toEqual({
+      title: "Levée d'anonymat à décider",
+      body: "Ticket n° 7 — un agent attend la décision d'un superviseur.",
+    });
     expect(alertsFor(POLICE_SUPERVISOR, undefined, alerts)).toEqual(alerts);
     expect(alertsFor(POLICE_AGENT, { onDuty: true, capacity: 3, updatedAt: 0 }, alerts)).toEqual([]);
   });
@@ -73,8 +76,14 @@ describe('messageAlerts', () => {
   const mine = entry({ state: 'assigned', assignee: POLICE_AGENT.userId });
   const urgentMine = entry({ state: 'assigned', assignee: POLICE_AGENT.userId, priority: 'urgent' });
   it('rings for a new message in my other conversations, urgent ones marked, none on the baseline', () => {
-    const before = new Map([[mine.roomId, 0], [urgentMine.roomId, 1]]);
-    const after = new Map([[mine.roomId, 1], [urgentMine.roomId, 2]]);
+    const before = new Map([
+      [mine.roomId, 0],
+      [urgentMine.roomId, 1],
+    ]);
+    const after = new Map([
+      [mine.roomId, 1],
+      [urgentMine.roomId, 2],
+    ]);
     expect(messageAlerts(undefined, after, [mine, urgentMine], undefined)).toEqual([]);
     expect(messageAlerts(before, after, [mine, urgentMine], undefined)).toEqual([
       { roomId: mine.roomId, ticket: mine.ticket, kind: 'message' },
@@ -96,7 +105,9 @@ describe('messageAlerts', () => {
 describe('tabTitle', () => {
   it('counts in French', () => {
     expect(tabTitle({ urgent: 0, waiting: 0, unread: 1 })).toBe('(1 non lu) Espace mineurs — agents');
-    expect(tabTitle({ urgent: 1, waiting: 2, unread: 2 })).toBe('(⚠ 1 · 2 en attente · 2 non lus) Espace mineurs — agents');
+    expect(tabTitle({ urgent: 1, waiting: 2, unread: 2 })).toBe(
+      '(⚠ 1 · 2 en attente · 2 non lus) Espace mineurs — agents',
+    );
     expect(tabTitle({ urgent: 0, waiting: 0, unread: 0 })).toBe('Espace mineurs — agents');
   });
 });

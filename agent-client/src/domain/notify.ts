@@ -22,8 +22,10 @@ export function queueAlerts(previous: ConversationEntry[] | undefined, current: 
   for (const entry of current) {
     if (entry.state !== 'queued') continue;
     const old = before.get(entry.roomId);
-    if (!old || old.state !== 'queued') alerts.push({ roomId: entry.roomId, ticket: entry.ticket, kind: entry.priority === 'urgent' ? 'urgent' : 'new' });
-    else if (old.priority !== 'urgent' && entry.priority === 'urgent') alerts.push({ roomId: entry.roomId, ticket: entry.ticket, kind: 'urgent' });
+    if (!old || old.state !== 'queued')
+      alerts.push({ roomId: entry.roomId, ticket: entry.ticket, kind: entry.priority === 'urgent' ? 'urgent' : 'new' });
+    else if (old.priority !== 'urgent' && entry.priority === 'urgent')
+      alerts.push({ roomId: entry.roomId, ticket: entry.ticket, kind: 'urgent' });
   }
   return alerts;
 }
@@ -32,9 +34,19 @@ export function queueAlerts(previous: ConversationEntry[] | undefined, current: 
  * Disclosure requests a supervisor may decide that were not there before: each needs a decision before it
  * expires. As for the queue, the first snapshot only sets the baseline.
  */
-export function disclosureAlerts(previous: Set<string> | undefined, decidable: Array<{ id: string; conversation: string }>, ticketOf: (roomId: string) => number | undefined): Alert[] {
+export function disclosureAlerts(
+  previous: Set<string> | undefined,
+  decidable: Array<{ id: string; conversation: string }>,
+  ticketOf: (roomId: string) => number | undefined,
+): Alert[] {
   if (previous === undefined) return [];
-  return decidable.filter((request) => !previous.has(request.id)).map((request) => ({ roomId: request.conversation, ticket: ticketOf(request.conversation) ?? 0, kind: 'disclosure' as const }));
+  return decidable
+    .filter((request) => !previous.has(request.id))
+    .map((request) => ({
+      roomId: request.conversation,
+      ticket: ticketOf(request.conversation) ?? 0,
+      kind: 'disclosure' as const,
+    }));
 }
 
 /**
@@ -42,14 +54,24 @@ export function disclosureAlerts(previous: Set<string> | undefined, decidable: A
  * whose count went up, except the one the agent is reading right now. A conversation that just became the
  * agent's only sets its baseline (what was said before the claim is not "new").
  */
-export function messageAlerts(previous: Map<string, number> | undefined, unread: Map<string, number>, mine: ConversationEntry[], reading: string | undefined): Alert[] {
+export function messageAlerts(
+  previous: Map<string, number> | undefined,
+  unread: Map<string, number>,
+  mine: ConversationEntry[],
+  reading: string | undefined,
+): Alert[] {
   if (previous === undefined) return [];
   const alerts: Alert[] = [];
   for (const entry of mine) {
     const before = previous.get(entry.roomId);
     const now = unread.get(entry.roomId) ?? 0;
     if (before === undefined || now <= before || entry.roomId === reading) continue;
-    alerts.push({ roomId: entry.roomId, ticket: entry.ticket, kind: 'message', ...(entry.priority === 'urgent' ? { urgent: true } : {}) });
+    alerts.push({
+      roomId: entry.roomId,
+      ticket: entry.ticket,
+      kind: 'message',
+      ...(entry.priority === 'urgent' ? { urgent: true } : {}),
+    });
   }
   return alerts;
 }
@@ -66,8 +88,16 @@ export function tabTitle(counts: { urgent: number; waiting: number; unread: numb
 
 /** Notification text: no triage detail, reason or words of the young person on a lock screen. */
 export function alertText(alert: Alert): { title: string; body: string } {
-  if (alert.kind === 'message') return { title: alert.urgent ? 'Nouveau message — conversation prioritaire' : 'Nouveau message', body: `Ticket n° ${alert.ticket}` };
-  if (alert.kind === 'disclosure') return { title: "Levée d'anonymat à décider", body: `Ticket n° ${alert.ticket} — un agent attend la décision d'un superviseur.` };
+  if (alert.kind === 'message')
+    return {
+      title: alert.urgent ? 'Nouveau message — conversation prioritaire' : 'Nouveau message',
+      body: `Ticket n° ${alert.ticket}`,
+    };
+  if (alert.kind === 'disclosure')
+    return {
+      title: "Levée d'anonymat à décider",
+      body: `Ticket n° ${alert.ticket} — un agent attend la décision d'un superviseur.`,
+    };
   return alert.kind === 'urgent'
     ? { title: 'Conversation prioritaire', body: `Ticket n° ${alert.ticket} — un jeune est peut-être en danger.` }
     : { title: 'Nouvelle conversation en attente', body: `Ticket n° ${alert.ticket}` };

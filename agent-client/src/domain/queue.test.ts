@@ -7,7 +7,11 @@ describe('waitingQueue', () => {
     const old = entry({ queuedAt: 100 });
     const recent = entry({ queuedAt: 500 });
     const urgent = entry({ queuedAt: 900, priority: 'urgent' });
-    expect(waitingQueue([recent, urgent, old], POLICE_AGENT).map((e) => e.roomId)).toEqual([urgent.roomId, old.roomId, recent.roomId]);
+    expect(waitingQueue([recent, urgent, old], POLICE_AGENT).map((e) => e.roomId)).toEqual([
+      urgent.roomId,
+      old.roomId,
+      recent.roomId,
+    ]);
   });
 
   it('never shows the other force’s conversations, nor ones that moved away, nor assigned ones', () => {
@@ -39,16 +43,33 @@ describe('myConversations', () => {
   it('puts my urgent conversations first, whatever their activity', () => {
     const busy = entry({ state: 'assigned', assignee: POLICE_AGENT.userId, claimedAt: 10 });
     const urgent = entry({ state: 'assigned', assignee: POLICE_AGENT.userId, claimedAt: 5, priority: 'urgent' });
-    expect(myConversations([busy, urgent], POLICE_AGENT, new Map([[busy.roomId, 99]])).map((e) => e.roomId)).toEqual([urgent.roomId, busy.roomId]);
+    expect(myConversations([busy, urgent], POLICE_AGENT, new Map([[busy.roomId, 99]])).map((e) => e.roomId)).toEqual([
+      urgent.roomId,
+      busy.roomId,
+    ]);
   });
 });
 
 describe('transfersOffered', () => {
   it('shows warm transfers to me or to my force, not the ones I offered', () => {
-    const toMe = entry({ state: 'assigned', assignee: '@pn-agent-2:test', pendingTransfer: { from: '@pn-agent-2:test', to: { agent: POLICE_AGENT.userId }, offeredAt: 1 } });
-    const toForce = entry({ state: 'assigned', pendingTransfer: { from: '@x:test', to: { force: 'police' }, offeredAt: 1 } });
-    const mine = entry({ state: 'assigned', assignee: POLICE_AGENT.userId, pendingTransfer: { from: POLICE_AGENT.userId, to: { force: 'police' }, offeredAt: 1 } });
-    const toOther = entry({ state: 'assigned', pendingTransfer: { from: '@x:test', to: { agent: '@pn-agent-2:test' }, offeredAt: 1 } });
+    const toMe = entry({
+      state: 'assigned',
+      assignee: '@pn-agent-2:test',
+      pendingTransfer: { from: '@pn-agent-2:test', to: { agent: POLICE_AGENT.userId }, offeredAt: 1 },
+    });
+    const toForce = entry({
+      state: 'assigned',
+      pendingTransfer: { from: '@x:test', to: { force: 'police' }, offeredAt: 1 },
+    });
+    const mine = entry({
+      state: 'assigned',
+      assignee: POLICE_AGENT.userId,
+      pendingTransfer: { from: POLICE_AGENT.userId, to: { force: 'police' }, offeredAt: 1 },
+    });
+    const toOther = entry({
+      state: 'assigned',
+      pendingTransfer: { from: '@x:test', to: { agent: '@pn-agent-2:test' }, offeredAt: 1 },
+    });
     expect(transfersOffered([toMe, toForce, mine, toOther], POLICE_AGENT)).toEqual([toMe, toForce]);
   });
 });
@@ -76,7 +97,7 @@ describe('supervisor figures', () => {
       agentsOnDuty: 2,
     });
     expect(closedToday(entries, POLICE_AGENT, now)).toHaveLength(1);
-    expect([...activeByAgent(entries, POLICE_AGENT).get('a') ?? []]).toHaveLength(2);
+    expect([...(activeByAgent(entries, POLICE_AGENT).get('a') ?? [])]).toHaveLength(2);
   });
 
   it('reports no median when nobody answered today', () => {

@@ -17,13 +17,22 @@ export function compareQueued(a: ConversationEntry, b: ConversationEntry): numbe
 
 /** Conversations waiting in the agent's own force (never the other force's, never ones that moved away). */
 export function waitingQueue(entries: ConversationEntry[], me: Me): ConversationEntry[] {
-  return entries.filter((entry) => entry.force === me.force && entry.state === 'queued' && !entry.movedTo).sort(compareQueued);
+  return entries
+    .filter((entry) => entry.force === me.force && entry.state === 'queued' && !entry.movedTo)
+    .sort(compareQueued);
 }
 
 /** Conversations assigned to the agent: urgent ones first, then the most recent activity first. */
-export function myConversations(entries: ConversationEntry[], me: Me, lastActivity: Map<string, number>): ConversationEntry[] {
+export function myConversations(
+  entries: ConversationEntry[],
+  me: Me,
+  lastActivity: Map<string, number>,
+): ConversationEntry[] {
   return entries
-    .filter((entry) => entry.force === me.force && entry.state === 'assigned' && entry.assignee === me.userId && !entry.movedTo)
+    .filter(
+      (entry) =>
+        entry.force === me.force && entry.state === 'assigned' && entry.assignee === me.userId && !entry.movedTo,
+    )
     .sort((a, b) => {
       if (a.priority !== b.priority) return a.priority === 'urgent' ? -1 : 1;
       return (lastActivity.get(b.roomId) ?? b.claimedAt ?? 0) - (lastActivity.get(a.roomId) ?? a.claimedAt ?? 0);
@@ -78,7 +87,9 @@ export function forceFigures(entries: ConversationEntry[], me: Me, now: number, 
     urgentWaiting: waiting.filter((entry) => entry.priority === 'urgent').length,
     longestWaitMs: waiting.reduce((longest, entry) => Math.max(longest, now - waitingSince(entry)), 0),
     active: own.filter((entry) => entry.state === 'assigned').length,
-    closedToday: own.filter((entry) => entry.state === 'closed' && entry.closedAt !== undefined && isToday(entry.closedAt, now)).length,
+    closedToday: own.filter(
+      (entry) => entry.state === 'closed' && entry.closedAt !== undefined && isToday(entry.closedAt, now),
+    ).length,
     medianFirstResponseMs: median(firstResponses),
     agentsOnDuty: onDuty,
   };
@@ -98,6 +109,12 @@ export function activeByAgent(entries: ConversationEntry[], me: Me): Map<string,
 
 export function closedToday(entries: ConversationEntry[], me: Me, now: number): ConversationEntry[] {
   return entries
-    .filter((entry) => entry.force === me.force && entry.state === 'closed' && entry.closedAt !== undefined && isToday(entry.closedAt, now))
+    .filter(
+      (entry) =>
+        entry.force === me.force &&
+        entry.state === 'closed' &&
+        entry.closedAt !== undefined &&
+        isToday(entry.closedAt, now),
+    )
     .sort((a, b) => (b.closedAt ?? 0) - (a.closedAt ?? 0));
 }

@@ -3,13 +3,25 @@ import type { AgentConnection } from '../matrix/connection.ts';
 import { canOpen } from './access.ts';
 import { cannedFor } from './canned.ts';
 import { canDecide, pendingDisclosures } from './disclosure.ts';
-import { attachResults, newRequestId, pendingState, withRequestId, type CommandInput, type PendingCommand } from './commands.ts';
+import {
+  attachResults,
+  newRequestId,
+  pendingState,
+  withRequestId,
+  type CommandInput,
+  type PendingCommand,
+} from './commands.ts';
 import type { Workspace } from './model.ts';
 import { visibleFeedback } from './feedback.ts';
 import { alertsFor, disclosureAlerts, messageAlerts, queueAlerts, type Alert } from './notify.ts';
 import { myConversations, transfersOffered, waitingQueue } from './queue.ts';
 
-export type View = { kind: 'queue' } | { kind: 'conversation'; roomId: string } | { kind: 'supervision' } | { kind: 'canned' } | { kind: 'disclosures' };
+export type View =
+  | { kind: 'queue' }
+  | { kind: 'conversation'; roomId: string }
+  | { kind: 'supervision' }
+  | { kind: 'canned' }
+  | { kind: 'disclosures' };
 
 /**
  * Live state of the signed-in agent's screens, fed by the connection. Components read it; actions go through
@@ -57,7 +69,13 @@ export class WorkspaceState {
     const decidable = this.disclosuresToDecide;
     const ticketOf = (roomId: string) => this.entry(roomId)?.ticket;
     const mine = this.mine;
-    const reading = this.view.kind === 'conversation' && typeof document !== 'undefined' && document.visibilityState === 'visible' && document.hasFocus() ? this.view.roomId : undefined;
+    const reading =
+      this.view.kind === 'conversation' &&
+      typeof document !== 'undefined' &&
+      document.visibilityState === 'visible' &&
+      document.hasFocus()
+        ? this.view.roomId
+        : undefined;
     const alerts = [
       ...queueAlerts(this.previousQueue, queue),
       ...disclosureAlerts(this.previousDecidable, decidable, ticketOf),
@@ -79,9 +97,13 @@ export class WorkspaceState {
     for (const command of this.commands) {
       if (!this.toOpen.has(command.requestId) || !command.conversation) continue;
       const state = pendingState(command, this.now);
-      if (state === 'refused' || state === 'failed' || Date.now() - command.sentAt > 60_000) this.toOpen.delete(command.requestId);
+      if (state === 'refused' || state === 'failed' || Date.now() - command.sentAt > 60_000)
+        this.toOpen.delete(command.requestId);
       if (state !== 'done') continue;
-      if (this.view.kind !== 'queue' && !(this.view.kind === 'conversation' && this.view.roomId === command.conversation)) {
+      if (
+        this.view.kind !== 'queue' &&
+        !(this.view.kind === 'conversation' && this.view.roomId === command.conversation)
+      ) {
         this.toOpen.delete(command.requestId);
       } else if (this.open(command.conversation)) {
         this.toOpen.delete(command.requestId);
@@ -109,7 +131,9 @@ export class WorkspaceState {
   }
   /** Disclosure requests this supervisor may approve or refuse now. */
   get disclosuresToDecide() {
-    return pendingDisclosures(this.ws.disclosureRequests, this.ws.me, this.now).filter((request) => canDecide(request, this.ws.me, this.now));
+    return pendingDisclosures(this.ws.disclosureRequests, this.ws.me, this.now).filter((request) =>
+      canDecide(request, this.ws.me, this.now),
+    );
   }
   /** The force's canned responses, or the defaults until a supervisor publishes a list. */
   get canned() {
@@ -148,7 +172,9 @@ export class WorkspaceState {
       this.commands = attachResults(this.commands, this.connection.results());
       this.openClaimed();
     } catch {
-      this.commands = this.commands.map((command) => (command.requestId === requestId ? { ...command, sendError: 'UNSENT' } : command));
+      this.commands = this.commands.map((command) =>
+        command.requestId === requestId ? { ...command, sendError: 'UNSENT' } : command,
+      );
     }
     return requestId;
   }
@@ -157,7 +183,8 @@ export class WorkspaceState {
   lastCommand(action: PendingCommand['action'], conversation?: string): PendingCommand | undefined {
     for (let index = this.commands.length - 1; index >= 0; index--) {
       const command = this.commands[index];
-      if (command && command.action === action && (conversation === undefined || command.conversation === conversation)) return command;
+      if (command && command.action === action && (conversation === undefined || command.conversation === conversation))
+        return command;
     }
     return undefined;
   }

@@ -16,7 +16,16 @@ import {
 } from 'matrix-js-sdk';
 import { logger as globalSdkLogger, type Logger } from 'matrix-js-sdk/lib/logger.js';
 import { EventType, type Command, type ConversationEntry } from '@espace-mineurs/protocol';
-import type { AutoJoinPolicy, CannedResponse, CommandResult, ForceRoomIds, Me, Note, TimelineItem, Workspace } from './model.ts';
+import type {
+  AutoJoinPolicy,
+  CannedResponse,
+  CommandResult,
+  ForceRoomIds,
+  Me,
+  Note,
+  TimelineItem,
+  Workspace,
+} from './model.ts';
 import { serverNameOf } from './ids.ts';
 import { buildTimeline, parseCommandResult, parseNote } from './parse.ts';
 import type { StoredSession } from './session.ts';
@@ -91,7 +100,10 @@ export class AgentConnection {
         if (state === SyncState.Prepared) {
           this.client.off(ClientEvent.Sync, onSync);
           resolve();
-        } else if (state === SyncState.Error && (data?.error as { errcode?: string } | undefined)?.errcode === 'M_UNKNOWN_TOKEN') {
+        } else if (
+          state === SyncState.Error &&
+          (data?.error as { errcode?: string } | undefined)?.errcode === 'M_UNKNOWN_TOKEN'
+        ) {
           this.client.off(ClientEvent.Sync, onSync);
           reject(new IdentityError('TOKEN_REVOKED'));
         }
@@ -99,7 +111,12 @@ export class AgentConnection {
       this.client.on(ClientEvent.Sync, onSync);
     });
     // Threads are read by relation, not through the SDK's thread model: notes stay ordinary timeline events.
-    await this.client.startClient({ initialSyncLimit: 40, lazyLoadMembers: true, threadSupport: false, pendingEventOrdering: PendingEventOrdering.Detached });
+    await this.client.startClient({
+      initialSyncLimit: 40,
+      lazyLoadMembers: true,
+      threadSupport: false,
+      pendingEventOrdering: PendingEventOrdering.Detached,
+    });
     await ready;
     const identity = findIdentity(this.client, this.botUserId);
     if ('problem' in identity) throw new IdentityError(identity.problem);
@@ -124,7 +141,8 @@ export class AgentConnection {
     });
     this.client.on(RoomStateEvent.Events, () => this.changed());
     this.client.on(RoomMemberEvent.Typing, () => this.changed());
-    for (const event of this.client.getRoom(this.rooms.queueRoomId)?.getLiveTimeline().getEvents() ?? []) this.recordResult(event);
+    for (const event of this.client.getRoom(this.rooms.queueRoomId)?.getLiveTimeline().getEvents() ?? [])
+      this.recordResult(event);
     for (const room of this.client.getRooms()) this.maybeAutoJoin(room);
   }
 
@@ -207,7 +225,11 @@ export class AgentConnection {
     const statusOf = new Map(events.map((event) => [event.getId(), event.status]));
     return buildTimeline(events.map(rawOf), ctx).map((item): TimelineItem => {
       const status = statusOf.get(item.eventId) ?? null;
-      return { ...item, pending: status !== null && status !== EventStatus.NOT_SENT, failed: status === EventStatus.NOT_SENT };
+      return {
+        ...item,
+        pending: status !== null && status !== EventStatus.NOT_SENT,
+        failed: status === EventStatus.NOT_SENT,
+      };
     });
   }
 
@@ -229,7 +251,10 @@ export class AgentConnection {
   typingIn(roomId: string): string[] {
     const room = this.client.getRoom(roomId);
     if (!room) return [];
-    return room.getMembers().filter((member) => member.typing && member.userId !== this.me.userId).map((member) => member.userId);
+    return room
+      .getMembers()
+      .filter((member) => member.typing && member.userId !== this.me.userId)
+      .map((member) => member.userId);
   }
 
   /** Who (among staff) has read up to the last event: guests cannot send receipts, so this is colleagues only. */
@@ -280,7 +305,8 @@ export class AgentConnection {
     const queue = this.client.getRoom(this.rooms.queueRoomId);
     for (const event of [...(queue?.getLiveTimeline().getEvents() ?? []), ...(queue?.getPendingEvents() ?? [])]) {
       const note = parseNote(rawOf(event), root, staff, this.me.userId);
-      if (note) byId.set(note.eventId, { ...note, pending: event.status !== null && event.status !== EventStatus.SENT });
+      if (note)
+        byId.set(note.eventId, { ...note, pending: event.status !== null && event.status !== EventStatus.SENT });
     }
     return [...byId.values()].sort((a, b) => a.ts - b.ts);
   }
@@ -293,7 +319,10 @@ export class AgentConnection {
     const notes: Note[] = [];
     let from: string | undefined;
     for (let page = 0; page < 10; page++) {
-      const response = await this.client.fetchRelations(this.rooms.queueRoomId, root, 'm.thread', 'm.room.message', { dir: 'b' as never, ...(from ? { from } : {}) });
+      const response = await this.client.fetchRelations(this.rooms.queueRoomId, root, 'm.thread', 'm.room.message', {
+        dir: 'b' as never,
+        ...(from ? { from } : {}),
+      });
       for (const raw of response.chunk) {
         const note = parseNote(raw as never, root, staff, this.me.userId);
         if (note) notes.push(note);
@@ -311,11 +340,21 @@ export class AgentConnection {
     await this.client.sendMessage(this.rooms.queueRoomId, null, {
       msgtype: MsgType.Text,
       body,
-      'm.relates_to': { rel_type: 'm.thread', event_id: entry.queueEventId, is_falling_back: true, 'm.in_reply_to': { event_id: entry.queueEventId } },
+      'm.relates_to': {
+        rel_type: 'm.thread',
+        event_id: entry.queueEventId,
+        is_falling_back: true,
+        'm.in_reply_to': { event_id: entry.queueEventId },
+      },
     } as never);
   }
 
   async saveCanned(responses: CannedResponse[]): Promise<void> {
-    await this.client.sendStateEvent(this.rooms.queueRoomId, EventType.CannedResponses as never, { responses } as never, '');
+    await this.client.sendStateEvent(
+      this.rooms.queueRoomId,
+      EventType.CannedResponses as never,
+      { responses } as never,
+      '',
+    );
   }
 }

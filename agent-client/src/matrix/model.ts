@@ -1,4 +1,14 @@
-import type { CannedResponse, ConversationEntry, DisclosedData, DisclosureRequest, DutyContent, Force, LegalHold, PublicStatus, StaffRole } from '@espace-mineurs/protocol';
+import type {
+  CannedResponse,
+  ConversationEntry,
+  DisclosedData,
+  DisclosureRequest,
+  DutyContent,
+  Force,
+  LegalHold,
+  PublicStatus,
+  StaffRole,
+} from '@espace-mineurs/protocol';
 
 /**
  * Typed values the matrix layer hands up to the domain layer. Nothing here is a raw Matrix event. They live in
@@ -109,4 +119,10 @@ export interface Disclosure {
 }
 
 /** Whether the client accepts a bot invitation by itself: a policy the domain layer gives the connection. */
-export type AutoJoinPolicy = (input: { inviter?: string; creator?: string; botUserId: string; entry?: ConversationEntry; me: Me }) => boolean;
+export type AutoJoinPolicy = (input: {
+  inviter?: string;
+  creator?: string;
+  botUserId: string;
+  entry?: ConversationEntry;
+  me: Me;
+}) => boolean;

@@ -2,7 +2,19 @@ import { describe, expect, it } from 'vitest';
 import { EventType } from '@espace-mineurs/protocol';
 import { SafetyEventType } from '@espace-mineurs/protocol';
 import type { StaffMember } from './model.ts';
-import { buildTimeline, DELETED_LABEL, parseCommandResult, parseDisclosure, parseDisclosureRequests, parseEntries, parseLegalHolds, parseNote, parseStaff, toTimelineItem, YOUNG_PERSON_LABEL } from './parse.ts';
+import {
+  buildTimeline,
+  DELETED_LABEL,
+  parseCommandResult,
+  parseDisclosure,
+  parseDisclosureRequests,
+  parseEntries,
+  parseLegalHolds,
+  parseNote,
+  parseStaff,
+  toTimelineItem,
+  YOUNG_PERSON_LABEL,
+} from './parse.ts';
 
 const DISCLOSURE_EVENT = SafetyEventType.Disclosure;
 
@@ -10,10 +22,21 @@ const BOT = '@espace-bot:test';
 const AGENT = '@pn-agent-1:test';
 const staff = new Map<string, StaffMember>([
   [AGENT, { userId: AGENT, force: 'police', role: 'agent', pseudonym: 'Alex', active: true }],
-  ['@pn-superviseur-1:test', { userId: '@pn-superviseur-1:test', force: 'police', role: 'supervisor', pseudonym: 'Dominique', active: true }],
+  [
+    '@pn-superviseur-1:test',
+    { userId: '@pn-superviseur-1:test', force: 'police', role: 'supervisor', pseudonym: 'Dominique', active: true },
+  ],
 ]);
 
-const validEntry = { roomId: '!y:test', ticket: 3, state: 'queued', force: 'police', priority: 'normal', createdAt: 1, queuedAt: 2 };
+const validEntry = {
+  roomId: '!y:test',
+  ticket: 3,
+  state: 'queued',
+  force: 'police',
+  priority: 'normal',
+  createdAt: 1,
+  queuedAt: 2,
+};
 
 describe('trust by sender', () => {
   it('keeps conversation entries from the bot only, whose state key matches the room', () => {
@@ -32,8 +55,18 @@ describe('trust by sender', () => {
   it('keeps staff entries written by the bot', () => {
     const parsed = parseStaff(
       [
-        { type: EventType.Staff, sender: BOT, state_key: 'pn-agent-1:test', content: { force: 'police', role: 'agent', pseudonym: 'Alex' } },
-        { type: EventType.Staff, sender: '@intruder:test', state_key: 'intruder:test', content: { force: 'police', role: 'supervisor', pseudonym: 'X' } },
+        {
+          type: EventType.Staff,
+          sender: BOT,
+          state_key: 'pn-agent-1:test',
+          content: { force: 'police', role: 'agent', pseudonym: 'Alex' },
+        },
+        {
+          type: EventType.Staff,
+          sender: '@intruder:test',
+          state_key: 'intruder:test',
+          content: { force: 'police', role: 'supervisor', pseudonym: 'X' },
+        },
       ],
       BOT,
     );
@@ -42,8 +75,19 @@ describe('trust by sender', () => {
 
   it('reads command results in either shape, from the bot only', () => {
     const result = { requestId: 'ac-1', action: 'claim', ok: false, code: 'ALREADY_CLAIMED' };
-    expect(parseCommandResult({ type: EventType.CommandResult, sender: BOT, content: result }, BOT)?.code).toBe('ALREADY_CLAIMED');
-    expect(parseCommandResult({ type: 'm.room.message', sender: BOT, content: { msgtype: 'm.notice', body: 'x', [EventType.CommandResult]: result } }, BOT)?.ok).toBe(false);
+    expect(parseCommandResult({ type: EventType.CommandResult, sender: BOT, content: result }, BOT)?.code).toBe(
+      'ALREADY_CLAIMED',
+    );
+    expect(
+      parseCommandResult(
+        {
+          type: 'm.room.message',
+          sender: BOT,
+          content: { msgtype: 'm.notice', body: 'x', [EventType.CommandResult]: result },
+        },
+        BOT,
+      )?.ok,
+    ).toBe(false);
     expect(parseCommandResult({ type: EventType.CommandResult, sender: AGENT, content: result }, BOT)).toBeUndefined();
   });
 });
@@ -57,7 +101,12 @@ describe('notes', () => {
     content: { msgtype: 'm.text', body: 'à surveiller', 'm.relates_to': { rel_type: 'm.thread', event_id: root } },
   });
   it('reads a staff message in the thread of the queue entry', () => {
-    expect(parseNote(note(AGENT, '$root'), '$root', staff, AGENT)).toMatchObject({ body: 'à surveiller', authorLabel: 'Alex', mine: true, whisper: false });
+    expect(parseNote(note(AGENT, '$root'), '$root', staff, AGENT)).toMatchObject({
+      body: 'à surveiller',
+      authorLabel: 'Alex',
+      mine: true,
+      whisper: false,
+    });
     expect(parseNote(note('@pn-superviseur-1:test', '$root'), '$root', staff, AGENT)?.whisper).toBe(true);
   });
   it('ignores other threads and non-staff senders', () => {
@@ -69,25 +118,69 @@ describe('notes', () => {
 describe('timeline', () => {
   const ctx = { botUserId: BOT, myUserId: AGENT, staff };
   it('labels the young person "Jeune", never with their display name', () => {
-    const item = toTimelineItem({ event_id: '$1', type: 'm.room.message', sender: '@123:test', content: { msgtype: 'm.text', body: 'salut', displayname: 'Prénom Nom' } }, ctx);
+    const item = toTimelineItem(
+      {
+        event_id: '$1',
+        type: 'm.room.message',
+        sender: '@123:test',
+        content: { msgtype: 'm.text', body: 'salut', displayname: 'Prénom Nom' },
+      },
+      ctx,
+    );
     expect(item).toMatchObject({ author: 'young', authorLabel: YOUNG_PERSON_LABEL, body: 'salut', kind: 'message' });
   });
   it('recognises the service, me and triage messages', () => {
-    expect(toTimelineItem({ event_id: '$2', type: 'm.room.message', sender: BOT, content: { msgtype: 'm.notice', body: 'Question', [`fr.espace-mineurs.triage_question`]: {} } }, ctx)).toMatchObject({ author: 'service', kind: 'triage' });
-    expect(toTimelineItem({ event_id: '$3', type: 'm.room.message', sender: AGENT, content: { msgtype: 'm.text', body: 'Bonjour' } }, ctx)).toMatchObject({ author: 'me', authorLabel: 'Alex' });
+    expect(
+      toTimelineItem(
+        {
+          event_id: '$2',
+          type: 'm.room.message',
+          sender: BOT,
+          content: { msgtype: 'm.notice', body: 'Question', [`fr.espace-mineurs.triage_question`]: {} },
+        },
+        ctx,
+      ),
+    ).toMatchObject({ author: 'service', kind: 'triage' });
+    expect(
+      toTimelineItem(
+        { event_id: '$3', type: 'm.room.message', sender: AGENT, content: { msgtype: 'm.text', body: 'Bonjour' } },
+        ctx,
+      ),
+    ).toMatchObject({ author: 'me', authorLabel: 'Alex' });
   });
   it('keeps hostile bodies as plain strings (rendering is text-only)', () => {
     const body = '<img src=x onerror=alert(1)>';
-    expect(toTimelineItem({ event_id: '$4', type: 'm.room.message', sender: '@1:test', content: { msgtype: 'm.text', body, format: 'org.matrix.custom.html', formatted_body: body } }, ctx)?.body).toBe(body);
+    expect(
+      toTimelineItem(
+        {
+          event_id: '$4',
+          type: 'm.room.message',
+          sender: '@1:test',
+          content: { msgtype: 'm.text', body, format: 'org.matrix.custom.html', formatted_body: body },
+        },
+        ctx,
+      )?.body,
+    ).toBe(body);
   });
   it('skips unknown events and empty bodies', () => {
     expect(toTimelineItem({ event_id: '$5', type: 'm.reaction', sender: '@1:test', content: {} }, ctx)).toBeUndefined();
-    expect(toTimelineItem({ event_id: '$6', type: 'm.room.message', sender: '@1:test', content: { body: 42 } }, ctx)).toBeUndefined();
+    expect(
+      toTimelineItem({ event_id: '$6', type: 'm.room.message', sender: '@1:test', content: { body: 42 } }, ctx),
+    ).toBeUndefined();
   });
 });
 
 describe('grave-danger procedure', () => {
-  const request = { id: 'd1', conversation: '!y:test', force: 'police', requester: AGENT, reason: 'Menace de suicide ce soir', requestedAt: 1, expiresAt: 2, status: 'pending' };
+  const request = {
+    id: 'd1',
+    conversation: '!y:test',
+    force: 'police',
+    requester: AGENT,
+    reason: 'Menace de suicide ce soir',
+    requestedAt: 1,
+    expiresAt: 2,
+    status: 'pending',
+  };
 
   it('keeps disclosure requests from the bot only, whose state key is their id', () => {
     const parsed = parseDisclosureRequests(
@@ -103,18 +196,43 @@ describe('grave-danger procedure', () => {
   });
 
   it('reads the disclosure message from the bot only, with its structured data', () => {
-    const data = { request: 'd1', conversation: '!y:test', guest: '@1:test', connections: [{ ip: '203.0.113.9', userAgent: 'Mozilla', lastSeen: 5 }], postalCode: '93200', gatheredAt: 6 };
-    const event = { event_id: '$d', type: 'm.room.message', sender: BOT, content: { msgtype: 'm.text', body: 'Levée d’anonymat approuvée…', [DISCLOSURE_EVENT]: data }, origin_server_ts: 7 };
-    expect(parseDisclosure(event, '!room:test', BOT)).toMatchObject({ roomId: '!room:test', eventId: '$d', body: 'Levée d’anonymat approuvée…', data: { postalCode: '93200' }, ts: 7 });
+    const data = {
+      request: 'd1',
+      conversation: '!y:test',
+      guest: '@1:test',
+      connections: [{ ip: '203.0.113.9', userAgent: 'Mozilla', lastSeen: 5 }],
+      postalCode: '93200',
+      gatheredAt: 6,
+    };
+    const event = {
+      event_id: '$d',
+      type: 'm.room.message',
+      sender: BOT,
+      content: { msgtype: 'm.text', body: 'Levée d’anonymat approuvée…', [DISCLOSURE_EVENT]: data },
+      origin_server_ts: 7,
+    };
+    expect(parseDisclosure(event, '!room:test', BOT)).toMatchObject({
+      roomId: '!room:test',
+      eventId: '$d',
+      body: 'Levée d’anonymat approuvée…',
+      data: { postalCode: '93200' },
+      ts: 7,
+    });
     expect(parseDisclosure({ ...event, sender: AGENT }, '!room:test', BOT)).toBeUndefined();
     expect(parseDisclosure({ ...event, content: { msgtype: 'm.text', body: 'x' } }, '!room:test', BOT)).toBeUndefined();
   });
 
   it('keeps the bot’s explanation of a command result', () => {
     const result = { requestId: 'r1', action: 'export', ok: true };
-    const event = { type: 'm.room.message', sender: BOT, content: { msgtype: 'm.notice', body: 'Export prêt.', [EventType.CommandResult]: result } };
+    const event = {
+      type: 'm.room.message',
+      sender: BOT,
+      content: { msgtype: 'm.notice', body: 'Export prêt.', [EventType.CommandResult]: result },
+    };
     expect(parseCommandResult(event, BOT)?.message).toBe('Export prêt.');
-    expect(parseCommandResult({ type: EventType.CommandResult, sender: BOT, content: result }, BOT)?.message).toBeUndefined();
+    expect(
+      parseCommandResult({ type: EventType.CommandResult, sender: BOT, content: result }, BOT)?.message,
+    ).toBeUndefined();
   });
 });
 
@@ -137,13 +255,31 @@ describe('legal holds', () => {
 describe('edits and redactions in the timeline', () => {
   const YOUNG = '@guest-1:test';
   const ctx = { botUserId: BOT, myUserId: AGENT, staff };
-  const message = (id: string, sender: string, body: string, extra: Record<string, unknown> = {}) => ({ event_id: id, type: 'm.room.message', sender, content: { msgtype: 'm.text', body, ...extra }, origin_server_ts: 1 });
+  const message = (id: string, sender: string, body: string, extra: Record<string, unknown> = {}) => ({
+    event_id: id,
+    type: 'm.room.message',
+    sender,
+    content: { msgtype: 'm.text', body, ...extra },
+    origin_server_ts: 1,
+  });
   const edit = (id: string, sender: string, target: string, body: string) =>
-    message(id, sender, `* ${body}`, { 'm.new_content': { msgtype: 'm.text', body }, 'm.relates_to': { rel_type: 'm.replace', event_id: target } });
+    message(id, sender, `* ${body}`, {
+      'm.new_content': { msgtype: 'm.text', body },
+      'm.relates_to': { rel_type: 'm.replace', event_id: target },
+    });
 
   it("replaces the original's text with its author's latest edit, marked, and shows no « * » line", () => {
-    const items = buildTimeline([message('$a', YOUNG, 'il me fait peur'), edit('$e1', YOUNG, '$a', 'il me frappe'), edit('$e2', YOUNG, '$a', 'mon beau-père me frappe')], ctx);
-    expect(items.map((item) => [item.eventId, item.body, item.edited])).toEqual([['$a', 'mon beau-père me frappe', true]]);
+    const items = buildTimeline(
+      [
+        message('$a', YOUNG, 'il me fait peur'),
+        edit('$e1', YOUNG, '$a', 'il me frappe'),
+        edit('$e2', YOUNG, '$a', 'mon beau-père me frappe'),
+      ],
+      ctx,
+    );
+    expect(items.map((item) => [item.eventId, item.body, item.edited])).toEqual([
+      ['$a', 'mon beau-père me frappe', true],
+    ]);
   });
 
   it("ignores an edit by anyone but the original's sender (no words put in the young person's mouth)", () => {
@@ -152,9 +288,21 @@ describe('edits and redactions in the timeline', () => {
   });
 
   it('keeps a redacted message in place as « Message supprimé », whether the SDK stripped it or the redaction is seen', () => {
-    const stripped = { event_id: '$b', type: 'm.room.message', sender: YOUNG, content: {}, origin_server_ts: 2, redacted: true };
+    const stripped = {
+      event_id: '$b',
+      type: 'm.room.message',
+      sender: YOUNG,
+      content: {},
+      origin_server_ts: 2,
+      redacted: true,
+    };
     const items = buildTimeline(
-      [message('$a', YOUNG, 'mon adresse est 12 rue…'), stripped, { event_id: '$r', type: 'm.room.redaction', sender: YOUNG, content: {}, redacts: '$a' }, message('$c', AGENT, 'je suis là')],
+      [
+        message('$a', YOUNG, 'mon adresse est 12 rue…'),
+        stripped,
+        { event_id: '$r', type: 'm.room.redaction', sender: YOUNG, content: {}, redacts: '$a' },
+        message('$c', AGENT, 'je suis là'),
+      ],
       ctx,
     );
     expect(items.map((item) => [item.eventId, item.kind, item.body, item.authorLabel])).toEqual([
@@ -165,7 +313,14 @@ describe('edits and redactions in the timeline', () => {
   });
 
   it('drops an edit that was itself redacted', () => {
-    const items = buildTimeline([message('$a', YOUNG, 'premier'), edit('$e', YOUNG, '$a', 'second'), { event_id: '$r', type: 'm.room.redaction', sender: YOUNG, content: { redacts: '$e' }, redacts: '$e' }], ctx);
+    const items = buildTimeline(
+      [
+        message('$a', YOUNG, 'premier'),
+        edit('$e', YOUNG, '$a', 'second'),
+        { event_id: '$r', type: 'm.room.redaction', sender: YOUNG, content: { redacts: '$e' }, redacts: '$e' },
+      ],
+      ctx,
+    );
     expect(items.map((item) => [item.body, item.edited])).toEqual([['premier', undefined]]);
   });
 });

@@ -87,12 +87,14 @@ export function parseCommandResult(event: RawEvent, botUserId: string): CommandR
   if (event.sender !== botUserId) return undefined;
   let content: unknown;
   if (event.type === EventType.CommandResult) content = event.content;
-  else if (event.type === 'm.room.message' && typeof event.content[EventType.CommandResult] === 'object') content = event.content[EventType.CommandResult];
+  else if (event.type === 'm.room.message' && typeof event.content[EventType.CommandResult] === 'object')
+    content = event.content[EventType.CommandResult];
   else return undefined;
   const parsed = parseContent(CommandResultContent, content);
   if (!parsed.ok) return undefined;
   // The bot's own sentence (a notice body), shown as text: it says why, in French, better than a code can.
-  const message = typeof event.content.body === 'string' && event.content.body.trim() ? event.content.body.slice(0, 2000) : undefined;
+  const message =
+    typeof event.content.body === 'string' && event.content.body.trim() ? event.content.body.slice(0, 2000) : undefined;
   return { ...parsed.value, ...(message ? { message } : {}), ts: event.origin_server_ts ?? 0 };
 }
 
@@ -119,7 +121,13 @@ export function parseDisclosure(event: RawEvent, roomId: string, botUserId: stri
   if (typeof event.content.body !== 'string') return undefined;
   const parsed = parseContent(DisclosedData, event.content[DISCLOSURE_EVENT]);
   if (!parsed.ok) return undefined;
-  return { roomId, eventId: event.event_id, body: event.content.body, data: parsed.value, ts: event.origin_server_ts ?? 0 };
+  return {
+    roomId,
+    eventId: event.event_id,
+    body: event.content.body,
+    data: parsed.value,
+    ts: event.origin_server_ts ?? 0,
+  };
 }
 
 function threadRootOf(content: Record<string, unknown>): string | undefined {
@@ -130,7 +138,12 @@ function threadRootOf(content: Record<string, unknown>): string | undefined {
 }
 
 /** An internal note: a text message in the thread under the conversation's queue message, sent by staff. */
-export function parseNote(event: RawEvent, threadRoot: string, staff: Map<string, StaffMember>, myUserId: string): Note | undefined {
+export function parseNote(
+  event: RawEvent,
+  threadRoot: string,
+  staff: Map<string, StaffMember>,
+  myUserId: string,
+): Note | undefined {
   if (event.type !== 'm.room.message' || !event.event_id) return undefined;
   if (threadRootOf(event.content) !== threadRoot) return undefined;
   const author = staff.get(event.sender);
@@ -156,7 +169,10 @@ export const SERVICE_LABEL = 'Espace mineurs';
  * One event of a young person's room as the timeline shows it. Membership changes are reduced to a few words;
  * other state and unknown types are skipped. The young person's display name is never used.
  */
-export function toTimelineItem(event: RawEvent, ctx: { botUserId: string; myUserId: string; staff: Map<string, StaffMember> }): TimelineItem | undefined {
+export function toTimelineItem(
+  event: RawEvent,
+  ctx: { botUserId: string; myUserId: string; staff: Map<string, StaffMember> },
+): TimelineItem | undefined {
   if (!event.event_id) return undefined;
   const ts = event.origin_server_ts ?? 0;
   let author: Author;
@@ -174,19 +190,36 @@ export function toTimelineItem(event: RawEvent, ctx: { botUserId: string; myUser
     author = 'young';
     authorLabel = YOUNG_PERSON_LABEL;
   }
-  const base = { eventId: event.event_id, sender: event.sender, author, authorLabel, ts, pending: false, failed: false };
+  const base = {
+    eventId: event.event_id,
+    sender: event.sender,
+    author,
+    authorLabel,
+    ts,
+    pending: false,
+    failed: false,
+  };
 
   if (event.type === 'm.room.message') {
     const body = typeof event.content.body === 'string' ? event.content.body : '';
     if (!body) return undefined;
-    const isTriage = author === 'service' ? ContentKey.TriageQuestion in event.content : ContentKey.TriageAnswer in event.content;
+    const isTriage =
+      author === 'service' ? ContentKey.TriageQuestion in event.content : ContentKey.TriageAnswer in event.content;
     const kind = isTriage ? 'triage' : event.content.msgtype === 'm.notice' ? 'notice' : 'message';
     return { ...base, body, kind };
   }
   if (event.type === 'm.room.member' && event.state_key !== undefined) {
     const membership = event.content.membership;
-    const who = event.state_key === ctx.botUserId ? SERVICE_LABEL : ctx.staff.get(event.state_key)?.pseudonym ?? YOUNG_PERSON_LABEL;
-    const text = membership === 'join' ? `${who} a rejoint la conversation` : membership === 'leave' ? `${who} a quitté la conversation` : undefined;
+    const who =
+      event.state_key === ctx.botUserId
+        ? SERVICE_LABEL
+        : (ctx.staff.get(event.state_key)?.pseudonym ?? YOUNG_PERSON_LABEL);
+    const text =
+      membership === 'join'
+        ? `${who} a rejoint la conversation`
+        : membership === 'leave'
+          ? `${who} a quitté la conversation`
+          : undefined;
     if (!text) return undefined;
     return { ...base, body: text, kind: 'event' };
   }
@@ -209,21 +242,26 @@ export function replacedEventId(content: Record<string, unknown>): string | unde
  * "edit" would put words in someone's mouth); the latest edit wins. A redacted message stays in place as
  * « Message supprimé », so the agent sees that something was said and withdrawn.
  */
-export function buildTimeline(events: RawEvent[], ctx: { botUserId: string; myUserId: string; staff: Map<string, StaffMember> }): TimelineItem[] {
+export function buildTimeline(
+  events: RawEvent[],
+  ctx: { botUserId: string; myUserId: string; staff: Map<string, StaffMember> },
+): TimelineItem[] {
   const byId = new Map<string, RawEvent>();
   const redactedIds = new Set<string>();
   for (const event of events) {
     if (event.event_id) byId.set(event.event_id, event);
     if (event.type === 'm.room.redaction' && event.redacts) redactedIds.add(event.redacts);
   }
-  const isRedacted = (event: RawEvent) => event.redacted === true || (event.event_id !== undefined && redactedIds.has(event.event_id));
+  const isRedacted = (event: RawEvent) =>
+    event.redacted === true || (event.event_id !== undefined && redactedIds.has(event.event_id));
   const edits = new Map<string, string>();
   for (const event of events) {
     const target = event.type === 'm.room.message' ? replacedEventId(event.content) : undefined;
     if (!target || isRedacted(event)) continue;
     const original = byId.get(target);
     const replacement = event.content['m.new_content'];
-    if (!original || original.sender !== event.sender || typeof replacement !== 'object' || replacement === null) continue;
+    if (!original || original.sender !== event.sender || typeof replacement !== 'object' || replacement === null)
+      continue;
     const body = (replacement as { body?: unknown }).body;
     if (typeof body === 'string' && body) edits.set(target, body);
   }

@@ -51,8 +51,10 @@ export function loginErrorFor(status: number, errcode: string | undefined): Logi
   if (errcode === 'M_FORBIDDEN' || errcode === 'M_INVALID_USERNAME' || status === 403) {
     return new LoginError('BAD_CREDENTIALS', LOGIN_ERROR_TEXT.BAD_CREDENTIALS);
   }
-  if (errcode === 'M_USER_DEACTIVATED' || errcode === 'M_USER_LOCKED') return new LoginError('DEACTIVATED', LOGIN_ERROR_TEXT.DEACTIVATED);
-  if (errcode === 'M_LIMIT_EXCEEDED' || status === 429) return new LoginError('RATE_LIMITED', LOGIN_ERROR_TEXT.RATE_LIMITED);
+  if (errcode === 'M_USER_DEACTIVATED' || errcode === 'M_USER_LOCKED')
+    return new LoginError('DEACTIVATED', LOGIN_ERROR_TEXT.DEACTIVATED);
+  if (errcode === 'M_LIMIT_EXCEEDED' || status === 429)
+    return new LoginError('RATE_LIMITED', LOGIN_ERROR_TEXT.RATE_LIMITED);
   return new LoginError('UNEXPECTED', LOGIN_ERROR_TEXT.UNEXPECTED);
 }
 
@@ -76,7 +78,8 @@ export const passwordLoginMethod: LoginMethod = {
     }
     const body = (await response.json().catch(() => ({}))) as LoginResponseBody;
     if (!response.ok) throw loginErrorFor(response.status, body.errcode);
-    if (!body.user_id || !body.access_token || !body.device_id) throw new LoginError('UNEXPECTED', LOGIN_ERROR_TEXT.UNEXPECTED);
+    if (!body.user_id || !body.access_token || !body.device_id)
+      throw new LoginError('UNEXPECTED', LOGIN_ERROR_TEXT.UNEXPECTED);
     return { homeserverUrl, userId: body.user_id, accessToken: body.access_token, deviceId: body.device_id };
   },
 };
@@ -103,8 +106,18 @@ export function browserSessionStore(storage: Storage): SessionStore {
       if (!raw) return undefined;
       try {
         const value = JSON.parse(raw) as Partial<StoredSession>;
-        if (typeof value.homeserverUrl === 'string' && typeof value.userId === 'string' && typeof value.accessToken === 'string' && typeof value.deviceId === 'string') {
-          return { homeserverUrl: value.homeserverUrl, userId: value.userId, accessToken: value.accessToken, deviceId: value.deviceId };
+        if (
+          typeof value.homeserverUrl === 'string' &&
+          typeof value.userId === 'string' &&
+          typeof value.accessToken === 'string' &&
+          typeof value.deviceId === 'string'
+        ) {
+          return {
+            homeserverUrl: value.homeserverUrl,
+            userId: value.userId,
+            accessToken: value.accessToken,
+            deviceId: value.deviceId,
+          };
         }
       } catch {
         // Corrupt entry: treat as logged out.
@@ -137,7 +150,9 @@ export async function revokeSession(session: StoredSession): Promise<void> {
 /** Checks a restored session still works (token revoked, account locked → back to the login screen). */
 export async function sessionIsValid(session: StoredSession): Promise<boolean | 'offline'> {
   try {
-    const response = await fetch(`${session.homeserverUrl}/_matrix/client/v3/account/whoami`, { headers: { authorization: `Bearer ${session.accessToken}` } });
+    const response = await fetch(`${session.homeserverUrl}/_matrix/client/v3/account/whoami`, {
+      headers: { authorization: `Bearer ${session.accessToken}` },
+    });
     if (response.ok) return true;
     return response.status === 401 || response.status === 403 ? false : 'offline';
   } catch {

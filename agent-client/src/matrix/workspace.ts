@@ -1,7 +1,26 @@
 import type { MatrixClient, MatrixEvent, Room } from 'matrix-js-sdk';
-import { EventType, RoomRoleContent, SafetyEventType, parseContent, userStateKey, type ConversationEntry, type Force } from '@espace-mineurs/protocol';
+import {
+  EventType,
+  RoomRoleContent,
+  SafetyEventType,
+  parseContent,
+  userStateKey,
+  type ConversationEntry,
+  type Force,
+} from '@espace-mineurs/protocol';
 import type { Disclosure, ForceRoomIds, Me, Workspace } from './model.ts';
-import { parseCanned, parseDisclosure, replacedEventId, parseDisclosureRequests, parseLegalHolds, parseDuty, parseEntries, parseStaff, parseStatus, type RawEvent } from './parse.ts';
+import {
+  parseCanned,
+  parseDisclosure,
+  replacedEventId,
+  parseDisclosureRequests,
+  parseLegalHolds,
+  parseDuty,
+  parseEntries,
+  parseStaff,
+  parseStatus,
+  type RawEvent,
+} from './parse.ts';
 
 /**
  * An SDK event as plain JSON for the typed edge. The original content, not the SDK's view of it: edits are
@@ -33,7 +52,10 @@ export type IdentityProblem = 'NOT_STAFF' | 'NO_FORCE_ROOMS' | 'INACTIVE';
  * Finds who the logged-in user is for the service: the force rooms they were joined to (recognised by their
  * bot-written room_role state, not by name) and their staff entry in the force space.
  */
-export function findIdentity(client: MatrixClient, botUserId: string): { me: Me; rooms: ForceRoomIds } | { problem: IdentityProblem } {
+export function findIdentity(
+  client: MatrixClient,
+  botUserId: string,
+): { me: Me; rooms: ForceRoomIds } | { problem: IdentityProblem } {
   const userId = client.getUserId() ?? '';
   const byForce = new Map<Force, Partial<ForceRoomIds>>();
   for (const room of client.getRooms()) {
@@ -59,13 +81,21 @@ export function findIdentity(client: MatrixClient, botUserId: string): { me: Me;
     if (!staff.active) return { problem: 'INACTIVE' };
     return {
       me: { userId, force, role: staff.role, pseudonym: staff.pseudonym },
-      rooms: { spaceId: rooms.spaceId, queueRoomId: rooms.queueRoomId, ...(rooms.supervisorsRoomId ? { supervisorsRoomId: rooms.supervisorsRoomId } : {}) },
+      rooms: {
+        spaceId: rooms.spaceId,
+        queueRoomId: rooms.queueRoomId,
+        ...(rooms.supervisorsRoomId ? { supervisorsRoomId: rooms.supervisorsRoomId } : {}),
+      },
     };
   }
   return { problem: 'NOT_STAFF' };
 }
 
-function cachedEntries(queue: Room, botUserId: string, cache: Map<string, ConversationEntry | null> | undefined): ConversationEntry[] {
+function cachedEntries(
+  queue: Room,
+  botUserId: string,
+  cache: Map<string, ConversationEntry | null> | undefined,
+): ConversationEntry[] {
   const entries: ConversationEntry[] = [];
   for (const event of queue.currentState.getStateEvents(EventType.Conversation)) {
     const id = event.getId();
@@ -132,7 +162,13 @@ function readDisclosures(client: MatrixClient, botUserId: string, skip: Set<stri
 }
 
 /** Rebuilds the whole workspace from the client's synced store. Cheap: a few rooms, state already in memory. */
-export function readWorkspace(client: MatrixClient, me: Me, rooms: ForceRoomIds, botUserId: string, entryCache?: Map<string, ConversationEntry | null>): Workspace {
+export function readWorkspace(
+  client: MatrixClient,
+  me: Me,
+  rooms: ForceRoomIds,
+  botUserId: string,
+  entryCache?: Map<string, ConversationEntry | null>,
+): Workspace {
   const space = client.getRoom(rooms.spaceId);
   const queue = client.getRoom(rooms.queueRoomId);
   const staff = space ? parseStaff(stateOf(space, EventType.Staff), botUserId) : new Map();
@@ -143,8 +179,12 @@ export function readWorkspace(client: MatrixClient, me: Me, rooms: ForceRoomIds,
 
   const entryRooms = new Set(entries.map((entry) => entry.roomId));
   const supervisors = rooms.supervisorsRoomId ? client.getRoom(rooms.supervisorsRoomId) : null;
-  const disclosureRequests = supervisors ? parseDisclosureRequests(stateOf(supervisors, SafetyEventType.Disclosure), botUserId) : [];
-  const legalHolds = supervisors ? parseLegalHolds(stateOf(supervisors, SafetyEventType.LegalHold), botUserId) : new Map();
+  const disclosureRequests = supervisors
+    ? parseDisclosureRequests(stateOf(supervisors, SafetyEventType.Disclosure), botUserId)
+    : [];
+  const legalHolds = supervisors
+    ? parseLegalHolds(stateOf(supervisors, SafetyEventType.LegalHold), botUserId)
+    : new Map();
   const joined = new Set<string>();
   const invited = new Set<string>();
   const unread = new Map<string, number>();

@@ -32,7 +32,8 @@ export function notificationsPermission(): NotificationPermission | 'unsupported
 }
 
 export async function askNotificationPermission(): Promise<void> {
-  if (typeof Notification !== 'undefined' && Notification.permission === 'default') await Notification.requestPermission();
+  if (typeof Notification !== 'undefined' && Notification.permission === 'default')
+    await Notification.requestPermission();
 }
 
 /**
@@ -47,7 +48,11 @@ export function announce(alerts: Alert[]): void {
     const { title, body } = alertText(alert);
     const prefix = alert.kind === 'disclosure' ? 'disclosure-' : alert.kind === 'message' ? 'message-' : '';
     const stays = alert.kind === 'urgent' || alert.kind === 'disclosure' || alert.urgent === true;
-    const notification = new Notification(title, { body, tag: `espace-${prefix}${alert.roomId}`, requireInteraction: stays });
+    const notification = new Notification(title, {
+      body,
+      tag: `espace-${prefix}${alert.roomId}`,
+      requireInteraction: stays,
+    });
     notification.onclick = () => window.focus();
   }
 }

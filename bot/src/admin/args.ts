@@ -30,7 +30,8 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
         continue;
       }
       const value = inline ?? argv[++index];
-      if (value === undefined || (inline === undefined && value.startsWith('--'))) throw new UsageError(`--${name} attend une valeur`);
+      if (value === undefined || (inline === undefined && value.startsWith('--')))
+        throw new UsageError(`--${name} attend une valeur`);
       parsed.options.set(name, value);
     } else {
       parsed.positional.push(arg);
@@ -46,6 +47,8 @@ export function required(args: ParsedArgs, name: string): string {
 }
 
 export function onlyKnown(args: ParsedArgs, options: readonly string[], flags: readonly string[] = []): void {
-  for (const name of args.options.keys()) if (!options.includes(name)) throw new UsageError(`option inconnue : --${name}`);
-  for (const name of args.flags) if (name !== 'help' && !flags.includes(name)) throw new UsageError(`option inconnue : --${name}`);
+  for (const name of args.options.keys())
+    if (!options.includes(name)) throw new UsageError(`option inconnue : --${name}`);
+  for (const name of args.flags)
+    if (name !== 'help' && !flags.includes(name)) throw new UsageError(`option inconnue : --${name}`);
 }

@@ -112,14 +112,18 @@ export async function run(argv: readonly string[], env: NodeJS.ProcessEnv, io: c
     }
     const status = (error as { statusCode?: number }).statusCode;
     const errcode = (error as { errcode?: string }).errcode;
-    io.err(`échec : ${status ? `le homeserver a répondu ${status} ${errcode ?? ''}`.trim() : (error as Error).message}`);
+    io.err(
+      `échec : ${status ? `le homeserver a répondu ${status} ${errcode ?? ''}`.trim() : (error as Error).message}`,
+    );
     return commands.EXIT.failed;
   }
 }
 
 function isMain(): boolean {
   try {
-    return process.argv[1] !== undefined && realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta.url));
+    return (
+      process.argv[1] !== undefined && realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta.url))
+    );
   } catch {
     return false;
   }

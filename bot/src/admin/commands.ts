@@ -1,7 +1,16 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
-import { EventType, FORCES, Force, StaffContent, userIdFromStateKey, userStateKey, parseContent, type ConversationEntry } from '@espace-mineurs/protocol';
+import {
+  EventType,
+  FORCES,
+  Force,
+  StaffContent,
+  userIdFromStateKey,
+  userStateKey,
+  parseContent,
+  type ConversationEntry,
+} from '@espace-mineurs/protocol';
 import { ensureStaffMember, opaqueLocalpart } from '../bootstrap/staff.ts';
 import { ADMIN_AUDIT_EVENT, AUDIT_CHAINS, AdminAuditLog } from '../audit/admin-audit.ts';
 import { AuditMirror, mirrorChain, readMirror } from '../audit/mirror.ts';
@@ -11,7 +20,14 @@ import { exportConversation, renderExportHtml } from '../export/export.ts';
 import { setUserLocked } from '../matrix/admin.ts';
 import { Matrix } from '../matrix/client.ts';
 import { putStateEvent, roomStateOf } from '../matrix/homeserver.ts';
-import { deleteConversation, liftLegalHold, putLegalHold, readSafetyState, startRetention, sweepRetention } from '../retention/purge.ts';
+import {
+  deleteConversation,
+  liftLegalHold,
+  putLegalHold,
+  readSafetyState,
+  startRetention,
+  sweepRetention,
+} from '../retention/purge.ts';
 import { DAY, parseDuration, type StaffLookup, type StaffMember } from '../runtime/safety.ts';
 import { onlyKnown, required, UsageError, type ParsedArgs } from './args.ts';
 import { AdminError, type AdminContext } from './connect.ts';
@@ -41,7 +57,10 @@ function recordRooms(ctx: AdminContext): Record<Force, string> {
 }
 
 function mirrorFile(ctx: AdminContext, args: ParsedArgs, force: Force, chain: string): string {
-  return join(args.options.get('mirror-dir') ?? join(ctx.stateDir, 'audit'), chain === 'bot' ? `${force}.jsonl` : `${force}-${chain}.jsonl`);
+  return join(
+    args.options.get('mirror-dir') ?? join(ctx.stateDir, 'audit'),
+    chain === 'bot' ? `${force}.jsonl` : `${force}-${chain}.jsonl`,
+  );
 }
 
 export function adminAudit(ctx: AdminContext, args: ParsedArgs): AdminAuditLog {
@@ -72,14 +91,18 @@ async function staffLookup(ctx: AdminContext): Promise<StaffLookup> {
 }
 
 async function findEntry(ctx: AdminContext, roomId: string): Promise<ConversationEntry> {
-  const entry = (await readConversationEntries(ctx.hs, queueRooms(ctx))).find((candidate) => candidate.roomId === roomId);
-  if (!entry) throw new AdminError('UNKNOWN_CONVERSATION', `aucune conversation ${roomId} dans les files des deux forces`);
+  const entry = (await readConversationEntries(ctx.hs, queueRooms(ctx))).find(
+    (candidate) => candidate.roomId === roomId,
+  );
+  if (!entry)
+    throw new AdminError('UNKNOWN_CONVERSATION', `aucune conversation ${roomId} dans les files des deux forces`);
   return entry;
 }
 
 function roomArg(args: ParsedArgs, index = 0): string {
   const roomId = args.positional[index];
-  if (!roomId || !/^![^:]+:.+$/.test(roomId)) throw new UsageError('indiquez l’identifiant de la salle de conversation (!…:serveur)');
+  if (!roomId || !/^![^:]+:.+$/.test(roomId))
+    throw new UsageError('indiquez l’identifiant de la salle de conversation (!…:serveur)');
   return roomId;
 }
 
@@ -105,11 +128,21 @@ export async function agentCreate(ctx: AdminContext, args: ParsedArgs, io: Outpu
   const force = forceArg(required(args, 'force'))!;
   const role = args.options.get('role') ?? 'agent';
   if (role !== 'agent' && role !== 'supervisor') throw new UsageError(`rôle inconnu : ${role} (agent ou supervisor)`);
-  const spec = { localpart: opaqueLocalpart(), force, role: role as 'agent' | 'supervisor', pseudonym: required(args, 'pseudonym') };
+  const spec = {
+    localpart: opaqueLocalpart(),
+    force,
+    role: role as 'agent' | 'supervisor',
+    pseudonym: required(args, 'pseudonym'),
+  };
   if (spec.pseudonym.length > 40) throw new UsageError('le pseudonyme fait 40 caractères au plus');
   const client = new Matrix(ctx.hs.baseUrl, ctx.credentials.accessToken, ctx.hs.userId);
   const result = await ensureStaffMember(client, ctx.serverName, ctx.forces[force], spec);
-  await adminAudit(ctx, args).write([force], '', { actor: actorOf(args), action: 'staff_create', at: Date.now(), details: { user: result.userId, role: spec.role } });
+  await adminAudit(ctx, args).write([force], '', {
+    actor: actorOf(args),
+    action: 'staff_create',
+    at: Date.now(),
+    details: { user: result.userId, role: spec.role },
+  });
   io.out(`${result.userId} (${spec.role}, ${force})`);
   io.out(`identifiant de connexion : ${spec.localpart}`);
   if (result.password) io.out(`mot de passe initial (affiché une seule fois) : ${result.password}`);
@@ -125,8 +158,18 @@ export async function agentSupervisor(ctx: AdminContext, args: ParsedArgs, io: O
   if (!member) throw new AdminError('NOT_STAFF', `${userId} n'est pas enregistré comme agent`);
   if (!member.active) throw new AdminError('DISABLED', `${userId} est désactivé`);
   const client = new Matrix(ctx.hs.baseUrl, ctx.credentials.accessToken, ctx.hs.userId);
-  await ensureStaffMember(client, ctx.serverName, ctx.forces[member.force], { localpart: userId.slice(1, userId.indexOf(':')), force: member.force, role: 'supervisor', pseudonym: member.pseudonym });
-  await adminAudit(ctx, args).write([member.force], '', { actor: actorOf(args), action: 'staff_supervisor', at: Date.now(), details: { user: userId } });
+  await ensureStaffMember(client, ctx.serverName, ctx.forces[member.force], {
+    localpart: userId.slice(1, userId.indexOf(':')),
+    force: member.force,
+    role: 'supervisor',
+    pseudonym: member.pseudonym,
+  });
+  await adminAudit(ctx, args).write([member.force], '', {
+    actor: actorOf(args),
+    action: 'staff_supervisor',
+    at: Date.now(),
+    details: { user: userId },
+  });
   io.out(`${userId} est superviseur (${member.force})`);
   return EXIT.ok;
 }
@@ -140,8 +183,16 @@ export async function agentDisable(ctx: AdminContext, args: ParsedArgs, io: Outp
   // Locked, not deactivated: reversible, and the history stays explainable (who claimed what).
   await setUserLocked(ctx.hs, userId, true);
   const { active: _active, ...rest } = member;
-  await putStateEvent(ctx.hs, ctx.forces[member.force].spaceId, EventType.Staff, userStateKey(userId), { ...rest, active: false });
-  await adminAudit(ctx, args).write([member.force], '', { actor: actorOf(args), action: 'staff_disable', at: Date.now(), details: { user: userId } });
+  await putStateEvent(ctx.hs, ctx.forces[member.force].spaceId, EventType.Staff, userStateKey(userId), {
+    ...rest,
+    active: false,
+  });
+  await adminAudit(ctx, args).write([member.force], '', {
+    actor: actorOf(args),
+    action: 'staff_disable',
+    at: Date.now(),
+    details: { user: userId },
+  });
   io.out(`${userId} est désactivé (compte verrouillé, plus agent actif)`);
   return EXIT.ok;
 }
@@ -150,7 +201,10 @@ export async function conversations(ctx: AdminContext, args: ParsedArgs, io: Out
   onlyKnown(args, [...COMMON, 'state', 'force'], ['json']);
   const state = args.options.get('state');
   const force = forceArg(args.options.get('force'));
-  const safety = { police: await readSafetyState(ctx.hs, ctx.forces.police.supervisorsRoomId), gendarmerie: await readSafetyState(ctx.hs, ctx.forces.gendarmerie.supervisorsRoomId) };
+  const safety = {
+    police: await readSafetyState(ctx.hs, ctx.forces.police.supervisorsRoomId),
+    gendarmerie: await readSafetyState(ctx.hs, ctx.forces.gendarmerie.supervisorsRoomId),
+  };
   const rows = (await readConversationEntries(ctx.hs, queueRooms(ctx)))
     .filter((entry) => (!state || entry.state === state) && (!force || entry.force === force))
     .sort((a, b) => a.createdAt - b.createdAt)
@@ -175,7 +229,18 @@ export async function conversations(ctx: AdminContext, args: ParsedArgs, io: Out
     return EXIT.ok;
   }
   io.out(['force', 'n°', 'état', 'salle', 'créée', 'close', 'conservation'].join('\t'));
-  for (const row of rows) io.out([row.force, row.ticket, row.state, row.roomId, date(row.createdAt), date(row.closedAt), row.legalHold ? 'oui' : '-'].join('\t'));
+  for (const row of rows)
+    io.out(
+      [
+        row.force,
+        row.ticket,
+        row.state,
+        row.roomId,
+        date(row.createdAt),
+        date(row.closedAt),
+        row.legalHold ? 'oui' : '-',
+      ].join('\t'),
+    );
   io.err(`${rows.length} conversation(s)`);
   return EXIT.ok;
 }
@@ -186,10 +251,24 @@ export async function retentionSet(ctx: AdminContext, args: ParsedArgs, io: Outp
   const periodMs = parseDuration(args.positional[1] ?? '');
   if (!periodMs) throw new UsageError('indiquez la durée de conservation, par exemple 90d');
   const entry = await findEntry(ctx, roomId);
-  if (entry.state !== 'closed' && entry.state !== 'abandoned') throw new AdminError('NOT_ENDED', `la conversation n°${entry.ticket} n'est pas terminée (${entry.state})`);
-  await startRetention(ctx.hs, { roomId, recordRoomId: ctx.forces[entry.force].supervisorsRoomId, closedAt: entry.closedAt ?? Date.now(), periodMs });
-  await adminAudit(ctx, args).write([entry.force], '', { actor: actorOf(args), action: 'retention_set', conversation: roomId, at: Date.now(), details: { seconds: Math.round(periodMs / 1000) } });
-  io.out(`conversation n°${entry.ticket} : supprimée ${describePeriod(periodMs)} après sa clôture (${date(entry.closedAt)})`);
+  if (entry.state !== 'closed' && entry.state !== 'abandoned')
+    throw new AdminError('NOT_ENDED', `la conversation n°${entry.ticket} n'est pas terminée (${entry.state})`);
+  await startRetention(ctx.hs, {
+    roomId,
+    recordRoomId: ctx.forces[entry.force].supervisorsRoomId,
+    closedAt: entry.closedAt ?? Date.now(),
+    periodMs,
+  });
+  await adminAudit(ctx, args).write([entry.force], '', {
+    actor: actorOf(args),
+    action: 'retention_set',
+    conversation: roomId,
+    at: Date.now(),
+    details: { seconds: Math.round(periodMs / 1000) },
+  });
+  io.out(
+    `conversation n°${entry.ticket} : supprimée ${describePeriod(periodMs)} après sa clôture (${date(entry.closedAt)})`,
+  );
   return EXIT.ok;
 }
 
@@ -199,9 +278,16 @@ export async function hold(ctx: AdminContext, args: ParsedArgs, io: Output): Pro
   onlyKnown(args, [...COMMON, 'supervisor', 'reason']);
   const roomId = roomArg(args, 1);
   const entry = await findEntry(ctx, roomId);
-  const request = { force: entry.force, recordRoomId: ctx.forces[entry.force].supervisorsRoomId, roomId, supervisor: required(args, 'supervisor'), at: Date.now() };
+  const request = {
+    force: entry.force,
+    recordRoomId: ctx.forces[entry.force].supervisorsRoomId,
+    roomId,
+    supervisor: required(args, 'supervisor'),
+    at: Date.now(),
+  };
   const staff = await staffLookup(ctx);
-  if (verb === 'put') await putLegalHold(ctx.hs, adminAudit(ctx, args), staff, { ...request, reason: required(args, 'reason') });
+  if (verb === 'put')
+    await putLegalHold(ctx.hs, adminAudit(ctx, args), staff, { ...request, reason: required(args, 'reason') });
   else await liftLegalHold(ctx.hs, adminAudit(ctx, args), staff, request);
   io.out(`conversation n°${entry.ticket} : conservation judiciaire ${verb === 'put' ? 'posée' : 'levée'}`);
   return EXIT.ok;
@@ -213,14 +299,25 @@ export async function exportCommand(ctx: AdminContext, args: ParsedArgs, io: Out
   const by = required(args, 'by');
   const entry = await findEntry(ctx, roomId);
   const member = (await staffLookup(ctx))(by);
-  if (!member?.active || member.role !== 'supervisor' || member.force !== entry.force) throw new AdminError('NOT_SUPERVISOR', `${by} n'est pas superviseur actif de la force ${entry.force}`);
-  const doc = await exportConversation(ctx.hs, roomId, { exportedBy: by, now: Date.now(), ...(args.flags.has('verify-evidence') ? { download: ctx.hs.download } : {}) });
+  if (!member?.active || member.role !== 'supervisor' || member.force !== entry.force)
+    throw new AdminError('NOT_SUPERVISOR', `${by} n'est pas superviseur actif de la force ${entry.force}`);
+  const doc = await exportConversation(ctx.hs, roomId, {
+    exportedBy: by,
+    now: Date.now(),
+    ...(args.flags.has('verify-evidence') ? { download: ctx.hs.download } : {}),
+  });
   const dir = required(args, 'out');
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const base = join(dir, `conversation-${entry.force}-${entry.ticket}`);
   writeFileSync(`${base}.json`, JSON.stringify(doc, null, 2) + '\n', { mode: 0o600 });
   writeFileSync(`${base}.html`, renderExportHtml(doc), { mode: 0o600 });
-  await adminAudit(ctx, args).write([entry.force], '', { actor: by, action: 'export', conversation: roomId, at: Date.now(), details: { sha256: doc.documentSha256, events: doc.events.length } });
+  await adminAudit(ctx, args).write([entry.force], '', {
+    actor: by,
+    action: 'export',
+    conversation: roomId,
+    at: Date.now(),
+    details: { sha256: doc.documentSha256, events: doc.events.length },
+  });
   io.out(`${base}.json`);
   io.out(`${base}.html`);
   io.err(`${doc.events.length} événement(s), ${doc.evidence.length} image(s), empreinte ${doc.documentSha256}`);
@@ -231,16 +328,36 @@ export async function deleteNow(ctx: AdminContext, args: ParsedArgs, io: Output)
   onlyKnown(args, [...COMMON, 'actor'], ['yes']);
   const roomId = roomArg(args);
   const entry = await findEntry(ctx, roomId);
-  if (!args.flags.has('yes')) throw new UsageError(`la suppression est définitive : relancez avec --yes pour supprimer la conversation n°${entry.ticket}`);
-  const result = await deleteConversation(ctx.hs, adminAudit(ctx, args), { force: entry.force, recordRoomId: ctx.forces[entry.force].supervisorsRoomId, roomId, actor: actorOf(args), reason: 'manual', at: Date.now() }, ctx.deletionJournal ? { journal: ctx.deletionJournal } : {});
-  io.out(`conversation n°${entry.ticket} : ${result.outcome === 'deleted' ? `supprimée en ${result.durationMs} ms (${result.mediaDeleted} média(s))` : 'déjà supprimée'}`);
+  if (!args.flags.has('yes'))
+    throw new UsageError(
+      `la suppression est définitive : relancez avec --yes pour supprimer la conversation n°${entry.ticket}`,
+    );
+  const result = await deleteConversation(
+    ctx.hs,
+    adminAudit(ctx, args),
+    {
+      force: entry.force,
+      recordRoomId: ctx.forces[entry.force].supervisorsRoomId,
+      roomId,
+      actor: actorOf(args),
+      reason: 'manual',
+      at: Date.now(),
+    },
+    ctx.deletionJournal ? { journal: ctx.deletionJournal } : {},
+  );
+  io.out(
+    `conversation n°${entry.ticket} : ${result.outcome === 'deleted' ? `supprimée en ${result.durationMs} ms (${result.mediaDeleted} média(s))` : 'déjà supprimée'}`,
+  );
   return EXIT.ok;
 }
 
 export async function sweep(ctx: AdminContext, args: ParsedArgs, io: Output): Promise<number> {
   onlyKnown(args, [...COMMON, 'default-period']);
   const defaultPeriodMs = parseDuration(args.options.get('default-period') ?? '');
-  if (!defaultPeriodMs) throw new UsageError('--default-period est obligatoire (par exemple 90d) : la durée des conversations closes sans durée propre');
+  if (!defaultPeriodMs)
+    throw new UsageError(
+      '--default-period est obligatoire (par exemple 90d) : la durée des conversations closes sans durée propre',
+    );
   const report = await sweepRetention({
     hs: ctx.hs,
     audit: adminAudit(ctx, args),
@@ -250,7 +367,9 @@ export async function sweep(ctx: AdminContext, args: ParsedArgs, io: Output): Pr
     now: Date.now,
     ...(ctx.deletionJournal ? { deletion: { journal: ctx.deletionJournal } } : {}),
   });
-  io.out(`supprimées : ${report.deleted.length}, sous conservation : ${report.held}, en attente : ${report.waiting}, échecs : ${report.failed.length}`);
+  io.out(
+    `supprimées : ${report.deleted.length}, sous conservation : ${report.held}, en attente : ${report.waiting}, échecs : ${report.failed.length}`,
+  );
   for (const failure of report.failed) io.err(`échec ${failure.roomId} : ${failure.code}`);
   return report.failed.length ? EXIT.failed : EXIT.ok;
 }
@@ -266,7 +385,9 @@ export async function audit(ctx: AdminContext, args: ParsedArgs, io: Output): Pr
       const room = await readAuditRoom(ctx.hs, ctx.forces[force].auditRoomId, chain.type);
       const file = mirrorFile(ctx, args, force, chain.name);
       if (verb === 'mirror') {
-        io.out(`${force}/${chain.name} : ${await new AuditMirror(file).catchUp(force, room)} entrée(s) ajoutée(s) à ${file}`);
+        io.out(
+          `${force}/${chain.name} : ${await new AuditMirror(file).catchUp(force, room)} entrée(s) ajoutée(s) à ${file}`,
+        );
         continue;
       }
       const report = verifyChain(room, { trustedSender: ctx.hs.userId });
@@ -280,7 +401,10 @@ export async function audit(ctx: AdminContext, args: ParsedArgs, io: Output): Pr
       broken ||= !mirrorReport.ok || divergence !== undefined || mirror.unreadable.length > 0;
       io.out(`${force}/${chain.name} (copie ${file}) : ${describeBreak(mirrorReport)}`);
       if (mirror.unreadable.length) io.out(`  lignes illisibles : ${mirror.unreadable.join(', ')}`);
-      if (divergence) io.out(`  différence avec le salon : ${divergence.kind} à l'entrée n°${divergence.index} (${divergence.eventId})`);
+      if (divergence)
+        io.out(
+          `  différence avec le salon : ${divergence.kind} à l'entrée n°${divergence.index} (${divergence.eventId})`,
+        );
     }
   }
   return broken ? EXIT.broken : EXIT.ok;

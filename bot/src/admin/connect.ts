@@ -3,7 +3,13 @@ import { join } from 'node:path';
 import { FORCES, type Force, type RoomRole } from '@espace-mineurs/protocol';
 import type { BotCredentials } from '../bootstrap/bot-account.ts';
 import { roomAliasLocalpart, type ForceRooms } from '../bootstrap/rooms.ts';
-import { connectHomeserver, isNotFoundError, resolveAlias as roomOfAlias, whoamiOf, type ConnectedHomeserver } from '../matrix/homeserver.ts';
+import {
+  connectHomeserver,
+  isNotFoundError,
+  resolveAlias as roomOfAlias,
+  whoamiOf,
+  type ConnectedHomeserver,
+} from '../matrix/homeserver.ts';
 import { UsageError } from './args.ts';
 import { DeletionJournal } from '../retention/journal.ts';
 
@@ -29,42 +35,82 @@ export interface AdminContext {
 }
 
 /** Where the command line finds the homeserver and the bot credentials: options, then the bot's variables. */
-export function locate(options: Map<string, string>, env: NodeJS.ProcessEnv): { homeserverUrl: string; stateDir: string; deletionJournal?: string } {
+export function locate(
+  options: Map<string, string>,
+  env: NodeJS.ProcessEnv,
+): { homeserverUrl: string; stateDir: string; deletionJournal?: string } {
   const homeserverUrl = options.get('homeserver') ?? env.ESPACE_HOMESERVER_URL;
   const stateDir = options.get('state-dir') ?? env.ESPACE_STATE_DIR;
-  if (!homeserverUrl) throw new UsageError('adresse du homeserver inconnue : --homeserver URL ou ESPACE_HOMESERVER_URL');
-  if (!stateDir) throw new UsageError('dossier d’état inconnu : --state-dir DOSSIER ou ESPACE_STATE_DIR (il contient bot-credentials.json)');
+  if (!homeserverUrl)
+    throw new UsageError('adresse du homeserver inconnue : --homeserver URL ou ESPACE_HOMESERVER_URL');
+  if (!stateDir)
+    throw new UsageError(
+      'dossier d’état inconnu : --state-dir DOSSIER ou ESPACE_STATE_DIR (il contient bot-credentials.json)',
+    );
   const deletionJournal = options.get('deletion-journal') ?? env.ESPACE_DELETION_JOURNAL;
-  return { homeserverUrl: homeserverUrl.replace(/\/+$/, ''), stateDir, ...(deletionJournal ? { deletionJournal } : {}) };
+  return {
+    homeserverUrl: homeserverUrl.replace(/\/+$/, ''),
+    stateDir,
+    ...(deletionJournal ? { deletionJournal } : {}),
+  };
 }
 
 async function resolveAlias(hs: ConnectedHomeserver, alias: string): Promise<string> {
   try {
     return await roomOfAlias(hs, alias);
   } catch (error) {
-    if (isNotFoundError(error)) throw new AdminError('NOT_BOOTSTRAPPED', `le salon ${alias} n'existe pas : lancez d'abord le bootstrap (npm start le fait)`);
+    if (isNotFoundError(error))
+      throw new AdminError(
+        'NOT_BOOTSTRAPPED',
+        `le salon ${alias} n'existe pas : lancez d'abord le bootstrap (npm start le fait)`,
+      );
     throw error;
   }
 }
 
-export async function connect(homeserverUrl: string, stateDir: string, deletionJournal?: string): Promise<AdminContext> {
+export async function connect(
+  homeserverUrl: string,
+  stateDir: string,
+  deletionJournal?: string,
+): Promise<AdminContext> {
   const file = join(stateDir, 'bot-credentials.json');
-  if (!existsSync(file)) throw new AdminError('NO_CREDENTIALS', `pas d'identifiants du service dans ${file} : lancez d'abord le bootstrap, ou indiquez le bon --state-dir`);
+  if (!existsSync(file))
+    throw new AdminError(
+      'NO_CREDENTIALS',
+      `pas d'identifiants du service dans ${file} : lancez d'abord le bootstrap, ou indiquez le bon --state-dir`,
+    );
   const credentials = JSON.parse(readFileSync(file, 'utf8')) as BotCredentials;
   const hs = connectHomeserver(homeserverUrl, credentials.accessToken, credentials.userId);
   try {
     await whoamiOf(hs);
   } catch (error) {
     const status = (error as { statusCode?: number }).statusCode;
-    if (status === 401) throw new AdminError('BAD_CREDENTIALS', `le jeton de ${file} est refusé par ${homeserverUrl} : relancez le bootstrap (il le renouvelle)`);
+    if (status === 401)
+      throw new AdminError(
+        'BAD_CREDENTIALS',
+        `le jeton de ${file} est refusé par ${homeserverUrl} : relancez le bootstrap (il le renouvelle)`,
+      );
     if (status === undefined) throw new AdminError('UNREACHABLE', `le homeserver ${homeserverUrl} ne répond pas`);
     throw error;
   }
   const serverName = credentials.userId.slice(credentials.userId.indexOf(':') + 1);
   const forces = {} as Record<Force, ForceRooms>;
   for (const force of FORCES) {
-    const room = (role: Exclude<RoomRole, 'force_space'> | 'force_space') => resolveAlias(hs, `#${roomAliasLocalpart(force, role)}:${serverName}`);
-    forces[force] = { spaceId: await room('force_space'), queueRoomId: await room('queue'), supervisorsRoomId: await room('supervisors'), auditRoomId: await room('audit') };
+    const room = (role: Exclude<RoomRole, 'force_space'> | 'force_space') =>
+      resolveAlias(hs, `#${roomAliasLocalpart(force, role)}:${serverName}`);
+    forces[force] = {
+      spaceId: await room('force_space'),
+      queueRoomId: await room('queue'),
+      supervisorsRoomId: await room('supervisors'),
+      auditRoomId: await room('audit'),
+    };
   }
-  return { hs, credentials, serverName, stateDir, forces, ...(deletionJournal ? { deletionJournal: new DeletionJournal(deletionJournal) } : {}) };
+  return {
+    hs,
+    credentials,
+    serverName,
+    stateDir,
+    forces,
+    ...(deletionJournal ? { deletionJournal: new DeletionJournal(deletionJournal) } : {}),
+  };
 }

@@ -24,7 +24,8 @@ async function staffMember(ctx: AdminContext, userId: string) {
 
 async function accountOf(ctx: AdminContext, userId: string): Promise<AdminUser> {
   const account = await adminUser(ctx.hs, userId);
-  if (!account) throw new AdminError('NO_ACCOUNT', `${userId} est enregistré comme agent mais le serveur ne connaît pas ce compte`);
+  if (!account)
+    throw new AdminError('NO_ACCOUNT', `${userId} est enregistré comme agent mais le serveur ne connaît pas ce compte`);
   return account;
 }
 
@@ -34,7 +35,8 @@ async function passwordFromStdin(io: Output): Promise<string> {
   const lines = text.split(/\r?\n/).filter((line) => line !== '');
   if (lines.length !== 1) throw new UsageError('--password-stdin attend le mot de passe seul, sur une ligne');
   const password = lines[0]!;
-  if (password.length < MIN_PASSWORD_LENGTH) throw new UsageError(`le mot de passe fait au moins ${MIN_PASSWORD_LENGTH} caractères`);
+  if (password.length < MIN_PASSWORD_LENGTH)
+    throw new UsageError(`le mot de passe fait au moins ${MIN_PASSWORD_LENGTH} caractères`);
   if (password.trim() !== password) throw new UsageError('le mot de passe ne commence ni ne finit par un espace');
   return password;
 }
@@ -49,10 +51,16 @@ export async function agentResetPassword(ctx: AdminContext, args: ParsedArgs, io
   const userId = userArg(args);
   const given = args.flags.has('password-stdin') ? await passwordFromStdin(io) : undefined;
   const member = await staffMember(ctx, userId);
-  if ((await accountOf(ctx, userId)).deactivated) throw new AdminError('DEACTIVATED', `${userId} est désactivé définitivement : créez un nouveau compte`);
+  if ((await accountOf(ctx, userId)).deactivated)
+    throw new AdminError('DEACTIVATED', `${userId} est désactivé définitivement : créez un nouveau compte`);
   const password = given ?? generatePassword();
   await putAdminUser(ctx.hs, userId, { password, logout_devices: true });
-  await adminAudit(ctx, args).write([member.force], '', { actor: actorOf(args), action: 'staff_password_reset', at: Date.now(), details: { user: userId } });
+  await adminAudit(ctx, args).write([member.force], '', {
+    actor: actorOf(args),
+    action: 'staff_password_reset',
+    at: Date.now(),
+    details: { user: userId },
+  });
   io.out(`${userId} : mot de passe changé, toutes ses sessions sont déconnectées`);
   if (!given) io.out(`nouveau mot de passe (affiché une seule fois) : ${password}`);
   if (!member.active) io.err(`attention : ${userId} reste désactivé ; « agent enable ${userId} » le réactive`);
@@ -65,14 +73,23 @@ export async function agentEnable(ctx: AdminContext, args: ParsedArgs, io: Outpu
   const userId = userArg(args);
   const member = await staffMember(ctx, userId);
   const account = await accountOf(ctx, userId);
-  if (account.deactivated) throw new AdminError('DEACTIVATED', `${userId} est désactivé définitivement : créez un nouveau compte`);
+  if (account.deactivated)
+    throw new AdminError('DEACTIVATED', `${userId} est désactivé définitivement : créez un nouveau compte`);
   if (member.active && !account.locked) {
     io.out(`${userId} est déjà actif`);
     return EXIT.ok;
   }
   await setUserLocked(ctx.hs, userId, false);
-  await putStateEvent(ctx.hs, ctx.forces[member.force].spaceId, EventType.Staff, userStateKey(userId), { ...member, active: true });
-  await adminAudit(ctx, args).write([member.force], '', { actor: actorOf(args), action: 'staff_enable', at: Date.now(), details: { user: userId } });
+  await putStateEvent(ctx.hs, ctx.forces[member.force].spaceId, EventType.Staff, userStateKey(userId), {
+    ...member,
+    active: true,
+  });
+  await adminAudit(ctx, args).write([member.force], '', {
+    actor: actorOf(args),
+    action: 'staff_enable',
+    at: Date.now(),
+    details: { user: userId },
+  });
   io.out(`${userId} est réactivé (compte déverrouillé, agent actif de la force ${member.force})`);
   return EXIT.ok;
 }

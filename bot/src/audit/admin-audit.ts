@@ -20,12 +20,17 @@ export const AUDIT_CHAINS = [
 ] as const;
 
 async function head(hs: Homeserver, roomId: string, type: string): Promise<string> {
-  const page = await roomMessages<{ type: string; sender: string; content: unknown }>(hs, roomId, { dir: 'b', limit: 1, filter: JSON.stringify({ types: [type] }) });
+  const page = await roomMessages<{ type: string; sender: string; content: unknown }>(hs, roomId, {
+    dir: 'b',
+    limit: 1,
+    filter: JSON.stringify({ types: [type] }),
+  });
   const last = page.chunk?.find((event) => event.type === type);
   if (!last) return GENESIS;
   // Validated before it is hashed: the next link names this hash (see the bot's head in audit-log.ts).
   const parsed = parseContent(AuditRecordSchema, last.content);
-  if (!parsed.ok) throw new Error(`the last ${type} record of ${roomId} is not a valid record (${parsed.error}): run audit verify`);
+  if (!parsed.ok)
+    throw new Error(`the last ${type} record of ${roomId} is not a valid record (${parsed.error}): run audit verify`);
   return hashRecord(parsed.value);
 }
 
@@ -35,7 +40,11 @@ export class AdminAuditLog implements Auditor {
   private readonly rooms: Record<Force, string>;
   private readonly onWritten: ((force: Force, eventId: string, record: AuditRecord) => Promise<unknown>) | undefined;
 
-  constructor(hs: Homeserver, rooms: Record<Force, string>, onWritten?: (force: Force, eventId: string, record: AuditRecord) => Promise<unknown>) {
+  constructor(
+    hs: Homeserver,
+    rooms: Record<Force, string>,
+    onWritten?: (force: Force, eventId: string, record: AuditRecord) => Promise<unknown>,
+  ) {
     this.hs = hs;
     this.rooms = rooms;
     this.onWritten = onWritten;
@@ -44,7 +53,13 @@ export class AdminAuditLog implements Auditor {
   async write(forces: readonly Force[], _cause: string, entry: AuditEntry): Promise<void> {
     for (const force of forces) {
       const record: AuditRecord = { ...entry, prev: await head(this.hs, this.rooms[force], ADMIN_AUDIT_EVENT) };
-      const eventId = await sendRoomEvent(this.hs, this.rooms[force], ADMIN_AUDIT_EVENT, record, `admin-${randomUUID()}`);
+      const eventId = await sendRoomEvent(
+        this.hs,
+        this.rooms[force],
+        ADMIN_AUDIT_EVENT,
+        record,
+        `admin-${randomUUID()}`,
+      );
       await this.onWritten?.(force, eventId, record);
     }
   }

@@ -1,4 +1,11 @@
-import { AuditRecord as AuditRecordSchema, EventType, FORCES, parseContent, type AuditRecordContent, type Force } from '@espace-mineurs/protocol';
+import {
+  AuditRecord as AuditRecordSchema,
+  EventType,
+  FORCES,
+  parseContent,
+  type AuditRecordContent,
+  type Force,
+} from '@espace-mineurs/protocol';
 import { logger } from '../log.ts';
 import { stableTxnId, type Matrix, type RawEvent } from '../matrix/client.ts';
 import type { KeyedQueue } from '../runtime/locks.ts';
@@ -21,7 +28,10 @@ export { canonicalJson, hashRecord, type AuditEntry, type AuditRecord } from './
  */
 function headRecord(force: Force, event: RawEvent): AuditRecordContent {
   const parsed = parseContent(AuditRecordSchema, event.content);
-  if (!parsed.ok) throw new Error(`the last ${force} audit record (${event.event_id}) is not a valid record (${parsed.error}): run the admin command line's audit verify`);
+  if (!parsed.ok)
+    throw new Error(
+      `the last ${force} audit record (${event.event_id}) is not a valid record (${parsed.error}): run the admin command line's audit verify`,
+    );
   return parsed.value;
 }
 
@@ -50,7 +60,13 @@ export class AuditLog {
   /** Names actors and tickets in each record's readable body; set by the running bot once its store exists. */
   namer: AuditNamer | undefined;
 
-  constructor(matrix: Matrix, rooms: Record<Force, string>, locks: KeyedQueue, mirrors: Partial<Record<Force, AuditMirror>> = {}, outboxes: Partial<Record<Force, AuditOutbox>> = {}) {
+  constructor(
+    matrix: Matrix,
+    rooms: Record<Force, string>,
+    locks: KeyedQueue,
+    mirrors: Partial<Record<Force, AuditMirror>> = {},
+    outboxes: Partial<Record<Force, AuditOutbox>> = {},
+  ) {
     this.matrix = matrix;
     this.rooms = rooms;
     this.locks = locks;
@@ -60,8 +76,14 @@ export class AuditLog {
 
   async load(): Promise<void> {
     for (const force of FORCES) {
-      const response = await this.matrix.messages(this.rooms[force], { dir: 'b', limit: 100, filter: JSON.stringify({ types: [EventType.Audit] }) });
-      const events: RawEvent[] = response.chunk.filter((event) => event.type === EventType.Audit && this.matrix.isOwn(event.sender));
+      const response = await this.matrix.messages(this.rooms[force], {
+        dir: 'b',
+        limit: 100,
+        filter: JSON.stringify({ types: [EventType.Audit] }),
+      });
+      const events: RawEvent[] = response.chunk.filter(
+        (event) => event.type === EventType.Audit && this.matrix.isOwn(event.sender),
+      );
       const last = events[0];
       this.heads.set(force, {
         hash: last ? hashRecord(headRecord(force, last)) : 'genesis',
@@ -70,7 +92,12 @@ export class AuditLog {
       // A crash between a Matrix send and its mirror line, or a mirror started late: copy what is missing.
       const mirror = this.mirrors[force];
       if (mirror) {
-        const appended = await mirror.catchUp(force, (await readAuditRoom(this.matrix, this.rooms[force])).filter((item) => item.sender !== undefined && this.matrix.isOwn(item.sender)));
+        const appended = await mirror.catchUp(
+          force,
+          (await readAuditRoom(this.matrix, this.rooms[force])).filter(
+            (item) => item.sender !== undefined && this.matrix.isOwn(item.sender),
+          ),
+        );
         if (appended) log.info({ force, appended }, 'audit mirror caught up');
       }
       // Entries a crash left unsent go out first, in their order.
@@ -167,13 +194,22 @@ export class AuditLog {
     return this.locks.run(`audit:${force}`, async () => {
       const head = this.heads.get(force) ?? { hash: 'genesis', known: new Set<string>() };
       const record: AuditRecord = { ...entry, prev: head.hash };
-      const eventId = await this.matrix.send(this.rooms[force], EventType.Audit, record as unknown as Record<string, unknown>, stableTxnId('audit', cause, entry.action));
+      const eventId = await this.matrix.send(
+        this.rooms[force],
+        EventType.Audit,
+        record as unknown as Record<string, unknown>,
+        stableTxnId('audit', cause, entry.action),
+      );
       if (head.known.has(eventId)) return;
       head.known.add(eventId);
       head.hash = hashRecord(record);
       this.heads.set(force, head);
       // The room is the reference; a mirror that cannot be written is caught up at the next start.
-      await this.mirrors[force]?.append(force, eventId, this.matrix.userIdIn(this.rooms[force]), record).catch((error: unknown) => log.error({ force, err: (error as Error).message }, 'could not write the audit mirror'));
+      await this.mirrors[force]
+        ?.append(force, eventId, this.matrix.userIdIn(this.rooms[force]), record)
+        .catch((error: unknown) =>
+          log.error({ force, err: (error as Error).message }, 'could not write the audit mirror'),
+        );
       log.debug({ force, action: entry.action }, 'audited');
     });
   }

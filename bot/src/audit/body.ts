@@ -56,14 +56,29 @@ export interface AuditNamer {
   botUserId: string;
 }
 
-const TIME = new Intl.DateTimeFormat('fr-FR', { timeZone: 'Europe/Paris', day: '2-digit', month: '2-digit', year: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+const TIME = new Intl.DateTimeFormat('fr-FR', {
+  timeZone: 'Europe/Paris',
+  day: '2-digit',
+  month: '2-digit',
+  year: 'numeric',
+  hour: '2-digit',
+  minute: '2-digit',
+  second: '2-digit',
+});
 
 export function auditBody(entry: AuditEntry, namer?: AuditNamer): string {
   const parts = [ACTION_TEXT[entry.action] ?? entry.action];
   const detailTicket = entry.details?.ticket;
-  const ticket = typeof detailTicket === 'number' ? detailTicket : entry.conversation ? namer?.ticket(entry.conversation) : undefined;
+  const ticket =
+    typeof detailTicket === 'number'
+      ? detailTicket
+      : entry.conversation
+        ? namer?.ticket(entry.conversation)
+        : undefined;
   if (ticket !== undefined) parts.push(`conversation n°${ticket}`);
-  const who = namer ? (namer.actor(entry.actor) ?? (entry.actor === namer.botUserId ? 'le service' : 'le jeune')) : undefined;
+  const who = namer
+    ? (namer.actor(entry.actor) ?? (entry.actor === namer.botUserId ? 'le service' : 'le jeune'))
+    : undefined;
   if (who) parts.push(`par ${who}`);
   parts.push(`le ${TIME.format(new Date(entry.at)).replace(' ', ' à ')} (heure de Paris)`);
   return parts.join(' — ');

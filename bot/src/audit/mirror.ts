@@ -23,7 +23,13 @@ export interface MirrorContents {
 function asLine(value: unknown): MirrorLine | undefined {
   if (value === null || typeof value !== 'object') return undefined;
   const line = value as Record<string, unknown>;
-  if (typeof line.force !== 'string' || typeof line.eventId !== 'string' || typeof line.sender !== 'string' || typeof line.hash !== 'string') return undefined;
+  if (
+    typeof line.force !== 'string' ||
+    typeof line.eventId !== 'string' ||
+    typeof line.sender !== 'string' ||
+    typeof line.hash !== 'string'
+  )
+    return undefined;
   if (line.record === null || typeof line.record !== 'object') return undefined;
   return line as unknown as MirrorLine;
 }
@@ -56,7 +62,9 @@ export async function readMirror(file: string): Promise<MirrorContents> {
 
 /** The mirror's chain for one force, ready for verifyChain / compareWithMirror. */
 export function mirrorChain(contents: MirrorContents, force: Force): ChainItem[] {
-  return contents.lines.filter((line) => line.force === force).map((line) => ({ eventId: line.eventId, sender: line.sender, record: line.record }));
+  return contents.lines
+    .filter((line) => line.force === force)
+    .map((line) => ({ eventId: line.eventId, sender: line.sender, record: line.record }));
 }
 
 /**

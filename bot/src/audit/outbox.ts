@@ -1,4 +1,14 @@
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { dirname } from 'node:path';
 import type { AuditEntry } from './chain.ts';
 
@@ -23,7 +33,13 @@ function parse(raw: string): Line | undefined {
     const value = JSON.parse(raw) as Record<string, unknown>;
     if (typeof value.done === 'number') return { done: value.done };
     if (typeof value.sent === 'string') return { sent: value.sent };
-    if (typeof value.seq === 'number' && typeof value.cause === 'string' && value.entry && typeof value.entry === 'object') return value as unknown as Line;
+    if (
+      typeof value.seq === 'number' &&
+      typeof value.cause === 'string' &&
+      value.entry &&
+      typeof value.entry === 'object'
+    )
+      return value as unknown as Line;
   } catch {
     // A torn last line from a crash mid-write: that entry's write never returned, so its handler will redo it.
   }

@@ -62,14 +62,22 @@ describe('verifyChain', () => {
     expect(verifyChain(removed).firstBreak).toMatchObject({ index: 1, kind: 'prev_mismatch' });
 
     const inserted = chain(entries);
-    inserted.splice(4, 0, { eventId: '$forged', sender: BOT, record: { actor: 'x', action: 'close', at: 1, prev: hashRecord(inserted[3]!.record as AuditRecord) } });
+    inserted.splice(4, 0, {
+      eventId: '$forged',
+      sender: BOT,
+      record: { actor: 'x', action: 'close', at: 1, prev: hashRecord(inserted[3]!.record as AuditRecord) },
+    });
     // The forged record links correctly to its predecessor; its successor no longer does.
     expect(verifyChain(inserted).firstBreak).toMatchObject({ index: 5, kind: 'fork', forkOf: 3 });
   });
 
   it('tells a fork (two writers from one head) from tampering', () => {
     const items = chain(entries.slice(0, 3));
-    const fork: ChainItem = { eventId: '$other', sender: BOT, record: { actor: 'admin', action: 'delete', at: 5, prev: (items[2]!.record as AuditRecord).prev } };
+    const fork: ChainItem = {
+      eventId: '$other',
+      sender: BOT,
+      record: { actor: 'admin', action: 'delete', at: 5, prev: (items[2]!.record as AuditRecord).prev },
+    };
     expect(verifyChain([...items, fork]).firstBreak).toMatchObject({ index: 3, kind: 'fork', forkOf: 1 });
   });
 
@@ -77,7 +85,13 @@ describe('verifyChain', () => {
     const items = chain(entries);
     items[1] = { ...items[1]!, sender: '@admin:test' };
     expect(verifyChain(items, { trustedSender: BOT }).firstBreak).toMatchObject({ index: 1, kind: 'foreign_sender' });
-    for (const bad of [null, 'text', [], { actor: 'a', action: 'b', prev: 'genesis' }, { actor: 'a', action: 'b', at: 1, prev: 'genesis', details: { nested: {} } }]) {
+    for (const bad of [
+      null,
+      'text',
+      [],
+      { actor: 'a', action: 'b', prev: 'genesis' },
+      { actor: 'a', action: 'b', at: 1, prev: 'genesis', details: { nested: {} } },
+    ]) {
       expect(verifyChain([{ eventId: '$x', sender: BOT, record: bad }]).firstBreak?.kind).toBe('malformed');
     }
   });
@@ -95,7 +109,8 @@ describe('AuditMirror', () => {
     const file = join(scratch(), 'audit', 'police.jsonl');
     const mirror = new AuditMirror(file);
     const items = chain(entries);
-    for (const item of items) expect(await mirror.append('police', item.eventId!, item.sender!, item.record as AuditRecord)).toBe(true);
+    for (const item of items)
+      expect(await mirror.append('police', item.eventId!, item.sender!, item.record as AuditRecord)).toBe(true);
     expect(await mirror.append('police', '$e0', BOT, items[0]!.record as AuditRecord)).toBe(false);
     expect(statSync(file).mode & 0o777).toBe(0o600);
     const contents = await readMirror(file);

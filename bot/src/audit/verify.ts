@@ -45,7 +45,8 @@ export const GENESIS = 'genesis';
 function isRecord(value: unknown): value is AuditRecord {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
   const record = value as Record<string, unknown>;
-  if (typeof record.actor !== 'string' || typeof record.action !== 'string' || typeof record.prev !== 'string') return false;
+  if (typeof record.actor !== 'string' || typeof record.action !== 'string' || typeof record.prev !== 'string')
+    return false;
   if (typeof record.at !== 'number' || !Number.isFinite(record.at)) return false;
   if (record.conversation !== undefined && typeof record.conversation !== 'string') return false;
   if (record.body !== undefined && typeof record.body !== 'string') return false;
@@ -64,7 +65,10 @@ function isRecord(value: unknown): value is AuditRecord {
  * is why the mirror is compared with the room (`compareWithMirror`). `anchor` is the `prev` of the first record
  * given ("genesis" for a whole chain, or a head recorded earlier when verifying from a point on).
  */
-export function verifyChain(items: readonly ChainItem[], options: { trustedSender?: string; anchor?: string } = {}): ChainReport {
+export function verifyChain(
+  items: readonly ChainItem[],
+  options: { trustedSender?: string; anchor?: string } = {},
+): ChainReport {
   let expected = options.anchor ?? GENESIS;
   const seen = new Map<string, number>();
   for (const [index, item] of items.entries()) {
@@ -78,7 +82,10 @@ export function verifyChain(items: readonly ChainItem[], options: { trustedSende
     const found = item.record.prev;
     if (found !== expected) {
       const forkOf = seen.get(found);
-      const firstBreak: ChainBreak = forkOf !== undefined ? { ...at, kind: 'fork', expected, found, forkOf } : { ...at, kind: 'prev_mismatch', expected, found };
+      const firstBreak: ChainBreak =
+        forkOf !== undefined
+          ? { ...at, kind: 'fork', expected, found, forkOf }
+          : { ...at, kind: 'prev_mismatch', expected, found };
       return { ok: false, count: items.length, head: expected, firstBreak };
     }
     expected = hashRecord(item.record);
@@ -91,8 +98,16 @@ export function verifyChain(items: readonly ChainItem[], options: { trustedSende
  * Reads one audit chain from a force's audit room, oldest first: every event of that type, whoever sent it (the
  * bot's chain by default; the admin command line's chain is ADMIN_AUDIT_EVENT).
  */
-export async function readAuditRoom(matrix: Homeserver, auditRoomId: string, type: string = EventType.Audit): Promise<ChainItem[]> {
-  const events = await readTimeline<{ event_id: string; type: string; sender: string; content: unknown }>(matrix, auditRoomId, { types: [type] });
+export async function readAuditRoom(
+  matrix: Homeserver,
+  auditRoomId: string,
+  type: string = EventType.Audit,
+): Promise<ChainItem[]> {
+  const events = await readTimeline<{ event_id: string; type: string; sender: string; content: unknown }>(
+    matrix,
+    auditRoomId,
+    { types: [type] },
+  );
   return events
     .filter((event) => event.type === type)
     .map((event) => ({ eventId: event.event_id, sender: event.sender, record: event.content }));
@@ -109,14 +124,21 @@ export type MirrorDivergence =
  * (Synapse's database, the bot host's disk): changing one without the other shows here, even for the last record.
  * The mirror may lag behind the room (entries not yet mirrored), never the reverse.
  */
-export function compareWithMirror(room: readonly ChainItem[], mirror: readonly ChainItem[]): MirrorDivergence | undefined {
+export function compareWithMirror(
+  room: readonly ChainItem[],
+  mirror: readonly ChainItem[],
+): MirrorDivergence | undefined {
   const roomIndex = new Map(room.map((item, index) => [item.eventId, index]));
   for (const [index, item] of mirror.entries()) {
     const eventId = item.eventId ?? '';
     const at = roomIndex.get(item.eventId);
     if (at === undefined) return { kind: 'missing_in_room', index, eventId };
     if (at !== index) return { kind: at > index ? 'missing_in_mirror' : 'order', index, eventId };
-    if (!isRecord(item.record) || !isRecord(room[at]!.record) || hashRecord(item.record) !== hashRecord(room[at]!.record as AuditRecord)) {
+    if (
+      !isRecord(item.record) ||
+      !isRecord(room[at]!.record) ||
+      hashRecord(item.record) !== hashRecord(room[at]!.record as AuditRecord)
+    ) {
       return { kind: 'modified', index, eventId };
     }
   }

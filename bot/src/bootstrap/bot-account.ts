@@ -78,9 +78,16 @@ export async function ensureBotAccount(hs: Homeserver, credentialsFile: string):
     if (!login) throw new Error('created the bot account with the admin token but could not log in with it');
     registered = login;
   } else {
-    throw new Error('the homeserver gave neither a registration shared secret nor an admin token: cannot create the bot account');
+    throw new Error(
+      'the homeserver gave neither a registration shared secret nor an admin token: cannot create the bot account',
+    );
   }
-  const credentials: BotCredentials = { userId: registered.userId, password, accessToken: registered.accessToken, deviceId: registered.deviceId };
+  const credentials: BotCredentials = {
+    userId: registered.userId,
+    password,
+    accessToken: registered.accessToken,
+    deviceId: registered.deviceId,
+  };
   writePrivateJson(credentialsFile, credentials);
   log.info({ userId: credentials.userId }, 'created the bot account');
   await exemptFromRateLimits(new Matrix(hs.baseUrl, credentials.accessToken, credentials.userId), credentials.userId);

@@ -61,7 +61,11 @@ export async function bootstrap(hs: Homeserver, options: BootstrapOptions): Prom
   if (options.demo) {
     const file = join(options.stateDir, 'demo-credentials.json');
     // Accounts of a file from before opaque localparts (no handle) are not reused: new ones are made.
-    const saved = new Map((readJsonFile<DemoAccount[]>(file) ?? []).filter((account) => typeof account.handle === 'string').map((account) => [account.handle, account]));
+    const saved = new Map(
+      (readJsonFile<DemoAccount[]>(file) ?? [])
+        .filter((account) => typeof account.handle === 'string')
+        .map((account) => [account.handle, account]),
+    );
     for (const { handle, ...spec } of DEMO_STAFF) {
       const known = saved.get(handle);
       const localpart = known?.localpart ?? opaqueLocalpart();
@@ -73,7 +77,15 @@ export async function bootstrap(hs: Homeserver, options: BootstrapOptions): Prom
       });
       const password = result.password ?? known?.password;
       if (!password) throw new Error(`no password known for demo account ${handle}`);
-      const account: DemoAccount = { handle, userId: result.userId, localpart, password, force: spec.force, role: spec.role, pseudonym: spec.pseudonym };
+      const account: DemoAccount = {
+        handle,
+        userId: result.userId,
+        localpart,
+        password,
+        force: spec.force,
+        role: spec.role,
+        pseudonym: spec.pseudonym,
+      };
       demo.push(account);
       if (result.password) newDemoAccounts.push(account);
     }

@@ -29,14 +29,21 @@ const log = logger.child({ module: 'bootstrap.main' });
 
 export async function runBootstrap(env: NodeJS.ProcessEnv, argv: readonly string[]): Promise<void> {
   const stateDir = env.ESPACE_STATE_DIR;
-  if (!env.ESPACE_SYNAPSE_URL) throw new Error('ESPACE_SYNAPSE_URL is not set (Synapse client API, e.g. http://synapse:8008)');
+  if (!env.ESPACE_SYNAPSE_URL)
+    throw new Error('ESPACE_SYNAPSE_URL is not set (Synapse client API, e.g. http://synapse:8008)');
   if (!stateDir) throw new Error('ESPACE_STATE_DIR is not set (the bot state folder)');
-  if (!env.ESPACE_SYNAPSE_REGISTRATION_SECRET) throw new Error('ESPACE_SYNAPSE_REGISTRATION_SECRET is not set (give it as ESPACE_SYNAPSE_REGISTRATION_SECRET_FILE)');
+  if (!env.ESPACE_SYNAPSE_REGISTRATION_SECRET)
+    throw new Error(
+      'ESPACE_SYNAPSE_REGISTRATION_SECRET is not set (give it as ESPACE_SYNAPSE_REGISTRATION_SECRET_FILE)',
+    );
   const demo = argv.includes('--demo') || env.ESPACE_DEMO === '1';
   const hs = await startHomeserver({
     dataDir: stateDir,
     source: 'existing',
-    env: { ESPACE_SYNAPSE_URL: env.ESPACE_SYNAPSE_URL, ESPACE_SYNAPSE_REGISTRATION_SECRET: env.ESPACE_SYNAPSE_REGISTRATION_SECRET },
+    env: {
+      ESPACE_SYNAPSE_URL: env.ESPACE_SYNAPSE_URL,
+      ESPACE_SYNAPSE_REGISTRATION_SECRET: env.ESPACE_SYNAPSE_REGISTRATION_SECRET,
+    },
   });
   const result = await bootstrap(hs, { stateDir, demo });
   const expected = env.ESPACE_SYNAPSE_SERVER_NAME;
@@ -44,7 +51,15 @@ export async function runBootstrap(env: NodeJS.ProcessEnv, argv: readonly string
     throw new Error(`Synapse serves ${result.serverName}, but ESPACE_SYNAPSE_SERVER_NAME is ${expected}`);
   }
   // Names and counts only: passwords stay in the 0600 files of the state folder.
-  log.info({ serverName: result.serverName, bot: result.bot.userId, demoAccounts: result.demo.length, newDemoAccounts: result.newDemoAccounts.length }, 'bootstrap done');
+  log.info(
+    {
+      serverName: result.serverName,
+      bot: result.bot.userId,
+      demoAccounts: result.demo.length,
+      newDemoAccounts: result.newDemoAccounts.length,
+    },
+    'bootstrap done',
+  );
 }
 
 if (import.meta.main) {

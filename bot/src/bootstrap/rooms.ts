@@ -49,7 +49,13 @@ async function resolveAlias(client: Matrix, alias: string): Promise<string | und
 }
 
 /** Sends a state event only when its content differs, so a second bootstrap writes nothing. */
-export async function ensureState(client: Matrix, roomId: string, type: string, stateKey: string, content: Record<string, unknown>): Promise<boolean> {
+export async function ensureState(
+  client: Matrix,
+  roomId: string,
+  type: string,
+  stateKey: string,
+  content: Record<string, unknown>,
+): Promise<boolean> {
   const current = await client.getState(roomId, type, stateKey);
   if (current !== undefined && JSON.stringify(current) === JSON.stringify(content)) return false;
   await client.putState(roomId, type, stateKey, content);
@@ -60,7 +66,13 @@ export async function ensureState(client: Matrix, roomId: string, type: string, 
  * Finds a bootstrap room by its alias, or creates it. The alias is set atomically with the room, so a crash
  * between two steps never yields a second room: the next run resolves the alias and finishes the setup.
  */
-async function ensureRoom(client: Matrix, serverName: string, force: Force, role: RoomRole, botUserId: string): Promise<string> {
+async function ensureRoom(
+  client: Matrix,
+  serverName: string,
+  force: Force,
+  role: RoomRole,
+  botUserId: string,
+): Promise<string> {
   const localpart = roomAliasLocalpart(force, role);
   const alias = `#${localpart}:${serverName}`;
   const found = await resolveAlias(client, alias);
@@ -73,7 +85,9 @@ async function ensureRoom(client: Matrix, serverName: string, force: Force, role
       name: ROOM_NAME[role](force),
       topic: ROOM_TOPIC[role],
       creation_content: { 'm.federate': false, ...(role === 'force_space' ? { type: 'm.space' } : {}) },
-      power_level_content_override: staffRoomPowerLevels(botUserId, { botOnlyMessages: role === 'audit' || role === 'force_space' }),
+      power_level_content_override: staffRoomPowerLevels(botUserId, {
+        botOnlyMessages: role === 'audit' || role === 'force_space',
+      }),
       initial_state: [
         { type: EventType.RoomRole, state_key: '', content: { role, force } },
         { type: 'm.room.guest_access', state_key: '', content: { guest_access: 'forbidden' } },
@@ -100,7 +114,12 @@ async function ensureEventPowers(client: Matrix, roomId: string, wanted: Record<
   await client.putState(roomId, 'm.room.power_levels', '', { ...levels, events: { ...levels.events, ...wanted } });
 }
 
-export async function ensureForceRooms(client: Matrix, serverName: string, force: Force, botUserId: string): Promise<ForceRooms> {
+export async function ensureForceRooms(
+  client: Matrix,
+  serverName: string,
+  force: Force,
+  botUserId: string,
+): Promise<ForceRooms> {
   const spaceId = await ensureRoom(client, serverName, force, 'force_space', botUserId);
   const queueRoomId = await ensureRoom(client, serverName, force, 'queue', botUserId);
   await ensureEventPowers(client, queueRoomId, EDITABLE_BY_SUPERVISORS);

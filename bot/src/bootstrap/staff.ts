@@ -1,7 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { EventType, userStateKey, type Force, type StaffRole } from '@espace-mineurs/protocol';
 import { logger } from '../log.ts';
-import { adminUser, forceJoin, putAdminUser, rateLimitOverride, removeRateLimits, type AdminApi } from '../matrix/admin.ts';
+import {
+  adminUser,
+  forceJoin,
+  putAdminUser,
+  rateLimitOverride,
+  removeRateLimits,
+  type AdminApi,
+} from '../matrix/admin.ts';
 import type { Matrix } from '../matrix/client.ts';
 import { STAFF_POWER } from './power-levels.ts';
 import { ensureState, type ForceRooms } from './rooms.ts';
@@ -84,7 +91,12 @@ async function ensureJoined(client: Matrix, roomId: string, userId: string): Pro
  * Creates a member of staff, or finds them again, and puts them where their role needs them: the force space
  * and queue for everyone, the supervisors and audit rooms for supervisors. Running it twice changes nothing.
  */
-export async function ensureStaffMember(client: Matrix, serverName: string, rooms: ForceRooms, spec: StaffSpec): Promise<StaffResult> {
+export async function ensureStaffMember(
+  client: Matrix,
+  serverName: string,
+  rooms: ForceRooms,
+  spec: StaffSpec,
+): Promise<StaffResult> {
   if (!LOCALPART.test(spec.localpart)) {
     throw new Error(`staff localpart "${spec.localpart}" must match ${LOCALPART}`);
   }
@@ -110,9 +122,10 @@ export async function ensureStaffMember(client: Matrix, serverName: string, room
   });
 
   const power = STAFF_POWER[spec.role];
-  const roomsForRole = spec.role === 'supervisor'
-    ? [rooms.spaceId, rooms.queueRoomId, rooms.supervisorsRoomId, rooms.auditRoomId]
-    : [rooms.spaceId, rooms.queueRoomId];
+  const roomsForRole =
+    spec.role === 'supervisor'
+      ? [rooms.spaceId, rooms.queueRoomId, rooms.supervisorsRoomId, rooms.auditRoomId]
+      : [rooms.spaceId, rooms.queueRoomId];
   for (const roomId of roomsForRole) {
     if (roomId !== rooms.spaceId && roomId !== rooms.auditRoomId) await ensurePower(client, roomId, userId, power);
     await ensureJoined(client, roomId, userId);

@@ -5,7 +5,12 @@ import { withConversation } from '../runtime/context.ts';
 import { UNKNOWN, refuse, conversationOf, type CommandOutcome, type Invocation } from '../commands/types.ts';
 
 /** Closes with an orientation outcome: the agent holding it, or a supervisor of the force. */
-export async function close(invocation: Invocation, roomId: string, outcome: Outcome, coolDownMinutes?: number): Promise<CommandOutcome> {
+export async function close(
+  invocation: Invocation,
+  roomId: string,
+  outcome: Outcome,
+  coolDownMinutes?: number,
+): Promise<CommandOutcome> {
   const { ctx, staff, eventId, at } = invocation;
   return withConversation(ctx, roomId, async () => {
     const conversation = conversationOf(invocation, roomId);
@@ -17,7 +22,16 @@ export async function close(invocation: Invocation, roomId: string, outcome: Out
     const result = await closeConversation(ctx, conversation, eventId, at, staff.userId, outcome);
     if (!result.ok) return refuse(result.code, 'Cette conversation est déjà terminée.');
     if (coolDownMinutes === undefined) return { ok: true, message: `Conversation n°${entry.ticket} close.` };
-    await applyCoolDown(ctx, conversation, { force: invocation.force, by: staff.userId, at, minutes: coolDownMinutes, cause: eventId });
-    return { ok: true, message: `Conversation n°${entry.ticket} close ; pas de nouvelle conversation de ce jeune ni de cette adresse pendant ${coolDownMinutes} min.` };
+    await applyCoolDown(ctx, conversation, {
+      force: invocation.force,
+      by: staff.userId,
+      at,
+      minutes: coolDownMinutes,
+      cause: eventId,
+    });
+    return {
+      ok: true,
+      message: `Conversation n°${entry.ticket} close ; pas de nouvelle conversation de ce jeune ni de cette adresse pendant ${coolDownMinutes} min.`,
+    };
   });
 }

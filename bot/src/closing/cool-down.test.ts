@@ -8,10 +8,20 @@ import { AddressBook } from '../intake/address-book.ts';
 import { coolingDown, type CoolDown } from './cool-down.ts';
 
 function contextWith(coolDowns: CoolDown[]): Context {
-  return { store: { coolDowns: new Map(coolDowns.map((coolDown) => [coolDown.guest, coolDown])) } } as unknown as Context;
+  return {
+    store: { coolDowns: new Map(coolDowns.map((coolDown) => [coolDown.guest, coolDown])) },
+  } as unknown as Context;
 }
 
-const base: CoolDown = { guest: '@guest-1:test', conversation: '!room:test', force: 'police', by: '@pn-agent-1:test', at: 0, until: 60_000, addresses: ['hash-a'] };
+const base: CoolDown = {
+  guest: '@guest-1:test',
+  conversation: '!room:test',
+  force: 'police',
+  by: '@pn-agent-1:test',
+  at: 0,
+  until: 60_000,
+  addresses: ['hash-a'],
+};
 
 describe('close and cool down', () => {
   it('refuses that guest and that address until the end, with the seconds left', () => {

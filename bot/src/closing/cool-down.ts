@@ -26,24 +26,52 @@ function parseCoolDown(content: Record<string, unknown>): CoolDown | undefined {
   return parsed.ok ? parsed.value : undefined;
 }
 
-export async function applyCoolDown(ctx: Context, conversation: Conversation, input: { force: Force; by: string; at: number; minutes: number; cause: string }): Promise<void> {
+export async function applyCoolDown(
+  ctx: Context,
+  conversation: Conversation,
+  input: { force: Force; by: string; at: number; minutes: number; cause: string },
+): Promise<void> {
   // Only the address the bot's API saw (behind the proxy, the real client): Synapse's own record may hold the
   // proxy's address, and cooling that down would shut everyone out.
   const addresses = new Set<string>();
   const seen = ctx.store.addressOf.get(conversation.guest);
   if (seen) addresses.add(seen);
-  const coolDown: CoolDown = { guest: conversation.guest, conversation: conversation.roomId, force: input.force, by: input.by, at: input.at, until: input.at + input.minutes * 60_000, addresses: [...addresses] };
-  await ctx.audit.write([input.force], `cool_down:${input.cause}`, { actor: input.by, action: 'cool_down', conversation: conversation.roomId, at: input.at, details: { minutes: input.minutes, addresses: coolDown.addresses.length } });
-  await ctx.matrix.putState(ctx.store.forces[input.force].supervisorsRoomId, CoolDownEventType, stateKey(conversation.guest), coolDown);
+  const coolDown: CoolDown = {
+    guest: conversation.guest,
+    conversation: conversation.roomId,
+    force: input.force,
+    by: input.by,
+    at: input.at,
+    until: input.at + input.minutes * 60_000,
+    addresses: [...addresses],
+  };
+  await ctx.audit.write([input.force], `cool_down:${input.cause}`, {
+    actor: input.by,
+    action: 'cool_down',
+    conversation: conversation.roomId,
+    at: input.at,
+    details: { minutes: input.minutes, addresses: coolDown.addresses.length },
+  });
+  await ctx.matrix.putState(
+    ctx.store.forces[input.force].supervisorsRoomId,
+    CoolDownEventType,
+    stateKey(conversation.guest),
+    coolDown,
+  );
   ctx.store.coolDowns.set(conversation.guest, coolDown);
 }
 
 /** Seconds left before this guest or address may open a conversation again; undefined when free. */
-export function coolingDown(ctx: Context, now: number, who: { guest?: string; addressHash?: string }): number | undefined {
+export function coolingDown(
+  ctx: Context,
+  now: number,
+  who: { guest?: string; addressHash?: string },
+): number | undefined {
   let until = 0;
   for (const coolDown of ctx.store.coolDowns.values()) {
     if (coolDown.until <= now) continue;
-    if (coolDown.guest === who.guest || (who.addressHash !== undefined && coolDown.addresses.includes(who.addressHash))) until = Math.max(until, coolDown.until);
+    if (coolDown.guest === who.guest || (who.addressHash !== undefined && coolDown.addresses.includes(who.addressHash)))
+      until = Math.max(until, coolDown.until);
   }
   return until > now ? Math.ceil((until - now) / 1000) : undefined;
 }
@@ -62,7 +90,12 @@ export async function loadCoolDowns(ctx: Context): Promise<void> {
 export async function forgetEndedCoolDowns(ctx: Context, now: number): Promise<void> {
   for (const coolDown of [...ctx.store.coolDowns.values()]) {
     if (coolDown.until > now) continue;
-    await ctx.matrix.putState(ctx.store.forces[coolDown.force].supervisorsRoomId, CoolDownEventType, stateKey(coolDown.guest), {});
+    await ctx.matrix.putState(
+      ctx.store.forces[coolDown.force].supervisorsRoomId,
+      CoolDownEventType,
+      stateKey(coolDown.guest),
+      {},
+    );
     ctx.store.coolDowns.delete(coolDown.guest);
   }
 }

@@ -14,7 +14,11 @@ export interface GuestAccountState {
 /** Refuses to touch anything but a guest: a bug upstream must never lock an agent or the bot. */
 async function requireGuest(hs: Homeserver, userId: string): Promise<AdminUser | undefined> {
   const user = await adminUser(hs, userId);
-  if (user && (!user.is_guest || user.admin)) throw new SafetyError('NOT_A_GUEST', `${userId} n'est pas un compte invité : il ne sera ni verrouillé ni désactivé.`);
+  if (user && (!user.is_guest || user.admin))
+    throw new SafetyError(
+      'NOT_A_GUEST',
+      `${userId} n'est pas un compte invité : il ne sera ni verrouillé ni désactivé.`,
+    );
   return user;
 }
 

@@ -6,9 +6,10 @@ import { notifyQueue } from '../conversation/messages.ts';
 import { closeConversation } from './end.ts';
 
 function leftNotice(entry: ConversationEntry): string {
-  const next = entry.state === 'assigned'
-    ? `Elle reste ouverte : clôturez-la avec une issue (!clore ${entry.ticket} <issue>).`
-    : 'Elle reste dans la file : sans nouvelles du jeune, elle sera close comme abandonnée.';
+  const next =
+    entry.state === 'assigned'
+      ? `Elle reste ouverte : clôturez-la avec une issue (!clore ${entry.ticket} <issue>).`
+      : 'Elle reste dans la file : sans nouvelles du jeune, elle sera close comme abandonnée.';
   return `Conversation n°${entry.ticket} : le jeune a quitté la conversation (sortie rapide ou « Terminer »). ${next}`;
 }
 
@@ -26,7 +27,8 @@ export async function guestLeft(ctx: Context, conversation: Conversation, cause:
     return;
   }
   if (entry.guestLeftAt !== undefined && entry.lastEvent !== cause) return;
-  if (entry.lastEvent !== cause) await saveEntry(ctx, conversation, cleanEntry({ ...entry, guestLeftAt: at, lastEvent: cause }));
+  if (entry.lastEvent !== cause)
+    await saveEntry(ctx, conversation, cleanEntry({ ...entry, guestLeftAt: at, lastEvent: cause }));
   const current = conversation.entry ?? entry;
   await notifyQueue(ctx, current.force, leftNotice(current), cause, 'guest_left');
 }
@@ -38,5 +40,11 @@ export async function guestReturned(ctx: Context, conversation: Conversation, ca
   // lastEvent stays: it names the cause of the last transition, which a replay of this message must not mimic.
   const { guestLeftAt: _left, ...rest } = entry;
   await saveEntry(ctx, conversation, cleanEntry(rest));
-  await notifyQueue(ctx, entry.force, `Conversation n°${entry.ticket} : le jeune est revenu dans la conversation.`, cause, 'guest_returned');
+  await notifyQueue(
+    ctx,
+    entry.force,
+    `Conversation n°${entry.ticket} : le jeune est revenu dans la conversation.`,
+    cause,
+    'guest_returned',
+  );
 }

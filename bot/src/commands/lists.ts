@@ -32,11 +32,18 @@ export function queueList(invocation: Invocation): Promise<CommandOutcome> {
   const { ctx, force, at } = invocation;
   const waiting = ctx.store.queued(force);
   const offers = offersTo(invocation);
-  const lines = [`File de la ${FORCE_LABEL[force]} : ${waiting.length === 0 ? 'aucune conversation en attente' : `${waiting.length} en attente`}.`];
+  const lines = [
+    `File de la ${FORCE_LABEL[force]} : ${waiting.length === 0 ? 'aucune conversation en attente' : `${waiting.length} en attente`}.`,
+  ];
   for (const conversation of waiting) {
-    lines.push(`n°${conversation.entry.ticket} — attend depuis ${since(conversation.entry.queuedAt, at)} — priorité ${priorityWord(conversation)}`);
+    lines.push(
+      `n°${conversation.entry.ticket} — attend depuis ${since(conversation.entry.queuedAt, at)} — priorité ${priorityWord(conversation)}`,
+    );
   }
-  for (const { ticket, conversation } of offers) lines.push(`n°${ticket} — transfert proposé à la force depuis ${since(conversation.entry.pendingTransfer?.offeredAt, at)} (!accepter ${ticket})`);
+  for (const { ticket, conversation } of offers)
+    lines.push(
+      `n°${ticket} — transfert proposé à la force depuis ${since(conversation.entry.pendingTransfer?.offeredAt, at)} (!accepter ${ticket})`,
+    );
   if (waiting.length > 0) lines.push(`Pour en prendre une : !prendre ${waiting[0]!.entry.ticket}`);
   return Promise.resolve({ ok: true, message: lines.join('\n') });
 }
@@ -44,16 +51,32 @@ export function queueList(invocation: Invocation): Promise<CommandOutcome> {
 export function mineList(invocation: Invocation): Promise<CommandOutcome> {
   const { ctx, force, staff, at } = invocation;
   const mine = [...ctx.store.conversations.values()].filter(
-    (conversation): conversation is RoutedConversation => isRouted(conversation) && conversation.entry.force === force && !conversation.entry.movedTo && conversation.entry.state === 'assigned' && conversation.entry.assignee === staff.userId,
+    (conversation): conversation is RoutedConversation =>
+      isRouted(conversation) &&
+      conversation.entry.force === force &&
+      !conversation.entry.movedTo &&
+      conversation.entry.state === 'assigned' &&
+      conversation.entry.assignee === staff.userId,
   );
-  mine.sort((a, b) => Number(b.entry.priority === 'urgent') - Number(a.entry.priority === 'urgent') || (a.entry.claimedAt ?? 0) - (b.entry.claimedAt ?? 0));
+  mine.sort(
+    (a, b) =>
+      Number(b.entry.priority === 'urgent') - Number(a.entry.priority === 'urgent') ||
+      (a.entry.claimedAt ?? 0) - (b.entry.claimedAt ?? 0),
+  );
   const offers = offersTo(invocation, staff.userId);
   const duty = ctx.store.duty.get(staff.userId);
   const capacity = duty?.capacity ?? ctx.config.defaultCapacity;
-  const lines = [`Vos conversations : ${mine.length === 0 ? 'aucune' : mine.length} (${duty?.onDuty ? `en service, ${capacity} à la fois` : 'hors service'}).`];
+  const lines = [
+    `Vos conversations : ${mine.length === 0 ? 'aucune' : mine.length} (${duty?.onDuty ? `en service, ${capacity} à la fois` : 'hors service'}).`,
+  ];
   for (const conversation of mine) {
-    lines.push(`n°${conversation.entry.ticket} — en cours depuis ${since(conversation.entry.claimedAt, at)} — priorité ${priorityWord(conversation)}`);
+    lines.push(
+      `n°${conversation.entry.ticket} — en cours depuis ${since(conversation.entry.claimedAt, at)} — priorité ${priorityWord(conversation)}`,
+    );
   }
-  for (const { ticket, conversation } of offers) lines.push(`n°${ticket} — transfert qui vous est proposé depuis ${since(conversation.entry.pendingTransfer?.offeredAt, at)} (!accepter ${ticket})`);
+  for (const { ticket, conversation } of offers)
+    lines.push(
+      `n°${ticket} — transfert qui vous est proposé depuis ${since(conversation.entry.pendingTransfer?.offeredAt, at)} (!accepter ${ticket})`,
+    );
   return Promise.resolve({ ok: true, message: lines.join('\n') });
 }

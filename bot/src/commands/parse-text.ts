@@ -19,11 +19,14 @@ export interface TextContext {
   colleagues?: (pseudonym: string) => string[];
 }
 
-const BY_VERB = new Map<string, TextForm>(TEXT_FORMS.flatMap((form) => form.verbs.map((verb) => [verb, form] as const)));
+const BY_VERB = new Map<string, TextForm>(
+  TEXT_FORMS.flatMap((form) => form.verbs.map((verb) => [verb, form] as const)),
+);
 
 function roomOf(word: string | undefined, lookup: TicketLookup): { roomId: string } | { error: string } {
   const ticket = Number((word ?? '').replace(/^n°|^#/, ''));
-  if (!Number.isInteger(ticket) || ticket < 1) return { error: 'Indiquez le numéro de la conversation, par exemple : !prendre 12' };
+  if (!Number.isInteger(ticket) || ticket < 1)
+    return { error: 'Indiquez le numéro de la conversation, par exemple : !prendre 12' };
   const roomId = lookup(ticket);
   return roomId ? { roomId } : { error: `Aucune conversation n°${ticket} dans votre file.` };
 }
@@ -47,7 +50,12 @@ export function looksLikeCommand(body: string): boolean {
 }
 
 /** Parses "!verb args…"; undefined when the text is not a command (ordinary chatter between agents). */
-export function parseTextCommand(body: string, requestId: string, lookup: TicketLookup, context: TextContext = {}): TextCommand | undefined {
+export function parseTextCommand(
+  body: string,
+  requestId: string,
+  lookup: TicketLookup,
+  context: TextContext = {},
+): TextCommand | undefined {
   const trimmed = stripReplyFallback(body).trim();
   if (!trimmed.startsWith('!')) return undefined;
   const [rawVerb = '', ...args] = trimmed.slice(1).split(/\s+/);
@@ -55,7 +63,11 @@ export function parseTextCommand(body: string, requestId: string, lookup: Ticket
   if (verb === 'aide' || verb === 'help') return { kind: 'help' };
   const form = BY_VERB.get(verb);
   if (!form) return { kind: 'error', message: `Commande inconnue. ${HELP}` };
-  const tools: TextTools = { room: (word) => roomOf(word, lookup), mentions: context.mentions ?? [], colleagues: context.colleagues ?? (() => []) };
+  const tools: TextTools = {
+    room: (word) => roomOf(word, lookup),
+    mentions: context.mentions ?? [],
+    colleagues: context.colleagues ?? (() => []),
+  };
   const parsed = form.parse(args, verb, tools);
   if ('error' in parsed) return { kind: 'error', message: parsed.error };
   return { kind: 'command', command: { ...parsed.command, requestId } as Command };

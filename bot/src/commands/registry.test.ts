@@ -18,12 +18,15 @@ describe('the command registry', () => {
 
   it('derives !aide from the table: every verb, and what each outcome tells the young person', () => {
     const lines = HELP.split('\n');
-    expect(lines[0]).toBe('Commandes (dans le salon de file de votre force, hors fil de discussion : les fils servent aux notes) :');
+    expect(lines[0]).toBe(
+      'Commandes (dans le salon de file de votre force, hors fil de discussion : les fils servent aux notes) :',
+    );
     for (const form of TEXT_FORMS) if (form.help) expect(lines).toContain(form.help.split('\n')[0]);
     expect(HELP).toMatch(/^!file — /m);
     expect(HELP).toMatch(/^!mes — /m);
     // Each outcome word, with the sentence the goodbye gives for it.
-    for (const word of ['plainte', '119', '3018', 'ecole', 'sante', 'secours', 'aucune']) expect(HELP).toMatch(new RegExp(`^    ${word} : « `, 'm'));
+    for (const word of ['plainte', '119', '3018', 'ecole', 'sante', 'secours', 'aucune'])
+      expect(HELP).toMatch(new RegExp(`^    ${word} : « `, 'm'));
     expect(HELP).toContain('secours : « Si tu es en danger, appelle le 17 ou le 112');
     expect(HELP).not.toContain('ont été prévenus');
   });
@@ -37,7 +40,24 @@ describe('the command registry', () => {
 
   it('parses every text form it lists (one example each) into a valid command', () => {
     const lookup = (ticket: number) => (ticket === 12 ? '!room:test' : undefined);
-    const examples = ['!service', '!pause', '!prendre 12', '!transferer 12 police', '!accepter 12', '!refuser 12 occupé', '!clore 12 aucune', '!danger 12', '!superviser 12', "!levee 12 menace de passage à l'acte", '!approuver-levee 12 a1', '!retirer-levee 12 a1', '!conserver 12 réquisition', '!exporter 12', '!file', '!mes'];
+    const examples = [
+      '!service',
+      '!pause',
+      '!prendre 12',
+      '!transferer 12 police',
+      '!accepter 12',
+      '!refuser 12 occupé',
+      '!clore 12 aucune',
+      '!danger 12',
+      '!superviser 12',
+      "!levee 12 menace de passage à l'acte",
+      '!approuver-levee 12 a1',
+      '!retirer-levee 12 a1',
+      '!conserver 12 réquisition',
+      '!exporter 12',
+      '!file',
+      '!mes',
+    ];
     const seen = new Set<string>();
     for (const example of examples) {
       const parsed = parseTextCommand(example, '$e', lookup);

@@ -1,4 +1,12 @@
-import { DISCLOSURE_REASON, FORCES, LEGAL_HOLD_REASON, type Command, type CommandAction, type Force, type Outcome } from '@espace-mineurs/protocol';
+import {
+  DISCLOSURE_REASON,
+  FORCES,
+  LEGAL_HOLD_REASON,
+  type Command,
+  type CommandAction,
+  type Force,
+  type Outcome,
+} from '@espace-mineurs/protocol';
 import { close } from '../closing/close.ts';
 import { OUTCOME_LINE } from '../closing/end.ts';
 import { mineList, queueList } from './lists.ts';
@@ -43,7 +51,10 @@ export interface TextTools {
 
 /** Lower case, without accents: how verbs, modes, outcomes and names are compared. */
 export function fold(word: string): string {
-  return word.normalize('NFD').replace(/[\u0300-\u036f]/g, '').toLowerCase();
+  return word
+    .normalize('NFD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase();
 }
 
 export interface TextForm {
@@ -93,12 +104,17 @@ function transferTarget(words: string, tools: TextTools, loose: boolean): Transf
   const force = (FORCES as readonly string[]).find((candidate) => candidate === folded);
   if (force) return { force: force as Force };
   if (/^@[^:\s]+:\S+$/.test(words.trim())) return { agent: words.trim() };
-  const pill = tools.mentions.filter((mention) => fold(mention.text.replace(/^@/, '')) === folded.replace(/^@/, '') && mention.text !== '');
+  const pill = tools.mentions.filter(
+    (mention) => fold(mention.text.replace(/^@/, '')) === folded.replace(/^@/, '') && mention.text !== '',
+  );
   if (pill.length > 0) return { agent: pill[0]!.userId };
   if (loose && tools.mentions.length === 1) return { agent: tools.mentions[0]!.userId };
   const named = tools.colleagues(words.trim().replace(/^@/, ''));
   if (named.length === 1) return { agent: named[0]! };
-  if (named.length > 1) return { error: `Plusieurs collègues portent le pseudonyme « ${words.trim()} » : mentionnez la bonne personne ou donnez son @identifiant:serveur.` };
+  if (named.length > 1)
+    return {
+      error: `Plusieurs collègues portent le pseudonyme « ${words.trim()} » : mentionnez la bonne personne ou donnez son @identifiant:serveur.`,
+    };
   return undefined;
 }
 
@@ -114,7 +130,11 @@ const OUTCOME_HELP: ReadonlyArray<readonly [string, Outcome]> = [
 ];
 
 /** A form whose only argument is the ticket. */
-function onTicket(verbs: readonly string[], help: string | undefined, build: (conversation: string) => DistributiveOmit<Command, 'requestId'>): TextForm {
+function onTicket(
+  verbs: readonly string[],
+  help: string | undefined,
+  build: (conversation: string) => DistributiveOmit<Command, 'requestId'>,
+): TextForm {
   return {
     verbs,
     ...(help ? { help } : {}),
@@ -126,7 +146,15 @@ function onTicket(verbs: readonly string[], help: string | undefined, build: (co
 }
 
 /** A form with a ticket and more: `build` checks the rest before the ticket is resolved (as the help reads). */
-function withTicket(verbs: readonly string[], help: string | undefined, build: (args: readonly string[], verb: string, tools: TextTools) => ((conversation: string) => DistributiveOmit<Command, 'requestId'>) | { error: string }): TextForm {
+function withTicket(
+  verbs: readonly string[],
+  help: string | undefined,
+  build: (
+    args: readonly string[],
+    verb: string,
+    tools: TextTools,
+  ) => ((conversation: string) => DistributiveOmit<Command, 'requestId'>) | { error: string },
+): TextForm {
   return {
     verbs,
     ...(help ? { help } : {}),
@@ -152,51 +180,81 @@ export const COMMANDS: { readonly [A in CommandAction]: CommandSpec<A> } = {
           const capacityWord = args[0] === 'on' ? args[1] : args[0];
           if (capacityWord === undefined) return { command: { action: 'duty', onDuty: true } };
           const capacity = Number(capacityWord);
-          if (!Number.isInteger(capacity) || capacity < 1 || capacity > 10) return { error: 'La capacité est un nombre de 1 à 10.' };
+          if (!Number.isInteger(capacity) || capacity < 1 || capacity > 10)
+            return { error: 'La capacité est un nombre de 1 à 10.' };
           return { command: { action: 'duty', onDuty: true, capacity } };
         },
       },
-      { verbs: ['pause', 'fin'], help: '!pause — je quitte mon service (mes conversations retournent en file)', parse: () => ({ command: { action: 'duty', onDuty: false } }) },
+      {
+        verbs: ['pause', 'fin'],
+        help: '!pause — je quitte mon service (mes conversations retournent en file)',
+        parse: () => ({ command: { action: 'duty', onDuty: false } }),
+      },
     ],
   },
   claim: {
     roles: 'staff',
     run: (invocation, command) => claim(invocation, command.conversation),
-    text: [onTicket(['prendre'], '!prendre N — je prends la conversation n°N', (conversation) => ({ action: 'claim', conversation }))],
+    text: [
+      onTicket(['prendre'], '!prendre N — je prends la conversation n°N', (conversation) => ({
+        action: 'claim',
+        conversation,
+      })),
+    ],
   },
   transfer: {
     roles: 'staff',
     run: (invocation, command) => transfer(invocation, command),
     text: [
-      withTicket(['transferer'], '!transferer N collègue|police|gendarmerie [chaud|froid] — transférer (froid par défaut) ; collègue : @agent:serveur, mention, ou pseudonyme dans votre force', (args, _verb, tools) => {
-        const words = args.slice(1);
-        const targetError = { error: 'Indiquez à qui transférer : police, gendarmerie, un collègue mentionné, son @identifiant:serveur ou son pseudonyme (dans votre force).' };
-        if (words.length === 0) return targetError;
-        const last = fold(words[words.length - 1]!);
-        const build = (to: TransferTo | { error: string }, mode: 'warm' | 'cold') => ('error' in to ? to : (conversation: string) => ({ action: 'transfer' as const, conversation, to, mode }));
-        const mode = TRANSFER_MODES[last];
-        if (mode && words.length > 1) return build(transferTarget(words.slice(0, -1).join(' '), tools, true) ?? targetError, mode);
-        // No mode word last: the whole rest may be one name (a pseudonym with a space)…
-        const whole = transferTarget(words.join(' '), tools, words.length === 1);
-        if (whole) return build(whole, 'cold');
-        // …or a target followed by a mistyped mode, refused rather than guessed (a typo never makes a cold transfer).
-        if (words.length > 1 && transferTarget(words.slice(0, -1).join(' '), tools, true)) {
-          return { error: `Mode de transfert inconnu : « ${words[words.length - 1]} ». Modes possibles : ${Object.keys(TRANSFER_MODES).join(', ')} (froid si rien n'est indiqué).` };
-        }
-        return targetError;
-      }),
+      withTicket(
+        ['transferer'],
+        '!transferer N collègue|police|gendarmerie [chaud|froid] — transférer (froid par défaut) ; collègue : @agent:serveur, mention, ou pseudonyme dans votre force',
+        (args, _verb, tools) => {
+          const words = args.slice(1);
+          const targetError = {
+            error:
+              'Indiquez à qui transférer : police, gendarmerie, un collègue mentionné, son @identifiant:serveur ou son pseudonyme (dans votre force).',
+          };
+          if (words.length === 0) return targetError;
+          const last = fold(words[words.length - 1]!);
+          const build = (to: TransferTo | { error: string }, mode: 'warm' | 'cold') =>
+            'error' in to ? to : (conversation: string) => ({ action: 'transfer' as const, conversation, to, mode });
+          const mode = TRANSFER_MODES[last];
+          if (mode && words.length > 1)
+            return build(transferTarget(words.slice(0, -1).join(' '), tools, true) ?? targetError, mode);
+          // No mode word last: the whole rest may be one name (a pseudonym with a space)…
+          const whole = transferTarget(words.join(' '), tools, words.length === 1);
+          if (whole) return build(whole, 'cold');
+          // …or a target followed by a mistyped mode, refused rather than guessed (a typo never makes a cold transfer).
+          if (words.length > 1 && transferTarget(words.slice(0, -1).join(' '), tools, true)) {
+            return {
+              error: `Mode de transfert inconnu : « ${words[words.length - 1]} ». Modes possibles : ${Object.keys(TRANSFER_MODES).join(', ')} (froid si rien n'est indiqué).`,
+            };
+          }
+          return targetError;
+        },
+      ),
     ],
   },
   transfer_accept: {
     roles: 'staff',
     run: (invocation, command) => acceptTransfer(invocation, command.conversation),
-    text: [onTicket(['accepter'], '!accepter N / !refuser N — répondre à un transfert', (conversation) => ({ action: 'transfer_accept', conversation }))],
+    text: [
+      onTicket(['accepter'], '!accepter N / !refuser N — répondre à un transfert', (conversation) => ({
+        action: 'transfer_accept',
+        conversation,
+      })),
+    ],
   },
   transfer_decline: {
     roles: 'staff',
     run: (invocation, command) => declineTransfer(invocation, command.conversation),
     text: [
-      withTicket(['refuser'], undefined, (args) => (conversation) => ({ action: 'transfer_decline', conversation, ...(args.length > 1 ? { reason: args.slice(1).join(' ').slice(0, 500) } : {}) })),
+      withTicket(['refuser'], undefined, (args) => (conversation) => ({
+        action: 'transfer_decline',
+        conversation,
+        ...(args.length > 1 ? { reason: args.slice(1).join(' ').slice(0, 500) } : {}),
+      })),
     ],
   },
   close: {
@@ -211,11 +269,17 @@ export const COMMANDS: { readonly [A in CommandAction]: CommandSpec<A> } = {
         ].join('\n'),
         (args) => {
           const outcome = OUTCOME_WORDS[fold(args[1] ?? '')];
-          if (!outcome) return { error: `Indiquez l'issue : ${Object.keys(OUTCOME_WORDS).filter((word) => !/[éè]/.test(word) && word !== 'aucun').join(', ')}.` };
+          if (!outcome)
+            return {
+              error: `Indiquez l'issue : ${Object.keys(OUTCOME_WORDS)
+                .filter((word) => !/[éè]/.test(word) && word !== 'aucun')
+                .join(', ')}.`,
+            };
           const minutesWord = args[2];
           if (minutesWord === undefined) return (conversation) => ({ action: 'close', conversation, outcome });
           const coolDownMinutes = Number(minutesWord.replace(/min$/, ''));
-          if (!Number.isInteger(coolDownMinutes) || coolDownMinutes < 1 || coolDownMinutes > 7 * 24 * 60) return { error: 'La mise au calme se compte en minutes, de 1 à 10080 (une semaine).' };
+          if (!Number.isInteger(coolDownMinutes) || coolDownMinutes < 1 || coolDownMinutes > 7 * 24 * 60)
+            return { error: 'La mise au calme se compte en minutes, de 1 à 10080 (une semaine).' };
           return (conversation) => ({ action: 'close', conversation, outcome, coolDownMinutes });
         },
       ),
@@ -224,74 +288,147 @@ export const COMMANDS: { readonly [A in CommandAction]: CommandSpec<A> } = {
   flag_danger: {
     roles: 'staff',
     run: (invocation, command) => flagDanger(invocation, command.conversation),
-    text: [onTicket(['danger'], '!danger N — signaler un danger grave (priorité)', (conversation) => ({ action: 'flag_danger', conversation }))],
+    text: [
+      onTicket(['danger'], '!danger N — signaler un danger grave (priorité)', (conversation) => ({
+        action: 'flag_danger',
+        conversation,
+      })),
+    ],
   },
   supervise: {
     roles: 'supervisor',
     run: (invocation, command) => supervise(invocation, command.conversation),
-    text: [onTicket(['superviser'], '!superviser N — (superviseurs) rejoindre la conversation', (conversation) => ({ action: 'supervise', conversation }))],
+    text: [
+      onTicket(['superviser'], '!superviser N — (superviseurs) rejoindre la conversation', (conversation) => ({
+        action: 'supervise',
+        conversation,
+      })),
+    ],
   },
   disclosure_request: {
     roles: 'staff',
     run: (invocation, command) => disclosureRequest(invocation, command.conversation, command.reason),
     text: [
-      withTicket(['levee', 'lever-anonymat'], `!levee N motif — danger grave : demander la levée d'anonymat (motif de ${DISCLOSURE_REASON.min} caractères au moins)`, (args) => {
-        const reason = args.slice(1).join(' ').trim();
-        if (reason.length < DISCLOSURE_REASON.min) return { error: `Indiquez le motif (${DISCLOSURE_REASON.min} caractères au moins), par exemple : !levee 12 menace de passage à l'acte ce soir` };
-        return (conversation) => ({ action: 'disclosure_request', conversation, reason: reason.slice(0, DISCLOSURE_REASON.max) });
-      }),
+      withTicket(
+        ['levee', 'lever-anonymat'],
+        `!levee N motif — danger grave : demander la levée d'anonymat (motif de ${DISCLOSURE_REASON.min} caractères au moins)`,
+        (args) => {
+          const reason = args.slice(1).join(' ').trim();
+          if (reason.length < DISCLOSURE_REASON.min)
+            return {
+              error: `Indiquez le motif (${DISCLOSURE_REASON.min} caractères au moins), par exemple : !levee 12 menace de passage à l'acte ce soir`,
+            };
+          return (conversation) => ({
+            action: 'disclosure_request',
+            conversation,
+            reason: reason.slice(0, DISCLOSURE_REASON.max),
+          });
+        },
+      ),
     ],
   },
   disclosure_decision: {
     roles: 'supervisor',
     roleCheckedBy: 'rules',
-    run: (invocation, command) => disclosureDecision(invocation, command.conversation, command.disclosure, command.decision === 'approve', command.comment),
+    run: (invocation, command) =>
+      disclosureDecision(
+        invocation,
+        command.conversation,
+        command.disclosure,
+        command.decision === 'approve',
+        command.comment,
+      ),
     text: [
-      withTicket(['approuver-levee', 'refuser-levee'], "!approuver-levee N id [commentaire] / !refuser-levee N id [motif] — (superviseurs) décider d'une demande", (args, verb) => {
-        const disclosure = args[1];
-        if (!disclosure) return { error: `Indiquez le numéro de la demande, par exemple : !${verb} 12 a1b2c3d4` };
-        const comment = args.slice(2).join(' ').trim().slice(0, 1000);
-        const decision = verb === 'approuver-levee' ? 'approve' : 'refuse';
-        return (conversation) => ({ action: 'disclosure_decision', conversation, disclosure, decision, ...(comment ? { comment } : {}) });
-      }),
+      withTicket(
+        ['approuver-levee', 'refuser-levee'],
+        "!approuver-levee N id [commentaire] / !refuser-levee N id [motif] — (superviseurs) décider d'une demande",
+        (args, verb) => {
+          const disclosure = args[1];
+          if (!disclosure) return { error: `Indiquez le numéro de la demande, par exemple : !${verb} 12 a1b2c3d4` };
+          const comment = args.slice(2).join(' ').trim().slice(0, 1000);
+          const decision = verb === 'approuver-levee' ? 'approve' : 'refuse';
+          return (conversation) => ({
+            action: 'disclosure_decision',
+            conversation,
+            disclosure,
+            decision,
+            ...(comment ? { comment } : {}),
+          });
+        },
+      ),
     ],
   },
   disclosure_withdraw: {
     roles: 'staff',
     run: (invocation, command) => disclosureWithdraw(invocation, command.conversation, command.disclosure),
     text: [
-      withTicket(['retirer-levee'], "!retirer-levee N id — retirer sa propre demande de levée d'anonymat tant qu'elle n'est pas décidée", (args) => {
-        const disclosure = args[1];
-        if (!disclosure) return { error: 'Indiquez le numéro de la demande, par exemple : !retirer-levee 12 a1b2c3d4' };
-        return (conversation) => ({ action: 'disclosure_withdraw', conversation, disclosure });
-      }),
+      withTicket(
+        ['retirer-levee'],
+        "!retirer-levee N id — retirer sa propre demande de levée d'anonymat tant qu'elle n'est pas décidée",
+        (args) => {
+          const disclosure = args[1];
+          if (!disclosure)
+            return { error: 'Indiquez le numéro de la demande, par exemple : !retirer-levee 12 a1b2c3d4' };
+          return (conversation) => ({ action: 'disclosure_withdraw', conversation, disclosure });
+        },
+      ),
     ],
   },
   legal_hold: {
     roles: 'supervisor',
     run: (invocation, command) => legalHold(invocation, command.conversation, command.hold, command.reason),
     text: [
-      withTicket(['conserver', 'liberer'], '!conserver N motif / !liberer N motif — (superviseurs) poser ou lever une conservation judiciaire', (args, verb) => {
-        const reason = args.slice(1).join(' ').trim();
-        if (reason.length < LEGAL_HOLD_REASON.min) return { error: `Indiquez le motif (${LEGAL_HOLD_REASON.min} caractères au moins), par exemple : !${verb} 12 réquisition du parquet` };
-        return (conversation) => ({ action: 'legal_hold', conversation, hold: verb === 'conserver', reason: reason.slice(0, LEGAL_HOLD_REASON.max) });
-      }),
+      withTicket(
+        ['conserver', 'liberer'],
+        '!conserver N motif / !liberer N motif — (superviseurs) poser ou lever une conservation judiciaire',
+        (args, verb) => {
+          const reason = args.slice(1).join(' ').trim();
+          if (reason.length < LEGAL_HOLD_REASON.min)
+            return {
+              error: `Indiquez le motif (${LEGAL_HOLD_REASON.min} caractères au moins), par exemple : !${verb} 12 réquisition du parquet`,
+            };
+          return (conversation) => ({
+            action: 'legal_hold',
+            conversation,
+            hold: verb === 'conserver',
+            reason: reason.slice(0, LEGAL_HOLD_REASON.max),
+          });
+        },
+      ),
     ],
   },
   export: {
     roles: 'supervisor',
     run: (invocation, command) => exportCommand(invocation, command.conversation),
-    text: [onTicket(['exporter'], '!exporter N — (superviseurs) exporter la conversation (salon des superviseurs)', (conversation) => ({ action: 'export', conversation }))],
+    text: [
+      onTicket(
+        ['exporter'],
+        '!exporter N — (superviseurs) exporter la conversation (salon des superviseurs)',
+        (conversation) => ({ action: 'export', conversation }),
+      ),
+    ],
   },
   queue_list: {
     roles: 'staff',
     run: (invocation) => queueList(invocation),
-    text: [{ verbs: ['file', 'attente'], help: '!file — les conversations en attente (numéro, attente, priorité) et les transferts proposés à la force', parse: () => ({ command: { action: 'queue_list' } }) }],
+    text: [
+      {
+        verbs: ['file', 'attente'],
+        help: '!file — les conversations en attente (numéro, attente, priorité) et les transferts proposés à la force',
+        parse: () => ({ command: { action: 'queue_list' } }),
+      },
+    ],
   },
   mine_list: {
     roles: 'staff',
     run: (invocation) => mineList(invocation),
-    text: [{ verbs: ['mes'], help: '!mes — mes conversations en cours et les transferts qui me sont proposés', parse: () => ({ command: { action: 'mine_list' } }) }],
+    text: [
+      {
+        verbs: ['mes'],
+        help: '!mes — mes conversations en cours et les transferts qui me sont proposés',
+        parse: () => ({ command: { action: 'mine_list' } }),
+      },
+    ],
   },
 };
 
@@ -317,7 +454,10 @@ const HELP_ORDER: readonly CommandAction[] = [
 /** Every text form, in help order. */
 export const TEXT_FORMS: readonly TextForm[] = HELP_ORDER.flatMap((action) => COMMANDS[action].text);
 
-export const HELP = ['Commandes (dans le salon de file de votre force, hors fil de discussion : les fils servent aux notes) :', ...TEXT_FORMS.flatMap((form) => (form.help ? [form.help] : []))].join('\n');
+export const HELP = [
+  'Commandes (dans le salon de file de votre force, hors fil de discussion : les fils servent aux notes) :',
+  ...TEXT_FORMS.flatMap((form) => (form.help ? [form.help] : [])),
+].join('\n');
 
 /** Runs a command through its entry (the one place the action's type is joined back to its entry's). */
 export function runCommand(invocation: Invocation, command: Command): Promise<CommandOutcome> {

@@ -17,7 +17,9 @@ export interface Invocation {
  * `logged`: the feature already answered in the queue room with a line of its live log, as a reply to the
  * command event; the dispatcher then sends no second text reply (one event per answer).
  */
-export type CommandOutcome = { ok: true; message: string; ref?: string; logged?: boolean } | { ok: false; code: CommandRefusalCode; message: string };
+export type CommandOutcome =
+  | { ok: true; message: string; ref?: string; logged?: boolean }
+  | { ok: false; code: CommandRefusalCode; message: string };
 
 export function refuse(code: CommandRefusalCode, message: string): CommandOutcome {
   return { ok: false, code, message };
@@ -26,7 +28,8 @@ export function refuse(code: CommandRefusalCode, message: string): CommandOutcom
 /** The conversation a command names, if it belongs to the command's force. */
 export function conversationOf(invocation: Invocation, roomId: string): RoutedConversation | undefined {
   const conversation = invocation.ctx.store.conversations.get(roomId);
-  if (!isRouted(conversation) || conversation.entry.force !== invocation.force || conversation.entry.movedTo) return undefined;
+  if (!isRouted(conversation) || conversation.entry.force !== invocation.force || conversation.entry.movedTo)
+    return undefined;
   return conversation;
 }
 

@@ -23,9 +23,19 @@ export async function saveEntry(ctx: Context, conversation: Conversation, entry:
   }
   if (previous && previous.force !== entry.force && !previous.movedTo) {
     const moved: ConversationEntry = { ...previous, movedTo: entry.force };
-    await ctx.matrix.putState(ctx.store.forces[previous.force].queueRoomId, EventType.Conversation, conversation.roomId, moved);
+    await ctx.matrix.putState(
+      ctx.store.forces[previous.force].queueRoomId,
+      EventType.Conversation,
+      conversation.roomId,
+      moved,
+    );
   }
-  await ctx.matrix.putState(ctx.store.forces[entry.force].queueRoomId, EventType.Conversation, conversation.roomId, entry);
+  await ctx.matrix.putState(
+    ctx.store.forces[entry.force].queueRoomId,
+    EventType.Conversation,
+    conversation.roomId,
+    entry,
+  );
   conversation.entry = entry;
   ctx.store.noteTicket(entry.force, entry.ticket);
 }

@@ -1,4 +1,12 @@
-import type { AbandonedEntry, AssignedEntry, ClosedEntry, ConversationEntry, Force, Outcome, QueuedEntry } from '@espace-mineurs/protocol';
+import type {
+  AbandonedEntry,
+  AssignedEntry,
+  ClosedEntry,
+  ConversationEntry,
+  Force,
+  Outcome,
+  QueuedEntry,
+} from '@espace-mineurs/protocol';
 
 /**
  * The conversation lifecycle's transitions on the agents-side record, as pure functions (like the triage machine
@@ -31,7 +39,13 @@ function withoutPendingTransfer<E extends ConversationEntry>(entry: E): Omit<E, 
 
 /** queued → assigned: the claim won the arbitration. */
 export function claimed(entry: QueuedEntry, claim: { agent: string; at: number; cause: string }): AssignedEntry {
-  return cleanEntry({ ...withoutPendingTransfer(entry), state: 'assigned', assignee: claim.agent, claimedAt: claim.at, lastEvent: claim.cause });
+  return cleanEntry({
+    ...withoutPendingTransfer(entry),
+    state: 'assigned',
+    assignee: claim.agent,
+    claimedAt: claim.at,
+    lastEvent: claim.cause,
+  });
 }
 
 /** assigned → queued: the agent left, went off duty or was removed; nobody holds it any more. It keeps its place. */
@@ -42,12 +56,23 @@ export function requeued(entry: AssignedEntry, cause: string): QueuedEntry {
 
 /** → closed, with the orientation given to the young person. */
 export function closed(entry: ConversationEntry, close: { at: number; outcome: Outcome; cause: string }): ClosedEntry {
-  return cleanEntry({ ...withoutPendingTransfer(entry), state: 'closed', closedAt: close.at, outcome: close.outcome, lastEvent: close.cause });
+  return cleanEntry({
+    ...withoutPendingTransfer(entry),
+    state: 'closed',
+    closedAt: close.at,
+    outcome: close.outcome,
+    lastEvent: close.cause,
+  });
 }
 
 /** → abandoned: the young person left or stayed silent. */
 export function abandoned(entry: ConversationEntry, abandon: { at: number; cause: string }): AbandonedEntry {
-  return cleanEntry({ ...withoutPendingTransfer(entry), state: 'abandoned', closedAt: abandon.at, lastEvent: abandon.cause });
+  return cleanEntry({
+    ...withoutPendingTransfer(entry),
+    state: 'abandoned',
+    closedAt: abandon.at,
+    lastEvent: abandon.cause,
+  });
 }
 
 /** A warm transfer offered: it waits for the receiver's answer. */
@@ -71,9 +96,24 @@ export function flaggedUrgent<E extends ConversationEntry>(entry: E, cause: stri
  * from. Whoever held it and any pending offer are dropped; `changes` says the new state (and holder). It keeps its
  * `queuedAt`: the time it has been waiting for the service.
  */
-export function movedTo(entry: OpenEntry, target: { force: Force; ticket: number }, changes: MoveChanges, cause: string): OpenEntry {
-  const { assignee: _assignee, claimedAt: _claimedAt, queueEventId: _queueEventId, transferredFrom: _from, state: _state, ...rest } = withoutPendingTransfer(entry);
-  const base = target.force === entry.force ? { ...rest, queueEventId: entry.queueEventId } : { ...rest, ticket: target.ticket, force: target.force, previousForce: entry.force };
+export function movedTo(
+  entry: OpenEntry,
+  target: { force: Force; ticket: number },
+  changes: MoveChanges,
+  cause: string,
+): OpenEntry {
+  const {
+    assignee: _assignee,
+    claimedAt: _claimedAt,
+    queueEventId: _queueEventId,
+    transferredFrom: _from,
+    state: _state,
+    ...rest
+  } = withoutPendingTransfer(entry);
+  const base =
+    target.force === entry.force
+      ? { ...rest, queueEventId: entry.queueEventId }
+      : { ...rest, ticket: target.ticket, force: target.force, previousForce: entry.force };
   return cleanEntry({ ...base, ...changes, lastEvent: cause });
 }
 

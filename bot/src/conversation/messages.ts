@@ -11,7 +11,12 @@ export function say(ctx: Context, roomId: string, content: MessageContent, ...ca
 /** A notice in a force's queue room, readable in Element. */
 export function notifyQueue(ctx: Context, force: Force, body: string, ...cause: string[]): Promise<string> {
   const roomId = ctx.store.forces[force].queueRoomId;
-  return ctx.matrix.send(roomId, 'm.room.message', { msgtype: 'm.notice', body }, stableTxnId('queue', roomId, ...cause));
+  return ctx.matrix.send(
+    roomId,
+    'm.room.message',
+    { msgtype: 'm.notice', body },
+    stableTxnId('queue', roomId, ...cause),
+  );
 }
 
 export { serviceMessage };

@@ -65,7 +65,9 @@ export function writeStatusSettled(ctx: Context, conversation: Conversation, del
       held.delete(conversation.roomId);
       void ctx.locks
         .run(`conversation:${conversation.roomId}`, () => writeStatus(ctx, conversation, ctx.now()))
-        .catch((error: unknown) => ctx.log.warn({ roomId: conversation.roomId, err: (error as Error).message }, 'could not write a status'));
+        .catch((error: unknown) =>
+          ctx.log.warn({ roomId: conversation.roomId, err: (error as Error).message }, 'could not write a status'),
+        );
     }, delayMs).unref(),
   );
 }
@@ -78,7 +80,8 @@ export function writeStatusSettled(ctx: Context, conversation: Conversation, del
 export async function reconcileStatus(ctx: Context, conversation: Conversation): Promise<void> {
   const wanted = publicStatus(ctx, conversation, ctx.now());
   const shown = conversation.status;
-  const told = (status: PublicStatus | undefined) => (status ? [status.state, status.force, status.agentJoined, status.agentPseudonym].join('|') : '');
+  const told = (status: PublicStatus | undefined) =>
+    status ? [status.state, status.force, status.agentJoined, status.agentPseudonym].join('|') : '';
   if (told(shown) !== told(wanted)) await writeStatus(ctx, conversation, ctx.now());
 }
 
@@ -104,9 +107,15 @@ export function refreshPositionsSoon(ctx: Context, force: string, delayMs = 5000
           .run(`conversation:${conversation.roomId}`, async () => {
             // Only a new position is worth a state event; the estimate alone is refreshed with it.
             const place = ctx.store.queuePosition(conversation, ctx.config.defaultWaitSeconds);
-            if (place && place.position !== conversation.status?.position) await writeStatus(ctx, conversation, ctx.now());
+            if (place && place.position !== conversation.status?.position)
+              await writeStatus(ctx, conversation, ctx.now());
           })
-          .catch((error: unknown) => ctx.log.warn({ roomId: conversation.roomId, err: (error as Error).message }, 'could not refresh a queue position'));
+          .catch((error: unknown) =>
+            ctx.log.warn(
+              { roomId: conversation.roomId, err: (error as Error).message },
+              'could not refresh a queue position',
+            ),
+          );
       }
     }, delayMs).unref(),
   );

@@ -20,6 +20,11 @@ export async function supervise(invocation: Invocation, roomId: string): Promise
   // Staff leave a conversation when it ends, so joining an ended one is how a supervisor reads it: audited as such.
   const ended = TERMINAL.has(stateOf(conversation));
   if (!ended) await say(ctx, roomId, serviceMessage(SUPERVISOR_JOINS), eventId, 'supervisor');
-  await ctx.audit.write([force], eventId, { actor: staff.userId, action: ended ? 'read_closed' : 'supervise', conversation: roomId, at });
+  await ctx.audit.write([force], eventId, {
+    actor: staff.userId,
+    action: ended ? 'read_closed' : 'supervise',
+    conversation: roomId,
+    at,
+  });
   return { ok: true, message: `Vous êtes invité dans la conversation n°${conversation.entry.ticket}.` };
 }

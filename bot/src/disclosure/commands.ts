@@ -5,7 +5,13 @@ import { say, serviceMessage } from '../conversation/messages.ts';
 import { notifySupervisors, saveDisclosure } from './records.ts';
 import { YOUNG_PERSON_HELP_IS_COMING } from './gather.ts';
 import { discloseAcrossServers } from '../federation/disclosure.ts';
-import { decideDisclosure, disclosureAuditEntry, requestDisclosure, withdrawDisclosure, type DisclosureRequest } from './request.ts';
+import {
+  decideDisclosure,
+  disclosureAuditEntry,
+  requestDisclosure,
+  withdrawDisclosure,
+  type DisclosureRequest,
+} from './request.ts';
 import { UNKNOWN, conversationOf, refuse, type CommandOutcome, type Invocation } from '../commands/types.ts';
 import { startRetention } from '../retention/purge.ts';
 
@@ -18,7 +24,11 @@ export function disclosureId(eventId: string): string {
  * Any active agent of the conversation's force may ask (not only the assignee): in grave danger the colleague
  * who reads the conversation must not wait for the assignee; a supervisor decides anyway.
  */
-export async function disclosureRequest(invocation: Invocation, roomId: string, reason: string): Promise<CommandOutcome> {
+export async function disclosureRequest(
+  invocation: Invocation,
+  roomId: string,
+  reason: string,
+): Promise<CommandOutcome> {
   const { ctx, staff, eventId, at, force } = invocation;
   const conversation = conversationOf(invocation, roomId);
   if (!conversation) return UNKNOWN;
@@ -26,7 +36,11 @@ export async function disclosureRequest(invocation: Invocation, roomId: string, 
   const ticket = conversation.entry.ticket;
   return ctx.locks.run(`disclosure:${id}`, async () => {
     const existing = ctx.store.disclosures.get(id);
-    const sent = { ok: true as const, ref: id, message: `Demande de levée d'anonymat ${id} (conversation n°${ticket}) transmise aux superviseurs. Pour la retirer : !retirer-levee ${ticket} ${id}` };
+    const sent = {
+      ok: true as const,
+      ref: id,
+      message: `Demande de levée d'anonymat ${id} (conversation n°${ticket}) transmise aux superviseurs. Pour la retirer : !retirer-levee ${ticket} ${id}`,
+    };
     if (existing) return sent;
     const transition = requestDisclosure((userId) => ctx.store.staff.get(userId), {
       id,
@@ -56,23 +70,48 @@ export async function disclosureRequest(invocation: Invocation, roomId: string, 
 }
 
 /** A supervisor of the force, never the requester, approves (then the bot discloses) or refuses. */
-export async function disclosureDecision(invocation: Invocation, roomId: string, id: string, approve: boolean, comment: string | undefined): Promise<CommandOutcome> {
+export async function disclosureDecision(
+  invocation: Invocation,
+  roomId: string,
+  id: string,
+  approve: boolean,
+  comment: string | undefined,
+): Promise<CommandOutcome> {
   const { ctx, staff, eventId, at } = invocation;
   return ctx.locks.run(`disclosure:${id}`, async () => {
     const request = ctx.store.disclosures.get(id);
-    if (!request || request.conversation !== roomId) return refuse('UNKNOWN_DISCLOSURE', "Cette demande de levée d'anonymat n'existe pas pour cette conversation.");
+    if (!request || request.conversation !== roomId)
+      return refuse('UNKNOWN_DISCLOSURE', "Cette demande de levée d'anonymat n'existe pas pour cette conversation.");
     // A replay of the approval after a crash resumes the disclosure instead of being refused as already decided.
-    const resuming = approve && request.status === 'approved' && request.decidedBy === staff.userId && request.disclosedAt === undefined;
+    const resuming =
+      approve &&
+      request.status === 'approved' &&
+      request.decidedBy === staff.userId &&
+      request.disclosedAt === undefined;
     let decided: DisclosureRequest = request;
     if (!resuming) {
-      const transition = decideDisclosure((userId) => ctx.store.staff.get(userId), request, { actor: staff.userId, approve, ...(comment ? { reason: comment } : {}), now: at });
+      const transition = decideDisclosure((userId) => ctx.store.staff.get(userId), request, {
+        actor: staff.userId,
+        approve,
+        ...(comment ? { reason: comment } : {}),
+        now: at,
+      });
       if (!transition.ok) return refuse(transition.code, transition.message);
       decided = transition.request;
-      await ctx.audit.write([decided.force], `disclosure_decision:${id}`, disclosureAuditEntry(decided, staff.userId, at));
+      await ctx.audit.write(
+        [decided.force],
+        `disclosure_decision:${id}`,
+        disclosureAuditEntry(decided, staff.userId, at),
+      );
       await saveDisclosure(ctx, decided);
     }
     if (!approve) {
-      await notifySupervisors(ctx, decided, `Demande de levée d'anonymat ${id} refusée par ${staff.pseudonym}.`, 'refused');
+      await notifySupervisors(
+        ctx,
+        decided,
+        `Demande de levée d'anonymat ${id} refusée par ${staff.pseudonym}.`,
+        'refused',
+      );
       return { ok: true, message: `Demande ${id} refusée.` };
     }
     const conversation = ctx.store.conversations.get(request.conversation);
@@ -92,7 +131,15 @@ export async function disclosureDecision(invocation: Invocation, roomId: string,
         await saveDisclosure(ctx, decided);
       },
     });
-    await withConversation(ctx, conversation.roomId, () => say(ctx, conversation.roomId, serviceMessage(YOUNG_PERSON_HELP_IS_COMING, { [ContentKey.ServiceHelpComing]: true }), eventId, 'help-coming'));
+    await withConversation(ctx, conversation.roomId, () =>
+      say(
+        ctx,
+        conversation.roomId,
+        serviceMessage(YOUNG_PERSON_HELP_IS_COMING, { [ContentKey.ServiceHelpComing]: true }),
+        eventId,
+        'help-coming',
+      ),
+    );
     // Synapse never purges a room's last event nor its state: the retention sweep deletes the room itself.
     await startRetention(ctx.matrix, {
       roomId: disclosed.roomId,
@@ -101,8 +148,16 @@ export async function disclosureDecision(invocation: Invocation, roomId: string,
       periodMs: ctx.config.retention.disclosureRoomPeriod * 1000,
     });
     await saveDisclosure(ctx, { ...decided, disclosureRoom: disclosed.roomId, disclosedAt: at });
-    await notifySupervisors(ctx, decided, `Demande de levée d'anonymat ${id} approuvée par ${staff.pseudonym} : informations transmises au demandeur et à l'approbateur dans un salon privé.`, 'approved');
-    return { ok: true, message: `Levée d'anonymat ${id} approuvée : les informations sont dans le salon privé « Levée d'anonymat ».` };
+    await notifySupervisors(
+      ctx,
+      decided,
+      `Demande de levée d'anonymat ${id} approuvée par ${staff.pseudonym} : informations transmises au demandeur et à l'approbateur dans un salon privé.`,
+      'approved',
+    );
+    return {
+      ok: true,
+      message: `Levée d'anonymat ${id} approuvée : les informations sont dans le salon privé « Levée d'anonymat ».`,
+    };
   });
 }
 
@@ -111,7 +166,8 @@ export async function disclosureWithdraw(invocation: Invocation, roomId: string,
   const { ctx, staff, at } = invocation;
   return ctx.locks.run(`disclosure:${id}`, async () => {
     const request = ctx.store.disclosures.get(id);
-    if (!request || request.conversation !== roomId) return refuse('UNKNOWN_DISCLOSURE', "Cette demande de levée d'anonymat n'existe pas pour cette conversation.");
+    if (!request || request.conversation !== roomId)
+      return refuse('UNKNOWN_DISCLOSURE', "Cette demande de levée d'anonymat n'existe pas pour cette conversation.");
     // A replay after a crash finds its own withdrawal done: finish announcing it.
     const replay = request.status === 'withdrawn' && request.decidedBy === staff.userId && request.decidedAt === at;
     let withdrawn: DisclosureRequest = request;
@@ -119,10 +175,19 @@ export async function disclosureWithdraw(invocation: Invocation, roomId: string,
       const transition = withdrawDisclosure(request, staff.userId, at);
       if (!transition.ok) return refuse(transition.code, transition.message);
       withdrawn = transition.request;
-      await ctx.audit.write([withdrawn.force], `disclosure_withdraw:${id}`, disclosureAuditEntry(withdrawn, staff.userId, at));
+      await ctx.audit.write(
+        [withdrawn.force],
+        `disclosure_withdraw:${id}`,
+        disclosureAuditEntry(withdrawn, staff.userId, at),
+      );
       await saveDisclosure(ctx, withdrawn);
     }
-    await notifySupervisors(ctx, withdrawn, `Demande de levée d'anonymat ${id} retirée par ${staff.pseudonym} : plus rien à décider.`, 'withdrawn');
+    await notifySupervisors(
+      ctx,
+      withdrawn,
+      `Demande de levée d'anonymat ${id} retirée par ${staff.pseudonym} : plus rien à décider.`,
+      'withdrawn',
+    );
     return { ok: true, message: `Demande ${id} retirée.` };
   });
 }

@@ -29,8 +29,12 @@ export async function fetchConnections(hs: Homeserver, guest: string): Promise<C
   return connections.sort((a, b) => b.lastSeen - a.lastSeen);
 }
 
-export async function gatherDisclosure(hs: Homeserver, input: { request: DisclosureRequest; guest: string; triage?: TriageSummary; now: number }): Promise<DisclosureContent> {
-  if (input.request.status !== 'approved') throw new SafetyError('NOT_APPROVED', "La levée d'anonymat n'a pas été approuvée.");
+export async function gatherDisclosure(
+  hs: Homeserver,
+  input: { request: DisclosureRequest; guest: string; triage?: TriageSummary; now: number },
+): Promise<DisclosureContent> {
+  if (input.request.status !== 'approved')
+    throw new SafetyError('NOT_APPROVED', "La levée d'anonymat n'a pas été approuvée.");
   const connections = await fetchConnections(hs, input.guest);
   return {
     request: input.request.id,
@@ -58,7 +62,10 @@ export function disclosureMessage(content: DisclosureContent, request: Disclosur
     content.connections.length
       ? `Connexions connues du serveur (les plus récentes d'abord, heure de Paris) :`
       : 'Le serveur ne connaît aucune connexion de ce compte (adresses conservées 7 jours au plus).',
-    ...content.connections.map((connection) => `- ${connection.ip} — ${PARIS.format(connection.lastSeen)} — ${connection.userAgent || 'navigateur inconnu'}`),
+    ...content.connections.map(
+      (connection) =>
+        `- ${connection.ip} — ${PARIS.format(connection.lastSeen)} — ${connection.userAgent || 'navigateur inconnu'}`,
+    ),
     'Ces informations sont confidentielles : ne les recopiez que dans la procédure de mise en sécurité.',
   ];
   return { msgtype: 'm.text', body: lines.join('\n'), [DisclosureEventType]: content };
@@ -68,8 +75,13 @@ export function disclosureMessage(content: DisclosureContent, request: Disclosur
  * A private room for one disclosure: the bot invites the requester and the approver and nobody else; only the
  * bot may invite, change state or redact; both may write to coordinate. Not federated, no guests.
  */
-export async function createDisclosureRoom(hs: Homeserver, request: DisclosureRequest, options: { retentionMs?: number } = {}): Promise<string> {
-  if (request.status !== 'approved' || !request.decidedBy) throw new SafetyError('NOT_APPROVED', "La levée d'anonymat n'a pas été approuvée.");
+export async function createDisclosureRoom(
+  hs: Homeserver,
+  request: DisclosureRequest,
+  options: { retentionMs?: number } = {},
+): Promise<string> {
+  if (request.status !== 'approved' || !request.decidedBy)
+    throw new SafetyError('NOT_APPROVED', "La levée d'anonymat n'a pas été approuvée.");
   return createRoom(hs, {
     preset: 'private_chat',
     visibility: 'private',
@@ -83,7 +95,9 @@ export async function createDisclosureRoom(hs: Homeserver, request: DisclosureRe
     initial_state: [
       { type: 'm.room.guest_access', state_key: '', content: { guest_access: 'forbidden' } },
       { type: 'm.room.history_visibility', state_key: '', content: { history_visibility: 'invited' } },
-      ...(options.retentionMs ? [{ type: 'm.room.retention', state_key: '', content: { max_lifetime: options.retentionMs } }] : []),
+      ...(options.retentionMs
+        ? [{ type: 'm.room.retention', state_key: '', content: { max_lifetime: options.retentionMs } }]
+        : []),
     ],
   });
 }
@@ -110,9 +124,17 @@ export async function disclose(
   },
 ): Promise<{ roomId: string; eventId: string; connections: number }> {
   const content = await gatherDisclosure(input.whoisFrom ?? hs, input);
-  const roomId = input.roomId ?? (await createDisclosureRoom(hs, input.request, input.retentionMs ? { retentionMs: input.retentionMs } : {}));
+  const roomId =
+    input.roomId ??
+    (await createDisclosureRoom(hs, input.request, input.retentionMs ? { retentionMs: input.retentionMs } : {}));
   if (!input.roomId) await input.onRoom?.(roomId);
-  const eventId = await sendRoomEvent(hs, roomId, 'm.room.message', disclosureMessage(content, input.request), `disclosure-${input.request.id}`);
+  const eventId = await sendRoomEvent(
+    hs,
+    roomId,
+    'm.room.message',
+    disclosureMessage(content, input.request),
+    `disclosure-${input.request.id}`,
+  );
   await audit.write([input.request.force], `disclosure:${input.request.id}`, {
     actor: hs.userId,
     action: 'disclosure',
@@ -126,4 +148,4 @@ export async function disclose(
 /** What the young person is told once a disclosure is approved (posted by the caller in their room). */
 export const YOUNG_PERSON_HELP_IS_COMING =
   "Nous sommes très inquiets pour ta sécurité. Pour te protéger, nous allons envoyer quelqu'un pour t'aider. " +
-  "Si tu le peux, reste dans un endroit sûr et garde ton téléphone avec toi. En cas de danger, appelle le 17 ou le 112, ou envoie un SMS au 114.";
+  'Si tu le peux, reste dans un endroit sûr et garde ton téléphone avec toi. En cas de danger, appelle le 17 ou le 112, ou envoie un SMS au 114.';

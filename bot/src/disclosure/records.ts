@@ -2,21 +2,42 @@ import { FORCES } from '@espace-mineurs/protocol';
 import type { Context } from '../runtime/context.ts';
 import { stableTxnId } from '../matrix/client.ts';
 import { redactSupersededVersions } from '../retention/traces.ts';
-import { DisclosureEventType, disclosureAuditEntry, expireDisclosure, parseDisclosureRequest, type DisclosureRequest } from './request.ts';
+import {
+  DisclosureEventType,
+  disclosureAuditEntry,
+  expireDisclosure,
+  parseDisclosureRequest,
+  type DisclosureRequest,
+} from './request.ts';
 
 /**
  * Requests to lift anonymity live as state in the force's supervisors room (key = request id), where the
  * force's supervisors (and the agent client) see the pending ones; the store keeps a copy for the sweeper.
  */
 export async function saveDisclosure(ctx: Context, request: DisclosureRequest): Promise<void> {
-  await ctx.matrix.putState(ctx.store.forces[request.force].supervisorsRoomId, DisclosureEventType, request.id, request);
+  await ctx.matrix.putState(
+    ctx.store.forces[request.force].supervisorsRoomId,
+    DisclosureEventType,
+    request.id,
+    request,
+  );
   ctx.store.disclosures.set(request.id, request);
 }
 
 /** A readable notice in the force's supervisors room (Element users see pending requests and decisions). */
-export function notifySupervisors(ctx: Context, request: DisclosureRequest, body: string, step: string): Promise<string> {
+export function notifySupervisors(
+  ctx: Context,
+  request: DisclosureRequest,
+  body: string,
+  step: string,
+): Promise<string> {
   const roomId = ctx.store.forces[request.force].supervisorsRoomId;
-  return ctx.matrix.send(roomId, 'm.room.message', { msgtype: 'm.notice', body }, stableTxnId('supervisors', roomId, request.id, step));
+  return ctx.matrix.send(
+    roomId,
+    'm.room.message',
+    { msgtype: 'm.notice', body },
+    stableTxnId('supervisors', roomId, request.id, step),
+  );
 }
 
 /** At start: the requests of both forces, from their supervisors rooms. */
@@ -43,7 +64,12 @@ export async function expireDisclosures(ctx: Context, now: number): Promise<void
       const entry = disclosureAuditEntry(expired, ctx.matrix.userId, expired.expiresAt);
       await ctx.audit.write([expired.force], `disclosure_expire:${expired.id}`, entry);
       await saveDisclosure(ctx, expired);
-      await notifySupervisors(ctx, expired, `Demande de levée d'anonymat ${expired.id} expirée sans décision. L'agent peut en faire une nouvelle si le danger persiste.`, 'expired');
+      await notifySupervisors(
+        ctx,
+        expired,
+        `Demande de levée d'anonymat ${expired.id} expirée sans décision. L'agent peut en faire une nouvelle si le danger persiste.`,
+        'expired',
+      );
     });
   }
 }
@@ -64,7 +90,13 @@ export async function scrubDisclosures(ctx: Context, conversationRoomId: string)
         const { refusalReason: _refusal, ...rest } = current;
         await saveDisclosure(ctx, { ...rest, reason: '', scrubbedAt: ctx.now() });
       }
-      redacted += await redactSupersededVersions(ctx.matrix, ctx.store.forces[current.force].supervisorsRoomId, DisclosureEventType, current.id, 'conversation supprimée');
+      redacted += await redactSupersededVersions(
+        ctx.matrix,
+        ctx.store.forces[current.force].supervisorsRoomId,
+        DisclosureEventType,
+        current.id,
+        'conversation supprimée',
+      );
     });
   }
   return redacted;

@@ -1,4 +1,12 @@
-import { DISCLOSURE_REASON, DisclosureRequest as DisclosureRequestSchema, SafetyEventType, parseContent, type AuditAction, type DisclosureRequest, type Force } from '@espace-mineurs/protocol';
+import {
+  DISCLOSURE_REASON,
+  DisclosureRequest as DisclosureRequestSchema,
+  SafetyEventType,
+  parseContent,
+  type AuditAction,
+  type DisclosureRequest,
+  type Force,
+} from '@espace-mineurs/protocol';
 import type { StaffLookup } from '../runtime/safety.ts';
 
 export type { DisclosureRequest, DisclosureStatus } from '@espace-mineurs/protocol';
@@ -21,7 +29,8 @@ export type DisclosureCode =
   | 'EXPIRED'
   | 'ALREADY_DECIDED';
 
-export type Transition = { ok: true; request: DisclosureRequest } | { ok: false; code: DisclosureCode; message: string };
+export type Transition =
+  { ok: true; request: DisclosureRequest } | { ok: false; code: DisclosureCode; message: string };
 
 /** French answers for staff, by code. */
 export const DISCLOSURE_MESSAGES: Record<DisclosureCode, string> = {
@@ -75,7 +84,9 @@ export function requestDisclosure(staff: StaffLookup, input: NewRequest): Transi
 
 /** Marks a pending request expired once its time is up (the sweeper calls this; so does every decision). */
 export function expireDisclosure(request: DisclosureRequest, now: number): DisclosureRequest {
-  return request.status === 'pending' && now >= request.expiresAt ? { ...request, status: 'expired', decidedAt: request.expiresAt } : request;
+  return request.status === 'pending' && now >= request.expiresAt
+    ? { ...request, status: 'expired', decidedAt: request.expiresAt }
+    : request;
 }
 
 function checkPending(request: DisclosureRequest, now: number): Transition | undefined {
@@ -120,7 +131,15 @@ export function withdrawDisclosure(request: DisclosureRequest, actor: string, no
 
 /** The audit entry of a transition: ids and codes only, never the reason text. */
 export function disclosureAuditEntry(request: DisclosureRequest, actor: string, at: number) {
-  const action: AuditAction = ({ pending: 'disclosure_request', approved: 'disclosure_approve', refused: 'disclosure_refuse', expired: 'disclosure_expire', withdrawn: 'disclosure_withdraw' } as const)[request.status];
+  const action: AuditAction = (
+    {
+      pending: 'disclosure_request',
+      approved: 'disclosure_approve',
+      refused: 'disclosure_refuse',
+      expired: 'disclosure_expire',
+      withdrawn: 'disclosure_withdraw',
+    } as const
+  )[request.status];
   return { actor, action, conversation: request.conversation, at, details: { request: request.id } };
 }
 

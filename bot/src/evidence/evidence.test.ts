@@ -1,10 +1,23 @@
 import { crc32 } from 'node:zlib';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { evidenceMessage, receiveEvidence, sanitiseEvidence, sha256, sniffImageType, type SanitisedEvidence } from './evidence.ts';
+import {
+  evidenceMessage,
+  receiveEvidence,
+  sanitiseEvidence,
+  sha256,
+  sniffImageType,
+  type SanitisedEvidence,
+} from './evidence.ts';
 
-const XMP = '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:creator>Jean Dupont</dc:creator></rdf:Description></rdf:RDF></x:xmpmeta>';
-const GPS = { GPSLatitudeRef: 'N', GPSLatitude: '48/1 51/1 2400/100', GPSLongitudeRef: 'E', GPSLongitude: '2/1 21/1 300/100' };
+const XMP =
+  '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:creator>Jean Dupont</dc:creator></rdf:Description></rdf:RDF></x:xmpmeta>';
+const GPS = {
+  GPSLatitudeRef: 'N',
+  GPSLatitude: '48/1 51/1 2400/100',
+  GPSLongitudeRef: 'E',
+  GPSLongitude: '2/1 21/1 300/100',
+};
 
 function base(width = 40, height = 30) {
   return sharp({ create: { width, height, channels: 3, background: '#3a7' } });
@@ -25,7 +38,7 @@ function jpegMarkers(bytes: Buffer): number[] {
 
 function pngChunks(bytes: Buffer): string[] {
   const chunks: string[] = [];
-  for (let offset = 8; offset + 8 <= bytes.length; ) {
+  for (let offset = 8; offset + 8 <= bytes.length;) {
     const length = bytes.readUInt32BE(offset);
     chunks.push(bytes.toString('latin1', offset + 4, offset + 8));
     offset += 12 + length;
@@ -91,26 +104,43 @@ async function expectNoMetadata(evidence: SanitisedEvidence): Promise<void> {
   expect(meta.xmp).toBeUndefined();
   expect(meta.icc).toBeUndefined();
   expect(meta.comments).toBeUndefined();
-  for (const needle of ['Exif\0\0', 'Jean Dupont', 'ns.adobe.com', 'secret', 'GPS']) expect(evidence.bytes.includes(Buffer.from(needle, 'latin1'))).toBe(false);
+  for (const needle of ['Exif\0\0', 'Jean Dupont', 'ns.adobe.com', 'secret', 'GPS'])
+    expect(evidence.bytes.includes(Buffer.from(needle, 'latin1'))).toBe(false);
   expect(evidence.sha256).toBe(sha256(evidence.bytes));
 }
 
 describe('sanitiseEvidence', () => {
   it('removes EXIF with GPS, XMP and the ICC profile from a JPEG; the hash is that of the stored bytes', async () => {
-    const input = await base().withExif({ IFD0: { Copyright: 'secret', Artist: 'Jean Dupont' }, IFD3: GPS }).withXmp(XMP).withIccProfile('p3').jpeg().toBuffer();
+    const input = await base()
+      .withExif({ IFD0: { Copyright: 'secret', Artist: 'Jean Dupont' }, IFD3: GPS })
+      .withXmp(XMP)
+      .withIccProfile('p3')
+      .jpeg()
+      .toBuffer();
     const before = await sharp(input).metadata();
     expect(before.exif && before.xmp && before.icc).toBeTruthy();
     expect(hasGpsPointer(before.exif!)).toBe(true);
     const evidence = await accepted(input, 'image/jpeg');
     await expectNoMetadata(evidence);
     expect(jpegMarkers(evidence.bytes).filter((marker) => marker >= 0xe1 && marker <= 0xef)).toEqual([]);
-    expect(evidence).toMatchObject({ mimetype: 'image/jpeg', width: 40, height: 30, receivedSha256: sha256(input), declaredMismatch: false });
+    expect(evidence).toMatchObject({
+      mimetype: 'image/jpeg',
+      width: 40,
+      height: 30,
+      receivedSha256: sha256(input),
+      declaredMismatch: false,
+    });
     expect(evidence.sha256).not.toBe(evidence.receivedSha256);
   });
 
   it('removes a hand-inserted EXIF GPS block and a JPEG comment', async () => {
     const plain = await base().jpeg().toBuffer();
-    const input = Buffer.concat([plain.subarray(0, 2), jpegSegment(0xe1, exifWithGps()), jpegSegment(0xfe, Buffer.from('position 48.85,2.35', 'latin1')), plain.subarray(2)]);
+    const input = Buffer.concat([
+      plain.subarray(0, 2),
+      jpegSegment(0xe1, exifWithGps()),
+      jpegSegment(0xfe, Buffer.from('position 48.85,2.35', 'latin1')),
+      plain.subarray(2),
+    ]);
     const before = await sharp(input).metadata();
     expect(hasGpsPointer(before.exif!)).toBe(true);
     expect(jpegMarkers(input)).toContain(0xfe);
@@ -132,12 +162,18 @@ describe('sanitiseEvidence', () => {
     expect(pngChunks(input)).toEqual(expect.arrayContaining(['eXIf', 'tEXt']));
     const evidence = await accepted(input, 'image/png');
     await expectNoMetadata(evidence);
-    expect(pngChunks(evidence.bytes).filter((chunk) => ['eXIf', 'tEXt', 'iTXt', 'zTXt', 'iCCP', 'tIME'].includes(chunk))).toEqual([]);
+    expect(
+      pngChunks(evidence.bytes).filter((chunk) => ['eXIf', 'tEXt', 'iTXt', 'zTXt', 'iCCP', 'tIME'].includes(chunk)),
+    ).toEqual([]);
     expect(evidence.mimetype).toBe('image/png');
   });
 
   it('removes EXIF and XMP from a WebP', async () => {
-    const input = await base().withExif({ IFD0: { Artist: 'Jean Dupont' }, IFD3: GPS }).withXmp(XMP).webp().toBuffer();
+    const input = await base()
+      .withExif({ IFD0: { Artist: 'Jean Dupont' }, IFD3: GPS })
+      .withXmp(XMP)
+      .webp()
+      .toBuffer();
     expect((await sharp(input).metadata()).exif).toBeDefined();
     const evidence = await accepted(input, 'image/webp');
     await expectNoMetadata(evidence);
@@ -170,7 +206,11 @@ describe('sanitiseEvidence', () => {
       [Buffer.from('GIF89a\x01\x00\x01\x00', 'latin1'), 'image/gif', 'UNSUPPORTED_TYPE'],
       [jpeg.subarray(0, Math.floor(jpeg.length / 2)), 'image/jpeg', 'CORRUPT'],
       [Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.alloc(200, 0x41)]), 'image/jpeg', 'CORRUPT'],
-      [Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(64, 7)]), 'image/png', 'CORRUPT'],
+      [
+        Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(64, 7)]),
+        'image/png',
+        'CORRUPT',
+      ],
       [jpeg, 'image/jpeg', 'TOO_MANY_PIXELS', { maxBytes: 1e6, maxPixels: 100 }],
     ];
     for (const [input, declared, code, limits] of cases) {
@@ -194,8 +234,15 @@ describe('receiveEvidence', () => {
     expect(uploads).toHaveLength(1);
     expect(sha256(uploads[0]!.bytes)).toBe(result.stored.sha256);
     expect(uploads[0]!.name).toBe('preuve-20261128150405.jpg');
-    expect(evidenceMessage(result.stored)).toMatchObject({ msgtype: 'm.image', url: 'mxc://test/abc', 'fr.espace-mineurs.evidence': { sha256: result.stored.sha256 } });
-    expect(await receiveEvidence(upload, Buffer.from('nope'), 'image/png', 0)).toMatchObject({ ok: false, code: 'NOT_AN_IMAGE' });
+    expect(evidenceMessage(result.stored)).toMatchObject({
+      msgtype: 'm.image',
+      url: 'mxc://test/abc',
+      'fr.espace-mineurs.evidence': { sha256: result.stored.sha256 },
+    });
+    expect(await receiveEvidence(upload, Buffer.from('nope'), 'image/png', 0)).toMatchObject({
+      ok: false,
+      code: 'NOT_AN_IMAGE',
+    });
     expect(uploads).toHaveLength(1);
   });
 });

@@ -24,12 +24,14 @@ export interface EvidenceLimits {
 /** Below Synapse's max_upload_size (10M) so a re-encoded image always fits. */
 export const DEFAULT_EVIDENCE_LIMITS: EvidenceLimits = { maxBytes: 8 * 1024 * 1024, maxPixels: 40_000_000 };
 
-export type EvidenceRefusal = 'EMPTY' | 'TOO_LARGE' | 'UNSUPPORTED_TYPE' | 'NOT_AN_IMAGE' | 'CORRUPT' | 'TOO_MANY_PIXELS';
+export type EvidenceRefusal =
+  'EMPTY' | 'TOO_LARGE' | 'UNSUPPORTED_TYPE' | 'NOT_AN_IMAGE' | 'CORRUPT' | 'TOO_MANY_PIXELS';
 
 /** Shown to the young person as it is. */
 export const EVIDENCE_MESSAGES: Record<EvidenceRefusal, string> = {
   EMPTY: "Le fichier est vide. Essaie d'envoyer la capture d'écran à nouveau.",
-  TOO_LARGE: "Cette image est trop lourde (8 Mo au plus). Tu peux faire une capture d'écran de l'image : elle sera plus légère.",
+  TOO_LARGE:
+    "Cette image est trop lourde (8 Mo au plus). Tu peux faire une capture d'écran de l'image : elle sera plus légère.",
   UNSUPPORTED_TYPE: "On ne peut recevoir que des images (JPEG, PNG ou WebP), par exemple une capture d'écran.",
   NOT_AN_IMAGE: "Ce fichier n'est pas une image JPEG, PNG ou WebP. Fais plutôt une capture d'écran et envoie-la.",
   CORRUPT: "Cette image est abîmée et ne peut pas être ouverte. Essaie de refaire la capture d'écran.",
@@ -49,7 +51,8 @@ export interface SanitisedEvidence {
   declaredMismatch: boolean;
 }
 
-export type EvidenceResult = { ok: true; evidence: SanitisedEvidence } | { ok: false; code: EvidenceRefusal; message: string };
+export type EvidenceResult =
+  { ok: true; evidence: SanitisedEvidence } | { ok: false; code: EvidenceRefusal; message: string };
 
 function refuse(code: EvidenceRefusal): EvidenceResult {
   return { ok: false, code, message: EVIDENCE_MESSAGES[code] };
@@ -72,11 +75,16 @@ function normaliseDeclared(declared: string | undefined): string {
 }
 
 /** Checks, decodes and re-encodes an image; nothing is stored here. */
-export async function sanitiseEvidence(input: Uint8Array, declaredType: string | undefined, limits: EvidenceLimits = DEFAULT_EVIDENCE_LIMITS): Promise<EvidenceResult> {
+export async function sanitiseEvidence(
+  input: Uint8Array,
+  declaredType: string | undefined,
+  limits: EvidenceLimits = DEFAULT_EVIDENCE_LIMITS,
+): Promise<EvidenceResult> {
   if (input.length === 0) return refuse('EMPTY');
   if (input.length > limits.maxBytes) return refuse('TOO_LARGE');
   const declared = normaliseDeclared(declaredType);
-  if (declared && !(EVIDENCE_TYPES as readonly string[]).includes(declared) && declared !== 'application/octet-stream') return refuse('UNSUPPORTED_TYPE');
+  if (declared && !(EVIDENCE_TYPES as readonly string[]).includes(declared) && declared !== 'application/octet-stream')
+    return refuse('UNSUPPORTED_TYPE');
   const real = sniffImageType(input);
   if (!real) return refuse('NOT_AN_IMAGE');
 
@@ -89,11 +97,19 @@ export async function sanitiseEvidence(input: Uint8Array, declaredType: string |
     // rotate() applies the EXIF orientation to the pixels first, so a phone photo still shows upright once its
     // EXIF is gone. Without keepMetadata/withMetadata, sharp writes no metadata at all (and converts to sRGB).
     const pipeline = image.rotate();
-    const encoded = real === 'image/jpeg' ? pipeline.jpeg({ quality: 90 }) : real === 'image/png' ? pipeline.png() : pipeline.webp({ quality: 90 });
+    const encoded =
+      real === 'image/jpeg'
+        ? pipeline.jpeg({ quality: 90 })
+        : real === 'image/png'
+          ? pipeline.png()
+          : pipeline.webp({ quality: 90 });
     output = await encoded.toBuffer({ resolveWithObject: true });
   } catch (error) {
     const message = (error as Error).message ?? '';
-    log.info({ type: real, size: input.length, reason: /pixel limit/i.test(message) ? 'pixels' : 'decode' }, 'refused an evidence image');
+    log.info(
+      { type: real, size: input.length, reason: /pixel limit/i.test(message) ? 'pixels' : 'decode' },
+      'refused an evidence image',
+    );
     return refuse(/pixel limit/i.test(message) ? 'TOO_MANY_PIXELS' : 'CORRUPT');
   }
   return {
@@ -124,7 +140,11 @@ export interface StoredEvidence {
 const EXTENSION: Record<EvidenceType, string> = { 'image/jpeg': 'jpg', 'image/png': 'png', 'image/webp': 'webp' };
 
 /** Uploads a sanitised image with the bot's token; the name says nothing of the original file. */
-export async function storeEvidence(upload: MediaUploader, evidence: SanitisedEvidence, at: number): Promise<StoredEvidence> {
+export async function storeEvidence(
+  upload: MediaUploader,
+  evidence: SanitisedEvidence,
+  at: number,
+): Promise<StoredEvidence> {
   const filename = `preuve-${new Date(at).toISOString().slice(0, 19).replace(/[-:T]/g, '')}.${EXTENSION[evidence.mimetype]}`;
   const mxc = await upload(evidence.bytes, evidence.mimetype, filename);
   return {
@@ -151,7 +171,13 @@ export function evidenceMessage(stored: StoredEvidence): Record<string, unknown>
 }
 
 /** Sanitises then stores: nothing is uploaded unless the image is accepted (nothing half-stored). */
-export async function receiveEvidence(upload: MediaUploader, input: Uint8Array, declaredType: string | undefined, at: number, limits?: EvidenceLimits): Promise<{ ok: true; stored: StoredEvidence } | { ok: false; code: EvidenceRefusal; message: string }> {
+export async function receiveEvidence(
+  upload: MediaUploader,
+  input: Uint8Array,
+  declaredType: string | undefined,
+  at: number,
+  limits?: EvidenceLimits,
+): Promise<{ ok: true; stored: StoredEvidence } | { ok: false; code: EvidenceRefusal; message: string }> {
   const result = await sanitiseEvidence(input, declaredType, limits);
   if (!result.ok) return result;
   return { ok: true, stored: await storeEvidence(upload, result.evidence, at) };

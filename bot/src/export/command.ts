@@ -26,7 +26,11 @@ export async function exportCommand(invocation: Invocation, roomId: string): Pro
   const ticket = conversation.entry.ticket;
   const supervisorsRoomId = ctx.store.forces[force].supervisorsRoomId;
   const files = [
-    { name: `export-conversation-${ticket}.json`, type: 'application/json', bytes: Buffer.from(JSON.stringify(doc, null, 2)) },
+    {
+      name: `export-conversation-${ticket}.json`,
+      type: 'application/json',
+      bytes: Buffer.from(JSON.stringify(doc, null, 2)),
+    },
     { name: `export-conversation-${ticket}.html`, type: 'text/html', bytes: Buffer.from(renderExportHtml(doc)) },
   ];
   const exportId = createHash('sha256').update(eventId).digest('hex').slice(0, 12);
@@ -38,7 +42,14 @@ export async function exportCommand(invocation: Invocation, roomId: string): Pro
     const fileEventId = await ctx.matrix.send(
       supervisorsRoomId,
       'm.room.message',
-      { msgtype: 'm.file', body: file.name, filename: file.name, url: uploaded, info: { mimetype: file.type, size: file.bytes.length }, [ContentKey.Export]: { documentSha256: doc.documentSha256, conversation: roomId, id: exportId } },
+      {
+        msgtype: 'm.file',
+        body: file.name,
+        filename: file.name,
+        url: uploaded,
+        info: { mimetype: file.type, size: file.bytes.length },
+        [ContentKey.Export]: { documentSha256: doc.documentSha256, conversation: roomId, id: exportId },
+      },
       stableTxnId('export', eventId, file.name),
     );
     // A replay gets the first run's event back (same transaction id), which names the first run's upload.
@@ -47,7 +58,24 @@ export async function exportCommand(invocation: Invocation, roomId: string): Pro
     if (mxc !== uploaded) await deleteLocalMedia(forceClient, uploaded);
     posted.push({ eventId: fileEventId, mxc });
   }
-  await saveExportRecord(ctx.matrix, supervisorsRoomId, { id: exportId, conversation: roomId, force, by: staff.userId, at, documentSha256: doc.documentSha256, files: posted });
-  await ctx.audit.write([force], `export:${eventId}`, { actor: staff.userId, action: 'export', conversation: roomId, at, details: { sha256: doc.documentSha256, events: doc.events.length, evidence: doc.evidence.length } });
-  return { ok: true, message: `Export de la conversation n°${ticket} déposé dans le salon des superviseurs (empreinte ${doc.documentSha256.slice(0, 16)}…).` };
+  await saveExportRecord(ctx.matrix, supervisorsRoomId, {
+    id: exportId,
+    conversation: roomId,
+    force,
+    by: staff.userId,
+    at,
+    documentSha256: doc.documentSha256,
+    files: posted,
+  });
+  await ctx.audit.write([force], `export:${eventId}`, {
+    actor: staff.userId,
+    action: 'export',
+    conversation: roomId,
+    at,
+    details: { sha256: doc.documentSha256, events: doc.events.length, evidence: doc.evidence.length },
+  });
+  return {
+    ok: true,
+    message: `Export de la conversation n°${ticket} déposé dans le salon des superviseurs (empreinte ${doc.documentSha256.slice(0, 16)}…).`,
+  };
 }

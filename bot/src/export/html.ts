@@ -51,7 +51,8 @@ export function renderExportHtml(doc: ConversationExport): string {
   const evidence = new Map(doc.evidence.map((item) => [item.eventId, item]));
   const rows = doc.events.map((event) => row(event, evidence)).filter((line): line is string => line !== undefined);
   const evidenceRows = doc.evidence.map(
-    (item) => `<li><code>${escapeHtml(item.mxc)}</code> — SHA-256 <code>${escapeHtml(item.sha256)}</code>${item.verified === undefined ? '' : item.verified ? ' — vérifiée' : ' — <strong>non vérifiée</strong>'}</li>`,
+    (item) =>
+      `<li><code>${escapeHtml(item.mxc)}</code> — SHA-256 <code>${escapeHtml(item.sha256)}</code>${item.verified === undefined ? '' : item.verified ? ' — vérifiée' : ' — <strong>non vérifiée</strong>'}</li>`,
   );
   return `<!doctype html>
 <html lang="fr">

@@ -14,7 +14,12 @@ const record = (id: string, at: number, extra: Partial<ExportRecord> = {}): Expo
 
 describe('exports posted in the supervisors room', () => {
   it('are due once their period has run out, or as soon as their conversation is deleted; never twice', () => {
-    const records = [record('old', 0), record('recent', 9_000), record('gone', 9_000), record('done', 0, { removedAt: 5_000 })];
+    const records = [
+      record('old', 0),
+      record('recent', 9_000),
+      record('gone', 9_000),
+      record('done', 0, { removedAt: 5_000 }),
+    ];
     const due = dueExports(records, 10_000, 5_000, new Set(['!gone:test']));
     expect(due.map((item) => item.id)).toEqual(['old', 'gone']);
   });

@@ -1,4 +1,9 @@
-import { ExportRecord as ExportRecordSchema, SafetyEventType, parseContent, type ExportRecord } from '@espace-mineurs/protocol';
+import {
+  ExportRecord as ExportRecordSchema,
+  SafetyEventType,
+  parseContent,
+  type ExportRecord,
+} from '@espace-mineurs/protocol';
 import { logger } from '../log.ts';
 import { deleteLocalMedia } from '../matrix/admin.ts';
 import { isNotFoundError, putStateEvent, redactRoomEvent, roomStateOf, type Homeserver } from '../matrix/homeserver.ts';
@@ -26,7 +31,6 @@ export async function saveExportRecord(hs: Homeserver, recordRoomId: string, rec
   await putStateEvent(hs, recordRoomId, ExportEventType, record.id, record);
 }
 
-
 /** The exports a force's supervisors room records (written by the bot only). */
 export async function readExportRecords(hs: Homeserver, recordRoomId: string): Promise<ExportRecord[]> {
   const state = await roomStateOf(hs, recordRoomId);
@@ -40,8 +44,16 @@ export async function readExportRecords(hs: Homeserver, recordRoomId: string): P
 }
 
 /** Exports still in the room that are due: their period ran out, or their conversation is gone. */
-export function dueExports(records: readonly ExportRecord[], now: number, periodMs: number, deletedConversations: ReadonlySet<string>): ExportRecord[] {
-  return records.filter((record) => record.removedAt === undefined && (record.at + periodMs <= now || deletedConversations.has(record.conversation)));
+export function dueExports(
+  records: readonly ExportRecord[],
+  now: number,
+  periodMs: number,
+  deletedConversations: ReadonlySet<string>,
+): ExportRecord[] {
+  return records.filter(
+    (record) =>
+      record.removedAt === undefined && (record.at + periodMs <= now || deletedConversations.has(record.conversation)),
+  );
 }
 
 /**
@@ -49,18 +61,42 @@ export function dueExports(records: readonly ExportRecord[], now: number, period
  * and audits it. A file already redacted or media already gone counts as done, so a second run finishes a first
  * one that was interrupted.
  */
-export async function removeExport(hs: Homeserver, audit: Auditor, recordRoomId: string, record: ExportRecord, now: number, why: 'period' | 'conversation_deleted'): Promise<ExportRecord> {
+export async function removeExport(
+  hs: Homeserver,
+  audit: Auditor,
+  recordRoomId: string,
+  record: ExportRecord,
+  now: number,
+  why: 'period' | 'conversation_deleted',
+): Promise<ExportRecord> {
   for (const file of record.files) {
     try {
-      await redactRoomEvent(hs, recordRoomId, file.eventId, `export-removed-${record.id}-${file.eventId}`, why === 'period' ? 'export retiré (durée de mise à disposition écoulée)' : 'export retiré (conversation supprimée)');
+      await redactRoomEvent(
+        hs,
+        recordRoomId,
+        file.eventId,
+        `export-removed-${record.id}-${file.eventId}`,
+        why === 'period'
+          ? 'export retiré (durée de mise à disposition écoulée)'
+          : 'export retiré (conversation supprimée)',
+      );
     } catch (error) {
       if (!isNotFoundError(error)) throw error;
     }
     await deleteLocalMedia(hs, file.mxc);
   }
   const removed: ExportRecord = { ...record, removedAt: now };
-  await audit.write([record.force], `export_removed:${record.id}`, { actor: hs.userId, action: 'export_removed', conversation: record.conversation, at: now, details: { export: record.id, reason: why } });
+  await audit.write([record.force], `export_removed:${record.id}`, {
+    actor: hs.userId,
+    action: 'export_removed',
+    conversation: record.conversation,
+    at: now,
+    details: { export: record.id, reason: why },
+  });
   await saveExportRecord(hs, recordRoomId, removed);
-  log.info({ exportId: record.id, conversation: record.conversation, files: record.files.length, why }, 'took an export back');
+  log.info(
+    { exportId: record.id, conversation: record.conversation, files: record.files.length, why },
+    'took an export back',
+  );
   return removed;
 }

@@ -45,7 +45,12 @@ export function aclAllows(content: Partial<ServerAclContent>, serverName: string
   const host = aclHost(serverName);
   if (isIpLiteral(host) && content.allow_ip_literals === false) return false;
   const matches = (glob: string): boolean =>
-    new RegExp(`^${glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`).test(host);
+    new RegExp(
+      `^${glob
+        .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+        .replace(/\*/g, '.*')
+        .replace(/\?/g, '.')}$`,
+    ).test(host);
   if ((content.deny ?? []).some(matches)) return false;
   return (content.allow ?? []).some(matches);
 }

@@ -57,17 +57,28 @@ export function serverStateDir(stateDir: string, role: ServerRole): string {
  * Creates, or finds again, the bot's three accounts, each force's rooms on its own server and, with `demo`,
  * each force's demo staff on its own server. Idempotent, as the single-server bootstrap.
  */
-export async function bootstrapFederated(servers: FederatedHomeservers, options: { stateDir: string; demo: boolean }): Promise<FederatedBootstrapResult> {
+export async function bootstrapFederated(
+  servers: FederatedHomeservers,
+  options: { stateDir: string; demo: boolean },
+): Promise<FederatedBootstrapResult> {
   bridgeMatrixBotSdkLogs();
   const bots = {} as Record<ServerRole, BotCredentials>;
   for (const role of ['public', ...FORCES] as const) {
-    bots[role] = await ensureBotAccount(servers[role], join(serverStateDir(options.stateDir, role), 'bot-credentials.json'));
+    bots[role] = await ensureBotAccount(
+      servers[role],
+      join(serverStateDir(options.stateDir, role), 'bot-credentials.json'),
+    );
   }
   const forces = {} as Record<Force, ForceRooms>;
   const clients = {} as Record<Force, Matrix>;
   for (const force of FORCES) {
     clients[force] = new Matrix(servers[force].baseUrl, bots[force].accessToken, bots[force].userId);
-    forces[force] = await ensureForceRooms(clients[force], serverNameOfUser(bots[force].userId), force, bots[force].userId);
+    forces[force] = await ensureForceRooms(
+      clients[force],
+      serverNameOfUser(bots[force].userId),
+      force,
+      bots[force].userId,
+    );
   }
 
   const demo: FederatedDemoAccount[] = [];
@@ -75,7 +86,11 @@ export async function bootstrapFederated(servers: FederatedHomeservers, options:
   if (options.demo) {
     const file = join(options.stateDir, 'demo-credentials.json');
     // Accounts of a file from before opaque localparts (no handle) are not reused: new ones are made.
-    const saved = new Map((readJsonFile<FederatedDemoAccount[]>(file) ?? []).filter((account) => typeof account.handle === 'string').map((account) => [account.handle, account]));
+    const saved = new Map(
+      (readJsonFile<FederatedDemoAccount[]>(file) ?? [])
+        .filter((account) => typeof account.handle === 'string')
+        .map((account) => [account.handle, account]),
+    );
     for (const { handle, ...spec } of DEMO_STAFF) {
       const serverName = serverNameOfUser(bots[spec.force].userId);
       const known = saved.get(handle);
@@ -106,11 +121,21 @@ export async function bootstrapFederated(servers: FederatedHomeservers, options:
 
   const descriptor: FederationDescriptor = {
     servers: Object.fromEntries(
-      (['public', ...FORCES] as const).map((role) => [role, { serverName: serverNameOfUser(bots[role].userId), baseUrl: servers[role].baseUrl, botUserId: bots[role].userId }]),
+      (['public', ...FORCES] as const).map((role) => [
+        role,
+        {
+          serverName: serverNameOfUser(bots[role].userId),
+          baseUrl: servers[role].baseUrl,
+          botUserId: bots[role].userId,
+        },
+      ]),
     ) as FederationDescriptor['servers'],
     forces,
   };
   writePrivateJson(join(options.stateDir, FEDERATION_FILE), descriptor);
-  log.info({ servers: Object.values(descriptor.servers).map((server) => server.serverName), demoAccounts: demo.length }, 'federated bootstrap done');
+  log.info(
+    { servers: Object.values(descriptor.servers).map((server) => server.serverName), demoAccounts: demo.length },
+    'federated bootstrap done',
+  );
   return { ...descriptor, bots, demo, newDemoAccounts };
 }

@@ -17,7 +17,13 @@ export const SERVER_ACL = 'm.room.server_acl';
  * What `createRoom` needs, beside the single-server body, for a room shared by the public server and one
  * force's: federation on, and the ACL in the initial state so no event from any other server is ever accepted.
  */
-export function federatedRoomCreation(publicServer: string, forceServer: string): { creation_content: Record<string, unknown>; initial_state: Array<{ type: string; state_key: string; content: object }> } {
+export function federatedRoomCreation(
+  publicServer: string,
+  forceServer: string,
+): {
+  creation_content: Record<string, unknown>;
+  initial_state: Array<{ type: string; state_key: string; content: object }>;
+} {
   return {
     creation_content: { 'm.federate': true },
     initial_state: [{ type: SERVER_ACL, state_key: '', content: conversationServerAcl(publicServer, forceServer) }],
@@ -47,8 +53,15 @@ export async function membersOnServer(hs: Homeserver, roomId: string, serverName
  * The caller then invites the new force's agent, as on one server. Idempotent: a repeat kicks nobody and writes
  * the same ACL.
  */
-export async function moveRoomToForceServer(publicBot: Homeserver, roomId: string, move: { publicServer: string; fromServer: string; toServer: string }): Promise<{ removed: string[] }> {
-  const removed = aclHost(move.fromServer) === aclHost(move.publicServer) ? [] : await membersOnServer(publicBot, roomId, move.fromServer);
+export async function moveRoomToForceServer(
+  publicBot: Homeserver,
+  roomId: string,
+  move: { publicServer: string; fromServer: string; toServer: string },
+): Promise<{ removed: string[] }> {
+  const removed =
+    aclHost(move.fromServer) === aclHost(move.publicServer)
+      ? []
+      : await membersOnServer(publicBot, roomId, move.fromServer);
   for (const userId of removed) {
     await kickFromRoom(publicBot, roomId, userId, 'transfert');
   }
@@ -62,8 +75,13 @@ export async function moveRoomToForceServer(publicBot: Homeserver, roomId: strin
  * public server first (it holds the young person's copy), then each force server (a server that never held the
  * room answers "already gone"). Each result says what that server did.
  */
-export async function purgeEverywhere(bots: readonly Homeserver[], roomId: string, options: DeletionOptions = {}): Promise<Array<DeletionResult & { server: string }>> {
+export async function purgeEverywhere(
+  bots: readonly Homeserver[],
+  roomId: string,
+  options: DeletionOptions = {},
+): Promise<Array<DeletionResult & { server: string }>> {
   const results: Array<DeletionResult & { server: string }> = [];
-  for (const bot of bots) results.push({ ...(await deleteRoomWithPurge(bot, roomId, options)), server: serverNameOfUser(bot.userId) });
+  for (const bot of bots)
+    results.push({ ...(await deleteRoomWithPurge(bot, roomId, options)), server: serverNameOfUser(bot.userId) });
   return results;
 }

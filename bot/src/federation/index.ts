@@ -9,7 +9,13 @@ export {
   type FederationDescriptor,
   type ServerRole,
 } from './bootstrap.ts';
-export { federatedRoomCreation, membersOnServer, moveRoomToForceServer, purgeEverywhere, SERVER_ACL } from './conversation.ts';
+export {
+  federatedRoomCreation,
+  membersOnServer,
+  moveRoomToForceServer,
+  purgeEverywhere,
+  SERVER_ACL,
+} from './conversation.ts';
 export { serverNameOfUser } from './servers.ts';
 export { connectHomeserver, type ConnectedHomeserver } from '../matrix/homeserver.ts';
 export { discloseAcrossServers } from './disclosure.ts';

@@ -13,7 +13,11 @@ class Recording extends Matrix {
 
   override request<T>(method: string, path: string, _options: RequestOptions = {}): Promise<T> {
     this.calls.push(`${method} ${path}`);
-    return Promise.resolve({ joined_rooms: [`!${this.userId.slice(1, 4)}:x`], event_id: '$e', room_id: '!new:127.0.0.2:8448' } as T);
+    return Promise.resolve({
+      joined_rooms: [`!${this.userId.slice(1, 4)}:x`],
+      event_id: '$e',
+      room_id: '!new:127.0.0.2:8448',
+    } as T);
   }
 }
 
@@ -29,9 +33,13 @@ describe('FederatedMatrix', () => {
     await matrix.request('GET', '/_synapse/admin/v1/whois/%40guest%3A127.0.0.2%3A8448');
     await matrix.request('DELETE', '/_synapse/admin/v1/media/127.0.0.4%3A8448/abc');
     await matrix.createRoom({});
-    expect(policeBot.calls).toEqual(['PUT /_matrix/client/v3/rooms/!queue%3A127.0.0.3%3A8448/state/fr.espace-mineurs.conversation/!young%3A127.0.0.2%3A8448']);
+    expect(policeBot.calls).toEqual([
+      'PUT /_matrix/client/v3/rooms/!queue%3A127.0.0.3%3A8448/state/fr.espace-mineurs.conversation/!young%3A127.0.0.2%3A8448',
+    ]);
     // The invite of a force agent into a young person's room goes through the public server (over federation).
-    expect(publicBot.calls.filter((call) => call.includes('invite'))).toEqual(['POST /_matrix/client/v3/rooms/!young%3A127.0.0.2%3A8448/invite']);
+    expect(publicBot.calls.filter((call) => call.includes('invite'))).toEqual([
+      'POST /_matrix/client/v3/rooms/!young%3A127.0.0.2%3A8448/invite',
+    ]);
     expect(publicBot.calls).toContain('GET /_synapse/admin/v1/whois/%40guest%3A127.0.0.2%3A8448');
     expect(publicBot.calls).toContain('POST /_matrix/client/v3/createRoom');
     expect(gendarmerieBot.calls).toEqual(['DELETE /_synapse/admin/v1/media/127.0.0.4%3A8448/abc']);
@@ -52,7 +60,9 @@ describe('FederatedMatrix', () => {
     expect(serverOfId('!abc')).toBeUndefined();
     expect(serverOfId('abc:def')).toBeUndefined();
     expect(subjectOfPath('/_matrix/client/v3/sync?since=%21a%3Ab')).toBeUndefined();
-    expect(subjectOfPath('/_matrix/client/v3/directory/room/%23queue%3A127.0.0.3%3A8448')).toBe('#queue:127.0.0.3:8448');
+    expect(subjectOfPath('/_matrix/client/v3/directory/room/%23queue%3A127.0.0.3%3A8448')).toBe(
+      '#queue:127.0.0.3:8448',
+    );
     expect(subjectOfPath('/bad/%E0%A4%A')).toBeUndefined();
   });
 });

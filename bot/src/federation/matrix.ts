@@ -81,7 +81,11 @@ export class FederatedMatrix extends Matrix {
     return undefined;
   }
 
-  override request<T = Record<string, unknown>>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
+  override request<T = Record<string, unknown>>(
+    method: string,
+    path: string,
+    options: RequestOptions = {},
+  ): Promise<T> {
     const client = this.clientForPath(path);
     return (client ?? this.publicClient).request<T>(method, path, options);
   }

@@ -19,15 +19,31 @@ async function onGuestMessage(ctx: Context, conversation: Conversation, event: R
   // The last answer replayed after a crash between queueing's commit and its effects: the entry says queued, so
   // triage is over, but the status and the audit entry may be missing. Finish them (both are idempotent).
   // (The progress only matters to a conversation not queued yet; a rebuilt queued one has none in memory.)
-  else if (conversation.entry?.lastEvent === event.event_id) await enqueue(ctx, conversation, event.event_id, event.origin_server_ts, conversation.triage ?? startTriage(ctx.triage).progress);
+  else if (conversation.entry?.lastEvent === event.event_id)
+    await enqueue(
+      ctx,
+      conversation,
+      event.event_id,
+      event.origin_server_ts,
+      conversation.triage ?? startTriage(ctx.triage).progress,
+    );
 }
 
 /** The first message of the assigned agent, for the time-to-first-message metric. */
 async function onStaffMessage(ctx: Context, conversation: Conversation, event: RawEvent): Promise<void> {
   const entry = conversation.entry;
-  if (!entry || entry.state !== 'assigned' || entry.assignee !== event.sender || entry.firstAgentMessageAt !== undefined) return;
+  if (
+    !entry ||
+    entry.state !== 'assigned' ||
+    entry.assignee !== event.sender ||
+    entry.firstAgentMessageAt !== undefined
+  )
+    return;
   await saveEntry(ctx, conversation, firstAgentMessage(entry, event.origin_server_ts));
-  ctx.metrics.firstAgentMessageSeconds.observe({ force: entry.force }, Math.max(0, (event.origin_server_ts - entry.createdAt) / 1000));
+  ctx.metrics.firstAgentMessageSeconds.observe(
+    { force: entry.force },
+    Math.max(0, (event.origin_server_ts - entry.createdAt) / 1000),
+  );
 }
 
 async function onMembership(ctx: Context, conversation: Conversation, event: RawEvent): Promise<void> {

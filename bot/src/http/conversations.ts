@@ -48,7 +48,11 @@ export function conversationRoutes({ ctx, auth, openPerIp, openPerGuest }: Conve
       ctx.store.addressOf.markSerial(guest.userId);
       await new Promise((resolve) => setTimeout(resolve, pace.delayMs));
     }
-    const raw: unknown = request.body === undefined || (typeof request.body === 'object' && request.body !== null && Object.keys(request.body).length === 0) ? {} : request.body;
+    const raw: unknown =
+      request.body === undefined ||
+      (typeof request.body === 'object' && request.body !== null && Object.keys(request.body).length === 0)
+        ? {}
+        : request.body;
     const parsed = OpenConversationRequest.safeParse(raw);
     if (!parsed.success) throw new ApiError('BAD_REQUEST');
     const preset: Record<string, string> = parsed.data.context ? { context: parsed.data.context } : {};
@@ -79,7 +83,9 @@ export function conversationRoutes({ ctx, auth, openPerIp, openPerGuest }: Conve
     const conversation = roomId ? ctx.store.conversations.get(roomId) : undefined;
     if (!conversation) throw new ApiError('NO_CONVERSATION');
     const at = ctx.now();
-    await withConversation(ctx, conversation.roomId, () => guestLeft(ctx, conversation, `leave:${conversation.roomId}:${at}`, at));
+    await withConversation(ctx, conversation.roomId, () =>
+      guestLeft(ctx, conversation, `leave:${conversation.roomId}:${at}`, at),
+    );
     response.json(respond(ctx, conversation));
   };
   router.post('/api/conversations/current/end', leave(false));

@@ -29,10 +29,13 @@ const MESSAGE: Record<ApiErrorCode, string> = {
   NO_CONVERSATION: "Tu n'as pas de conversation en cours.",
   NOT_FOUND: "Cette adresse n'existe pas.",
   BAD_REQUEST: "La demande n'est pas valide. Recharge la page et réessaie.",
-  HOMESERVER_UNAVAILABLE: 'Le service est momentanément indisponible. Réessaie dans quelques instants. En cas de danger, appelle le 17 ou le 112.',
-  INTERNAL: 'Une erreur est survenue de notre côté. Réessaie dans quelques instants. En cas de danger, appelle le 17 ou le 112.',
+  HOMESERVER_UNAVAILABLE:
+    'Le service est momentanément indisponible. Réessaie dans quelques instants. En cas de danger, appelle le 17 ou le 112.',
+  INTERNAL:
+    'Une erreur est survenue de notre côté. Réessaie dans quelques instants. En cas de danger, appelle le 17 ou le 112.',
   EVIDENCE_REFUSED: "Cette image n'a pas pu être reçue. Fais plutôt une capture d'écran et envoie-la.",
-  EVIDENCE_TOO_LARGE: "Cette image est trop lourde (8 Mo au plus). Tu peux faire une capture d'écran de l'image : elle sera plus légère.",
+  EVIDENCE_TOO_LARGE:
+    "Cette image est trop lourde (8 Mo au plus). Tu peux faire une capture d'écran de l'image : elle sera plus légère.",
   EVIDENCE_UNSUPPORTED_TYPE: "On ne peut recevoir que des images (JPEG, PNG ou WebP), par exemple une capture d'écran.",
   COOLING_DOWN:
     "La conversation précédente vient d'être fermée. Tu pourras en ouvrir une nouvelle un peu plus tard. En cas de danger, appelle le 17 ou le 112, ou envoie un SMS au 114.",
@@ -61,11 +64,16 @@ export function errorBody(code: ApiErrorCode, message?: string): ApiErrorBody {
 export const errorMiddleware: ErrorRequestHandler = (error: unknown, _request, response, _next) => {
   let apiError: ApiError;
   if (error instanceof ApiError) apiError = error;
-  else if ((error as { type?: string }).type === 'entity.parse.failed' || (error as { type?: string }).type === 'entity.too.large') apiError = new ApiError('BAD_REQUEST');
+  else if (
+    (error as { type?: string }).type === 'entity.parse.failed' ||
+    (error as { type?: string }).type === 'entity.too.large'
+  )
+    apiError = new ApiError('BAD_REQUEST');
   else {
     log.error({ err: error instanceof Error ? `${error.name}: ${error.message}` : String(error) }, 'unexpected error');
     apiError = new ApiError('INTERNAL');
   }
-  if (apiError.retryAfterSeconds !== undefined) response.setHeader('Retry-After', String(Math.max(1, Math.ceil(apiError.retryAfterSeconds))));
+  if (apiError.retryAfterSeconds !== undefined)
+    response.setHeader('Retry-After', String(Math.max(1, Math.ceil(apiError.retryAfterSeconds))));
   response.status(STATUS[apiError.code]).json(errorBody(apiError.code, apiError.detail));
 };

@@ -38,7 +38,8 @@ export class RateLimiter {
   }
 }
 
-export type Pace = { kind: 'free' } | { kind: 'slowed'; delayMs: number } | { kind: 'refused'; retryAfterSeconds: number };
+export type Pace =
+  { kind: 'free' } | { kind: 'slowed'; delayMs: number } | { kind: 'refused'; retryAfterSeconds: number };
 
 export interface OpeningPaceOptions {
   /** Openings per key and window that go through at once. */
@@ -71,6 +72,9 @@ export class OpeningPace {
     const { count, resetInSeconds } = this.counter.count(key);
     if (count > this.options.hard) return { kind: 'refused', retryAfterSeconds: resetInSeconds };
     if (count <= this.options.soft) return { kind: 'free' };
-    return { kind: 'slowed', delayMs: Math.min(this.options.maxDelayMs, (count - this.options.soft) * this.options.stepMs) };
+    return {
+      kind: 'slowed',
+      delayMs: Math.min(this.options.maxDelayMs, (count - this.options.soft) * this.options.stepMs),
+    };
   }
 }

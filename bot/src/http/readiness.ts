@@ -57,7 +57,10 @@ export function readiness(input: ReadinessInput, limits: ReadinessLimits): Readi
  */
 export function readinessRoute(ctx: Context) {
   return (_request: Request, response: Response): void => {
-    const result = readiness({ now: ctx.now(), sync: ctx.metrics.sync(), auditBacklog: ctx.audit.backlog() }, ctx.config.readiness);
+    const result = readiness(
+      { now: ctx.now(), sync: ctx.metrics.sync(), auditBacklog: ctx.audit.backlog() },
+      ctx.config.readiness,
+    );
     response.status(result.ready ? 200 : 503).json(result);
   };
 }

@@ -40,7 +40,8 @@ export class AddressBook {
     try {
       const saved = JSON.parse(readFileSync(file, 'utf8')) as unknown;
       if (saved && typeof saved === 'object') {
-        for (const [guest, hash] of Object.entries(saved as Record<string, unknown>)) if (typeof hash === 'string' && /^[0-9a-f]{64}$/.test(hash)) this.hashes.set(guest, hash);
+        for (const [guest, hash] of Object.entries(saved as Record<string, unknown>))
+          if (typeof hash === 'string' && /^[0-9a-f]{64}$/.test(hash)) this.hashes.set(guest, hash);
       }
     } catch {
       // Only a convenience for cool-downs: a damaged file costs the addresses of conversations open right now.
@@ -127,6 +128,9 @@ function loadSecret(file: string): Buffer {
   }
   chmodSync(file, 0o600);
   const text = readFileSync(file, 'utf8').trim();
-  if (!/^[0-9a-f]{64}$/.test(text)) throw new Error(`${file}: expected 64 hexadecimal characters (the address secret); restore it or delete it to start afresh`);
+  if (!/^[0-9a-f]{64}$/.test(text))
+    throw new Error(
+      `${file}: expected 64 hexadecimal characters (the address secret); restore it or delete it to start afresh`,
+    );
   return Buffer.from(text, 'hex');
 }

@@ -47,7 +47,9 @@ describe('admission', () => {
     const admission = new Admission(1);
     const order: string[] = [];
     let releaseFirst!: () => void;
-    const first = admission.run(() => new Promise<void>((resolve) => (releaseFirst = () => (order.push('a'), resolve()))));
+    const first = admission.run(
+      () => new Promise<void>((resolve) => (releaseFirst = () => (order.push('a'), resolve()))),
+    );
     const second = admission.run(async () => void order.push('b'));
     await tick();
     releaseFirst();

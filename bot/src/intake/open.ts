@@ -17,7 +17,11 @@ import { createConversationRoom } from './room.ts';
  * room is created with the guest invited and its marker in one request. Either way a crash never leaves a room
  * the bot cannot find again; the remaining steps are idempotent and redone by the next call or at restart.
  */
-export async function openConversation(ctx: Context, guest: string, preset: Record<string, string>): Promise<{ conversation: Conversation; created: boolean }> {
+export async function openConversation(
+  ctx: Context,
+  guest: string,
+  preset: Record<string, string>,
+): Promise<{ conversation: Conversation; created: boolean }> {
   return ctx.locks.run(`guest:${guest}`, async () => {
     const latestId = ctx.store.latestByGuest.get(guest);
     const latest = latestId ? ctx.store.conversations.get(latestId) : undefined;
@@ -27,7 +31,11 @@ export async function openConversation(ctx: Context, guest: string, preset: Reco
     }
     const conversation = await ctx.admission.run(async () => {
       const createdAt = ctx.now();
-      const marker: ConversationRoomContent = { guest, createdAt, ...(Object.keys(preset).length > 0 ? { preset } : {}) };
+      const marker: ConversationRoomContent = {
+        guest,
+        createdAt,
+        ...(Object.keys(preset).length > 0 ? { preset } : {}),
+      };
       const pooled = ctx.pool.take();
       let roomId: string;
       if (pooled) {
@@ -40,7 +48,15 @@ export async function openConversation(ctx: Context, guest: string, preset: Reco
         roomId = await createConversationRoom(ctx, createdAt, marker);
       }
       const status: PublicStatus = { state: 'triage', agentJoined: false, updatedAt: createdAt };
-      const opened: Conversation = { roomId, guest, createdAt, triage: startTriage(ctx.triage, preset).progress, entry: undefined, status, lastGuestActivity: createdAt };
+      const opened: Conversation = {
+        roomId,
+        guest,
+        createdAt,
+        triage: startTriage(ctx.triage, preset).progress,
+        entry: undefined,
+        status,
+        lastGuestActivity: createdAt,
+      };
       ctx.store.add(opened);
       ctx.log.info({ roomId, pooled: pooled !== undefined }, 'opened a conversation');
       await ctx.locks.run(`conversation:${roomId}`, () => sendStart(ctx, opened));
@@ -62,7 +78,8 @@ export async function sendStart(ctx: Context, conversation: Conversation): Promi
   const step = startTriage(ctx.triage, progress.answers);
   const replies = repliesContent(ctx.triage, step.replies);
   const messages = step.progress.done ? replies : withProgress(replies, step.progress);
-  for (const [index, content] of messages.entries()) await say(ctx, conversation.roomId, content, 'triage-start', String(index));
+  for (const [index, content] of messages.entries())
+    await say(ctx, conversation.roomId, content, 'triage-start', String(index));
   if (step.progress.done) await enqueue(ctx, conversation, `start:${conversation.roomId}`, ctx.now(), step.progress);
 }
 
@@ -72,7 +89,8 @@ export async function sendStart(ctx: Context, conversation: Conversation): Promi
  */
 export async function ensureStarted(ctx: Context, conversation: Conversation): Promise<void> {
   if (TERMINAL.has(stateOf(conversation))) return;
-  if ((await ctx.matrix.membership(conversation.roomId, conversation.guest)) === undefined) await ctx.matrix.ensureInvited(conversation.roomId, conversation.guest);
+  if ((await ctx.matrix.membership(conversation.roomId, conversation.guest)) === undefined)
+    await ctx.matrix.ensureInvited(conversation.roomId, conversation.guest);
   await sendStart(ctx, conversation);
   await writeStatus(ctx, conversation, ctx.now());
 }

@@ -14,7 +14,12 @@ const until = async (check: () => boolean) => {
 describe('room pool', () => {
   it('fills up to its target, hands rooms out oldest first and once each, and refills', async () => {
     let created = 0;
-    const pool = new RoomPool({ target: 3, admission: new Admission(2), create: async () => `!room${++created}:test`, log });
+    const pool = new RoomPool({
+      target: 3,
+      admission: new Admission(2),
+      create: async () => `!room${++created}:test`,
+      log,
+    });
     pool.add('!found:test');
     pool.add('!found:test');
     pool.refill();
@@ -44,7 +49,12 @@ describe('room pool', () => {
 
   it('keeps trying after a failed creation, and a stopped pool creates no more', async () => {
     let attempts = 0;
-    const pool = new RoomPool({ target: 1, admission: new Admission(1), create: async () => (++attempts === 1 ? Promise.reject(new Error('busy')) : `!room:test`), log });
+    const pool = new RoomPool({
+      target: 1,
+      admission: new Admission(1),
+      create: async () => (++attempts === 1 ? Promise.reject(new Error('busy')) : `!room:test`),
+      log,
+    });
     pool.refill();
     await until(() => pool.size === 1);
     expect(attempts).toBe(2);

@@ -7,6 +7,11 @@ import type { TriageDefinition } from '../triage/definition.ts';
  */
 export function unknownPresets(definition: TriageDefinition, preset: Record<string, string>): string[] {
   return Object.entries(preset)
-    .filter(([questionId, optionId]) => !definition.questions.some((question) => question.id === questionId && question.options.some((option) => option.id === optionId)))
+    .filter(
+      ([questionId, optionId]) =>
+        !definition.questions.some(
+          (question) => question.id === questionId && question.options.some((option) => option.id === optionId),
+        ),
+    )
     .map(([questionId, optionId]) => `${questionId}=${optionId}`);
 }

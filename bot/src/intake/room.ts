@@ -14,7 +14,11 @@ type StateEvent = { type: string; state_key: string; content: Record<string, unk
  * the triage status, and for a room opened on demand the marker naming its guest (`marker`, with `invite`); a
  * pooled room instead says so in its create event. Nothing in a pooled room is personal.
  */
-function createYouthRoom(ctx: Context, at: number, room: { marker: StateEvent; invite: string[] } | 'pooled'): Promise<string> {
+function createYouthRoom(
+  ctx: Context,
+  at: number,
+  room: { marker: StateEvent; invite: string[] } | 'pooled',
+): Promise<string> {
   const status: PublicStatus = { state: 'triage', agentJoined: false, updatedAt: at };
   // Federated: the room must federate from its creation (m.federate cannot change later), but until routing
   // names the serving force its ACL admits the public server alone (conversation/entry.ts widens it).
@@ -33,7 +37,15 @@ function createYouthRoom(ctx: Context, at: number, room: { marker: StateEvent; i
       // Agents invited later must read the whole conversation, triage included.
       { type: 'm.room.history_visibility', state_key: '', content: { history_visibility: 'shared' } },
       { type: EventType.Status, state_key: '', content: status },
-      ...(federation ? [{ type: SERVER_ACL, state_key: '', content: conversationServerAcl(federation.publicServer, federation.publicServer) }] : []),
+      ...(federation
+        ? [
+            {
+              type: SERVER_ACL,
+              state_key: '',
+              content: conversationServerAcl(federation.publicServer, federation.publicServer),
+            },
+          ]
+        : []),
       ...(room === 'pooled' ? [] : [room.marker]),
     ],
   });
@@ -41,7 +53,10 @@ function createYouthRoom(ctx: Context, at: number, room: { marker: StateEvent; i
 
 /** A room for one guest, created with them invited and its marker, when the pool has none ready. */
 export function createConversationRoom(ctx: Context, at: number, marker: ConversationRoomContent): Promise<string> {
-  return createYouthRoom(ctx, at, { marker: { type: EventType.ConversationRoom, state_key: '', content: marker }, invite: [marker.guest] });
+  return createYouthRoom(ctx, at, {
+    marker: { type: EventType.ConversationRoom, state_key: '', content: marker },
+    invite: [marker.guest],
+  });
 }
 
 /** A ready room for the pool (intake/pool.ts): marked as such in its create event, no guest, only the bot. */

@@ -45,7 +45,10 @@ export async function deactivateUser(hs: AdminApi, userId: string): Promise<void
 }
 
 export interface Whois {
-  devices?: Record<string, { sessions?: Array<{ connections?: Array<{ ip?: unknown; user_agent?: unknown; last_seen?: unknown }> }> }>;
+  devices?: Record<
+    string,
+    { sessions?: Array<{ connections?: Array<{ ip?: unknown; user_agent?: unknown; last_seen?: unknown }> }> }
+  >;
 }
 
 /** What the server recorded of an account's connections (addresses, user agents, times). */
@@ -54,12 +57,17 @@ export function whois(hs: AdminApi, userId: string): Promise<Whois> {
 }
 
 /** The rate limits of one account, and their removal (Synapse facts 4). */
-export function rateLimitOverride(hs: AdminApi, userId: string): Promise<{ messages_per_second?: number; burst_count?: number }> {
+export function rateLimitOverride(
+  hs: AdminApi,
+  userId: string,
+): Promise<{ messages_per_second?: number; burst_count?: number }> {
   return hs.request('GET', `/_synapse/admin/v1/users/${enc(userId)}/override_ratelimit`);
 }
 
 export async function removeRateLimits(hs: AdminApi, userId: string): Promise<void> {
-  await hs.request('POST', `/_synapse/admin/v1/users/${enc(userId)}/override_ratelimit`, { body: { messages_per_second: 0, burst_count: 0 } });
+  await hs.request('POST', `/_synapse/admin/v1/users/${enc(userId)}/override_ratelimit`, {
+    body: { messages_per_second: 0, burst_count: 0 },
+  });
 }
 
 /** Makes a local account join a room the server admin can reach. */
@@ -84,12 +92,18 @@ export async function roomLocalMedia(hs: AdminApi, roomId: string): Promise<stri
 }
 
 /** Starts deleting a room (Synapse facts 3); returns the background task's id. */
-export async function startRoomDeletion(hs: AdminApi, roomId: string, body: { purge: boolean; block: boolean; force_purge?: boolean }): Promise<string> {
-  return (await hs.request<{ delete_id: string }>('DELETE', `/_synapse/admin/v2/rooms/${enc(roomId)}`, { body })).delete_id;
+export async function startRoomDeletion(
+  hs: AdminApi,
+  roomId: string,
+  body: { purge: boolean; block: boolean; force_purge?: boolean },
+): Promise<string> {
+  return (await hs.request<{ delete_id: string }>('DELETE', `/_synapse/admin/v2/rooms/${enc(roomId)}`, { body }))
+    .delete_id;
 }
 
 export async function roomDeletionStatus(hs: AdminApi, deleteId: string): Promise<string> {
-  return (await hs.request<{ status: string }>('GET', `/_synapse/admin/v2/rooms/delete_status/${enc(deleteId)}`)).status;
+  return (await hs.request<{ status: string }>('GET', `/_synapse/admin/v2/rooms/delete_status/${enc(deleteId)}`))
+    .status;
 }
 
 /**

@@ -62,12 +62,27 @@ export class Matrix {
   }
 
   request<T = Record<string, unknown>>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
-    return withRetries(method, options, async () => (await this.sdk.doRequest(method, path, options.qs ?? null, options.body ?? null, options.timeoutMs ?? 60_000)) as T);
+    return withRetries(
+      method,
+      options,
+      async () =>
+        (await this.sdk.doRequest(
+          method,
+          path,
+          options.qs ?? null,
+          options.body ?? null,
+          options.timeoutMs ?? 60_000,
+        )) as T,
+    );
   }
 
   /** One long-poll of /sync, without retries (the sync loop has its own backoff); `stop` aborts it. */
   sync<T>(qs: Record<string, string>, signal: AbortSignal): Promise<T> {
-    return fetchJson<T>(this.baseUrl, this.accessToken, 'GET', '/_matrix/client/v3/sync', { qs, signal, timeoutMs: 120_000 });
+    return fetchJson<T>(this.baseUrl, this.accessToken, 'GET', '/_matrix/client/v3/sync', {
+      qs,
+      signal,
+      timeoutMs: 120_000,
+    });
   }
 
   /** Stores bytes in the media repository; returns their mxc URI. Not retried: a retry would store them twice. */
@@ -84,19 +99,30 @@ export class Matrix {
   }
 
   async send(roomId: string, type: string, content: Record<string, unknown>, txnId: string): Promise<string> {
-    const response = await this.request<{ event_id: string }>('PUT', `${this.room(roomId)}/send/${encodeURIComponent(type)}/${encodeURIComponent(txnId)}`, { body: content });
+    const response = await this.request<{ event_id: string }>(
+      'PUT',
+      `${this.room(roomId)}/send/${encodeURIComponent(type)}/${encodeURIComponent(txnId)}`,
+      { body: content },
+    );
     return response.event_id;
   }
 
   /** Sets state. Synapse stores nothing new when the same sender sets the same content again. */
   async putState(roomId: string, type: string, stateKey: string, content: object): Promise<string> {
-    const response = await this.request<{ event_id: string }>('PUT', `${this.room(roomId)}/state/${encodeURIComponent(type)}/${encodeURIComponent(stateKey)}`, { body: content });
+    const response = await this.request<{ event_id: string }>(
+      'PUT',
+      `${this.room(roomId)}/state/${encodeURIComponent(type)}/${encodeURIComponent(stateKey)}`,
+      { body: content },
+    );
     return response.event_id;
   }
 
   async getState<T = Record<string, unknown>>(roomId: string, type: string, stateKey = ''): Promise<T | undefined> {
     try {
-      return await this.request<T>('GET', `${this.room(roomId)}/state/${encodeURIComponent(type)}/${encodeURIComponent(stateKey)}`);
+      return await this.request<T>(
+        'GET',
+        `${this.room(roomId)}/state/${encodeURIComponent(type)}/${encodeURIComponent(stateKey)}`,
+      );
     } catch (error) {
       if (isNotFound(error)) return undefined;
       throw error;
@@ -132,7 +158,10 @@ export class Matrix {
   async kick(roomId: string, userId: string, reason: string): Promise<void> {
     const membership = await this.membership(roomId, userId);
     if (membership !== 'invite' && membership !== 'join') return;
-    await this.request('POST', `${this.room(roomId)}/kick`, { body: { user_id: userId, reason }, retryOnNetwork: true });
+    await this.request('POST', `${this.room(roomId)}/kick`, {
+      body: { user_id: userId, reason },
+      retryOnNetwork: true,
+    });
   }
 
   async setPower(roomId: string, userId: string, level: number | undefined): Promise<void> {
@@ -145,7 +174,10 @@ export class Matrix {
   }
 
   async createRoom(body: Record<string, unknown>): Promise<string> {
-    const response = await this.request<{ room_id: string }>('POST', '/_matrix/client/v3/createRoom', { body, retryOnNetwork: false });
+    const response = await this.request<{ room_id: string }>('POST', '/_matrix/client/v3/createRoom', {
+      body,
+      retryOnNetwork: false,
+    });
     return response.room_id;
   }
 
@@ -153,4 +185,3 @@ export class Matrix {
     return this.request('GET', `${this.room(roomId)}/messages`, { qs });
   }
 }
-

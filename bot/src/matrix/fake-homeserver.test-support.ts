@@ -23,7 +23,11 @@ export class FakeHomeserver implements Homeserver {
     return this;
   }
 
-  async request<T>(method: string, path: string, options: { qs?: Record<string, unknown>; body?: unknown } = {}): Promise<T> {
+  async request<T>(
+    method: string,
+    path: string,
+    options: { qs?: Record<string, unknown>; body?: unknown } = {},
+  ): Promise<T> {
     const call: Call = { method, path, ...(options.body !== undefined ? { body: options.body } : {}) };
     this.calls.push(call);
     for (const [route, handler] of this.routes) {

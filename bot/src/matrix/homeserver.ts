@@ -41,7 +41,8 @@ export function connectHomeserver(baseUrl: string, accessToken: string, userId: 
     request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
       return withRetries(method, options, () => fetchJson<T>(root, accessToken, method, path, options));
     },
-    upload: (bytes: Buffer, contentType: string, filename: string) => fetchUpload(root, accessToken, bytes, contentType, filename),
+    upload: (bytes: Buffer, contentType: string, filename: string) =>
+      fetchUpload(root, accessToken, bytes, contentType, filename),
     download: (mxc: string) => withRetries('GET', {}, () => fetchDownload(root, accessToken, mxc)),
   };
 }
@@ -56,9 +57,13 @@ export async function readTimeline<E = Record<string, unknown>>(
   let from: string | undefined;
   const filter = options.types ? JSON.stringify({ types: options.types }) : undefined;
   for (;;) {
-    const page = await matrix.request<{ chunk?: E[]; end?: string }>('GET', `/_matrix/client/v3/rooms/${enc(roomId)}/messages`, {
-      qs: { dir: 'f', limit: options.pageSize ?? 500, ...(from ? { from } : {}), ...(filter ? { filter } : {}) },
-    });
+    const page = await matrix.request<{ chunk?: E[]; end?: string }>(
+      'GET',
+      `/_matrix/client/v3/rooms/${enc(roomId)}/messages`,
+      {
+        qs: { dir: 'f', limit: options.pageSize ?? 500, ...(from ? { from } : {}), ...(filter ? { filter } : {}) },
+      },
+    );
     const chunk = page.chunk ?? [];
     events.push(...chunk);
     if (!page.end || chunk.length === 0 || page.end === from) return events;
@@ -90,19 +95,45 @@ export function roomStateOf(hs: Homeserver, roomId: string): Promise<ServedState
 }
 
 /** Writes one state event; returns its event ID. */
-export async function putStateEvent(hs: Homeserver, roomId: string, type: string, stateKey: string, content: object): Promise<string> {
-  const { event_id: eventId } = await hs.request<{ event_id: string }>('PUT', `${roomPath(roomId)}/state/${enc(type)}/${enc(stateKey)}`, { body: content });
+export async function putStateEvent(
+  hs: Homeserver,
+  roomId: string,
+  type: string,
+  stateKey: string,
+  content: object,
+): Promise<string> {
+  const { event_id: eventId } = await hs.request<{ event_id: string }>(
+    'PUT',
+    `${roomPath(roomId)}/state/${enc(type)}/${enc(stateKey)}`,
+    { body: content },
+  );
   return eventId;
 }
 
 /** Sends one message event with a transaction ID (the same ID sends it once). */
-export async function sendRoomEvent(hs: Homeserver, roomId: string, type: string, content: object, txnId: string): Promise<string> {
-  const { event_id: eventId } = await hs.request<{ event_id: string }>('PUT', `${roomPath(roomId)}/send/${enc(type)}/${enc(txnId)}`, { body: content });
+export async function sendRoomEvent(
+  hs: Homeserver,
+  roomId: string,
+  type: string,
+  content: object,
+  txnId: string,
+): Promise<string> {
+  const { event_id: eventId } = await hs.request<{ event_id: string }>(
+    'PUT',
+    `${roomPath(roomId)}/send/${enc(type)}/${enc(txnId)}`,
+    { body: content },
+  );
   return eventId;
 }
 
 /** Redacts one event with a transaction ID. */
-export async function redactRoomEvent(hs: Homeserver, roomId: string, eventId: string, txnId: string, reason: string): Promise<void> {
+export async function redactRoomEvent(
+  hs: Homeserver,
+  roomId: string,
+  eventId: string,
+  txnId: string,
+  reason: string,
+): Promise<void> {
   await hs.request('PUT', `${roomPath(roomId)}/redact/${enc(eventId)}/${enc(txnId)}`, { body: { reason } });
 }
 
@@ -112,7 +143,11 @@ export function roomEvent<E = Record<string, unknown>>(hs: Homeserver, roomId: s
 }
 
 /** One page of /messages. */
-export function roomMessages<E = Record<string, unknown>>(hs: Homeserver, roomId: string, qs: Record<string, unknown>): Promise<{ chunk?: E[]; end?: string }> {
+export function roomMessages<E = Record<string, unknown>>(
+  hs: Homeserver,
+  roomId: string,
+  qs: Record<string, unknown>,
+): Promise<{ chunk?: E[]; end?: string }> {
   return hs.request<{ chunk?: E[]; end?: string }>('GET', `${roomPath(roomId)}/messages`, { qs });
 }
 
@@ -128,11 +163,18 @@ export function whoamiOf(hs: Homeserver): Promise<{ user_id: string; is_guest?: 
 
 /** Creates a room; never retried on a network failure (a retry could create a second room). */
 export async function createRoom(hs: Homeserver, body: Record<string, unknown>): Promise<string> {
-  return (await hs.request<{ room_id: string }>('POST', '/_matrix/client/v3/createRoom', { body, retryOnNetwork: false })).room_id;
+  return (
+    await hs.request<{ room_id: string }>('POST', '/_matrix/client/v3/createRoom', { body, retryOnNetwork: false })
+  ).room_id;
 }
 
 /** One page of a thread: the events relating to `rootEventId` with m.thread. */
-export function threadPage<E = Record<string, unknown>>(hs: Homeserver, roomId: string, rootEventId: string, qs: Record<string, unknown>): Promise<{ chunk?: E[]; next_batch?: string }> {
+export function threadPage<E = Record<string, unknown>>(
+  hs: Homeserver,
+  roomId: string,
+  rootEventId: string,
+  qs: Record<string, unknown>,
+): Promise<{ chunk?: E[]; next_batch?: string }> {
   return hs.request('GET', `/_matrix/client/v1/rooms/${enc(roomId)}/relations/${enc(rootEventId)}/m.thread`, { qs });
 }
 

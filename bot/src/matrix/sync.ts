@@ -35,7 +35,11 @@ function filterFor(userId: string): string {
  */
 const MAX_IN_FLIGHT = 64;
 
-const FIRST_FILTER = JSON.stringify({ presence: { not_types: ['*'] }, account_data: { not_types: ['*'] }, room: { rooms: [] } });
+const FIRST_FILTER = JSON.stringify({
+  presence: { not_types: ['*'] },
+  account_data: { not_types: ['*'] },
+  room: { rooms: [] },
+});
 
 /** How the loop is doing, read by /metrics and /readyz. */
 export interface SyncHealth {
@@ -156,7 +160,10 @@ export class SyncLoop {
       } catch (error) {
         if (this.stopped) break;
         this.failures++;
-        log.error({ err: error instanceof Error ? error.message : String(error), failures: this.failures }, 'sync failed; retrying');
+        log.error(
+          { err: error instanceof Error ? error.message : String(error), failures: this.failures },
+          'sync failed; retrying',
+        );
         await new Promise((resolve) => setTimeout(resolve, Math.min(100 * 2 ** this.failures, 15_000)));
       }
     }

@@ -60,9 +60,16 @@ describe('fetchJson, the fetch transport', () => {
       let body = '';
       request.on('data', (chunk: Buffer) => (body += chunk.toString()));
       request.on('end', () => {
-        seen.push({ method: request.method ?? '', url: request.url ?? '', authorization: request.headers.authorization, body });
+        seen.push({
+          method: request.method ?? '',
+          url: request.url ?? '',
+          authorization: request.headers.authorization,
+          body,
+        });
         if (request.url?.startsWith('/limited')) {
-          response.writeHead(429, { 'content-type': 'application/json' }).end(JSON.stringify({ errcode: 'M_LIMIT_EXCEEDED', retry_after_ms: 7 }));
+          response
+            .writeHead(429, { 'content-type': 'application/json' })
+            .end(JSON.stringify({ errcode: 'M_LIMIT_EXCEEDED', retry_after_ms: 7 }));
         } else if (request.url?.startsWith('/html')) {
           response.writeHead(502, { 'content-type': 'text/html' }).end('<html>bad gateway</html>');
         } else if (request.url?.startsWith('/empty')) {
@@ -81,13 +88,22 @@ describe('fetchJson, the fetch transport', () => {
   });
 
   it('sends the token, the query and the JSON body, and reads the answer', async () => {
-    await expect(fetchJson(root, 'secret-token', 'PUT', '/echo', { qs: { a: 'x y', skipped: undefined }, body: { hello: 1 } })).resolves.toEqual({ ok: true });
-    expect(seen.at(-1)).toEqual({ method: 'PUT', url: '/echo?a=x+y', authorization: 'Bearer secret-token', body: '{"hello":1}' });
+    await expect(
+      fetchJson(root, 'secret-token', 'PUT', '/echo', { qs: { a: 'x y', skipped: undefined }, body: { hello: 1 } }),
+    ).resolves.toEqual({ ok: true });
+    expect(seen.at(-1)).toEqual({
+      method: 'PUT',
+      url: '/echo?a=x+y',
+      authorization: 'Bearer secret-token',
+      body: '{"hello":1}',
+    });
     await expect(fetchJson(root, 't', 'GET', '/empty')).resolves.toEqual({});
   });
 
   it('throws a HomeserverError with status, errcode and wait, naming the path without its query', async () => {
-    const error = await fetchJson(root, 't', 'GET', '/limited', { qs: { access_token: 'never-shown' } }).catch((caught: unknown) => caught);
+    const error = await fetchJson(root, 't', 'GET', '/limited', { qs: { access_token: 'never-shown' } }).catch(
+      (caught: unknown) => caught,
+    );
     expect(error).toBeInstanceOf(HomeserverError);
     expect(error).toMatchObject({ statusCode: 429, errcode: 'M_LIMIT_EXCEEDED', retryAfterMs: 7 });
     expect((error as Error).message).toBe('GET /limited answered 429 M_LIMIT_EXCEEDED');

@@ -26,7 +26,11 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
  * Runs one request with the bot's retry policy: rate limits (after the wait Synapse asks for), server errors, and
  * network failures when the request is idempotent. Other errors are thrown at once.
  */
-export async function withRetries<T>(method: string, options: Pick<RequestOptions, 'retryOnNetwork'>, run: () => Promise<T>): Promise<T> {
+export async function withRetries<T>(
+  method: string,
+  options: Pick<RequestOptions, 'retryOnNetwork'>,
+  run: () => Promise<T>,
+): Promise<T> {
   const retryOnNetwork = options.retryOnNetwork ?? method !== 'POST';
   for (let attempt = 1; ; attempt++) {
     try {
@@ -34,7 +38,10 @@ export async function withRetries<T>(method: string, options: Pick<RequestOption
     } catch (error) {
       const status = statusOf(error);
       const errcode = errcodeOf(error);
-      const retryable = errcode === 'M_LIMIT_EXCEEDED' || (status !== undefined && status >= 500) || (status === undefined && retryOnNetwork);
+      const retryable =
+        errcode === 'M_LIMIT_EXCEEDED' ||
+        (status !== undefined && status >= 500) ||
+        (status === undefined && retryOnNetwork);
       if (!retryable || attempt >= RETRIES) throw error;
       const wait = Math.min(retryAfterMsOf(error) ?? 200 * 2 ** attempt, 10_000);
       log.warn({ method, status, errcode, attempt, wait }, 'retrying a homeserver request');
@@ -65,7 +72,12 @@ async function asError(response: Response, method: string, path: string): Promis
     // not JSON
   }
   // The path is kept without its query: it names the API, and never holds a token.
-  return new HomeserverError(response.status, errcode, `${method} ${path.split('?')[0]} answered ${response.status} ${errcode}`, retryAfterMs);
+  return new HomeserverError(
+    response.status,
+    errcode,
+    `${method} ${path.split('?')[0]} answered ${response.status} ${errcode}`,
+    retryAfterMs,
+  );
 }
 
 function signalFor(options: Pick<RequestOptions, 'timeoutMs' | 'signal'>): AbortSignal {
@@ -74,10 +86,19 @@ function signalFor(options: Pick<RequestOptions, 'timeoutMs' | 'signal'>): Abort
 }
 
 /** One request over fetch, without retries; a non-2xx answer throws a HomeserverError. */
-export async function fetchJson<T>(root: string, accessToken: string, method: string, path: string, options: RequestOptions = {}): Promise<T> {
+export async function fetchJson<T>(
+  root: string,
+  accessToken: string,
+  method: string,
+  path: string,
+  options: RequestOptions = {},
+): Promise<T> {
   const response = await fetch(`${root}${path}${queryString(options.qs)}`, {
     method,
-    headers: { authorization: `Bearer ${accessToken}`, ...(options.body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    headers: {
+      authorization: `Bearer ${accessToken}`,
+      ...(options.body !== undefined ? { 'content-type': 'application/json' } : {}),
+    },
     ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}),
     signal: signalFor(options),
   });
@@ -87,7 +108,13 @@ export async function fetchJson<T>(root: string, accessToken: string, method: st
 }
 
 /** Stores bytes in the media repository; returns their mxc URI. */
-export async function fetchUpload(root: string, accessToken: string, bytes: Buffer, contentType: string, filename: string): Promise<string> {
+export async function fetchUpload(
+  root: string,
+  accessToken: string,
+  bytes: Buffer,
+  contentType: string,
+  filename: string,
+): Promise<string> {
   const path = '/_matrix/media/v3/upload';
   const response = await fetch(`${root}${path}${queryString({ filename })}`, {
     method: 'POST',
@@ -97,7 +124,8 @@ export async function fetchUpload(root: string, accessToken: string, bytes: Buff
   });
   if (!response.ok) throw await asError(response, 'POST', path);
   const body = (await response.json()) as { content_uri?: unknown };
-  if (typeof body.content_uri !== 'string') throw new HomeserverError(response.status, 'M_UNKNOWN', 'media upload gave no content_uri');
+  if (typeof body.content_uri !== 'string')
+    throw new HomeserverError(response.status, 'M_UNKNOWN', 'media upload gave no content_uri');
   return body.content_uri;
 }
 
@@ -106,12 +134,19 @@ export async function fetchDownload(root: string, accessToken: string, mxc: stri
   const match = /^mxc:\/\/([^/]+)\/([^/?#]+)$/.exec(mxc);
   if (!match) throw new Error('not an mxc URI');
   const path = `/_matrix/client/v1/media/download/${encodeURIComponent(match[1]!)}/${encodeURIComponent(match[2]!)}`;
-  const response = await fetch(`${root}${path}`, { headers: { authorization: `Bearer ${accessToken}` }, signal: signalFor({}) });
+  const response = await fetch(`${root}${path}`, {
+    headers: { authorization: `Bearer ${accessToken}` },
+    signal: signalFor({}),
+  });
   if (!response.ok) throw await asError(response, 'GET', path);
   return Buffer.from(await response.arrayBuffer());
 }
 
 /** Who a token belongs to (any token: the bot's, an admin's, a young person's). */
-export function whoami(root: string, accessToken: string, options: Pick<RequestOptions, 'timeoutMs'> = {}): Promise<{ user_id: string; is_guest?: boolean; device_id?: string }> {
+export function whoami(
+  root: string,
+  accessToken: string,
+  options: Pick<RequestOptions, 'timeoutMs'> = {},
+): Promise<{ user_id: string; is_guest?: boolean; device_id?: string }> {
   return fetchJson(root, accessToken, 'GET', '/_matrix/client/v3/account/whoami', options);
 }

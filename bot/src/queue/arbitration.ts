@@ -1,9 +1,17 @@
 import type { ConversationEntry, Force, QueuedEntry } from '@espace-mineurs/protocol';
 import type { StaffMember } from '../state/store.ts';
 
-export type ClaimRefusal = 'NOT_STAFF' | 'WRONG_FORCE' | 'UNKNOWN_CONVERSATION' | 'CONVERSATION_ENDED' | 'ALREADY_CLAIMED' | 'NOT_QUEUED' | 'AT_CAPACITY';
+export type ClaimRefusal =
+  | 'NOT_STAFF'
+  | 'WRONG_FORCE'
+  | 'UNKNOWN_CONVERSATION'
+  | 'CONVERSATION_ENDED'
+  | 'ALREADY_CLAIMED'
+  | 'NOT_QUEUED'
+  | 'AT_CAPACITY';
 /** A claim to apply carries the queued entry it was decided on; a replayed one was applied already. */
-export type ClaimVerdict = { ok: true; replay: false; entry: QueuedEntry } | { ok: true; replay: true } | { ok: false; code: ClaimRefusal };
+export type ClaimVerdict =
+  { ok: true; replay: false; entry: QueuedEntry } | { ok: true; replay: true } | { ok: false; code: ClaimRefusal };
 
 export interface ClaimInput {
   /** The claim event; an entry already changed by it means the claim is being replayed after a crash. */

@@ -12,7 +12,12 @@ import { crashPoint } from '../runtime/fault.ts';
  * young person is told who is coming by pseudonym. Idempotent; `previous` loses their power and is removed.
  * The status follows a moment later, with the agent's join when it comes by then.
  */
-export async function assignEffects(ctx: Context, conversation: Conversation, cause: string, previous?: string): Promise<void> {
+export async function assignEffects(
+  ctx: Context,
+  conversation: Conversation,
+  cause: string,
+  previous?: string,
+): Promise<void> {
   const entry = conversation.entry;
   if (!entry?.assignee) return;
   const agent = entry.assignee;

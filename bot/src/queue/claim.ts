@@ -24,8 +24,17 @@ export async function ensureOnDuty(invocation: Invocation): Promise<DutyContent>
   const { ctx, staff } = invocation;
   const duty = ctx.store.duty.get(staff.userId);
   if (duty?.onDuty) return duty;
-  const next: DutyContent = { onDuty: true, capacity: duty?.capacity ?? ctx.config.defaultCapacity, updatedAt: invocation.at };
-  await ctx.matrix.putState(ctx.store.forces[invocation.force].queueRoomId, EventType.Duty, userStateKey(staff.userId), next);
+  const next: DutyContent = {
+    onDuty: true,
+    capacity: duty?.capacity ?? ctx.config.defaultCapacity,
+    updatedAt: invocation.at,
+  };
+  await ctx.matrix.putState(
+    ctx.store.forces[invocation.force].queueRoomId,
+    EventType.Duty,
+    userStateKey(staff.userId),
+    next,
+  );
   ctx.store.duty.set(staff.userId, next);
   return next;
 }
@@ -35,7 +44,14 @@ export async function claim(invocation: Invocation, roomId: string): Promise<Com
   return withConversation(ctx, roomId, async () => {
     const conversation = ctx.store.conversations.get(roomId);
     const current = conversation?.entry;
-    if (current && current.force === force && !current.movedTo && current.lastEvent !== eventId && current.state === 'assigned' && current.assignee === staff.userId) {
+    if (
+      current &&
+      current.force === force &&
+      !current.movedTo &&
+      current.lastEvent !== eventId &&
+      current.state === 'assigned' &&
+      current.assignee === staff.userId
+    ) {
       return refuse('ALREADY_YOURS', `La conversation n°${current.ticket} est déjà la vôtre.`);
     }
     const duty = ctx.store.duty.get(staff.userId);
@@ -60,7 +76,13 @@ export async function claim(invocation: Invocation, roomId: string): Promise<Com
       crashPoint('claim-after-commit');
     }
     await assignEffects(ctx, conversation, eventId);
-    await ctx.audit.write([force], eventId, { actor: staff.userId, action: 'claim', conversation: roomId, at, details: { ticket: entry.ticket } });
+    await ctx.audit.write([force], eventId, {
+      actor: staff.userId,
+      action: 'claim',
+      conversation: roomId,
+      at,
+      details: { ticket: entry.ticket },
+    });
     // The queue room's live log, which also answers the command (Element shows it as a reply).
     const line = `Conversation n°${entry.ticket} prise par ${pseudonymOf(ctx, staff.userId)} (invitation envoyée dans le salon « Conversation n° ${entry.ticket} »).`;
     await postQueueLine(ctx, force, line, { replyTo: eventId }, eventId, 'claimed');

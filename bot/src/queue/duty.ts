@@ -4,10 +4,18 @@ import { withConversation } from '../runtime/context.ts';
 import type { CommandOutcome, Invocation } from '../commands/types.ts';
 
 /** On or off duty, with a capacity. Going off duty puts the agent's conversations back in the queue. */
-export async function duty(invocation: Invocation, onDuty: boolean, capacity: number | undefined): Promise<CommandOutcome> {
+export async function duty(
+  invocation: Invocation,
+  onDuty: boolean,
+  capacity: number | undefined,
+): Promise<CommandOutcome> {
   const { ctx, staff, force, eventId, at } = invocation;
   const previous = ctx.store.duty.get(staff.userId);
-  const next: DutyContent = { onDuty, capacity: capacity ?? previous?.capacity ?? ctx.config.defaultCapacity, updatedAt: at };
+  const next: DutyContent = {
+    onDuty,
+    capacity: capacity ?? previous?.capacity ?? ctx.config.defaultCapacity,
+    updatedAt: at,
+  };
   await ctx.matrix.putState(ctx.store.forces[force].queueRoomId, EventType.Duty, userStateKey(staff.userId), next);
   ctx.store.duty.set(staff.userId, next);
   let requeued = 0;
@@ -17,11 +25,18 @@ export async function duty(invocation: Invocation, onDuty: boolean, capacity: nu
       const mine = entry?.state === 'assigned' && entry.assignee === staff.userId;
       const replayed = entry?.lastEvent === `${eventId}:${conversation.roomId}`;
       if (!mine && !replayed) continue;
-      await withConversation(ctx, conversation.roomId, () => requeue(ctx, conversation, `${eventId}:${conversation.roomId}`, at, staff.userId, 'off_duty'));
+      await withConversation(ctx, conversation.roomId, () =>
+        requeue(ctx, conversation, `${eventId}:${conversation.roomId}`, at, staff.userId, 'off_duty'),
+      );
       requeued++;
     }
   }
-  await ctx.audit.write([force], eventId, { actor: staff.userId, action: onDuty ? 'duty_on' : 'duty_off', at, details: { capacity: next.capacity, requeued } });
+  await ctx.audit.write([force], eventId, {
+    actor: staff.userId,
+    action: onDuty ? 'duty_on' : 'duty_off',
+    at,
+    details: { capacity: next.capacity, requeued },
+  });
   return {
     ok: true,
     message: onDuty

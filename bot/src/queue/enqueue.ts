@@ -10,7 +10,8 @@ import { labelConversationRoom } from './room-label.ts';
 import { refreshPositionsSoon, writeStatus } from '../conversation/status.ts';
 
 /** Agents-only line of a queue notice for a conversation opened in a series (ConversationEntry.serialOpening). */
-export const SERIAL_OPENING_LINE = 'Attention : ouverture en série depuis une même adresse (établissement, opérateur mobile… ou script).';
+export const SERIAL_OPENING_LINE =
+  'Attention : ouverture en série depuis une même adresse (établissement, opérateur mobile… ou script).';
 
 export function queueNotice(entry: ConversationEntry, lead: string): string {
   const urgent = entry.priority === 'urgent' ? ' — URGENT (danger immédiat signalé)' : '';
@@ -22,7 +23,13 @@ export function queueNotice(entry: ConversationEntry, lead: string): string {
  * Triage finished: route to a force and put the conversation in its queue. Runs under the conversation lock.
  * Replaying the same cause after a crash finds the entry it committed and redoes only the idempotent effects.
  */
-export async function enqueue(ctx: Context, conversation: Conversation, cause: string, at: number, progress: TriageProgress): Promise<void> {
+export async function enqueue(
+  ctx: Context,
+  conversation: Conversation,
+  cause: string,
+  at: number,
+  progress: TriageProgress,
+): Promise<void> {
   let entry = conversation.entry;
   // An entry already there is this step's own commit (a replay), which is queued; anything else is not ours.
   if (entry && (entry.lastEvent !== cause || entry.state !== 'queued')) return;
@@ -46,7 +53,10 @@ export async function enqueue(ctx: Context, conversation: Conversation, cause: s
     const queueEventId = await announce(ctx, draft, queueNotice(draft, 'Nouvelle conversation'), cause);
     entry = { ...draft, queueEventId };
     await saveEntry(ctx, conversation, entry);
-    ctx.log.info({ roomId: conversation.roomId, force: decision.force, reason: decision.reason, ticket: entry.ticket }, 'queued');
+    ctx.log.info(
+      { roomId: conversation.roomId, force: decision.force, reason: decision.reason, ticket: entry.ticket },
+      'queued',
+    );
     crashPoint('enqueue-after-commit');
   }
   await writeStatus(ctx, conversation, ctx.now());
@@ -65,11 +75,25 @@ export async function enqueue(ctx: Context, conversation: Conversation, cause: s
 
 /** The queue notice of an entry: it rings the force's agents when urgent (or always, by config). */
 function announce(ctx: Context, entry: ConversationEntry, body: string, cause: string): Promise<string> {
-  return postQueueLine(ctx, entry.force, body, rings(ctx, entry) ? { mention: alertees(ctx, entry.force) } : {}, cause, 'queued', String(entry.ticket));
+  return postQueueLine(
+    ctx,
+    entry.force,
+    body,
+    rings(ctx, entry) ? { mention: alertees(ctx, entry.force) } : {},
+    cause,
+    'queued',
+    String(entry.ticket),
+  );
 }
 
 /** Queue notice (remembered as the thread root for notes when there is none yet), public status, positions. */
-export async function announceQueued(ctx: Context, conversation: Conversation, entry: ConversationEntry, cause: string, lead: string): Promise<void> {
+export async function announceQueued(
+  ctx: Context,
+  conversation: Conversation,
+  entry: ConversationEntry,
+  cause: string,
+  lead: string,
+): Promise<void> {
   const eventId = await announce(ctx, entry, queueNotice(entry, lead), cause);
   const current = conversation.entry ?? entry;
   if (current.queueEventId === undefined) await saveEntry(ctx, conversation, { ...current, queueEventId: eventId });

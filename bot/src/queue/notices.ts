@@ -24,7 +24,9 @@ export const OUTCOME_SHORT: Record<Outcome, string> = {
 export function alertees(ctx: Context, force: Force): string[] {
   const onDuty = ctx.store.agentsOnDuty(force).map((member) => member.userId);
   if (onDuty.length > 0) return onDuty;
-  return [...ctx.store.staff.values()].filter((member) => member.force === force && member.active).map((member) => member.userId);
+  return [...ctx.store.staff.values()]
+    .filter((member) => member.force === force && member.active)
+    .map((member) => member.userId);
 }
 
 export interface NoticeOptions {
@@ -35,7 +37,13 @@ export interface NoticeOptions {
 }
 
 /** One line in a force's queue room; its transaction id comes from its cause, so a replay never shows it twice. */
-export function postQueueLine(ctx: Context, force: Force, body: string, options: NoticeOptions, ...cause: string[]): Promise<string> {
+export function postQueueLine(
+  ctx: Context,
+  force: Force,
+  body: string,
+  options: NoticeOptions,
+  ...cause: string[]
+): Promise<string> {
   const roomId = ctx.store.forces[force].queueRoomId;
   const mention = options.mention && options.mention.length > 0 ? options.mention : undefined;
   const content: Record<string, unknown> = {

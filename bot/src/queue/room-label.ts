@@ -23,7 +23,9 @@ export async function labelConversationRoom(ctx: Context, conversation: RoutedCo
   if (entry.previousForce && entry.previousForce !== entry.force) {
     await ctx.matrix.putState(spaces[entry.previousForce].spaceId, 'm.space.child', roomId, {});
   }
-  await ctx.matrix.putState(spaces[entry.force].spaceId, 'm.space.child', roomId, { via: [ctx.matrix.userId.split(':').slice(1).join(':')] });
+  await ctx.matrix.putState(spaces[entry.force].spaceId, 'm.space.child', roomId, {
+    via: [ctx.matrix.userId.split(':').slice(1).join(':')],
+  });
   await ctx.matrix.putState(roomId, 'm.room.name', '', { name: conversationRoomName(entry.ticket) });
   labelled.set(roomId, key);
 }

@@ -21,14 +21,26 @@ export type TransferTarget = TransferCommand['to'];
  * Hands a conversation over at once (cold transfer, or an accepted warm one): to a colleague of any force, who is
  * invited in place of the previous agent, or to a force's queue.
  */
-export async function handOver(ctx: Context, conversation: RoutedConversation, cause: string, at: number, actor: string, to: TransferTarget): Promise<void> {
+export async function handOver(
+  ctx: Context,
+  conversation: RoutedConversation,
+  cause: string,
+  at: number,
+  actor: string,
+  to: TransferTarget,
+): Promise<void> {
   const entry = conversation.entry;
   // On a replay the entry already names the new place; the agent to remove is the one recorded with the move.
   const previous = entry.lastEvent === cause ? entry.transferredFrom : entry.assignee;
   const from = previous ? { transferredFrom: previous } : {};
   if ('agent' in to) {
     const receiver = ctx.store.staff.get(to.agent)!;
-    await commitMove(ctx, conversation, cause, receiver.force, { state: 'assigned', assignee: to.agent, claimedAt: at, ...from });
+    await commitMove(ctx, conversation, cause, receiver.force, {
+      state: 'assigned',
+      assignee: to.agent,
+      claimedAt: at,
+      ...from,
+    });
     crashPoint('transfer-after-commit');
     await assignEffects(ctx, conversation, cause, previous);
     await labelConversationRoom(ctx, conversation);
@@ -40,12 +52,25 @@ export async function handOver(ctx: Context, conversation: RoutedConversation, c
       await ctx.matrix.kick(conversation.roomId, previous, 'Conversation transférée');
       await ctx.matrix.setPower(conversation.roomId, previous, undefined);
     }
-    await say(ctx, conversation.roomId, serviceMessage(`Ta conversation est confiée à la ${FORCE_LABEL[to.force]}. Quelqu'un va te répondre très vite.`), cause, 'transferred');
+    await say(
+      ctx,
+      conversation.roomId,
+      serviceMessage(`Ta conversation est confiée à la ${FORCE_LABEL[to.force]}. Quelqu'un va te répondre très vite.`),
+      cause,
+      'transferred',
+    );
     await announceQueued(ctx, conversation, conversation.entry, cause, 'Conversation transférée');
   }
   const moved = conversation.entry;
-  const forces: Force[] = moved.previousForce && moved.previousForce !== moved.force ? [moved.previousForce, moved.force] : [moved.force];
-  await ctx.audit.write(forces, cause, { actor, action: 'transfer', conversation: conversation.roomId, at, details: 'agent' in to ? { toAgent: to.agent } : { toForce: to.force } });
+  const forces: Force[] =
+    moved.previousForce && moved.previousForce !== moved.force ? [moved.previousForce, moved.force] : [moved.force];
+  await ctx.audit.write(forces, cause, {
+    actor,
+    action: 'transfer',
+    conversation: conversation.roomId,
+    at,
+    details: 'agent' in to ? { toAgent: to.agent } : { toForce: to.force },
+  });
 }
 
 /** « la Gendarmerie nationale », « Charlie » : the receiver as a queue line names them. */
@@ -61,11 +86,14 @@ export async function transfer(invocation: Invocation, command: TransferCommand)
     const entry = conversation.entry;
     const replay = entry.lastEvent === eventId;
     if (!replay) {
-      if (entry.state !== 'assigned') return refuse('NOT_IN_PROGRESS', "Seule une conversation en cours peut être transférée.");
-      if (entry.assignee !== staff.userId && staff.role !== 'supervisor') return refuse('NOT_ASSIGNEE', "Cette conversation n'est pas la vôtre.");
+      if (entry.state !== 'assigned')
+        return refuse('NOT_IN_PROGRESS', 'Seule une conversation en cours peut être transférée.');
+      if (entry.assignee !== staff.userId && staff.role !== 'supervisor')
+        return refuse('NOT_ASSIGNEE', "Cette conversation n'est pas la vôtre.");
       if ('agent' in command.to) {
         const receiver = ctx.store.staff.get(command.to.agent);
-        if (!receiver?.active || receiver.role !== 'agent' && receiver.role !== 'supervisor') return refuse('UNKNOWN_AGENT', "Ce collègue n'est pas enregistré.");
+        if (!receiver?.active || (receiver.role !== 'agent' && receiver.role !== 'supervisor'))
+          return refuse('UNKNOWN_AGENT', "Ce collègue n'est pas enregistré.");
         if (command.to.agent === entry.assignee) return refuse('SAME_AGENT', 'Cette conversation est déjà la sienne.');
       }
     }
@@ -84,7 +112,16 @@ export async function transfer(invocation: Invocation, command: TransferCommand)
         const t = moved.ticket;
         const yours = `${name}, elle est à vous (salon « Conversation n° ${t} ») : !clore ${t} issue, !transferer ${t} …, !danger ${t}.`;
         const same = moved.force === sourceForce;
-        await postQueueLine(ctx, moved.force, same ? `${logLine} ${yours}` : `Conversation n°${t} transférée à ${name} par ${pseudonymOf(ctx, staff.userId)} (${FORCE_LABEL[sourceForce]}). ${yours}`, { mention: [command.to.agent], ...(same ? { replyTo: eventId } : {}) }, eventId, 'handed');
+        await postQueueLine(
+          ctx,
+          moved.force,
+          same
+            ? `${logLine} ${yours}`
+            : `Conversation n°${t} transférée à ${name} par ${pseudonymOf(ctx, staff.userId)} (${FORCE_LABEL[sourceForce]}). ${yours}`,
+          { mention: [command.to.agent], ...(same ? { replyTo: eventId } : {}) },
+          eventId,
+          'handed',
+        );
         if (!same) await postQueueLine(ctx, sourceForce, logLine, { replyTo: eventId }, eventId, 'moved');
       } else {
         await postQueueLine(ctx, sourceForce, logLine, { replyTo: eventId }, eventId, 'moved');
@@ -94,8 +131,25 @@ export async function transfer(invocation: Invocation, command: TransferCommand)
     if (!replay) {
       const targetForce = 'agent' in command.to ? ctx.store.staff.get(command.to.agent)!.force : command.to.force;
       // An offer to the other force reserves the ticket its agents will know the conversation by.
-      const receiver = targetForce !== entry.force ? { receiver: { force: targetForce, ticket: ctx.store.takeTicket(targetForce) } } : {};
-      await saveEntry(ctx, conversation, transferOffered(entry, { from: staff.userId, to: command.to, ...(command.comment ? { comment: command.comment } : {}), offeredAt: at, ...receiver }, eventId));
+      const receiver =
+        targetForce !== entry.force
+          ? { receiver: { force: targetForce, ticket: ctx.store.takeTicket(targetForce) } }
+          : {};
+      await saveEntry(
+        ctx,
+        conversation,
+        transferOffered(
+          entry,
+          {
+            from: staff.userId,
+            to: command.to,
+            ...(command.comment ? { comment: command.comment } : {}),
+            offeredAt: at,
+            ...receiver,
+          },
+          eventId,
+        ),
+      );
     }
     const offer = conversation.entry.pendingTransfer;
     if (!offer) return { ok: true, message: 'Transfert proposé.' };
@@ -107,8 +161,24 @@ export async function transfer(invocation: Invocation, command: TransferCommand)
       entry.triage?.text ?? '',
       `Pour l'accepter : !accepter ${ticket} — pour la refuser : !refuser ${ticket} [motif]`,
     ].filter(Boolean);
-    await postQueueLine(ctx, targetForce, lines.join('\n'), 'agent' in command.to ? { mention: [command.to.agent] } : {}, eventId, 'offer');
-    await ctx.audit.write(targetForce === entry.force ? [entry.force] : [entry.force, targetForce], eventId, { actor: staff.userId, action: 'transfer_offer', conversation: command.conversation, at, details: { ticket: entry.ticket } });
-    return { ok: true, message: `Transfert de la conversation n°${entry.ticket} proposé à ${receiverName(ctx, command.to)} ; en attente de réponse.` };
+    await postQueueLine(
+      ctx,
+      targetForce,
+      lines.join('\n'),
+      'agent' in command.to ? { mention: [command.to.agent] } : {},
+      eventId,
+      'offer',
+    );
+    await ctx.audit.write(targetForce === entry.force ? [entry.force] : [entry.force, targetForce], eventId, {
+      actor: staff.userId,
+      action: 'transfer_offer',
+      conversation: command.conversation,
+      at,
+      details: { ticket: entry.ticket },
+    });
+    return {
+      ok: true,
+      message: `Transfert de la conversation n°${entry.ticket} proposé à ${receiverName(ctx, command.to)} ; en attente de réponse.`,
+    };
   });
 }

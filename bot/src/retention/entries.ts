@@ -2,12 +2,14 @@ import { ConversationEntry, EventType, FORCES, parseContent, type Force } from '
 import { roomStateOf, type Homeserver } from '../matrix/homeserver.ts';
 import type { RetentionCandidate } from './purge.ts';
 
-
 /**
  * Every conversation entry the bot wrote in the forces' queue rooms (the agents-side source of truth), one per
  * conversation: the live one, not the pointer a force keeps after a move.
  */
-export async function readConversationEntries(hs: Homeserver, queueRooms: Record<Force, string>): Promise<ConversationEntry[]> {
+export async function readConversationEntries(
+  hs: Homeserver,
+  queueRooms: Record<Force, string>,
+): Promise<ConversationEntry[]> {
   const entries = new Map<string, ConversationEntry>();
   for (const force of FORCES) {
     const state = await roomStateOf(hs, queueRooms[force]);

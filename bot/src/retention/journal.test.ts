@@ -22,7 +22,15 @@ describe('deletion journal', () => {
   });
 
   it('keeps the first deletion of a room once, and names the lines it cannot read without losing the others', () => {
-    const text = ['{"roomId":"!a:test","force":"police","at":1}', '{"roomId":"!a:test","force":"police","at":5}', 'not json', '{"roomId":"nope","force":"police","at":1}', '{"roomId":"!c:test","force":"army","at":1}', '', '{"roomId":"!d:test","force":"gendarmerie","at":3}'].join('\n');
+    const text = [
+      '{"roomId":"!a:test","force":"police","at":1}',
+      '{"roomId":"!a:test","force":"police","at":5}',
+      'not json',
+      '{"roomId":"nope","force":"police","at":1}',
+      '{"roomId":"!c:test","force":"army","at":1}',
+      '',
+      '{"roomId":"!d:test","force":"gendarmerie","at":3}',
+    ].join('\n');
     expect(parseJournal(text)).toEqual({
       entries: [
         { roomId: '!a:test', force: 'police', at: 1 },
@@ -38,6 +46,12 @@ describe('deletion journal', () => {
     appendFileSync(journal.file, '{"roomId":"!b:te');
     expect(journal.read()).toEqual({ entries: [{ roomId: '!a:test', force: 'police', at: 1 }], unreadable: [2] });
     journal.append({ roomId: '!c:test', force: 'police', at: 3 });
-    expect(journal.read()).toEqual({ entries: [{ roomId: '!a:test', force: 'police', at: 1 }, { roomId: '!c:test', force: 'police', at: 3 }], unreadable: [2] });
+    expect(journal.read()).toEqual({
+      entries: [
+        { roomId: '!a:test', force: 'police', at: 1 },
+        { roomId: '!c:test', force: 'police', at: 3 },
+      ],
+      unreadable: [2],
+    });
   });
 });

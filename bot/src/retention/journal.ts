@@ -71,10 +71,14 @@ export class DeletionJournal {
   append(entry: JournalEntry): void {
     mkdirSync(dirname(this.file), { recursive: true, mode: 0o700 });
     // A torn last write (a crash mid-line) must not swallow this entry: start it on a line of its own.
-    const torn = existsSync(this.file) && !readFileSync(this.file, 'utf8').endsWith('\n') && statSync(this.file).size > 0;
+    const torn =
+      existsSync(this.file) && !readFileSync(this.file, 'utf8').endsWith('\n') && statSync(this.file).size > 0;
     const fd = openSync(this.file, 'a', 0o600);
     try {
-      writeSync(fd, `${torn ? '\n' : ''}${JSON.stringify({ roomId: entry.roomId, force: entry.force, at: entry.at })}\n`);
+      writeSync(
+        fd,
+        `${torn ? '\n' : ''}${JSON.stringify({ roomId: entry.roomId, force: entry.force, at: entry.at })}\n`,
+      );
       fsyncSync(fd);
     } finally {
       closeSync(fd);
@@ -111,7 +115,11 @@ export async function replayDeletions(
 ): Promise<ReplayReport> {
   const report: ReplayReport = { replayed: [], gone: 0, failed: [] };
   const { entries, unreadable } = journal.read();
-  if (unreadable.length > 0) log.error({ file: journal.file, lines: unreadable.slice(0, 20) }, 'the deletion journal has unreadable lines; they are skipped');
+  if (unreadable.length > 0)
+    log.error(
+      { file: journal.file, lines: unreadable.slice(0, 20) },
+      'the deletion journal has unreadable lines; they are skipped',
+    );
   for (const entry of entries) {
     try {
       const result = await deleteRoomWithPurge(hs, entry.roomId, options);
@@ -141,6 +149,10 @@ export async function replayDeletions(
       report.failed.push({ roomId: entry.roomId, code });
     }
   }
-  if (report.replayed.length || report.failed.length) log.warn({ replayed: report.replayed.length, gone: report.gone, failed: report.failed.length }, 'replayed the deletion journal (a restore brought back deleted rooms)');
+  if (report.replayed.length || report.failed.length)
+    log.warn(
+      { replayed: report.replayed.length, gone: report.gone, failed: report.failed.length },
+      'replayed the deletion journal (a restore brought back deleted rooms)',
+    );
   return report;
 }

@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import type { AuditEntry } from '../audit/chain.ts';
 import { FakeHomeserver, notFound } from '../matrix/fake-homeserver.test-support.ts';
-import { deleteConversation, deleteRoomWithPurge, planRetention, putLegalHold, RetentionEventType, type RetentionCandidate } from './purge.ts';
+import {
+  deleteConversation,
+  deleteRoomWithPurge,
+  planRetention,
+  putLegalHold,
+  RetentionEventType,
+  type RetentionCandidate,
+} from './purge.ts';
 import { DAY, parseDuration, SafetyError, type StaffLookup } from '../runtime/safety.ts';
 
 const NOW = 1_800_000_000_000;
@@ -61,11 +68,13 @@ describe('deleteRoomWithPurge', () => {
       .on('DELETE /_synapse/admin/v1/media/', () => ({}));
     const result = await deleteRoomWithPurge(hs, '!r:test', { sleep: async () => {} });
     expect(result).toMatchObject({ outcome: 'deleted', deleteId: 'del1', mediaDeleted: 2 });
-    expect(hs.calls.find((call) => call.method === 'DELETE' && call.path.includes('/v2/rooms/'))?.body).toEqual({ purge: true, block: true });
-    expect(hs.calls.filter((call) => call.path.startsWith('/_synapse/admin/v1/media/')).map((call) => call.path)).toEqual([
-      '/_synapse/admin/v1/media/test/abc',
-      '/_synapse/admin/v1/media/test/def',
-    ]);
+    expect(hs.calls.find((call) => call.method === 'DELETE' && call.path.includes('/v2/rooms/'))?.body).toEqual({
+      purge: true,
+      block: true,
+    });
+    expect(
+      hs.calls.filter((call) => call.path.startsWith('/_synapse/admin/v1/media/')).map((call) => call.path),
+    ).toEqual(['/_synapse/admin/v1/media/test/abc', '/_synapse/admin/v1/media/test/def']);
     expect(statusCalls).toBe(3);
   });
 
@@ -75,12 +84,28 @@ describe('deleteRoomWithPurge', () => {
         .on('GET /_synapse/admin/v1/rooms/', () => ({ room_id: '!r:test' }))
         .on('GET /_synapse/admin/v1/room/', () => ({ local: [] }))
         .on('DELETE /_synapse/admin/v2/rooms/', () => ({ delete_id: 'd' }));
-    await expect(deleteRoomWithPurge(base().on('GET /_synapse/admin/v2/rooms/delete_status/', () => ({ status: 'failed' })), '!r:test', { sleep: async () => {} })).rejects.toMatchObject({ code: 'PURGE_FAILED' });
+    await expect(
+      deleteRoomWithPurge(
+        base().on('GET /_synapse/admin/v2/rooms/delete_status/', () => ({ status: 'failed' })),
+        '!r:test',
+        { sleep: async () => {} },
+      ),
+    ).rejects.toMatchObject({ code: 'PURGE_FAILED' });
     let clock = 0;
     await expect(
-      deleteRoomWithPurge(base().on('GET /_synapse/admin/v2/rooms/delete_status/', () => ({ status: 'active' })), '!r:test', { sleep: async () => {}, now: () => (clock += 1000), timeoutMs: 5000 }),
+      deleteRoomWithPurge(
+        base().on('GET /_synapse/admin/v2/rooms/delete_status/', () => ({ status: 'active' })),
+        '!r:test',
+        { sleep: async () => {}, now: () => (clock += 1000), timeoutMs: 5000 },
+      ),
     ).rejects.toMatchObject({ code: 'PURGE_TIMEOUT' });
-    await expect(deleteRoomWithPurge(base().on('GET /_synapse/admin/v2/rooms/delete_status/', () => ({ status: 'complete' })), '!r:test', { sleep: async () => {} })).rejects.toMatchObject({ code: 'ROOM_STILL_PRESENT' });
+    await expect(
+      deleteRoomWithPurge(
+        base().on('GET /_synapse/admin/v2/rooms/delete_status/', () => ({ status: 'complete' })),
+        '!r:test',
+        { sleep: async () => {} },
+      ),
+    ).rejects.toMatchObject({ code: 'ROOM_STILL_PRESENT' });
   });
 
   it('starts a new task when one fails, the last one with force_purge', async () => {
@@ -95,9 +120,16 @@ describe('deleteRoomWithPurge', () => {
         return { status: 'complete' };
       })
       .on('GET /_synapse/admin/v2/rooms/delete_status/', () => ({ status: 'failed' }));
-    expect(await deleteRoomWithPurge(hs, '!r:test', { sleep: async () => {} })).toMatchObject({ outcome: 'deleted', deleteId: 'd3' });
+    expect(await deleteRoomWithPurge(hs, '!r:test', { sleep: async () => {} })).toMatchObject({
+      outcome: 'deleted',
+      deleteId: 'd3',
+    });
     const bodies = hs.calls.filter((call) => call.method === 'DELETE').map((call) => call.body);
-    expect(bodies).toEqual([{ purge: true, block: true }, { purge: true, block: true }, { purge: true, block: true, force_purge: true }]);
+    expect(bodies).toEqual([
+      { purge: true, block: true },
+      { purge: true, block: true },
+      { purge: true, block: true, force_purge: true },
+    ]);
   });
 
   it('treats a room the server no longer knows as already gone', async () => {
@@ -118,26 +150,55 @@ describe('legal hold', () => {
 
   it('only a supervisor of the force, with a reason, may place one; it is audited', async () => {
     const writes: AuditEntry[] = [];
-    const audit = { write: async (_forces: readonly string[], _cause: string, entry: AuditEntry) => void writes.push(entry) };
+    const audit = {
+      write: async (_forces: readonly string[], _cause: string, entry: AuditEntry) => void writes.push(entry),
+    };
     const hs = new FakeHomeserver().on('PUT /_matrix/client/v3/rooms/', () => ({ event_id: '$x' }));
-    const base = { force: 'police' as const, recordRoomId: '!sup:test', roomId: '!conv:test', at: NOW, reason: 'Réquisition du parquet' };
-    for (const [supervisor, code] of [['@agent-pn:test', 'NOT_SUPERVISOR'], ['@sup-gn:test', 'WRONG_FORCE'], ['@old-sup-pn:test', 'NOT_STAFF'], ['@nobody:test', 'NOT_STAFF']] as const) {
+    const base = {
+      force: 'police' as const,
+      recordRoomId: '!sup:test',
+      roomId: '!conv:test',
+      at: NOW,
+      reason: 'Réquisition du parquet',
+    };
+    for (const [supervisor, code] of [
+      ['@agent-pn:test', 'NOT_SUPERVISOR'],
+      ['@sup-gn:test', 'WRONG_FORCE'],
+      ['@old-sup-pn:test', 'NOT_STAFF'],
+      ['@nobody:test', 'NOT_STAFF'],
+    ] as const) {
       await expect(putLegalHold(hs, audit, staff, { ...base, supervisor })).rejects.toMatchObject({ code });
     }
-    await expect(putLegalHold(hs, audit, staff, { ...base, supervisor: '@sup-pn:test', reason: ' ' })).rejects.toMatchObject({ code: 'REASON_REQUIRED' });
+    await expect(
+      putLegalHold(hs, audit, staff, { ...base, supervisor: '@sup-pn:test', reason: ' ' }),
+    ).rejects.toMatchObject({ code: 'REASON_REQUIRED' });
     expect(hs.calls).toEqual([]);
     const hold = await putLegalHold(hs, audit, staff, { ...base, supervisor: '@sup-pn:test' });
     expect(hold).toEqual({ active: true, reason: 'Réquisition du parquet', by: '@sup-pn:test', at: NOW });
-    expect(hs.calls[0]!.path).toBe(`/_matrix/client/v3/rooms/!sup%3Atest/state/${RetentionEventType.LegalHold}/!conv%3Atest`);
+    expect(hs.calls[0]!.path).toBe(
+      `/_matrix/client/v3/rooms/!sup%3Atest/state/${RetentionEventType.LegalHold}/!conv%3Atest`,
+    );
     expect(writes).toEqual([{ actor: '@sup-pn:test', action: 'legal_hold', conversation: '!conv:test', at: NOW }]);
   });
 
   it('a held room is never deleted, even on demand', async () => {
     const hs = new FakeHomeserver().on('GET /_matrix/client/v3/rooms/', () => [
-      { type: RetentionEventType.LegalHold, state_key: '!conv:test', sender: '@espace-bot:test', content: { active: true, reason: 'x', by: '@sup-pn:test', at: 1 } },
+      {
+        type: RetentionEventType.LegalHold,
+        state_key: '!conv:test',
+        sender: '@espace-bot:test',
+        content: { active: true, reason: 'x', by: '@sup-pn:test', at: 1 },
+      },
     ]);
     const audit = { write: async () => {} };
-    const error = await deleteConversation(hs, audit, { force: 'police', recordRoomId: '!sup:test', roomId: '!conv:test', actor: '@admin:test', reason: 'manual', at: NOW }).catch((caught: unknown) => caught);
+    const error = await deleteConversation(hs, audit, {
+      force: 'police',
+      recordRoomId: '!sup:test',
+      roomId: '!conv:test',
+      actor: '@admin:test',
+      reason: 'manual',
+      at: NOW,
+    }).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(SafetyError);
     expect(error).toMatchObject({ code: 'LEGAL_HOLD' });
     expect(hs.calls.some((call) => call.method === 'DELETE')).toBe(false);

@@ -1,4 +1,15 @@
-import { FORCES, LEGAL_HOLD_REASON, LegalHold as LegalHoldSchema, RetentionRecord as RetentionRecordSchema, SafetyEventType, parseContent, type ConversationState, type Force, type LegalHold, type RetentionRecord } from '@espace-mineurs/protocol';
+import {
+  FORCES,
+  LEGAL_HOLD_REASON,
+  LegalHold as LegalHoldSchema,
+  RetentionRecord as RetentionRecordSchema,
+  SafetyEventType,
+  parseContent,
+  type ConversationState,
+  type Force,
+  type LegalHold,
+  type RetentionRecord,
+} from '@espace-mineurs/protocol';
 import { logger } from '../log.ts';
 import { statusOf } from '../matrix/errors.ts';
 import { deleteLocalMedia, roomDeletionStatus, roomKnown, roomLocalMedia, startRoomDeletion } from '../matrix/admin.ts';
@@ -21,7 +32,12 @@ export const RetentionEventType = {
 
 export type { LegalHold, RetentionRecord } from '@espace-mineurs/protocol';
 
-export async function saveRetentionRecord(hs: Homeserver, recordRoomId: string, roomId: string, record: RetentionRecord): Promise<void> {
+export async function saveRetentionRecord(
+  hs: Homeserver,
+  recordRoomId: string,
+  roomId: string,
+  record: RetentionRecord,
+): Promise<void> {
   await putStateEvent(hs, recordRoomId, RetentionEventType.Retention, roomId, record);
 }
 
@@ -48,7 +64,12 @@ const ENDED: ReadonlySet<ConversationState> = new Set(['closed', 'abandoned']);
  * Which ended conversations are due for deletion at `now`: closed or abandoned, not deleted yet, whose period
  * (from `closedAt`) has run out. Those under an active legal hold are listed apart and never due.
  */
-export function planRetention(candidates: readonly RetentionCandidate[], holds: ReadonlySet<string>, now: number, defaultPeriodMs: number): RetentionPlan {
+export function planRetention(
+  candidates: readonly RetentionCandidate[],
+  holds: ReadonlySet<string>,
+  now: number,
+  defaultPeriodMs: number,
+): RetentionPlan {
   const plan: RetentionPlan = { due: [], held: [], waiting: [] };
   for (const candidate of candidates) {
     if (!ENDED.has(candidate.state) || candidate.closedAt === undefined || candidate.deletedAt !== undefined) continue;
@@ -66,11 +87,16 @@ export function planRetention(candidates: readonly RetentionCandidate[], holds: 
  * Starts a closed room's retention clock: `m.room.retention` in the room (Synapse's own purge jobs then drop old
  * messages even if the bot never gets to delete it) and a retention record beside the holds.
  */
-export async function startRetention(hs: Homeserver, options: { roomId: string; recordRoomId: string; closedAt: number; periodMs: number }): Promise<void> {
+export async function startRetention(
+  hs: Homeserver,
+  options: { roomId: string; recordRoomId: string; closedAt: number; periodMs: number },
+): Promise<void> {
   await putStateEvent(hs, options.roomId, 'm.room.retention', '', { max_lifetime: options.periodMs });
-  await saveRetentionRecord(hs, options.recordRoomId, options.roomId, { closedAt: options.closedAt, periodMs: options.periodMs });
+  await saveRetentionRecord(hs, options.recordRoomId, options.roomId, {
+    closedAt: options.closedAt,
+    periodMs: options.periodMs,
+  });
 }
-
 
 export interface SafetyState {
   holds: Map<string, LegalHold>;
@@ -101,8 +127,10 @@ export function activeHolds(state: SafetyState): Set<string> {
 
 function requireSupervisor(staff: StaffLookup, userId: string, force: Force): void {
   const member = staff(userId);
-  if (!member || !member.active) throw new SafetyError('NOT_STAFF', "Seul un superviseur peut poser ou lever une conservation judiciaire.");
-  if (member.role !== 'supervisor') throw new SafetyError('NOT_SUPERVISOR', "Seul un superviseur peut poser ou lever une conservation judiciaire.");
+  if (!member || !member.active)
+    throw new SafetyError('NOT_STAFF', 'Seul un superviseur peut poser ou lever une conservation judiciaire.');
+  if (member.role !== 'supervisor')
+    throw new SafetyError('NOT_SUPERVISOR', 'Seul un superviseur peut poser ou lever une conservation judiciaire.');
   if (member.force !== force) throw new SafetyError('WRONG_FORCE', "Cette conversation relève de l'autre force.");
 }
 
@@ -116,24 +144,48 @@ export interface HoldRequest {
 }
 
 /** Places a legal hold (a supervisor of the conversation's force, with a reason); audited. */
-export async function putLegalHold(hs: Homeserver, audit: Auditor, staff: StaffLookup, request: HoldRequest & { reason: string }): Promise<LegalHold> {
+export async function putLegalHold(
+  hs: Homeserver,
+  audit: Auditor,
+  staff: StaffLookup,
+  request: HoldRequest & { reason: string },
+): Promise<LegalHold> {
   requireSupervisor(staff, request.supervisor, request.force);
   const reason = request.reason.trim();
-  if (reason.length < LEGAL_HOLD_REASON.min || reason.length > LEGAL_HOLD_REASON.max) throw new SafetyError('REASON_REQUIRED', `Indiquez le motif de la conservation (${LEGAL_HOLD_REASON.min} à ${LEGAL_HOLD_REASON.max} caractères).`);
+  if (reason.length < LEGAL_HOLD_REASON.min || reason.length > LEGAL_HOLD_REASON.max)
+    throw new SafetyError(
+      'REASON_REQUIRED',
+      `Indiquez le motif de la conservation (${LEGAL_HOLD_REASON.min} à ${LEGAL_HOLD_REASON.max} caractères).`,
+    );
   const hold: LegalHold = { active: true, reason, by: request.supervisor, at: request.at };
   await putStateEvent(hs, request.recordRoomId, RetentionEventType.LegalHold, request.roomId, hold);
-  await audit.write([request.force], `legal_hold:${request.roomId}:${request.at}`, { actor: request.supervisor, action: 'legal_hold', conversation: request.roomId, at: request.at });
+  await audit.write([request.force], `legal_hold:${request.roomId}:${request.at}`, {
+    actor: request.supervisor,
+    action: 'legal_hold',
+    conversation: request.roomId,
+    at: request.at,
+  });
   return hold;
 }
 
 /** Lifts a legal hold; the room becomes deletable again at the next sweep if its period has run out. Audited. */
-export async function liftLegalHold(hs: Homeserver, audit: Auditor, staff: StaffLookup, request: HoldRequest): Promise<LegalHold> {
+export async function liftLegalHold(
+  hs: Homeserver,
+  audit: Auditor,
+  staff: StaffLookup,
+  request: HoldRequest,
+): Promise<LegalHold> {
   requireSupervisor(staff, request.supervisor, request.force);
   const current = (await readSafetyState(hs, request.recordRoomId)).holds.get(request.roomId);
   if (!current?.active) throw new SafetyError('NO_HOLD', "Cette conversation n'est pas sous conservation judiciaire.");
   const lifted: LegalHold = { ...current, active: false, liftedBy: request.supervisor, liftedAt: request.at };
   await putStateEvent(hs, request.recordRoomId, RetentionEventType.LegalHold, request.roomId, lifted);
-  await audit.write([request.force], `legal_hold_lift:${request.roomId}:${request.at}`, { actor: request.supervisor, action: 'legal_hold_lift', conversation: request.roomId, at: request.at });
+  await audit.write([request.force], `legal_hold_lift:${request.roomId}:${request.at}`, {
+    actor: request.supervisor,
+    action: 'legal_hold_lift',
+    conversation: request.roomId,
+    at: request.at,
+  });
   return lifted;
 }
 
@@ -142,7 +194,12 @@ export async function liftLegalHold(hs: Homeserver, audit: Auditor, staff: Staff
  * (free text, it can name people): the current version is rewritten without it and every earlier version redacted.
  * Returns how many versions were redacted; nothing to do when there never was a hold.
  */
-export async function scrubLegalHold(hs: Homeserver, recordRoomId: string, roomId: string, at: number): Promise<number> {
+export async function scrubLegalHold(
+  hs: Homeserver,
+  recordRoomId: string,
+  roomId: string,
+  at: number,
+): Promise<number> {
   const hold = (await readSafetyState(hs, recordRoomId)).holds.get(roomId);
   if (!hold || hold.active) return 0;
   if (hold.scrubbedAt === undefined) {
@@ -179,7 +236,14 @@ export interface DeletionResult {
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-async function waitForTask(hs: Homeserver, deleteId: string, deadline: number, now: () => number, sleep: (ms: number) => Promise<void>, pollMs: number): Promise<'complete' | 'failed' | 'timeout'> {
+async function waitForTask(
+  hs: Homeserver,
+  deleteId: string,
+  deadline: number,
+  now: () => number,
+  sleep: (ms: number) => Promise<void>,
+  pollMs: number,
+): Promise<'complete' | 'failed' | 'timeout'> {
   for (;;) {
     const status = await roomDeletionStatus(hs, deleteId);
     if (status === 'complete' || status === 'failed') return status;
@@ -194,11 +258,16 @@ async function waitForTask(hs: Homeserver, deleteId: string, deadline: number, n
  * task, deletes the media (a room purge leaves it in the media store), then checks the admin API no longer knows
  * the room. Throws SafetyError PURGE_FAILED / PURGE_TIMEOUT / ROOM_STILL_PRESENT; safe to call again.
  */
-export async function deleteRoomWithPurge(hs: Homeserver, roomId: string, options: DeletionOptions = {}): Promise<DeletionResult> {
+export async function deleteRoomWithPurge(
+  hs: Homeserver,
+  roomId: string,
+  options: DeletionOptions = {},
+): Promise<DeletionResult> {
   const now = options.now ?? Date.now;
   const sleep = options.sleep ?? defaultSleep;
   const started = now();
-  if (!(await roomKnown(hs, roomId))) return { roomId, outcome: 'already_gone', mediaDeleted: 0, durationMs: now() - started };
+  if (!(await roomKnown(hs, roomId)))
+    return { roomId, outcome: 'already_gone', mediaDeleted: 0, durationMs: now() - started };
 
   const media = await roomLocalMedia(hs, roomId);
   const attempts = options.attempts ?? 3;
@@ -212,15 +281,24 @@ export async function deleteRoomWithPurge(hs: Homeserver, roomId: string, option
     deleteId = await startRoomDeletion(hs, roomId, body);
     const status = await waitForTask(hs, deleteId, deadline, now, sleep, options.pollMs ?? 200);
     if (status === 'complete') break;
-    if (status === 'timeout') throw new SafetyError('PURGE_TIMEOUT', `La suppression de la salle ${roomId} n'est pas terminée (tâche ${deleteId}).`);
+    if (status === 'timeout')
+      throw new SafetyError(
+        'PURGE_TIMEOUT',
+        `La suppression de la salle ${roomId} n'est pas terminée (tâche ${deleteId}).`,
+      );
     log.warn({ roomId, deleteId, attempt }, 'a room deletion task failed');
-    if (attempt >= attempts) throw new SafetyError('PURGE_FAILED', `Synapse a échoué à supprimer la salle ${roomId} (tâche ${deleteId}, ${attempts} essais).`);
+    if (attempt >= attempts)
+      throw new SafetyError(
+        'PURGE_FAILED',
+        `Synapse a échoué à supprimer la salle ${roomId} (tâche ${deleteId}, ${attempts} essais).`,
+      );
     await sleep(500 * attempt);
   }
 
   let mediaDeleted = 0;
   for (const mxc of media) if (await deleteLocalMedia(hs, mxc)) mediaDeleted++;
-  if (await roomKnown(hs, roomId)) throw new SafetyError('ROOM_STILL_PRESENT', `Synapse connaît encore la salle ${roomId} après sa suppression.`);
+  if (await roomKnown(hs, roomId))
+    throw new SafetyError('ROOM_STILL_PRESENT', `Synapse connaît encore la salle ${roomId} après sa suppression.`);
   const durationMs = now() - started;
   log.info({ roomId, deleteId, mediaDeleted, durationMs }, 'deleted a room with purge');
   return { roomId, outcome: 'deleted', deleteId, mediaDeleted, durationMs };
@@ -239,11 +317,22 @@ function serversOf(hs: Homeserver): readonly Homeserver[] {
 export async function deleteConversation(
   hs: Homeserver,
   audit: Auditor,
-  request: { force: Force; recordRoomId: string; roomId: string; actor: string; reason: 'retention' | 'manual'; at: number },
+  request: {
+    force: Force;
+    recordRoomId: string;
+    roomId: string;
+    actor: string;
+    reason: 'retention' | 'manual';
+    at: number;
+  },
   options: DeletionOptions = {},
 ): Promise<DeletionResult> {
   const safety = await readSafetyState(hs, request.recordRoomId);
-  if (safety.holds.get(request.roomId)?.active) throw new SafetyError('LEGAL_HOLD', 'Cette conversation est sous conservation judiciaire : elle ne peut pas être supprimée.');
+  if (safety.holds.get(request.roomId)?.active)
+    throw new SafetyError(
+      'LEGAL_HOLD',
+      'Cette conversation est sous conservation judiciaire : elle ne peut pas être supprimée.',
+    );
   // Federated topology: the room is purged on every server that may hold a copy (docs/architecture.md,
   // "Federated topology", rule 4), the server holding the room first; the others answer "already gone" when they
   // never held it. A failure anywhere throws, and the next sweep starts again (each step is idempotent).
@@ -314,7 +403,19 @@ export async function sweepRetention(deps: SweepDeps): Promise<SweepReport> {
     for (const item of plan.due) {
       try {
         report.deleted.push(
-          await deleteConversation(deps.hs, deps.audit, { force, recordRoomId: deps.recordRooms[force], roomId: item.roomId, actor: deps.hs.userId, reason: 'retention', at: deps.now() }, deps.deletion),
+          await deleteConversation(
+            deps.hs,
+            deps.audit,
+            {
+              force,
+              recordRoomId: deps.recordRooms[force],
+              roomId: item.roomId,
+              actor: deps.hs.userId,
+              reason: 'retention',
+              at: deps.now(),
+            },
+            deps.deletion,
+          ),
         );
       } catch (error) {
         const code = error instanceof SafetyError ? error.code : `HTTP_${statusOf(error) ?? 'NETWORK'}`;

@@ -5,7 +5,14 @@ import { withConversation, type Context } from '../runtime/context.ts';
 import { statusOf } from '../matrix/errors.ts';
 import { dueExports, readExportRecords, removeExport } from '../export/record.ts';
 import { endGuestAccount } from '../closing/guest-account.ts';
-import { readSafetyState, saveRetentionRecord, scrubLegalHold, startRetention, sweepRetention, type RetentionCandidate } from './purge.ts';
+import {
+  readSafetyState,
+  saveRetentionRecord,
+  scrubLegalHold,
+  startRetention,
+  sweepRetention,
+  type RetentionCandidate,
+} from './purge.ts';
 import { redactQueueTraces } from './traces.ts';
 import { DeletionJournal } from './journal.ts';
 import { TERMINAL, stateOf, type Conversation } from '../state/store.ts';
@@ -19,7 +26,11 @@ export function retentionForce(conversation: Conversation): Force {
 }
 
 /** On close or abandon: the room's retention clock starts (m.room.retention plus a record for supervisors). */
-export async function startConversationRetention(ctx: Context, conversation: Conversation, closedAt: number): Promise<void> {
+export async function startConversationRetention(
+  ctx: Context,
+  conversation: Conversation,
+  closedAt: number,
+): Promise<void> {
   await startRetention(ctx.matrix, {
     roomId: conversation.roomId,
     recordRoomId: ctx.store.forces[retentionForce(conversation)].supervisorsRoomId,
@@ -34,11 +45,21 @@ function candidates(ctx: Context): RetentionCandidate[] {
     const state = stateOf(conversation);
     if (!TERMINAL.has(state)) continue;
     const closedAt = conversation.entry?.closedAt ?? conversation.status?.updatedAt;
-    list.push({ roomId: conversation.roomId, force: retentionForce(conversation), state, ...(closedAt !== undefined ? { closedAt } : {}) });
+    list.push({
+      roomId: conversation.roomId,
+      force: retentionForce(conversation),
+      state,
+      ...(closedAt !== undefined ? { closedAt } : {}),
+    });
   }
   // Disclosure rooms hold connection IPs: deleted with purge once their (short) period ends, like conversations.
   for (const disclosure of ctx.store.disclosures.values()) {
-    if (!disclosure.disclosureRoom || disclosure.disclosedAt === undefined || disclosure.disclosureRoomDeletedAt !== undefined) continue;
+    if (
+      !disclosure.disclosureRoom ||
+      disclosure.disclosedAt === undefined ||
+      disclosure.disclosureRoomDeletedAt !== undefined
+    )
+      continue;
     list.push({
       roomId: disclosure.disclosureRoom,
       force: disclosure.force,
@@ -60,7 +81,8 @@ export async function applyStaffRoomRetention(ctx: Context): Promise<void> {
   for (const force of FORCES) {
     for (const roomId of [ctx.store.forces[force].queueRoomId, ctx.store.forces[force].supervisorsRoomId]) {
       const current = await ctx.matrix.getState<{ max_lifetime?: unknown }>(roomId, 'm.room.retention');
-      if (current?.max_lifetime !== policy.max_lifetime) await ctx.matrix.putState(roomId, 'm.room.retention', '', policy);
+      if (current?.max_lifetime !== policy.max_lifetime)
+        await ctx.matrix.putState(roomId, 'm.room.retention', '', policy);
     }
   }
 }
@@ -79,13 +101,18 @@ async function scrubDeletedConversation(ctx: Context, force: Force, roomId: stri
       const { triage: _triage, ...rest } = entry;
       await ctx.matrix.putState(queueRoomId, EventType.Conversation, roomId, cleanEntry(rest));
     }
-    await redactQueueTraces(ctx.matrix, { queueRoomId, conversationRoomId: roomId, ...(entry.queueEventId ? { queueEventId: entry.queueEventId } : {}) });
+    await redactQueueTraces(ctx.matrix, {
+      queueRoomId,
+      conversationRoomId: roomId,
+      ...(entry.queueEventId ? { queueEventId: entry.queueEventId } : {}),
+    });
   }
   const recordRoomId = ctx.store.forces[force].supervisorsRoomId;
   await scrubLegalHold(ctx.matrix, recordRoomId, roomId, ctx.now());
   await scrubDisclosures(ctx, roomId);
   for (const record of await readExportRecords(ctx.matrix, recordRoomId)) {
-    if (record.conversation === roomId && record.removedAt === undefined) await removeExport(ctx.matrix, ctx.audit, recordRoomId, record, ctx.now(), 'conversation_deleted');
+    if (record.conversation === roomId && record.removedAt === undefined)
+      await removeExport(ctx.matrix, ctx.audit, recordRoomId, record, ctx.now(), 'conversation_deleted');
   }
 }
 
@@ -95,7 +122,12 @@ async function sweepExports(ctx: Context): Promise<{ removed: number; failed: nu
   let failed = 0;
   for (const force of FORCES) {
     const recordRoomId = ctx.store.forces[force].supervisorsRoomId;
-    for (const record of dueExports(await readExportRecords(ctx.matrix, recordRoomId), ctx.now(), ctx.config.retention.exportPeriod * 1000, new Set())) {
+    for (const record of dueExports(
+      await readExportRecords(ctx.matrix, recordRoomId),
+      ctx.now(),
+      ctx.config.retention.exportPeriod * 1000,
+      new Set(),
+    )) {
       try {
         await removeExport(ctx.matrix, ctx.audit, recordRoomId, record, ctx.now(), 'period');
         removed++;
@@ -119,14 +151,19 @@ export async function sweepConversationRetention(ctx: Context): Promise<number> 
   const report = await sweepRetention({
     hs: ctx.matrix,
     audit: ctx.audit,
-    recordRooms: { police: ctx.store.forces.police.supervisorsRoomId, gendarmerie: ctx.store.forces.gendarmerie.supervisorsRoomId },
+    recordRooms: {
+      police: ctx.store.forces.police.supervisorsRoomId,
+      gendarmerie: ctx.store.forces.gendarmerie.supervisorsRoomId,
+    },
     candidates: async () => candidates(ctx),
     defaultPeriodMs: ctx.config.retention.period * 1000,
     now: ctx.now,
     ...(ctx.config.deletionJournal ? { deletion: { journal: new DeletionJournal(ctx.config.deletionJournal) } } : {}),
   });
   for (const deleted of report.deleted) {
-    const disclosure = [...ctx.store.disclosures.values()].find((candidate) => candidate.disclosureRoom === deleted.roomId);
+    const disclosure = [...ctx.store.disclosures.values()].find(
+      (candidate) => candidate.disclosureRoom === deleted.roomId,
+    );
     if (disclosure) await saveDisclosure(ctx, { ...disclosure, disclosureRoomDeletedAt: ctx.now() });
   }
   let scrubbed = 0;
@@ -140,7 +177,11 @@ export async function sweepConversationRetention(ctx: Context): Promise<number> 
         const conversation = ctx.store.conversations.get(roomId);
         if (conversation) {
           await withConversation(ctx, roomId, async () => {
-            if (conversation.entry?.guestEndedAt === undefined && ctx.store.latestByGuest.get(conversation.guest) === roomId) await endGuestAccount(ctx.matrix, conversation.guest);
+            if (
+              conversation.entry?.guestEndedAt === undefined &&
+              ctx.store.latestByGuest.get(conversation.guest) === roomId
+            )
+              await endGuestAccount(ctx.matrix, conversation.guest);
             ctx.store.conversations.delete(roomId);
             ctx.store.addressOf.delete(conversation.guest);
           });
@@ -155,7 +196,16 @@ export async function sweepConversationRetention(ctx: Context): Promise<number> 
   }
   const exports = await sweepExports(ctx);
   if (report.deleted.length || report.failed.length || scrubbed || exports.removed || unscrubbed || exports.failed) {
-    ctx.log.info({ deleted: report.deleted.length, held: report.held, failed: report.failed.length, scrubbed, exports: exports.removed }, 'retention sweep');
+    ctx.log.info(
+      {
+        deleted: report.deleted.length,
+        held: report.held,
+        failed: report.failed.length,
+        scrubbed,
+        exports: exports.removed,
+      },
+      'retention sweep',
+    );
   }
   return report.failed.length + unscrubbed + exports.failed;
 }

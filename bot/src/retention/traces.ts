@@ -1,6 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { EventType } from '@espace-mineurs/protocol';
-import { isNotFoundError, redactRoomEvent, roomEvent, roomStateOf, threadPage, type Homeserver } from '../matrix/homeserver.ts';
+import {
+  isNotFoundError,
+  redactRoomEvent,
+  roomEvent,
+  roomStateOf,
+  threadPage,
+  type Homeserver,
+} from '../matrix/homeserver.ts';
 
 interface ServedEvent {
   event_id: string;
@@ -58,7 +65,10 @@ export async function redactQueueTraces(
     let from: string | undefined;
     const notes: string[] = [];
     do {
-      const page = await threadPage<ServedEvent>(hs, input.queueRoomId, input.queueEventId, { limit: 100, ...(from ? { from } : {}) });
+      const page = await threadPage<ServedEvent>(hs, input.queueRoomId, input.queueEventId, {
+        limit: 100,
+        ...(from ? { from } : {}),
+      });
       for (const note of page.chunk ?? []) if (!isRedacted(note)) notes.push(note.event_id);
       from = page.next_batch;
     } while (from);
@@ -67,7 +77,13 @@ export async function redactQueueTraces(
     if (notice && !isRedacted(notice)) report.notice = await redact(hs, input.queueRoomId, input.queueEventId, reason);
   }
 
-  report.versions = await redactSupersededVersions(hs, input.queueRoomId, EventType.Conversation, input.conversationRoomId, reason);
+  report.versions = await redactSupersededVersions(
+    hs,
+    input.queueRoomId,
+    EventType.Conversation,
+    input.conversationRoomId,
+    reason,
+  );
   return report;
 }
 
@@ -76,7 +92,13 @@ export async function redactQueueTraces(
  * one), leaving the current version as it is: the caller rewrites it without personal data first. Returns how many
  * versions it redacted; already redacted ones are skipped, so it is idempotent.
  */
-export async function redactSupersededVersions(hs: Homeserver, roomId: string, type: string, stateKey: string, reason: string): Promise<number> {
+export async function redactSupersededVersions(
+  hs: Homeserver,
+  roomId: string,
+  type: string,
+  stateKey: string,
+  reason: string,
+): Promise<number> {
   const state = await roomStateOf(hs, roomId);
   const current = state.find((candidate) => candidate.type === type && candidate.state_key === stateKey);
   let previous = current?.unsigned?.replaces_state;

@@ -12,19 +12,30 @@ const busy: ForceLoad = { onDuty: 2, freeSlots: 0, queued: 8 };
 describe('routing policy', () => {
   it('sends Paris and the petite couronne to the police whatever the waits', () => {
     for (const code of ['75011', '92100', '93200', '94000']) {
-      expect(route(rules, code, { police: busy, gendarmerie: free })).toMatchObject({ force: 'police', reason: 'rule' });
+      expect(route(rules, code, { police: busy, gendarmerie: free })).toMatchObject({
+        force: 'police',
+        reason: 'rule',
+      });
     }
   });
 
   it('otherwise picks the force with the shortest expected wait among agents on duty', () => {
-    expect(route(rules, '69003', { police: busy, gendarmerie: free })).toEqual({ force: 'gendarmerie', reason: 'shortest_wait' });
-    expect(route(rules, undefined, { police: free, gendarmerie: busy })).toEqual({ force: 'police', reason: 'shortest_wait' });
+    expect(route(rules, '69003', { police: busy, gendarmerie: free })).toEqual({
+      force: 'gendarmerie',
+      reason: 'shortest_wait',
+    });
+    expect(route(rules, undefined, { police: free, gendarmerie: busy })).toEqual({
+      force: 'police',
+      reason: 'shortest_wait',
+    });
     expect(route(rules, '13001', { police: idle, gendarmerie: busy }).force).toBe('gendarmerie');
   });
 
   it('is deterministic when nobody is on duty: fewer waiting, then police', () => {
     expect(route(rules, undefined, { police: idle, gendarmerie: idle }).force).toBe('police');
-    expect(route(rules, undefined, { police: { ...idle, queued: 3 }, gendarmerie: { ...idle, queued: 1 } }).force).toBe('gendarmerie');
+    expect(route(rules, undefined, { police: { ...idle, queued: 3 }, gendarmerie: { ...idle, queued: 1 } }).force).toBe(
+      'gendarmerie',
+    );
   });
 
   it('computes expected waits', () => {
@@ -41,6 +52,8 @@ describe('routing policy', () => {
   });
 
   it('refuses a rules file with a bad force, naming the path', () => {
-    expect(() => parseRoutingRules({ rules: [{ name: 'x', force: 'army', departments: ['75'] }] })).toThrow(/rules\.0\.force/);
+    expect(() => parseRoutingRules({ rules: [{ name: 'x', force: 'army', departments: ['75'] }] })).toThrow(
+      /rules\.0\.force/,
+    );
   });
 });

@@ -12,7 +12,8 @@ export interface ForceLoad {
   queued: number;
 }
 
-export type RoutingDecision = { force: Force; reason: 'rule'; rule: string } | { force: Force; reason: 'shortest_wait' };
+export type RoutingDecision =
+  { force: Force; reason: 'rule'; rule: string } | { force: Force; reason: 'shortest_wait' };
 
 /** Expected wait in "conversations ahead per free agent": lower is sooner. Infinity when nobody is on duty. */
 export function expectedWait(load: ForceLoad): number {
@@ -21,7 +22,10 @@ export function expectedWait(load: ForceLoad): number {
   return (load.queued + 1 - load.freeSlots) / load.onDuty;
 }
 
-export function ruleFor(rules: RoutingRules, postalCode: string | undefined): RoutingRules['rules'][number] | undefined {
+export function ruleFor(
+  rules: RoutingRules,
+  postalCode: string | undefined,
+): RoutingRules['rules'][number] | undefined {
   const department = postalCode ? departmentOf(postalCode) : undefined;
   if (!department) return undefined;
   return rules.rules.find((rule) => rule.departments.includes(department));
@@ -31,7 +35,11 @@ export function ruleFor(rules: RoutingRules, postalCode: string | undefined): Ro
  * The competent force when a rule knows the postal code; otherwise the force where the young person will wait
  * least (ties: fewer waiting, then the police, so the decision is deterministic).
  */
-export function route(rules: RoutingRules, postalCode: string | undefined, loads: Record<Force, ForceLoad>): RoutingDecision {
+export function route(
+  rules: RoutingRules,
+  postalCode: string | undefined,
+  loads: Record<Force, ForceLoad>,
+): RoutingDecision {
   const rule = ruleFor(rules, postalCode);
   if (rule) return { force: rule.force, reason: 'rule', rule: rule.name };
   const [best] = [...FORCES].sort((a, b) => {
@@ -46,7 +54,11 @@ export function route(rules: RoutingRules, postalCode: string | undefined, loads
  * Overflow: a conversation waiting longer than the limit moves to the other force, once, and only when someone
  * there is on duty (moving it to an empty room helps nobody).
  */
-export function shouldOverflow(input: { waitedSeconds: number; limitSeconds: number; alreadyMoved: boolean; other: ForceLoad }): boolean {
+export function shouldOverflow(input: {
+  waitedSeconds: number;
+  limitSeconds: number;
+  alreadyMoved: boolean;
+  other: ForceLoad;
+}): boolean {
   return !input.alreadyMoved && input.waitedSeconds >= input.limitSeconds && input.other.onDuty > 0;
 }
-

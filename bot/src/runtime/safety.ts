@@ -20,7 +20,14 @@ export type StaffLookup = (userId: string) => StaffMember | undefined;
  * Codes of the safety operations: those a command can answer with (the protocol's list), and those only the
  * admin command line and the sweeps meet.
  */
-export type SafetyErrorCode = CommandRefusalCode | 'LEGAL_HOLD' | 'NOT_A_GUEST' | 'NOT_APPROVED' | 'PURGE_FAILED' | 'PURGE_TIMEOUT' | 'ROOM_STILL_PRESENT';
+export type SafetyErrorCode =
+  | CommandRefusalCode
+  | 'LEGAL_HOLD'
+  | 'NOT_A_GUEST'
+  | 'NOT_APPROVED'
+  | 'PURGE_FAILED'
+  | 'PURGE_TIMEOUT'
+  | 'ROOM_STILL_PRESENT';
 
 /** A refusal with a machine code (mapped by callers to a command result or an HTTP status) and French text. */
 export class SafetyError extends Error {
@@ -41,7 +48,9 @@ export function parseDuration(text: string): number | undefined {
   const match = /^(\d+)(ms|s|m|h|d)?$/.exec(text.trim());
   if (!match) return undefined;
   const value = Number(match[1]);
-  const unit = { ms: 1, s: SECOND, m: 60 * SECOND, h: 3600 * SECOND, d: DAY }[(match[2] ?? 'ms') as 'ms' | 's' | 'm' | 'h' | 'd'];
+  const unit = { ms: 1, s: SECOND, m: 60 * SECOND, h: 3600 * SECOND, d: DAY }[
+    (match[2] ?? 'ms') as 'ms' | 's' | 'm' | 'h' | 'd'
+  ];
   return value * unit;
 }
 

@@ -84,11 +84,13 @@ export async function rebuild(ctx: Context): Promise<void> {
       ctx.log.warn({ roomId, err: (error as Error).message }, 'could not read a room at start');
       return;
     }
-    const find = (type: string, key = '') => state.find((event) => event.type === type && event.state_key === key && matrix.isOwn(event.sender));
+    const find = (type: string, key = '') =>
+      state.find((event) => event.type === type && event.state_key === key && matrix.isOwn(event.sender));
     const marker = find(EventType.ConversationRoom);
     if (!marker) {
       // A ready room never handed out goes back to the pool.
-      if (state.find((event) => event.type === 'm.room.create')?.content[CreationKey.PooledRoom] === true) ctx.pool.add(roomId);
+      if (state.find((event) => event.type === 'm.room.create')?.content[CreationKey.PooledRoom] === true)
+        ctx.pool.add(roomId);
       return;
     }
     const room = parseContent(ConversationRoomContent, marker.content);
@@ -99,7 +101,10 @@ export async function rebuild(ctx: Context): Promise<void> {
     const entry = found?.movedTo ? undefined : found;
     // Only a conversation still in triage needs its progress: it is read back from the bot's latest reply.
     const inTriage = !entry && !(status?.ok && TERMINAL.has(status.value.state));
-    const triage = inTriage ? ((await readProgress(ctx, roomId, find(EventType.Triage)?.content)) ?? startTriage(ctx.triage, room.value.preset ?? {}).progress) : undefined;
+    const triage = inTriage
+      ? ((await readProgress(ctx, roomId, find(EventType.Triage)?.content)) ??
+        startTriage(ctx.triage, room.value.preset ?? {}).progress)
+      : undefined;
     const conversation: Conversation = {
       roomId,
       guest: room.value.guest,

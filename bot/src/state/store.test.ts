@@ -2,7 +2,12 @@ import { describe, expect, it } from 'vitest';
 import type { ConversationEntry } from '@espace-mineurs/protocol';
 import { Store, stateOf, type Conversation } from './store.ts';
 
-const rooms = (prefix: string) => ({ spaceId: `!${prefix}-space:t`, queueRoomId: `!${prefix}-queue:t`, supervisorsRoomId: `!${prefix}-sup:t`, auditRoomId: `!${prefix}-audit:t` });
+const rooms = (prefix: string) => ({
+  spaceId: `!${prefix}-space:t`,
+  queueRoomId: `!${prefix}-queue:t`,
+  supervisorsRoomId: `!${prefix}-sup:t`,
+  auditRoomId: `!${prefix}-audit:t`,
+});
 
 function conversation(roomId: string, entry?: Partial<ConversationEntry>): Conversation {
   return {
@@ -12,7 +17,17 @@ function conversation(roomId: string, entry?: Partial<ConversationEntry>): Conve
     triage: undefined,
     status: undefined,
     lastGuestActivity: 1,
-    entry: entry ? { roomId, ticket: 1, state: 'queued', force: 'police', priority: 'normal', createdAt: 1, ...entry } as ConversationEntry : undefined,
+    entry: entry
+      ? ({
+          roomId,
+          ticket: 1,
+          state: 'queued',
+          force: 'police',
+          priority: 'normal',
+          createdAt: 1,
+          ...entry,
+        } as ConversationEntry)
+      : undefined,
   };
 }
 
@@ -24,7 +39,10 @@ describe('Store', () => {
     store.add(conversation('!c:t', { ticket: 3, queuedAt: 5 }));
     store.add(conversation('!d:t', { ticket: 4, queuedAt: 1, force: 'gendarmerie' }));
     expect(store.queued('police').map((item) => item.roomId)).toEqual(['!b:t', '!c:t', '!a:t']);
-    expect(store.queuePosition(store.conversations.get('!a:t')!, 60)).toEqual({ position: 3, estimatedWaitSeconds: 180 });
+    expect(store.queuePosition(store.conversations.get('!a:t')!, 60)).toEqual({
+      position: 3,
+      estimatedWaitSeconds: 180,
+    });
     expect(store.takeTicket('police')).toBe(4);
     expect(store.takeTicket('gendarmerie')).toBe(5);
   });
@@ -42,7 +60,12 @@ describe('Store', () => {
 
   it('keeps one latest conversation per guest, and states before routing come from the status', () => {
     const store = new Store({ police: rooms('p'), gendarmerie: rooms('g') });
-    const old = { ...conversation('!old:t'), guest: '@g:t', createdAt: 1, status: { state: 'abandoned' as const, agentJoined: false, updatedAt: 2 } };
+    const old = {
+      ...conversation('!old:t'),
+      guest: '@g:t',
+      createdAt: 1,
+      status: { state: 'abandoned' as const, agentJoined: false, updatedAt: 2 },
+    };
     const fresh = { ...conversation('!new:t'), guest: '@g:t', createdAt: 5 };
     store.add(fresh);
     store.add(old);

@@ -85,7 +85,8 @@ export class Store {
     this.conversations.set(conversation.roomId, conversation);
     const current = this.latestByGuest.get(conversation.guest);
     const known = current ? this.conversations.get(current) : undefined;
-    if (!known || known.createdAt <= conversation.createdAt) this.latestByGuest.set(conversation.guest, conversation.roomId);
+    if (!known || known.createdAt <= conversation.createdAt)
+      this.latestByGuest.set(conversation.guest, conversation.roomId);
     if (conversation.entry) this.noteTicket(conversation.entry.force, conversation.entry.ticket);
   }
 
@@ -101,7 +102,8 @@ export class Store {
 
   byTicket(force: Force, ticket: number): Conversation | undefined {
     for (const conversation of this.conversations.values()) {
-      if (conversation.entry?.force === force && conversation.entry.ticket === ticket && !conversation.entry.movedTo) return conversation;
+      if (conversation.entry?.force === force && conversation.entry.ticket === ticket && !conversation.entry.movedTo)
+        return conversation;
     }
     return undefined;
   }
@@ -109,7 +111,10 @@ export class Store {
   /** Waiting conversations of a force, in the order agents should take them: urgent first, then oldest. */
   queued(force: Force): QueuedConversation[] {
     return [...this.conversations.values()]
-      .filter((conversation): conversation is QueuedConversation => conversation.entry?.force === force && conversation.entry.state === 'queued')
+      .filter(
+        (conversation): conversation is QueuedConversation =>
+          conversation.entry?.force === force && conversation.entry.state === 'queued',
+      )
       .sort((a, b) => {
         const urgency = Number(b.entry.priority === 'urgent') - Number(a.entry.priority === 'urgent');
         return urgency !== 0 ? urgency : a.entry.queuedAt - b.entry.queuedAt;
@@ -125,12 +130,17 @@ export class Store {
   }
 
   agentsOnDuty(force: Force): StaffMember[] {
-    return [...this.staff.values()].filter((member) => member.force === force && member.active && this.duty.get(member.userId)?.onDuty === true);
+    return [...this.staff.values()].filter(
+      (member) => member.force === force && member.active && this.duty.get(member.userId)?.onDuty === true,
+    );
   }
 
   load(force: Force): ForceLoad {
     const onDuty = this.agentsOnDuty(force);
-    const freeSlots = onDuty.reduce((sum, member) => sum + Math.max(0, (this.duty.get(member.userId)?.capacity ?? 0) - this.heldBy(member.userId)), 0);
+    const freeSlots = onDuty.reduce(
+      (sum, member) => sum + Math.max(0, (this.duty.get(member.userId)?.capacity ?? 0) - this.heldBy(member.userId)),
+      0,
+    );
     return { onDuty: onDuty.length, freeSlots, queued: this.queued(force).length };
   }
 
@@ -145,7 +155,10 @@ export class Store {
   }
 
   /** Position (1 = next) and a rough estimated wait for a queued conversation. */
-  queuePosition(conversation: Conversation, defaultWaitSeconds: number): { position: number; estimatedWaitSeconds: number } | undefined {
+  queuePosition(
+    conversation: Conversation,
+    defaultWaitSeconds: number,
+  ): { position: number; estimatedWaitSeconds: number } | undefined {
     const entry = conversation.entry;
     if (!entry || entry.state !== 'queued') return undefined;
     const position = this.queued(entry.force).findIndex((candidate) => candidate.roomId === conversation.roomId) + 1;

@@ -24,36 +24,83 @@ async function sweepOne(ctx: Context, conversation: Conversation, now: number): 
   const entry = conversation.entry;
   const silentFor = (now - conversation.lastGuestActivity) / 1000;
   if (state === 'triage' && silentFor > timeouts.triageSilence) {
-    await abandonConversation(ctx, conversation, `silence:${conversation.roomId}:${conversation.lastGuestActivity}`, now, 'silence');
+    await abandonConversation(
+      ctx,
+      conversation,
+      `silence:${conversation.roomId}:${conversation.lastGuestActivity}`,
+      now,
+      'silence',
+    );
     return;
   }
   if (entry?.state === 'queued' && isRouted(conversation)) {
     const waited = (now - entry.queuedAt) / 1000;
     if (silentFor > timeouts.queueSilence && waited > timeouts.queueSilence) {
-      await abandonConversation(ctx, conversation, `silence:${conversation.roomId}:${conversation.lastGuestActivity}`, now, 'silence');
+      await abandonConversation(
+        ctx,
+        conversation,
+        `silence:${conversation.roomId}:${conversation.lastGuestActivity}`,
+        now,
+        'silence',
+      );
       return;
     }
     const other = otherForce(entry.force);
-    if (shouldOverflow({ waitedSeconds: waited, limitSeconds: timeouts.overflow, alreadyMoved: entry.previousForce !== undefined, other: ctx.store.load(other) })) {
+    if (
+      shouldOverflow({
+        waitedSeconds: waited,
+        limitSeconds: timeouts.overflow,
+        alreadyMoved: entry.previousForce !== undefined,
+        other: ctx.store.load(other),
+      })
+    ) {
       const cause = `overflow:${conversation.roomId}:${entry.force}`;
       const from = entry.force;
       await commitMove(ctx, conversation, cause, other, { state: 'queued' });
-      await announceQueued(ctx, conversation, conversation.entry, cause, `Débordement depuis la ${from === 'police' ? 'police' : 'gendarmerie'} : conversation`);
-      await notifyQueue(ctx, from, `Conversation n°${entry.ticket} confiée à l'autre force (attente trop longue).`, cause, 'overflow');
-      await ctx.audit.write([from, other], cause, { actor: ctx.matrix.userId, action: 'overflow', conversation: conversation.roomId, at: now, details: { from, to: other } });
+      await announceQueued(
+        ctx,
+        conversation,
+        conversation.entry,
+        cause,
+        `Débordement depuis la ${from === 'police' ? 'police' : 'gendarmerie'} : conversation`,
+      );
+      await notifyQueue(
+        ctx,
+        from,
+        `Conversation n°${entry.ticket} confiée à l'autre force (attente trop longue).`,
+        cause,
+        'overflow',
+      );
+      await ctx.audit.write([from, other], cause, {
+        actor: ctx.matrix.userId,
+        action: 'overflow',
+        conversation: conversation.roomId,
+        at: now,
+        details: { from, to: other },
+      });
     }
   }
   if (entry?.pendingTransfer && (now - entry.pendingTransfer.offeredAt) / 1000 > timeouts.warmTransfer) {
     await saveEntry(ctx, conversation, transferDropped(entry));
     const cause = `transfer-timeout:${conversation.roomId}:${entry.pendingTransfer.offeredAt}`;
     await notifyQueue(ctx, entry.force, `Transfert de la conversation n°${entry.ticket} sans réponse : annulé.`, cause);
-    await ctx.audit.write([entry.force], cause, { actor: ctx.matrix.userId, action: 'transfer_withdrawn', conversation: conversation.roomId, at: now });
+    await ctx.audit.write([entry.force], cause, {
+      actor: ctx.matrix.userId,
+      action: 'transfer_withdrawn',
+      conversation: conversation.roomId,
+      at: now,
+    });
   }
   if (TERMINAL.has(state)) {
     const endedAt = entry?.closedAt ?? conversation.status?.updatedAt ?? now;
     const ended = endedGuests.get(ctx) ?? new Set<string>();
     endedGuests.set(ctx, ended);
-    if (entry?.guestEndedAt !== undefined || ended.has(conversation.guest) || (now - endedAt) / 1000 < timeouts.guestGrace) return;
+    if (
+      entry?.guestEndedAt !== undefined ||
+      ended.has(conversation.guest) ||
+      (now - endedAt) / 1000 < timeouts.guestGrace
+    )
+      return;
     // A newer conversation of the same guest (impossible once locked, but be strict) keeps the account alive.
     if (ctx.store.latestByGuest.get(conversation.guest) !== conversation.roomId) return;
     // Locked first, then deactivated with erasure; never unlocked.
@@ -61,7 +108,12 @@ async function sweepOne(ctx: Context, conversation: Conversation, now: number): 
     ended.add(conversation.guest);
     ctx.store.addressOf.delete(conversation.guest);
     if (conversation.entry) await saveEntry(ctx, conversation, guestEnded(conversation.entry, now));
-    await ctx.audit.write(entry ? [entry.force] : ['police', 'gendarmerie'], `guest-ended:${conversation.guest}`, { actor: ctx.matrix.userId, action: 'guest_ended', conversation: conversation.roomId, at: now });
+    await ctx.audit.write(entry ? [entry.force] : ['police', 'gendarmerie'], `guest-ended:${conversation.guest}`, {
+      actor: ctx.matrix.userId,
+      action: 'guest_ended',
+      conversation: conversation.roomId,
+      at: now,
+    });
   }
 }
 
@@ -77,7 +129,9 @@ export function startSweeper(ctx: Context): { stop(): Promise<void> } {
     if (now - staffReadAt > STAFF_REFRESH_MS) {
       staffReadAt = now;
       // Staff removed or demoted while the bot runs (active: false) stop being obeyed within a minute.
-      void refreshStaff(ctx).catch((error: unknown) => ctx.log.warn({ err: (error as Error).message }, 'could not refresh staff'));
+      void refreshStaff(ctx).catch((error: unknown) =>
+        ctx.log.warn({ err: (error as Error).message }, 'could not refresh staff'),
+      );
     }
     if (!retention && now - retentionAt >= ctx.config.retention.sweepInterval * 1000) {
       retentionAt = now;
@@ -103,8 +157,8 @@ export function startSweeper(ctx: Context): { stop(): Promise<void> } {
       .then(() => forgetEndedCoolDowns(ctx, now))
       .catch((error: unknown) => ctx.log.warn({ err: (error as Error).message }, 'disclosure expiry failed'))
       .then(() => {
-      running = undefined;
-    });
+        running = undefined;
+      });
   }, ctx.config.timeouts.sweepInterval * 1000);
   timer.unref();
   return {

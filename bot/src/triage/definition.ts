@@ -41,17 +41,37 @@ export const TriageDefinition = z
   .superRefine((definition, context) => {
     const ids = new Set<string>();
     definition.questions.forEach((question, index) => {
-      if (ids.has(question.id)) context.addIssue({ code: 'custom', path: ['questions', index, 'id'], message: `duplicate question id ${question.id}` });
+      if (ids.has(question.id))
+        context.addIssue({
+          code: 'custom',
+          path: ['questions', index, 'id'],
+          message: `duplicate question id ${question.id}`,
+        });
       ids.add(question.id);
       if (!question.input && question.options.length === 0) {
-        context.addIssue({ code: 'custom', path: ['questions', index, 'options'], message: 'a question without input needs options' });
+        context.addIssue({
+          code: 'custom',
+          path: ['questions', index, 'options'],
+          message: 'a question without input needs options',
+        });
       }
       const optionIds = new Set(question.options.map((option) => option.id));
-      if (optionIds.size !== question.options.length) context.addIssue({ code: 'custom', path: ['questions', index, 'options'], message: 'duplicate option id' });
-      if (optionIds.has(definition.skip.id)) context.addIssue({ code: 'custom', path: ['questions', index, 'options'], message: 'an option reuses the skip id' });
+      if (optionIds.size !== question.options.length)
+        context.addIssue({ code: 'custom', path: ['questions', index, 'options'], message: 'duplicate option id' });
+      if (optionIds.has(definition.skip.id))
+        context.addIssue({
+          code: 'custom',
+          path: ['questions', index, 'options'],
+          message: 'an option reuses the skip id',
+        });
     });
     definition.danger.ask.forEach((questionId, index) => {
-      if (!ids.has(questionId)) context.addIssue({ code: 'custom', path: ['danger', 'ask', index], message: `no question has the id ${questionId}` });
+      if (!ids.has(questionId))
+        context.addIssue({
+          code: 'custom',
+          path: ['danger', 'ask', index],
+          message: `no question has the id ${questionId}`,
+        });
     });
   });
 export type TriageDefinition = z.infer<typeof TriageDefinition>;

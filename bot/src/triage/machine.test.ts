@@ -15,7 +15,14 @@ function run(answers: string[], preset: Record<string, string> = {}): TriageStep
 
 describe('the shipped triage file', () => {
   it('asks the six questions of the design, in French', () => {
-    expect(definition.questions.map((question) => question.id)).toEqual(['context', 'role', 'what', 'danger', 'age', 'postal_code']);
+    expect(definition.questions.map((question) => question.id)).toEqual([
+      'context',
+      'role',
+      'what',
+      'danger',
+      'age',
+      'postal_code',
+    ]);
   });
 });
 
@@ -39,7 +46,10 @@ describe('triage machine', () => {
     expect(step.progress.answers.context).toBe('reseaux-sociaux');
     step = answerTriage(definition, step.progress, { body: "J'en suis TÉMOIN" });
     expect(step.progress.answers.role).toBe('temoin');
-    step = answerTriage(definition, step.progress, { body: 'Du harcèlement', payload: { questionId: 'what', optionId: 'sextorsion' } });
+    step = answerTriage(definition, step.progress, {
+      body: 'Du harcèlement',
+      payload: { questionId: 'what', optionId: 'sextorsion' },
+    });
     expect(step.progress.answers.what).toBe('sextorsion');
   });
 
@@ -65,11 +75,20 @@ describe('triage machine', () => {
     expect(done.progress.answers.age).toBeUndefined();
     expect(done.replies).toEqual([{ kind: 'done', skipped: false }]);
     expect(summarize(definition, done.progress)).toMatchObject({ inDanger: true, postalCode: '93200' });
-    expect(answerTriage(definition, step.progress, { body: 'je sais pas' }).progress).toMatchObject({ done: true, urgent: true });
+    expect(answerTriage(definition, step.progress, { body: 'je sais pas' }).progress).toMatchObject({
+      done: true,
+      urgent: true,
+    });
   });
 
   it('goes straight to the queue in danger when the postal code was already given', () => {
-    const reordered = parseTriageDefinition({ ...definition, questions: [...definition.questions.filter((question) => question.id !== 'danger'), definition.questions.find((question) => question.id === 'danger')] });
+    const reordered = parseTriageDefinition({
+      ...definition,
+      questions: [
+        ...definition.questions.filter((question) => question.id !== 'danger'),
+        definition.questions.find((question) => question.id === 'danger'),
+      ],
+    });
     let before = startTriage(reordered);
     for (const body of ['1', '1', '1', '3', '75011']) before = answerTriage(reordered, before.progress, { body });
     expect(before.progress.current).toBe('danger');
@@ -79,7 +98,9 @@ describe('triage machine', () => {
   });
 
   it('refuses a danger shortcut naming a question that does not exist', () => {
-    expect(() => parseTriageDefinition({ ...definition, danger: { ...definition.danger, ask: ['code_postal'] } })).toThrow(/danger\.ask\.0/);
+    expect(() =>
+      parseTriageDefinition({ ...definition, danger: { ...definition.danger, ask: ['code_postal'] } }),
+    ).toThrow(/danger\.ask\.0/);
   });
 
   it('keeps helping someone aged 18 or more, and tells them where adults are heard', () => {
@@ -100,7 +121,12 @@ describe('triage machine', () => {
     expect(byNumber.replies).toEqual([{ kind: 'done', skipped: true }]);
     expect(run(["je veux parler à quelqu'un tout de suite"]).progress.skipped).toBe(true);
     const start = startTriage(definition);
-    expect(answerTriage(definition, start.progress, { body: 'x', payload: { questionId: 'context', optionId: 'parler-maintenant' } }).progress.done).toBe(true);
+    expect(
+      answerTriage(definition, start.progress, {
+        body: 'x',
+        payload: { questionId: 'context', optionId: 'parler-maintenant' },
+      }).progress.done,
+    ).toBe(true);
   });
 
   it('validates postal codes: mainland, Corsica, overseas; refuses impossible ones', () => {
@@ -113,7 +139,9 @@ describe('triage machine', () => {
       expect(step.progress.answers.postal_code, code).toBe(code);
       expect(step.progress.done).toBe(true);
     }
-    expect(answerTriage(definition, before.progress, { body: 'je sais pas' }).progress.answers.postal_code).toBe('inconnu');
+    expect(answerTriage(definition, before.progress, { body: 'je sais pas' }).progress.answers.postal_code).toBe(
+      'inconnu',
+    );
     expect(isValidPostalCode('2A000')).toBe(false);
     expect(departmentOf('97133')).toBe('971');
   });
@@ -121,7 +149,15 @@ describe('triage machine', () => {
   it('summarizes for agents with ids and a French line', () => {
     const step = run(['3', '1', '3', '2', '3', '93200']);
     const summary = summarize(definition, step.progress);
-    expect(summary).toMatchObject({ context: 'ecole', role: 'victime', what: 'harcelement', inDanger: false, ageRange: '13-14', postalCode: '93200', skipped: false });
+    expect(summary).toMatchObject({
+      context: 'ecole',
+      role: 'victime',
+      what: 'harcelement',
+      inDanger: false,
+      ageRange: '13-14',
+      postalCode: '93200',
+      skipped: false,
+    });
     expect(summary.text).toContain('Du harcèlement ou du cyberharcèlement');
   });
 
@@ -131,6 +167,8 @@ describe('triage machine', () => {
   });
 
   it('refuses a triage file with duplicate ids, naming the path', () => {
-    expect(() => parseTriageDefinition({ ...definition, questions: [definition.questions[0], definition.questions[0]] })).toThrow(/questions\.1\.id/);
+    expect(() =>
+      parseTriageDefinition({ ...definition, questions: [definition.questions[0], definition.questions[0]] }),
+    ).toThrow(/questions\.1\.id/);
   });
 });

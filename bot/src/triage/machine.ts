@@ -25,10 +25,15 @@ export interface TriageAnswer {
   payload?: TriageAnswerContent;
 }
 
-
 /** The next unanswered question; once the young person said they are in danger, only those of `danger.ask`. */
-function nextQuestion(definition: TriageDefinition, answers: Record<string, string>, urgent = false): TriageQuestion | undefined {
-  return definition.questions.find((question) => answers[question.id] === undefined && (!urgent || definition.danger.ask.includes(question.id)));
+function nextQuestion(
+  definition: TriageDefinition,
+  answers: Record<string, string>,
+  urgent = false,
+): TriageQuestion | undefined {
+  return definition.questions.find(
+    (question) => answers[question.id] === undefined && (!urgent || definition.danger.ask.includes(question.id)),
+  );
 }
 
 function finish(progress: TriageProgress, skipped: boolean): TriageStep {
@@ -45,7 +50,8 @@ export function startTriage(definition: TriageDefinition, preset: Record<string,
   }
   const base: TriageProgress = { answers, retries: 0, done: false, skipped: false, urgent: false, handled: [] };
   const question = nextQuestion(definition, answers);
-  if (!question) return { progress: { ...base, done: true }, replies: [{ kind: 'intro' }, { kind: 'done', skipped: false }] };
+  if (!question)
+    return { progress: { ...base, done: true }, replies: [{ kind: 'intro' }, { kind: 'done', skipped: false }] };
   return { progress: { ...base, current: question.id }, replies: [{ kind: 'intro' }, { kind: 'question', question }] };
 }
 
@@ -59,13 +65,15 @@ export function normalize(text: string): string {
     .trim()} `;
 }
 
-type Match = { kind: 'option'; optionId: string } | { kind: 'skip' } | { kind: 'postal'; code: string } | { kind: 'none' };
+type Match =
+  { kind: 'option'; optionId: string } | { kind: 'skip' } | { kind: 'postal'; code: string } | { kind: 'none' };
 
 export function matchAnswer(definition: TriageDefinition, question: TriageQuestion, answer: TriageAnswer): Match {
   const { payload } = answer;
   if (payload && payload.questionId === question.id) {
     if (payload.optionId === definition.skip.id) return { kind: 'skip' };
-    if (question.options.some((option) => option.id === payload.optionId)) return { kind: 'option', optionId: payload.optionId };
+    if (question.options.some((option) => option.id === payload.optionId))
+      return { kind: 'option', optionId: payload.optionId };
   }
   const body = answer.body.trim();
   if (/^\d{1,2}$/.test(body)) {
@@ -80,10 +88,11 @@ export function matchAnswer(definition: TriageDefinition, question: TriageQuesti
   }
   const text = normalize(body);
   if (text.trim() === '') return { kind: 'none' };
-  const matches = (candidates: string[]) => candidates.some((candidate) => {
-    const wanted = normalize(candidate);
-    return wanted.trim() !== '' && (text === wanted || text.includes(wanted));
-  });
+  const matches = (candidates: string[]) =>
+    candidates.some((candidate) => {
+      const wanted = normalize(candidate);
+      return wanted.trim() !== '' && (text === wanted || text.includes(wanted));
+    });
   const found = question.options.filter((option) => matches([option.label, ...option.aliases]));
   if (found.length === 1) return { kind: 'option', optionId: found[0]!.id };
   if (found.length === 0 && matches([definition.skip.label, ...definition.skip.aliases])) return { kind: 'skip' };
@@ -96,7 +105,8 @@ export function answerTriage(definition: TriageDefinition, progress: TriageProgr
   const question = definition.questions.find((candidate) => candidate.id === progress.current);
   if (!question) return finish(progress, false);
   const match = matchAnswer(definition, question, answer);
-  if (match.kind === 'none') return { progress: { ...progress, retries: progress.retries + 1 }, replies: [{ kind: 'retry', question }] };
+  if (match.kind === 'none')
+    return { progress: { ...progress, retries: progress.retries + 1 }, replies: [{ kind: 'retry', question }] };
   if (match.kind === 'skip') return finish(progress, true);
 
   const value = match.kind === 'postal' ? match.code : match.optionId;
@@ -141,4 +151,3 @@ export function summarize(definition: TriageDefinition, progress: TriageProgress
   if (postal) summary.postalCode = postal;
   return summary;
 }
-

@@ -10,7 +10,11 @@ export function serviceMessage(body: string, extra: Record<string, unknown> = {}
 }
 
 /** The question as numbered text (Element) plus structured options (the site's buttons). */
-export function questionContent(definition: TriageDefinition, question: TriageQuestion, prefix?: string): MessageContent {
+export function questionContent(
+  definition: TriageDefinition,
+  question: TriageQuestion,
+  prefix?: string,
+): MessageContent {
   const options = question.options.map((option, index) => ({ id: option.id, number: index + 1, label: option.label }));
   const skip = { id: definition.skip.id, label: definition.skip.label };
   const lines = [
@@ -19,7 +23,13 @@ export function questionContent(definition: TriageDefinition, question: TriageQu
     ...options.map((option) => `${option.number}. ${option.label}`),
     `${options.length + 1}. ${skip.label}`,
   ];
-  const structured: TriageQuestionContent = { questionId: question.id, options, expectsText: question.input !== undefined, skip, ...(question.input ? { input: question.input } : {}) };
+  const structured: TriageQuestionContent = {
+    questionId: question.id,
+    options,
+    expectsText: question.input !== undefined,
+    skip,
+    ...(question.input ? { input: question.input } : {}),
+  };
   return serviceMessage(lines.join('\n'), { [ContentKey.TriageQuestion]: structured });
 }
 

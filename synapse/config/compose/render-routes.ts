@@ -7,7 +7,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { renderCaddyRoutes } from '../../src/workers.ts';
 
-export const ROUTES_FILE = fileURLToPath(new URL('../../../deploy/proxy/routes/workers/synapse-workers.caddy', import.meta.url));
+export const ROUTES_FILE = fileURLToPath(
+  new URL('../../../deploy/proxy/routes/workers/synapse-workers.caddy', import.meta.url),
+);
 
 if (import.meta.main) {
   mkdirSync(fileURLToPath(new URL('../../../deploy/proxy/routes/workers/', import.meta.url)), { recursive: true });

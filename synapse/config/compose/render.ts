@@ -19,7 +19,13 @@ import { join } from 'node:path';
 import { renderHomeserverConfig, type FederationSettings } from '../../src/config.ts';
 import { HomeserverError } from '../../src/errors.ts';
 import { loadOrCreateSecrets } from '../../src/secrets.ts';
-import { addWorkersToHomeserver, loadOrCreateReplicationSecret, renderWorkerConfig, renderWorkerLog, WORKERS } from '../../src/workers.ts';
+import {
+  addWorkersToHomeserver,
+  loadOrCreateReplicationSecret,
+  renderWorkerConfig,
+  renderWorkerLog,
+  WORKERS,
+} from '../../src/workers.ts';
 
 /** Environment variables the `synapse-config` service must set (docker-compose.yml); the test checks they are. */
 export const REQUIRED_ENV = [
@@ -53,13 +59,23 @@ function federationFromEnv(env: NodeJS.ProcessEnv, serverName: string): Federati
   const given = FEDERATION_ENV.filter((name) => env[name]?.trim());
   if (given.length === 0) return undefined;
   const missing = FEDERATION_ENV.filter((name) => !env[name]?.trim());
-  if (missing.length > 0) throw new HomeserverError('CONFIG_INVALID', `federation: ${missing.join(', ')} not set (set all of ${FEDERATION_ENV.join(', ')}, or none)`);
-  const servers = env.ESPACE_FEDERATION_SERVERS!.split(',').map((name) => name.trim()).filter(Boolean);
-  if (!servers.includes(serverName)) throw new HomeserverError('CONFIG_INVALID', `ESPACE_FEDERATION_SERVERS must list this server (${serverName})`);
+  if (missing.length > 0)
+    throw new HomeserverError(
+      'CONFIG_INVALID',
+      `federation: ${missing.join(', ')} not set (set all of ${FEDERATION_ENV.join(', ')}, or none)`,
+    );
+  const servers = env
+    .ESPACE_FEDERATION_SERVERS!.split(',')
+    .map((name) => name.trim())
+    .filter(Boolean);
+  if (!servers.includes(serverName))
+    throw new HomeserverError('CONFIG_INVALID', `ESPACE_FEDERATION_SERVERS must list this server (${serverName})`);
   const role = env.ESPACE_FEDERATION_ROLE!.trim();
-  if (role !== 'public' && role !== 'force') throw new HomeserverError('CONFIG_INVALID', `ESPACE_FEDERATION_ROLE must be public or force, got "${role}"`);
+  if (role !== 'public' && role !== 'force')
+    throw new HomeserverError('CONFIG_INVALID', `ESPACE_FEDERATION_ROLE must be public or force, got "${role}"`);
   const network = env.ESPACE_FEDERATION_NETWORK!.trim();
-  if (!/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/.test(network)) throw new HomeserverError('CONFIG_INVALID', `ESPACE_FEDERATION_NETWORK must be an IPv4 CIDR, got "${network}"`);
+  if (!/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/.test(network))
+    throw new HomeserverError('CONFIG_INVALID', `ESPACE_FEDERATION_NETWORK must be an IPv4 CIDR, got "${network}"`);
   return {
     port: SYNAPSE_FEDERATION_PORT,
     bindAddresses: ['0.0.0.0'],
@@ -85,13 +101,18 @@ function required(env: NodeJS.ProcessEnv, name: (typeof REQUIRED_ENV)[number]): 
   return value;
 }
 
-function readSecret(env: NodeJS.ProcessEnv, name: 'POSTGRES_PASSWORD_FILE' | 'ESPACE_REGISTRATION_SECRET_FILE'): string {
+function readSecret(
+  env: NodeJS.ProcessEnv,
+  name: 'POSTGRES_PASSWORD_FILE' | 'ESPACE_REGISTRATION_SECRET_FILE',
+): string {
   const file = required(env, name);
   let value: string;
   try {
     value = readFileSync(file, 'utf8').trim();
   } catch (cause) {
-    throw new HomeserverError('CONFIG_INVALID', `${name}: cannot read ${file}; run deploy/make-secrets.sh first`, { cause });
+    throw new HomeserverError('CONFIG_INVALID', `${name}: cannot read ${file}; run deploy/make-secrets.sh first`, {
+      cause,
+    });
   }
   if (value.length < MIN_SECRET_LENGTH || /\s/.test(value)) {
     throw new HomeserverError(
@@ -119,7 +140,10 @@ export interface ComposeRenderResult {
 
 /** The `workers` profile is on when COMPOSE_PROFILES (handed over as ESPACE_COMPOSE_PROFILES) names it. */
 export function workersEnabled(env: NodeJS.ProcessEnv): boolean {
-  return (env.ESPACE_COMPOSE_PROFILES ?? '').split(',').map((item) => item.trim()).includes('workers');
+  return (env.ESPACE_COMPOSE_PROFILES ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .includes('workers');
 }
 
 /**
@@ -135,7 +159,10 @@ export function renderForCompose(
   const serverName = required(env, 'ESPACE_SERVER_NAME');
   const publicBaseUrl = required(env, 'ESPACE_PUBLIC_BASEURL');
   if (!/^https:\/\/[^/]+\/$/.test(publicBaseUrl)) {
-    throw new HomeserverError('CONFIG_INVALID', `ESPACE_PUBLIC_BASEURL must look like https://host/ (got "${publicBaseUrl}")`);
+    throw new HomeserverError(
+      'CONFIG_INVALID',
+      `ESPACE_PUBLIC_BASEURL must look like https://host/ (got "${publicBaseUrl}")`,
+    );
   }
 
   // renderHomeserverConfig takes a URL and decodes its user and password. The URL setters alone leave '%' as it
@@ -156,9 +183,11 @@ export function renderForCompose(
   const federation = federationFromEnv(env, serverName);
   const inside = (name: string): string => join(synapseDir, name);
   const port = Number(env.ESPACE_SYNAPSE_PORT ?? '8008');
-  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new HomeserverError('CONFIG_INVALID', `ESPACE_SYNAPSE_PORT must be a port number`);
+  if (!Number.isInteger(port) || port < 1 || port > 65535)
+    throw new HomeserverError('CONFIG_INVALID', `ESPACE_SYNAPSE_PORT must be a port number`);
   const metricsPort = Number(env.ESPACE_SYNAPSE_METRICS_PORT ?? SYNAPSE_METRICS_PORT);
-  if (!Number.isInteger(metricsPort) || metricsPort < 1 || metricsPort > 65535) throw new HomeserverError('CONFIG_INVALID', `ESPACE_SYNAPSE_METRICS_PORT must be a port number`);
+  if (!Number.isInteger(metricsPort) || metricsPort < 1 || metricsPort > 65535)
+    throw new HomeserverError('CONFIG_INVALID', `ESPACE_SYNAPSE_METRICS_PORT must be a port number`);
   const rendered = renderHomeserverConfig({
     serverName,
     publicBaseUrl,
@@ -185,7 +214,10 @@ export function renderForCompose(
     // Scraped by the prometheus service over the compose network; the port is not published and the proxy
     // routes nothing to it.
     // Natively (scripts/production.ts) on loopback and a port of its own: ESPACE_SYNAPSE_METRICS_BIND, _PORT.
-    metrics: { port: metricsPort, bindAddresses: [env.ESPACE_SYNAPSE_METRICS_BIND ?? env.ESPACE_SYNAPSE_BIND ?? '0.0.0.0'] },
+    metrics: {
+      port: metricsPort,
+      bindAddresses: [env.ESPACE_SYNAPSE_METRICS_BIND ?? env.ESPACE_SYNAPSE_BIND ?? '0.0.0.0'],
+    },
     ...(federation ? { federation } : {}),
   });
 
@@ -205,7 +237,10 @@ export function renderForCompose(
     for (const worker of WORKERS) {
       const path = join(dataDir, 'workers', `${worker.name}.yaml`);
       writePrivate(path, renderWorkerConfig(worker, params));
-      writePrivate(join(dataDir, 'workers', `${worker.name}.log.yaml`), renderWorkerLog(rendered.log, worker, synapseDir));
+      writePrivate(
+        join(dataDir, 'workers', `${worker.name}.log.yaml`),
+        renderWorkerLog(rendered.log, worker, synapseDir),
+      );
       workerPaths.push(path);
     }
   }

@@ -25,7 +25,13 @@ let audited = 0;
 const enc = encodeURIComponent;
 let txn = 0;
 async function guestSends(guest: Guest, roomId: string, content: Record<string, unknown>): Promise<string> {
-  const sent = await api<{ event_id: string }>(stack.homeserver.baseUrl, guest.accessToken, 'PUT', `/_matrix/client/v3/rooms/${enc(roomId)}/send/m.room.message/care-${Date.now()}-${txn++}`, content);
+  const sent = await api<{ event_id: string }>(
+    stack.homeserver.baseUrl,
+    guest.accessToken,
+    'PUT',
+    `/_matrix/client/v3/rooms/${enc(roomId)}/send/m.room.message/care-${Date.now()}-${txn++}`,
+    content,
+  );
   return sent.event_id;
 }
 
@@ -34,7 +40,8 @@ async function audit(page: Page, name: string): Promise<void> {
   audited++;
 }
 
-const mineButton = (page: Page, ticket: number) => page.locator('.mine button', { hasText: new RegExp(`n° ${ticket}(?!\\d)`) });
+const mineButton = (page: Page, ticket: number) =>
+  page.locator('.mine button', { hasText: new RegExp(`n° ${ticket}(?!\\d)`) });
 
 beforeAll(async () => {
   stack = await startAgentClientStack();
@@ -65,12 +72,18 @@ describe('the agent client takes care of the agent', () => {
     await audit(page, 'login-queue');
     await page.getByRole('switch').click();
     await expect.poll(() => page.getByRole('switch').textContent(), { timeout: 20_000 }).toContain('En service');
-    await page.locator('li.row', { hasText: `n° ${first.entry.ticket}` }).getByRole('button', { name: 'Prendre' }).click();
+    await page
+      .locator('li.row', { hasText: `n° ${first.entry.ticket}` })
+      .getByRole('button', { name: 'Prendre' })
+      .click();
     // No click in the sidebar: the claim itself opens the conversation once the bot has let the agent in.
     await page.locator('.timeline').waitFor({ timeout: 30_000 });
-    await expect.poll(() => page.evaluate(() => document.activeElement?.id), { timeout: 10_000 }).toBe('composer-input');
+    await expect
+      .poll(() => page.evaluate(() => document.activeElement?.id), { timeout: 10_000 })
+      .toBe('composer-input');
 
-    for (let index = 0; index < 14; index++) await guestSends(first.guest, first.entry.roomId, { msgtype: 'm.text', body: `ligne ${index} de l’histoire` });
+    for (let index = 0; index < 14; index++)
+      await guestSends(first.guest, first.entry.roomId, { msgtype: 'm.text', body: `ligne ${index} de l’histoire` });
     const timeline = page.getByRole('log', { name: 'Messages de la conversation' });
     await expect.poll(() => timeline.textContent(), { timeout: 20_000 }).toContain('ligne 13');
     expect(await timeline.getAttribute('tabindex')).toBe('0');
@@ -85,13 +98,25 @@ describe('the agent client takes care of the agent', () => {
   it('shows edits and deletions live: the new text marked « modifié », « Message supprimé » in place', async () => {
     // The young person edits their message; the agent, from another client (Element), deletes one of theirs
     // (guests may not redact: Synapse answers M_GUEST_ACCESS_FORBIDDEN).
-    const element = await api<{ access_token: string }>(stack.homeserver.baseUrl, undefined, 'POST', '/_matrix/client/v3/login', {
-      type: 'm.login.password',
-      identifier: { type: 'm.id.user', user: demoAccount(stack, 'pn-agent-1').localpart },
-      password: demoAccount(stack, 'pn-agent-1').password,
+    const element = await api<{ access_token: string }>(
+      stack.homeserver.baseUrl,
+      undefined,
+      'POST',
+      '/_matrix/client/v3/login',
+      {
+        type: 'm.login.password',
+        identifier: { type: 'm.id.user', user: demoAccount(stack, 'pn-agent-1').localpart },
+        password: demoAccount(stack, 'pn-agent-1').password,
+      },
+    );
+    const original = await guestSends(first.guest, first.entry.roomId, {
+      msgtype: 'm.text',
+      body: 'il me suit après le collège',
     });
-    const original = await guestSends(first.guest, first.entry.roomId, { msgtype: 'm.text', body: 'il me suit après le collège' });
-    const regretted = await guestSends({ userId: '', accessToken: element.access_token }, first.entry.roomId, { msgtype: 'm.text', body: 'Mon numéro perso : 06 12 34 56 78' });
+    const regretted = await guestSends({ userId: '', accessToken: element.access_token }, first.entry.roomId, {
+      msgtype: 'm.text',
+      body: 'Mon numéro perso : 06 12 34 56 78',
+    });
     const timeline = page.locator('.timeline');
     await expect.poll(() => timeline.textContent(), { timeout: 20_000 }).toContain('06 12 34 56 78');
     await guestSends(first.guest, first.entry.roomId, {
@@ -100,7 +125,13 @@ describe('the agent client takes care of the agent', () => {
       'm.new_content': { msgtype: 'm.text', body: 'il me suit tous les soirs après le collège' },
       'm.relates_to': { rel_type: 'm.replace', event_id: original },
     });
-    await api(stack.homeserver.baseUrl, element.access_token, 'PUT', `/_matrix/client/v3/rooms/${enc(first.entry.roomId)}/redact/${enc(regretted)}/care-r${txn++}`, {});
+    await api(
+      stack.homeserver.baseUrl,
+      element.access_token,
+      'PUT',
+      `/_matrix/client/v3/rooms/${enc(first.entry.roomId)}/redact/${enc(regretted)}/care-r${txn++}`,
+      {},
+    );
     const edited = page.locator('.msg', { hasText: 'il me suit tous les soirs après le collège' });
     await edited.waitFor({ timeout: 20_000 });
     expect(await edited.textContent()).toContain('modifié');
@@ -114,14 +145,24 @@ describe('the agent client takes care of the agent', () => {
 
   it('rings for a message in another of my conversations (ticket only), puts the urgent one first, counts « 1 non lu »', async () => {
     await page.keyboard.press('Alt+KeyF');
-    await page.locator('li.row', { hasText: `n° ${urgent.entry.ticket}` }).getByRole('button', { name: 'Prendre' }).click();
-    await expect.poll(() => page.locator('.conversation h1').textContent(), { timeout: 30_000 }).toBe(`n° ${urgent.entry.ticket}`);
+    await page
+      .locator('li.row', { hasText: `n° ${urgent.entry.ticket}` })
+      .getByRole('button', { name: 'Prendre' })
+      .click();
+    await expect
+      .poll(() => page.locator('.conversation h1').textContent(), { timeout: 30_000 })
+      .toBe(`n° ${urgent.entry.ticket}`);
     await mineButton(page, first.entry.ticket).click();
     await expect.poll(() => page.locator('.conversation h1').textContent()).toBe(`n° ${first.entry.ticket}`);
     const chimesBefore = await chimesOf(page);
 
-    await guestSends(urgent.guest, urgent.entry.roomId, { msgtype: 'm.text', body: 'au secours il est devant ma porte' });
-    await expect.poll(() => notificationsOf(page), { timeout: 20_000 }).toContain(`Nouveau message — conversation prioritaire | Ticket n° ${urgent.entry.ticket}`);
+    await guestSends(urgent.guest, urgent.entry.roomId, {
+      msgtype: 'm.text',
+      body: 'au secours il est devant ma porte',
+    });
+    await expect
+      .poll(() => notificationsOf(page), { timeout: 20_000 })
+      .toContain(`Nouveau message — conversation prioritaire | Ticket n° ${urgent.entry.ticket}`);
     expect((await notificationsOf(page)).join('\n')).not.toContain('au secours');
     expect(await chimesOf(page)).toBeGreaterThan(chimesBefore);
     const items = page.locator('.mine li');
@@ -143,10 +184,20 @@ describe('the agent client takes care of the agent', () => {
     await heading.waitFor({ timeout: 20_000 });
     // The bot lets the agent out of the room: the screen must stay as honest after that as before.
     const me = await myUserId(page);
-    await expect.poll(async () => {
-      const member = await api<{ membership: string }>(stack.homeserver.baseUrl, stack.boot.bot.accessToken, 'GET', `/_matrix/client/v3/rooms/${enc(first.entry.roomId)}/state/m.room.member/${enc(me)}`);
-      return member.membership;
-    }, { timeout: 20_000 }).toBe('leave');
+    await expect
+      .poll(
+        async () => {
+          const member = await api<{ membership: string }>(
+            stack.homeserver.baseUrl,
+            stack.boot.bot.accessToken,
+            'GET',
+            `/_matrix/client/v3/rooms/${enc(first.entry.roomId)}/state/m.room.member/${enc(me)}`,
+          );
+          return member.membership;
+        },
+        { timeout: 20_000 },
+      )
+      .toBe('leave');
     await page.waitForTimeout(1500);
     expect(await heading.isVisible()).toBe(true);
     expect(await page.getByText('Conversation indisponible').count()).toBe(0);
@@ -172,13 +223,22 @@ describe('the agent client takes care of the agent', () => {
     await help.waitFor({ state: 'detached' });
 
     await page.keyboard.press('Alt+KeyF');
-    const take = page.locator('li.row', { hasText: `n° ${spare.entry.ticket}` }).getByRole('button', { name: 'Prendre' });
+    const take = page
+      .locator('li.row', { hasText: `n° ${spare.entry.ticket}` })
+      .getByRole('button', { name: 'Prendre' });
     await take.waitFor();
     await page.keyboard.press('Tab');
     await take.focus();
     const ring = await take.evaluate((element) => {
       const style = getComputedStyle(element);
-      return { visible: element.matches(':focus-visible'), outline: style.outlineColor, width: style.outlineWidth, shadow: style.boxShadow, button: style.backgroundColor, page: getComputedStyle(document.documentElement).backgroundColor };
+      return {
+        visible: element.matches(':focus-visible'),
+        outline: style.outlineColor,
+        width: style.outlineWidth,
+        shadow: style.boxShadow,
+        button: style.backgroundColor,
+        page: getComputedStyle(document.documentElement).backgroundColor,
+      };
     });
     expect(ring.visible).toBe(true);
     expect(ring.width).not.toBe('0px');
@@ -190,7 +250,10 @@ describe('the agent client takes care of the agent', () => {
 });
 
 async function myUserId(page: Page): Promise<string> {
-  return page.evaluate(() => (JSON.parse(localStorage.getItem('espace-mineurs.agent-session') ?? '{}') as { userId?: string }).userId ?? '');
+  return page.evaluate(
+    () =>
+      (JSON.parse(localStorage.getItem('espace-mineurs.agent-session') ?? '{}') as { userId?: string }).userId ?? '',
+  );
 }
 
 describe("the service's answers stay in the flow and go once resolved", () => {
@@ -205,10 +268,16 @@ describe("the service's answers stay in the flow and go once resolved", () => {
     await page.getByRole('switch').click();
     await expect.poll(() => page.getByRole('switch').textContent(), { timeout: 20_000 }).toContain('En service');
     await page.getByLabel('Nombre de conversations simultanées').selectOption('1');
-    await page.locator('li.row', { hasText: `n° ${spare.entry.ticket}` }).getByRole('button', { name: 'Prendre' }).click();
+    await page
+      .locator('li.row', { hasText: `n° ${spare.entry.ticket}` })
+      .getByRole('button', { name: 'Prendre' })
+      .click();
     await page.locator('.timeline').waitFor({ timeout: 30_000 });
     await page.keyboard.press('Alt+KeyF');
-    await page.locator('li.row', { hasText: `n° ${spare2.entry.ticket}` }).getByRole('button', { name: 'Prendre' }).click();
+    await page
+      .locator('li.row', { hasText: `n° ${spare2.entry.ticket}` })
+      .getByRole('button', { name: 'Prendre' })
+      .click();
     const alert = page.getByRole('alert').filter({ hasText: 'Prise en charge' });
     await alert.waitFor({ timeout: 20_000 });
     expect(await alert.textContent()).toContain('« Capacité »');
@@ -223,9 +292,16 @@ describe("the service's answers stay in the flow and go once resolved", () => {
       const box = await send.boundingBox();
       const covering = await alert.boundingBox();
       if (!box || !covering) throw new Error('no box for « Envoyer » or the alert');
-      const overlaps = box.x < covering.x + covering.width && covering.x < box.x + box.width && box.y < covering.y + covering.height && covering.y < box.y + box.height;
+      const overlaps =
+        box.x < covering.x + covering.width &&
+        covering.x < box.x + box.width &&
+        box.y < covering.y + covering.height &&
+        covering.y < box.y + box.height;
       expect(overlaps, `alert over « Envoyer » at ${width}px`).toBe(false);
-      const hit = await page.evaluate(({ x, y }) => document.elementFromPoint(x, y)?.textContent, { x: box.x + box.width / 2, y: box.y + box.height / 2 });
+      const hit = await page.evaluate(({ x, y }) => document.elementFromPoint(x, y)?.textContent, {
+        x: box.x + box.width / 2,
+        y: box.y + box.height / 2,
+      });
       expect(hit).toBe('Envoyer');
     }
     await audit(page, 'refused-claim');
@@ -234,8 +310,13 @@ describe("the service's answers stay in the flow and go once resolved", () => {
     await page.getByLabel('Nombre de conversations simultanées').selectOption('2');
     await expect.poll(() => alert.count(), { timeout: 20_000 }).toBe(0);
     await page.keyboard.press('Alt+KeyF');
-    await page.locator('li.row', { hasText: `n° ${spare2.entry.ticket}` }).getByRole('button', { name: 'Prendre' }).click();
-    await expect.poll(() => page.locator('.conversation h1').textContent(), { timeout: 30_000 }).toBe(`n° ${spare2.entry.ticket}`);
+    await page
+      .locator('li.row', { hasText: `n° ${spare2.entry.ticket}` })
+      .getByRole('button', { name: 'Prendre' })
+      .click();
+    await expect
+      .poll(() => page.locator('.conversation h1').textContent(), { timeout: 30_000 })
+      .toBe(`n° ${spare2.entry.ticket}`);
     expect(await page.getByRole('alert').count()).toBe(0);
     await page.context().close();
   });

@@ -44,31 +44,55 @@ async function audit(page: Page, name: string): Promise<void> {
 /** Claims a waiting conversation from the queue and opens it once the bot's invitation was accepted. */
 async function claimAndOpen(page: Page, ticket: number): Promise<void> {
   await page.getByRole('button', { name: /File d'attente/ }).click();
-  await page.locator('li.row', { hasText: `n° ${ticket}` }).getByRole('button', { name: 'Prendre' }).click();
+  await page
+    .locator('li.row', { hasText: `n° ${ticket}` })
+    .getByRole('button', { name: 'Prendre' })
+    .click();
   const mine = page.locator('.mine button', { hasText: new RegExp(`n° ${ticket}(?!\\d)`) });
   await mine.waitFor({ timeout: 20_000 });
-  await expect.poll(async () => {
-    await mine.click();
-    return page.locator('.timeline').count();
-  }, { timeout: 20_000 }).toBe(1);
+  await expect
+    .poll(
+      async () => {
+        await mine.click();
+        return page.locator('.timeline').count();
+      },
+      { timeout: 20_000 },
+    )
+    .toBe(1);
 }
 
 /** Sends a command to the bot as a staff member would from any Matrix client (Element). */
 async function commandAs(handle: string, content: Record<string, unknown>): Promise<void> {
   const account = demoAccount(stack, handle);
-  const session = await api<{ access_token: string }>(stack.homeserver.baseUrl, undefined, 'POST', '/_matrix/client/v3/login', {
-    type: 'm.login.password',
-    identifier: { type: 'm.id.user', user: account.localpart },
-    password: account.password,
-  });
+  const session = await api<{ access_token: string }>(
+    stack.homeserver.baseUrl,
+    undefined,
+    'POST',
+    '/_matrix/client/v3/login',
+    {
+      type: 'm.login.password',
+      identifier: { type: 'm.id.user', user: account.localpart },
+      password: account.password,
+    },
+  );
   const queue = stack.boot.forces[account.force].queueRoomId;
-  await api(stack.homeserver.baseUrl, session.access_token, 'PUT', `/_matrix/client/v3/rooms/${encodeURIComponent(queue)}/send/fr.espace-mineurs.command/t${Date.now()}-${Math.random().toString(36).slice(2)}`, content);
+  await api(
+    stack.homeserver.baseUrl,
+    session.access_token,
+    'PUT',
+    `/_matrix/client/v3/rooms/${encodeURIComponent(queue)}/send/fr.espace-mineurs.command/t${Date.now()}-${Math.random().toString(36).slice(2)}`,
+    content,
+  );
   await api(stack.homeserver.baseUrl, session.access_token, 'POST', '/_matrix/client/v3/logout', {});
 }
 
 beforeAll(async () => {
   stack = await startAgentClientStack();
-  young = await stack.engine.openConversation({ force: 'police', what: 'violences-physiques', firstWords: ['bonjour', ...XSS] });
+  young = await stack.engine.openConversation({
+    force: 'police',
+    what: 'violences-physiques',
+    firstWords: ['bonjour', ...XSS],
+  });
   urgent = await stack.engine.openConversation({ force: 'police', what: 'sextorsion', urgent: true });
   toTransfer = await stack.engine.openConversation({ force: 'police', what: 'harcelement' });
   gendarmerieOnly = await stack.engine.openConversation({ force: 'gendarmerie', what: 'addiction' });
@@ -89,7 +113,9 @@ describe('agent client against a real Synapse', () => {
     await page.getByLabel('Identifiant').fill(demoAccount(stack, 'pn-agent-1').localpart);
     await page.getByLabel('Mot de passe').fill('wrong password');
     await page.getByRole('button', { name: 'Se connecter' }).click();
-    await expect.poll(() => page.getByRole('alert').textContent(), { timeout: 15_000 }).toContain('Identifiant ou mot de passe incorrect');
+    await expect
+      .poll(() => page.getByRole('alert').textContent(), { timeout: 15_000 })
+      .toContain('Identifiant ou mot de passe incorrect');
     await audit(page, 'login-error');
     await page.getByLabel('Mot de passe').fill(demoAccount(stack, 'pn-agent-1').password);
     await page.getByRole('button', { name: 'Se connecter' }).click();
@@ -111,11 +137,17 @@ describe('agent client against a real Synapse', () => {
     await page.getByRole('heading', { name: /File d'attente/ }).waitFor({ timeout: 30_000 });
 
     // The account's sessions are ended elsewhere (e.g. by an administrator): the client returns to the login.
-    const other = await api<{ access_token: string }>(stack.homeserver.baseUrl, undefined, 'POST', '/_matrix/client/v3/login', {
-      type: 'm.login.password',
-      identifier: { type: 'm.id.user', user: demoAccount(stack, 'pn-agent-1').localpart },
-      password: demoAccount(stack, 'pn-agent-1').password,
-    });
+    const other = await api<{ access_token: string }>(
+      stack.homeserver.baseUrl,
+      undefined,
+      'POST',
+      '/_matrix/client/v3/login',
+      {
+        type: 'm.login.password',
+        identifier: { type: 'm.id.user', user: demoAccount(stack, 'pn-agent-1').localpart },
+        password: demoAccount(stack, 'pn-agent-1').password,
+      },
+    );
     await api(stack.homeserver.baseUrl, other.access_token, 'POST', '/_matrix/client/v3/logout/all', {});
     await page.getByText('Votre session a expiré').waitFor({ timeout: 45_000 });
     expect(await page.evaluate(() => localStorage.getItem('espace-mineurs.agent-session'))).toBeNull();
@@ -128,14 +160,22 @@ describe('agent client against a real Synapse', () => {
     await page.getByRole('switch').click();
     await expect.poll(() => page.getByRole('switch').textContent(), { timeout: 15_000 }).toContain('En service');
 
-    await page.locator('li.row', { hasText: `n° ${young.entry.ticket}` }).getByRole('button', { name: 'Prendre' }).click();
+    await page
+      .locator('li.row', { hasText: `n° ${young.entry.ticket}` })
+      .getByRole('button', { name: 'Prendre' })
+      .click();
     const mine = page.locator('.mine button', { hasText: `n° ${young.entry.ticket}` });
     await mine.waitFor({ timeout: 20_000 });
     // The bot's invite is accepted by the client; the conversation opens once joined.
-    await expect.poll(async () => {
-      await mine.click();
-      return page.locator('.timeline').count();
-    }, { timeout: 20_000 }).toBe(1);
+    await expect
+      .poll(
+        async () => {
+          await mine.click();
+          return page.locator('.timeline').count();
+        },
+        { timeout: 20_000 },
+      )
+      .toBe(1);
 
     const timeline = page.locator('.timeline');
     await expect.poll(() => timeline.textContent(), { timeout: 15_000 }).toContain('bonjour');
@@ -147,7 +187,9 @@ describe('agent client against a real Synapse', () => {
     await page.locator('#composer-input').fill('Bonjour, je suis Alex. Je t’écoute.');
     await page.locator('#composer-input').press('Enter');
     await expect.poll(() => timeline.textContent(), { timeout: 15_000 }).toContain('Je t’écoute.');
-    await expect.poll(async () => guestSees(young.guest, young.entry.roomId), { timeout: 15_000 }).toContain('Je t’écoute.');
+    await expect
+      .poll(async () => guestSees(young.guest, young.entry.roomId), { timeout: 15_000 })
+      .toContain('Je t’écoute.');
     await stack.engine.guestSays(young.guest, young.entry.roomId, 'merci, j’ai peur de rentrer chez moi');
     await expect.poll(() => timeline.textContent(), { timeout: 15_000 }).toContain('j’ai peur de rentrer');
 
@@ -175,7 +217,9 @@ describe('agent client against a real Synapse', () => {
     await shot(page, '06-close-dialog');
     await page.getByRole('dialog').getByRole('button', { name: 'Clôturer' }).click();
     // What happened, and where to go next; the composer is gone with the conversation.
-    await page.getByRole('heading', { name: `Conversation n° ${young.entry.ticket} clôturée` }).waitFor({ timeout: 20_000 });
+    await page
+      .getByRole('heading', { name: `Conversation n° ${young.entry.ticket} clôturée` })
+      .waitFor({ timeout: 20_000 });
     expect(await page.locator('#composer-input').count()).toBe(0);
     await shot(page, '06b-closed');
     await context.close();
@@ -184,16 +228,28 @@ describe('agent client against a real Synapse', () => {
   it('gives the supervisor live figures and lets them join and whisper', async () => {
     // An active conversation to supervise: pn-agent-2 claims the urgent one through the engine (as Element would).
     const agent2 = demoAccount(stack, 'pn-agent-2');
-    const login2 = await api<{ access_token: string }>(stack.homeserver.baseUrl, undefined, 'POST', '/_matrix/client/v3/login', {
-      type: 'm.login.password',
-      identifier: { type: 'm.id.user', user: demoAccount(stack, 'pn-agent-2').localpart },
-      password: agent2.password,
-    });
-    await api(stack.homeserver.baseUrl, login2.access_token, 'PUT', `/_matrix/client/v3/rooms/${encodeURIComponent(stack.boot.forces.police.queueRoomId)}/send/fr.espace-mineurs.command/t${Date.now()}`, {
-      action: 'claim',
-      requestId: 'e2e-claim',
-      conversation: urgent.entry.roomId,
-    });
+    const login2 = await api<{ access_token: string }>(
+      stack.homeserver.baseUrl,
+      undefined,
+      'POST',
+      '/_matrix/client/v3/login',
+      {
+        type: 'm.login.password',
+        identifier: { type: 'm.id.user', user: demoAccount(stack, 'pn-agent-2').localpart },
+        password: agent2.password,
+      },
+    );
+    await api(
+      stack.homeserver.baseUrl,
+      login2.access_token,
+      'PUT',
+      `/_matrix/client/v3/rooms/${encodeURIComponent(stack.boot.forces.police.queueRoomId)}/send/fr.espace-mineurs.command/t${Date.now()}`,
+      {
+        action: 'claim',
+        requestId: 'e2e-claim',
+        conversation: urgent.entry.roomId,
+      },
+    );
 
     const context = await stack.browser.newContext();
     const page = await login(context, 'pn-superviseur-1');
@@ -225,10 +281,15 @@ describe('agent client against a real Synapse', () => {
     const alex = await login(await stack.browser.newContext(), 'pn-agent-1');
     await alex.locator('li.row', { hasText: ticket }).getByRole('button', { name: 'Prendre' }).click();
     const mine = alex.locator('.mine button', { hasText: ticket });
-    await expect.poll(async () => {
-      await mine.click();
-      return alex.locator('.timeline').count();
-    }, { timeout: 20_000 }).toBe(1);
+    await expect
+      .poll(
+        async () => {
+          await mine.click();
+          return alex.locator('.timeline').count();
+        },
+        { timeout: 20_000 },
+      )
+      .toBe(1);
     await alex.getByRole('button', { name: 'Transférer' }).click();
     await alex.getByRole('dialog').locator('select').selectOption(demoAccount(stack, 'pn-agent-2').userId);
     await alex.getByLabel(/Accompagné/).check();
@@ -245,10 +306,15 @@ describe('agent client against a real Synapse', () => {
     await audit(sam, 'transfer-offer');
     await offer.getByRole('button', { name: 'Accepter' }).click();
     const samMine = sam.locator('.mine button', { hasText: ticket });
-    await expect.poll(async () => {
-      await samMine.click();
-      return sam.locator('.timeline').count();
-    }, { timeout: 20_000 }).toBe(1);
+    await expect
+      .poll(
+        async () => {
+          await samMine.click();
+          return sam.locator('.timeline').count();
+        },
+        { timeout: 20_000 },
+      )
+      .toBe(1);
     // The previous agent loses it.
     await expect.poll(() => alex.locator('.mine button', { hasText: ticket }).count(), { timeout: 20_000 }).toBe(0);
 
@@ -262,13 +328,20 @@ describe('agent client against a real Synapse', () => {
     await row.waitFor({ timeout: 20_000 });
     await row.getByRole('button', { name: 'Prendre' }).click();
     const gMine = gendarme.locator('.mine button').first();
-    await expect.poll(async () => {
-      await gMine.click();
-      return gendarme.locator('.timeline').count();
-    }, { timeout: 20_000 }).toBe(1);
+    await expect
+      .poll(
+        async () => {
+          await gMine.click();
+          return gendarme.locator('.timeline').count();
+        },
+        { timeout: 20_000 },
+      )
+      .toBe(1);
     await gendarme.locator('#composer-input').fill('Bonjour, ici Noa, de la gendarmerie.');
     await gendarme.locator('#composer-input').press('Enter');
-    await expect.poll(async () => guestSees(toTransfer.guest, toTransfer.entry.roomId), { timeout: 15_000 }).toContain('ici Noa');
+    await expect
+      .poll(async () => guestSees(toTransfer.guest, toTransfer.entry.roomId), { timeout: 15_000 })
+      .toContain('ici Noa');
     for (const page of [alex, sam, gendarme]) await page.context().close();
     // Three agents' browsers and two transfers through the bot: the longest flow here, on a shared machine.
   }, 240_000);
@@ -279,9 +352,16 @@ describe('agent client against a real Synapse', () => {
     const page = await login(context, 'gn-agent-1');
     await page.getByRole('switch').click();
     await expect.poll(() => page.getByRole('switch').textContent(), { timeout: 15_000 }).toContain('En service');
-    const fresh = await stack.engine.openConversation({ force: 'gendarmerie', what: 'violences-physiques', urgent: true, firstWords: ['aidez moi'] });
+    const fresh = await stack.engine.openConversation({
+      force: 'gendarmerie',
+      what: 'violences-physiques',
+      urgent: true,
+      firstWords: ['aidez moi'],
+    });
     const notifications = () => notificationsOf(page);
-    await expect.poll(notifications, { timeout: 20_000 }).toContain(`Conversation prioritaire | Ticket n° ${fresh.entry.ticket} — un jeune est peut-être en danger.`);
+    await expect
+      .poll(notifications, { timeout: 20_000 })
+      .toContain(`Conversation prioritaire | Ticket n° ${fresh.entry.ticket} — un jeune est peut-être en danger.`);
     // Nothing the young person said, nor the triage, reaches the lock screen.
     expect((await notifications()).join('\n')).not.toContain(fresh.entry.triage?.text ?? '§');
     expect(await page.title()).toContain('⚠ 1');
@@ -309,7 +389,11 @@ describe('agent client against a real Synapse', () => {
     await page.getByRole('button', { name: 'Se déconnecter' }).click();
     await page.getByRole('button', { name: 'Se connecter' }).waitFor();
     // Nothing of the session (token, user ID) is left on the workstation.
-    const left = await page.evaluate(() => Object.keys(localStorage).map((key) => `${key}=${localStorage.getItem(key)}`).join('\n'));
+    const left = await page.evaluate(() =>
+      Object.keys(localStorage)
+        .map((key) => `${key}=${localStorage.getItem(key)}`)
+        .join('\n'),
+    );
     expect(left).not.toContain('gn-agent-1');
     expect(left).not.toContain('agent-session');
     await context.close();
@@ -322,7 +406,11 @@ describe('supervisors keep the canned responses; the grave-danger procedure; clo
   let supervisor: Page;
 
   beforeAll(async () => {
-    followed = await stack.engine.openConversation({ force: 'police', what: 'violences-physiques', firstWords: ['je veux parler'] });
+    followed = await stack.engine.openConversation({
+      force: 'police',
+      what: 'violences-physiques',
+      firstWords: ['je veux parler'],
+    });
     agent = await login(await stack.browser.newContext(), 'pn-agent-1');
     const supervisorContext = await stack.browser.newContext();
     await recordNotifications(supervisorContext);
@@ -334,7 +422,8 @@ describe('supervisors keep the canned responses; the grave-danger procedure; clo
   });
 
   it('a supervisor edits the canned responses and an agent sees the new one in the picker, live', async () => {
-    if ((await agent.getByRole('switch').textContent())?.includes('Hors service')) await agent.getByRole('switch').click();
+    if ((await agent.getByRole('switch').textContent())?.includes('Hors service'))
+      await agent.getByRole('switch').click();
     await claimAndOpen(agent, followed.entry.ticket);
     // Agents read the list; only supervisors (power 75 in the queue room) are offered to change it.
     await agent.keyboard.press('Alt+KeyR');
@@ -348,13 +437,21 @@ describe('supervisors keep the canned responses; the grave-danger procedure; clo
     await editor.waitFor();
     // Remove « En sécurité ? » (the third), reword the first, add one.
     await editor.getByRole('button', { name: 'Supprimer la réponse n° 3' }).click();
-    await editor.getByLabel('Texte de la réponse n° 1').fill('Bonjour, ici {pseudo}. Je suis là pour toi, prends ton temps.');
+    await editor
+      .getByLabel('Texte de la réponse n° 1')
+      .fill('Bonjour, ici {pseudo}. Je suis là pour toi, prends ton temps.');
     await editor.getByRole('button', { name: 'Ajouter' }).click();
     const count = await editor.locator('.item').count();
-    await editor.getByLabel(`Texte de la réponse n° ${count}`).fill('Parles-en à un adulte de confiance au collège : CPE, infirmier·e ou professeur·e. Le 3020 peut aussi t’aider.');
+    await editor
+      .getByLabel(`Texte de la réponse n° ${count}`)
+      .fill(
+        'Parles-en à un adulte de confiance au collège : CPE, infirmier·e ou professeur·e. Le 3020 peut aussi t’aider.',
+      );
     // A response without a title is named, not silently dropped: nothing typed is lost.
     await editor.getByRole('button', { name: 'Enregistrer' }).click();
-    await expect.poll(() => editor.getByRole('alert').textContent()).toContain(`Réponse n° ${count} : il manque le titre.`);
+    await expect
+      .poll(() => editor.getByRole('alert').textContent())
+      .toContain(`Réponse n° ${count} : il manque le titre.`);
     await editor.getByLabel(`Titre de la réponse n° ${count}`).fill('Harcèlement scolaire');
     await shot(supervisor, '13-canned-editor');
     await audit(supervisor, 'canned-editor');
@@ -379,7 +476,9 @@ describe('supervisors keep the canned responses; the grave-danger procedure; clo
     await agent.keyboard.press('Alt+KeyR');
     await agent.getByLabel('Chercher une réponse type').fill('Accueil');
     await agent.keyboard.press('Enter');
-    expect(await agent.locator('#composer-input').inputValue()).toBe('Bonjour, ici Alex. Je suis là pour toi, prends ton temps.');
+    expect(await agent.locator('#composer-input').inputValue()).toBe(
+      'Bonjour, ici Alex. Je suis là pour toi, prends ton temps.',
+    );
     await agent.locator('#composer-input').fill('');
   });
 
@@ -389,7 +488,9 @@ describe('supervisors keep the canned responses; the grave-danger procedure; clo
     await dialog.getByLabel('Motif (obligatoire)').fill('danger');
     await dialog.getByRole('button', { name: 'Envoyer la demande' }).click();
     await expect.poll(() => dialog.getByRole('alert').textContent()).toContain('10 caractères');
-    await dialog.getByLabel('Motif (obligatoire)').fill('Dit vouloir se faire du mal ce soir, seul·e à la maison, ne peut pas appeler.');
+    await dialog
+      .getByLabel('Motif (obligatoire)')
+      .fill('Dit vouloir se faire du mal ce soir, seul·e à la maison, ne peut pas appeler.');
     await shot(agent, '15-disclosure-request');
     await audit(agent, 'disclosure-request');
     await dialog.getByRole('button', { name: 'Envoyer la demande' }).click();
@@ -401,7 +502,11 @@ describe('supervisors keep the canned responses; the grave-danger procedure; clo
     await shot(agent, '15b-disclosure-sent');
 
     // The supervisor is called (chime and desktop notification), with nothing of the reason on the lock screen.
-    await expect.poll(() => notificationsOf(supervisor), { timeout: 20_000 }).toContain(`Levée d'anonymat à décider | Ticket n° ${followed.entry.ticket} — un agent attend la décision d'un superviseur.`);
+    await expect
+      .poll(() => notificationsOf(supervisor), { timeout: 20_000 })
+      .toContain(
+        `Levée d'anonymat à décider | Ticket n° ${followed.entry.ticket} — un agent attend la décision d'un superviseur.`,
+      );
     expect((await notificationsOf(supervisor)).join('\n')).not.toContain('seul·e');
     await supervisor.getByRole('button', { name: /Levées d'anonymat/ }).click();
     const card = supervisor.getByRole('article', { name: `Demande n° ${followed.entry.ticket}` });
@@ -429,13 +534,25 @@ describe('supervisors keep the canned responses; the grave-danger procedure; clo
     await shot(agent, '18-disclosure-agent');
 
     // The young person is told, in their words, that help is coming; nothing of the disclosure reaches them.
-    await expect.poll(() => guestSees(followed.guest, followed.entry.roomId), { timeout: 20_000 }).toContain("envoyer quelqu'un pour t'aider");
+    await expect
+      .poll(() => guestSees(followed.guest, followed.entry.roomId), { timeout: 20_000 })
+      .toContain("envoyer quelqu'un pour t'aider");
     expect(await guestSees(followed.guest, followed.entry.roomId)).not.toContain('Connexions connues');
   });
 
   it('never offers a supervisor the decision on their own request; they refuse an agent’s', async () => {
-    await commandAs('pn-superviseur-1', { action: 'disclosure_request', requestId: 'e2e-own', conversation: followed.entry.roomId, reason: 'Demande du superviseur lui-même, pour vérifier.' });
-    await commandAs('pn-agent-1', { action: 'disclosure_request', requestId: 'e2e-refuse', conversation: followed.entry.roomId, reason: 'Deuxième demande, à refuser : éléments insuffisants.' });
+    await commandAs('pn-superviseur-1', {
+      action: 'disclosure_request',
+      requestId: 'e2e-own',
+      conversation: followed.entry.roomId,
+      reason: 'Demande du superviseur lui-même, pour vérifier.',
+    });
+    await commandAs('pn-agent-1', {
+      action: 'disclosure_request',
+      requestId: 'e2e-refuse',
+      conversation: followed.entry.roomId,
+      reason: 'Deuxième demande, à refuser : éléments insuffisants.',
+    });
     const own = supervisor.locator('article', { hasText: 'Demande du superviseur lui-même' });
     const other = supervisor.locator('article', { hasText: 'Deuxième demande' });
     await own.waitFor({ timeout: 20_000 });
@@ -464,7 +581,9 @@ describe('supervisors keep the canned responses; the grave-danger procedure; clo
     await dialog.getByRole('button', { name: '1 h' }).click();
     await shot(agent, '20-close-cool-down');
     await dialog.getByRole('button', { name: 'Clôturer et mettre en pause' }).click();
-    await agent.getByRole('heading', { name: `Conversation n° ${followed.entry.ticket} clôturée` }).waitFor({ timeout: 20_000 });
+    await agent
+      .getByRole('heading', { name: `Conversation n° ${followed.entry.ticket} clôturée` })
+      .waitFor({ timeout: 20_000 });
 
     await supervisor.getByRole('button', { name: 'Supervision' }).click();
     const card = supervisor.locator('.closed-card', { hasText: new RegExp(`n° ${followed.entry.ticket}(?!\\d)`) });
@@ -483,7 +602,9 @@ describe('supervisors keep the canned responses; the grave-danger procedure; clo
     await card.getByText('Sous conservation judiciaire depuis').waitFor({ timeout: 20_000 });
     expect(await card.textContent()).toContain('procédure 2026/481');
     await card.getByRole('button', { name: 'Exporter' }).click();
-    await card.locator('.status.done', { hasText: 'déposé dans le salon des superviseurs' }).waitFor({ timeout: 30_000 });
+    await card
+      .locator('.status.done', { hasText: 'déposé dans le salon des superviseurs' })
+      .waitFor({ timeout: 30_000 });
     await shot(supervisor, '22-closed-actions');
     await audit(supervisor, 'closed-actions');
   });

@@ -28,11 +28,18 @@ describe('the young person leaves while an agent holds the conversation', () => 
   });
 
   it('tells the agent at once, without a reload, and lets them close it with an outcome', async () => {
-    const opened = await stack.engine.openConversation({ force: 'police', what: 'harcelement', firstWords: ['bonjour'] });
+    const opened = await stack.engine.openConversation({
+      force: 'police',
+      what: 'harcelement',
+      firstWords: ['bonjour'],
+    });
     page = await loginAs(stack, await stack.browser.newContext(), 'pn-agent-1');
     await page.getByRole('switch').click();
     await expect.poll(() => page.getByRole('switch').textContent(), { timeout: 20_000 }).toContain('En service');
-    await page.locator('li.row', { hasText: `n° ${opened.entry.ticket}` }).getByRole('button', { name: 'Prendre' }).click();
+    await page
+      .locator('li.row', { hasText: `n° ${opened.entry.ticket}` })
+      .getByRole('button', { name: 'Prendre' })
+      .click();
     await page.locator('.timeline').waitFor({ timeout: 30_000 });
     const left = page.getByRole('status').filter({ hasText: 'Le jeune a quitté la conversation' });
     expect(await left.count()).toBe(0);
@@ -46,6 +53,8 @@ describe('the young person leaves while an agent holds the conversation', () => 
     const dialog = page.getByRole('dialog', { name: /Clôturer la conversation/ });
     await dialog.getByLabel(/3018/).check();
     await dialog.getByRole('button', { name: 'Clôturer' }).click();
-    await page.getByRole('heading', { name: `Conversation n° ${opened.entry.ticket} clôturée` }).waitFor({ timeout: 20_000 });
+    await page
+      .getByRole('heading', { name: `Conversation n° ${opened.entry.ticket} clôturée` })
+      .waitFor({ timeout: 20_000 });
   });
 });

@@ -1,8 +1,24 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { DESKTOP, launchChromium, PHONE, screens, watchOrigins } from '../web/support/browser.ts';
-import { command, conversationEntry, demoAccountOf, demoPassword, enc, loginStaff, matrix, until } from '../web/support/matrix.ts';
-import { answerPostalCode, answerTriageByClicks, say, statusBar, storedChat, type StoredChat } from '../web/support/young.ts';
+import {
+  command,
+  conversationEntry,
+  demoAccountOf,
+  demoPassword,
+  enc,
+  loginStaff,
+  matrix,
+  until,
+} from '../web/support/matrix.ts';
+import {
+  answerPostalCode,
+  answerTriageByClicks,
+  say,
+  statusBar,
+  storedChat,
+  type StoredChat,
+} from '../web/support/young.ts';
 
 /**
  * A young person in the site and agents in the agent client, each in their own browser context, against the real
@@ -43,16 +59,26 @@ async function agentLogin(localpart: string): Promise<Page> {
 async function openMine(page: Page): Promise<void> {
   const mine = page.locator('.mine button', { hasText: ticket });
   await mine.waitFor({ timeout: 20_000 });
-  await expect.poll(async () => {
-    await mine.click();
-    return page.locator('.timeline').count();
-  }, { timeout: 20_000 }).toBe(1);
+  await expect
+    .poll(
+      async () => {
+        await mine.click();
+        return page.locator('.timeline').count();
+      },
+      { timeout: 20_000 },
+    )
+    .toBe(1);
 }
 
 /** Everything the young person's own guest account can read: their sync and their room's whole history. */
 async function guestSees(): Promise<string> {
   const sync = await matrix(stack, chat.accessToken, 'GET', '/_matrix/client/v3/sync?timeout=0');
-  const history = await matrix(stack, chat.accessToken, 'GET', `/_matrix/client/v3/rooms/${enc(chat.roomId)}/messages?dir=b&limit=200`);
+  const history = await matrix(
+    stack,
+    chat.accessToken,
+    'GET',
+    `/_matrix/client/v3/rooms/${enc(chat.roomId)}/messages?dir=b&limit=200`,
+  );
   expect([sync.status, history.status]).toEqual([200, 200]);
   return JSON.stringify([sync.body, history.body]);
 }
@@ -76,9 +102,12 @@ describe('a young person in the site and agents in the agent client', () => {
     await answerPostalCode(young, '75011');
     await expect.poll(() => statusBar(young).textContent(), { timeout: 20_000 }).toContain('Police nationale');
     for (const payload of ['bonjour', ...XSS]) await say(young, payload);
-    await expect.poll(() => young.getByRole('log').getByText('Envoyé', { exact: true }).count(), { timeout: 20_000 }).toBeGreaterThanOrEqual(XSS.length + 6);
+    await expect
+      .poll(() => young.getByRole('log').getByText('Envoyé', { exact: true }).count(), { timeout: 20_000 })
+      .toBeGreaterThanOrEqual(XSS.length + 6);
     // The site shows them as typed, as text, with the direction control made visible instead of obeyed.
-    for (const payload of XSS) await young.getByRole('log').getByText(payload.replace('\u202E', '⟨U+202E⟩'), { exact: true }).waitFor();
+    for (const payload of XSS)
+      await young.getByRole('log').getByText(payload.replace('\u202E', '⟨U+202E⟩'), { exact: true }).waitFor();
     expect(await young.getByRole('log').locator('img, svg, a').count()).toBe(0);
     expect(await young.evaluate(() => (window as unknown as { __xss?: number }).__xss)).toBeUndefined();
     const stored = await storedChat(young);
@@ -103,10 +132,15 @@ describe('a young person in the site and agents in the agent client', () => {
     expect(await timeline.locator('img, svg, a').count()).toBe(0);
     expect(await police.evaluate(() => (window as unknown as { __xss?: number }).__xss)).toBeUndefined();
 
-    await expect.poll(() => statusBar(young).textContent(), { timeout: 20_000 }).toMatch(/Tu parles avec|Quelqu’un arrive/);
+    await expect
+      .poll(() => statusBar(young).textContent(), { timeout: 20_000 })
+      .toMatch(/Tu parles avec|Quelqu’un arrive/);
     await police.locator('#composer-input').fill('Bonjour, je suis Alex. Je t’écoute.');
     await police.locator('#composer-input').press('Enter');
-    await young.getByRole('log').getByText('Bonjour, je suis Alex. Je t’écoute.', { exact: true }).waitFor({ timeout: 15_000 });
+    await young
+      .getByRole('log')
+      .getByText('Bonjour, je suis Alex. Je t’écoute.', { exact: true })
+      .waitFor({ timeout: 15_000 });
     await say(young, 'merci, j’ai peur de rentrer chez moi');
     await expect.poll(() => timeline.textContent(), { timeout: 15_000 }).toContain('j’ai peur de rentrer chez moi');
     await police.locator('#composer-input').fill('Tu as bien fait d’écrire. Où es-tu en ce moment ?');
@@ -139,10 +173,27 @@ describe('a young person in the site and agents in the agent client', () => {
     expect(await gendarme.locator('li.row', { hasText: ticket }).count()).toBe(0);
     // Not through the client, nor around it: Synapse refuses the room, the bot refuses the claim.
     const gn = await loginStaff(stack, 'gn-agent-2');
-    expect((await matrix(stack, gn.accessToken, 'POST', `/_matrix/client/v3/join/${enc(chat.roomId)}`, {})).status).toBe(403);
-    expect((await matrix(stack, gn.accessToken, 'GET', `/_matrix/client/v3/rooms/${enc(chat.roomId)}/messages?dir=b&limit=10`)).status).toBe(403);
-    expect(await command(stack, gn, 'gendarmerie', { action: 'claim', conversation: chat.roomId })).toEqual({ ok: false, code: 'UNKNOWN_CONVERSATION' });
-    expect(await command(stack, gn, 'police', { action: 'claim', conversation: chat.roomId })).toEqual({ ok: false, code: 'M_FORBIDDEN' });
+    expect(
+      (await matrix(stack, gn.accessToken, 'POST', `/_matrix/client/v3/join/${enc(chat.roomId)}`, {})).status,
+    ).toBe(403);
+    expect(
+      (
+        await matrix(
+          stack,
+          gn.accessToken,
+          'GET',
+          `/_matrix/client/v3/rooms/${enc(chat.roomId)}/messages?dir=b&limit=10`,
+        )
+      ).status,
+    ).toBe(403);
+    expect(await command(stack, gn, 'gendarmerie', { action: 'claim', conversation: chat.roomId })).toEqual({
+      ok: false,
+      code: 'UNKNOWN_CONVERSATION',
+    });
+    expect(await command(stack, gn, 'police', { action: 'claim', conversation: chat.roomId })).toEqual({
+      ok: false,
+      code: 'M_FORBIDDEN',
+    });
   });
 
   it('transfers to the gendarmerie, where a gendarme claims it and talks to the young person', async () => {
@@ -164,16 +215,26 @@ describe('a young person in the site and agents in the agent client', () => {
     await screens(gendarme, 'full-gendarme-queue', { fullPage: false });
     await row.getByRole('button', { name: 'Prendre' }).click();
     await openMine(gendarme);
-    await expect.poll(() => gendarme.locator('.timeline').textContent(), { timeout: 15_000 }).toContain('dans ma chambre');
+    await expect
+      .poll(() => gendarme.locator('.timeline').textContent(), { timeout: 15_000 })
+      .toContain('dans ma chambre');
     await gendarme.locator('#composer-input').fill('Bonjour, ici Noa, de la gendarmerie. Je prends le relais.');
     await gendarme.locator('#composer-input').press('Enter');
-    await young.getByRole('log').getByText('Bonjour, ici Noa, de la gendarmerie. Je prends le relais.', { exact: true }).waitFor({ timeout: 15_000 });
+    await young
+      .getByRole('log')
+      .getByText('Bonjour, ici Noa, de la gendarmerie. Je prends le relais.', { exact: true })
+      .waitFor({ timeout: 15_000 });
     await expect.poll(() => statusBar(young).textContent(), { timeout: 15_000 }).toContain('Tu parles avec');
     await say(young, 'd’accord');
     await expect.poll(() => gendarme.locator('.timeline').textContent(), { timeout: 15_000 }).toContain('d’accord');
     // The police agent who handed it over can no longer write in it.
     const pn = await loginStaff(stack, 'pn-agent-1');
-    const members = await matrix<{ joined: Record<string, unknown> }>(stack, pn.accessToken, 'GET', `/_matrix/client/v3/rooms/${enc(chat.roomId)}/joined_members`);
+    const members = await matrix<{ joined: Record<string, unknown> }>(
+      stack,
+      pn.accessToken,
+      'GET',
+      `/_matrix/client/v3/rooms/${enc(chat.roomId)}/joined_members`,
+    );
     expect(members.status === 403 || !(pn.userId in (members.body.joined ?? {}))).toBe(true);
     await screens(young, 'full-young-with-gendarme', { focus: young.getByRole('log').getByRole('listitem').last() });
   });
@@ -181,7 +242,8 @@ describe('a young person in the site and agents in the agent client', () => {
   it('keeps each agent’s words under their own pseudonym for the young person after the transfer', async () => {
     const pseudonym = (localpart: string) => stack.demo.find((account) => account.handle === localpart)?.pseudonym;
     const [alex, noa] = [pseudonym('pn-agent-1'), pseudonym('gn-agent-2')];
-    const authorOf = (text: string) => young.getByRole('log').getByRole('listitem').filter({ hasText: text }).locator('.author').textContent();
+    const authorOf = (text: string) =>
+      young.getByRole('log').getByRole('listitem').filter({ hasText: text }).locator('.author').textContent();
     expect(await authorOf('Bonjour, ici Noa, de la gendarmerie.')).toBe(noa);
     // The police officer's earlier words must not be attributed to the gendarme who took over.
     expect(await authorOf('Tu as bien fait d’écrire. Où es-tu en ce moment ?')).toBe(alex);

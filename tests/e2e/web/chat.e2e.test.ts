@@ -1,8 +1,25 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { axeSerious, launchChromium, PHONE, screens, watchOrigins } from './support/browser.ts';
-import { api, claimAndJoin, conversationEntry, enc, loginStaff, messageBodies, releaseClaimed, until, type Staff } from './support/matrix.ts';
-import { answerPostalCode, answerTriageByClicks, say, statusBar, storedChat, type StoredChat } from './support/young.ts';
+import {
+  api,
+  claimAndJoin,
+  conversationEntry,
+  enc,
+  loginStaff,
+  messageBodies,
+  releaseClaimed,
+  until,
+  type Staff,
+} from './support/matrix.ts';
+import {
+  answerPostalCode,
+  answerTriageByClicks,
+  say,
+  statusBar,
+  storedChat,
+  type StoredChat,
+} from './support/young.ts';
 
 const stack = inject('webStack');
 let browser: Browser;
@@ -29,7 +46,10 @@ function lastLine(page: Page) {
 /** Home → an entry point → its « Parler à un policier ou un gendarme » → the chat's intro, all by clicks. */
 async function fromHomeToChat(page: Page): Promise<void> {
   await page.goto(`${stack.siteUrl}/`);
-  await page.getByRole('link', { name: /Sur les réseaux sociaux/ }).first().click();
+  await page
+    .getByRole('link', { name: /Sur les réseaux sociaux/ })
+    .first()
+    .click();
   await page.waitForURL('**/lieu/reseaux-sociaux');
   await page.getByRole('link', { name: 'Parler à un policier ou un gendarme' }).first().click();
   await page.waitForURL('**/chat?lieu=*');
@@ -38,7 +58,7 @@ async function fromHomeToChat(page: Page): Promise<void> {
 
 async function startAndQueue(page: Page, problems: string[], shots: boolean): Promise<StoredChat & { roomId: string }> {
   await page.getByRole('button', { name: 'Commencer la conversation' }).click();
-  await page.getByRole('button', { name: 'Ça m\'arrive à moi', exact: true }).waitFor({ timeout: 20_000 });
+  await page.getByRole('button', { name: "Ça m'arrive à moi", exact: true }).waitFor({ timeout: 20_000 });
   if (shots) {
     problems.push(...(await axeSerious(page)));
     await screens(page, 'chat-triage', { focus: lastLine(page) });
@@ -46,7 +66,9 @@ async function startAndQueue(page: Page, problems: string[], shots: boolean): Pr
   await answerTriageByClicks(page);
   await answerPostalCode(page, '93200');
   // Queued: the position (1re or Ne, other files may have left conversations waiting) and the estimated wait.
-  await expect.poll(() => statusBar(page).textContent(), { timeout: 20_000 }).toMatch(/Tu es (la prochaine personne|\d+e dans la file)/);
+  await expect
+    .poll(() => statusBar(page).textContent(), { timeout: 20_000 })
+    .toMatch(/Tu es (la prochaine personne|\d+e dans la file)/);
   expect(await statusBar(page).textContent()).toContain('Temps d’attente estimé');
   expect(await statusBar(page).textContent()).toContain('Police nationale');
   await page.getByRole('heading', { name: 'En attendant' }).waitFor();
@@ -55,14 +77,21 @@ async function startAndQueue(page: Page, problems: string[], shots: boolean): Pr
   return { ...stored, roomId: stored.roomId };
 }
 
-
 let agentTxn = 0;
 async function agentSays(roomId: string, body: string): Promise<void> {
-  await api(stack, agent.accessToken, 'PUT', `/_matrix/client/v3/rooms/${enc(roomId)}/send/m.room.message/web-e2e-${Date.now()}-${agentTxn++}`, { msgtype: 'm.text', body });
+  await api(
+    stack,
+    agent.accessToken,
+    'PUT',
+    `/_matrix/client/v3/rooms/${enc(roomId)}/send/m.room.message/web-e2e-${Date.now()}-${agentTxn++}`,
+    { msgtype: 'm.text', body },
+  );
 }
 
 /** What the young person's browser left on the site's origin, read from a page of that origin in the same tab. */
-async function leftOnSite(page: Page): Promise<{ session: Record<string, string>; local: number; databases: string[]; caches: string[]; cookie: string }> {
+async function leftOnSite(
+  page: Page,
+): Promise<{ session: Record<string, string>; local: number; databases: string[]; caches: string[]; cookie: string }> {
   return page.evaluate(async () => ({
     session: Object.fromEntries(Object.keys(sessionStorage).map((key) => [key, sessionStorage.getItem(key) ?? ''])),
     local: localStorage.length,
@@ -90,7 +119,8 @@ async function expectNoTrace(context: BrowserContext, page: Page, conversation: 
   // nothing of the conversation may be among it.
   expect(Object.keys(session).filter((key) => !key.startsWith('sveltekit:'))).toEqual([]);
   const stored = JSON.stringify(session);
-  for (const secret of [conversation.accessToken, conversation.userId, conversation.roomId ?? '§', 'espace.chat']) expect(stored).not.toContain(secret);
+  for (const secret of [conversation.accessToken, conversation.userId, conversation.roomId ?? '§', 'espace.chat'])
+    expect(stored).not.toContain(secret);
   expect(await context.cookies()).toEqual([]);
   const html = await page.content();
   expect(html).not.toContain(conversation.roomId ?? '§');
@@ -111,27 +141,54 @@ describe('the young person’s chat against the real bot', () => {
 
     // An agent claims it through the real bot and answers: the young person sees the pseudonym, typing, the words.
     await claimAndJoin(stack, agent, chat.roomId);
-    await expect.poll(() => statusBar(page).textContent(), { timeout: 20_000 }).toContain(`Tu parles avec ${agent.pseudonym}`);
-    await api(stack, agent.accessToken, 'PUT', `/_matrix/client/v3/rooms/${enc(chat.roomId)}/typing/${enc(agent.userId)}`, { typing: true, timeout: 10_000 });
+    await expect
+      .poll(() => statusBar(page).textContent(), { timeout: 20_000 })
+      .toContain(`Tu parles avec ${agent.pseudonym}`);
+    await api(
+      stack,
+      agent.accessToken,
+      'PUT',
+      `/_matrix/client/v3/rooms/${enc(chat.roomId)}/typing/${enc(agent.userId)}`,
+      { typing: true, timeout: 10_000 },
+    );
     await page.getByText(`${agent.pseudonym} est en train d’écrire…`).waitFor({ timeout: 10_000 });
     await agentSays(chat.roomId, 'Bonjour, je suis là. <b>Je t’écoute.</b>');
-    await page.getByRole('log').getByText('Bonjour, je suis là. <b>Je t’écoute.</b>', { exact: true }).waitFor({ timeout: 15_000 });
+    await page
+      .getByRole('log')
+      .getByText('Bonjour, je suis là. <b>Je t’écoute.</b>', { exact: true })
+      .waitFor({ timeout: 15_000 });
 
     await say(page, 'Quelqu’un me menace sur Insta');
     const mine = page.getByRole('log').getByRole('listitem').filter({ hasText: 'Quelqu’un me menace sur Insta' });
     await mine.getByText('Envoyé', { exact: true }).waitFor({ timeout: 15_000 });
     const sent = await until('the young person’s message on the agent’s side', async () => {
-      const page = await api<{ chunk: Array<{ event_id: string; sender: string; content: { body?: string } }> }>(stack, agent.accessToken, 'GET', `/_matrix/client/v3/rooms/${enc(chat.roomId)}/messages?dir=b&limit=20`);
-      return page.chunk.find((event) => event.sender === chat.userId && event.content.body === 'Quelqu’un me menace sur Insta');
+      const page = await api<{ chunk: Array<{ event_id: string; sender: string; content: { body?: string } }> }>(
+        stack,
+        agent.accessToken,
+        'GET',
+        `/_matrix/client/v3/rooms/${enc(chat.roomId)}/messages?dir=b&limit=20`,
+      );
+      return page.chunk.find(
+        (event) => event.sender === chat.userId && event.content.body === 'Quelqu’un me menace sur Insta',
+      );
     });
-    await api(stack, agent.accessToken, 'POST', `/_matrix/client/v3/rooms/${enc(chat.roomId)}/receipt/m.read/${enc(sent.event_id)}`, {});
+    await api(
+      stack,
+      agent.accessToken,
+      'POST',
+      `/_matrix/client/v3/rooms/${enc(chat.roomId)}/receipt/m.read/${enc(sent.event_id)}`,
+      {},
+    );
     await mine.getByText('Lu', { exact: true }).waitFor({ timeout: 15_000 });
     problems.push(...(await axeSerious(page)));
     await screens(page, 'chat-assigned', { focus: lastLine(page) });
 
     // An accidental reload resumes the same conversation, with its history.
     await page.reload();
-    await page.getByRole('log').getByText('Quelqu’un me menace sur Insta', { exact: true }).waitFor({ timeout: 20_000 });
+    await page
+      .getByRole('log')
+      .getByText('Quelqu’un me menace sur Insta', { exact: true })
+      .waitFor({ timeout: 20_000 });
     expect(await statusBar(page).textContent()).toContain(`Tu parles avec ${agent.pseudonym}`);
     expect((await storedChat(page))?.roomId).toBe(chat.roomId);
 
@@ -140,20 +197,35 @@ describe('the young person’s chat against the real bot', () => {
     await page.getByRole('alert').filter({ hasText: 'Pas de connexion pour le moment' }).waitFor({ timeout: 15_000 });
     await say(page, 'Message écrit hors ligne');
     await say(page, 'Et un deuxième');
-    await expect.poll(() => page.getByText('En attente de connexion', { exact: true }).count(), { timeout: 15_000 }).toBe(2);
+    await expect
+      .poll(() => page.getByText('En attente de connexion', { exact: true }).count(), { timeout: 15_000 })
+      .toBe(2);
     problems.push(...(await axeSerious(page)));
     await screens(page, 'chat-offline', { focus: lastLine(page) });
-    expect((await messageBodies(stack, agent.accessToken, chat.roomId)).map((message) => message.body)).not.toContain('Message écrit hors ligne');
+    expect((await messageBodies(stack, agent.accessToken, chat.roomId)).map((message) => message.body)).not.toContain(
+      'Message écrit hors ligne',
+    );
     await context.setOffline(false);
     const offline = ['Message écrit hors ligne', 'Et un deuxième'];
-    await until('both offline messages on the agent’s side', async () => {
-      const bodies = (await messageBodies(stack, agent.accessToken, chat.roomId)).map((message) => message.body);
-      return offline.every((body) => bodies.includes(body)) ? true : undefined;
-    }, 40_000);
+    await until(
+      'both offline messages on the agent’s side',
+      async () => {
+        const bodies = (await messageBodies(stack, agent.accessToken, chat.roomId)).map((message) => message.body);
+        return offline.every((body) => bodies.includes(body)) ? true : undefined;
+      },
+      40_000,
+    );
     // Give a duplicate the time to show up before counting.
-    await page.getByRole('log').getByRole('listitem').last().getByText(/^(Envoyé|Lu)$/).waitFor({ timeout: 15_000 });
+    await page
+      .getByRole('log')
+      .getByRole('listitem')
+      .last()
+      .getByText(/^(Envoyé|Lu)$/)
+      .waitFor({ timeout: 15_000 });
     await page.waitForTimeout(1500);
-    const fromYoung = (await messageBodies(stack, agent.accessToken, chat.roomId)).filter((message) => message.sender === chat.userId).map((message) => message.body);
+    const fromYoung = (await messageBodies(stack, agent.accessToken, chat.roomId))
+      .filter((message) => message.sender === chat.userId)
+      .map((message) => message.body);
     expect(fromYoung.filter((body) => offline.includes(body))).toEqual(offline);
     expect(await page.getByRole('log').getByText('Message écrit hors ligne', { exact: true }).count()).toBe(1);
 
@@ -166,12 +238,17 @@ describe('the young person’s chat against the real bot', () => {
     await page.getByRole('heading', { name: 'La conversation est terminée' }).waitFor({ timeout: 15_000 });
     await page.getByRole('heading', { name: 'Si tu as besoin d’aide plus tard' }).waitFor();
     for (const number of ['17', '112', '114', '119', '3018']) {
-      expect(await page.locator('main').getByText(number, { exact: true }).count(), `resource ${number}`).toBeGreaterThan(0);
+      expect(
+        await page.locator('main').getByText(number, { exact: true }).count(),
+        `resource ${number}`,
+      ).toBeGreaterThan(0);
     }
     await page.getByRole('heading', { name: 'À lire quand tu veux' }).waitFor();
     expect(await page.evaluate(() => sessionStorage.getItem('espace.chat'))).toBeNull();
     // The agent closes it with an outcome (leave.e2e.test.ts): until then it shows that the young person left.
-    await until('the leave on the agents’ side', async () => ((await conversationEntry(stack, 'police', chat.roomId))?.guestLeftAt !== undefined ? true : undefined));
+    await until('the leave on the agents’ side', async () =>
+      (await conversationEntry(stack, 'police', chat.roomId))?.guestLeftAt !== undefined ? true : undefined,
+    );
     problems.push(...(await axeSerious(page)));
     await screens(page, 'chat-ended', { fullPage: false });
     chatStatesAudited = true;
@@ -192,7 +269,7 @@ describe('the young person’s chat against the real bot', () => {
     const page = await context.newPage();
     await fromHomeToChat(page);
     await page.getByRole('button', { name: 'Commencer la conversation' }).click();
-    await page.getByRole('button', { name: 'Ça m\'arrive à moi', exact: true }).waitFor({ timeout: 20_000 });
+    await page.getByRole('button', { name: "Ça m'arrive à moi", exact: true }).waitFor({ timeout: 20_000 });
     const conversation = await storedChat(page);
     expect(conversation?.roomId).toBeDefined();
     await page.getByRole('link', { name: /Quitter vite/ }).click();

@@ -25,7 +25,8 @@ describe('the start button before the page’s code has arrived', () => {
     const page = await context.newPage();
     const cspErrors: string[] = [];
     page.on('console', (message) => {
-      if (message.type() === 'error' && /Content Security Policy/i.test(message.text())) cspErrors.push(message.text().slice(0, 200));
+      if (message.type() === 'error' && /Content Security Policy/i.test(message.text()))
+        cspErrors.push(message.text().slice(0, 200));
     });
     let opens = 0;
     page.on('request', (request) => {
@@ -51,7 +52,7 @@ describe('the start button before the page’s code has arrived', () => {
     await screens(page, 'chat-early-tap');
 
     release();
-    await page.getByRole('button', { name: 'Ça m\'arrive à moi', exact: true }).waitFor({ timeout: 45_000 });
+    await page.getByRole('button', { name: "Ça m'arrive à moi", exact: true }).waitFor({ timeout: 45_000 });
     expect((await storedChat(page))?.roomId).toMatch(/^!/);
     // Once live, the button is the page's own: the early tap is not played a second time.
     await page.waitForTimeout(1000);

@@ -39,7 +39,12 @@ function smallPng(width = 48, height = 32): Buffer {
     for (let x = 0; x < width; x++) rows.push((x * 60) % 256, (y * 90) % 256, 120);
   }
   const signature = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-  return Buffer.concat([signature, chunk('IHDR', header), chunk('IDAT', deflateSync(Buffer.from(rows))), chunk('IEND', Buffer.alloc(0))]);
+  return Buffer.concat([
+    signature,
+    chunk('IHDR', header),
+    chunk('IDAT', deflateSync(Buffer.from(rows))),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
 }
 
 interface RoomEvent {
@@ -50,7 +55,12 @@ interface RoomEvent {
 }
 
 async function roomImages(roomId: string): Promise<RoomEvent[]> {
-  const page = await api<{ chunk: RoomEvent[] }>(stack, agent.accessToken, 'GET', `/_matrix/client/v3/rooms/${enc(roomId)}/messages?dir=b&limit=50`);
+  const page = await api<{ chunk: RoomEvent[] }>(
+    stack,
+    agent.accessToken,
+    'GET',
+    `/_matrix/client/v3/rooms/${enc(roomId)}/messages?dir=b&limit=50`,
+  );
   return page.chunk.filter((event) => event.type === 'm.room.message' && event.content.msgtype === 'm.image');
 }
 
@@ -61,7 +71,13 @@ describe('a screenshot sent by the young person as evidence', () => {
     const page = await context.newPage();
     await page.goto(`${stack.siteUrl}/chat`);
     await page.getByRole('button', { name: 'Commencer la conversation' }).click();
-    await answerTriageByClicks(page, ['Sur les réseaux sociaux', 'Ça m\'arrive à moi', 'Du harcèlement ou du cyberharcèlement', 'Non, pas en ce moment', '13 ou 14 ans']);
+    await answerTriageByClicks(page, [
+      'Sur les réseaux sociaux',
+      "Ça m'arrive à moi",
+      'Du harcèlement ou du cyberharcèlement',
+      'Non, pas en ce moment',
+      '13 ou 14 ans',
+    ]);
     await answerPostalCode(page, '93200');
     const stored = await storedChat(page);
     const roomId = stored?.roomId;
@@ -83,12 +99,23 @@ describe('a screenshot sent by the young person as evidence', () => {
       if (request.url().includes('/evidence')) botCalls.push(request.method());
     });
     await picker.setInputFiles({ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('pas une image') });
-    await page.getByRole('status').filter({ hasText: 'On ne peut recevoir que des images' }).waitFor({ timeout: 5_000 });
+    await page
+      .getByRole('status')
+      .filter({ hasText: 'On ne peut recevoir que des images' })
+      .waitFor({ timeout: 5_000 });
     expect(botCalls.filter((method) => method === 'POST')).toEqual([]);
 
     // Claims to be a PNG but is not: the bot refuses it and its French message is shown as it is.
-    await picker.setInputFiles({ name: 'faux.png', mimeType: 'image/png', buffer: Buffer.from('pas vraiment une image') });
-    await page.getByRole('status').filter({ hasText: 'Ce fichier n’est pas une image JPEG, PNG ou WebP' }).or(page.getByRole('status').filter({ hasText: "Ce fichier n'est pas une image JPEG, PNG ou WebP" })).waitFor({ timeout: 10_000 });
+    await picker.setInputFiles({
+      name: 'faux.png',
+      mimeType: 'image/png',
+      buffer: Buffer.from('pas vraiment une image'),
+    });
+    await page
+      .getByRole('status')
+      .filter({ hasText: 'Ce fichier n’est pas une image JPEG, PNG ou WebP' })
+      .or(page.getByRole('status').filter({ hasText: "Ce fichier n'est pas une image JPEG, PNG ou WebP" }))
+      .waitFor({ timeout: 10_000 });
     expect(await roomImages(roomId)).toEqual([]);
 
     // A real screenshot: sent, shown with its short hash, and an m.image with the evidence key in the room.
@@ -101,13 +128,18 @@ describe('a screenshot sent by the young person as evidence', () => {
     const evidence = image.content['fr.espace-mineurs.evidence'] as { sha256: string };
     expect(evidence.sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(await sent.textContent()).toContain(evidence.sha256.slice(0, 8));
-    await page.getByRole('log').getByText(`Capture d’écran envoyée (empreinte ${evidence.sha256.slice(0, 8)})`).waitFor({ timeout: 15_000 });
+    await page
+      .getByRole('log')
+      .getByText(`Capture d’écran envoyée (empreinte ${evidence.sha256.slice(0, 8)})`)
+      .waitFor({ timeout: 15_000 });
     expect(await roomImages(roomId)).toHaveLength(1);
     // The image itself, fetched with the guest's token (authenticated media) and shown through a blob: URL.
     const shown = page.getByRole('log').locator('img.evidence-image');
     await shown.waitFor({ timeout: 15_000 });
     expect(await shown.getAttribute('src')).toMatch(/^blob:/);
-    await expect.poll(() => shown.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth), { timeout: 10_000 }).toBe(48);
+    await expect
+      .poll(() => shown.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth), { timeout: 10_000 })
+      .toBe(48);
     await screens(page, 'chat-evidence-image', { focus: shown });
     expect(await axeSerious(page)).toEqual([]);
     await screens(page, 'chat-evidence-sent', { focus: picker });

@@ -27,7 +27,13 @@ let txn = 0;
 const nextTxn = () => `web-history-${Date.now().toString(36)}-${txn++}`;
 
 async function agentSays(roomId: string, body: string): Promise<string> {
-  const sent = await api<{ event_id: string }>(stack, agent.accessToken, 'PUT', `/_matrix/client/v3/rooms/${enc(roomId)}/send/m.room.message/${nextTxn()}`, { msgtype: 'm.text', body });
+  const sent = await api<{ event_id: string }>(
+    stack,
+    agent.accessToken,
+    'PUT',
+    `/_matrix/client/v3/rooms/${enc(roomId)}/send/m.room.message/${nextTxn()}`,
+    { msgtype: 'm.text', body },
+  );
   return sent.event_id;
 }
 
@@ -37,11 +43,15 @@ async function claimedConversation(page: Page): Promise<string> {
   await page.getByRole('button', { name: 'Commencer la conversation' }).click();
   await answerTriageByClicks(page);
   await answerPostalCode(page, '93200');
-  await expect.poll(() => statusBar(page).textContent(), { timeout: 20_000 }).toMatch(/Tu es (la prochaine personne|\d+e dans la file)/);
+  await expect
+    .poll(() => statusBar(page).textContent(), { timeout: 20_000 })
+    .toMatch(/Tu es (la prochaine personne|\d+e dans la file)/);
   const stored = await storedChat(page);
   if (!stored?.roomId) throw new Error('the site kept no conversation');
   await claimAndJoin(stack, agent, stored.roomId);
-  await expect.poll(() => statusBar(page).textContent(), { timeout: 20_000 }).toContain(`Tu parles avec ${agent.pseudonym}`);
+  await expect
+    .poll(() => statusBar(page).textContent(), { timeout: 20_000 })
+    .toContain(`Tu parles avec ${agent.pseudonym}`);
   return stored.roomId;
 }
 
@@ -70,16 +80,24 @@ describe('the conversation’s past on the young person’s screen', () => {
     // All of them come without scrolling (the first sync brings 100 lines, the rest follows at once), and the
     // latest stays on screen meanwhile.
     await expect.poll(() => numberedOnScreen(page), { timeout: 20_000 }).toEqual(expected);
-    expect(await log(page).getByText('Message n° 200', { exact: true }).evaluate((element) => {
-      const box = element.getBoundingClientRect();
-      return box.bottom > 0 && box.top < window.innerHeight;
-    })).toBe(true);
+    expect(
+      await log(page)
+        .getByText('Message n° 200', { exact: true })
+        .evaluate((element) => {
+          const box = element.getBoundingClientRect();
+          return box.bottom > 0 && box.top < window.innerHeight;
+        }),
+    ).toBe(true);
     // Scrolling up, as a thumb would, until the first message of the conversation is there.
-    await until('the first message after scrolling up', async () => {
-      await page.evaluate(() => window.scrollTo(0, 0));
-      await page.mouse.wheel(0, -2000);
-      return (await log(page).getByText('Message n° 001', { exact: true }).count()) > 0 ? true : undefined;
-    }, 40_000);
+    await until(
+      'the first message after scrolling up',
+      async () => {
+        await page.evaluate(() => window.scrollTo(0, 0));
+        await page.mouse.wheel(0, -2000);
+        return (await log(page).getByText('Message n° 001', { exact: true }).count()) > 0 ? true : undefined;
+      },
+      40_000,
+    );
     // The start of the conversation too: the triage questions and the young person's own answers.
     await log(page).getByText('93200', { exact: true }).waitFor({ timeout: 10_000 });
     expect(await numberedOnScreen(page)).toEqual(expected);
@@ -96,13 +114,25 @@ describe('the conversation’s past on the young person’s screen', () => {
     await log(page).getByText('Un message envoyé par erreur', { exact: true }).waitFor({ timeout: 15_000 });
 
     // An edit as Element sends it: a fallback body with « * » and the new content under m.new_content.
-    await api(stack, agent.accessToken, 'PUT', `/_matrix/client/v3/rooms/${enc(roomId)}/send/m.room.message/${nextTxn()}`, {
-      msgtype: 'm.text',
-      body: '* Rendez-vous au commissariat mercredi',
-      'm.new_content': { msgtype: 'm.text', body: 'Rendez-vous au commissariat mercredi' },
-      'm.relates_to': { rel_type: 'm.replace', event_id: edited },
-    });
-    await api(stack, agent.accessToken, 'PUT', `/_matrix/client/v3/rooms/${enc(roomId)}/redact/${enc(redacted)}/${nextTxn()}`, {});
+    await api(
+      stack,
+      agent.accessToken,
+      'PUT',
+      `/_matrix/client/v3/rooms/${enc(roomId)}/send/m.room.message/${nextTxn()}`,
+      {
+        msgtype: 'm.text',
+        body: '* Rendez-vous au commissariat mercredi',
+        'm.new_content': { msgtype: 'm.text', body: 'Rendez-vous au commissariat mercredi' },
+        'm.relates_to': { rel_type: 'm.replace', event_id: edited },
+      },
+    );
+    await api(
+      stack,
+      agent.accessToken,
+      'PUT',
+      `/_matrix/client/v3/rooms/${enc(roomId)}/redact/${enc(redacted)}/${nextTxn()}`,
+      {},
+    );
 
     const expectCorrected = async () => {
       await log(page).getByText('Rendez-vous au commissariat mercredi', { exact: true }).waitFor({ timeout: 15_000 });

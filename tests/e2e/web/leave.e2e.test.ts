@@ -15,7 +15,9 @@ let agent: Staff;
 beforeAll(async () => {
   browser = await launchChromium();
   agent = await loginStaff(stack, 'pn-agent-1');
-  expect(await command(stack, agent, 'police', { action: 'duty', onDuty: true, capacity: 10 })).toMatchObject({ ok: true });
+  expect(await command(stack, agent, 'police', { action: 'duty', onDuty: true, capacity: 10 })).toMatchObject({
+    ok: true,
+  });
 });
 
 afterAll(async () => {
@@ -26,10 +28,12 @@ afterAll(async () => {
 async function assignedConversation(page: Page): Promise<string> {
   await page.goto(`${stack.siteUrl}/chat?lieu=reseaux-sociaux`);
   await page.getByRole('button', { name: 'Commencer la conversation' }).click();
-  await page.getByRole('button', { name: 'Ça m\'arrive à moi', exact: true }).waitFor({ timeout: 20_000 });
+  await page.getByRole('button', { name: "Ça m'arrive à moi", exact: true }).waitFor({ timeout: 20_000 });
   await answerTriageByClicks(page);
   await answerPostalCode(page, '93200');
-  await expect.poll(() => statusBar(page).textContent(), { timeout: 20_000 }).toMatch(/Tu es (la prochaine personne|\d+e dans la file)/);
+  await expect
+    .poll(() => statusBar(page).textContent(), { timeout: 20_000 })
+    .toMatch(/Tu es (la prochaine personne|\d+e dans la file)/);
   const roomId = (await storedChat(page))?.roomId;
   if (!roomId) throw new Error('the site kept no conversation');
   await claimAndJoin(stack, agent, roomId);
@@ -38,7 +42,12 @@ async function assignedConversation(page: Page): Promise<string> {
 
 async function queueNotices(): Promise<string[]> {
   const queue = stack.forces.police.queueRoomId;
-  const page = await api<{ chunk: Array<{ type: string; content: { body?: string } }> }>(stack, agent.accessToken, 'GET', `/_matrix/client/v3/rooms/${enc(queue)}/messages?dir=b&limit=100`);
+  const page = await api<{ chunk: Array<{ type: string; content: { body?: string } }> }>(
+    stack,
+    agent.accessToken,
+    'GET',
+    `/_matrix/client/v3/rooms/${enc(queue)}/messages?dir=b&limit=100`,
+  );
   return page.chunk.filter((event) => event.type === 'm.room.message').map((event) => event.content.body ?? '');
 }
 
@@ -56,9 +65,17 @@ describe('the young person leaves', () => {
       return found?.guestLeftAt !== undefined ? found : undefined;
     });
     expect(entry.state).toBe('assigned');
-    await until('the queue notice', async () => ((await queueNotices()).some((body) => body.startsWith(`Conversation n°${ticket} : le jeune a quitté la conversation`)) ? true : undefined));
+    await until('the queue notice', async () =>
+      (await queueNotices()).some((body) =>
+        body.startsWith(`Conversation n°${ticket} : le jeune a quitté la conversation`),
+      )
+        ? true
+        : undefined,
+    );
     expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
-    expect(await command(stack, agent, 'police', { action: 'close', conversation: roomId, outcome: '119' })).toMatchObject({ ok: true });
+    expect(
+      await command(stack, agent, 'police', { action: 'close', conversation: roomId, outcome: '119' }),
+    ).toMatchObject({ ok: true });
     expect(await conversationEntry(stack, 'police', roomId)).toMatchObject({ state: 'closed', outcome: '119' });
     await context.close();
   });
@@ -75,7 +92,9 @@ describe('the young person leaves', () => {
       return found?.guestLeftAt !== undefined ? found : undefined;
     });
     expect(entry.state).toBe('assigned');
-    expect(await command(stack, agent, 'police', { action: 'close', conversation: roomId, outcome: 'school' })).toMatchObject({ ok: true });
+    expect(
+      await command(stack, agent, 'police', { action: 'close', conversation: roomId, outcome: 'school' }),
+    ).toMatchObject({ ok: true });
     await context.close();
   });
 });

@@ -51,7 +51,9 @@ describe('the site’s pages', () => {
     expect(response.headers.get('cache-control')).toContain('no-store');
     const csp = response.headers.get('content-security-policy') ?? '';
     const connect = /connect-src ([^;]*)/.exec(csp)?.[1]?.trim().split(/\s+/) ?? [];
-    expect(connect.sort()).toEqual(["'self'", new URL(stack.homeserverUrl).origin, new URL(stack.botUrl).origin].sort());
+    expect(connect.sort()).toEqual(
+      ["'self'", new URL(stack.homeserverUrl).origin, new URL(stack.botUrl).origin].sort(),
+    );
     expect(csp).toContain("frame-ancestors 'none'");
   });
 });

@@ -28,15 +28,24 @@ const lastLine = (page: Page) => log(page).getByRole('listitem').last();
 
 let agentTxn = 0;
 async function agentSays(roomId: string, body: string): Promise<void> {
-  await api(stack, agent.accessToken, 'PUT', `/_matrix/client/v3/rooms/${enc(roomId)}/send/m.room.message/ux-e2e-${Date.now()}-${agentTxn++}`, { msgtype: 'm.text', body });
+  await api(
+    stack,
+    agent.accessToken,
+    'PUT',
+    `/_matrix/client/v3/rooms/${enc(roomId)}/send/m.room.message/ux-e2e-${Date.now()}-${agentTxn++}`,
+    { msgtype: 'm.text', body },
+  );
 }
 
 /** Whether an element is on screen now (inside the viewport, not scrolled away). */
 function onScreen(page: Page, selector: string): Promise<boolean> {
-  return page.locator(selector).last().evaluate((element) => {
-    const box = element.getBoundingClientRect();
-    return box.bottom > 0 && box.top < window.innerHeight;
-  });
+  return page
+    .locator(selector)
+    .last()
+    .evaluate((element) => {
+      const box = element.getBoundingClientRect();
+      return box.bottom > 0 && box.top < window.innerHeight;
+    });
 }
 
 async function onScreenLocator(locator: ReturnType<Page['locator']>): Promise<boolean> {
@@ -50,7 +59,7 @@ async function onScreenLocator(locator: ReturnType<Page['locator']>): Promise<bo
 async function openChat(page: Page, lieu = 'reseaux-sociaux'): Promise<void> {
   await page.goto(`${stack.siteUrl}/chat?lieu=${lieu}`);
   await page.getByRole('button', { name: 'Commencer la conversation' }).click();
-  await page.getByRole('button', { name: 'Ça m\'arrive à moi', exact: true }).waitFor({ timeout: 30_000 });
+  await page.getByRole('button', { name: "Ça m'arrive à moi", exact: true }).waitFor({ timeout: 30_000 });
 }
 
 describe('the young person’s side, on a phone', () => {
@@ -75,19 +84,31 @@ describe('the young person’s side, on a phone', () => {
     const context = await browser.newContext({ viewport: PHONE });
     const page = await context.newPage();
     await openChat(page);
-    await answerTriageByClicks(page, ['Ça m\'arrive à moi', 'Du harcèlement ou du cyberharcèlement', 'Oui, je suis en danger maintenant']);
+    await answerTriageByClicks(page, [
+      "Ça m'arrive à moi",
+      'Du harcèlement ou du cyberharcèlement',
+      'Oui, je suis en danger maintenant',
+    ]);
 
     // The danger message, in the conversation itself, with the three numbers as links a tap calls or texts.
     const danger = log(page).getByRole('listitem').filter({ hasText: 'Si tu es en danger maintenant' });
     await danger.waitFor({ timeout: 20_000 });
     const calls = danger.getByRole('list', { name: 'Appeler ou écrire tout de suite' }).getByRole('link');
-    expect(await calls.evaluateAll((links) => links.map((link) => link.getAttribute('href')))).toEqual(['tel:17', 'tel:112', 'sms:114']);
+    expect(await calls.evaluateAll((links) => links.map((link) => link.getAttribute('href')))).toEqual([
+      'tel:17',
+      'tel:112',
+      'sms:114',
+    ]);
     for (const link of await calls.all()) expect(await link.isVisible()).toBe(true);
     // Inside the message text too, the numbers are links (and stay plain text in the Matrix body).
-    expect(await danger.locator('.body a').evaluateAll((links) => links.map((link) => link.getAttribute('href')))).toEqual(['tel:17', 'tel:112', 'sms:114']);
+    expect(
+      await danger.locator('.body a').evaluateAll((links) => links.map((link) => link.getAttribute('href'))),
+    ).toEqual(['tel:17', 'tel:112', 'sms:114']);
 
     // The next question is the postal code: not the age.
-    await page.getByRole('button', { name: 'Je ne sais pas ou je préfère ne pas le dire' }).waitFor({ timeout: 20_000 });
+    await page
+      .getByRole('button', { name: 'Je ne sais pas ou je préfère ne pas le dire' })
+      .waitFor({ timeout: 20_000 });
     expect(await page.getByRole('button', { name: '13 ou 14 ans' }).count()).toBe(0);
     const choices = page.getByRole('group', { name: /code postal/ });
     expect(await choices.textContent()).not.toContain('Choisis une réponse');
@@ -101,7 +122,9 @@ describe('the young person’s side, on a phone', () => {
     await page.waitForTimeout(500);
     const onScreenNow: Record<string, boolean> = {};
     for (const href of ['tel:17', 'tel:112', 'sms:114']) {
-      const shown = await Promise.all((await page.locator(`main a[href="${href}"]`).all()).map((link) => onScreenLocator(link)));
+      const shown = await Promise.all(
+        (await page.locator(`main a[href="${href}"]`).all()).map((link) => onScreenLocator(link)),
+      );
       onScreenNow[href] = shown.some(Boolean);
     }
     await screens(page, 'ux-danger-postal-live', { fullPage: false });
@@ -111,7 +134,9 @@ describe('the young person’s side, on a phone', () => {
     await screens(page, 'ux-danger-postal', { focus: danger });
 
     await page.getByRole('button', { name: 'Je ne sais pas ou je préfère ne pas le dire' }).click();
-    await expect.poll(() => statusBar(page).textContent(), { timeout: 20_000 }).toMatch(/Tu es (la prochaine personne|\d+e dans la file)/);
+    await expect
+      .poll(() => statusBar(page).textContent(), { timeout: 20_000 })
+      .toMatch(/Tu es (la prochaine personne|\d+e dans la file)/);
     // Back to an ordinary keyboard once the postal code is answered.
     expect(await input.getAttribute('inputmode')).toBe('text');
     const stored = await storedChat(page);
@@ -137,12 +162,15 @@ describe('the young person’s side, on a phone', () => {
     const page = await context.newPage();
     // Home, an entry point, then the chat, by clicks: three pages of the site, one history entry.
     await page.goto(`${stack.siteUrl}/`);
-    await page.getByRole('link', { name: /Sur les réseaux sociaux/ }).first().click();
+    await page
+      .getByRole('link', { name: /Sur les réseaux sociaux/ })
+      .first()
+      .click();
     await page.waitForURL('**/lieu/reseaux-sociaux');
     await page.getByRole('link', { name: 'Parler à un policier ou un gendarme' }).first().click();
     await page.waitForURL('**/chat?lieu=*');
     await page.getByRole('button', { name: 'Commencer la conversation' }).click();
-    await page.getByRole('button', { name: 'Ça m\'arrive à moi', exact: true }).waitFor({ timeout: 30_000 });
+    await page.getByRole('button', { name: "Ça m'arrive à moi", exact: true }).waitFor({ timeout: 30_000 });
     await page.getByRole('link', { name: /Quitter vite/ }).click();
     await page.waitForURL(stack.neutralUrl);
     await page.goBack();
@@ -166,14 +194,17 @@ describe('the young person’s side, on a phone', () => {
     });
     await page.goto(`${stack.siteUrl}/`);
     const entries = await page.evaluate(() => history.length);
-    await page.getByRole('link', { name: /Sur les réseaux sociaux/ }).first().click();
+    await page
+      .getByRole('link', { name: /Sur les réseaux sociaux/ })
+      .first()
+      .click();
     await page.waitForURL('**/lieu/reseaux-sociaux');
     await page.getByRole('link', { name: 'Parler à un policier ou un gendarme' }).first().click();
     await page.waitForURL('**/chat?lieu=*');
     expect(await page.evaluate(() => history.length)).toBe(entries);
     release();
     await page.getByRole('button', { name: 'Commencer la conversation' }).click();
-    await page.getByRole('button', { name: 'Ça m\'arrive à moi', exact: true }).waitFor({ timeout: 30_000 });
+    await page.getByRole('button', { name: "Ça m'arrive à moi", exact: true }).waitFor({ timeout: 30_000 });
     await page.getByRole('link', { name: /Quitter vite/ }).click();
     await page.waitForURL(stack.neutralUrl);
     await page.goBack();
@@ -186,11 +217,15 @@ describe('the young person’s side, on a phone', () => {
     const context = await browser.newContext({ viewport: PHONE });
     const page = await context.newPage();
     await openChat(page, 'maison-rue-sport');
-    await answerTriageByClicks(page, ['Ça m\'arrive à moi', 'Autre chose', 'Non, pas en ce moment', 'De 15 à 17 ans']);
+    await answerTriageByClicks(page, ["Ça m'arrive à moi", 'Autre chose', 'Non, pas en ce moment', 'De 15 à 17 ans']);
     // Typed on the digit keypad; 93200 routes to the police in the test rules.
-    await page.getByRole('button', { name: 'Je ne sais pas ou je préfère ne pas le dire' }).waitFor({ timeout: 20_000 });
+    await page
+      .getByRole('button', { name: 'Je ne sais pas ou je préfère ne pas le dire' })
+      .waitFor({ timeout: 20_000 });
     await say(page, '93200');
-    await expect.poll(() => statusBar(page).textContent(), { timeout: 20_000 }).toMatch(/Tu es (la prochaine personne|\d+e dans la file)/);
+    await expect
+      .poll(() => statusBar(page).textContent(), { timeout: 20_000 })
+      .toMatch(/Tu es (la prochaine personne|\d+e dans la file)/);
     const { roomId } = (await storedChat(page)) as { roomId: string };
 
     // RLO would show « photo‮gnp.exe » as « photoexe.png » and drag the following text along.
@@ -218,15 +253,23 @@ describe('the young person’s side, on a phone', () => {
     // The agent's name is isolated wherever it shows.
     await expect.poll(() => statusBar(page).textContent(), { timeout: 20_000 }).toContain(agent.pseudonym);
     expect(await statusBar(page).locator('bdi').textContent()).toBe(agent.pseudonym);
-    expect(await log(page).getByRole('listitem').filter({ hasText: 'Coucou' }).locator('bdi.author').textContent()).toBe(agent.pseudonym);
+    expect(
+      await log(page).getByRole('listitem').filter({ hasText: 'Coucou' }).locator('bdi.author').textContent(),
+    ).toBe(agent.pseudonym);
     problems.push(...(await axeSerious(page)));
     await screens(page, 'ux-bidi', { focus: lastLine(page) });
     // Screenshots move the page: back to the latest message, where the young person reads.
     await lastLine(page).evaluate((element) => element.scrollIntoView({ block: 'center' }));
 
     // « Nouveau message »: enough of the conversation to scroll, then the young person reads further up.
-    for (let index = 1; index <= 6; index++) await agentSays(roomId, `Message ${index} : je lis ce que tu m’écris, prends ton temps pour répondre, je reste là avec toi.`);
-    await log(page).getByText(/^Message 6 :/).waitFor({ timeout: 15_000 });
+    for (let index = 1; index <= 6; index++)
+      await agentSays(
+        roomId,
+        `Message ${index} : je lis ce que tu m’écris, prends ton temps pour répondre, je reste là avec toi.`,
+      );
+    await log(page)
+      .getByText(/^Message 6 :/)
+      .waitFor({ timeout: 15_000 });
     await expect.poll(() => onScreen(page, '[role="log"] ol > li'), { timeout: 5_000 }).toBe(true);
     expect(await page.getByRole('button', { name: /nouveau message/i }).count()).toBe(0);
     await page.evaluate(() => window.scrollTo(0, 0));

@@ -8,7 +8,19 @@ import { describe, expect, it } from 'vitest';
 import { run } from '../../../bot/src/admin/cli.ts';
 import { matrixRequest } from '../../support/matrix.ts';
 import { api, command, timeline, waitUntil } from '../../support/conversation.ts';
-import { auditActions, bot, guest, hs, login, police, queuedWithPolice, restartBot, stack, supervisorsState, useSafetyStack } from './stack.ts';
+import {
+  auditActions,
+  bot,
+  guest,
+  hs,
+  login,
+  police,
+  queuedWithPolice,
+  restartBot,
+  stack,
+  supervisorsState,
+  useSafetyStack,
+} from './stack.ts';
 
 useSafetyStack();
 
@@ -18,18 +30,44 @@ describe('anonymity-lifting requests, cool-downs and the audit mirror through th
     const supervisor = await login('pn-superviseur-1');
     const { roomId } = await queuedWithPolice();
     const queue = police().queueRoomId;
-    expect(await command(agent, queue, { action: 'disclosure_request', conversation: roomId, reason: 'Menace de passage à l’acte ce soir.' }, { baseUrl: hs() })).toMatchObject({ ok: true });
-    await waitUntil('the expiry audited', async () => ((await auditActions(roomId)).includes('disclosure_expire') ? true : undefined), 20_000);
+    expect(
+      await command(
+        agent,
+        queue,
+        { action: 'disclosure_request', conversation: roomId, reason: 'Menace de passage à l’acte ce soir.' },
+        { baseUrl: hs() },
+      ),
+    ).toMatchObject({ ok: true });
+    await waitUntil(
+      'the expiry audited',
+      async () => ((await auditActions(roomId)).includes('disclosure_expire') ? true : undefined),
+      20_000,
+    );
     // The audit comes first, then the request's state, then the notice: wait for the last one.
     const events = await waitUntil('the expiry notice in the supervisors room', async () => {
       const found = await timeline(supervisor, police().supervisorsRoomId, 100, hs());
-      return found.some((event) => String(event.content.body ?? '').includes('expirée sans décision')) ? found : undefined;
+      return found.some((event) => String(event.content.body ?? '').includes('expirée sans décision'))
+        ? found
+        : undefined;
     });
-    const request = events.find((event) => event.type === 'fr.espace-mineurs.disclosure' && event.content.conversation === roomId);
+    const request = events.find(
+      (event) => event.type === 'fr.espace-mineurs.disclosure' && event.content.conversation === roomId,
+    );
     const id = String(request?.state_key);
-    const state = await matrixRequest<{ status: string }>('GET', `/_matrix/client/v3/rooms/${encodeURIComponent(police().supervisorsRoomId)}/state/fr.espace-mineurs.disclosure/${id}`, { token: supervisor.accessToken, baseUrl: hs() });
+    const state = await matrixRequest<{ status: string }>(
+      'GET',
+      `/_matrix/client/v3/rooms/${encodeURIComponent(police().supervisorsRoomId)}/state/fr.espace-mineurs.disclosure/${id}`,
+      { token: supervisor.accessToken, baseUrl: hs() },
+    );
     expect(state.body.status).toBe('expired');
-    expect(await command(supervisor, queue, { action: 'disclosure_decision', conversation: roomId, disclosure: id, decision: 'approve' }, { baseUrl: hs() })).toMatchObject({ ok: false, code: 'EXPIRED' });
+    expect(
+      await command(
+        supervisor,
+        queue,
+        { action: 'disclosure_decision', conversation: roomId, disclosure: id, decision: 'approve' },
+        { baseUrl: hs() },
+      ),
+    ).toMatchObject({ ok: false, code: 'EXPIRED' });
   });
 
   it('close and cool down: that guest and that address are refused with 429 and a kind French message; others are not', async () => {
@@ -37,20 +75,49 @@ describe('anonymity-lifting requests, cool-downs and the audit mirror through th
     const address = '10.252.0.7';
     const { young, roomId } = await queuedWithPolice(address);
     const queue = police().queueRoomId;
-    expect(await command(agent, queue, { action: 'duty', onDuty: true, capacity: 5 }, { baseUrl: hs() })).toMatchObject({ ok: true });
-    expect(await command(agent, queue, { action: 'claim', conversation: roomId }, { baseUrl: hs() })).toMatchObject({ ok: true });
-    expect(await command(agent, queue, { action: 'close', conversation: roomId, outcome: 'none', coolDownMinutes: 30 }, { baseUrl: hs() })).toMatchObject({ ok: true });
+    expect(await command(agent, queue, { action: 'duty', onDuty: true, capacity: 5 }, { baseUrl: hs() })).toMatchObject(
+      { ok: true },
+    );
+    expect(await command(agent, queue, { action: 'claim', conversation: roomId }, { baseUrl: hs() })).toMatchObject({
+      ok: true,
+    });
+    expect(
+      await command(
+        agent,
+        queue,
+        { action: 'close', conversation: roomId, outcome: 'none', coolDownMinutes: 30 },
+        { baseUrl: hs() },
+      ),
+    ).toMatchObject({ ok: true });
 
-    const again = await api<{ error: { code: string; message: string } }>('POST', '/api/conversations', { token: young.accessToken, botUrl: bot().url, ip: '10.252.0.8' });
+    const again = await api<{ error: { code: string; message: string } }>('POST', '/api/conversations', {
+      token: young.accessToken,
+      botUrl: bot().url,
+      ip: '10.252.0.8',
+    });
     expect(again.status).toBe(429);
     expect(again.body.error.code).toBe('COOLING_DOWN');
     expect(again.body.error.message).toMatch(/17 ou le 112/);
     expect(Number(again.headers.get('retry-after'))).toBeGreaterThan(25 * 60);
-    const sameAddress = await api<{ error: { code: string } }>('POST', '/api/conversations', { token: (await guest()).accessToken, botUrl: bot().url, ip: address });
+    const sameAddress = await api<{ error: { code: string } }>('POST', '/api/conversations', {
+      token: (await guest()).accessToken,
+      botUrl: bot().url,
+      ip: address,
+    });
     expect(sameAddress.status).toBe(429);
     // Anyone else: a first contact is never blocked.
-    expect((await api('POST', '/api/conversations', { token: (await guest()).accessToken, botUrl: bot().url, ip: '10.252.0.9' })).status).toBe(201);
-    await waitUntil('the cool-down audited', async () => ((await auditActions(roomId)).includes('cool_down') ? true : undefined));
+    expect(
+      (
+        await api('POST', '/api/conversations', {
+          token: (await guest()).accessToken,
+          botUrl: bot().url,
+          ip: '10.252.0.9',
+        })
+      ).status,
+    ).toBe(201);
+    await waitUntil('the cool-down audited', async () =>
+      (await auditActions(roomId)).includes('cool_down') ? true : undefined,
+    );
   });
 
   it('the requester can withdraw a pending request to lift anonymity; nobody else can, and it can no longer be approved', async () => {
@@ -60,14 +127,42 @@ describe('anonymity-lifting requests, cool-downs and the audit mirror through th
     const { roomId } = await queuedWithPolice();
     const queue = police().queueRoomId;
     const options = { baseUrl: hs() };
-    const requested = await command(agent, queue, { action: 'disclosure_request', conversation: roomId, reason: 'Erreur de manipulation, pas de danger.' }, options);
+    const requested = await command(
+      agent,
+      queue,
+      { action: 'disclosure_request', conversation: roomId, reason: 'Erreur de manipulation, pas de danger.' },
+      options,
+    );
     const id = String(requested.ref);
-    expect(await command(other, queue, { action: 'disclosure_withdraw', conversation: roomId, disclosure: id }, options)).toMatchObject({ ok: false, code: 'NOT_REQUESTER' });
-    expect(await command(agent, queue, { action: 'disclosure_withdraw', conversation: roomId, disclosure: 'ffffffff' }, options)).toMatchObject({ ok: false, code: 'UNKNOWN_DISCLOSURE' });
-    expect(await command(agent, queue, { action: 'disclosure_withdraw', conversation: roomId, disclosure: id }, options)).toMatchObject({ ok: true });
-    expect(await supervisorsState('fr.espace-mineurs.disclosure', id)).toMatchObject({ status: 'withdrawn', decidedBy: agent.userId });
-    expect(await command(supervisor, queue, { action: 'disclosure_decision', conversation: roomId, disclosure: id, decision: 'approve' }, options)).toMatchObject({ ok: false, code: 'ALREADY_DECIDED' });
-    await waitUntil('the withdrawal audited', async () => ((await auditActions(roomId)).includes('disclosure_withdraw') ? true : undefined));
+    expect(
+      await command(other, queue, { action: 'disclosure_withdraw', conversation: roomId, disclosure: id }, options),
+    ).toMatchObject({ ok: false, code: 'NOT_REQUESTER' });
+    expect(
+      await command(
+        agent,
+        queue,
+        { action: 'disclosure_withdraw', conversation: roomId, disclosure: 'ffffffff' },
+        options,
+      ),
+    ).toMatchObject({ ok: false, code: 'UNKNOWN_DISCLOSURE' });
+    expect(
+      await command(agent, queue, { action: 'disclosure_withdraw', conversation: roomId, disclosure: id }, options),
+    ).toMatchObject({ ok: true });
+    expect(await supervisorsState('fr.espace-mineurs.disclosure', id)).toMatchObject({
+      status: 'withdrawn',
+      decidedBy: agent.userId,
+    });
+    expect(
+      await command(
+        supervisor,
+        queue,
+        { action: 'disclosure_decision', conversation: roomId, disclosure: id, decision: 'approve' },
+        options,
+      ),
+    ).toMatchObject({ ok: false, code: 'ALREADY_DECIDED' });
+    await waitUntil('the withdrawal audited', async () =>
+      (await auditActions(roomId)).includes('disclosure_withdraw') ? true : undefined,
+    );
     const notices = await timeline(supervisor, police().supervisorsRoomId, 50, hs());
     expect(notices.some((event) => String(event.content.body ?? '').includes(`${id} retirée`))).toBe(true);
   });
@@ -78,9 +173,22 @@ describe('anonymity-lifting requests, cool-downs and the audit mirror through th
     const { roomId } = await queuedWithPolice(address);
     await restartBot();
     const queue = police().queueRoomId;
-    expect(await command(agent, queue, { action: 'claim', conversation: roomId }, { baseUrl: hs() })).toMatchObject({ ok: true });
-    expect(await command(agent, queue, { action: 'close', conversation: roomId, outcome: 'none', coolDownMinutes: 30 }, { baseUrl: hs() })).toMatchObject({ ok: true });
-    const sameAddress = await api<{ error: { code: string } }>('POST', '/api/conversations', { token: (await guest()).accessToken, botUrl: bot().url, ip: address });
+    expect(await command(agent, queue, { action: 'claim', conversation: roomId }, { baseUrl: hs() })).toMatchObject({
+      ok: true,
+    });
+    expect(
+      await command(
+        agent,
+        queue,
+        { action: 'close', conversation: roomId, outcome: 'none', coolDownMinutes: 30 },
+        { baseUrl: hs() },
+      ),
+    ).toMatchObject({ ok: true });
+    const sameAddress = await api<{ error: { code: string } }>('POST', '/api/conversations', {
+      token: (await guest()).accessToken,
+      botUrl: bot().url,
+      ip: address,
+    });
     expect(sameAddress.status).toBe(429);
     expect(sameAddress.body.error.code).toBe('COOLING_DOWN');
     // The file holds hashes only, never the address itself.
@@ -94,17 +202,31 @@ describe('anonymity-lifting requests, cool-downs and the audit mirror through th
     const agent = await login('pn-agent-1');
     const { roomId } = await queuedWithPolice('10.252.2.7');
     const queue = police().queueRoomId;
-    expect(await command(agent, queue, { action: 'duty', onDuty: true, capacity: 10 }, { baseUrl: hs() })).toMatchObject({ ok: true });
-    expect(await command(agent, queue, { action: 'claim', conversation: roomId }, { baseUrl: hs() })).toMatchObject({ ok: true });
-    expect(await command(agent, queue, { action: 'close', conversation: roomId, outcome: 'none' }, { baseUrl: hs() })).toMatchObject({ ok: true });
+    expect(
+      await command(agent, queue, { action: 'duty', onDuty: true, capacity: 10 }, { baseUrl: hs() }),
+    ).toMatchObject({ ok: true });
+    expect(await command(agent, queue, { action: 'claim', conversation: roomId }, { baseUrl: hs() })).toMatchObject({
+      ok: true,
+    });
+    expect(
+      await command(agent, queue, { action: 'close', conversation: roomId, outcome: 'none' }, { baseUrl: hs() }),
+    ).toMatchObject({ ok: true });
     const file = joinPath(stack().dataDir, 'audit', 'police.jsonl');
     // Entries may still be on their way from the outbox: wait until none is.
-    await waitUntil('the audit backlog sent', async () => ((await (await fetch(`${bot().url}/metrics`)).text()).includes('espace_audit_backlog{force="police"} 0') ? true : undefined));
+    await waitUntil('the audit backlog sent', async () =>
+      (await (await fetch(`${bot().url}/metrics`)).text()).includes('espace_audit_backlog{force="police"} 0')
+        ? true
+        : undefined,
+    );
     expect(existsSync(file)).toBe(true);
     expect(statSync(file).mode & 0o777).toBe(0o600);
     const verify = async () => {
       const out: string[] = [];
-      const code = await run(['audit', 'verify', '--force', 'police'], { ESPACE_HOMESERVER_URL: hs(), ESPACE_STATE_DIR: stack().dataDir }, { out: (line) => out.push(line), err: (line) => out.push(line) });
+      const code = await run(
+        ['audit', 'verify', '--force', 'police'],
+        { ESPACE_HOMESERVER_URL: hs(), ESPACE_STATE_DIR: stack().dataDir },
+        { out: (line) => out.push(line), err: (line) => out.push(line) },
+      );
       return { code, out: out.join('\n') };
     };
     const clean = await verify();

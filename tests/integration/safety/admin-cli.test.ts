@@ -32,7 +32,11 @@ async function cli(...argv: string[]): Promise<Ran> {
   const out: string[] = [];
   const err: string[] = [];
   const withMirror = argv.length && !argv.includes('--help') ? [...argv, '--mirror-dir', mirrorDir] : argv;
-  const code = await run(withMirror, { ESPACE_HOMESERVER_URL: stack().baseUrl, ESPACE_STATE_DIR: stack().dataDir }, { out: (line) => out.push(line), err: (line) => err.push(line) });
+  const code = await run(
+    withMirror,
+    { ESPACE_HOMESERVER_URL: stack().baseUrl, ESPACE_STATE_DIR: stack().dataDir },
+    { out: (line) => out.push(line), err: (line) => err.push(line) },
+  );
   return { code, out: out.join('\n'), err: err.join('\n') };
 }
 
@@ -41,11 +45,21 @@ async function abandonedConversation(): Promise<{ roomId: string; force: 'police
   const guest = await registerGuest();
   const roomId = await openAndJoin(guest);
   await answerTriage(guest, roomId, ['parler']);
-  await waitForEntry(roomId, 'police', 'queued', (entry) => entry.state === 'queued', { timeoutMs: 5000 }).catch(() => undefined);
+  await waitForEntry(roomId, 'police', 'queued', (entry) => entry.state === 'queued', { timeoutMs: 5000 }).catch(
+    () => undefined,
+  );
   const force = (await entryOf(roomId, 'police')) ? 'police' : 'gendarmerie';
   await waitForEntry(roomId, force, 'queued', (entry) => entry.state === 'queued');
-  await matrixRequest('POST', `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/leave`, { token: guest.accessToken, body: {} });
-  await waitForEntry(roomId, force, 'abandoned', (entry) => entry.state === 'abandoned' && entry.closedAt !== undefined);
+  await matrixRequest('POST', `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/leave`, {
+    token: guest.accessToken,
+    body: {},
+  });
+  await waitForEntry(
+    roomId,
+    force,
+    'abandoned',
+    (entry) => entry.state === 'abandoned' && entry.closedAt !== undefined,
+  );
   return { roomId, force };
 }
 
@@ -54,13 +68,27 @@ describe('admin command line (real Synapse, real bot)', () => {
     expect((await cli('--help')).code).toBe(0);
     expect(await cli()).toMatchObject({ code: 2 });
     expect(await cli('frobnicate')).toMatchObject({ code: 2, err: expect.stringContaining('commande inconnue') });
-    expect(await cli('agent', 'create', '--force', 'police')).toMatchObject({ code: 2, err: expect.stringContaining('--pseudonym est obligatoire') });
-    expect(await cli('agent', 'create', '--force', 'marine', '--pseudonym', 'y')).toMatchObject({ code: 2, err: expect.stringContaining('force inconnue') });
+    expect(await cli('agent', 'create', '--force', 'police')).toMatchObject({
+      code: 2,
+      err: expect.stringContaining('--pseudonym est obligatoire'),
+    });
+    expect(await cli('agent', 'create', '--force', 'marine', '--pseudonym', 'y')).toMatchObject({
+      code: 2,
+      err: expect.stringContaining('force inconnue'),
+    });
     // The account name is never chosen: young people see it.
-    expect(await cli('agent', 'create', '--force', 'police', '--localpart', 'jean.martin', '--pseudonym', 'y')).toMatchObject({ code: 2, err: expect.stringContaining('tiré au hasard') });
+    expect(
+      await cli('agent', 'create', '--force', 'police', '--localpart', 'jean.martin', '--pseudonym', 'y'),
+    ).toMatchObject({ code: 2, err: expect.stringContaining('tiré au hasard') });
     expect(await cli('delete', 'not-a-room')).toMatchObject({ code: 2 });
-    expect((await run(['conversations'], {}, { out: () => {}, err: () => {} }))).toBe(2);
-    expect(await run(['conversations'], { ESPACE_HOMESERVER_URL: stack().baseUrl, ESPACE_STATE_DIR: scratchDir('empty-') }, { out: () => {}, err: () => {} })).toBe(1);
+    expect(await run(['conversations'], {}, { out: () => {}, err: () => {} })).toBe(2);
+    expect(
+      await run(
+        ['conversations'],
+        { ESPACE_HOMESERVER_URL: stack().baseUrl, ESPACE_STATE_DIR: scratchDir('empty-') },
+        { out: () => {}, err: () => {} },
+      ),
+    ).toBe(1);
   });
 
   it('creates an agent, makes them supervisor, disables them', async () => {
@@ -69,24 +97,39 @@ describe('admin command line (real Synapse, real bot)', () => {
     const localpart = /identifiant de connexion : (\S+)/.exec(created.out)![1]!;
     const userId = `@${localpart}:${stack().serverName}`;
     const password = /mot de passe initial[^:]*: (\S+)/.exec(created.out)![1]!;
-    const login = await matrixRequest<{ access_token: string }>('POST', '/_matrix/client/v3/login', { body: { type: 'm.login.password', identifier: { type: 'm.id.user', user: localpart }, password } });
+    const login = await matrixRequest<{ access_token: string }>('POST', '/_matrix/client/v3/login', {
+      body: { type: 'm.login.password', identifier: { type: 'm.id.user', user: localpart }, password },
+    });
     expect(login.status).toBe(200);
 
     expect((await cli('agent', 'supervisor', userId)).code).toBe(0);
     const supervisorsRoom = stack().forces.police.supervisorsRoomId;
-    const member = await matrixRequest<{ membership: string }>('GET', `/_matrix/client/v3/rooms/${encodeURIComponent(supervisorsRoom)}/state/m.room.member/${encodeURIComponent(userId)}`, { token: stack().bot.accessToken });
+    const member = await matrixRequest<{ membership: string }>(
+      'GET',
+      `/_matrix/client/v3/rooms/${encodeURIComponent(supervisorsRoom)}/state/m.room.member/${encodeURIComponent(userId)}`,
+      { token: stack().bot.accessToken },
+    );
     expect(member.body.membership).toBe('join');
 
     expect((await cli('agent', 'disable', userId)).code).toBe(0);
-    expect((await matrixRequest('GET', '/_matrix/client/v3/account/whoami', { token: login.body.access_token })).status).toBe(401);
-    expect(await cli('agent', 'supervisor', userId)).toMatchObject({ code: 1, err: expect.stringContaining('DISABLED') });
+    expect(
+      (await matrixRequest('GET', '/_matrix/client/v3/account/whoami', { token: login.body.access_token })).status,
+    ).toBe(401);
+    expect(await cli('agent', 'supervisor', userId)).toMatchObject({
+      code: 1,
+      err: expect.stringContaining('DISABLED'),
+    });
   });
 
   it('lists, holds, exports, deletes and sweeps real conversations; verifies the audit chains, and names a tampered mirror line', async () => {
     const held = await abandonedConversation();
     const swept = await abandonedConversation();
-    const supervisor = stack().demo.find((account) => account.force === held.force && account.role === 'supervisor')!.userId;
-    const otherSupervisor = stack().demo.find((account) => account.force !== held.force && account.role === 'supervisor')!.userId;
+    const supervisor = stack().demo.find(
+      (account) => account.force === held.force && account.role === 'supervisor',
+    )!.userId;
+    const otherSupervisor = stack().demo.find(
+      (account) => account.force !== held.force && account.role === 'supervisor',
+    )!.userId;
     const common: string[] = [];
 
     const listed = await cli('conversations', '--state', 'abandoned', '--json');
@@ -95,13 +138,37 @@ describe('admin command line (real Synapse, real bot)', () => {
     expect(rows.map((row) => row.roomId)).toEqual(expect.arrayContaining([held.roomId, swept.roomId]));
     expect(listed.out).not.toMatch(/triage|postalCode/);
 
-    expect(await cli('hold', 'put', held.roomId, '--supervisor', otherSupervisor, '--reason', 'Réquisition', ...common)).toMatchObject({ code: 1, err: expect.stringContaining('WRONG_FORCE') });
-    expect((await cli('hold', 'put', held.roomId, '--supervisor', supervisor, '--reason', 'Réquisition du parquet', ...common)).code).toBe(0);
-    expect(await cli('delete', held.roomId, ...common)).toMatchObject({ code: 2, err: expect.stringContaining('--yes') });
-    expect(await cli('delete', held.roomId, '--yes', ...common)).toMatchObject({ code: 1, err: expect.stringContaining('LEGAL_HOLD') });
+    expect(
+      await cli('hold', 'put', held.roomId, '--supervisor', otherSupervisor, '--reason', 'Réquisition', ...common),
+    ).toMatchObject({ code: 1, err: expect.stringContaining('WRONG_FORCE') });
+    expect(
+      (
+        await cli(
+          'hold',
+          'put',
+          held.roomId,
+          '--supervisor',
+          supervisor,
+          '--reason',
+          'Réquisition du parquet',
+          ...common,
+        )
+      ).code,
+    ).toBe(0);
+    expect(await cli('delete', held.roomId, ...common)).toMatchObject({
+      code: 2,
+      err: expect.stringContaining('--yes'),
+    });
+    expect(await cli('delete', held.roomId, '--yes', ...common)).toMatchObject({
+      code: 1,
+      err: expect.stringContaining('LEGAL_HOLD'),
+    });
 
     const out = scratchDir('cli-export-');
-    expect(await cli('export', held.roomId, '--by', otherSupervisor, '--out', out, ...common)).toMatchObject({ code: 1, err: expect.stringContaining('NOT_SUPERVISOR') });
+    expect(await cli('export', held.roomId, '--by', otherSupervisor, '--out', out, ...common)).toMatchObject({
+      code: 1,
+      err: expect.stringContaining('NOT_SUPERVISOR'),
+    });
     const exported = await cli('export', held.roomId, '--by', supervisor, '--out', out, '--verify-evidence', ...common);
     expect(exported.code, exported.err).toBe(0);
     const [jsonFile, htmlFile] = exported.out.split('\n');
@@ -112,20 +179,39 @@ describe('admin command line (real Synapse, real bot)', () => {
     expect((await cli('hold', 'lift', held.roomId, '--supervisor', supervisor, ...common)).code).toBe(0);
     const deleted = await cli('delete', held.roomId, '--yes', ...common);
     expect(deleted.code, deleted.err).toBe(0);
-    expect((await matrixRequest('GET', `/_synapse/admin/v1/rooms/${encodeURIComponent(held.roomId)}`, { token: stack().bot.accessToken })).status).toBe(404);
+    expect(
+      (
+        await matrixRequest('GET', `/_synapse/admin/v1/rooms/${encodeURIComponent(held.roomId)}`, {
+          token: stack().bot.accessToken,
+        })
+      ).status,
+    ).toBe(404);
 
     const retention = await cli('retention', 'set', swept.roomId, '1s', ...common);
     expect(retention.code, retention.err).toBe(0);
     // Swept again until its one-second period has ended and the sweep deletes it (or a sweep fails).
-    const sweep = await waitUntil('a sweep that deletes the room whose 1 s retention period ended', async () => {
-      const run = await cli('sweep', '--default-period', '365d', ...common);
-      return run.code !== 0 || /supprimées : [1-9]/.test(run.out) ? run : undefined;
-    }, { timeoutMs: 30_000, intervalMs: 300 });
+    const sweep = await waitUntil(
+      'a sweep that deletes the room whose 1 s retention period ended',
+      async () => {
+        const run = await cli('sweep', '--default-period', '365d', ...common);
+        return run.code !== 0 || /supprimées : [1-9]/.test(run.out) ? run : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 300 },
+    );
     expect(sweep.code, sweep.err).toBe(0);
     expect(sweep.out).toMatch(/supprimées : [1-9]/);
-    expect((await matrixRequest('GET', `/_synapse/admin/v1/rooms/${encodeURIComponent(swept.roomId)}`, { token: stack().bot.accessToken })).status).toBe(404);
+    expect(
+      (
+        await matrixRequest('GET', `/_synapse/admin/v1/rooms/${encodeURIComponent(swept.roomId)}`, {
+          token: stack().bot.accessToken,
+        })
+      ).status,
+    ).toBe(404);
     const after = JSON.parse((await cli('conversations', '--json')).out) as Array<{ roomId: string; state: string }>;
-    expect(after.filter((row) => [held.roomId, swept.roomId].includes(row.roomId)).map((row) => row.state)).toEqual(['deleted', 'deleted']);
+    expect(after.filter((row) => [held.roomId, swept.roomId].includes(row.roomId)).map((row) => row.state)).toEqual([
+      'deleted',
+      'deleted',
+    ]);
 
     // Both chains of both audit rooms verify; the admin chain's mirror was written by the commands above.
     const verified = await cli('audit', 'verify', ...common);
@@ -144,10 +230,14 @@ describe('admin command line (real Synapse, real bot)', () => {
     expect(tampered.out).toContain(`modified à l'entrée n°${index}`);
 
     // As a separate process, with the exit code a cron job sees.
-    const child = spawnSync(join(ROOT, 'node_modules', '.bin', 'node'), [join(ROOT, 'bot', 'src', 'admin', 'cli.ts'), 'audit', 'verify', '--mirror-dir', scratchDir('none-')], {
-      env: { ...process.env, ESPACE_HOMESERVER_URL: stack().baseUrl, ESPACE_STATE_DIR: stack().dataDir },
-      encoding: 'utf8',
-    });
+    const child = spawnSync(
+      join(ROOT, 'node_modules', '.bin', 'node'),
+      [join(ROOT, 'bot', 'src', 'admin', 'cli.ts'), 'audit', 'verify', '--mirror-dir', scratchDir('none-')],
+      {
+        env: { ...process.env, ESPACE_HOMESERVER_URL: stack().baseUrl, ESPACE_STATE_DIR: stack().dataDir },
+        encoding: 'utf8',
+      },
+    );
     expect(child.status, child.stderr).toBe(0);
     expect(child.stdout).toContain('police/bot (salon) : Chaîne intègre');
   });

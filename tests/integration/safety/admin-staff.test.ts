@@ -27,7 +27,11 @@ async function cli(argv: string[], stdin?: string): Promise<Ran> {
     err: (line: string) => err.push(line),
     ...(stdin !== undefined ? { readStdin: async () => stdin } : {}),
   };
-  const code = await run([...argv, '--mirror-dir', mirrorDir], { ESPACE_HOMESERVER_URL: stack().baseUrl, ESPACE_STATE_DIR: stack().dataDir }, io);
+  const code = await run(
+    [...argv, '--mirror-dir', mirrorDir],
+    { ESPACE_HOMESERVER_URL: stack().baseUrl, ESPACE_STATE_DIR: stack().dataDir },
+    io,
+  );
   return { code, out: out.join('\n'), err: err.join('\n') };
 }
 
@@ -45,13 +49,19 @@ async function newAgent(): Promise<{ localpart: string; userId: string; password
   const localpart = /identifiant de connexion : (\S+)/.exec(created.out)![1]!;
   expect(localpart).toMatch(/^[a-z][a-z0-9]{9}$/);
   expect(created.out).toContain(`@${localpart}:${stack().serverName}`);
-  return { localpart, userId: `@${localpart}:${stack().serverName}`, password: /mot de passe initial[^:]*: (\S+)/.exec(created.out)![1]! };
+  return {
+    localpart,
+    userId: `@${localpart}:${stack().serverName}`,
+    password: /mot de passe initial[^:]*: (\S+)/.exec(created.out)![1]!,
+  };
 }
 
 /** The admin chain entries of the gendarmerie audit room, newest first. */
 async function adminAuditEntries(): Promise<Array<{ action: string; details?: { user?: string } }>> {
   const room = stack().forces.gendarmerie.auditRoomId;
-  const page = await matrixRequest<{ chunk: Array<{ type: string; content: { action: string; details?: { user?: string } } }> }>(
+  const page = await matrixRequest<{
+    chunk: Array<{ type: string; content: { action: string; details?: { user?: string } } }>;
+  }>(
     'GET',
     `/_matrix/client/v3/rooms/${encodeURIComponent(room)}/messages?dir=b&limit=50&filter=${encodeURIComponent(JSON.stringify({ types: [ADMIN_AUDIT_EVENT] }))}`,
     { token: stack().bot.accessToken },
@@ -90,17 +100,34 @@ describe('admin command line: password reset and re-enable of staff (real Synaps
     expect(`${reset.out}${reset.err}`).not.toContain(chosen);
     expect((await login(agent.localpart, chosen)).status).toBe(200);
 
-    expect(await cli(['agent', 'reset-password', agent.userId, '--password-stdin'], 'court\n')).toMatchObject({ code: 2, err: expect.stringContaining('au moins 12') });
-    expect(await cli(['agent', 'reset-password', agent.userId, '--password-stdin'], 'une-ligne-assez-longue\nune-autre\n')).toMatchObject({ code: 2 });
+    expect(await cli(['agent', 'reset-password', agent.userId, '--password-stdin'], 'court\n')).toMatchObject({
+      code: 2,
+      err: expect.stringContaining('au moins 12'),
+    });
+    expect(
+      await cli(['agent', 'reset-password', agent.userId, '--password-stdin'], 'une-ligne-assez-longue\nune-autre\n'),
+    ).toMatchObject({ code: 2 });
     expect((await login(agent.localpart, chosen)).status).toBe(200);
 
     // As a separate process, the password piped in as an operator would.
     const piped = `Par-un-tube-${Date.now()}`;
-    const child = spawnSync(join(ROOT, 'node_modules', '.bin', 'node'), [join(ROOT, 'bot', 'src', 'admin', 'cli.ts'), 'agent', 'reset-password', agent.userId, '--password-stdin', '--mirror-dir', mirrorDir], {
-      env: { ...process.env, ESPACE_HOMESERVER_URL: stack().baseUrl, ESPACE_STATE_DIR: stack().dataDir },
-      input: `${piped}\n`,
-      encoding: 'utf8',
-    });
+    const child = spawnSync(
+      join(ROOT, 'node_modules', '.bin', 'node'),
+      [
+        join(ROOT, 'bot', 'src', 'admin', 'cli.ts'),
+        'agent',
+        'reset-password',
+        agent.userId,
+        '--password-stdin',
+        '--mirror-dir',
+        mirrorDir,
+      ],
+      {
+        env: { ...process.env, ESPACE_HOMESERVER_URL: stack().baseUrl, ESPACE_STATE_DIR: stack().dataDir },
+        input: `${piped}\n`,
+        encoding: 'utf8',
+      },
+    );
     expect(child.status, child.stderr).toBe(0);
     expect(`${child.stdout}${child.stderr}`).not.toContain(piped);
     expect((await login(agent.localpart, piped)).status).toBe(200);
@@ -108,9 +135,18 @@ describe('admin command line: password reset and re-enable of staff (real Synaps
 
   it('refuses accounts that are not staff: a guest, the bot itself', async () => {
     const guest = await registerGuest();
-    expect(await cli(['agent', 'reset-password', guest.userId])).toMatchObject({ code: 1, err: expect.stringContaining('NOT_STAFF') });
-    expect(await cli(['agent', 'reset-password', stack().bot.userId])).toMatchObject({ code: 1, err: expect.stringContaining('NOT_STAFF') });
-    expect(await cli(['agent', 'enable', guest.userId])).toMatchObject({ code: 1, err: expect.stringContaining('NOT_STAFF') });
+    expect(await cli(['agent', 'reset-password', guest.userId])).toMatchObject({
+      code: 1,
+      err: expect.stringContaining('NOT_STAFF'),
+    });
+    expect(await cli(['agent', 'reset-password', stack().bot.userId])).toMatchObject({
+      code: 1,
+      err: expect.stringContaining('NOT_STAFF'),
+    });
+    expect(await cli(['agent', 'enable', guest.userId])).toMatchObject({
+      code: 1,
+      err: expect.stringContaining('NOT_STAFF'),
+    });
     expect(await cli(['agent', 'reset-password'])).toMatchObject({ code: 2 });
     expect((await whoamiStatus(guest.accessToken)).status).toBe(200);
   });
@@ -121,7 +157,13 @@ describe('admin command line: password reset and re-enable of staff (real Synaps
     expect((await login(agent.localpart, agent.password)).status).not.toBe(200);
     const space = stack().forces.gendarmerie.spaceId;
     const staffState = async () =>
-      (await matrixRequest<{ active: boolean }>('GET', `/_matrix/client/v3/rooms/${encodeURIComponent(space)}/state/${EventType.Staff}/${encodeURIComponent(userStateKey(agent.userId))}`, { token: stack().bot.accessToken })).body;
+      (
+        await matrixRequest<{ active: boolean }>(
+          'GET',
+          `/_matrix/client/v3/rooms/${encodeURIComponent(space)}/state/${EventType.Staff}/${encodeURIComponent(userStateKey(agent.userId))}`,
+          { token: stack().bot.accessToken },
+        )
+      ).body;
     expect(await staffState()).toMatchObject({ active: false });
 
     const enabled = await cli(['agent', 'enable', agent.userId]);
@@ -133,7 +175,10 @@ describe('admin command line: password reset and re-enable of staff (real Synaps
     expect((await whoamiStatus(session.token!)).status).toBe(200);
     expect((await adminAuditEntries())[0]).toMatchObject({ action: 'staff_enable', details: { user: agent.userId } });
 
-    expect(await cli(['agent', 'enable', agent.userId])).toMatchObject({ code: 0, out: expect.stringContaining('déjà actif') });
+    expect(await cli(['agent', 'enable', agent.userId])).toMatchObject({
+      code: 0,
+      out: expect.stringContaining('déjà actif'),
+    });
     expect((await cli(['agent', 'supervisor', agent.userId])).code).toBe(0);
   });
 });

@@ -16,7 +16,10 @@ describe('audit chain against the real Synapse', () => {
   it('verifies entries written by the real AuditLog, and names the first broken link after tampering', async () => {
     const hs = botHomeserver();
     const supervisor = await loginDemo('pn-superviseur-1');
-    const rooms = { police: await createAuditLikeRoom(hs, [supervisor.userId]), gendarmerie: await createAuditLikeRoom(hs) };
+    const rooms = {
+      police: await createAuditLikeRoom(hs, [supervisor.userId]),
+      gendarmerie: await createAuditLikeRoom(hs),
+    };
     const matrix = new Matrix(stack().baseUrl, stack().bot.accessToken, stack().bot.userId);
     const audit = new AuditLog(matrix, rooms, new KeyedQueue());
     await audit.load();
@@ -24,21 +27,36 @@ describe('audit chain against the real Synapse', () => {
     const count = 130;
     for (let index = 0; index < count; index++) {
       await audit.write(index === 0 ? FORCES : ['police'], `test-${process.pid}-${index}`, {
-        actor: '@pn-agent-1:test', action: index % 3 === 0 ? 'claim' : 'close', conversation: `!conv${index}:test`, at: Date.now(), details: { n: index },
+        actor: '@pn-agent-1:test',
+        action: index % 3 === 0 ? 'claim' : 'close',
+        conversation: `!conv${index}:test`,
+        at: Date.now(),
+        details: { n: index },
       });
     }
     // A replayed write (same cause) adds nothing and does not move the head.
-    await audit.write(['police'], `test-${process.pid}-5`, { actor: '@pn-agent-1:test', action: 'close', at: Date.now() });
+    await audit.write(['police'], `test-${process.pid}-5`, {
+      actor: '@pn-agent-1:test',
+      action: 'close',
+      at: Date.now(),
+    });
 
     const room = await readAuditRoom(hs, rooms.police);
     expect(room).toHaveLength(count);
     expect(verifyChain(room, { trustedSender: hs.userId })).toMatchObject({ ok: true, count });
-    expect(verifyChain(await readAuditRoom(hs, rooms.gendarmerie), { trustedSender: hs.userId })).toMatchObject({ ok: true, count: 1 });
+    expect(verifyChain(await readAuditRoom(hs, rooms.gendarmerie), { trustedSender: hs.userId })).toMatchObject({
+      ok: true,
+      count: 1,
+    });
 
     // A fresh AuditLog (a restarted bot) continues the same chain.
     const restarted = new AuditLog(matrix, rooms, new KeyedQueue());
     await restarted.load();
-    await restarted.write(['police'], `test-${process.pid}-after-restart`, { actor: '@pn-superviseur-1:test', action: 'export', at: Date.now() });
+    await restarted.write(['police'], `test-${process.pid}-after-restart`, {
+      actor: '@pn-superviseur-1:test',
+      action: 'export',
+      at: Date.now(),
+    });
     const continued = await readAuditRoom(hs, rooms.police);
     expect(verifyChain(continued, { trustedSender: hs.userId })).toMatchObject({ ok: true, count: count + 1 });
 
@@ -69,15 +87,34 @@ describe('audit chain against the real Synapse', () => {
       expected: hashRecord(line.record),
       found: hashRecord(continued[42]!.record as AuditRecord),
     });
-    expect(compareWithMirror(continued, tampered)).toEqual({ kind: 'modified', index: 42, eventId: continued[42]!.eventId });
+    expect(compareWithMirror(continued, tampered)).toEqual({
+      kind: 'modified',
+      index: 42,
+      eventId: continued[42]!.eventId,
+    });
 
     // On Matrix only the bot writes in an audit room: a supervisor's forged entry is refused by power levels.
-    await expect(send(supervisor, rooms.police, EventType.Audit, { actor: supervisor.userId, action: 'close', at: 1, prev: 'genesis' })).rejects.toThrow(/403/);
+    await expect(
+      send(supervisor, rooms.police, EventType.Audit, {
+        actor: supervisor.userId,
+        action: 'close',
+        at: 1,
+        prev: 'genesis',
+      }),
+    ).rejects.toThrow(/403/);
     // A server admin could still forge or edit events in the database: simulated on what the room would serve.
-    const forged = continued.map((item, index) => (index === 100 ? { ...item, record: { ...(item.record as AuditRecord), details: { n: 999 } } } : item));
-    expect(verifyChain(forged, { trustedSender: hs.userId }).firstBreak).toMatchObject({ index: 101, kind: 'prev_mismatch' });
+    const forged = continued.map((item, index) =>
+      index === 100 ? { ...item, record: { ...(item.record as AuditRecord), details: { n: 999 } } } : item,
+    );
+    expect(verifyChain(forged, { trustedSender: hs.userId }).firstBreak).toMatchObject({
+      index: 101,
+      kind: 'prev_mismatch',
+    });
     const foreign = continued.map((item, index) => (index === 7 ? { ...item, sender: supervisor.userId } : item));
-    expect(verifyChain(foreign, { trustedSender: hs.userId }).firstBreak).toMatchObject({ index: 7, kind: 'foreign_sender' });
+    expect(verifyChain(foreign, { trustedSender: hs.userId }).firstBreak).toMatchObject({
+      index: 7,
+      kind: 'foreign_sender',
+    });
   });
 
   it("the test stack's own force audit rooms, written by the running bot, verify", async () => {

@@ -9,7 +9,14 @@ import { disclose, fetchConnections, type DisclosureContent } from '../../../bot
 import type { StaffLookup } from '../../../bot/src/runtime/safety.ts';
 import { join, timeline, waitUntil } from '../../support/conversation.ts';
 import { loginDemo } from '../../support/matrix.ts';
-import { botHomeserver, createAuditLikeRoom, createConversationLikeRoom, matrixRequest, registerGuest, stack } from './support.ts';
+import {
+  botHomeserver,
+  createAuditLikeRoom,
+  createConversationLikeRoom,
+  matrixRequest,
+  registerGuest,
+  stack,
+} from './support.ts';
 
 const staff: StaffLookup = (userId) => {
   const account = stack().demo.find((candidate) => candidate.userId === userId);
@@ -22,9 +29,15 @@ describe('disclosure in grave danger (real Synapse)', () => {
     const requester = await loginDemo('pn-agent-1');
     const approver = await loginDemo('pn-superviseur-1');
     const otherAgent = await loginDemo('pn-agent-2');
-    const otherForceSupervisor = stack().demo.find((account) => account.force === 'gendarmerie' && account.role === 'supervisor')!.userId;
+    const otherForceSupervisor = stack().demo.find(
+      (account) => account.force === 'gendarmerie' && account.role === 'supervisor',
+    )!.userId;
     const auditRooms = { police: await createAuditLikeRoom(hs), gendarmerie: await createAuditLikeRoom(hs) };
-    const audit = new AuditLog(new Matrix(stack().baseUrl, stack().bot.accessToken, hs.userId), auditRooms, new KeyedQueue());
+    const audit = new AuditLog(
+      new Matrix(stack().baseUrl, stack().bot.accessToken, hs.userId),
+      auditRooms,
+      new KeyedQueue(),
+    );
     await audit.load();
 
     // A young person who made requests: registration, join, messages (all from 127.0.0.1 here).
@@ -36,13 +49,32 @@ describe('disclosure in grave danger (real Synapse)', () => {
     });
     expect(connections.map((connection) => connection.ip)).toContain('127.0.0.1');
 
-    const asked = requestDisclosure(staff, { id: randomUUID(), conversation: roomId, force: 'police', requester: requester.userId, reason: 'Il dit être menacé maintenant, devant chez lui.', now: Date.now() });
+    const asked = requestDisclosure(staff, {
+      id: randomUUID(),
+      conversation: roomId,
+      force: 'police',
+      requester: requester.userId,
+      reason: 'Il dit être menacé maintenant, devant chez lui.',
+      now: Date.now(),
+    });
     if (!asked.ok) throw new Error(asked.code);
-    await audit.write(['police'], `disclosure-request:${asked.request.id}`, { actor: requester.userId, action: 'disclosure_request', conversation: roomId, at: Date.now(), details: { request: asked.request.id } });
+    await audit.write(['police'], `disclosure-request:${asked.request.id}`, {
+      actor: requester.userId,
+      action: 'disclosure_request',
+      conversation: roomId,
+      at: Date.now(),
+      details: { request: asked.request.id },
+    });
 
-    expect(decideDisclosure(staff, asked.request, { actor: requester.userId, approve: true, now: Date.now() })).toMatchObject({ ok: false, code: 'OWN_REQUEST' });
-    expect(decideDisclosure(staff, asked.request, { actor: otherForceSupervisor, approve: true, now: Date.now() })).toMatchObject({ ok: false, code: 'WRONG_FORCE' });
-    expect(decideDisclosure(staff, asked.request, { actor: otherAgent.userId, approve: true, now: Date.now() })).toMatchObject({ ok: false, code: 'NOT_SUPERVISOR' });
+    expect(
+      decideDisclosure(staff, asked.request, { actor: requester.userId, approve: true, now: Date.now() }),
+    ).toMatchObject({ ok: false, code: 'OWN_REQUEST' });
+    expect(
+      decideDisclosure(staff, asked.request, { actor: otherForceSupervisor, approve: true, now: Date.now() }),
+    ).toMatchObject({ ok: false, code: 'WRONG_FORCE' });
+    expect(
+      decideDisclosure(staff, asked.request, { actor: otherAgent.userId, approve: true, now: Date.now() }),
+    ).toMatchObject({ ok: false, code: 'NOT_SUPERVISOR' });
     const approved = decideDisclosure(staff, asked.request, { actor: approver.userId, approve: true, now: Date.now() });
     if (!approved.ok) throw new Error(approved.code);
 
@@ -56,7 +88,11 @@ describe('disclosure in grave danger (real Synapse)', () => {
     expect(result.connections).toBeGreaterThan(0);
 
     // Exactly the bot (joined) and the two people (invited), nobody else.
-    const members = await matrixRequest<{ chunk: Array<{ state_key: string; content: { membership: string } }> }>('GET', `/_matrix/client/v3/rooms/${encodeURIComponent(result.roomId)}/members`, { token: stack().bot.accessToken });
+    const members = await matrixRequest<{ chunk: Array<{ state_key: string; content: { membership: string } }> }>(
+      'GET',
+      `/_matrix/client/v3/rooms/${encodeURIComponent(result.roomId)}/members`,
+      { token: stack().bot.accessToken },
+    );
     expect(Object.fromEntries(members.body.chunk.map((event) => [event.state_key, event.content.membership]))).toEqual({
       [hs.userId]: 'join',
       [requester.userId]: 'invite',
@@ -72,21 +108,59 @@ describe('disclosure in grave danger (real Synapse)', () => {
     expect(content.connections.map((connection) => connection.ip)).toContain('127.0.0.1');
     expect(content).toMatchObject({ guest: guest.userId, postalCode: '93200', conversation: roomId, inDanger: true });
     expect(String(disclosure.content.body)).toContain('127.0.0.1');
-    expect((await matrixRequest('POST', `/_matrix/client/v3/join/${encodeURIComponent(result.roomId)}`, { token: otherAgent.accessToken, body: {} })).status).toBe(403);
-    expect((await matrixRequest('GET', `/_matrix/client/v3/rooms/${encodeURIComponent(result.roomId)}/messages?dir=b`, { token: otherAgent.accessToken })).status).toBe(403);
-    expect((await matrixRequest('POST', `/_matrix/client/v3/rooms/${encodeURIComponent(result.roomId)}/invite`, { token: approver.accessToken, body: { user_id: otherAgent.userId } })).status).toBe(403);
-    expect(await matrixRequest('GET', `/_matrix/client/v3/rooms/${encodeURIComponent(result.roomId)}/state/m.room.retention/`, { token: approver.accessToken })).toMatchObject({ status: 200, body: { max_lifetime: 604_800_000 } });
+    expect(
+      (
+        await matrixRequest('POST', `/_matrix/client/v3/join/${encodeURIComponent(result.roomId)}`, {
+          token: otherAgent.accessToken,
+          body: {},
+        })
+      ).status,
+    ).toBe(403);
+    expect(
+      (
+        await matrixRequest('GET', `/_matrix/client/v3/rooms/${encodeURIComponent(result.roomId)}/messages?dir=b`, {
+          token: otherAgent.accessToken,
+        })
+      ).status,
+    ).toBe(403);
+    expect(
+      (
+        await matrixRequest('POST', `/_matrix/client/v3/rooms/${encodeURIComponent(result.roomId)}/invite`, {
+          token: approver.accessToken,
+          body: { user_id: otherAgent.userId },
+        })
+      ).status,
+    ).toBe(403);
+    expect(
+      await matrixRequest(
+        'GET',
+        `/_matrix/client/v3/rooms/${encodeURIComponent(result.roomId)}/state/m.room.retention/`,
+        { token: approver.accessToken },
+      ),
+    ).toMatchObject({ status: 200, body: { max_lifetime: 604_800_000 } });
 
     // Audited, without the IPs.
     const chain = await readAuditRoom(hs, auditRooms.police);
-    expect(chain.map((item) => (item.record as { action: string }).action)).toEqual(['disclosure_request', 'disclosure']);
+    expect(chain.map((item) => (item.record as { action: string }).action)).toEqual([
+      'disclosure_request',
+      'disclosure',
+    ]);
     expect(JSON.stringify(chain)).not.toContain('127.0.0.1');
   });
 
   it('refuses to disclose what was not approved', async () => {
     const hs = botHomeserver();
-    const asked = requestDisclosure(staff, { id: randomUUID(), conversation: '!x:test', force: 'police', requester: stack().demo[0]!.userId, reason: 'Danger immédiat signalé.', now: Date.now() });
+    const asked = requestDisclosure(staff, {
+      id: randomUUID(),
+      conversation: '!x:test',
+      force: 'police',
+      requester: stack().demo[0]!.userId,
+      reason: 'Danger immédiat signalé.',
+      now: Date.now(),
+    });
     if (!asked.ok) throw new Error(asked.code);
-    await expect(disclose(hs, { write: async () => {} }, { request: asked.request, guest: '@nobody:test', now: Date.now() })).rejects.toMatchObject({ code: 'NOT_APPROVED' });
+    await expect(
+      disclose(hs, { write: async () => {} }, { request: asked.request, guest: '@nobody:test', now: Date.now() }),
+    ).rejects.toMatchObject({ code: 'NOT_APPROVED' });
   });
 });

@@ -23,14 +23,23 @@ describe('evidence images (real Synapse media store)', () => {
     expect(served.includes(Buffer.from('Jean Dupont'))).toBe(false);
 
     // Posted in the room, the guest sees the image and its hash.
-    await hs.request('PUT', `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/send/m.room.message/evidence-${result.stored.sha256.slice(0, 16)}`, { body: evidenceMessage(result.stored) });
+    await hs.request(
+      'PUT',
+      `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/send/m.room.message/evidence-${result.stored.sha256.slice(0, 16)}`,
+      { body: evidenceMessage(result.stored) },
+    );
     const image = (await timeline(guest, roomId)).find((event) => event.content.msgtype === 'm.image');
-    expect(image?.content).toMatchObject({ url: result.stored.mxc, 'fr.espace-mineurs.evidence': { sha256: result.stored.sha256 } });
+    expect(image?.content).toMatchObject({
+      url: result.stored.mxc,
+      'fr.espace-mineurs.evidence': { sha256: result.stored.sha256 },
+    });
   });
 
   it('an image that could not be posted is discarded from the media store', async () => {
     const hs = botHomeserver();
-    const input = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#000' } }).png().toBuffer();
+    const input = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#000' } })
+      .png()
+      .toBuffer();
     const result = await receiveEvidence(hs.upload, input, 'image/png', Date.now());
     if (!result.ok) throw new Error(result.code);
     expect(sha256(await hs.download(result.stored.mxc))).toBe(result.stored.sha256);

@@ -1,7 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import { deactivateGuest, endGuestAccount, guestAccountState, lockGuest } from '../../../bot/src/closing/guest-account.ts';
+import {
+  deactivateGuest,
+  endGuestAccount,
+  guestAccountState,
+  lockGuest,
+} from '../../../bot/src/closing/guest-account.ts';
 import { loginDemo } from '../../support/matrix.ts';
-import { botHomeserver, createConversationLikeRoom, matrixRequest, registerGuest, stack, whoamiStatus } from './support.ts';
+import {
+  botHomeserver,
+  createConversationLikeRoom,
+  matrixRequest,
+  registerGuest,
+  stack,
+  whoamiStatus,
+} from './support.ts';
 import { say } from '../../support/conversation.ts';
 
 describe('ending a guest account (real Synapse)', () => {
@@ -36,7 +48,10 @@ describe('ending a guest account (real Synapse)', () => {
   it('why the lock comes first: Synapse deactivation alone leaves a guest token working', async () => {
     // A guest token is a macaroon that Synapse never stores; deactivation deletes stored tokens only.
     const guest = await registerGuest();
-    const raw = await matrixRequest('POST', `/_synapse/admin/v1/deactivate/${encodeURIComponent(guest.userId)}`, { token: stack().bot.accessToken, body: { erase: true } });
+    const raw = await matrixRequest('POST', `/_synapse/admin/v1/deactivate/${encodeURIComponent(guest.userId)}`, {
+      token: stack().bot.accessToken,
+      body: { erase: true },
+    });
     expect(raw.status).toBe(200);
     expect((await whoamiStatus(guest.accessToken)).status).toBe(200);
     // The lock still works on a deactivated guest, which is what endGuestAccount relies on after a crash.

@@ -29,7 +29,11 @@ export async function createAuditLikeRoom(hs: ConnectedHomeserver, invite: strin
  * A room shaped like a young person's conversation room (bot creates it, guest invited, joins and writes), but
  * without the conversation marker, so the running test bot leaves it alone.
  */
-export async function createConversationLikeRoom(hs: ConnectedHomeserver, guest: Session, messages: string[]): Promise<{ roomId: string; eventIds: string[] }> {
+export async function createConversationLikeRoom(
+  hs: ConnectedHomeserver,
+  guest: Session,
+  messages: string[],
+): Promise<{ roomId: string; eventIds: string[] }> {
   const { room_id: roomId } = await hs.request<{ room_id: string }>('POST', '/_matrix/client/v3/createRoom', {
     body: {
       preset: 'private_chat',

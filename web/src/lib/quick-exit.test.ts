@@ -5,7 +5,12 @@ function fakeWindow(clear: () => void = () => {}) {
   const calls: string[] = [];
   const listeners = new Map<string, () => void>();
   const win = {
-    sessionStorage: { clear: vi.fn(() => { calls.push('clear'); clear(); }) },
+    sessionStorage: {
+      clear: vi.fn(() => {
+        calls.push('clear');
+        clear();
+      }),
+    },
     location: { replace: vi.fn((url: string) => calls.push(`replace ${url}`)) },
     addEventListener: vi.fn((type: string, listener: () => void) => listeners.set(type, listener)),
   };

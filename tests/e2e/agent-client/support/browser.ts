@@ -4,7 +4,12 @@ import type { Guest } from './engine.ts';
 import { demoAccount, type AgentClientStack } from './stack.ts';
 
 /** Signs a demo account in through the login form and waits for the workspace. */
-export async function loginAs(stack: AgentClientStack, context: BrowserContext, localpart: string, width = 1280): Promise<Page> {
+export async function loginAs(
+  stack: AgentClientStack,
+  context: BrowserContext,
+  localpart: string,
+  width = 1280,
+): Promise<Page> {
   const page = await context.newPage();
   await page.setViewportSize({ width, height: 800 });
   await page.goto(stack.clientUrl);
@@ -22,7 +27,12 @@ export async function loginAs(stack: AgentClientStack, context: BrowserContext, 
 export async function recordNotifications(context: BrowserContext): Promise<void> {
   await context.addInitScript(() => {
     const shown: string[] = [];
-    const win = window as unknown as { __notifications: string[]; __chimes: number; Notification: unknown; AudioContext: typeof AudioContext };
+    const win = window as unknown as {
+      __notifications: string[];
+      __chimes: number;
+      Notification: unknown;
+      AudioContext: typeof AudioContext;
+    };
     win.__notifications = shown;
     win.__chimes = 0;
     class RecordingNotification {
@@ -44,12 +54,18 @@ export async function recordNotifications(context: BrowserContext): Promise<void
   });
 }
 
-export const notificationsOf = (page: Page) => page.evaluate(() => (window as unknown as { __notifications: string[] }).__notifications);
+export const notificationsOf = (page: Page) =>
+  page.evaluate(() => (window as unknown as { __notifications: string[] }).__notifications);
 export const chimesOf = (page: Page) => page.evaluate(() => (window as unknown as { __chimes: number }).__chimes);
 
 /** Everything the young person's own account can see: their sync and their room's whole history. */
 export async function guestSees(stack: AgentClientStack, guest: Guest, roomId: string): Promise<string> {
   const sync = await api(stack.homeserver.baseUrl, guest.accessToken, 'GET', '/_matrix/client/v3/sync?timeout=0');
-  const history = await api(stack.homeserver.baseUrl, guest.accessToken, 'GET', `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/messages?dir=b&limit=200`);
+  const history = await api(
+    stack.homeserver.baseUrl,
+    guest.accessToken,
+    'GET',
+    `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/messages?dir=b&limit=200`,
+  );
   return JSON.stringify([sync, history]);
 }

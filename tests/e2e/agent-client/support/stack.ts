@@ -18,7 +18,6 @@ export interface AgentClientStack {
   stop(): Promise<void>;
 }
 
-
 export const CHROMIUM_FLAGS = [
   '--headless',
   '--no-sandbox',
@@ -32,7 +31,12 @@ export const CHROMIUM_FLAGS = [
 
 export async function startAgentClientStack(): Promise<AgentClientStack> {
   const dataDir = mkdtempSync(join(tmpdir(), 'espace-agent-e2e-'));
-  const homeserver = await startHomeserver({ dataDir: join(dataDir, 'synapse'), port: 0, layers: ['test'], retention: { min: '1s', max: '365d' } });
+  const homeserver = await startHomeserver({
+    dataDir: join(dataDir, 'synapse'),
+    port: 0,
+    layers: ['test'],
+    retention: { min: '1s', max: '365d' },
+  });
   const boot = await bootstrap(homeserver, { stateDir: dataDir, demo: true });
   // The real conversation service, in this process.
   const engine: Engine = await RealEngine.start({

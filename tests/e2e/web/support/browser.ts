@@ -25,7 +25,11 @@ if (SHOTS) mkdirSync(SHOTS, { recursive: true });
  * Content pages are taken whole; the chat as the screen shows it (its header is sticky), scrolled to `focus`
  * (e.g. its latest message) since the test's own clicks and key presses move the page.
  */
-export async function screens(page: Page, name: string, options: { fullPage?: boolean; focus?: Locator } = {}): Promise<void> {
+export async function screens(
+  page: Page,
+  name: string,
+  options: { fullPage?: boolean; focus?: Locator } = {},
+): Promise<void> {
   if (!SHOTS) return;
   const fullPage = options.fullPage ?? !options.focus;
   const before = page.viewportSize() ?? PHONE;
@@ -53,13 +57,34 @@ export interface AxeViolation {
 export async function axeSerious(page: Page): Promise<string[]> {
   await page.evaluate(AXE_SOURCE);
   const violations = await page.evaluate(async () => {
-    const axe = (globalThis as unknown as { axe: { run(context: unknown, options: unknown): Promise<{ violations: Array<{ id: string; impact: string | null; help: string; nodes: Array<{ target: unknown[] }> }> }> } }).axe;
-    const result = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] } });
-    return result.violations.map((violation) => ({ id: violation.id, impact: violation.impact, help: violation.help, targets: violation.nodes.slice(0, 3).map((node) => node.target.join(' ')) }));
+    const axe = (
+      globalThis as unknown as {
+        axe: {
+          run(
+            context: unknown,
+            options: unknown,
+          ): Promise<{
+            violations: Array<{ id: string; impact: string | null; help: string; nodes: Array<{ target: unknown[] }> }>;
+          }>;
+        };
+      }
+    ).axe;
+    const result = await axe.run(document, {
+      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] },
+    });
+    return result.violations.map((violation) => ({
+      id: violation.id,
+      impact: violation.impact,
+      help: violation.help,
+      targets: violation.nodes.slice(0, 3).map((node) => node.target.join(' ')),
+    }));
   });
   return (violations as AxeViolation[])
     .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
-    .map((violation) => `${new URL(page.url()).pathname}: ${violation.impact} ${violation.id} — ${violation.help} (${violation.targets.join(', ')})`);
+    .map(
+      (violation) =>
+        `${new URL(page.url()).pathname}: ${violation.impact} ${violation.id} — ${violation.help} (${violation.targets.join(', ')})`,
+    );
 }
 
 /**
@@ -74,7 +99,12 @@ export function watchOrigins(context: BrowserContext, stack: WebStack): { foreig
     const url = new URL(request.url());
     if (url.protocol === 'data:' || url.protocol === 'blob:' || url.protocol === 'about:') return;
     if (allowed.has(url.origin)) return;
-    if (url.origin === neutral && request.isNavigationRequest() && request.frame() === request.frame().page()?.mainFrame()) return;
+    if (
+      url.origin === neutral &&
+      request.isNavigationRequest() &&
+      request.frame() === request.frame().page()?.mainFrame()
+    )
+      return;
     foreign.push(`${request.method()} ${url.origin}${url.pathname}`);
   });
   return { foreign };

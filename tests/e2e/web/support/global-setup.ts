@@ -16,7 +16,8 @@ const ROOT = resolve(import.meta.dirname, '../../../..');
 const SITE_ENTRY = join(process.env.ESPACE_WEB_BUILD ?? join(ROOT, 'web', 'build'), 'index.js');
 
 /** The neutral page of the quick exit: the machine has no Internet, so it is served here, on its own origin. */
-const NEUTRAL_PAGE = '<!doctype html><html lang="fr"><head><meta charset="utf-8"><title>Météo</title></head><body><h1>Météo du jour</h1><p>Ensoleillé.</p></body></html>';
+const NEUTRAL_PAGE =
+  '<!doctype html><html lang="fr"><head><meta charset="utf-8"><title>Météo</title></head><body><h1>Météo du jour</h1><p>Ensoleillé.</p></body></html>';
 
 let homeserver: Homeserver | undefined;
 let bot: RunningBot | undefined;
@@ -40,7 +41,10 @@ function freePort(): Promise<number> {
 async function waitForHttp(url: string, what: string, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    const ok = await fetch(url).then((response) => response.ok, () => false);
+    const ok = await fetch(url).then(
+      (response) => response.ok,
+      () => false,
+    );
     if (ok) return;
     await new Promise((done) => setTimeout(done, 100));
   }
@@ -58,7 +62,9 @@ async function startSite(port: number, env: Record<string, string>): Promise<Chi
   child.stderr!.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-4000);
   });
-  const exited = new Promise<never>((_, fail) => child.once('exit', (code) => fail(new Error(`the site exited with ${code}: ${stderr}`))));
+  const exited = new Promise<never>((_, fail) =>
+    child.once('exit', (code) => fail(new Error(`the site exited with ${code}: ${stderr}`))),
+  );
   await Promise.race([waitForHttp(`http://127.0.0.1:${port}/`, 'the built site'), exited]);
   return child;
 }
@@ -78,7 +84,9 @@ export interface WebStackOptions {
  * origin only), the built site, the agent client (Vite) and the neutral page. Used once for the e2e-web project
  * (setup below) and by the site's benchmark (web/scripts/bench.ts).
  */
-export async function startWebStack(options: WebStackOptions = {}): Promise<{ stack: WebStack; synapsePid: number | undefined }> {
+export async function startWebStack(
+  options: WebStackOptions = {},
+): Promise<{ stack: WebStack; synapsePid: number | undefined }> {
   dataDir = mkdtempSync(join(tmpdir(), 'espace-web-e2e-'));
   const [sitePort, neutralPort] = [options.sitePort ?? (await freePort()), await freePort()];
   const siteUrl = `http://127.0.0.1:${sitePort}`;
@@ -90,11 +98,20 @@ export async function startWebStack(options: WebStackOptions = {}): Promise<{ st
   await new Promise<void>((done) => neutral!.listen(neutralPort, '127.0.0.1', done));
   const neutralUrl = `http://127.0.0.1:${neutralPort}/`;
 
-  homeserver = await startHomeserver({ dataDir: join(dataDir, 'synapse'), port: 0, layers: ['test'], retention: { min: '1s', max: '365d' } });
+  homeserver = await startHomeserver({
+    dataDir: join(dataDir, 'synapse'),
+    port: 0,
+    layers: ['test'],
+    retention: { min: '1s', max: '365d' },
+  });
   const boot = await bootstrap(homeserver, { stateDir: dataDir, demo: true });
   // startTestBot reads the allowed web origins from here: the site's, and nothing else.
   process.env.ESPACE_TEST_WEB_ORIGINS = [siteUrl, ...(options.extraWebOrigins ?? [])].join(',');
-  bot = await startTestBot({ homeserverUrl: homeserver.baseUrl, stateDir: dataDir, ...(options.botOverrides ? { overrides: options.botOverrides } : {}) });
+  bot = await startTestBot({
+    homeserverUrl: homeserver.baseUrl,
+    stateDir: dataDir,
+    ...(options.botOverrides ? { overrides: options.botOverrides } : {}),
+  });
 
   site = await startSite(sitePort, {
     PUBLIC_HOMESERVER_URL: homeserver.baseUrl,
@@ -115,7 +132,10 @@ export async function startWebStack(options: WebStackOptions = {}): Promise<{ st
     forces: boot.forces,
     demo: boot.demo,
   };
-  const synapsePid = homeserver.processFile && existsSync(homeserver.processFile) ? Number(readFileSync(homeserver.processFile, 'utf8').trim()) : undefined;
+  const synapsePid =
+    homeserver.processFile && existsSync(homeserver.processFile)
+      ? Number(readFileSync(homeserver.processFile, 'utf8').trim())
+      : undefined;
   return { stack, synapsePid };
 }
 
@@ -124,7 +144,9 @@ export async function setup(project: TestProject): Promise<void> {
   const started = Date.now();
   const { stack } = await startWebStack();
   project.provide('webStack', stack);
-  process.stderr.write(`[e2e-web] stack ready in ${Date.now() - started} ms: site ${stack.siteUrl}, bot ${stack.botUrl}, agent client ${stack.agentClientUrl}\n`);
+  process.stderr.write(
+    `[e2e-web] stack ready in ${Date.now() - started} ms: site ${stack.siteUrl}, bot ${stack.botUrl}, agent client ${stack.agentClientUrl}\n`,
+  );
 }
 
 export async function teardown(): Promise<void> {

@@ -10,15 +10,32 @@ export interface MatrixAnswer<T> {
   body: T & { errcode?: string };
 }
 
-export async function matrix<T = Record<string, unknown>>(stack: WebStack, token: string | undefined, method: string, path: string, body?: unknown): Promise<MatrixAnswer<T>> {
-  const answer = await matrixRequest<T & { errcode?: string }>(method, path, { baseUrl: stack.homeserverUrl, ...(token ? { token } : {}), ...(body !== undefined ? { body } : {}) });
+export async function matrix<T = Record<string, unknown>>(
+  stack: WebStack,
+  token: string | undefined,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<MatrixAnswer<T>> {
+  const answer = await matrixRequest<T & { errcode?: string }>(method, path, {
+    baseUrl: stack.homeserverUrl,
+    ...(token ? { token } : {}),
+    ...(body !== undefined ? { body } : {}),
+  });
   return { status: answer.status, body: answer.body };
 }
 
 /** Like matrix(), but throws with the status and errcode when Synapse refuses. */
-export async function api<T = Record<string, unknown>>(stack: WebStack, token: string | undefined, method: string, path: string, body?: unknown): Promise<T> {
+export async function api<T = Record<string, unknown>>(
+  stack: WebStack,
+  token: string | undefined,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<T> {
   const answer = await matrix<T>(stack, token, method, path, body);
-  if (answer.status >= 400) throw new Error(`${method} ${path.split('?')[0]} → ${answer.status} ${answer.body.errcode ?? ''}`);
+  if (answer.status >= 400)
+    throw new Error(`${method} ${path.split('?')[0]} → ${answer.status} ${answer.body.errcode ?? ''}`);
   return answer.body;
 }
 
@@ -34,11 +51,17 @@ export interface Staff {
 /** Logs a demo account in, named by its demo handle (`pn-agent-1`), with its opaque login. */
 export async function loginStaff(stack: WebStack, localpart: string): Promise<Staff> {
   const account = demoAccountOf(stack, localpart);
-  const session = await api<{ user_id: string; access_token: string }>(stack, undefined, 'POST', '/_matrix/client/v3/login', {
-    type: 'm.login.password',
-    identifier: { type: 'm.id.user', user: account.localpart },
-    password: account.password,
-  });
+  const session = await api<{ user_id: string; access_token: string }>(
+    stack,
+    undefined,
+    'POST',
+    '/_matrix/client/v3/login',
+    {
+      type: 'm.login.password',
+      identifier: { type: 'm.id.user', user: account.localpart },
+      password: account.password,
+    },
+  );
   return { localpart, userId: session.user_id, accessToken: session.access_token, pseudonym: account.pseudonym };
 }
 
@@ -60,8 +83,17 @@ export function until<T>(what: string, check: () => Promise<T | undefined>, time
 }
 
 /** The agents-side record of a conversation, as the bot keeps it in the force's queue room. */
-export async function conversationEntry(stack: WebStack, force: Force, roomId: string): Promise<ConversationEntry | undefined> {
-  const answer = await matrix<ConversationEntry>(stack, stack.bot.accessToken, 'GET', `/_matrix/client/v3/rooms/${enc(stack.forces[force].queueRoomId)}/state/${enc(EventType.Conversation)}/${enc(roomId)}`);
+export async function conversationEntry(
+  stack: WebStack,
+  force: Force,
+  roomId: string,
+): Promise<ConversationEntry | undefined> {
+  const answer = await matrix<ConversationEntry>(
+    stack,
+    stack.bot.accessToken,
+    'GET',
+    `/_matrix/client/v3/rooms/${enc(stack.forces[force].queueRoomId)}/state/${enc(EventType.Conversation)}/${enc(roomId)}`,
+  );
   return answer.status === 200 ? answer.body : undefined;
 }
 
@@ -71,26 +103,49 @@ let txn = 0;
  * Sends an agent command (protocol/src/commands.ts) into the force's queue room, as the agent client or Element
  * would, and returns the bot's answer to it.
  */
-export async function command(stack: WebStack, staff: Staff, force: Force, content: Record<string, unknown>): Promise<{ ok: boolean; code?: string }> {
+export async function command(
+  stack: WebStack,
+  staff: Staff,
+  force: Force,
+  content: Record<string, unknown>,
+): Promise<{ ok: boolean; code?: string }> {
   const requestId = `e2e-web-${Date.now().toString(36)}-${txn++}`;
   const queue = stack.forces[force].queueRoomId;
-  const sent = await matrix(stack, staff.accessToken, 'PUT', `/_matrix/client/v3/rooms/${enc(queue)}/send/${enc(EventType.Command)}/${requestId}`, { ...content, requestId });
+  const sent = await matrix(
+    stack,
+    staff.accessToken,
+    'PUT',
+    `/_matrix/client/v3/rooms/${enc(queue)}/send/${enc(EventType.Command)}/${requestId}`,
+    { ...content, requestId },
+  );
   // Staff of the other force are not even members of this queue room: Synapse refuses before the bot sees it.
   if (sent.status === 403) return { ok: false, code: sent.body.errcode ?? 'M_FORBIDDEN' };
-  if (sent.status >= 400) throw new Error(`sending ${String(content.action)} → ${sent.status} ${sent.body.errcode ?? ''}`);
+  if (sent.status >= 400)
+    throw new Error(`sending ${String(content.action)} → ${sent.status} ${sent.body.errcode ?? ''}`);
   return until(`the bot's answer to ${String(content.action)}`, async () => {
-    const page = await api<{ chunk: Array<{ type: string; content: { requestId?: string; ok?: boolean; code?: string } }> }>(
-      stack, staff.accessToken, 'GET', `/_matrix/client/v3/rooms/${enc(queue)}/messages?dir=b&limit=50`,
+    const page = await api<{
+      chunk: Array<{ type: string; content: { requestId?: string; ok?: boolean; code?: string } }>;
+    }>(stack, staff.accessToken, 'GET', `/_matrix/client/v3/rooms/${enc(queue)}/messages?dir=b&limit=50`);
+    const result = page.chunk.find(
+      (event) => event.type === EventType.CommandResult && event.content.requestId === requestId,
     );
-    const result = page.chunk.find((event) => event.type === EventType.CommandResult && event.content.requestId === requestId);
-    return result ? { ok: result.content.ok === true, ...(result.content.code ? { code: result.content.code } : {}) } : undefined;
+    return result
+      ? { ok: result.content.ok === true, ...(result.content.code ? { code: result.content.code } : {}) }
+      : undefined;
   });
 }
 
 /** Text bodies of a room's m.room.message events, oldest first, as `token`'s account sees them. */
-export async function messageBodies(stack: WebStack, token: string, roomId: string): Promise<Array<{ sender: string; body: string }>> {
+export async function messageBodies(
+  stack: WebStack,
+  token: string,
+  roomId: string,
+): Promise<Array<{ sender: string; body: string }>> {
   const page = await api<{ chunk: Array<{ type: string; sender: string; content: { body?: unknown } }> }>(
-    stack, token, 'GET', `/_matrix/client/v3/rooms/${enc(roomId)}/messages?dir=b&limit=200`,
+    stack,
+    token,
+    'GET',
+    `/_matrix/client/v3/rooms/${enc(roomId)}/messages?dir=b&limit=200`,
   );
   return page.chunk
     .filter((event) => event.type === 'm.room.message' && typeof event.content.body === 'string')
@@ -125,7 +180,8 @@ export async function claimAndJoin(stack: WebStack, agent: Staff, roomId: string
 export async function releaseClaimed(stack: WebStack, agent: Staff): Promise<void> {
   for (const roomId of claimed.get(agent.userId) ?? []) {
     const entry = await conversationEntry(stack, 'police', roomId);
-    if (entry?.state === 'assigned' && entry.assignee === agent.userId) await command(stack, agent, 'police', { action: 'close', conversation: roomId, outcome: 'none' });
+    if (entry?.state === 'assigned' && entry.assignee === agent.userId)
+      await command(stack, agent, 'police', { action: 'close', conversation: roomId, outcome: 'none' });
   }
   claimed.delete(agent.userId);
 }

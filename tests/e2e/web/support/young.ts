@@ -14,12 +14,21 @@ export async function storedChat(page: Page): Promise<StoredChat | undefined> {
     const raw = sessionStorage.getItem('espace.chat');
     if (!raw) return undefined;
     const session = JSON.parse(raw) as { credentials: { userId: string; accessToken: string }; roomId?: string };
-    return { userId: session.credentials.userId, accessToken: session.credentials.accessToken, ...(session.roomId ? { roomId: session.roomId } : {}) };
+    return {
+      userId: session.credentials.userId,
+      accessToken: session.credentials.accessToken,
+      ...(session.roomId ? { roomId: session.roomId } : {}),
+    };
   });
 }
 
 /** The triage answers of bot/triage.yaml, by button label (the context comes from the entry point). */
-export const TRIAGE_CLICKS = ['Ça m\'arrive à moi', 'Du harcèlement ou du cyberharcèlement', 'Non, pas en ce moment', '13 ou 14 ans'];
+export const TRIAGE_CLICKS = [
+  "Ça m'arrive à moi",
+  'Du harcèlement ou du cyberharcèlement',
+  'Non, pas en ce moment',
+  '13 ou 14 ans',
+];
 
 /** Answers each question by clicking its button, waiting each time for the next question's buttons. */
 export async function answerTriageByClicks(page: Page, labels: readonly string[] = TRIAGE_CLICKS): Promise<void> {

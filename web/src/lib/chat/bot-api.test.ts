@@ -24,10 +24,21 @@ describe('createBotApi', () => {
   });
 
   it('carries the machine code, the French message and Retry-After', async () => {
-    const { impl } = fakeFetch(429, { error: { code: 'RATE_LIMITED', message: 'Attends un peu.' } }, { 'retry-after': '30' });
-    const error = await createBotApi('http://bot', 'tok', impl).open().catch((e: unknown) => e);
+    const { impl } = fakeFetch(
+      429,
+      { error: { code: 'RATE_LIMITED', message: 'Attends un peu.' } },
+      { 'retry-after': '30' },
+    );
+    const error = await createBotApi('http://bot', 'tok', impl)
+      .open()
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(BotApiError);
-    expect(error).toMatchObject({ code: 'RATE_LIMITED', userMessage: 'Attends un peu.', status: 429, retryAfterSeconds: 30 });
+    expect(error).toMatchObject({
+      code: 'RATE_LIMITED',
+      userMessage: 'Attends un peu.',
+      status: 429,
+      retryAfterSeconds: 30,
+    });
   });
 
   it('reports NO_CONVERSATION from GET current', async () => {
@@ -72,13 +83,21 @@ describe('sendEvidence', () => {
 
   it("carries the bot's refusal and its French message", async () => {
     const { impl } = fakeFetch(415, { error: { code: 'EVIDENCE_UNSUPPORTED_TYPE', message: 'Seulement des images.' } });
-    const error = await createBotApi('http://bot', 'tok', impl).sendEvidence(new Blob(['x'], { type: 'text/plain' })).catch((e: unknown) => e);
-    expect(error).toMatchObject({ code: 'EVIDENCE_UNSUPPORTED_TYPE', userMessage: 'Seulement des images.', status: 415 });
+    const error = await createBotApi('http://bot', 'tok', impl)
+      .sendEvidence(new Blob(['x'], { type: 'text/plain' }))
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({
+      code: 'EVIDENCE_UNSUPPORTED_TYPE',
+      userMessage: 'Seulement des images.',
+      status: 415,
+    });
   });
 
   it('refuses an answer without a valid hash', async () => {
     const { impl } = fakeFetch(201, { sha256: 'nope', eventId: '$e' });
-    const error = await createBotApi('http://bot', 'tok', impl).sendEvidence(new Blob(['x'], { type: 'image/png' })).catch((e: unknown) => e);
+    const error = await createBotApi('http://bot', 'tok', impl)
+      .sendEvidence(new Blob(['x'], { type: 'image/png' }))
+      .catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'BAD_RESPONSE' });
   });
 });

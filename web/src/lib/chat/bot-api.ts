@@ -36,7 +36,12 @@ export interface BotApi {
 }
 
 export function createBotApi(baseUrl: string, accessToken: string, fetchImpl: typeof fetch = fetch): BotApi {
-  async function call<T>(read: (body: unknown) => T | undefined, method: 'GET' | 'POST', path: string, payload: Record<string, unknown> | Blob = {}): Promise<T> {
+  async function call<T>(
+    read: (body: unknown) => T | undefined,
+    method: 'GET' | 'POST',
+    path: string,
+    payload: Record<string, unknown> | Blob = {},
+  ): Promise<T> {
     let response: Response;
     const raw = payload instanceof Blob;
     try {
@@ -44,7 +49,9 @@ export function createBotApi(baseUrl: string, accessToken: string, fetchImpl: ty
         method,
         headers: {
           authorization: `Bearer ${accessToken}`,
-          ...(method === 'POST' ? { 'content-type': raw ? payload.type || 'application/octet-stream' : 'application/json' } : {}),
+          ...(method === 'POST'
+            ? { 'content-type': raw ? payload.type || 'application/octet-stream' : 'application/json' }
+            : {}),
         },
         body: method === 'POST' ? (raw ? payload : JSON.stringify(payload)) : undefined,
         // Never send or store anything else: no cookies, no cache, no referrer.

@@ -9,7 +9,13 @@ import { clearSession, loadSession, newSession, saveSession, type ChatSession } 
 import { triageContextFromQuery } from '#lib/content/contexts.ts';
 import { isFinished } from './status.ts';
 import type { ChatStarter, Phase } from './starter.ts';
-import { activeTriageQuestion, questionText, textContent, triageAnswerContent, type TimelineMessage } from './timeline.ts';
+import {
+  activeTriageQuestion,
+  questionText,
+  textContent,
+  triageAnswerContent,
+  type TimelineMessage,
+} from './timeline.ts';
 
 export type { Phase } from './starter.ts';
 
@@ -191,7 +197,12 @@ export class Chat implements ChatStarter {
     const url = mediaDownloadUrl(this.config.homeserverUrl, mxc);
     if (!token || !url) return undefined;
     try {
-      const response = await fetch(url, { headers: { authorization: `Bearer ${token}` }, credentials: 'omit', cache: 'no-store', referrerPolicy: 'no-referrer' });
+      const response = await fetch(url, {
+        headers: { authorization: `Bearer ${token}` },
+        credentials: 'omit',
+        cache: 'no-store',
+        referrerPolicy: 'no-referrer',
+      });
       if (!response.ok) return undefined;
       const blob = await response.blob();
       return blob.type.startsWith('image/') ? blob : undefined;
@@ -233,7 +244,9 @@ export class Chat implements ChatStarter {
     } catch (error) {
       // Already closed on the bot's side: the conversation is over either way.
       if (error instanceof BotApiError && error.code === 'NO_CONVERSATION') this.#finish();
-      else this.error = error instanceof BotApiError ? error.userMessage : 'La conversation n’a pas pu être terminée. Réessaie.';
+      else
+        this.error =
+          error instanceof BotApiError ? error.userMessage : 'La conversation n’a pas pu être terminée. Réessaie.';
     } finally {
       this.ending = false;
     }
@@ -314,11 +327,16 @@ export class Chat implements ChatStarter {
     const session = this.#session;
     if (!session?.roomId) return;
     try {
-      this.#room = await connectRoom(session.credentials, session.roomId, {
-        changed: (model) => this.#onRoom(model),
-        connection: (online) => this.setOnline(online),
-        left: () => this.#finish(),
-      }, { joined });
+      this.#room = await connectRoom(
+        session.credentials,
+        session.roomId,
+        {
+          changed: (model) => this.#onRoom(model),
+          connection: (online) => this.setOnline(online),
+          left: () => this.#finish(),
+        },
+        { joined },
+      );
       // The first sync may already say the conversation is over (closed while the tab was away).
       if (this.phase === 'ended') {
         this.#stopRoom();
@@ -409,7 +427,8 @@ export class Chat implements ChatStarter {
       image: message.image,
       edited: message.edited,
       redacted: message.redacted,
-      delivery: message.author === 'me' && !message.redacted ? (this.agentReadTs >= message.ts ? 'read' : 'sent') : undefined,
+      delivery:
+        message.author === 'me' && !message.redacted ? (this.agentReadTs >= message.ts ? 'read' : 'sent') : undefined,
     }));
     const shown = new Set(this.messages.map((message) => message.txnId).filter(Boolean));
     for (const item of this.outbox) {
@@ -420,7 +439,14 @@ export class Chat implements ChatStarter {
         body: item.content.body,
         ts: item.createdAt,
         txnId: item.txnId,
-        delivery: item.state === 'sending' ? 'sending' : item.state === 'failed' ? 'failed' : this.online ? 'sending' : 'queued',
+        delivery:
+          item.state === 'sending'
+            ? 'sending'
+            : item.state === 'failed'
+              ? 'failed'
+              : this.online
+                ? 'sending'
+                : 'queued',
       });
     }
     return lines;

@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { checkEvidenceFile, EVIDENCE_CHECK_MESSAGES, EVIDENCE_CONTENT_KEY, EVIDENCE_MAX_BYTES, evidenceHash, evidenceLineText, mediaDownloadUrl, shortHash } from './evidence.ts';
+import {
+  checkEvidenceFile,
+  EVIDENCE_CHECK_MESSAGES,
+  EVIDENCE_CONTENT_KEY,
+  EVIDENCE_MAX_BYTES,
+  evidenceHash,
+  evidenceLineText,
+  mediaDownloadUrl,
+  shortHash,
+} from './evidence.ts';
 
 describe('checkEvidenceFile', () => {
   it('accepts JPEG, PNG and WebP up to 8 Mo', () => {
@@ -35,10 +44,13 @@ describe('evidence content', () => {
 
 describe('mediaDownloadUrl', () => {
   it('builds the authenticated download URL of an mxc URI', () => {
-    expect(mediaDownloadUrl('http://hs:8008/', 'mxc://hs.example:8448/AbC_d-1')).toBe('http://hs:8008/_matrix/client/v1/media/download/hs.example%3A8448/AbC_d-1');
+    expect(mediaDownloadUrl('http://hs:8008/', 'mxc://hs.example:8448/AbC_d-1')).toBe(
+      'http://hs:8008/_matrix/client/v1/media/download/hs.example%3A8448/AbC_d-1',
+    );
   });
 
   it('refuses anything else', () => {
-    for (const bad of ['https://evil/x.png', 'mxc://hs/../admin', 'mxc://hs/a/b', 'mxc://hs/', 'mxc:///id']) expect(mediaDownloadUrl('http://hs', bad)).toBeUndefined();
+    for (const bad of ['https://evil/x.png', 'mxc://hs/../admin', 'mxc://hs/a/b', 'mxc://hs/', 'mxc:///id'])
+      expect(mediaDownloadUrl('http://hs', bad)).toBeUndefined();
   });
 });

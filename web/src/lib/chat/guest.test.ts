@@ -23,11 +23,15 @@ describe('registerGuest', () => {
   });
 
   it('tells rate limiting apart from refusal', async () => {
-    await expect(registerGuest('http://hs', respond(429, { errcode: 'M_LIMIT_EXCEEDED', retry_after_ms: 2000 }).impl)).rejects.toMatchObject({
+    await expect(
+      registerGuest('http://hs', respond(429, { errcode: 'M_LIMIT_EXCEEDED', retry_after_ms: 2000 }).impl),
+    ).rejects.toMatchObject({
       reason: 'rate-limited',
       retryAfterMs: 2000,
     });
-    await expect(registerGuest('http://hs', respond(403, { errcode: 'M_GUEST_ACCESS_FORBIDDEN' }).impl)).rejects.toMatchObject({
+    await expect(
+      registerGuest('http://hs', respond(403, { errcode: 'M_GUEST_ACCESS_FORBIDDEN' }).impl),
+    ).rejects.toMatchObject({
       reason: 'refused',
     });
   });

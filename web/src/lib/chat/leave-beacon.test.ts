@@ -4,8 +4,16 @@ import { newSession, saveSession } from './session-store.ts';
 
 function storageWith(token?: string) {
   const items = new Map<string, string>();
-  const storage = { getItem: (key: string) => items.get(key) ?? null, setItem: (key: string, value: string) => void items.set(key, value), removeItem: (key: string) => void items.delete(key) };
-  if (token) saveSession(storage, newSession({ homeserverUrl: 'https://hs.example', userId: '@1:hs.example', accessToken: token, deviceId: 'D' }));
+  const storage = {
+    getItem: (key: string) => items.get(key) ?? null,
+    setItem: (key: string, value: string) => void items.set(key, value),
+    removeItem: (key: string) => void items.delete(key),
+  };
+  if (token)
+    saveSession(
+      storage,
+      newSession({ homeserverUrl: 'https://hs.example', userId: '@1:hs.example', accessToken: token, deviceId: 'D' }),
+    );
   return storage;
 }
 

@@ -8,7 +8,11 @@ type Beacon = Pick<Navigator, 'sendBeacon'>;
  * the text/plain body: a CORS-simple request, with no preflight the closing page could not wait for. Read
  * before the quick exit clears the session; nothing is stored. Returns whether a request was handed over.
  */
-export function announceLeaving(botApiUrl: string, storage?: Pick<Storage, 'getItem' | 'setItem' | 'removeItem'>, beacon?: Beacon): boolean {
+export function announceLeaving(
+  botApiUrl: string,
+  storage?: Pick<Storage, 'getItem' | 'setItem' | 'removeItem'>,
+  beacon?: Beacon,
+): boolean {
   let session;
   try {
     session = loadSession(storage ?? window.sessionStorage);
@@ -24,7 +28,14 @@ export function announceLeaving(botApiUrl: string, storage?: Pick<Storage, 'getI
     // Fall through to a keepalive fetch.
   }
   try {
-    void fetch(url, { method: 'POST', body, keepalive: true, credentials: 'omit', cache: 'no-store', referrerPolicy: 'no-referrer' }).catch(() => undefined);
+    void fetch(url, {
+      method: 'POST',
+      body,
+      keepalive: true,
+      credentials: 'omit',
+      cache: 'no-store',
+      referrerPolicy: 'no-referrer',
+    }).catch(() => undefined);
     return true;
   } catch {
     return false;

@@ -15,7 +15,11 @@ export class MatrixRequestError extends Error implements MatrixFailure {
   readonly retryAfterMs: number | undefined;
 
   constructor(failure: MatrixFailure) {
-    super(failure.httpStatus ? `Matrix request refused: HTTP ${failure.httpStatus} ${failure.errcode ?? ''}` : 'Matrix request failed: network');
+    super(
+      failure.httpStatus
+        ? `Matrix request refused: HTTP ${failure.httpStatus} ${failure.errcode ?? ''}`
+        : 'Matrix request failed: network',
+    );
     this.httpStatus = failure.httpStatus;
     this.errcode = failure.errcode;
     this.retryAfterMs = failure.retryAfterMs;
@@ -26,21 +30,38 @@ export class MatrixRequestError extends Error implements MatrixFailure {
 export type Query = Record<string, string | number | undefined>;
 
 export interface MatrixHttp {
-  request<T>(method: 'GET' | 'POST' | 'PUT', path: string, options?: { query?: Query; body?: unknown; signal?: AbortSignal }): Promise<T>;
+  request<T>(
+    method: 'GET' | 'POST' | 'PUT',
+    path: string,
+    options?: { query?: Query; body?: unknown; signal?: AbortSignal },
+  ): Promise<T>;
 }
 
-export function createMatrixHttp(baseUrl: string, accessToken: string, fetchImpl: typeof fetch = (...args) => fetch(...args)): MatrixHttp {
+export function createMatrixHttp(
+  baseUrl: string,
+  accessToken: string,
+  fetchImpl: typeof fetch = (...args) => fetch(...args),
+): MatrixHttp {
   const base = baseUrl.replace(/\/+$/, '');
   return {
-    async request<T>(method: 'GET' | 'POST' | 'PUT', path: string, options: { query?: Query; body?: unknown; signal?: AbortSignal } = {}): Promise<T> {
+    async request<T>(
+      method: 'GET' | 'POST' | 'PUT',
+      path: string,
+      options: { query?: Query; body?: unknown; signal?: AbortSignal } = {},
+    ): Promise<T> {
       let url = `${base}/_matrix/client/v3${path}`;
-      const params = Object.entries(options.query ?? {}).filter((entry): entry is [string, string | number] => entry[1] !== undefined);
+      const params = Object.entries(options.query ?? {}).filter(
+        (entry): entry is [string, string | number] => entry[1] !== undefined,
+      );
       if (params.length > 0) url += `?${new URLSearchParams(params.map(([key, value]) => [key, String(value)]))}`;
       let response: Response;
       try {
         response = await fetchImpl(url, {
           method,
-          headers: { authorization: `Bearer ${accessToken}`, ...(options.body !== undefined ? { 'content-type': 'application/json' } : {}) },
+          headers: {
+            authorization: `Bearer ${accessToken}`,
+            ...(options.body !== undefined ? { 'content-type': 'application/json' } : {}),
+          },
           body: options.body !== undefined ? JSON.stringify(options.body) : undefined,
           signal: options.signal,
           credentials: 'omit',
@@ -60,7 +81,8 @@ export function createMatrixHttp(baseUrl: string, accessToken: string, fetchImpl
           ...(typeof fields.retry_after_ms === 'number' ? { retryAfterMs: fields.retry_after_ms } : {}),
         });
       }
-      if (typeof body !== 'object' || body === null) throw new MatrixRequestError({ httpStatus: response.status, errcode: 'BAD_JSON' });
+      if (typeof body !== 'object' || body === null)
+        throw new MatrixRequestError({ httpStatus: response.status, errcode: 'BAD_JSON' });
       return body as T;
     },
   };

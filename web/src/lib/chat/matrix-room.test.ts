@@ -20,7 +20,22 @@ function homeserver(routes: Array<(url: URL, init: RequestInit) => { status?: nu
   return { impl, calls };
 }
 
-const joinedRoom = { state: { events: [{ type: 'm.room.create', state_key: '', sender: '@bot:hs', content: {} }] }, timeline: { events: [{ event_id: '$q', type: 'm.room.message', sender: '@bot:hs', origin_server_ts: 1, content: { msgtype: 'm.text', body: 'Question ?' } }], limited: true, prev_batch: 'p1' } };
+const joinedRoom = {
+  state: { events: [{ type: 'm.room.create', state_key: '', sender: '@bot:hs', content: {} }] },
+  timeline: {
+    events: [
+      {
+        event_id: '$q',
+        type: 'm.room.message',
+        sender: '@bot:hs',
+        origin_server_ts: 1,
+        content: { msgtype: 'm.text', body: 'Question ?' },
+      },
+    ],
+    limited: true,
+    prev_batch: 'p1',
+  },
+};
 
 describe('syncFilter', () => {
   it('asks for one room, the rendered types and a real timeline limit, members not lazy-loaded', () => {
@@ -37,11 +52,34 @@ describe('connectRoom', () => {
   it('joins then syncs once, with no other round trip, and scrolls back from the timeline’s start', async () => {
     const { impl, calls } = homeserver([
       (url) => (url.pathname.endsWith('/join/' + encodeURIComponent(ROOM)) ? { body: { room_id: ROOM } } : undefined),
-      (url) => (url.pathname.endsWith('/sync') && url.searchParams.get('timeout') === '0' ? { body: { next_batch: 's1', rooms: { join: { [ROOM]: joinedRoom } } } } : undefined),
-      (url) => (url.pathname.endsWith('/messages') && url.searchParams.get('from') === 'p1' ? { body: { chunk: [{ event_id: '$old', type: 'm.room.message', sender: '@guest:hs', origin_server_ts: 0, content: { msgtype: 'm.text', body: 'Salut' } }] } } : undefined),
+      (url) =>
+        url.pathname.endsWith('/sync') && url.searchParams.get('timeout') === '0'
+          ? { body: { next_batch: 's1', rooms: { join: { [ROOM]: joinedRoom } } } }
+          : undefined,
+      (url) =>
+        url.pathname.endsWith('/messages') && url.searchParams.get('from') === 'p1'
+          ? {
+              body: {
+                chunk: [
+                  {
+                    event_id: '$old',
+                    type: 'm.room.message',
+                    sender: '@guest:hs',
+                    origin_server_ts: 0,
+                    content: { msgtype: 'm.text', body: 'Salut' },
+                  },
+                ],
+              },
+            }
+          : undefined,
     ]);
     const seen: string[][] = [];
-    const room = await connectRoom(credentials, ROOM, { changed: (model) => seen.push(model.messages.map((m) => m.body)), connection: () => {}, left: () => {} }, { joined: false, fetchImpl: impl });
+    const room = await connectRoom(
+      credentials,
+      ROOM,
+      { changed: (model) => seen.push(model.messages.map((m) => m.body)), connection: () => {}, left: () => {} },
+      { joined: false, fetchImpl: impl },
+    );
     expect(calls.slice(0, 2)).toEqual([`POST /join/${encodeURIComponent(ROOM)}`, 'GET /sync']);
     expect(seen[0]).toEqual(['Question ?']);
     expect(room.hasOlder).toBe(true);
@@ -51,28 +89,68 @@ describe('connectRoom', () => {
   });
 
   it('after a reload, syncs without joining, and says the room is gone once the guest has left it or was ended', async () => {
-    const resumed = homeserver([(url) => (url.pathname.endsWith('/sync') ? { body: { next_batch: 's1', rooms: { join: { [ROOM]: joinedRoom } } } } : undefined)]);
-    const room = await connectRoom(credentials, ROOM, { changed: () => {}, connection: () => {}, left: () => {} }, { joined: true, fetchImpl: resumed.impl });
+    const resumed = homeserver([
+      (url) =>
+        url.pathname.endsWith('/sync')
+          ? { body: { next_batch: 's1', rooms: { join: { [ROOM]: joinedRoom } } } }
+          : undefined,
+    ]);
+    const room = await connectRoom(
+      credentials,
+      ROOM,
+      { changed: () => {}, connection: () => {}, left: () => {} },
+      { joined: true, fetchImpl: resumed.impl },
+    );
     expect(resumed.calls[0]).toBe('GET /sync');
     expect(resumed.calls.some((call) => call.startsWith('POST /join'))).toBe(false);
     room.stop();
 
-    const left = homeserver([(url) => (url.pathname.endsWith('/sync') ? { body: { next_batch: 's1', rooms: { leave: { [ROOM]: {} } } } } : undefined)]);
-    await expect(connectRoom(credentials, ROOM, { changed: () => {}, connection: () => {}, left: () => {} }, { joined: true, fetchImpl: left.impl })).rejects.toBeInstanceOf(RoomGoneError);
-    const ended = homeserver([(url) => (url.pathname.endsWith('/sync') ? { status: 401, body: { errcode: 'M_UNKNOWN_TOKEN' } } : undefined)]);
-    await expect(connectRoom(credentials, ROOM, { changed: () => {}, connection: () => {}, left: () => {} }, { joined: true, fetchImpl: ended.impl })).rejects.toBeInstanceOf(RoomGoneError);
+    const left = homeserver([
+      (url) =>
+        url.pathname.endsWith('/sync') ? { body: { next_batch: 's1', rooms: { leave: { [ROOM]: {} } } } } : undefined,
+    ]);
+    await expect(
+      connectRoom(
+        credentials,
+        ROOM,
+        { changed: () => {}, connection: () => {}, left: () => {} },
+        { joined: true, fetchImpl: left.impl },
+      ),
+    ).rejects.toBeInstanceOf(RoomGoneError);
+    const ended = homeserver([
+      (url) => (url.pathname.endsWith('/sync') ? { status: 401, body: { errcode: 'M_UNKNOWN_TOKEN' } } : undefined),
+    ]);
+    await expect(
+      connectRoom(
+        credentials,
+        ROOM,
+        { changed: () => {}, connection: () => {}, left: () => {} },
+        { joined: true, fetchImpl: ended.impl },
+      ),
+    ).rejects.toBeInstanceOf(RoomGoneError);
   });
 
   it('sends with the given transaction id and reports Synapse’s refusal by status and errcode', async () => {
     const { impl, calls } = homeserver([
-      (url) => (url.pathname.endsWith('/sync') ? { body: { next_batch: 's1', rooms: { join: { [ROOM]: joinedRoom } } } } : undefined),
+      (url) =>
+        url.pathname.endsWith('/sync')
+          ? { body: { next_batch: 's1', rooms: { join: { [ROOM]: joinedRoom } } } }
+          : undefined,
       (url) => (url.pathname.endsWith('/t.1') ? { body: { event_id: '$sent' } } : undefined),
       (url) => (url.pathname.endsWith('/t.2') ? { status: 429, body: { errcode: 'M_LIMIT_EXCEEDED' } } : undefined),
     ]);
-    const room = await connectRoom(credentials, ROOM, { changed: () => {}, connection: () => {}, left: () => {} }, { joined: true, fetchImpl: impl });
+    const room = await connectRoom(
+      credentials,
+      ROOM,
+      { changed: () => {}, connection: () => {}, left: () => {} },
+      { joined: true, fetchImpl: impl },
+    );
     expect(await room.send('t.1', { msgtype: 'm.text', body: 'a' })).toBe('$sent');
     expect(calls).toContain(`PUT /rooms/${encodeURIComponent(ROOM)}/send/m.room.message/t.1`);
-    await expect(room.send('t.2', { msgtype: 'm.text', body: 'b' })).rejects.toEqual({ httpStatus: 429, errcode: 'M_LIMIT_EXCEEDED' });
+    await expect(room.send('t.2', { msgtype: 'm.text', body: 'b' })).rejects.toEqual({
+      httpStatus: 429,
+      errcode: 'M_LIMIT_EXCEEDED',
+    });
     room.stop();
   });
 });

@@ -93,12 +93,16 @@ export async function connectRoom(
     try {
       await http.request('POST', `/join/${encodeURIComponent(roomId)}`, { body: {} });
     } catch (error) {
-      if (error instanceof MatrixRequestError && (error.httpStatus === 403 || error.httpStatus === 404)) throw new RoomGoneError();
+      if (error instanceof MatrixRequestError && (error.httpStatus === 403 || error.httpStatus === 404))
+        throw new RoomGoneError();
       throw error;
     }
   };
   const sync = (query: Record<string, string | number | undefined>) =>
-    http.request<SyncResponse>('GET', '/sync', { query: { filter, set_presence: 'offline', ...query }, signal: abort.signal });
+    http.request<SyncResponse>('GET', '/sync', {
+      query: { filter, set_presence: 'offline', ...query },
+      signal: abort.signal,
+    });
 
   // The bot invited the guest when it opened the conversation: join, then one sync gives the room as it is.
   // After a reload the guest is already in: sync straight away, and join only if the room is not there.
@@ -131,7 +135,10 @@ export async function connectRoom(
     const missed: RawEvent[] = [];
     let position: string | undefined = from;
     for (let page = 0; position && page < 10; page++) {
-      const response: MessagesResponse = await http.request('GET', `${room}/messages`, { query: { dir: 'b', from: position, to: since, limit: TIMELINE_LIMIT, filter: HISTORY_FILTER }, signal: abort.signal });
+      const response: MessagesResponse = await http.request('GET', `${room}/messages`, {
+        query: { dir: 'b', from: position, to: since, limit: TIMELINE_LIMIT, filter: HISTORY_FILTER },
+        signal: abort.signal,
+      });
       const chunk = response.chunk ?? [];
       if (chunk.length === 0) break;
       missed.push(...chunk);
@@ -155,7 +162,8 @@ export async function connectRoom(
         const joined = response.rooms?.join?.[roomId];
         if (joined) {
           let events = joined.timeline?.events ?? [];
-          if (joined.timeline?.limited && joined.timeline.prev_batch) events = [...(await fillGap(joined.timeline.prev_batch, since)), ...events];
+          if (joined.timeline?.limited && joined.timeline.prev_batch)
+            events = [...(await fillGap(joined.timeline.prev_batch, since)), ...events];
           model.applyState(joined.state?.events ?? []);
           model.applyTimeline(events);
           model.applyEphemeral(joined.ephemeral?.events ?? []);
@@ -191,7 +199,8 @@ export async function connectRoom(
         listener.changed(model);
         return eventId;
       } catch (error) {
-        const failure: SendFailure = error instanceof MatrixRequestError ? { httpStatus: error.httpStatus, errcode: error.errcode } : {};
+        const failure: SendFailure =
+          error instanceof MatrixRequestError ? { httpStatus: error.httpStatus, errcode: error.errcode } : {};
         throw failure;
       }
     },
@@ -199,7 +208,10 @@ export async function connectRoom(
       loadingOlder ??= (async () => {
         try {
           if (!prevBatch) return false;
-          const response = await http.request<MessagesResponse>('GET', `${room}/messages`, { query: { dir: 'b', from: prevBatch, limit: HISTORY_PAGE_LIMIT, filter: HISTORY_FILTER }, signal: abort.signal });
+          const response = await http.request<MessagesResponse>('GET', `${room}/messages`, {
+            query: { dir: 'b', from: prevBatch, limit: HISTORY_PAGE_LIMIT, filter: HISTORY_FILTER },
+            signal: abort.signal,
+          });
           const chunk = response.chunk ?? [];
           prevBatch = chunk.length > 0 ? response.end : undefined;
           model.applyTimeline([...chunk].reverse(), true);

@@ -13,7 +13,12 @@ export interface OutboxItem {
   createdAt: number;
 }
 
-export function enqueue(outbox: readonly OutboxItem[], txnId: string, content: OutboxItem['content'], now: number): OutboxItem[] {
+export function enqueue(
+  outbox: readonly OutboxItem[],
+  txnId: string,
+  content: OutboxItem['content'],
+  now: number,
+): OutboxItem[] {
   return [...outbox, { txnId, content, state: 'queued', createdAt: now }];
 }
 

@@ -8,16 +8,38 @@ const BOT = '@bot:hs';
 const AGENT = '@agent:hs';
 
 const create: RawEvent = { type: 'm.room.create', state_key: '', sender: BOT, content: {} };
-const member = (userId: string, displayname?: string, membership = 'join'): RawEvent => ({ type: 'm.room.member', state_key: userId, sender: userId, content: { membership, ...(displayname ? { displayname } : {}) } });
-const status = (sender: string, updatedAt: number, state = 'queued'): RawEvent => ({ type: EventType.Status, state_key: '', sender, content: { state, agentJoined: false, updatedAt } });
+const member = (userId: string, displayname?: string, membership = 'join'): RawEvent => ({
+  type: 'm.room.member',
+  state_key: userId,
+  sender: userId,
+  content: { membership, ...(displayname ? { displayname } : {}) },
+});
+const status = (sender: string, updatedAt: number, state = 'queued'): RawEvent => ({
+  type: EventType.Status,
+  state_key: '',
+  sender,
+  content: { state, agentJoined: false, updatedAt },
+});
 let counter = 0;
-const text = (sender: string, body: string, ts: number, extra: Partial<RawEvent> = {}): RawEvent => ({ event_id: `$${++counter}`, type: 'm.room.message', sender, origin_server_ts: ts, content: { msgtype: 'm.text', body }, ...extra });
+const text = (sender: string, body: string, ts: number, extra: Partial<RawEvent> = {}): RawEvent => ({
+  event_id: `$${++counter}`,
+  type: 'm.room.message',
+  sender,
+  origin_server_ts: ts,
+  content: { msgtype: 'm.text', body },
+  ...extra,
+});
 const edit = (sender: string, target: string, body: string, ts: number): RawEvent => ({
   event_id: `$${++counter}`,
   type: 'm.room.message',
   sender,
   origin_server_ts: ts,
-  content: { msgtype: 'm.text', body: `* ${body}`, 'm.new_content': { msgtype: 'm.text', body }, 'm.relates_to': { rel_type: 'm.replace', event_id: target } },
+  content: {
+    msgtype: 'm.text',
+    body: `* ${body}`,
+    'm.new_content': { msgtype: 'm.text', body },
+    'm.relates_to': { rel_type: 'm.replace', event_id: target },
+  },
 });
 
 function model(): RoomModel {
@@ -73,12 +95,18 @@ describe('RoomModel', () => {
       { event_id: '$r1', type: 'm.room.redaction', sender: AGENT, content: { redacts: first.event_id } },
       { event_id: '$r2', type: 'm.room.redaction', sender: AGENT, redacts: second.event_id, content: {} },
     ]);
-    expect(room.messages.map((message) => [message.body, message.redacted])).toEqual([['Message supprimé', true], ['Message supprimé', true]]);
+    expect(room.messages.map((message) => [message.body, message.redacted])).toEqual([
+      ['Message supprimé', true],
+      ['Message supprimé', true],
+    ]);
     room.applyTimeline([edit(AGENT, first.event_id!, 'revenu', 12)]);
     expect(room.messages[0]?.body).toBe('Message supprimé');
     const old = new RoomModel(ME);
     old.applyState([create]);
-    old.applyTimeline([{ ...text(AGENT, '', 5), content: {}, unsigned: { redacted_because: { type: 'm.room.redaction' } } }], true);
+    old.applyTimeline(
+      [{ ...text(AGENT, '', 5), content: {}, unsigned: { redacted_because: { type: 'm.room.redaction' } } }],
+      true,
+    );
     expect(old.messages[0]).toMatchObject({ body: 'Message supprimé', redacted: true, author: 'agent' });
   });
 
@@ -105,7 +133,16 @@ describe('RoomModel', () => {
   it('keeps the sent line shown until its echo, once', () => {
     const room = model();
     room.addSent({ eventId: '$s', author: 'me', body: 'coucou', ts: 50, txnId: 't.1' });
-    room.applyTimeline([{ event_id: '$s', type: 'm.room.message', sender: ME, origin_server_ts: 49, content: { msgtype: 'm.text', body: 'coucou' }, unsigned: { transaction_id: 't.1' } }]);
+    room.applyTimeline([
+      {
+        event_id: '$s',
+        type: 'm.room.message',
+        sender: ME,
+        origin_server_ts: 49,
+        content: { msgtype: 'm.text', body: 'coucou' },
+        unsigned: { transaction_id: 't.1' },
+      },
+    ]);
     expect(room.messages).toHaveLength(1);
     expect(room.messages[0]).toMatchObject({ ts: 49, txnId: 't.1' });
   });

@@ -1,6 +1,15 @@
 import type { PublicStatus } from '@espace-mineurs/protocol';
 import { EventType } from '@espace-mineurs/protocol/names';
-import { applyEdit, applyRedaction, replacement, toTimelineMessage, upsert, type Participants, type RawEvent, type TimelineMessage } from './timeline.ts';
+import {
+  applyEdit,
+  applyRedaction,
+  replacement,
+  toTimelineMessage,
+  upsert,
+  type Participants,
+  type RawEvent,
+  type TimelineMessage,
+} from './timeline.ts';
 import { readPublicStatus } from './validate.ts';
 
 /**
@@ -38,7 +47,8 @@ export class RoomModel {
       if (event.state_key === undefined || !event.sender) continue;
       if (event.type === 'm.room.member') {
         const name = event.content?.displayname;
-        if (event.content?.membership === 'join' && typeof name === 'string' && name.trim()) this.#names.set(event.state_key, name);
+        if (event.content?.membership === 'join' && typeof name === 'string' && name.trim())
+          this.#names.set(event.state_key, name);
         else this.#names.delete(event.state_key);
       } else if (event.type === EventType.Status && event.state_key === '') this.#readStatus(event);
     }
@@ -77,7 +87,9 @@ export class RoomModel {
     for (const event of events) {
       if (event.type === 'm.typing') {
         const users = event.content?.user_ids;
-        this.typing = Array.isArray(users) && users.some((user) => typeof user === 'string' && user !== this.#me && user !== this.#service);
+        this.typing =
+          Array.isArray(users) &&
+          users.some((user) => typeof user === 'string' && user !== this.#me && user !== this.#service);
       } else if (event.type === 'm.receipt' && event.content) {
         for (const [eventId, receipt] of Object.entries(event.content)) {
           const readers = (receipt as Record<string, unknown> | null)?.['m.read'];

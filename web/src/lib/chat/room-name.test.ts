@@ -10,8 +10,24 @@ describe('the staff-facing room name', () => {
   it('is neither a line of the timeline nor anything the page shows', () => {
     const room = new RoomModel('@guest:hs');
     room.applyState([{ type: 'm.room.create', state_key: '', sender: '@bot:hs', content: {} }]);
-    const rename: RawEvent = { event_id: '$name', type: 'm.room.name', state_key: '', sender: '@bot:hs', origin_server_ts: 5, content: { name: 'Conversation n° 12' } };
-    room.applyTimeline([rename, { event_id: '$m', type: 'm.room.message', sender: '@bot:hs', origin_server_ts: 6, content: { msgtype: 'm.text', body: 'Bienvenue' } }]);
+    const rename: RawEvent = {
+      event_id: '$name',
+      type: 'm.room.name',
+      state_key: '',
+      sender: '@bot:hs',
+      origin_server_ts: 5,
+      content: { name: 'Conversation n° 12' },
+    };
+    room.applyTimeline([
+      rename,
+      {
+        event_id: '$m',
+        type: 'm.room.message',
+        sender: '@bot:hs',
+        origin_server_ts: 6,
+        content: { msgtype: 'm.text', body: 'Bienvenue' },
+      },
+    ]);
     expect(room.messages.map((message) => message.body)).toEqual(['Bienvenue']);
     expect(JSON.stringify(room.messages)).not.toContain('Conversation n°');
   });

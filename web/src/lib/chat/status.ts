@@ -50,7 +50,9 @@ export function describeStatus(status: PublicStatus | undefined): StatusText {
     }
     case 'assigned':
       return {
-        headline: status.agentPseudonym ? `Tu parles avec ${status.agentPseudonym}` : 'Tu parles avec un policier ou un gendarme',
+        headline: status.agentPseudonym
+          ? `Tu parles avec ${status.agentPseudonym}`
+          : 'Tu parles avec un policier ou un gendarme',
         waiting: false,
       };
     case 'closed':

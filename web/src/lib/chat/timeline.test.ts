@@ -1,6 +1,14 @@
 import { ContentKey } from '@espace-mineurs/protocol';
 import { describe, expect, it } from 'vitest';
-import { activeTriageQuestion, questionPrompt, textContent, toTimelineMessage, triageAnswerContent, upsert, type RawEvent } from './timeline.ts';
+import {
+  activeTriageQuestion,
+  questionPrompt,
+  textContent,
+  toTimelineMessage,
+  triageAnswerContent,
+  upsert,
+  type RawEvent,
+} from './timeline.ts';
 
 const who = { me: '@guest:hs', service: '@bot:hs' };
 const question = {
@@ -11,24 +19,54 @@ const question = {
 };
 
 function message(sender: string, body: string, extra: Record<string, unknown> = {}, id = '$1', ts = 1): RawEvent {
-  return { event_id: id, type: 'm.room.message', sender, origin_server_ts: ts, content: { msgtype: 'm.text', body, ...extra } };
+  return {
+    event_id: id,
+    type: 'm.room.message',
+    sender,
+    origin_server_ts: ts,
+    content: { msgtype: 'm.text', body, ...extra },
+  };
 }
 
 describe('toTimelineMessage', () => {
   it("shows the service's evidence image as a line with its short hash, and ignores images from anyone else", () => {
     const sha256 = 'ab'.repeat(32);
-    const image = { msgtype: 'm.image', body: 'preuve.png', url: 'mxc://hs/x', 'fr.espace-mineurs.evidence': { sha256 } };
-    const item = toTimelineMessage({ event_id: '$i', type: 'm.room.message', sender: '@bot:hs', origin_server_ts: 5, content: image }, who);
-    expect(item).toMatchObject({ author: 'service', evidence: sha256, body: 'Capture d’écran envoyée (empreinte abababab)' });
+    const image = {
+      msgtype: 'm.image',
+      body: 'preuve.png',
+      url: 'mxc://hs/x',
+      'fr.espace-mineurs.evidence': { sha256 },
+    };
+    const item = toTimelineMessage(
+      { event_id: '$i', type: 'm.room.message', sender: '@bot:hs', origin_server_ts: 5, content: image },
+      who,
+    );
+    expect(item).toMatchObject({
+      author: 'service',
+      evidence: sha256,
+      body: 'Capture d’écran envoyée (empreinte abababab)',
+    });
     expect(item?.image).toBeUndefined();
     const withInfo = { ...image, info: { mimetype: 'image/png' } };
-    expect(toTimelineMessage({ event_id: '$i', type: 'm.room.message', sender: '@bot:hs', content: withInfo }, who)?.image).toEqual({ mxc: 'mxc://hs/x', mimetype: 'image/png' });
-    expect(toTimelineMessage({ event_id: '$j', type: 'm.room.message', sender: '@guest:hs', content: image }, who)).toBeUndefined();
-    expect(toTimelineMessage({ event_id: '$k', type: 'm.room.message', sender: '@bot:hs', content: { msgtype: 'm.image', body: 'x' } }, who)).toBeUndefined();
+    expect(
+      toTimelineMessage({ event_id: '$i', type: 'm.room.message', sender: '@bot:hs', content: withInfo }, who)?.image,
+    ).toEqual({ mxc: 'mxc://hs/x', mimetype: 'image/png' });
+    expect(
+      toTimelineMessage({ event_id: '$j', type: 'm.room.message', sender: '@guest:hs', content: image }, who),
+    ).toBeUndefined();
+    expect(
+      toTimelineMessage(
+        { event_id: '$k', type: 'm.room.message', sender: '@bot:hs', content: { msgtype: 'm.image', body: 'x' } },
+        who,
+      ),
+    ).toBeUndefined();
   });
 
   it('reads a triage question from the service', () => {
-    const item = toTimelineMessage(message('@bot:hs', '1. À la maison', { [ContentKey.TriageQuestion]: question }), who);
+    const item = toTimelineMessage(
+      message('@bot:hs', '1. À la maison', { [ContentKey.TriageQuestion]: question }),
+      who,
+    );
     expect(item?.author).toBe('service');
     expect(item?.triage?.questionId).toBe('context');
   });
@@ -60,9 +98,15 @@ describe('toTimelineMessage', () => {
     expect(toTimelineMessage(message('@agent:hs', 'Au revoir', flag), who)?.closing).toBeUndefined();
     // The orientation the agent chose comes alone too, from the service only.
     const advised = { ...flag, [`${ContentKey.Service}.orientation`]: 'Le 3018 peut t’aider.' };
-    expect(toTimelineMessage(message('@bot:hs', 'Au revoir\n\nLe 3018 peut t’aider.', advised), who)).toMatchObject({ closing: true, orientation: 'Le 3018 peut t’aider.' });
+    expect(toTimelineMessage(message('@bot:hs', 'Au revoir\n\nLe 3018 peut t’aider.', advised), who)).toMatchObject({
+      closing: true,
+      orientation: 'Le 3018 peut t’aider.',
+    });
     expect(toTimelineMessage(message('@agent:hs', 'Au revoir', advised), who)?.orientation).toBeUndefined();
-    expect(toTimelineMessage(message('@bot:hs', 'Au revoir', { ...flag, [`${ContentKey.Service}.orientation`]: 42 }), who)?.orientation).toBeUndefined();
+    expect(
+      toTimelineMessage(message('@bot:hs', 'Au revoir', { ...flag, [`${ContentKey.Service}.orientation`]: 42 }), who)
+        ?.orientation,
+    ).toBeUndefined();
   });
 
   it('links my own echo to its transaction id', () => {
@@ -72,7 +116,9 @@ describe('toTimelineMessage', () => {
 
   it('skips state and non-text events, and shows a redacted one as « Message supprimé » without its words', () => {
     expect(toTimelineMessage({ ...message('@bot:hs', 'x'), type: 'm.room.member' }, who)).toBeUndefined();
-    expect(toTimelineMessage({ ...message('@agent:hs', 'secret'), unsigned: { redacted_because: {} } }, who)).toMatchObject({ body: 'Message supprimé', redacted: true, author: 'agent' });
+    expect(
+      toTimelineMessage({ ...message('@agent:hs', 'secret'), unsigned: { redacted_because: {} } }, who),
+    ).toMatchObject({ body: 'Message supprimé', redacted: true, author: 'agent' });
     expect(toTimelineMessage(message('@agent:hs', 'x', { msgtype: 'm.image' }), who)).toBeUndefined();
   });
 });

@@ -81,7 +81,14 @@ function isMessageEvent(event: RawEvent): event is MessageEvent {
 export function toTimelineMessage(event: RawEvent, who: Participants): TimelineMessage | undefined {
   if (!isMessageEvent(event)) return undefined;
   if (event.unsigned?.redacted_because !== undefined) {
-    return { eventId: event.event_id, author: authorOf(event.sender, who), sender: event.sender, body: REDACTED_TEXT, ts: event.origin_server_ts ?? 0, redacted: true };
+    return {
+      eventId: event.event_id,
+      author: authorOf(event.sender, who),
+      sender: event.sender,
+      body: REDACTED_TEXT,
+      ts: event.origin_server_ts ?? 0,
+      redacted: true,
+    };
   }
   // An edit is not a line of its own (its « * » fallback body is for clients that do not understand edits).
   if (replacement(event)) return undefined;
@@ -96,7 +103,13 @@ function readMessage(event: MessageEvent, who: Participants): TimelineMessage | 
   if (msgtype === 'm.image') return evidenceLine(event, who);
   if (typeof msgtype !== 'string' || !TEXT_TYPES.has(msgtype) || typeof body !== 'string') return undefined;
   const author = authorOf(event.sender, who);
-  const message: TimelineMessage = { eventId: event.event_id, author, sender: event.sender, body, ts: event.origin_server_ts ?? 0 };
+  const message: TimelineMessage = {
+    eventId: event.event_id,
+    author,
+    sender: event.sender,
+    body,
+    ts: event.origin_server_ts ?? 0,
+  };
   if (author === 'me' && event.unsigned?.transaction_id) message.txnId = event.unsigned.transaction_id;
   if (author === 'service') {
     const raw = event.content[ContentKey.TriageQuestion];
@@ -108,7 +121,8 @@ function readMessage(event: MessageEvent, who: Participants): TimelineMessage | 
     if (event.content[ContentKey.ServiceClosed] === true) {
       message.closing = true;
       const orientation = event.content[ContentKey.ServiceOrientation];
-      if (typeof orientation === 'string' && orientation.trim() && orientation.length <= 1000) message.orientation = orientation;
+      if (typeof orientation === 'string' && orientation.trim() && orientation.length <= 1000)
+        message.orientation = orientation;
     }
   }
   if (author === 'agent') {
@@ -124,10 +138,23 @@ function evidenceLine(event: RawEvent, who: Participants): TimelineMessage | und
   if (!event.sender || authorOf(event.sender, who) !== 'service' || !event.event_id || !event.content) return undefined;
   const sha256 = evidenceHash(event.content);
   if (!sha256) return undefined;
-  const message: TimelineMessage = { eventId: event.event_id, author: 'service', sender: event.sender, body: evidenceLineText(sha256), ts: event.origin_server_ts ?? 0, evidence: sha256 };
+  const message: TimelineMessage = {
+    eventId: event.event_id,
+    author: 'service',
+    sender: event.sender,
+    body: evidenceLineText(sha256),
+    ts: event.origin_server_ts ?? 0,
+    evidence: sha256,
+  };
   const { url, info } = event.content;
   const mimetype = typeof info === 'object' && info !== null ? (info as Record<string, unknown>).mimetype : undefined;
-  if (typeof url === 'string' && url.startsWith('mxc://') && typeof mimetype === 'string' && mimetype.startsWith('image/')) message.image = { mxc: url, mimetype };
+  if (
+    typeof url === 'string' &&
+    url.startsWith('mxc://') &&
+    typeof mimetype === 'string' &&
+    mimetype.startsWith('image/')
+  )
+    message.image = { mxc: url, mimetype };
   return message;
 }
 
@@ -163,7 +190,17 @@ export function applyRedaction(items: readonly TimelineMessage[], redaction: Raw
   const target = redaction.redacts ?? redaction.content?.redacts;
   if (typeof target !== 'string') return [...items];
   return items.map((item) =>
-    item.eventId === target ? { eventId: item.eventId, author: item.author, sender: item.sender, body: REDACTED_TEXT, ts: item.ts, ...(item.txnId ? { txnId: item.txnId } : {}), redacted: true } : item,
+    item.eventId === target
+      ? {
+          eventId: item.eventId,
+          author: item.author,
+          sender: item.sender,
+          body: REDACTED_TEXT,
+          ts: item.ts,
+          ...(item.txnId ? { txnId: item.txnId } : {}),
+          redacted: true,
+        }
+      : item,
   );
 }
 
@@ -206,7 +243,10 @@ export function textContent(body: string) {
  * twice (text and buttons) is noise for a screen reader. Other clients keep the numbered text.
  */
 export function questionText(body: string, question: TriageQuestion): string {
-  const labels = new Set([...question.options.map((option) => option.label), ...(question.skip ? [question.skip.label] : [])]);
+  const labels = new Set([
+    ...question.options.map((option) => option.label),
+    ...(question.skip ? [question.skip.label] : []),
+  ]);
   return body
     .split('\n')
     .filter((line) => {
@@ -219,6 +259,9 @@ export function questionText(body: string, question: TriageQuestion): string {
 
 /** The question itself: the last paragraph of its text (the first question follows a welcome paragraph). */
 export function questionPrompt(body: string, question: TriageQuestion): string {
-  const paragraphs = questionText(body, question).split(/\n\s*\n/).map((paragraph) => paragraph.trim()).filter(Boolean);
+  const paragraphs = questionText(body, question)
+    .split(/\n\s*\n/)
+    .map((paragraph) => paragraph.trim())
+    .filter(Boolean);
   return paragraphs.at(-1) ?? '';
 }

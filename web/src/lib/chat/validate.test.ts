@@ -1,16 +1,41 @@
-import { ApiErrorBody, ConversationResponse, EvidenceResponse, parseContent, PublicStatus, TriageQuestionContent } from '@espace-mineurs/protocol';
+import {
+  ApiErrorBody,
+  ConversationResponse,
+  EvidenceResponse,
+  parseContent,
+  PublicStatus,
+  TriageQuestionContent,
+} from '@espace-mineurs/protocol';
 import { describe, expect, it } from 'vitest';
-import { readApiErrorBody, readConversationResponse, readEvidenceResponse, readPublicStatus, readTriageQuestion } from './validate.ts';
+import {
+  readApiErrorBody,
+  readConversationResponse,
+  readEvidenceResponse,
+  readPublicStatus,
+  readTriageQuestion,
+} from './validate.ts';
 
 /** Each hand-written check must accept exactly what the protocol's zod schema accepts, with the same value. */
-function agrees<T>(schema: Parameters<typeof parseContent>[0], read: (value: unknown) => T | undefined, samples: unknown[]): void {
+function agrees<T>(
+  schema: Parameters<typeof parseContent>[0],
+  read: (value: unknown) => T | undefined,
+  samples: unknown[],
+): void {
   for (const sample of samples) {
     const zod = parseContent(schema, sample);
     expect(read(sample), JSON.stringify(sample)).toEqual(zod.ok ? zod.value : undefined);
   }
 }
 
-const status = { state: 'queued', force: 'police', position: 2, estimatedWaitSeconds: 60, agentJoined: false, agentPseudonym: 'Sam', updatedAt: 5 };
+const status = {
+  state: 'queued',
+  force: 'police',
+  position: 2,
+  estimatedWaitSeconds: 60,
+  agentJoined: false,
+  agentPseudonym: 'Sam',
+  updatedAt: 5,
+};
 
 describe('the hand-written validators follow the protocol schemas', () => {
   it('PublicStatus', () => {
@@ -43,7 +68,12 @@ describe('the hand-written validators follow the protocol schemas', () => {
   });
 
   it('EvidenceResponse and ApiErrorBody', () => {
-    agrees(EvidenceResponse, readEvidenceResponse, [{ sha256: 'a'.repeat(64), eventId: '$e' }, { sha256: 'A'.repeat(64), eventId: '$e' }, { sha256: 'a'.repeat(63), eventId: '$e' }, { sha256: 'a'.repeat(64) }]);
+    agrees(EvidenceResponse, readEvidenceResponse, [
+      { sha256: 'a'.repeat(64), eventId: '$e' },
+      { sha256: 'A'.repeat(64), eventId: '$e' },
+      { sha256: 'a'.repeat(63), eventId: '$e' },
+      { sha256: 'a'.repeat(64) },
+    ]);
     agrees(ApiErrorBody, readApiErrorBody, [
       { error: { code: 'RATE_LIMITED', message: 'Attends.' } },
       { error: { code: 'SOMETHING', message: 'x' } },
@@ -53,7 +83,11 @@ describe('the hand-written validators follow the protocol schemas', () => {
   });
 
   it('TriageQuestionContent', () => {
-    const question = { questionId: 'age', options: [{ id: 'a', number: 1, label: '13 ans' }], skip: { id: 's', label: 'Passer' } };
+    const question = {
+      questionId: 'age',
+      options: [{ id: 'a', number: 1, label: '13 ans' }],
+      skip: { id: 's', label: 'Passer' },
+    };
     agrees(TriageQuestionContent, readTriageQuestion, [
       question,
       { ...question, expectsText: true },

@@ -16,11 +16,13 @@ import { API_ERROR_CODES, CONVERSATION_STATES, FORCES } from '@espace-mineurs/pr
  */
 type Json = Record<string, unknown>;
 
-const isObject = (value: unknown): value is Json => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isObject = (value: unknown): value is Json =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 const isInt = (value: unknown): value is number => typeof value === 'number' && Number.isInteger(value);
 const isString = (value: unknown, min = 0, max = Infinity): value is string =>
   typeof value === 'string' && value.length >= min && value.length <= max;
-const oneOf = <T extends string>(values: readonly T[], value: unknown): value is T => (values as readonly unknown[]).includes(value);
+const oneOf = <T extends string>(values: readonly T[], value: unknown): value is T =>
+  (values as readonly unknown[]).includes(value);
 
 export function readPublicStatus(value: unknown): PublicStatus | undefined {
   if (!isObject(value)) return undefined;
@@ -28,7 +30,8 @@ export function readPublicStatus(value: unknown): PublicStatus | undefined {
   if (!oneOf(CONVERSATION_STATES, state) || typeof agentJoined !== 'boolean' || !isInt(updatedAt)) return undefined;
   if (force !== undefined && !oneOf(FORCES, force)) return undefined;
   if (position !== undefined && !(isInt(position) && position >= 1)) return undefined;
-  if (estimatedWaitSeconds !== undefined && !(isInt(estimatedWaitSeconds) && estimatedWaitSeconds >= 0)) return undefined;
+  if (estimatedWaitSeconds !== undefined && !(isInt(estimatedWaitSeconds) && estimatedWaitSeconds >= 0))
+    return undefined;
   if (agentPseudonym !== undefined && !isString(agentPseudonym, 0, 40)) return undefined;
   const status: PublicStatus = { state, agentJoined, updatedAt };
   if (force !== undefined) status.force = force;
@@ -45,7 +48,8 @@ export function readConversationResponse(value: unknown): ConversationResponse |
 }
 
 export function readEvidenceResponse(value: unknown): EvidenceResponse | undefined {
-  if (!isObject(value) || !isString(value.sha256) || !/^[0-9a-f]{64}$/.test(value.sha256) || !isString(value.eventId)) return undefined;
+  if (!isObject(value) || !isString(value.sha256) || !/^[0-9a-f]{64}$/.test(value.sha256) || !isString(value.eventId))
+    return undefined;
   return { sha256: value.sha256, eventId: value.eventId };
 }
 
@@ -57,10 +61,23 @@ export function readApiErrorBody(value: unknown): ApiErrorBody | undefined {
 }
 
 export function readTriageQuestion(value: unknown): TriageQuestionContent | undefined {
-  if (!isObject(value) || !isString(value.questionId, 1, 64) || !Array.isArray(value.options) || value.options.length > 20) return undefined;
+  if (
+    !isObject(value) ||
+    !isString(value.questionId, 1, 64) ||
+    !Array.isArray(value.options) ||
+    value.options.length > 20
+  )
+    return undefined;
   const options: TriageQuestionContent['options'] = [];
   for (const option of value.options as unknown[]) {
-    if (!isObject(option) || !isString(option.id, 1, 64) || !isInt(option.number) || option.number < 1 || !isString(option.label, 1, 200)) return undefined;
+    if (
+      !isObject(option) ||
+      !isString(option.id, 1, 64) ||
+      !isInt(option.number) ||
+      option.number < 1 ||
+      !isString(option.label, 1, 200)
+    )
+      return undefined;
     options.push({ id: option.id, number: option.number, label: option.label });
   }
   const { expectsText, input, skip } = value;

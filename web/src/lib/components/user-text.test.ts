@@ -14,7 +14,11 @@ describe('revealBidiControls', () => {
 
 describe('names inside a sentence', () => {
   it('splits around the name and drops its controls', () => {
-    expect(splitAround('Tu parles avec Sam\u202E', 'Sam\u202E')).toEqual({ before: 'Tu parles avec ', name: 'Sam', after: '' });
+    expect(splitAround('Tu parles avec Sam\u202E', 'Sam\u202E')).toEqual({
+      before: 'Tu parles avec ',
+      name: 'Sam',
+      after: '',
+    });
     expect(splitAround('Tu parles avec un policier', undefined)).toBeUndefined();
     expect(cleanName('\u202Dmaé')).toBe('maé');
   });
@@ -23,8 +27,14 @@ describe('names inside a sentence', () => {
 describe('linkHelpNumbers', () => {
   it('links the numbers of the danger message, the SMS one as sms:', () => {
     const parts = linkHelpNumbers('appelle le 17 (police secours) ou le 112. Envoie un SMS au 114 : écris où tu es.');
-    expect(parts.filter((part) => 'href' in part).map((part) => ('href' in part ? part.href : ''))).toEqual(['tel:17', 'tel:112', 'sms:114']);
-    expect(parts.map((part) => part.text).join('')).toBe('appelle le 17 (police secours) ou le 112. Envoie un SMS au 114 : écris où tu es.');
+    expect(parts.filter((part) => 'href' in part).map((part) => ('href' in part ? part.href : ''))).toEqual([
+      'tel:17',
+      'tel:112',
+      'sms:114',
+    ]);
+    expect(parts.map((part) => part.text).join('')).toBe(
+      'appelle le 17 (police secours) ou le 112. Envoie un SMS au 114 : écris où tu es.',
+    );
   });
 
   it('links the adults’ numbers, and leaves ages, hours and postal codes alone', () => {

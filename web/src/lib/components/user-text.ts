@@ -18,7 +18,10 @@ export function cleanName(name: string): string {
 }
 
 /** A sentence split around a name, so the name alone can be isolated (`<bdi>`) inside it. */
-export function splitAround(sentence: string, name: string | undefined): { before: string; name: string; after: string } | undefined {
+export function splitAround(
+  sentence: string,
+  name: string | undefined,
+): { before: string; name: string; after: string } | undefined {
   if (!name) return undefined;
   const at = sentence.indexOf(name);
   if (at === -1) return undefined;

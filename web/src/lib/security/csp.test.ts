@@ -31,7 +31,9 @@ describe('KIT_ANNOUNCER_STYLE_HASH', () => {
     const root = readFileSync(`${kitDir}src/runtime/components/root.svelte`, 'utf8');
     const style = /id="svelte-announcer"[\s\S]*?style="([^"]*)"/.exec(root)?.[1];
     expect(style).toBeDefined();
-    const hash = `sha256-${createHash('sha256').update(style ?? '').digest('base64')}`;
+    const hash = `sha256-${createHash('sha256')
+      .update(style ?? '')
+      .digest('base64')}`;
     expect(hash).toBe(KIT_ANNOUNCER_STYLE_HASH);
   });
 });
@@ -43,6 +45,10 @@ describe('EARLY_TAP_SCRIPT_HASH', () => {
     const html = readFileSync(new URL('../../app.html', import.meta.url), 'utf8');
     const scripts = [...html.matchAll(/<script>([\s\S]*?)<\/script>/g)].map((match) => match[1] ?? '');
     expect(scripts).toHaveLength(1);
-    expect(`sha256-${createHash('sha256').update(scripts[0] ?? '').digest('base64')}`).toBe(EARLY_TAP_SCRIPT_HASH);
+    expect(
+      `sha256-${createHash('sha256')
+        .update(scripts[0] ?? '')
+        .digest('base64')}`,
+    ).toBe(EARLY_TAP_SCRIPT_HASH);
   });
 });
