@@ -240,8 +240,9 @@ describe('the young person’s side, on a phone', () => {
     await say(page, 'مرحبا، أحتاج مساعدة');
     const arabic = log(page).getByRole('listitem').filter({ hasText: 'مرحبا' }).locator('.body');
     await arabic.waitFor({ timeout: 15_000 });
-    // dir="auto" finds the text's own direction: right to left for Arabic.
-    expect(await arabic.evaluate((element) => getComputedStyle(element).direction)).toBe('rtl');
+    // dir="auto" finds the text's own direction: right to left for Arabic (polled, as above: the line is
+    // rendered again once the server echoes it).
+    await expect.poll(() => arabic.evaluate((element) => getComputedStyle(element).direction)).toBe('rtl');
 
     // An agent's message too.
     await claimAndJoin(stack, agent, roomId);
