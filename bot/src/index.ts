@@ -207,6 +207,12 @@ export async function start(config: BotConfig): Promise<RunningBot> {
   const syncs = topology.syncs.map(
     ({ client, file }) => new SyncLoop(client, file, (batch) => handleBatch(ctx, batch, seen)),
   );
+  ctx.metrics.watchIntake(() => ({
+    poolReady: ctx.pool.size,
+    poolTarget: config.intake.poolSize,
+    openingsRunning: ctx.admission.load.running,
+    openingsWaiting: ctx.admission.load.waiting,
+  }));
   ctx.metrics.watchSync(() => {
     const all = syncs.map((loop) => loop.health());
     return {

@@ -30,10 +30,10 @@ function queued(roomId: string, entry: Partial<ConversationEntry>): Conversation
   };
 }
 
-async function values(metrics: Metrics, name: string): Promise<Record<string, number>> {
+async function values(metrics: Metrics, name: string, label = 'force'): Promise<Record<string, number>> {
   const metric = (await metrics.registry.getMetricsAsJSON()).find((candidate) => candidate.name === name);
   if (!metric) throw new Error(`no metric ${name}`);
-  return Object.fromEntries(metric.values.map((value) => [String(value.labels.force ?? ''), value.value]));
+  return Object.fromEntries(metric.values.map((value) => [String(value.labels[label] ?? ''), value.value]));
 }
 
 describe('Metrics', () => {
@@ -63,5 +63,18 @@ describe('Metrics', () => {
     metrics.recordRetentionSweep(3, 60_000);
     expect(await values(metrics, 'espace_retention_sweep_failures_total')).toEqual({ '': 1 });
     expect(await values(metrics, 'espace_retention_last_success_timestamp_seconds')).toEqual({ '': 50 });
+  });
+
+  it('shows the room pool and the openings, to size ESPACE_ROOM_POOL_SIZE and ESPACE_ADMISSION_CONCURRENCY', async () => {
+    const metrics = new Metrics(new Store({ police: rooms('p'), gendarmerie: rooms('g') }));
+    expect(await values(metrics, 'espace_openings_total', 'room')).toEqual({ pooled: 0, created: 0 });
+    metrics.watchIntake(() => ({ poolReady: 7, poolTarget: 50, openingsRunning: 4, openingsWaiting: 11 }));
+    metrics.recordOpening(true);
+    metrics.recordOpening(true);
+    metrics.recordOpening(false);
+    expect(await values(metrics, 'espace_openings_total', 'room')).toEqual({ pooled: 2, created: 1 });
+    expect(await values(metrics, 'espace_room_pool_ready')).toEqual({ '': 7 });
+    expect(await values(metrics, 'espace_room_pool_target')).toEqual({ '': 50 });
+    expect(await values(metrics, 'espace_openings_in_progress', 'phase')).toEqual({ running: 4, waiting: 11 });
   });
 });

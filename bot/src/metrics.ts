@@ -3,6 +3,14 @@ import { CONVERSATION_STATES, FORCES, type Force } from '@espace-mineurs/protoco
 import type { SyncHealth } from './matrix/sync.ts';
 import type { Store } from './state/store.ts';
 
+/** What intake looks like now: the room pool and the openings admitted or waiting (intake/pool.ts, admission.ts). */
+export interface IntakeHealth {
+  poolReady: number;
+  poolTarget: number;
+  openingsRunning: number;
+  openingsWaiting: number;
+}
+
 const WAIT_BUCKETS = [5, 15, 30, 60, 120, 300, 600, 1200, 1800, 3600];
 
 /**
@@ -18,6 +26,8 @@ export class Metrics {
   private readonly retentionFailures: Counter;
   private readonly retentionSucceededAt: Gauge;
   private syncHealth: (() => SyncHealth) | undefined;
+  private intakeHealth: (() => IntakeHealth) | undefined;
+  private readonly openings: Counter;
 
   constructor(
     store: Store,
@@ -26,6 +36,7 @@ export class Metrics {
   ) {
     // prom-client calls collect() with the gauge as `this`: read the health through a closure.
     const syncHealth = () => this.syncHealth?.();
+    const intake = () => this.intakeHealth?.();
     collectDefaultMetrics({ register: this.registry, prefix: 'espace_bot_' });
     this.waitSeconds = new Histogram({
       name: 'espace_queue_wait_seconds',
@@ -129,6 +140,45 @@ export class Metrics {
         if (health) this.set(health.consecutiveFailures);
       },
     });
+    // Sizing the room pool and the admission limit (ESPACE_ROOM_POOL_SIZE, ESPACE_ADMISSION_CONCURRENCY): openings
+    // served from the pool are one state event and an invite; those created on demand cost a whole room.
+    this.openings = new Counter({
+      name: 'espace_openings_total',
+      help: 'Conversations opened, by where their room came from (pooled: made ahead of demand; created: on demand)',
+      labelNames: ['room'],
+      registers: [this.registry],
+    });
+    for (const room of ['pooled', 'created']) this.openings.inc({ room }, 0);
+    new Gauge({
+      name: 'espace_room_pool_ready',
+      help: "Young people's rooms made ahead of demand and ready to be given",
+      registers: [this.registry],
+      collect() {
+        const health = intake();
+        if (health) this.set(health.poolReady);
+      },
+    });
+    new Gauge({
+      name: 'espace_room_pool_target',
+      help: 'How many ready rooms the pool keeps when nobody is arriving',
+      registers: [this.registry],
+      collect() {
+        const health = intake();
+        if (health) this.set(health.poolTarget);
+      },
+    });
+    new Gauge({
+      name: 'espace_openings_in_progress',
+      help: 'Openings being served now, and waiting for their turn (admission in arrival order)',
+      labelNames: ['phase'],
+      registers: [this.registry],
+      collect() {
+        const health = intake();
+        if (!health) return;
+        this.set({ phase: 'running' }, health.openingsRunning);
+        this.set({ phase: 'waiting' }, health.openingsWaiting);
+      },
+    });
     this.retentionFailures = new Counter({
       name: 'espace_retention_sweep_failures_total',
       help: 'Retention sweeps that failed, or left a conversation, disclosure room or export they should have deleted',
@@ -145,6 +195,16 @@ export class Metrics {
   /** The sync loop, once it exists (it is created after the context that holds these metrics). */
   watchSync(health: () => SyncHealth): void {
     this.syncHealth = health;
+  }
+
+  /** The room pool and the admission, once they exist (they are created with the context). */
+  watchIntake(health: () => IntakeHealth): void {
+    this.intakeHealth = health;
+  }
+
+  /** A conversation was opened, in a pooled room or in one created for it. */
+  recordOpening(pooled: boolean): void {
+    this.openings.inc({ room: pooled ? 'pooled' : 'created' });
   }
 
   sync(): SyncHealth | undefined {

@@ -22,6 +22,7 @@ describe('admission', () => {
     await tick();
     expect(started).toEqual([0, 1]);
     expect(admission.busy).toBe(6);
+    expect(admission.load).toEqual({ running: 2, waiting: 4 });
     // Finishing the second first still lets the third in line start next, not a later one.
     release[1]!();
     await tick();
@@ -34,6 +35,7 @@ describe('admission', () => {
     expect(started).toEqual([0, 1, 2, 3, 4, 5]);
     expect(peak).toBe(2);
     expect(admission.busy).toBe(0);
+    expect(admission.load).toEqual({ running: 0, waiting: 0 });
   });
 
   it('frees the slot of a task that fails', async () => {

@@ -30,4 +30,9 @@ export class Admission {
   get busy(): number {
     return this.running + this.waiting.length;
   }
+
+  /** Openings running now, and waiting for a slot (the metrics: a long line means the limit or Synapse is short). */
+  get load(): { running: number; waiting: number } {
+    return { running: this.running, waiting: this.waiting.length };
+  }
 }

@@ -59,6 +59,7 @@ export async function openConversation(
       };
       ctx.store.add(opened);
       ctx.log.info({ roomId, pooled: pooled !== undefined }, 'opened a conversation');
+      ctx.metrics.recordOpening(pooled !== undefined);
       await ctx.locks.run(`conversation:${roomId}`, () => sendStart(ctx, opened));
       return opened;
     });
