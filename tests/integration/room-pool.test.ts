@@ -35,6 +35,16 @@ async function startBot(env: Record<string, string> = {}): Promise<ChildBot> {
   return bot;
 }
 
+/** The bot's Prometheus samples, by name and labels as the text format writes them. */
+async function metricValues(): Promise<Map<string, number>> {
+  const text = await (await fetch(`${bot!.url}/metrics`)).text();
+  const samples = text
+    .split('\n')
+    .filter((line) => line && !line.startsWith('#'))
+    .map((line) => line.split(' '));
+  return new Map(samples.map(([name, value]) => [name!, Number(value)]));
+}
+
 async function crashed(): Promise<void> {
   await waitUntil('the bot to crash at its crash point', async () =>
     bot!.child.exitCode !== null || bot!.child.signalCode !== null ? true : undefined,
@@ -152,5 +162,14 @@ describe('the pool of ready rooms', () => {
     }
     const topped = await waitForPool(POOL);
     expect(topped.filter((roomId) => rooms.includes(roomId))).toEqual([]);
+
+    // What an operator sizes the pool from: this start's openings by where their room came from, and the pool.
+    const metrics = await metricValues();
+    const pooled = metrics.get('espace_openings_total{room="pooled"}') ?? 0;
+    expect(pooled).toBeGreaterThanOrEqual(POOL);
+    expect(pooled + (metrics.get('espace_openings_total{room="created"}') ?? 0)).toBe(rooms.length);
+    expect(metrics.get('espace_room_pool_target')).toBe(POOL);
+    expect(metrics.get('espace_room_pool_ready')).toBe(POOL);
+    expect(metrics.get('espace_openings_in_progress{phase="waiting"}')).toBe(0);
   }, 240_000);
 });
