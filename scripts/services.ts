@@ -1,5 +1,9 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+
 /**
- * What `npm start` (up.ts) and `npm run start:production` (production.ts) share: the services started so far,
+ * What `npm start` (up.ts, up-federated.ts) and `npm run start:production` (production.ts) share: the services started so far,
  * stopped in reverse order on Ctrl-C, SIGTERM or a failure, each stop allowed to fail without stopping the rest.
  */
 export type Stoppable = { name: string; stop: () => Promise<void> };
@@ -29,4 +33,53 @@ export async function shutdown(code: number, done?: string): Promise<never> {
     if (done) say(done);
   }
   process.exit(code);
+}
+
+/** Runs a package's Vite dev server as a child; its output is prefixed so the terminal stays readable. */
+export function startVite(
+  root: string,
+  name: string,
+  folder: string,
+  port: number,
+  env: Record<string, string>,
+): Stoppable | undefined {
+  const config = ['vite.config.ts', 'vite.config.js'].map((file) => join(root, folder, file)).find(existsSync);
+  if (!config) return undefined;
+  const child: ChildProcess = spawn(
+    join(root, 'node_modules', '.bin', 'node'),
+    [
+      join(root, 'node_modules', 'vite', 'bin', 'vite.js'),
+      'dev',
+      '--port',
+      String(port),
+      '--strictPort',
+      '--host',
+      '127.0.0.1',
+    ],
+    { cwd: join(root, folder), env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  const prefix = (chunk: Buffer) =>
+    chunk
+      .toString()
+      .split('\n')
+      .filter((line) => line.trim())
+      .map((line) => `[${name}] ${line}\n`)
+      .join('');
+  child.stdout?.on('data', (chunk: Buffer) => process.stdout.write(prefix(chunk)));
+  child.stderr?.on('data', (chunk: Buffer) => process.stderr.write(prefix(chunk)));
+  child.on('exit', (code, signal) => {
+    if (!isShuttingDown()) {
+      process.stderr.write(`[${name}] stopped unexpectedly (${signal ?? code}); stopping everything.\n`);
+      void shutdown(1);
+    }
+  });
+  return {
+    name,
+    stop: () =>
+      new Promise<void>((done) => {
+        if (child.exitCode !== null || child.signalCode !== null) return done();
+        child.once('exit', () => done());
+        child.kill('SIGTERM');
+      }),
+  };
 }

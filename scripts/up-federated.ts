@@ -3,21 +3,29 @@
  * topology"). Three homeservers natively on loopback, each with its own address and an IP-literal server name,
  * in a federation closed to everyone else (TLS with a CA generated for this deployment, kept in the data
  * folder); the federated bootstrap (the bot's account on each server, each force's rooms and demo staff on its
- * own server); the conversation bot, one client and one sync loop per server; then where everything is and how to log in. Ctrl-C stops everything (up.ts handles the signals).
+ * own server); the conversation bot, one client and one sync loop per server; the young people's site, which
+ * talks to the public server and the bot only; then where everything is and how to log in. Ctrl-C stops
+ * everything (up.ts handles the signals). The agent client is not started: it knows one bot account, and here
+ * the bot has one per server (agents use any Matrix client on their force's server, with the plain-text commands).
  */
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startFederatedTopology, type FederatedTopology } from '@espace-mineurs/synapse';
 import { bootstrapFederated, type FederatedBootstrapResult } from '@espace-mineurs/bot/federation';
 import { loadConfig, start } from '@espace-mineurs/bot';
-import { running, say } from './services.ts';
+import { running, say, startVite } from './services.ts';
 
 const root = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const dataDir = resolve(process.env.ESPACE_DATA_DIR ?? join(root, '.data'), 'federated');
 
 const LABEL = { public: 'public (jeunes)', police: 'police', gendarmerie: 'gendarmerie' } as const;
 
-function printSummary(topology: FederatedTopology, result: FederatedBootstrapResult, botUrl: string): void {
+function printSummary(
+  topology: FederatedTopology,
+  result: FederatedBootstrapResult,
+  botUrl: string,
+  webUrl: string | undefined,
+): void {
   const line = '─'.repeat(72);
   say(`\n${line}\nEspace mineurs tourne en local, en topologie fédérée (trois serveurs, fédération fermée).\n${line}`);
   for (const role of ['public', 'police', 'gendarmerie'] as const) {
@@ -25,6 +33,7 @@ function printSummary(topology: FederatedTopology, result: FederatedBootstrapRes
     say(`Synapse ${LABEL[role].padEnd(16)} serveur : ${server.serverName.padEnd(20)} API client : ${server.baseUrl}`);
   }
   say(`Bot (API)                ${botUrl}   (il s'adresse aux jeunes sur le serveur public)`);
+  say(`Site des jeunes          ${webUrl ?? '— pas encore disponible'}   (serveur public et bot seulement)`);
   say(`Autorité de certification de la fédération : ${topology.ca.certificate}`);
   say(`Données locales : ${dataDir}`);
   say(
@@ -48,7 +57,7 @@ function printSummary(topology: FederatedTopology, result: FederatedBootstrapRes
     "\nLes jeunes ne parlent qu'au serveur public ; chaque force a ses salons (espace, file, superviseurs, audit) sur son serveur.",
   );
   say(
-    'Le site des jeunes et le client agents ne sont pas lancés dans cette topologie : npm start (sans option) pour eux.',
+    "Le client agents n'est pas lancé dans cette topologie : les agents utilisent un client Matrix (Element) sur le serveur de leur force, avec les commandes en texte (!aide).",
   );
   say(`${line}\nCtrl-C pour tout arrêter.`);
 }
@@ -66,14 +75,22 @@ export async function startFederated(): Promise<void> {
   const stateDir = join(dataDir, 'state');
   const result = await bootstrapFederated(servers, { stateDir, demo: true });
   say('Démarrage du bot de conversation (un client par serveur)…');
+  const webPort = Number(process.env.ESPACE_WEB_PORT ?? 5173);
+  const webOrigin = `http://127.0.0.1:${webPort}`;
   const bot = await start(
     loadConfig({
       ...process.env,
       ESPACE_HOMESERVER_URL: servers.public.baseUrl,
       ESPACE_STATE_DIR: stateDir,
       ESPACE_BOT_PORT: process.env.ESPACE_BOT_PORT ?? '8090',
+      ESPACE_WEB_ORIGINS: `${webOrigin},http://localhost:${webPort}`,
     }),
   );
   running.push({ name: 'bot', stop: bot.stop });
-  printSummary(topology, result, bot.url);
+  const web = startVite(root, 'web', 'web', webPort, {
+    PUBLIC_HOMESERVER_URL: servers.public.baseUrl,
+    PUBLIC_BOT_API_URL: bot.url,
+  });
+  if (web) running.push(web);
+  printSummary(topology, result, bot.url, web ? webOrigin : undefined);
 }

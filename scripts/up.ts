@@ -3,13 +3,12 @@
  * spaces, demo staff), the bot, the site and the agent client — whichever of them exist — then a summary of
  * where everything is. Ctrl-C (or SIGTERM) stops everything in reverse order.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startHomeserver, type Homeserver } from '@espace-mineurs/synapse';
 import { bootstrap, type BootstrapResult } from '@espace-mineurs/bot/bootstrap';
-import { isShuttingDown, running, say, shutdown, type Stoppable } from './services.ts';
+import { running, say, shutdown, startVite } from './services.ts';
 
 const root = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const dataDir = resolve(process.env.ESPACE_DATA_DIR ?? join(root, '.data'));
@@ -22,49 +21,6 @@ const ports = {
 
 process.on('SIGINT', () => void shutdown(0));
 process.on('SIGTERM', () => void shutdown(0));
-
-/** Runs a package's Vite dev server as a child; its output is prefixed so the terminal stays readable. */
-function startVite(name: string, folder: string, port: number, env: Record<string, string>): Stoppable | undefined {
-  const config = ['vite.config.ts', 'vite.config.js'].map((file) => join(root, folder, file)).find(existsSync);
-  if (!config) return undefined;
-  const child: ChildProcess = spawn(
-    join(root, 'node_modules', '.bin', 'node'),
-    [
-      join(root, 'node_modules', 'vite', 'bin', 'vite.js'),
-      'dev',
-      '--port',
-      String(port),
-      '--strictPort',
-      '--host',
-      '127.0.0.1',
-    ],
-    { cwd: join(root, folder), env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  const prefix = (chunk: Buffer) =>
-    chunk
-      .toString()
-      .split('\n')
-      .filter((line) => line.trim())
-      .map((line) => `[${name}] ${line}\n`)
-      .join('');
-  child.stdout?.on('data', (chunk: Buffer) => process.stdout.write(prefix(chunk)));
-  child.stderr?.on('data', (chunk: Buffer) => process.stderr.write(prefix(chunk)));
-  child.on('exit', (code, signal) => {
-    if (!isShuttingDown()) {
-      process.stderr.write(`[${name}] stopped unexpectedly (${signal ?? code}); stopping everything.\n`);
-      void shutdown(1);
-    }
-  });
-  return {
-    name,
-    stop: () =>
-      new Promise<void>((done) => {
-        if (child.exitCode !== null || child.signalCode !== null) return done();
-        child.once('exit', () => done());
-        child.kill('SIGTERM');
-      }),
-  };
-}
 
 interface BotModule {
   start?: (config: unknown) => Promise<{ url: string; stop: () => Promise<void> }>;
@@ -130,9 +86,9 @@ async function main(): Promise<void> {
     VITE_HOMESERVER_URL: hs.baseUrl,
     VITE_SERVER_NAME: result.serverName,
   };
-  const web = startVite('web', 'web', ports.web, sharedEnv);
+  const web = startVite(root, 'web', 'web', ports.web, sharedEnv);
   if (web) running.push(web);
-  const agent = startVite('agents', 'agent-client', ports.agent, sharedEnv);
+  const agent = startVite(root, 'agents', 'agent-client', ports.agent, sharedEnv);
   if (agent) running.push(agent);
 
   printSummary(hs, result, {
