@@ -174,6 +174,7 @@ export async function start(config: BotConfig): Promise<RunningBot> {
       log: logger.child({ module: 'pool' }),
     }),
     log: logger.child({ module: 'engine' }),
+    staff: (userId) => ctx.store.staff.get(userId),
     ...(topology.federation ? { federation: topology.federation } : {}),
     now: Date.now,
   };
@@ -186,13 +187,10 @@ export async function start(config: BotConfig): Promise<RunningBot> {
   // After a restore, rooms deleted since the backup are back in the database: delete them again before anything
   // reads them (the next retention pass then scrubs their traces, as after any deletion).
   if (config.deletionJournal) {
-    await replayDeletions(
-      matrix,
-      ctx.audit,
-      new DeletionJournal(config.deletionJournal),
-      { police: forces.police.supervisorsRoomId, gendarmerie: forces.gendarmerie.supervisorsRoomId },
-      ctx.now,
-    );
+    await replayDeletions(ctx, new DeletionJournal(config.deletionJournal), {
+      police: forces.police.supervisorsRoomId,
+      gendarmerie: forces.gendarmerie.supervisorsRoomId,
+    });
   } else {
     log.warn(
       'no deletion journal (ESPACE_DELETION_JOURNAL): a restored backup would bring back conversations deleted since',

@@ -28,6 +28,7 @@ import {
   startRetention,
   sweepRetention,
 } from '../retention/purge.ts';
+import type { Deps } from '../runtime/deps.ts';
 import { DAY, parseDuration, type StaffLookup, type StaffMember } from '../runtime/safety.ts';
 import { onlyKnown, required, UsageError, type ParsedArgs } from './args.ts';
 import { AdminError, type AdminContext } from './connect.ts';
@@ -70,6 +71,15 @@ export function adminAudit(ctx: AdminContext, args: ParsedArgs): AdminAuditLog {
     { police: ctx.forces.police.auditRoomId, gendarmerie: ctx.forces.gendarmerie.auditRoomId },
     (force, eventId, record) => mirrors.get(force)!.append(force, eventId, ctx.hs.userId, record),
   );
+}
+
+/**
+ * The command line's `Deps` (runtime/deps.ts), which the bot's `Context` provides in the bot: its connection,
+ * its audit log and the real clock. `staff` is added by the commands that check a supervisor (`staffLookup`),
+ * so the others read no staff list.
+ */
+export function adminDeps(ctx: AdminContext, args: ParsedArgs): Pick<Deps, 'matrix' | 'audit' | 'now'> {
+  return { matrix: ctx.hs, audit: adminAudit(ctx, args), now: Date.now };
 }
 
 export async function readStaff(ctx: AdminContext): Promise<Map<string, StaffMember & { pseudonym: string }>> {
@@ -285,10 +295,9 @@ export async function hold(ctx: AdminContext, args: ParsedArgs, io: Output): Pro
     supervisor: required(args, 'supervisor'),
     at: Date.now(),
   };
-  const staff = await staffLookup(ctx);
-  if (verb === 'put')
-    await putLegalHold(ctx.hs, adminAudit(ctx, args), staff, { ...request, reason: required(args, 'reason') });
-  else await liftLegalHold(ctx.hs, adminAudit(ctx, args), staff, request);
+  const deps = { ...adminDeps(ctx, args), staff: await staffLookup(ctx) };
+  if (verb === 'put') await putLegalHold(deps, { ...request, reason: required(args, 'reason') });
+  else await liftLegalHold(deps, request);
   io.out(`conversation n°${entry.ticket} : conservation judiciaire ${verb === 'put' ? 'posée' : 'levée'}`);
   return EXIT.ok;
 }
@@ -333,8 +342,7 @@ export async function deleteNow(ctx: AdminContext, args: ParsedArgs, io: Output)
       `la suppression est définitive : relancez avec --yes pour supprimer la conversation n°${entry.ticket}`,
     );
   const result = await deleteConversation(
-    ctx.hs,
-    adminAudit(ctx, args),
+    adminDeps(ctx, args),
     {
       force: entry.force,
       recordRoomId: ctx.forces[entry.force].supervisorsRoomId,
@@ -358,13 +366,10 @@ export async function sweep(ctx: AdminContext, args: ParsedArgs, io: Output): Pr
     throw new UsageError(
       '--default-period est obligatoire (par exemple 90d) : la durée des conversations closes sans durée propre',
     );
-  const report = await sweepRetention({
-    hs: ctx.hs,
-    audit: adminAudit(ctx, args),
+  const report = await sweepRetention(adminDeps(ctx, args), {
     recordRooms: recordRooms(ctx),
     candidates: async () => retentionCandidates(await readConversationEntries(ctx.hs, queueRooms(ctx))),
     defaultPeriodMs,
-    now: Date.now,
     ...(ctx.deletionJournal ? { deletion: { journal: ctx.deletionJournal } } : {}),
   });
   io.out(

@@ -42,7 +42,7 @@ export async function disclosureRequest(
       message: `Demande de levée d'anonymat ${id} (conversation n°${ticket}) transmise aux superviseurs. Pour la retirer : !retirer-levee ${ticket} ${id}`,
     };
     if (existing) return sent;
-    const transition = requestDisclosure((userId) => ctx.store.staff.get(userId), {
+    const transition = requestDisclosure(ctx, {
       id,
       conversation: roomId,
       force,
@@ -90,7 +90,7 @@ export async function disclosureDecision(
       request.disclosedAt === undefined;
     let decided: DisclosureRequest = request;
     if (!resuming) {
-      const transition = decideDisclosure((userId) => ctx.store.staff.get(userId), request, {
+      const transition = decideDisclosure(ctx, request, {
         actor: staff.userId,
         approve,
         ...(comment ? { reason: comment } : {}),

@@ -25,15 +25,18 @@ const NOW = 1_800_000_000_000;
 const REASON = 'Menace de suicide imminente, parle de ce soir.';
 
 function pending(requester = '@pn-agent:t'): DisclosureRequest {
-  const result = requestDisclosure(staff, {
-    id: 'd1',
-    conversation: '!c:t',
-    force: 'police',
-    requester,
-    reason: REASON,
-    now: NOW,
-    ttlMs: 60_000,
-  });
+  const result = requestDisclosure(
+    { staff },
+    {
+      id: 'd1',
+      conversation: '!c:t',
+      force: 'police',
+      requester,
+      reason: REASON,
+      now: NOW,
+      ttlMs: 60_000,
+    },
+  );
   if (!result.ok) throw new Error(result.code);
   return result.request;
 }
@@ -51,19 +54,19 @@ describe('disclosure requests', () => {
       status: 'pending',
     });
     const base = { id: 'd', conversation: '!c:t', force: 'police' as const, reason: REASON, now: NOW };
-    expect(requestDisclosure(staff, { ...base, requester: '@gn-agent:t' })).toMatchObject({
+    expect(requestDisclosure({ staff }, { ...base, requester: '@gn-agent:t' })).toMatchObject({
       ok: false,
       code: 'WRONG_FORCE',
     });
-    expect(requestDisclosure(staff, { ...base, requester: '@stranger:t' })).toMatchObject({
+    expect(requestDisclosure({ staff }, { ...base, requester: '@stranger:t' })).toMatchObject({
       ok: false,
       code: 'NOT_STAFF',
     });
-    expect(requestDisclosure(staff, { ...base, requester: '@pn-sup-gone:t' })).toMatchObject({
+    expect(requestDisclosure({ staff }, { ...base, requester: '@pn-sup-gone:t' })).toMatchObject({
       ok: false,
       code: 'NOT_STAFF',
     });
-    expect(requestDisclosure(staff, { ...base, requester: '@pn-agent:t', reason: '  danger ' })).toMatchObject({
+    expect(requestDisclosure({ staff }, { ...base, requester: '@pn-agent:t', reason: '  danger ' })).toMatchObject({
       ok: false,
       code: 'REASON_REQUIRED',
     });
@@ -71,27 +74,27 @@ describe('disclosure requests', () => {
 
   it('only a supervisor of the same force, not the requester, approves', () => {
     const request = pending();
-    expect(decideDisclosure(staff, request, { actor: '@pn-agent:t', approve: true, now: NOW })).toMatchObject({
+    expect(decideDisclosure({ staff }, request, { actor: '@pn-agent:t', approve: true, now: NOW })).toMatchObject({
       ok: false,
       code: 'OWN_REQUEST',
     });
-    expect(decideDisclosure(staff, request, { actor: '@pn-agent-2:t', approve: true, now: NOW })).toMatchObject({
+    expect(decideDisclosure({ staff }, request, { actor: '@pn-agent-2:t', approve: true, now: NOW })).toMatchObject({
       ok: false,
       code: 'NOT_SUPERVISOR',
     });
-    expect(decideDisclosure(staff, request, { actor: '@gn-sup:t', approve: true, now: NOW })).toMatchObject({
+    expect(decideDisclosure({ staff }, request, { actor: '@gn-sup:t', approve: true, now: NOW })).toMatchObject({
       ok: false,
       code: 'WRONG_FORCE',
     });
-    expect(decideDisclosure(staff, request, { actor: '@gn-sup:t', approve: false, now: NOW })).toMatchObject({
+    expect(decideDisclosure({ staff }, request, { actor: '@gn-sup:t', approve: false, now: NOW })).toMatchObject({
       ok: false,
       code: 'WRONG_FORCE',
     });
-    expect(decideDisclosure(staff, request, { actor: '@pn-sup-gone:t', approve: true, now: NOW })).toMatchObject({
+    expect(decideDisclosure({ staff }, request, { actor: '@pn-sup-gone:t', approve: true, now: NOW })).toMatchObject({
       ok: false,
       code: 'NOT_STAFF',
     });
-    const approved = decideDisclosure(staff, request, { actor: '@pn-sup:t', approve: true, now: NOW + 1 });
+    const approved = decideDisclosure({ staff }, request, { actor: '@pn-sup:t', approve: true, now: NOW + 1 });
     expect(approved).toEqual({
       ok: true,
       request: { ...request, status: 'approved', decidedBy: '@pn-sup:t', decidedAt: NOW + 1 },
@@ -100,21 +103,21 @@ describe('disclosure requests', () => {
 
   it('a supervisor’s own request needs another supervisor', () => {
     const request = pending('@pn-sup:t');
-    expect(decideDisclosure(staff, request, { actor: '@pn-sup:t', approve: true, now: NOW })).toMatchObject({
+    expect(decideDisclosure({ staff }, request, { actor: '@pn-sup:t', approve: true, now: NOW })).toMatchObject({
       ok: false,
       code: 'OWN_REQUEST',
     });
-    expect(decideDisclosure(staff, request, { actor: '@pn-sup:t', approve: false, now: NOW })).toMatchObject({
+    expect(decideDisclosure({ staff }, request, { actor: '@pn-sup:t', approve: false, now: NOW })).toMatchObject({
       ok: false,
       code: 'OWN_REQUEST',
     });
-    expect(decideDisclosure(staff, request, { actor: '@pn-sup-2:t', approve: true, now: NOW })).toMatchObject({
+    expect(decideDisclosure({ staff }, request, { actor: '@pn-sup-2:t', approve: true, now: NOW })).toMatchObject({
       ok: true,
     });
   });
 
   it('refusal keeps its reason; a decided request cannot be decided again', () => {
-    const refused = decideDisclosure(staff, pending(), {
+    const refused = decideDisclosure({ staff }, pending(), {
       actor: '@pn-sup:t',
       approve: false,
       reason: ' Pas assez d’éléments ',
@@ -125,7 +128,9 @@ describe('disclosure requests', () => {
       request: { status: 'refused', refusalReason: 'Pas assez d’éléments', decidedBy: '@pn-sup:t' },
     });
     if (!refused.ok) return;
-    expect(decideDisclosure(staff, refused.request, { actor: '@pn-sup-2:t', approve: true, now: NOW })).toMatchObject({
+    expect(
+      decideDisclosure({ staff }, refused.request, { actor: '@pn-sup-2:t', approve: true, now: NOW }),
+    ).toMatchObject({
       ok: false,
       code: 'ALREADY_DECIDED',
     });
@@ -135,7 +140,9 @@ describe('disclosure requests', () => {
     const request = pending();
     expect(expireDisclosure(request, NOW + 59_999).status).toBe('pending');
     expect(expireDisclosure(request, NOW + 60_000)).toMatchObject({ status: 'expired', decidedAt: NOW + 60_000 });
-    expect(decideDisclosure(staff, request, { actor: '@pn-sup:t', approve: true, now: NOW + 60_000 })).toMatchObject({
+    expect(
+      decideDisclosure({ staff }, request, { actor: '@pn-sup:t', approve: true, now: NOW + 60_000 }),
+    ).toMatchObject({
       ok: false,
       code: 'EXPIRED',
     });
@@ -166,7 +173,7 @@ describe('disclosure requests', () => {
   });
 
   it('the disclosure message lists the connections and the postal code', () => {
-    const approved = decideDisclosure(staff, pending(), { actor: '@pn-sup:t', approve: true, now: NOW });
+    const approved = decideDisclosure({ staff }, pending(), { actor: '@pn-sup:t', approve: true, now: NOW });
     if (!approved.ok) throw new Error();
     const message = disclosureMessage(
       {

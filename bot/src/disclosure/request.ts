@@ -7,7 +7,7 @@ import {
   type DisclosureRequest,
   type Force,
 } from '@espace-mineurs/protocol';
-import type { StaffLookup } from '../runtime/safety.ts';
+import type { Deps } from '../runtime/deps.ts';
 
 export type { DisclosureRequest, DisclosureStatus } from '@espace-mineurs/protocol';
 
@@ -61,7 +61,7 @@ export interface NewRequest {
 }
 
 /** An agent or supervisor of the conversation's force asks to lift anonymity. */
-export function requestDisclosure(staff: StaffLookup, input: NewRequest): Transition {
+export function requestDisclosure({ staff }: Pick<Deps, 'staff'>, input: NewRequest): Transition {
   const member = staff(input.requester);
   if (!member?.active) return refuse('NOT_STAFF');
   if (member.force !== input.force) return refuse('WRONG_FORCE');
@@ -97,7 +97,7 @@ function checkPending(request: DisclosureRequest, now: number): Transition | und
 
 /** A supervisor of the request's force, not its author, approves or refuses a pending, unexpired request. */
 export function decideDisclosure(
-  staff: StaffLookup,
+  { staff }: Pick<Deps, 'staff'>,
   request: DisclosureRequest,
   decision: { actor: string; approve: boolean; reason?: string; now: number },
 ): Transition {

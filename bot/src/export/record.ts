@@ -7,7 +7,7 @@ import {
 import { logger } from '../log.ts';
 import { deleteLocalMedia } from '../matrix/admin.ts';
 import { isNotFoundError, putStateEvent, redactRoomEvent, roomStateOf, type Homeserver } from '../matrix/homeserver.ts';
-import type { Auditor } from '../runtime/safety.ts';
+import type { Deps } from '../runtime/deps.ts';
 
 const log = logger.child({ module: 'safety.export-record' });
 
@@ -62,8 +62,7 @@ export function dueExports(
  * one that was interrupted.
  */
 export async function removeExport(
-  hs: Homeserver,
-  audit: Auditor,
+  { matrix: hs, audit }: Pick<Deps, 'matrix' | 'audit'>,
   recordRoomId: string,
   record: ExportRecord,
   now: number,

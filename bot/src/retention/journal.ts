@@ -3,8 +3,7 @@ import { dirname } from 'node:path';
 import { FORCES, type Force } from '@espace-mineurs/protocol';
 import { logger } from '../log.ts';
 import { deleteRoomWithPurge, readSafetyState, saveRetentionRecord, type DeletionOptions } from './purge.ts';
-import type { Homeserver } from '../matrix/homeserver.ts';
-import type { Auditor } from '../runtime/safety.ts';
+import type { Deps } from '../runtime/deps.ts';
 
 const log = logger.child({ module: 'safety.deletion-journal' });
 
@@ -106,13 +105,12 @@ export interface ReplayReport {
  * as after any deletion) and audited with the reason `replay`. Runs before the bot rebuilds its state.
  */
 export async function replayDeletions(
-  hs: Homeserver,
-  audit: Auditor,
+  deps: Pick<Deps, 'matrix' | 'audit' | 'now'>,
   journal: DeletionJournal,
   recordRooms: Record<Force, string>,
-  now: () => number,
   options: DeletionOptions = {},
 ): Promise<ReplayReport> {
+  const { matrix: hs, audit } = deps;
   const report: ReplayReport = { replayed: [], gone: 0, failed: [] };
   const { entries, unreadable } = journal.read();
   if (unreadable.length > 0)
@@ -139,7 +137,7 @@ export async function replayDeletions(
         actor: hs.userId,
         action: 'delete',
         conversation: entry.roomId,
-        at: now(),
+        at: deps.now(),
         details: { reason: 'replay', deletedAt: entry.at, outcome: result.outcome, media: result.mediaDeleted },
       });
       report.replayed.push(entry.roomId);

@@ -21,9 +21,8 @@ export async function legalHold(
     at,
   };
   try {
-    if (hold)
-      await putLegalHold(ctx.matrix, ctx.audit, (userId) => ctx.store.staff.get(userId), { ...request, reason });
-    else await liftLegalHold(ctx.matrix, ctx.audit, (userId) => ctx.store.staff.get(userId), request);
+    if (hold) await putLegalHold(ctx, { ...request, reason });
+    else await liftLegalHold(ctx, request);
   } catch (error) {
     if (error instanceof SafetyError && isCommandRefusalCode(error.code)) return refuse(error.code, error.message);
     throw error;

@@ -167,13 +167,13 @@ describe('legal hold', () => {
       ['@old-sup-pn:test', 'NOT_STAFF'],
       ['@nobody:test', 'NOT_STAFF'],
     ] as const) {
-      await expect(putLegalHold(hs, audit, staff, { ...base, supervisor })).rejects.toMatchObject({ code });
+      await expect(putLegalHold({ matrix: hs, audit, staff }, { ...base, supervisor })).rejects.toMatchObject({ code });
     }
     await expect(
-      putLegalHold(hs, audit, staff, { ...base, supervisor: '@sup-pn:test', reason: ' ' }),
+      putLegalHold({ matrix: hs, audit, staff }, { ...base, supervisor: '@sup-pn:test', reason: ' ' }),
     ).rejects.toMatchObject({ code: 'REASON_REQUIRED' });
     expect(hs.calls).toEqual([]);
-    const hold = await putLegalHold(hs, audit, staff, { ...base, supervisor: '@sup-pn:test' });
+    const hold = await putLegalHold({ matrix: hs, audit, staff }, { ...base, supervisor: '@sup-pn:test' });
     expect(hold).toEqual({ active: true, reason: 'Réquisition du parquet', by: '@sup-pn:test', at: NOW });
     expect(hs.calls[0]!.path).toBe(
       `/_matrix/client/v3/rooms/!sup%3Atest/state/${RetentionEventType.LegalHold}/!conv%3Atest`,
@@ -191,14 +191,17 @@ describe('legal hold', () => {
       },
     ]);
     const audit = { write: async () => {} };
-    const error = await deleteConversation(hs, audit, {
-      force: 'police',
-      recordRoomId: '!sup:test',
-      roomId: '!conv:test',
-      actor: '@admin:test',
-      reason: 'manual',
-      at: NOW,
-    }).catch((caught: unknown) => caught);
+    const error = await deleteConversation(
+      { matrix: hs, audit },
+      {
+        force: 'police',
+        recordRoomId: '!sup:test',
+        roomId: '!conv:test',
+        actor: '@admin:test',
+        reason: 'manual',
+        at: NOW,
+      },
+    ).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(SafetyError);
     expect(error).toMatchObject({ code: 'LEGAL_HOLD' });
     expect(hs.calls.some((call) => call.method === 'DELETE')).toBe(false);

@@ -15,7 +15,8 @@ import { statusOf } from '../matrix/errors.ts';
 import { deleteLocalMedia, roomDeletionStatus, roomKnown, roomLocalMedia, startRoomDeletion } from '../matrix/admin.ts';
 import { putStateEvent, roomStateOf, type Homeserver } from '../matrix/homeserver.ts';
 import { redactSupersededVersions } from './traces.ts';
-import { SafetyError, type Auditor, type StaffLookup } from '../runtime/safety.ts';
+import type { Deps } from '../runtime/deps.ts';
+import { SafetyError, type StaffLookup } from '../runtime/safety.ts';
 
 const log = logger.child({ module: 'safety.retention' });
 
@@ -145,9 +146,7 @@ export interface HoldRequest {
 
 /** Places a legal hold (a supervisor of the conversation's force, with a reason); audited. */
 export async function putLegalHold(
-  hs: Homeserver,
-  audit: Auditor,
-  staff: StaffLookup,
+  { matrix: hs, audit, staff }: Pick<Deps, 'matrix' | 'audit' | 'staff'>,
   request: HoldRequest & { reason: string },
 ): Promise<LegalHold> {
   requireSupervisor(staff, request.supervisor, request.force);
@@ -170,9 +169,7 @@ export async function putLegalHold(
 
 /** Lifts a legal hold; the room becomes deletable again at the next sweep if its period has run out. Audited. */
 export async function liftLegalHold(
-  hs: Homeserver,
-  audit: Auditor,
-  staff: StaffLookup,
+  { matrix: hs, audit, staff }: Pick<Deps, 'matrix' | 'audit' | 'staff'>,
   request: HoldRequest,
 ): Promise<LegalHold> {
   requireSupervisor(staff, request.supervisor, request.force);
@@ -315,8 +312,7 @@ function serversOf(hs: Homeserver): readonly Homeserver[] {
  * records the deletion beside the holds and audits it.
  */
 export async function deleteConversation(
-  hs: Homeserver,
-  audit: Auditor,
+  { matrix: hs, audit }: Pick<Deps, 'matrix' | 'audit'>,
   request: {
     force: Force;
     recordRoomId: string;
@@ -369,24 +365,24 @@ export interface SweepReport {
   failed: Array<{ roomId: string; code: string }>;
 }
 
-export interface SweepDeps {
-  hs: Homeserver;
-  audit: Auditor;
+export interface SweepOptions {
   /** The force's supervisors room of each force (holds and retention records). */
   recordRooms: Record<Force, string>;
   /** Ended conversations (the engine's store, or `readConversationEntries`). */
   candidates: () => Promise<RetentionCandidate[]>;
   defaultPeriodMs: number;
-  now: () => number;
   deletion?: DeletionOptions;
 }
 
 /** One retention pass: deletes every due, unheld room; one failure does not stop the others. */
-export async function sweepRetention(deps: SweepDeps): Promise<SweepReport> {
+export async function sweepRetention(
+  deps: Pick<Deps, 'matrix' | 'audit' | 'now'>,
+  options: SweepOptions,
+): Promise<SweepReport> {
   const report: SweepReport = { deleted: [], held: 0, waiting: 0, failed: [] };
-  const candidates = await deps.candidates();
+  const candidates = await options.candidates();
   for (const force of FORCES) {
-    const safety = await readSafetyState(deps.hs, deps.recordRooms[force]);
+    const safety = await readSafetyState(deps.matrix, options.recordRooms[force]);
     const mine = candidates
       .filter((candidate) => candidate.force === force)
       .map((candidate) => {
@@ -397,24 +393,23 @@ export async function sweepRetention(deps: SweepDeps): Promise<SweepReport> {
           ...(record?.deletedAt !== undefined ? { deletedAt: record.deletedAt } : {}),
         };
       });
-    const plan = planRetention(mine, activeHolds(safety), deps.now(), deps.defaultPeriodMs);
+    const plan = planRetention(mine, activeHolds(safety), deps.now(), options.defaultPeriodMs);
     report.held += plan.held.length;
     report.waiting += plan.waiting.length;
     for (const item of plan.due) {
       try {
         report.deleted.push(
           await deleteConversation(
-            deps.hs,
-            deps.audit,
+            deps,
             {
               force,
-              recordRoomId: deps.recordRooms[force],
+              recordRoomId: options.recordRooms[force],
               roomId: item.roomId,
-              actor: deps.hs.userId,
+              actor: deps.matrix.userId,
               reason: 'retention',
               at: deps.now(),
             },
-            deps.deletion,
+            options.deletion,
           ),
         );
       } catch (error) {

@@ -112,7 +112,7 @@ async function scrubDeletedConversation(ctx: Context, force: Force, roomId: stri
   await scrubDisclosures(ctx, roomId);
   for (const record of await readExportRecords(ctx.matrix, recordRoomId)) {
     if (record.conversation === roomId && record.removedAt === undefined)
-      await removeExport(ctx.matrix, ctx.audit, recordRoomId, record, ctx.now(), 'conversation_deleted');
+      await removeExport(ctx, recordRoomId, record, ctx.now(), 'conversation_deleted');
   }
 }
 
@@ -129,7 +129,7 @@ async function sweepExports(ctx: Context): Promise<{ removed: number; failed: nu
       new Set(),
     )) {
       try {
-        await removeExport(ctx.matrix, ctx.audit, recordRoomId, record, ctx.now(), 'period');
+        await removeExport(ctx, recordRoomId, record, ctx.now(), 'period');
         removed++;
       } catch (error) {
         failed++;
@@ -148,16 +148,13 @@ async function sweepExports(ctx: Context): Promise<{ removed: number; failed: nu
  * Returns how many items it had to leave for the next pass (the retention alert counts them).
  */
 export async function sweepConversationRetention(ctx: Context): Promise<number> {
-  const report = await sweepRetention({
-    hs: ctx.matrix,
-    audit: ctx.audit,
+  const report = await sweepRetention(ctx, {
     recordRooms: {
       police: ctx.store.forces.police.supervisorsRoomId,
       gendarmerie: ctx.store.forces.gendarmerie.supervisorsRoomId,
     },
     candidates: async () => candidates(ctx),
     defaultPeriodMs: ctx.config.retention.period * 1000,
-    now: ctx.now,
     ...(ctx.config.deletionJournal ? { deletion: { journal: new DeletionJournal(ctx.config.deletionJournal) } } : {}),
   });
   for (const deleted of report.deleted) {

@@ -10,15 +10,22 @@ import type { TriageDefinition } from '../triage/definition.ts';
 import type { Admission } from '../intake/admission.ts';
 import type { Force } from '@espace-mineurs/protocol';
 import type { RoomPool } from '../intake/pool.ts';
+import type { Deps } from './deps.ts';
+import type { StaffLookup } from './safety.ts';
 
-/** Everything a handler needs, built once by start(). */
-export interface Context {
+/**
+ * Everything a handler needs, built once by start(). It is a `Deps` (runtime/deps.ts), so a handler hands `ctx`
+ * itself to any feature taking `Pick<Deps, …>`.
+ */
+export interface Context extends Deps {
   config: BotConfig;
   matrix: Matrix;
   store: Store;
   triage: TriageDefinition;
   rules: RoutingRules;
   audit: AuditLog;
+  /** Who a user is among staff: `store.staff`, read at each call. */
+  staff: StaffLookup;
   metrics: Metrics;
   locks: KeyedQueue;
   /** Openings in arrival order, a few at once. */
@@ -31,7 +38,6 @@ export interface Context {
    * then dispatches each request to the server holding what it names (federation/matrix.ts).
    */
   federation?: { publicServer: string; forceServers: Record<Force, string> };
-  /** Clock, replaceable in tests. */
   now(): number;
 }
 

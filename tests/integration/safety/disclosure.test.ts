@@ -49,14 +49,17 @@ describe('disclosure in grave danger (real Synapse)', () => {
     });
     expect(connections.map((connection) => connection.ip)).toContain('127.0.0.1');
 
-    const asked = requestDisclosure(staff, {
-      id: randomUUID(),
-      conversation: roomId,
-      force: 'police',
-      requester: requester.userId,
-      reason: 'Il dit être menacé maintenant, devant chez lui.',
-      now: Date.now(),
-    });
+    const asked = requestDisclosure(
+      { staff },
+      {
+        id: randomUUID(),
+        conversation: roomId,
+        force: 'police',
+        requester: requester.userId,
+        reason: 'Il dit être menacé maintenant, devant chez lui.',
+        now: Date.now(),
+      },
+    );
     if (!asked.ok) throw new Error(asked.code);
     await audit.write(['police'], `disclosure-request:${asked.request.id}`, {
       actor: requester.userId,
@@ -67,15 +70,19 @@ describe('disclosure in grave danger (real Synapse)', () => {
     });
 
     expect(
-      decideDisclosure(staff, asked.request, { actor: requester.userId, approve: true, now: Date.now() }),
+      decideDisclosure({ staff }, asked.request, { actor: requester.userId, approve: true, now: Date.now() }),
     ).toMatchObject({ ok: false, code: 'OWN_REQUEST' });
     expect(
-      decideDisclosure(staff, asked.request, { actor: otherForceSupervisor, approve: true, now: Date.now() }),
+      decideDisclosure({ staff }, asked.request, { actor: otherForceSupervisor, approve: true, now: Date.now() }),
     ).toMatchObject({ ok: false, code: 'WRONG_FORCE' });
     expect(
-      decideDisclosure(staff, asked.request, { actor: otherAgent.userId, approve: true, now: Date.now() }),
+      decideDisclosure({ staff }, asked.request, { actor: otherAgent.userId, approve: true, now: Date.now() }),
     ).toMatchObject({ ok: false, code: 'NOT_SUPERVISOR' });
-    const approved = decideDisclosure(staff, asked.request, { actor: approver.userId, approve: true, now: Date.now() });
+    const approved = decideDisclosure({ staff }, asked.request, {
+      actor: approver.userId,
+      approve: true,
+      now: Date.now(),
+    });
     if (!approved.ok) throw new Error(approved.code);
 
     const result = await disclose(hs, audit, {
@@ -150,14 +157,17 @@ describe('disclosure in grave danger (real Synapse)', () => {
 
   it('refuses to disclose what was not approved', async () => {
     const hs = botHomeserver();
-    const asked = requestDisclosure(staff, {
-      id: randomUUID(),
-      conversation: '!x:test',
-      force: 'police',
-      requester: stack().demo[0]!.userId,
-      reason: 'Danger immédiat signalé.',
-      now: Date.now(),
-    });
+    const asked = requestDisclosure(
+      { staff },
+      {
+        id: randomUUID(),
+        conversation: '!x:test',
+        force: 'police',
+        requester: stack().demo[0]!.userId,
+        reason: 'Danger immédiat signalé.',
+        now: Date.now(),
+      },
+    );
     if (!asked.ok) throw new Error(asked.code);
     await expect(
       disclose(hs, { write: async () => {} }, { request: asked.request, guest: '@nobody:test', now: Date.now() }),

@@ -43,6 +43,7 @@ describe('retention that really deletes (real Synapse)', () => {
       new KeyedQueue(),
     );
     await audit.load();
+    const deps = { matrix: hs, audit, staff, now: Date.now };
 
     const guest = await registerGuest();
     const plain = await createConversationLikeRoom(hs, guest, ['bonjour', "j'ai besoin d'aide", 'merci']);
@@ -68,7 +69,7 @@ describe('retention that really deletes (real Synapse)', () => {
     expect(
       await hs.request('GET', `/_matrix/client/v3/rooms/${encodeURIComponent(plain.roomId)}/state/m.room.retention/`),
     ).toEqual({ max_lifetime: periodMs });
-    await putLegalHold(hs, audit, staff, {
+    await putLegalHold(deps, {
       force: 'police',
       recordRoomId,
       roomId: held.roomId,
@@ -79,23 +80,20 @@ describe('retention that really deletes (real Synapse)', () => {
 
     const candidates = async (): Promise<RetentionCandidate[]> =>
       [plain.roomId, held.roomId].map((roomId) => ({ roomId, force: 'police', state: 'closed', closedAt }));
-    const deps = {
-      hs,
-      audit,
+    const retention = {
       recordRooms: { police: recordRoomId, gendarmerie: stack().forces.gendarmerie.supervisorsRoomId },
       candidates,
       defaultPeriodMs: 30 * DAY,
-      now: Date.now,
     };
 
-    const early = await sweepRetention(deps);
+    const early = await sweepRetention(deps, retention);
     expect(early).toMatchObject({ deleted: [], held: 1, waiting: 1, failed: [] });
 
     // Swept again until the period has ended and a sweep acts on the plain room (or fails).
     const sweep = await waitUntil(
       'a sweep after the retention period that deletes the plain room',
       async () => {
-        const run = await sweepRetention(deps);
+        const run = await sweepRetention(deps, retention);
         return run.deleted.length > 0 || run.failed.length > 0 ? run : undefined;
       },
       { timeoutMs: periodMs + 30_000, intervalMs: 300 },
@@ -164,11 +162,11 @@ describe('retention that really deletes (real Synapse)', () => {
     );
     expect(typeof record.deletedAt).toBe('number');
     // A deleted room is not deleted twice.
-    expect((await sweepRetention(deps)).deleted).toEqual([]);
+    expect((await sweepRetention(deps, retention)).deleted).toEqual([]);
 
     // Lifting the hold: the next sweep deletes it.
     await expect(
-      liftLegalHold(hs, audit, staff, {
+      liftLegalHold(deps, {
         force: 'police',
         recordRoomId,
         roomId: held.roomId,
@@ -176,14 +174,14 @@ describe('retention that really deletes (real Synapse)', () => {
         at: Date.now(),
       }),
     ).rejects.toMatchObject({ code: 'WRONG_FORCE' });
-    await liftLegalHold(hs, audit, staff, {
+    await liftLegalHold(deps, {
       force: 'police',
       recordRoomId,
       roomId: held.roomId,
       supervisor,
       at: Date.now(),
     });
-    const after = await sweepRetention(deps);
+    const after = await sweepRetention(deps, retention);
     expect(after.deleted.map((result) => result.roomId)).toEqual([held.roomId]);
     expect(
       (
