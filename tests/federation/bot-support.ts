@@ -1,0 +1,198 @@
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { expect } from 'vitest';
+import type { FederatedTopology } from '@espace-mineurs/synapse';
+import type { FederatedBootstrapResult } from '@espace-mineurs/bot/federation';
+import { EventType, type CommandResultContent, type ConversationEntry, type Force } from '@espace-mineurs/protocol';
+import type { ChildBot } from '../support/bot-process.ts';
+import { freshAddress } from '../support/conversation.ts';
+import { call, join as joinRoom, send, waitFor, type ServerSession } from './support.ts';
+
+/** What the files running the real bot in the federated topology share: logins, commands, entries, server copies. */
+export type Role = 'public' | Force;
+
+export interface Deployment {
+  topology: FederatedTopology;
+  result: FederatedBootstrapResult;
+  bot: ChildBot;
+}
+
+export async function demoLogin(d: Deployment, handle: string): Promise<ServerSession> {
+  const account = d.result.demo.find((candidate) => candidate.handle === handle);
+  if (!account) throw new Error(`no demo account ${handle}`);
+  const answer = await call<{ user_id: string; access_token: string }>(
+    account.homeserverUrl,
+    'POST',
+    '/_matrix/client/v3/login',
+    {
+      body: {
+        type: 'm.login.password',
+        identifier: { type: 'm.id.user', user: account.localpart },
+        password: account.password,
+      },
+    },
+  );
+  expect(answer.status).toBe(200);
+  return { baseUrl: account.homeserverUrl, userId: answer.body.user_id, accessToken: answer.body.access_token };
+}
+
+/** The bot's own session on one server (its admin account there). */
+export function botSession(d: Deployment, role: Role): ServerSession {
+  return {
+    baseUrl: d.topology.servers[role].baseUrl,
+    userId: d.result.bots[role].userId,
+    accessToken: d.result.bots[role].accessToken,
+  };
+}
+
+export interface TimelineEvent {
+  type: string;
+  sender: string;
+  state_key?: string;
+  content: Record<string, unknown>;
+}
+
+export async function timeline(session: ServerSession, roomId: string): Promise<TimelineEvent[]> {
+  const answer = await call<{ chunk?: TimelineEvent[] }>(
+    session.baseUrl,
+    'GET',
+    `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/messages?dir=b&limit=200`,
+    { token: session.accessToken },
+  );
+  return (answer.body.chunk ?? []).reverse();
+}
+
+/** A structured command in a queue room, and the bot's result to it. */
+export async function command(
+  session: ServerSession,
+  queueRoomId: string,
+  body: Record<string, unknown>,
+): Promise<CommandResultContent> {
+  const requestId = randomUUID();
+  const sent = await call(
+    session.baseUrl,
+    'PUT',
+    `/_matrix/client/v3/rooms/${encodeURIComponent(queueRoomId)}/send/${EventType.Command}/${requestId}`,
+    { token: session.accessToken, body: { ...body, requestId } },
+  );
+  expect(sent.status).toBe(200);
+  return waitFor(`the result of ${String(body.action)}`, async () => {
+    const found = (await timeline(session, queueRoomId)).find(
+      (event) => event.type === EventType.CommandResult && event.content.requestId === requestId,
+    );
+    return found?.content as CommandResultContent | undefined;
+  });
+}
+
+/** The conversation's entry in a force's queue room, read on that force's server by the bot's account there. */
+export async function entryOf(d: Deployment, force: Force, roomId: string): Promise<ConversationEntry | undefined> {
+  const queue = d.result.forces[force].queueRoomId;
+  const answer = await call<ConversationEntry>(
+    d.topology.servers[force].baseUrl,
+    'GET',
+    `/_matrix/client/v3/rooms/${encodeURIComponent(queue)}/state/${encodeURIComponent(EventType.Conversation)}/${encodeURIComponent(roomId)}`,
+    { token: d.result.bots[force].accessToken },
+  );
+  return answer.status === 200 ? answer.body : undefined;
+}
+
+/** Whether a server still knows the room, by its admin API (404 once purged there, or when it never held it). */
+export async function known(d: Deployment, role: Role, roomId: string): Promise<boolean> {
+  const answer = await call(
+    d.topology.servers[role].baseUrl,
+    'GET',
+    `/_synapse/admin/v1/rooms/${encodeURIComponent(roomId)}`,
+    { token: d.result.bots[role].accessToken },
+  );
+  if (answer.status !== 200 && answer.status !== 404)
+    throw new Error(`admin room lookup on ${role} answered ${answer.status}`);
+  return answer.status === 200;
+}
+
+/** Rows mentioning the room in the server's own database (SQLite here), read directly, not through Synapse. */
+export function rowsInDatabase(d: Deployment, role: Role, roomId: string): number {
+  const file = join(d.topology.servers[role].dataDir, 'homeserver.db');
+  if (!existsSync(file)) throw new Error(`no database at ${file}`);
+  const db = new DatabaseSync(file, { readOnly: true });
+  try {
+    let rows = 0;
+    for (const table of ['events', 'current_state_events', 'event_json', 'room_memberships', 'rooms']) {
+      const row = db.prepare(`SELECT COUNT(*) AS n FROM ${table} WHERE room_id = ?`).get(roomId) as { n: number };
+      rows += row.n;
+    }
+    return rows;
+  } finally {
+    db.close();
+  }
+}
+
+/** The young person's room's current state event of `type`, as the public server holds it. */
+export async function roomState<T>(session: ServerSession, roomId: string, type: string): Promise<T> {
+  const answer = await call<T>(
+    session.baseUrl,
+    'GET',
+    `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/state/${type}/`,
+    { token: session.accessToken },
+  );
+  expect(answer.status).toBe(200);
+  return answer.body;
+}
+
+/**
+ * A guest of the public server opens a conversation through the bot and answers the triage up to `postalCode`
+ * (92100 routes to the police, 22300 to the gendarmerie); returns once it is queued.
+ */
+export async function openAndTriage(
+  d: Deployment,
+  postalCode: string,
+  force: Force,
+): Promise<{ guest: ServerSession; roomId: string }> {
+  const publicUrl = d.topology.servers.public.baseUrl;
+  const registered = await call<{ user_id: string; access_token: string }>(
+    publicUrl,
+    'POST',
+    '/_matrix/client/v3/register?kind=guest',
+    { body: {} },
+  );
+  expect(registered.status).toBe(200);
+  const guest = { baseUrl: publicUrl, userId: registered.body.user_id, accessToken: registered.body.access_token };
+  const opened = await fetch(`${d.bot.url}/api/conversations`, {
+    method: 'POST',
+    headers: {
+      authorization: `Bearer ${guest.accessToken}`,
+      'content-type': 'application/json',
+      'x-forwarded-for': freshAddress(),
+    },
+    body: '{}',
+  });
+  expect(opened.status).toBe(201);
+  const { roomId } = (await opened.json()) as { roomId: string };
+  await joinRoom(guest, roomId, d.result.servers.public.serverName);
+  const publicBot = d.result.servers.public.botUserId;
+  const botCount = async () =>
+    (await timeline(guest, roomId)).filter((event) => event.sender === publicBot && event.type === 'm.room.message')
+      .length;
+  await waitFor('the first question', async () => ((await botCount()) > 0 ? true : undefined));
+  for (const answer of ['1', '1', '6', '2', '4', postalCode]) {
+    const before = await botCount();
+    expect((await send(guest, roomId, answer)).status).toBe(200);
+    await waitFor(`the bot's reply to ${answer}`, async () => ((await botCount()) > before ? true : undefined));
+  }
+  await waitFor(`queued for the ${force}`, async () =>
+    (await entryOf(d, force, roomId))?.state === 'queued' ? true : undefined,
+  );
+  return { guest, roomId };
+}
+
+/** Events in the server's own database whose JSON contains `text` (SQLite, read directly): what the server holds. */
+export function eventsContaining(d: Deployment, role: Role, text: string): number {
+  const db = new DatabaseSync(join(d.topology.servers[role].dataDir, 'homeserver.db'), { readOnly: true });
+  try {
+    const row = db.prepare(`SELECT COUNT(*) AS n FROM event_json WHERE instr(json, ?) > 0`).get(text) as { n: number };
+    return row.n;
+  } finally {
+    db.close();
+  }
+}
