@@ -2,7 +2,8 @@ import type { Connection, DisclosedData, TriageSummary } from '@espace-mineurs/p
 import { whois } from '../matrix/admin.ts';
 import { createRoom, sendRoomEvent, type Homeserver } from '../matrix/homeserver.ts';
 import { DisclosureEventType, type DisclosureRequest } from './request.ts';
-import { SafetyError, type Auditor } from '../runtime/safety.ts';
+import { SafetyError } from '../runtime/safety.ts';
+import type { Deps } from '../runtime/deps.ts';
 import { staffRoomPowerLevels } from '../bootstrap/power-levels.ts';
 
 export type { Connection } from '@espace-mineurs/protocol';
@@ -109,8 +110,7 @@ export async function createDisclosureRoom(
  * posted).
  */
 export async function disclose(
-  hs: Homeserver,
-  audit: Auditor,
+  deps: Pick<Deps, 'matrix' | 'audit'>,
   input: {
     request: DisclosureRequest;
     guest: string;
@@ -119,10 +119,11 @@ export async function disclose(
     retentionMs?: number;
     roomId?: string;
     onRoom?: (roomId: string) => Promise<void>;
-    /** Federated topology: the public server, which knows the guest's connections; `hs` is then the force's. */
+    /** Federated topology: the public server, which knows the guest's connections; `deps.matrix` is then the force's. */
     whoisFrom?: Homeserver;
   },
 ): Promise<{ roomId: string; eventId: string; connections: number }> {
+  const { matrix: hs, audit } = deps;
   const content = await gatherDisclosure(input.whoisFrom ?? hs, input);
   const roomId =
     input.roomId ??

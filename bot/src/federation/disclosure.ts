@@ -10,7 +10,7 @@ import type { Auditor } from '../runtime/safety.ts';
 export function discloseAcrossServers(
   servers: { public: Homeserver; force: Homeserver },
   audit: Auditor,
-  input: Omit<Parameters<typeof disclose>[2], 'whoisFrom'>,
+  input: Omit<Parameters<typeof disclose>[1], 'whoisFrom'>,
 ): ReturnType<typeof disclose> {
-  return disclose(servers.force, audit, { ...input, whoisFrom: servers.public });
+  return disclose({ matrix: servers.force, audit }, { ...input, whoisFrom: servers.public });
 }

@@ -85,13 +85,16 @@ describe('disclosure in grave danger (real Synapse)', () => {
     });
     if (!approved.ok) throw new Error(approved.code);
 
-    const result = await disclose(hs, audit, {
-      request: approved.request,
-      guest: guest.userId,
-      triage: { postalCode: '93200', text: 'Témoin · violences · en danger', inDanger: true, skipped: false },
-      now: Date.now(),
-      retentionMs: 7 * 24 * 3600 * 1000,
-    });
+    const result = await disclose(
+      { matrix: hs, audit },
+      {
+        request: approved.request,
+        guest: guest.userId,
+        triage: { postalCode: '93200', text: 'Témoin · violences · en danger', inDanger: true, skipped: false },
+        now: Date.now(),
+        retentionMs: 7 * 24 * 3600 * 1000,
+      },
+    );
     expect(result.connections).toBeGreaterThan(0);
 
     // Exactly the bot (joined) and the two people (invited), nobody else.
@@ -170,7 +173,10 @@ describe('disclosure in grave danger (real Synapse)', () => {
     );
     if (!asked.ok) throw new Error(asked.code);
     await expect(
-      disclose(hs, { write: async () => {} }, { request: asked.request, guest: '@nobody:test', now: Date.now() }),
+      disclose(
+        { matrix: hs, audit: { write: async () => {} } },
+        { request: asked.request, guest: '@nobody:test', now: Date.now() },
+      ),
     ).rejects.toMatchObject({ code: 'NOT_APPROVED' });
   });
 });
