@@ -153,3 +153,47 @@ export function route(handlers: Handler[], path: string): string {
   );
   return hit?.upstream ?? 'nothing';
 }
+
+export interface Dockerfile {
+  workdir: string;
+  entrypoint: string[];
+  cmd: string[];
+  /** Sources of COPY instructions taken from the build context (not from another stage). */
+  copied: string[];
+  /** `npm ci …` commands of the stage the final image copies /app from (or of the final stage). */
+  installs: string[];
+}
+
+/** The final stage of a Dockerfile, with the install command of the stage it takes /app from. */
+export function readDockerfile(path: string): Dockerfile {
+  const text = read(path).replace(/\\\n/g, ' ');
+  const stages: Array<{ name?: string; lines: string[] }> = [];
+  for (const line of text.split('\n').map((raw) => raw.trim())) {
+    if (!line || line.startsWith('#')) continue;
+    const from = /^FROM\s+\S+(?:\s+AS\s+(\S+))?/i.exec(line);
+    if (from) stages.push({ ...(from[1] ? { name: from[1] } : {}), lines: [] });
+    else stages.at(-1)!.lines.push(line);
+  }
+  const final = stages.at(-1)!;
+  const json = (instruction: string, lines: string[]): string[] => {
+    const line = lines.filter((candidate) => candidate.startsWith(`${instruction} `)).at(-1);
+    return line ? (JSON.parse(line.slice(instruction.length + 1)) as string[]) : [];
+  };
+  const workdir =
+    final.lines
+      .filter((line) => line.startsWith('WORKDIR '))
+      .at(-1)
+      ?.slice(8) ?? '/';
+  const copied = stages
+    .flatMap((stage) => stage.lines)
+    .filter((line) => /^COPY\s/.test(line) && !/--from=/.test(line))
+    .flatMap((line) => line.replace(/--\S+/g, '').trim().split(/\s+/).slice(1, -1));
+  const source = /COPY\s+--from=(\S+)\s+\/app\s+\/app/.exec(final.lines.join('\n'))?.[1];
+  const installing = source ? stages.find((stage) => stage.name === source)! : final;
+  const installs = installing.lines
+    .filter((line) => line.startsWith('RUN '))
+    .flatMap((line) => line.split('&&'))
+    .map((part) => part.replace(/^RUN\s+/, '').trim())
+    .filter((part) => part.startsWith('npm ci'));
+  return { workdir, entrypoint: json('ENTRYPOINT', final.lines), cmd: json('CMD', final.lines), copied, installs };
+}

@@ -3,8 +3,8 @@
  * in production (each of these defects once made the whole deployment unable to start):
  * - every healthcheck URL is a route the service serves, on the port it listens on;
  * - every environment variable compose passes is one the service reads;
- * - every command and entry point named exists in the image;
- * - no test-only package (testcontainers, vitest, Playwright…) is installed into an image's runtime.
+ * - every command and entry point named exists in the image.
+ * What the images install is checked by images.test.ts.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -18,6 +18,7 @@ import {
   COMPOSE,
   parseCaddyfile,
   read,
+  readDockerfile,
   ROOT,
   services,
   type Service,
@@ -46,50 +47,6 @@ function botGetRoutes(): Set<string> {
       routes.add(path!);
   }
   return routes;
-}
-
-interface Dockerfile {
-  workdir: string;
-  entrypoint: string[];
-  cmd: string[];
-  /** Sources of COPY instructions taken from the build context (not from another stage). */
-  copied: string[];
-  /** `npm ci …` commands of the stage the final image copies /app from (or of the final stage). */
-  installs: string[];
-}
-
-/** The final stage of a Dockerfile, with the install command of the stage it takes /app from. */
-function readDockerfile(path: string): Dockerfile {
-  const text = read(path).replace(/\\\n/g, ' ');
-  const stages: Array<{ name?: string; lines: string[] }> = [];
-  for (const line of text.split('\n').map((raw) => raw.trim())) {
-    if (!line || line.startsWith('#')) continue;
-    const from = /^FROM\s+\S+(?:\s+AS\s+(\S+))?/i.exec(line);
-    if (from) stages.push({ ...(from[1] ? { name: from[1] } : {}), lines: [] });
-    else stages.at(-1)!.lines.push(line);
-  }
-  const final = stages.at(-1)!;
-  const json = (instruction: string, lines: string[]): string[] => {
-    const line = lines.filter((candidate) => candidate.startsWith(`${instruction} `)).at(-1);
-    return line ? (JSON.parse(line.slice(instruction.length + 1)) as string[]) : [];
-  };
-  const workdir =
-    final.lines
-      .filter((line) => line.startsWith('WORKDIR '))
-      .at(-1)
-      ?.slice(8) ?? '/';
-  const copied = stages
-    .flatMap((stage) => stage.lines)
-    .filter((line) => /^COPY\s/.test(line) && !/--from=/.test(line))
-    .flatMap((line) => line.replace(/--\S+/g, '').trim().split(/\s+/).slice(1, -1));
-  const source = /COPY\s+--from=(\S+)\s+\/app\s+\/app/.exec(final.lines.join('\n'))?.[1];
-  const installing = source ? stages.find((stage) => stage.name === source)! : final;
-  const installs = installing.lines
-    .filter((line) => line.startsWith('RUN '))
-    .flatMap((line) => line.split('&&'))
-    .map((part) => part.replace(/^RUN\s+/, '').trim())
-    .filter((part) => part.startsWith('npm ci'));
-  return { workdir, entrypoint: json('ENTRYPOINT', final.lines), cmd: json('CMD', final.lines), copied, installs };
 }
 
 describe('healthchecks call routes the services serve', () => {
@@ -256,110 +213,6 @@ describe('every command and entry point exists', () => {
     for (const [name, svc] of services) {
       if (name === 'agent-client') continue;
       expect(svc.depends_on?.['agent-client'], `${name} waits for the agent client`).toBeUndefined();
-    }
-  });
-});
-
-// ------------------------------------------------------------------------------- runtime dependencies
-interface LockEntry {
-  dependencies?: Record<string, string>;
-  optionalDependencies?: Record<string, string>;
-  peerDependencies?: Record<string, string>;
-  link?: boolean;
-  resolved?: string;
-  dev?: boolean;
-}
-
-/** Packages only tests need. None of them may be in an image. */
-const TEST_ONLY = [
-  'testcontainers',
-  'vitest',
-  'playwright-core',
-  'playwright',
-  'dclint',
-  'axe-core',
-  'pino-pretty',
-  'dockerode',
-  'docker-compose',
-];
-
-/**
- * A known defect, listed so that this test can run today and fails the day it is fixed: @espace-mineurs/synapse
- * lists testcontainers in its `dependencies`, so `npm ci --workspace bot --omit=dev` installs it into the bot
- * and synapse-config images. Moving it to devDependencies (or tests/) must come with deleting this entry.
- */
-const KNOWN_UNTIL_MOVED: Record<string, string> = { testcontainers: '@espace-mineurs/synapse' };
-
-/** Every package `npm ci --workspace <workspace> --omit=dev` installs, with the package that asked for it. */
-function runtimeClosure(workspace: string): Map<string, string> {
-  const lock = JSON.parse(read('package-lock.json')) as { packages: Record<string, LockEntry> };
-  const found = new Map<string, string>();
-  const queue: Array<[string, string, string]> = []; // [name, requested by, lock path of the requester]
-  const enqueue = (entry: LockEntry, by: string, at: string) => {
-    for (const name of Object.keys({ ...entry.dependencies, ...entry.optionalDependencies, ...entry.peerDependencies }))
-      queue.push([name, by, at]);
-  };
-  const root = lock.packages[workspace];
-  if (!root) throw new Error(`package-lock.json has no workspace ${workspace}`);
-  enqueue(root, JSON.parse(read(`${workspace}/package.json`)).name as string, workspace);
-  while (queue.length > 0) {
-    const [name, by, at] = queue.shift()!;
-    if (found.has(name)) continue;
-    // Node's resolution: the nearest node_modules up from the requester.
-    let path: string | undefined;
-    for (let dir = at; ; dir = dir.includes('/node_modules/') ? dir.slice(0, dir.lastIndexOf('/node_modules/')) : '') {
-      const candidate = dir ? `${dir}/node_modules/${name}` : `node_modules/${name}`;
-      if (lock.packages[candidate]) {
-        path = candidate;
-        break;
-      }
-      if (!dir) break;
-    }
-    if (!path) continue; // an optional peer nobody installs
-    let entry = lock.packages[path]!;
-    if (entry.link && entry.resolved) {
-      path = entry.resolved;
-      entry = lock.packages[path]!;
-    }
-    found.set(name, by);
-    // What only the known exception brings in goes with it.
-    if (KNOWN_UNTIL_MOVED[name] !== by) enqueue(entry, name, path);
-  }
-  return found;
-}
-
-describe('images hold no test-only package', () => {
-  const images = services
-    .filter(([, svc]) => svc.build)
-    .map(([name, svc]) => [name, svc.build!.dockerfile] as const)
-    .filter(([name], index, all) => all.findIndex(([other]) => other === name) === index);
-
-  it.each(images)('%s (%s)', (_name, dockerfile) => {
-    const { installs } = readDockerfile(dockerfile);
-    for (const install of installs) {
-      expect(install, `${dockerfile}: the runtime install must omit devDependencies`).toMatch(/--omit=dev\b/);
-      const workspace = /--workspace[= ](\S+)/.exec(install)?.[1];
-      expect(workspace, `${dockerfile}: installs one workspace`).toBeDefined();
-      const closure = runtimeClosure(workspace!);
-      expect(closure.size).toBeGreaterThan(0);
-      for (const name of TEST_ONLY) {
-        const by = closure.get(name);
-        if (by && KNOWN_UNTIL_MOVED[name] === by) continue;
-        expect(by, `${dockerfile}: ${name} is installed (asked for by ${by})`).toBeUndefined();
-      }
-    }
-  });
-
-  it('still needs each listed exception (delete the entry once the package has moved)', () => {
-    for (const [name, by] of Object.entries(KNOWN_UNTIL_MOVED)) {
-      const stillThere = images.some(([, dockerfile]) =>
-        readDockerfile(dockerfile).installs.some(
-          (install) => runtimeClosure(/--workspace[= ](\S+)/.exec(install)![1]!).get(name) === by,
-        ),
-      );
-      expect(stillThere, `${name} is no longer a runtime dependency of ${by}: delete it from KNOWN_UNTIL_MOVED`).toBe(
-        true,
-      );
     }
   });
 });
