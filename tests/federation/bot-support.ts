@@ -19,7 +19,10 @@ export interface Deployment {
   bot: ChildBot;
 }
 
-export async function demoLogin(d: Deployment, handle: string): Promise<ServerSession> {
+/** The servers and what the bootstrap made on them, without a bot process (enough for most helpers below). */
+export type Servers = Pick<Deployment, 'topology' | 'result'>;
+
+export async function demoLogin(d: Servers, handle: string): Promise<ServerSession> {
   const account = d.result.demo.find((candidate) => candidate.handle === handle);
   if (!account) throw new Error(`no demo account ${handle}`);
   const answer = await call<{ user_id: string; access_token: string }>(
@@ -39,7 +42,7 @@ export async function demoLogin(d: Deployment, handle: string): Promise<ServerSe
 }
 
 /** The bot's own session on one server (its admin account there). */
-export function botSession(d: Deployment, role: Role): ServerSession {
+export function botSession(d: Servers, role: Role): ServerSession {
   return {
     baseUrl: d.topology.servers[role].baseUrl,
     userId: d.result.bots[role].userId,
@@ -99,7 +102,7 @@ export async function entryOf(d: Deployment, force: Force, roomId: string): Prom
 }
 
 /** Whether a server still knows the room, by its admin API (404 once purged there, or when it never held it). */
-export async function known(d: Deployment, role: Role, roomId: string): Promise<boolean> {
+export async function known(d: Servers, role: Role, roomId: string): Promise<boolean> {
   const answer = await call(
     d.topology.servers[role].baseUrl,
     'GET',
@@ -112,7 +115,7 @@ export async function known(d: Deployment, role: Role, roomId: string): Promise<
 }
 
 /** Rows mentioning the room in the server's own database (SQLite here), read directly, not through Synapse. */
-export function rowsInDatabase(d: Deployment, role: Role, roomId: string): number {
+export function rowsInDatabase(d: Servers, role: Role, roomId: string): number {
   const file = join(d.topology.servers[role].dataDir, 'homeserver.db');
   if (!existsSync(file)) throw new Error(`no database at ${file}`);
   const db = new DatabaseSync(file, { readOnly: true });

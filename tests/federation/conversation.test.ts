@@ -1,7 +1,6 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DatabaseSync } from 'node:sqlite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   startFederatedTopology,
@@ -20,7 +19,8 @@ import {
   type ConnectedHomeserver,
   type FederatedBootstrapResult,
 } from '@espace-mineurs/bot/federation';
-import { call, join as joinRoom, send, texts, waitFor, type ServerSession } from './support.ts';
+import { call, guestOn, join as joinRoom, sees, send, texts, waitFor, type ServerSession } from './support.ts';
+import { demoLogin, known, rowsInDatabase, type Servers } from './bot-support.ts';
 
 /**
  * The federated bootstrap and a young person's room across servers: each force's rooms and staff on its own
@@ -31,6 +31,16 @@ let topology: FederatedTopology;
 let result: FederatedBootstrapResult;
 let dataDir: string;
 let bots: { public: ConnectedHomeserver; police: ConnectedHomeserver; gendarmerie: ConnectedHomeserver };
+
+/** What the helpers of bot-support.ts read, once beforeAll has started the topology. */
+const deployment: Servers = {
+  get topology() {
+    return topology;
+  },
+  get result() {
+    return result;
+  },
+};
 
 function running(server: FederatedServer): Homeserver {
   const current = server.current();
@@ -76,72 +86,6 @@ function demoAccount(handle: string): (typeof result.demo)[number] {
   return account;
 }
 
-async function demoLogin(handle: string): Promise<ServerSession> {
-  const account = demoAccount(handle);
-  const answer = await call<{ user_id: string; access_token: string }>(
-    account.homeserverUrl,
-    'POST',
-    '/_matrix/client/v3/login',
-    {
-      body: {
-        type: 'm.login.password',
-        identifier: { type: 'm.id.user', user: account.localpart },
-        password: account.password,
-      },
-    },
-  );
-  expect(answer.status).toBe(200);
-  return { baseUrl: account.homeserverUrl, userId: answer.body.user_id, accessToken: answer.body.access_token };
-}
-
-async function guest(): Promise<ServerSession> {
-  const answer = await call<{ user_id: string; access_token: string }>(
-    topology.servers.public.baseUrl,
-    'POST',
-    '/_matrix/client/v3/register?kind=guest',
-    { body: {} },
-  );
-  expect(answer.status).toBe(200);
-  return {
-    baseUrl: topology.servers.public.baseUrl,
-    userId: answer.body.user_id,
-    accessToken: answer.body.access_token,
-  };
-}
-
-function adminToken(role: 'public' | 'police' | 'gendarmerie'): string {
-  return result.bots[role].accessToken;
-}
-
-async function known(role: 'public' | 'police' | 'gendarmerie', roomId: string): Promise<boolean> {
-  const answer = await call(
-    topology.servers[role].baseUrl,
-    'GET',
-    `/_synapse/admin/v1/rooms/${encodeURIComponent(roomId)}`,
-    { token: adminToken(role) },
-  );
-  if (answer.status !== 200 && answer.status !== 404)
-    throw new Error(`admin room lookup on ${role} answered ${answer.status}`);
-  return answer.status === 200;
-}
-
-/** Rows mentioning the room in the server's own database (SQLite here), read directly, not through Synapse. */
-function rowsInDatabase(role: 'public' | 'police' | 'gendarmerie', roomId: string): number {
-  const file = join(topology.servers[role].dataDir, 'homeserver.db');
-  if (!existsSync(file)) throw new Error(`no database at ${file}`);
-  const db = new DatabaseSync(file, { readOnly: true });
-  try {
-    let rows = 0;
-    for (const table of ['events', 'current_state_events', 'event_json', 'room_memberships', 'rooms']) {
-      const row = db.prepare(`SELECT COUNT(*) AS n FROM ${table} WHERE room_id = ?`).get(roomId) as { n: number };
-      rows += row.n;
-    }
-    return rows;
-  } finally {
-    db.close();
-  }
-}
-
 async function openConversation(force: 'police' | 'gendarmerie', young: ServerSession): Promise<string> {
   const roomId = await bots.public.request<{ room_id: string }>('POST', '/_matrix/client/v3/createRoom', {
     body: {
@@ -159,22 +103,14 @@ async function openConversation(force: 'police' | 'gendarmerie', young: ServerSe
   return id;
 }
 
-async function sees(session: ServerSession, roomId: string, body: string): Promise<void> {
-  await waitFor(
-    `${session.userId} to see "${body}"`,
-    async () => ((await texts(session, roomId)).includes(body) ? true : undefined),
-    90_000,
-  );
-}
-
 describe('the federated bootstrap', () => {
   it('puts each force s rooms on its own server only, and is idempotent', async () => {
     for (const force of ['police', 'gendarmerie'] as const) {
       const rooms = result.forces[force];
       for (const roomId of [rooms.spaceId, rooms.queueRoomId, rooms.supervisorsRoomId, rooms.auditRoomId]) {
-        expect(await known(force, roomId)).toBe(true);
-        expect(await known('public', roomId)).toBe(false);
-        expect(await known(force === 'police' ? 'gendarmerie' : 'police', roomId)).toBe(false);
+        expect(await known(deployment, force, roomId)).toBe(true);
+        expect(await known(deployment, 'public', roomId)).toBe(false);
+        expect(await known(deployment, force === 'police' ? 'gendarmerie' : 'police', roomId)).toBe(false);
       }
     }
     const servers = {
@@ -188,7 +124,7 @@ describe('the federated bootstrap', () => {
   });
 
   it('gives each force s staff an account on that force s server, in that force s queue', async () => {
-    const agent = await demoLogin('pn-agent-1');
+    const agent = await demoLogin(deployment, 'pn-agent-1');
     expect(agent.userId).toBe(`@${demoAccount('pn-agent-1').localpart}:${topology.servers.police.serverName}`);
     const joined = await call<{ joined_rooms: string[] }>(agent.baseUrl, 'GET', '/_matrix/client/v3/joined_rooms', {
       token: agent.accessToken,
@@ -225,9 +161,9 @@ describe('the federated bootstrap', () => {
 
 describe('a young person s room across servers', () => {
   it('carries messages both ways, moves to the other force (ACL swapped, previous force removed) and is purged on every server', async () => {
-    const young = await guest();
+    const young = await guestOn(topology.servers.public.baseUrl);
     const roomId = await openConversation('police', young);
-    const police = await demoLogin('pn-agent-1');
+    const police = await demoLogin(deployment, 'pn-agent-1');
     await bots.public.request('POST', `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/invite`, {
       body: { user_id: police.userId },
     });
@@ -238,7 +174,7 @@ describe('a young person s room across servers', () => {
     await sees(police, roomId, 'bonjour');
 
     // A gendarme cannot join while the room belongs to the police.
-    const gendarme = await demoLogin('gn-agent-1');
+    const gendarme = await demoLogin(deployment, 'gn-agent-1');
     const early = await call(
       gendarme.baseUrl,
       'POST',
@@ -289,21 +225,21 @@ describe('a young person s room across servers', () => {
     expect(await texts(young, roomId)).not.toContain('encore moi');
 
     for (const role of ['public', 'police', 'gendarmerie'] as const) {
-      expect(await known(role, roomId)).toBe(true);
-      expect(rowsInDatabase(role, roomId)).toBeGreaterThan(0);
+      expect(await known(deployment, role, roomId)).toBe(true);
+      expect(rowsInDatabase(deployment, role, roomId)).toBeGreaterThan(0);
     }
     const purged = await purgeEverywhere([bots.public, bots.police, bots.gendarmerie], roomId);
     expect(purged.map((entry) => entry.outcome)).toEqual(['deleted', 'deleted', 'deleted']);
     for (const role of ['public', 'police', 'gendarmerie'] as const) {
-      expect(await known(role, roomId)).toBe(false);
-      expect(rowsInDatabase(role, roomId)).toBe(0);
+      expect(await known(deployment, role, roomId)).toBe(false);
+      expect(rowsInDatabase(deployment, role, roomId)).toBe(0);
     }
   });
 
   it('loses and duplicates nothing when the force server is stopped and restarted mid-conversation', async () => {
-    const young = await guest();
+    const young = await guestOn(topology.servers.public.baseUrl);
     const roomId = await openConversation('gendarmerie', young);
-    const gendarme = await demoLogin('gn-agent-2');
+    const gendarme = await demoLogin(deployment, 'gn-agent-2');
     await bots.public.request('POST', `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/invite`, {
       body: { user_id: gendarme.userId },
     });
@@ -335,7 +271,7 @@ describe('a young person s room across servers', () => {
 
 describe('grave danger across servers', () => {
   it('reads the guest s connections on the public server and discloses them on the force s server only', async () => {
-    const young = await guest();
+    const young = await guestOn(topology.servers.public.baseUrl);
     const roomId = await openConversation('police', young);
     expect((await send(young, roomId, "j'ai peur")).status).toBe(200);
     const requester = demoAccount('pn-agent-1');
@@ -363,9 +299,9 @@ describe('grave danger across servers', () => {
       },
     );
     expect(disclosed.connections).toBeGreaterThan(0);
-    expect(await known('police', disclosed.roomId)).toBe(true);
-    expect(await known('public', disclosed.roomId)).toBe(false);
-    expect(await known('gendarmerie', disclosed.roomId)).toBe(false);
+    expect(await known(deployment, 'police', disclosed.roomId)).toBe(true);
+    expect(await known(deployment, 'public', disclosed.roomId)).toBe(false);
+    expect(await known(deployment, 'gendarmerie', disclosed.roomId)).toBe(false);
     const members = await bots.police.request<{ chunk: Array<{ state_key: string; content: { membership: string } }> }>(
       'GET',
       `/_matrix/client/v3/rooms/${encodeURIComponent(disclosed.roomId)}/members`,

@@ -96,3 +96,24 @@ export async function join(session: ServerSession, roomId: string, via: string):
     return answer.status === 200 ? true : undefined;
   });
 }
+
+/** A guest registered on a server (the public one: guests are refused elsewhere). */
+export async function guestOn(baseUrl: string): Promise<ServerSession> {
+  const answer = await call<{ user_id: string; access_token: string }>(
+    baseUrl,
+    'POST',
+    '/_matrix/client/v3/register?kind=guest',
+    { body: {} },
+  );
+  if (answer.status !== 200) throw new Error(`guest registration on ${baseUrl} answered ${answer.status}`);
+  return { baseUrl, userId: answer.body.user_id, accessToken: answer.body.access_token };
+}
+
+/** Waits until a session sees a message with exactly this text in the room (federation can take a while). */
+export async function sees(session: ServerSession, roomId: string, body: string): Promise<void> {
+  await waitFor(
+    `${session.userId} to see "${body}"`,
+    async () => ((await texts(session, roomId)).includes(body) ? true : undefined),
+    90_000,
+  );
+}
