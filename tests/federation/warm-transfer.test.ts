@@ -139,4 +139,31 @@ describe('a cross-force warm transfer through the bot in the federated topology'
     await received(gendarme, roomId, 'd’accord', 'the young person message on the gendarmerie server');
     expect(await texts(police, roomId)).not.toContain('d’accord');
   });
+
+  it('a declined cross-force offer leaves the room with the police: ACL public + police, the agent still there', async () => {
+    const servers = d.result.servers;
+    const policeQueue = d.result.forces.police.queueRoomId;
+    const [police, gendarme] = await Promise.all([demoLogin(d, 'pn-agent-1'), demoLogin(d, 'gn-agent-1')]);
+    const { guest, roomId } = await openAndTriage(d, '92100', 'police');
+    expect(await command(police, policeQueue, { action: 'claim', conversation: roomId })).toMatchObject({ ok: true });
+    await joinRoom(police, roomId, servers.public.serverName);
+    const offer = { action: 'transfer', conversation: roomId, to: { force: 'gendarmerie' }, mode: 'warm' };
+    expect(await command(police, policeQueue, offer)).toMatchObject({ ok: true });
+    expect(
+      await command(gendarme, d.result.forces.gendarmerie.queueRoomId, {
+        action: 'transfer_decline',
+        conversation: roomId,
+      }),
+    ).toMatchObject({ ok: true });
+    const entry = await entryOf(d, 'police', roomId);
+    expect(entry).toMatchObject({ force: 'police', state: 'assigned', assignee: police.userId });
+    expect(entry?.pendingTransfer).toBeUndefined();
+    expect(await entryOf(d, 'gendarmerie', roomId)).toBeUndefined();
+    expect(await roomState(guest, roomId, SERVER_ACL)).toEqual(
+      conversationServerAcl(servers.public.serverName, servers.police.serverName),
+    );
+    expect(await present(guest, roomId)).toContain(police.userId);
+    expect((await send(police, roomId, 'Je reste ton interlocuteur.')).status).toBe(200);
+    await received(guest, roomId, 'Je reste ton interlocuteur.', 'the police message after the decline');
+  });
 });
