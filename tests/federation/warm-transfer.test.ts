@@ -12,6 +12,7 @@ import { command, demoLogin, entryOf, openAndTriage, roomState, type Deployment 
  * A cross-force warm transfer through the real bot process: a police agent offers the conversation to the
  * gendarmerie and stays with the young person while the offer is pending (the room still federates with the
  * police server); a gendarme accepts, and only then is the room handed to public + gendarmerie, police users out.
+ * A declined offer, and one nobody answers, leave the room with the police.
  */
 const d = {} as Deployment;
 let dataDir: string;
@@ -165,5 +166,39 @@ describe('a cross-force warm transfer through the bot in the federated topology'
     expect(await present(guest, roomId)).toContain(police.userId);
     expect((await send(police, roomId, 'Je reste ton interlocuteur.')).status).toBe(200);
     await received(guest, roomId, 'Je reste ton interlocuteur.', 'the police message after the decline');
+  });
+
+  it('an offer nobody answers is withdrawn: the room stays with the police, ACL public + police', async () => {
+    // The same bot restarted with a short offer timeout (seconds) and a fast sweep, on the same servers.
+    await d.bot.stop();
+    d.bot = await spawnBot({
+      homeserverUrl: d.topology.servers.public.baseUrl,
+      stateDir: join(dataDir, 'state'),
+      env: { ESPACE_TIMEOUT_WARM_TRANSFER: '3', ESPACE_TIMEOUT_SWEEP_INTERVAL: '1' },
+    });
+    const servers = d.result.servers;
+    const policeQueue = d.result.forces.police.queueRoomId;
+    const police = await demoLogin(d, 'pn-agent-2');
+    expect(await command(police, policeQueue, { action: 'duty', onDuty: true, capacity: 10 })).toMatchObject({
+      ok: true,
+    });
+    const { guest, roomId } = await openAndTriage(d, '92100', 'police');
+    expect(await command(police, policeQueue, { action: 'claim', conversation: roomId })).toMatchObject({ ok: true });
+    await joinRoom(police, roomId, servers.public.serverName);
+    const offer = { action: 'transfer', conversation: roomId, to: { force: 'gendarmerie' }, mode: 'warm' };
+    expect(await command(police, policeQueue, offer)).toMatchObject({ ok: true });
+    const withdrawn = await waitFor('the unanswered offer to be withdrawn', async () => {
+      const entry = await entryOf(d, 'police', roomId);
+      return entry && !entry.pendingTransfer ? entry : undefined;
+    });
+    expect(withdrawn).toMatchObject({ force: 'police', state: 'assigned', assignee: police.userId });
+    expect(withdrawn.movedTo).toBeUndefined();
+    expect(await entryOf(d, 'gendarmerie', roomId)).toBeUndefined();
+    expect(await roomState(guest, roomId, SERVER_ACL)).toEqual(
+      conversationServerAcl(servers.public.serverName, servers.police.serverName),
+    );
+    expect(await present(guest, roomId)).toContain(police.userId);
+    expect((await send(police, roomId, 'Toujours là.')).status).toBe(200);
+    await received(guest, roomId, 'Toujours là.', 'the police message after the offer lapsed');
   });
 });
