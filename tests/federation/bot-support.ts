@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { expect } from 'vitest';
-import type { FederatedTopology } from '@espace-mineurs/synapse';
-import type { FederatedBootstrapResult } from '@espace-mineurs/bot/federation';
+import { startFederatedTopology, type FederatedServer, type FederatedTopology } from '@espace-mineurs/synapse';
+import { bootstrapFederated, type FederatedBootstrapResult } from '@espace-mineurs/bot/federation';
 import { EventType, type CommandResultContent, type ConversationEntry, type Force } from '@espace-mineurs/protocol';
-import type { ChildBot } from '../support/bot-process.ts';
+import { spawnBot, type ChildBot } from '../support/bot-process.ts';
 import { freshAddress } from '../support/conversation.ts';
 import { call, join as joinRoom, send, waitFor, type ServerSession } from './support.ts';
 
@@ -21,6 +22,53 @@ export interface Deployment {
 
 /** The servers and what the bootstrap made on them, without a bot process (enough for most helpers below). */
 export type Servers = Pick<Deployment, 'topology' | 'result'>;
+
+export interface RunningDeployment extends Deployment {
+  /** The bot's state folder: a test restarting the bot with other settings passes it again. */
+  stateDir: string;
+  /** Stops the bot (the current one, if a test replaced it) and the servers, and removes the folder. */
+  stop(): Promise<void>;
+}
+
+function running(server: FederatedServer) {
+  const current = server.current();
+  if (!current) throw new Error(`${server.role} is stopped`);
+  return current;
+}
+
+/**
+ * A whole federated deployment in a fresh folder: the three servers, the federated bootstrap with demo staff, and
+ * the real bot process (with `env` added to its environment). ESPACE_KEEP_TEST_DATA keeps the folder.
+ */
+export async function startDeployment(name: string, env: Record<string, string> = {}): Promise<RunningDeployment> {
+  const dataDir = mkdtempSync(join(tmpdir(), `espace-federation-${name}-`));
+  const topology = await startFederatedTopology({
+    dataDir: join(dataDir, 'servers'),
+    layers: ['test'],
+    federationPort: 0,
+    clientPort: 0,
+  });
+  const servers = {
+    public: running(topology.servers.public),
+    police: running(topology.servers.police),
+    gendarmerie: running(topology.servers.gendarmerie),
+  };
+  const stateDir = join(dataDir, 'state');
+  const result = await bootstrapFederated(servers, { stateDir, demo: true });
+  const bot = await spawnBot({ homeserverUrl: servers.public.baseUrl, stateDir, env });
+  const deployment: RunningDeployment = {
+    topology,
+    result,
+    bot,
+    stateDir,
+    async stop() {
+      await deployment.bot.stop();
+      await topology.stop();
+      if (!process.env.ESPACE_KEEP_TEST_DATA) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+  return deployment;
+}
 
 export async function demoLogin(d: Servers, handle: string): Promise<ServerSession> {
   const account = d.result.demo.find((candidate) => candidate.handle === handle);

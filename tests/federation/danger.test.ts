@@ -1,11 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFederatedTopology, type FederatedServer, type Homeserver } from '@espace-mineurs/synapse';
-import { bootstrapFederated } from '@espace-mineurs/bot/federation';
-import { spawnBot } from '../support/bot-process.ts';
 import { call, waitFor, type ServerSession } from './support.ts';
 import {
   botSession,
@@ -16,7 +10,8 @@ import {
   openAndTriage,
   roomState,
   timeline,
-  type Deployment,
+  startDeployment,
+  type RunningDeployment,
 } from './bot-support.ts';
 
 /**
@@ -26,37 +21,14 @@ import {
  * server only, which never federates; the public server holds none of it, only the "help is coming" message.
  */
 const DISCLOSURE = 'fr.espace-mineurs.disclosure';
-const d = {} as Deployment;
-let dataDir: string;
-
-function running(server: FederatedServer): Homeserver {
-  const current = server.current();
-  if (!current) throw new Error(`${server.role} is stopped`);
-  return current;
-}
+let d: RunningDeployment;
 
 beforeAll(async () => {
-  dataDir = mkdtempSync(join(tmpdir(), 'espace-federation-danger-'));
-  d.topology = await startFederatedTopology({
-    dataDir: join(dataDir, 'servers'),
-    layers: ['test'],
-    federationPort: 0,
-    clientPort: 0,
-  });
-  const servers = {
-    public: running(d.topology.servers.public),
-    police: running(d.topology.servers.police),
-    gendarmerie: running(d.topology.servers.gendarmerie),
-  };
-  const stateDir = join(dataDir, 'state');
-  d.result = await bootstrapFederated(servers, { stateDir, demo: true });
-  d.bot = await spawnBot({ homeserverUrl: servers.public.baseUrl, stateDir });
+  d = await startDeployment('danger');
 });
 
 afterAll(async () => {
-  await d.bot?.stop();
-  await d.topology?.stop();
-  if (dataDir && !process.env.ESPACE_KEEP_TEST_DATA) rmSync(dataDir, { recursive: true, force: true });
+  await d?.stop();
 });
 
 interface StateEvent {

@@ -1,10 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFederatedTopology, type FederatedServer, type Homeserver } from '@espace-mineurs/synapse';
-import { aclHost, bootstrapFederated, conversationServerAcl, SERVER_ACL } from '@espace-mineurs/bot/federation';
-import { spawnBot } from '../support/bot-process.ts';
+import { aclHost, conversationServerAcl, SERVER_ACL } from '@espace-mineurs/bot/federation';
 import { call, join as joinRoom, send, texts, waitFor, type ServerSession } from './support.ts';
 import {
   botSession,
@@ -16,7 +11,8 @@ import {
   roomState,
   timeline,
   rowsInDatabase,
-  type Deployment,
+  startDeployment,
+  type RunningDeployment,
 } from './bot-support.ts';
 
 /**
@@ -26,41 +22,17 @@ import {
  * retention sweep on the public server and on both force servers that held a copy.
  */
 const RETENTION_SECONDS = 8;
-const d = {} as Deployment;
-let dataDir: string;
-
-function running(server: FederatedServer): Homeserver {
-  const current = server.current();
-  if (!current) throw new Error(`${server.role} is stopped`);
-  return current;
-}
+let d: RunningDeployment;
 
 beforeAll(async () => {
-  dataDir = mkdtempSync(join(tmpdir(), 'espace-federation-transfer-'));
-  d.topology = await startFederatedTopology({
-    dataDir: join(dataDir, 'servers'),
-    layers: ['test'],
-    federationPort: 0,
-    clientPort: 0,
-  });
-  const servers = {
-    public: running(d.topology.servers.public),
-    police: running(d.topology.servers.police),
-    gendarmerie: running(d.topology.servers.gendarmerie),
-  };
-  const stateDir = join(dataDir, 'state');
-  d.result = await bootstrapFederated(servers, { stateDir, demo: true });
-  d.bot = await spawnBot({
-    homeserverUrl: servers.public.baseUrl,
-    stateDir,
-    env: { ESPACE_RETENTION_PERIOD: String(RETENTION_SECONDS), ESPACE_RETENTION_SWEEP_INTERVAL: '2' },
+  d = await startDeployment('transfer', {
+    ESPACE_RETENTION_PERIOD: String(RETENTION_SECONDS),
+    ESPACE_RETENTION_SWEEP_INTERVAL: '2',
   });
 });
 
 afterAll(async () => {
-  await d.bot?.stop();
-  await d.topology?.stop();
-  if (dataDir && !process.env.ESPACE_KEEP_TEST_DATA) rmSync(dataDir, { recursive: true, force: true });
+  await d?.stop();
 });
 
 interface Member {

@@ -1,12 +1,16 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFederatedTopology, type FederatedServer, type Homeserver } from '@espace-mineurs/synapse';
-import { aclHost, bootstrapFederated, conversationServerAcl, SERVER_ACL } from '@espace-mineurs/bot/federation';
+import { aclHost, conversationServerAcl, SERVER_ACL } from '@espace-mineurs/bot/federation';
 import { spawnBot } from '../support/bot-process.ts';
 import { call, join as joinRoom, send, texts, waitFor, type ServerSession } from './support.ts';
-import { command, demoLogin, entryOf, openAndTriage, roomState, type Deployment } from './bot-support.ts';
+import {
+  command,
+  demoLogin,
+  entryOf,
+  openAndTriage,
+  roomState,
+  startDeployment,
+  type RunningDeployment,
+} from './bot-support.ts';
 
 /**
  * A cross-force warm transfer through the real bot process: a police agent offers the conversation to the
@@ -14,37 +18,14 @@ import { command, demoLogin, entryOf, openAndTriage, roomState, type Deployment 
  * police server); a gendarme accepts, and only then is the room handed to public + gendarmerie, police users out.
  * A declined offer, and one nobody answers, leave the room with the police.
  */
-const d = {} as Deployment;
-let dataDir: string;
-
-function running(server: FederatedServer): Homeserver {
-  const current = server.current();
-  if (!current) throw new Error(`${server.role} is stopped`);
-  return current;
-}
+let d: RunningDeployment;
 
 beforeAll(async () => {
-  dataDir = mkdtempSync(join(tmpdir(), 'espace-federation-warm-'));
-  d.topology = await startFederatedTopology({
-    dataDir: join(dataDir, 'servers'),
-    layers: ['test'],
-    federationPort: 0,
-    clientPort: 0,
-  });
-  const servers = {
-    public: running(d.topology.servers.public),
-    police: running(d.topology.servers.police),
-    gendarmerie: running(d.topology.servers.gendarmerie),
-  };
-  const stateDir = join(dataDir, 'state');
-  d.result = await bootstrapFederated(servers, { stateDir, demo: true });
-  d.bot = await spawnBot({ homeserverUrl: servers.public.baseUrl, stateDir });
+  d = await startDeployment('warm');
 });
 
 afterAll(async () => {
-  await d.bot?.stop();
-  await d.topology?.stop();
-  if (dataDir && !process.env.ESPACE_KEEP_TEST_DATA) rmSync(dataDir, { recursive: true, force: true });
+  await d?.stop();
 });
 
 /** Members joined or invited in the young person's room, as the public server holds it. */
@@ -173,7 +154,7 @@ describe('a cross-force warm transfer through the bot in the federated topology'
     await d.bot.stop();
     d.bot = await spawnBot({
       homeserverUrl: d.topology.servers.public.baseUrl,
-      stateDir: join(dataDir, 'state'),
+      stateDir: d.stateDir,
       env: { ESPACE_TIMEOUT_WARM_TRANSFER: '3', ESPACE_TIMEOUT_SWEEP_INTERVAL: '1' },
     });
     const servers = d.result.servers;
