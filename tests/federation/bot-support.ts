@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { expect } from 'vitest';
 import { startFederatedTopology, type FederatedServer, type FederatedTopology } from '@espace-mineurs/synapse';
-import { bootstrapFederated, type FederatedBootstrapResult } from '@espace-mineurs/bot/federation';
+import { aclHost, bootstrapFederated, type FederatedBootstrapResult } from '@espace-mineurs/bot/federation';
 import { EventType, type CommandResultContent, type ConversationEntry, type Force } from '@espace-mineurs/protocol';
 import { spawnBot, type ChildBot } from '../support/bot-process.ts';
 import { freshAddress } from '../support/conversation.ts';
@@ -247,3 +247,21 @@ export function eventsContaining(d: Deployment, role: Role, text: string): numbe
     db.close();
   }
 }
+
+/** Members joined or invited in the young person's room, as the session's server holds it. */
+export async function present(session: ServerSession, roomId: string): Promise<string[]> {
+  const answer = await call<{ chunk: Array<{ state_key: string; content: { membership?: string } }> }>(
+    session.baseUrl,
+    'GET',
+    `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/members`,
+    { token: session.accessToken },
+  );
+  expect(answer.status).toBe(200);
+  return answer.body.chunk
+    .filter((event) => event.content.membership === 'join' || event.content.membership === 'invite')
+    .map((event) => event.state_key);
+}
+
+/** Whether a user's account is on that server (compared as the ACL compares hosts). */
+export const onServer = (userId: string, serverName: string): boolean =>
+  aclHost(userId.slice(userId.indexOf(':') + 1)) === aclHost(serverName);

@@ -1,24 +1,18 @@
-import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  startFederatedTopology,
-  type FederatedServer,
-  type FederatedTopology,
-  type Homeserver,
-} from '@espace-mineurs/synapse';
-import { bootstrapFederated, SERVER_ACL, type FederatedBootstrapResult } from '@espace-mineurs/bot/federation';
-import {
-  EventType,
-  type CommandResultContent,
-  type ConversationEntry,
-  type PublicStatus,
-} from '@espace-mineurs/protocol';
-import { spawnBot, type ChildBot } from '../support/bot-process.ts';
+import { SERVER_ACL } from '@espace-mineurs/bot/federation';
+import { EventType, type PublicStatus } from '@espace-mineurs/protocol';
+import { spawnBot } from '../support/bot-process.ts';
 import { freshAddress } from '../support/conversation.ts';
 import { call, join as joinRoom, send, texts, waitFor, type ServerSession } from './support.ts';
+import {
+  command,
+  demoLogin,
+  entryOf,
+  known,
+  startDeployment,
+  timeline,
+  type RunningDeployment,
+} from './bot-support.ts';
 
 /**
  * The conversation bot itself in the federated topology, as a real process: one client and one sync loop per
@@ -27,142 +21,34 @@ import { call, join as joinRoom, send, texts, waitFor, type ServerSession } from
  * agent closes. Queue entries and audit live on the police server only; the gendarmerie server never hears of
  * the room.
  */
-let topology: FederatedTopology;
-let result: FederatedBootstrapResult;
-let dataDir: string;
-let bot: ChildBot;
+let d: RunningDeployment;
 let closedConversation: { guest: ServerSession; roomId: string } | undefined;
 
-function running(server: FederatedServer): Homeserver {
-  const current = server.current();
-  if (!current) throw new Error(`${server.role} is stopped`);
-  return current;
-}
-
 beforeAll(async () => {
-  dataDir = mkdtempSync(join(tmpdir(), 'espace-federation-bot-'));
-  topology = await startFederatedTopology({
-    dataDir: join(dataDir, 'servers'),
-    layers: ['test'],
-    federationPort: 0,
-    clientPort: 0,
-  });
-  const servers = {
-    public: running(topology.servers.public),
-    police: running(topology.servers.police),
-    gendarmerie: running(topology.servers.gendarmerie),
-  };
-  const stateDir = join(dataDir, 'state');
-  result = await bootstrapFederated(servers, { stateDir, demo: true });
-  bot = await spawnBot({ homeserverUrl: servers.public.baseUrl, stateDir });
+  d = await startDeployment('bot');
 });
 
 afterAll(async () => {
-  await bot?.stop();
-  await topology?.stop();
-  if (dataDir && !process.env.ESPACE_KEEP_TEST_DATA) rmSync(dataDir, { recursive: true, force: true });
+  await d?.stop();
 });
 
-async function demoLogin(handle: string): Promise<ServerSession> {
-  const account = result.demo.find((candidate) => candidate.handle === handle);
-  if (!account) throw new Error(`no demo account ${handle}`);
-  const answer = await call<{ user_id: string; access_token: string }>(
-    account.homeserverUrl,
-    'POST',
-    '/_matrix/client/v3/login',
-    {
-      body: {
-        type: 'm.login.password',
-        identifier: { type: 'm.id.user', user: account.localpart },
-        password: account.password,
-      },
-    },
-  );
-  expect(answer.status).toBe(200);
-  return { baseUrl: account.homeserverUrl, userId: answer.body.user_id, accessToken: answer.body.access_token };
-}
-
 async function botApi<T>(method: string, path: string, token: string): Promise<{ status: number; body: T }> {
-  const response = await fetch(`${bot.url}${path}`, {
+  const response = await fetch(`${d.bot.url}${path}`, {
     method,
     headers: { authorization: `Bearer ${token}`, 'x-forwarded-for': freshAddress() },
   });
   return { status: response.status, body: (await response.json()) as T };
 }
 
-interface TimelineEvent {
-  type: string;
-  sender: string;
-  content: Record<string, unknown>;
-}
-
-async function timeline(session: ServerSession, roomId: string): Promise<TimelineEvent[]> {
-  const answer = await call<{ chunk?: TimelineEvent[] }>(
-    session.baseUrl,
-    'GET',
-    `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/messages?dir=b&limit=200`,
-    { token: session.accessToken },
-  );
-  return (answer.body.chunk ?? []).reverse();
-}
-
-/** A structured command in a queue room, and the bot's result to it. */
-async function command(
-  session: ServerSession,
-  queueRoomId: string,
-  body: Record<string, unknown>,
-): Promise<CommandResultContent> {
-  const requestId = randomUUID();
-  const sent = await call(
-    session.baseUrl,
-    'PUT',
-    `/_matrix/client/v3/rooms/${encodeURIComponent(queueRoomId)}/send/${EventType.Command}/${requestId}`,
-    {
-      token: session.accessToken,
-      body: { ...body, requestId },
-    },
-  );
-  expect(sent.status).toBe(200);
-  return waitFor(`the result of ${String(body.action)}`, async () => {
-    const found = (await timeline(session, queueRoomId)).find(
-      (event) => event.type === EventType.CommandResult && event.content.requestId === requestId,
-    );
-    return found?.content as CommandResultContent | undefined;
-  });
-}
-
-async function entryOf(roomId: string): Promise<ConversationEntry | undefined> {
-  const queue = result.forces.police.queueRoomId;
-  const answer = await call<ConversationEntry>(
-    topology.servers.police.baseUrl,
-    'GET',
-    `/_matrix/client/v3/rooms/${encodeURIComponent(queue)}/state/${encodeURIComponent(EventType.Conversation)}/${encodeURIComponent(roomId)}`,
-    {
-      token: result.bots.police.accessToken,
-    },
-  );
-  return answer.status === 200 ? answer.body : undefined;
-}
-
-async function known(role: 'public' | 'police' | 'gendarmerie', roomId: string): Promise<boolean> {
-  const answer = await call(
-    topology.servers[role].baseUrl,
-    'GET',
-    `/_synapse/admin/v1/rooms/${encodeURIComponent(roomId)}`,
-    { token: result.bots[role].accessToken },
-  );
-  return answer.status === 200;
-}
-
 describe('the conversation bot in the federated topology', () => {
   it('triage, routed to the police by postal code, one winner of two claims over federation, messages both ways, close', async () => {
-    const [police1, police2] = await Promise.all([demoLogin('pn-agent-1'), demoLogin('pn-agent-2')]);
-    const queue = result.forces.police.queueRoomId;
+    const [police1, police2] = await Promise.all([demoLogin(d, 'pn-agent-1'), demoLogin(d, 'pn-agent-2')]);
+    const queue = d.result.forces.police.queueRoomId;
     for (const agent of [police1, police2])
       expect(await command(agent, queue, { action: 'duty', onDuty: true, capacity: 10 })).toMatchObject({ ok: true });
 
     // The young person: a guest of the public server, which is the only one the site talks to.
-    const publicUrl = topology.servers.public.baseUrl;
+    const publicUrl = d.topology.servers.public.baseUrl;
     const registered = await call<{ user_id: string; access_token: string }>(
       publicUrl,
       'POST',
@@ -175,7 +61,7 @@ describe('the conversation bot in the federated topology', () => {
       userId: registered.body.user_id,
       accessToken: registered.body.access_token,
     };
-    const opened = await fetch(`${bot.url}/api/conversations`, {
+    const opened = await fetch(`${d.bot.url}/api/conversations`, {
       method: 'POST',
       headers: {
         authorization: `Bearer ${guest.accessToken}`,
@@ -186,8 +72,8 @@ describe('the conversation bot in the federated topology', () => {
     });
     expect(opened.status).toBe(201);
     const { roomId } = (await opened.json()) as { roomId: string };
-    expect(roomId.endsWith(`:${result.servers.public.serverName}`)).toBe(true);
-    await joinRoom(guest, roomId, result.servers.public.serverName);
+    expect(roomId.endsWith(`:${d.result.servers.public.serverName}`)).toBe(true);
+    await joinRoom(guest, roomId, d.result.servers.public.serverName);
 
     // Before routing, the room federates but its ACL admits the public server alone.
     const create = await call<{ 'm.federate'?: boolean }>(
@@ -198,7 +84,7 @@ describe('the conversation bot in the federated topology', () => {
     );
     expect(create.body['m.federate']).toBe(true);
 
-    const publicBot = result.servers.public.botUserId;
+    const publicBot = d.result.servers.public.botUserId;
     const botCount = async () =>
       (await timeline(guest, roomId)).filter((event) => event.sender === publicBot && event.type === 'm.room.message')
         .length;
@@ -209,7 +95,7 @@ describe('the conversation bot in the federated topology', () => {
       `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/state/${SERVER_ACL}/`,
       { token: guest.accessToken },
     );
-    expect(beforeRouting.body.allow).not.toContain(result.servers.police.serverName);
+    expect(beforeRouting.body.allow).not.toContain(d.result.servers.police.serverName);
     for (const answer of ['1', '1', '6', '2', '4', '92100']) {
       const before = await botCount();
       expect((await send(guest, roomId, answer)).status).toBe(200);
@@ -218,7 +104,7 @@ describe('the conversation bot in the federated topology', () => {
 
     // Routed by postal code (92: the police), the entry on the police server, the ACL now public + police.
     const queued = await waitFor('queued for the police', async () => {
-      const entry = await entryOf(roomId);
+      const entry = await entryOf(d, 'police', roomId);
       return entry?.state === 'queued' ? entry : undefined;
     });
     expect(queued).toMatchObject({ force: 'police', triage: { postalCode: '92100' } });
@@ -229,9 +115,9 @@ describe('the conversation bot in the federated topology', () => {
       { token: guest.accessToken },
     );
     expect(acl.body.allow).toEqual(
-      expect.arrayContaining([result.servers.public.serverName, result.servers.police.serverName]),
+      expect.arrayContaining([d.result.servers.public.serverName, d.result.servers.police.serverName]),
     );
-    expect(acl.body.allow).not.toContain(result.servers.gendarmerie.serverName);
+    expect(acl.body.allow).not.toContain(d.result.servers.gendarmerie.serverName);
 
     // Two police agents claim at once, their commands arriving in the police queue room: exactly one wins.
     const claims = await Promise.all([
@@ -241,10 +127,10 @@ describe('the conversation bot in the federated topology', () => {
     expect(claims.filter((claim) => claim.ok)).toHaveLength(1);
     expect(claims.find((claim) => !claim.ok)?.code).toBe('ALREADY_CLAIMED');
     const winner = claims[0]!.ok ? police1 : police2;
-    expect((await entryOf(roomId))?.assignee).toBe(winner.userId);
+    expect((await entryOf(d, 'police', roomId))?.assignee).toBe(winner.userId);
 
     // The public bot invited the winner over federation; they join from their own server.
-    await joinRoom(winner, roomId, result.servers.public.serverName);
+    await joinRoom(winner, roomId, d.result.servers.public.serverName);
     await waitFor('agentJoined in the status', async () => {
       const status = await botApi<{ status: PublicStatus }>('GET', '/api/conversations/current', guest.accessToken);
       return status.body.status?.agentJoined ? true : undefined;
@@ -258,13 +144,13 @@ describe('the conversation bot in the federated topology', () => {
       (await texts(winner, roomId)).includes('merci') ? true : undefined,
     );
     await waitFor('the first agent message recorded', async () =>
-      (await entryOf(roomId))?.firstAgentMessageAt !== undefined ? true : undefined,
+      (await entryOf(d, 'police', roomId))?.firstAgentMessageAt !== undefined ? true : undefined,
     );
 
     expect(await command(winner, queue, { action: 'close', conversation: roomId, outcome: 'none' })).toMatchObject({
       ok: true,
     });
-    expect(await entryOf(roomId)).toMatchObject({ state: 'closed', outcome: 'none' });
+    expect(await entryOf(d, 'police', roomId)).toMatchObject({ state: 'closed', outcome: 'none' });
     await waitFor('the closed status', async () => {
       const status = await botApi<{ status: PublicStatus }>('GET', '/api/conversations/current', guest.accessToken);
       return status.body.status?.state === 'closed' ? true : undefined;
@@ -273,27 +159,27 @@ describe('the conversation bot in the federated topology', () => {
     // The claim and the close are audited in the police audit room, on the police server, by the police bot.
     const audit = await timeline(
       {
-        baseUrl: topology.servers.police.baseUrl,
-        userId: result.bots.police.userId,
-        accessToken: result.bots.police.accessToken,
+        baseUrl: d.topology.servers.police.baseUrl,
+        userId: d.result.bots.police.userId,
+        accessToken: d.result.bots.police.accessToken,
       },
-      result.forces.police.auditRoomId,
+      d.result.forces.police.auditRoomId,
     );
     const actions = audit.filter((event) => event.type === EventType.Audit && event.content.conversation === roomId);
     expect(actions.map((event) => event.content.action)).toEqual(expect.arrayContaining(['claim', 'close']));
-    expect(new Set(actions.map((event) => event.sender))).toEqual(new Set([result.bots.police.userId]));
+    expect(new Set(actions.map((event) => event.sender))).toEqual(new Set([d.result.bots.police.userId]));
     // Internal rooms never left the police server; the gendarmerie server never heard of the young person's room.
-    expect(await known('public', queue)).toBe(false);
-    expect(await known('gendarmerie', roomId)).toBe(false);
+    expect(await known(d, 'public', queue)).toBe(false);
+    expect(await known(d, 'gendarmerie', roomId)).toBe(false);
     closedConversation = { guest, roomId };
   });
 
   it('killed and started again, rebuilds its state from the three servers', async () => {
     if (!closedConversation) throw new Error('needs the conversation of the previous test');
-    await bot.kill();
-    bot = await spawnBot({ homeserverUrl: topology.servers.public.baseUrl, stateDir: join(dataDir, 'state') });
+    await d.bot.kill();
+    d.bot = await spawnBot({ homeserverUrl: d.topology.servers.public.baseUrl, stateDir: d.stateDir });
     const ready = await waitFor('the restarted bot ready', async () => {
-      const response = await fetch(`${bot.url}/readyz`);
+      const response = await fetch(`${d.bot.url}/readyz`);
       return response.status === 200 ? ((await response.json()) as { ready: boolean }) : undefined;
     });
     expect(ready.ready).toBe(true);

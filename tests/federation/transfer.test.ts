@@ -1,13 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { aclHost, conversationServerAcl, SERVER_ACL } from '@espace-mineurs/bot/federation';
-import { call, join as joinRoom, send, texts, waitFor, type ServerSession } from './support.ts';
+import { join as joinRoom, send, texts, waitFor, type ServerSession } from './support.ts';
 import {
   botSession,
   command,
   demoLogin,
   entryOf,
   known,
+  onServer,
   openAndTriage,
+  present,
   roomState,
   timeline,
   rowsInDatabase,
@@ -34,29 +36,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await d?.stop();
 });
-
-interface Member {
-  type: string;
-  state_key: string;
-  content: { membership?: string };
-}
-
-/** Members joined or invited in the young person's room, as the public server holds it. */
-async function present(session: ServerSession, roomId: string): Promise<string[]> {
-  const answer = await call<{ chunk: Member[] }>(
-    session.baseUrl,
-    'GET',
-    `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/members`,
-    { token: session.accessToken },
-  );
-  expect(answer.status).toBe(200);
-  return answer.body.chunk
-    .filter((event) => event.content.membership === 'join' || event.content.membership === 'invite')
-    .map((event) => event.state_key);
-}
-
-const onServer = (userId: string, serverName: string): boolean =>
-  aclHost(userId.slice(userId.indexOf(':') + 1)) === aclHost(serverName);
 
 let transferred: { guest: ServerSession; roomId: string; gendarme: ServerSession } | undefined;
 

@@ -1,12 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { aclHost, conversationServerAcl, SERVER_ACL } from '@espace-mineurs/bot/federation';
 import { spawnBot } from '../support/bot-process.ts';
-import { call, join as joinRoom, send, texts, waitFor, type ServerSession } from './support.ts';
+import { join as joinRoom, send, texts, waitFor, type ServerSession } from './support.ts';
 import {
   command,
   demoLogin,
   entryOf,
+  onServer,
   openAndTriage,
+  present,
   roomState,
   startDeployment,
   type RunningDeployment,
@@ -27,23 +29,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await d?.stop();
 });
-
-/** Members joined or invited in the young person's room, as the public server holds it. */
-async function present(session: ServerSession, roomId: string): Promise<string[]> {
-  const answer = await call<{ chunk: Array<{ state_key: string; content: { membership?: string } }> }>(
-    session.baseUrl,
-    'GET',
-    `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/members`,
-    { token: session.accessToken },
-  );
-  expect(answer.status).toBe(200);
-  return answer.body.chunk
-    .filter((event) => event.content.membership === 'join' || event.content.membership === 'invite')
-    .map((event) => event.state_key);
-}
-
-const onServer = (userId: string, serverName: string): boolean =>
-  aclHost(userId.slice(userId.indexOf(':') + 1)) === aclHost(serverName);
 
 async function received(session: ServerSession, roomId: string, text: string, what: string): Promise<void> {
   await waitFor(what, async () => ((await texts(session, roomId)).includes(text) ? true : undefined));
