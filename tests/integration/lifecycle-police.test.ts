@@ -1,14 +1,15 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ContentKey, EventType, PublicStatus, TriageQuestionContent } from '@espace-mineurs/protocol';
+import { ContentKey, EventType, TriageQuestionContent } from '@espace-mineurs/protocol';
 import { loginDemo, matrixRequest, registerGuest, stack, type Session } from '../support/matrix.ts';
 import {
   answerTriage,
-  api,
   botMessages,
   command,
   join,
   openAndJoin,
+  powerOf,
   say,
+  statusOf,
   send,
   timeline,
   waitForEntry,
@@ -17,23 +18,6 @@ import {
 } from '../support/conversation.ts';
 
 const room = (roomId: string) => `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}`;
-
-async function statusOf(guest: Session): Promise<PublicStatus> {
-  const response = await api<{ status: PublicStatus }>('GET', '/api/conversations/current', {
-    token: guest.accessToken,
-  });
-  expect(response.status).toBe(200);
-  return PublicStatus.parse(response.body.status);
-}
-
-async function powerOf(roomId: string, userId: string): Promise<number | undefined> {
-  const levels = await matrixRequest<{ users: Record<string, number> }>(
-    'GET',
-    `${room(roomId)}/state/m.room.power_levels/`,
-    { token: stack().bot.accessToken },
-  );
-  return levels.body.users[userId];
-}
 
 let police: Session;
 

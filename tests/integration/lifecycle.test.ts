@@ -9,7 +9,9 @@ import {
   entryOf,
   join,
   openAndJoin,
+  powerOf,
   say,
+  statusOf,
   timeline,
   waitForEntry,
   waitForMessages,
@@ -17,23 +19,6 @@ import {
 } from '../support/conversation.ts';
 
 const room = (roomId: string) => `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}`;
-
-async function statusOf(guest: Session): Promise<PublicStatus> {
-  const response = await api<{ status: PublicStatus }>('GET', '/api/conversations/current', {
-    token: guest.accessToken,
-  });
-  expect(response.status).toBe(200);
-  return PublicStatus.parse(response.body.status);
-}
-
-async function powerOf(roomId: string, userId: string): Promise<number | undefined> {
-  const levels = await matrixRequest<{ users: Record<string, number> }>(
-    'GET',
-    `${room(roomId)}/state/m.room.power_levels/`,
-    { token: stack().bot.accessToken },
-  );
-  return levels.body.users[userId];
-}
 
 let police: Session;
 let gendarme: Session;

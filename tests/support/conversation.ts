@@ -1,5 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { EventType, type CommandResultContent, type ConversationEntry, type Force } from '@espace-mineurs/protocol';
+import {
+  EventType,
+  PublicStatus,
+  type CommandResultContent,
+  type ConversationEntry,
+  type Force,
+} from '@espace-mineurs/protocol';
 import { matrixRequest, stack, type Session } from './matrix.ts';
 import { waitUntil } from './wait.ts';
 
@@ -217,4 +223,23 @@ export async function answerTriage(guest: Session, roomId: string, answers: stri
       baseUrl ? { baseUrl } : {},
     );
   }
+}
+
+/** What the young person's own status call answers (the site's `GET /api/conversations/current`), validated. */
+export async function statusOf(guest: Session): Promise<PublicStatus> {
+  const response = await api<{ status: PublicStatus }>('GET', '/api/conversations/current', {
+    token: guest.accessToken,
+  });
+  if (response.status !== 200) throw new Error(`the status call answered ${response.status}`);
+  return PublicStatus.parse(response.body.status);
+}
+
+/** A user's power level in a room, read with the bot's token. */
+export async function powerOf(roomId: string, userId: string): Promise<number | undefined> {
+  const levels = await matrixRequest<{ users: Record<string, number> }>(
+    'GET',
+    `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/state/m.room.power_levels/`,
+    { token: stack().bot.accessToken },
+  );
+  return levels.body.users[userId];
 }
