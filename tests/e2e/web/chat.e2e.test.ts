@@ -18,6 +18,7 @@ import {
   say,
   statusBar,
   storedChat,
+  tapFromHomeToChat,
   type StoredChat,
 } from './support/young.ts';
 
@@ -46,13 +47,7 @@ function lastLine(page: Page) {
 /** Home → an entry point → its « Parler à un policier ou un gendarme » → the chat's intro, all by clicks. */
 async function fromHomeToChat(page: Page): Promise<void> {
   await page.goto(`${stack.siteUrl}/`);
-  await page
-    .getByRole('link', { name: /Sur les réseaux sociaux/ })
-    .first()
-    .click();
-  await page.waitForURL('**/lieu/reseaux-sociaux');
-  await page.getByRole('link', { name: 'Parler à un policier ou un gendarme' }).first().click();
-  await page.waitForURL('**/chat?lieu=*');
+  await tapFromHomeToChat(page);
   await page.getByRole('heading', { name: 'Avant de commencer' }).waitFor();
 }
 

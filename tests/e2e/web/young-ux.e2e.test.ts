@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { axeSerious, DESKTOP, launchChromium, PHONE, screens } from './support/browser.ts';
 import { api, claimAndJoin, conversationEntry, enc, loginStaff, until, type Staff } from './support/matrix.ts';
-import { answerTriageByClicks, say, statusBar, storedChat } from './support/young.ts';
+import { answerTriageByClicks, say, statusBar, storedChat, tapFromHomeToChat } from './support/young.ts';
 
 /**
  * What a young person on a phone runs into beyond the happy path: the danger path, the postal code on a phone,
@@ -54,6 +54,17 @@ async function onScreenLocator(locator: ReturnType<Page['locator']>): Promise<bo
     const composer = document.querySelector('.composer')?.getBoundingClientRect();
     return box.top >= 0 && box.bottom <= (composer?.top ?? window.innerHeight);
   });
+}
+
+/** Starts a conversation, leaves by « Quitter vite », presses Back: the tab must have left the site. */
+async function startThenQuickExitAndBack(page: Page): Promise<void> {
+  await page.getByRole('button', { name: 'Commencer la conversation' }).click();
+  await page.getByRole('button', { name: "Ça m'arrive à moi", exact: true }).waitFor({ timeout: 30_000 });
+  await page.getByRole('link', { name: /Quitter vite/ }).click();
+  await page.waitForURL(stack.neutralUrl);
+  await page.goBack();
+  await page.waitForLoadState('load');
+  expect(new URL(page.url()).origin).not.toBe(new URL(stack.siteUrl).origin);
 }
 
 async function openChat(page: Page, lieu = 'reseaux-sociaux'): Promise<void> {
@@ -162,20 +173,8 @@ describe('the young person’s side, on a phone', () => {
     const page = await context.newPage();
     // Home, an entry point, then the chat, by clicks: three pages of the site, one history entry.
     await page.goto(`${stack.siteUrl}/`);
-    await page
-      .getByRole('link', { name: /Sur les réseaux sociaux/ })
-      .first()
-      .click();
-    await page.waitForURL('**/lieu/reseaux-sociaux');
-    await page.getByRole('link', { name: 'Parler à un policier ou un gendarme' }).first().click();
-    await page.waitForURL('**/chat?lieu=*');
-    await page.getByRole('button', { name: 'Commencer la conversation' }).click();
-    await page.getByRole('button', { name: "Ça m'arrive à moi", exact: true }).waitFor({ timeout: 30_000 });
-    await page.getByRole('link', { name: /Quitter vite/ }).click();
-    await page.waitForURL(stack.neutralUrl);
-    await page.goBack();
-    await page.waitForLoadState('load');
-    expect(new URL(page.url()).origin).not.toBe(new URL(stack.siteUrl).origin);
+    await tapFromHomeToChat(page);
+    await startThenQuickExitAndBack(page);
     expect(await page.getByRole('log').count()).toBe(0);
     expect(await page.content()).not.toContain('Tu peux en parler ici');
     await context.close();
@@ -194,22 +193,10 @@ describe('the young person’s side, on a phone', () => {
     });
     await page.goto(`${stack.siteUrl}/`);
     const entries = await page.evaluate(() => history.length);
-    await page
-      .getByRole('link', { name: /Sur les réseaux sociaux/ })
-      .first()
-      .click();
-    await page.waitForURL('**/lieu/reseaux-sociaux');
-    await page.getByRole('link', { name: 'Parler à un policier ou un gendarme' }).first().click();
-    await page.waitForURL('**/chat?lieu=*');
+    await tapFromHomeToChat(page);
     expect(await page.evaluate(() => history.length)).toBe(entries);
     release();
-    await page.getByRole('button', { name: 'Commencer la conversation' }).click();
-    await page.getByRole('button', { name: "Ça m'arrive à moi", exact: true }).waitFor({ timeout: 30_000 });
-    await page.getByRole('link', { name: /Quitter vite/ }).click();
-    await page.waitForURL(stack.neutralUrl);
-    await page.goBack();
-    await page.waitForLoadState('load');
-    expect(new URL(page.url()).origin).not.toBe(new URL(stack.siteUrl).origin);
+    await startThenQuickExitAndBack(page);
     await context.close();
   });
 

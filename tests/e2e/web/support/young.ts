@@ -58,3 +58,14 @@ export async function answerPostalCode(page: Page, postalCode: string): Promise<
 export function statusBar(page: Page) {
   return page.locator('.status-bar');
 }
+
+/** From the home page to the chat's intro by taps: an entry point, then its « Parler à un policier ou un gendarme ». */
+export async function tapFromHomeToChat(page: Page): Promise<void> {
+  await page
+    .getByRole('link', { name: /Sur les réseaux sociaux/ })
+    .first()
+    .click();
+  await page.waitForURL('**/lieu/reseaux-sociaux');
+  await page.getByRole('link', { name: 'Parler à un policier ou un gendarme' }).first().click();
+  await page.waitForURL('**/chat?lieu=*');
+}
