@@ -9,6 +9,7 @@
  *     certificate; tests/production does).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -30,13 +31,27 @@ export function freePort(): Promise<number> {
 /** Floor pages by path (FLOOR_PATH, the reload's floor), served on the site's origin. */
 export type FloorPages = Record<string, string>;
 
+/** The floor page's own policy: its inline scripts by hash, requests to any origin (the APIs may be elsewhere). */
+function floorPolicy(page: string): string {
+  const hashes = [...page.matchAll(/<script>([\s\S]*?)<\/script>/g)].map(
+    ([, script]) => `'sha256-${createHash('sha256').update(script!).digest('base64')}'`,
+  );
+  return `default-src 'none'; script-src ${hashes.join(' ')}; connect-src *; base-uri 'none'`;
+}
+
 /** Serves the floor pages and forwards everything else to `target` (an http:// origin). */
 export async function floorProxy(port: number, target: string, pages: FloorPages): Promise<Server> {
   const upstream = new URL(target);
   const server = createServer((incoming, outgoing) => {
     const floor = pages[incoming.url ?? ''];
     if (floor !== undefined) {
-      outgoing.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
+      outgoing.writeHead(200, {
+        'content-type': 'text/html; charset=utf-8',
+        'cache-control': 'no-store',
+        // Behind the production proxy a page without a policy gets its default-src 'none', which would block the
+        // floor's inline script: the floor says what it runs, as the site does.
+        'content-security-policy': floorPolicy(floor),
+      });
       outgoing.end(floor);
       return;
     }

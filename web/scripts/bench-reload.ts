@@ -122,6 +122,18 @@ export interface NetworkProfile {
   cpu: number;
 }
 
+/** In the page's clock (ms from navigation start): all shown, and when the requests on the way ended. */
+export interface ReloadTimes {
+  all: number;
+  /** The HTML received. */
+  html?: number;
+  /** The last script received. */
+  scripts?: number;
+  /** The first /sync and the first /messages: [start, end]. */
+  sync?: [number, number];
+  messages?: [number, number];
+}
+
 /** A cold tab on `url` with the conversation already in session storage (a reload); navigation → all shown. */
 export async function reloadVisit(
   browser: Browser,
@@ -129,7 +141,7 @@ export async function reloadVisit(
   homeserverUrl: string,
   conversation: Conversation,
   profile: NetworkProfile,
-): Promise<number> {
+): Promise<ReloadTimes> {
   const context = await browser.newContext({
     viewport: { width: 360, height: 740 },
     deviceScaleFactor: 2,
@@ -157,6 +169,21 @@ export async function reloadVisit(
   await cdp.send('Network.enable');
   await cdp.send('Network.emulateNetworkConditions', { offline: false, ...profile.network });
   await cdp.send('Emulation.setCPUThrottlingRate', { rate: profile.cpu });
+  const problems: string[] = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error') problems.push(message.text().slice(0, 200));
+  });
+  page.on('requestfailed', (request) =>
+    problems.push(
+      `${request.method()} ${new URL(request.url()).pathname} failed: ${request.failure()?.errorText ?? ''}`,
+    ),
+  );
+  const responses: string[] = [];
+  page.on('console', (message) => responses.push(`console.${message.type()}: ${message.text().slice(0, 120)}`));
+  page.on('response', (response) => {
+    responses.push(`${response.status()} ${new URL(response.url()).pathname.slice(0, 60)}`);
+    if (response.status() >= 400) problems.push(`${response.status()} ${new URL(response.url()).pathname}`);
+  });
   try {
     await page.goto(url, { waitUntil: 'commit', timeout: 120_000 });
     await page.waitForFunction(
@@ -164,7 +191,27 @@ export async function reloadVisit(
       undefined,
       { timeout: 90_000, polling: 250 },
     );
-    return await page.evaluate(() => (window as unknown as { __benchReload: { all: number } }).__benchReload.all);
+    return await page.evaluate(() => {
+      const entries = performance.getEntriesByType('resource') as PerformanceResourceTiming[];
+      const first = (pattern: RegExp) => entries.find((entry) => pattern.test(entry.name));
+      const scripts = entries.filter((entry) => /\.js(\?|$)/.test(entry.name));
+      const sync = first(/\/sync\?/);
+      const messages = first(/\/messages\?/);
+      const html = performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming | undefined;
+      return {
+        all: (window as unknown as { __benchReload: { all: number } }).__benchReload.all,
+        html: html?.responseEnd,
+        scripts: scripts.length > 0 ? Math.max(...scripts.map((entry) => entry.responseEnd)) : undefined,
+        sync: sync && [sync.startTime, sync.responseEnd],
+        messages: messages && [messages.startTime, messages.responseEnd],
+      };
+    });
+  } catch (error) {
+    const shown = await page.evaluate(() => document.body.innerText.slice(0, 300)).catch(() => '?');
+    throw new Error(
+      `not all ${RELOAD_MESSAGES} messages on ${url} within 90 s: ${problems.join(' | ')} — responses: ${responses.slice(-40).join(', ')} — page shows: ${shown.replace(/\s+/g, ' ')}`,
+      { cause: error },
+    );
   } finally {
     await context.close();
   }

@@ -19,7 +19,14 @@ import { brotliCompressSync, constants } from 'node:zlib';
 import { chromium, type Browser } from 'playwright-core';
 import { CHROMIUM_FLAGS } from '../../tests/e2e/agent-client/support/stack.ts';
 import { startWebStack, teardown } from '../../tests/e2e/web/support/global-setup.ts';
-import { FLOOR_RELOAD_PATH, floorReloadPage, longConversation, reloadVisit, RELOAD_MESSAGES } from './bench-reload.ts';
+import {
+  FLOOR_RELOAD_PATH,
+  floorReloadPage,
+  longConversation,
+  reloadVisit,
+  RELOAD_MESSAGES,
+  type ReloadTimes,
+} from './bench-reload.ts';
 import {
   FLOOR_PATH,
   floorProxy,
@@ -231,7 +238,7 @@ const proxyOrigin = `http://127.0.0.1:${proxyPort}`;
 const { stack } = await startWebStack({
   agentClient: false,
   extraWebOrigins: [proxyOrigin, `https://${PROXY_SITE_HOST}:${httpsPort}`],
-  botOverrides: { rateLimits: { openPerIp: 100_000, openPerGuest: 100 } },
+  botOverrides: { rateLimits: { openPerIp: 100_000, openPerIpHard: 100_000, openPerGuest: 100 } },
 });
 // The site through a pass-through proxy that also serves the floor page: both on one origin.
 const floorPages = (homeserverUrl: string, botUrl: string) => ({
@@ -253,6 +260,18 @@ const lines: string[] = [];
 const extra: string[] = [];
 const earlyLines: string[] = [];
 const reloadLines: string[] = [];
+const reloadPhases: string[] = [];
+/** Where a reload's time went: HTML, scripts, /sync, /messages, all shown (seconds from navigation start). */
+const phases = (times: ReloadTimes): string =>
+  [
+    times.html,
+    times.scripts,
+    times.sync && `${seconds(times.sync[0])} → ${seconds(times.sync[1])}`,
+    times.messages && `${seconds(times.messages[0])} → ${seconds(times.messages[1])}`,
+    times.all,
+  ]
+    .map((value) => (value === undefined ? '—' : typeof value === 'number' ? seconds(value) : value))
+    .join(' | ');
 /** The reload is timed on the goal's profile only (issue 15: within 1.5× the floor on slow 4G). */
 const RELOAD_PROFILE = { name: 'slow 4G, CPU 4×', network: NETWORKS['slow 4G'], cpu: 4 };
 try {
@@ -277,12 +296,22 @@ try {
       const site: number[] = [];
       const floor: number[] = [];
       for (let run = 0; run < RUNS; run++) {
-        site.push(await reloadVisit(browser, `${origin}/chat`, homeserver, conversation, RELOAD_PROFILE));
-        floor.push(
-          await reloadVisit(browser, `${origin}${FLOOR_RELOAD_PATH}`, homeserver, conversation, RELOAD_PROFILE),
+        const siteTimes = await reloadVisit(browser, `${origin}/chat`, homeserver, conversation, RELOAD_PROFILE);
+        const floorTimes = await reloadVisit(
+          browser,
+          `${origin}${FLOOR_RELOAD_PATH}`,
+          homeserver,
+          conversation,
+          RELOAD_PROFILE,
+        );
+        site.push(siteTimes.all);
+        floor.push(floorTimes.all);
+        reloadPhases.push(
+          `| ${route} | ${run + 1} | site | ${phases(siteTimes)} |`,
+          `| ${route} | ${run + 1} | floor | ${phases(floorTimes)} |`,
         );
         process.stderr.write(
-          `[bench] ${route}, reload of ${RELOAD_MESSAGES} messages run ${run + 1}: site ${seconds(site.at(-1)!)}, floor ${seconds(floor.at(-1)!)}\n`,
+          `[bench] ${route}, reload of ${RELOAD_MESSAGES} messages run ${run + 1}: site ${seconds(siteTimes.all)}, floor ${seconds(floorTimes.all)}\n`,
         );
       }
       reloadLines.push(
@@ -352,6 +381,9 @@ if (reloadLines.length > 0) {
   );
   process.stdout.write(
     `| route | profile | site | floor | site ÷ floor |\n| --- | --- | --- | --- | --- |\n${reloadLines.join('\n')}\n\n`,
+  );
+  process.stdout.write(
+    `Where each reload's time went (seconds from navigation start; a request as start → end):\n\n| route | run | page | HTML | last script | first /sync | first /messages | all shown |\n| --- | --- | --- | --- | --- | --- | --- | --- |\n${reloadPhases.join('\n')}\n\n`,
   );
 }
 process.stdout.write(

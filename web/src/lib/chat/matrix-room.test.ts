@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { connectRoom, RoomGoneError, syncFilter, TIMELINE_LIMIT } from './matrix-room.ts';
+import { connectRoom, olderThan, RoomGoneError, syncFilter, TIMELINE_LIMIT } from './matrix-room.ts';
 
 const credentials = { homeserverUrl: 'http://hs', userId: '@guest:hs', accessToken: 'tok', deviceId: 'D' };
 const ROOM = '!room:hs';
@@ -94,6 +94,8 @@ describe('connectRoom', () => {
         url.pathname.endsWith('/sync')
           ? { body: { next_batch: 's1', rooms: { join: { [ROOM]: joinedRoom } } } }
           : undefined,
+      (url) =>
+        url.pathname.endsWith('/messages') && !url.searchParams.has('from') ? { body: { chunk: [] } } : undefined,
     ]);
     const room = await connectRoom(
       credentials,
@@ -101,7 +103,7 @@ describe('connectRoom', () => {
       { changed: () => {}, connection: () => {}, left: () => {} },
       { joined: true, fetchImpl: resumed.impl },
     );
-    expect(resumed.calls[0]).toBe('GET /sync');
+    expect(resumed.calls.slice(0, 2).sort()).toEqual([`GET /rooms/${encodeURIComponent(ROOM)}/messages`, 'GET /sync']);
     expect(resumed.calls.some((call) => call.startsWith('POST /join'))).toBe(false);
     room.stop();
 
@@ -130,12 +132,66 @@ describe('connectRoom', () => {
     ).rejects.toBeInstanceOf(RoomGoneError);
   });
 
+  it('after a reload, reads the history in the same round trip as the sync and shows it whole', async () => {
+    const older = { type: 'm.room.message', sender: '@bot:hs', origin_server_ts: 0, content: { msgtype: 'm.text' } };
+    const resumed = homeserver([
+      (url) =>
+        url.pathname.endsWith('/sync') && !url.searchParams.has('since')
+          ? { body: { next_batch: 's1', rooms: { join: { [ROOM]: joinedRoom } } } }
+          : undefined,
+      (url) =>
+        url.pathname.endsWith('/messages') && !url.searchParams.has('from')
+          ? {
+              body: {
+                // Newest first: one event the sync does not have yet, the sync's first, then two older ones.
+                chunk: [
+                  { ...older, event_id: '$newer', origin_server_ts: 2, content: { msgtype: 'm.text', body: 'Après' } },
+                  joinedRoom.timeline.events[0],
+                  { ...older, event_id: '$a2', content: { msgtype: 'm.text', body: 'Avant 2' } },
+                  { ...older, event_id: '$a1', content: { msgtype: 'm.text', body: 'Avant 1' } },
+                ],
+              },
+            }
+          : undefined,
+    ]);
+    let bodies: string[] = [];
+    const room = await connectRoom(
+      credentials,
+      ROOM,
+      {
+        changed: (model) => (bodies = model.messages.map((message) => message.body)),
+        connection: () => {},
+        left: () => {},
+      },
+      { joined: true, fetchImpl: resumed.impl },
+    );
+    // The event newer than the sync is left to the sync loop; the page reached the room's start (no `end`).
+    expect(bodies).toEqual(['Avant 1', 'Avant 2', 'Question ?']);
+    expect(room.hasOlder).toBe(false);
+    room.stop();
+  });
+
+  it('falls back to the sync’s own prev_batch when the history page does not reach the sync’s timeline', () => {
+    const timeline = [{ event_id: '$q' }];
+    expect(olderThan(timeline, { chunk: [{ event_id: '$x' }], end: 'e' })).toBeUndefined();
+    expect(olderThan(timeline, undefined)).toBeUndefined();
+    expect(olderThan([], { chunk: [{ event_id: '$q' }] })).toBeUndefined();
+    expect(
+      olderThan(timeline, { chunk: [{ event_id: '$q' }, { event_id: '$b' }, { event_id: '$a' }], end: 'e' }),
+    ).toEqual({
+      events: [{ event_id: '$a' }, { event_id: '$b' }],
+      end: 'e',
+    });
+  });
+
   it('sends with the given transaction id and reports Synapse’s refusal by status and errcode', async () => {
     const { impl, calls } = homeserver([
       (url) =>
         url.pathname.endsWith('/sync')
           ? { body: { next_batch: 's1', rooms: { join: { [ROOM]: joinedRoom } } } }
           : undefined,
+      (url) =>
+        url.pathname.endsWith('/messages') && !url.searchParams.has('from') ? { body: { chunk: [] } } : undefined,
       (url) => (url.pathname.endsWith('/t.1') ? { body: { event_id: '$sent' } } : undefined),
       (url) => (url.pathname.endsWith('/t.2') ? { status: 429, body: { errcode: 'M_LIMIT_EXCEEDED' } } : undefined),
     ]);

@@ -70,7 +70,7 @@ export interface SyncResponse {
   next_batch: string;
   rooms?: { join?: Record<string, SyncRoom>; leave?: Record<string, SyncRoom>; invite?: Record<string, unknown> };
 }
-interface MessagesResponse {
+export interface MessagesResponse {
   chunk?: RawEvent[];
   end?: string;
 }
@@ -105,8 +105,11 @@ export async function connectRoom(
     });
 
   // The bot invited the guest when it opened the conversation: join, then one sync gives the room as it is.
-  // After a reload the guest is already in: sync straight away, and join only if the room is not there.
+  // After a reload the guest is already in: sync straight away, and join only if the room is not there. The
+  // history before the sync's last lines is asked for at the same time, from the room's end, so that a long
+  // conversation is whole after one round trip instead of two in a row (it is only used if the sync was limited).
   let first: SyncResponse;
+  const history = options.joined ? latestHistory() : undefined;
   try {
     if (!options.joined) await join();
     first = await sync({ timeout: 0 });
@@ -125,10 +128,27 @@ export async function connectRoom(
     model.applyState(initial.state?.events ?? []);
     model.applyTimeline(initial.timeline?.events ?? []);
     model.applyEphemeral(initial.ephemeral?.events ?? []);
-    if (initial.timeline?.limited) prevBatch = initial.timeline.prev_batch;
+    if (initial.timeline?.limited) {
+      prevBatch = initial.timeline.prev_batch;
+      const older = olderThan(initial.timeline.events ?? [], await history);
+      if (older) {
+        model.applyTimeline(older.events, true);
+        prevBatch = older.end;
+      }
+    }
   }
   listener.changed(model);
   listener.connection(true);
+
+  /** The room's latest page of history, or nothing if it cannot be had (not joined yet, offline). */
+  function latestHistory(): Promise<MessagesResponse | undefined> {
+    return http
+      .request<MessagesResponse>('GET', `${room}/messages`, {
+        query: { dir: 'b', limit: HISTORY_PAGE_LIMIT, filter: HISTORY_FILTER },
+        signal: abort.signal,
+      })
+      .catch(() => undefined);
+  }
 
   /** Events a limited incremental sync skipped (after a long time offline), oldest first. */
   async function fillGap(from: string, since: string): Promise<RawEvent[]> {
@@ -228,4 +248,21 @@ export async function connectRoom(
       abort.abort();
     },
   };
+}
+
+/**
+ * What a page of history read from the room's end adds before a sync's timeline, oldest first, and where to
+ * read on (`end`, absent at the room's start). Nothing if the page does not reach the timeline's first event
+ * (more events came between the two requests than the page holds): reading back from the sync's own `prev_batch`
+ * is then the way.
+ */
+export function olderThan(
+  timeline: readonly RawEvent[],
+  page: MessagesResponse | undefined,
+): { events: RawEvent[]; end?: string } | undefined {
+  const first = timeline[0]?.event_id;
+  const chunk = page?.chunk ?? [];
+  const at = first === undefined ? -1 : chunk.findIndex((event) => event.event_id === first);
+  if (at < 0) return undefined;
+  return { events: chunk.slice(at + 1).reverse(), end: page?.end };
 }
