@@ -6,7 +6,13 @@ import { DatabaseSync } from 'node:sqlite';
 import { expect } from 'vitest';
 import { startFederatedTopology, type FederatedServer, type FederatedTopology } from '@espace-mineurs/synapse';
 import { aclHost, bootstrapFederated, type FederatedBootstrapResult } from '@espace-mineurs/bot/federation';
-import { EventType, type CommandResultContent, type ConversationEntry, type Force } from '@espace-mineurs/protocol';
+import {
+  EventType,
+  SafetyEventType,
+  type CommandResultContent,
+  type ConversationEntry,
+  type Force,
+} from '@espace-mineurs/protocol';
 import { spawnBot, type ChildBot } from '../support/bot-process.ts';
 import { freshAddress } from '../support/conversation.ts';
 import { call, join as joinRoom, send, waitFor, type ServerSession } from './support.ts';
@@ -265,3 +271,22 @@ export async function present(session: ServerSession, roomId: string): Promise<s
 /** Whether a user's account is on that server (compared as the ACL compares hosts). */
 export const onServer = (userId: string, serverName: string): boolean =>
   aclHost(userId.slice(userId.indexOf(':') + 1)) === aclHost(serverName);
+
+/** A force's disclosure requests for a conversation, as its supervisors room holds them on the force's server. */
+export async function disclosureRequests(
+  d: Servers,
+  supervisor: ServerSession,
+  force: Force,
+  roomId: string,
+): Promise<Array<Record<string, unknown>>> {
+  const answer = await call<Array<{ type: string; content: Record<string, unknown> }>>(
+    supervisor.baseUrl,
+    'GET',
+    `/_matrix/client/v3/rooms/${encodeURIComponent(d.result.forces[force].supervisorsRoomId)}/state`,
+    { token: supervisor.accessToken },
+  );
+  expect(answer.status).toBe(200);
+  return answer.body
+    .filter((event) => event.type === SafetyEventType.Disclosure && event.content.conversation === roomId)
+    .map((event) => event.content);
+}

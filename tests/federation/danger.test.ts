@@ -5,6 +5,7 @@ import {
   botSession,
   command,
   demoLogin,
+  disclosureRequests,
   eventsContaining,
   known,
   openAndTriage,
@@ -20,7 +21,6 @@ import {
  * disclosure (what the public server knows of the guest, and the triage) lands in a disclosure room of the police
  * server only, which never federates; the public server holds none of it, only the "help is coming" message.
  */
-const DISCLOSURE = 'fr.espace-mineurs.disclosure';
 let d: RunningDeployment;
 
 beforeAll(async () => {
@@ -37,19 +37,7 @@ interface StateEvent {
   content: Record<string, unknown>;
 }
 
-/** The disclosure requests of a conversation, as the police supervisors' room holds them on the police server. */
-async function requestsFor(supervisor: ServerSession, roomId: string): Promise<Array<Record<string, unknown>>> {
-  const answer = await call<StateEvent[]>(
-    supervisor.baseUrl,
-    'GET',
-    `/_matrix/client/v3/rooms/${encodeURIComponent(d.result.forces.police.supervisorsRoomId)}/state`,
-    { token: supervisor.accessToken },
-  );
-  expect(answer.status).toBe(200);
-  return answer.body
-    .filter((event) => event.type === DISCLOSURE && event.content.conversation === roomId)
-    .map((event) => event.content);
-}
+const requestsFor = (supervisor: ServerSession, roomId: string) => disclosureRequests(d, supervisor, 'police', roomId);
 
 describe('grave danger by command in the federated topology', () => {
   it('request and decision on the police server, disclosure in a police room only, nothing of it on the public server', async () => {
