@@ -23,7 +23,9 @@ import {
  * the same state folder (`ESPACE_TEST_CRASH_AT`, bot/src/runtime/fault.ts): a claim committed on the police server
  * before the agent is invited into the young person's room on the public server, and a cold transfer to the
  * gendarmerie killed once the ACL is swapped, the police users removed and the police entry points to the
- * gendarmerie, before the gendarmerie's entry exists. Nothing lost, nothing done twice.
+ * gendarmerie, before the gendarmerie's entry exists; and that transfer killed right after its commit, so the
+ * replay, arriving from the police queue, finds the conversation already in the other force. Nothing lost,
+ * nothing done twice.
  */
 let d: RunningDeployment;
 
@@ -89,6 +91,82 @@ async function queueLines(force: Force, prefix: string): Promise<string[]> {
     .filter((event) => event.sender === bot && event.type === 'm.room.message')
     .map((event) => String(event.content.body))
     .filter((body) => body.startsWith(prefix));
+}
+
+interface Moving {
+  guest: ServerSession;
+  roomId: string;
+  police: ServerSession;
+  policeTicket: number;
+  gendarme: ServerSession;
+  /** The transfer command the bot died handling. */
+  requestId: string;
+}
+
+/**
+ * After the restart, the replayed cold transfer has finished: the room in the gendarmerie (ACL, entry, police
+ * out), a gendarme claims it over federation, and nothing was done twice.
+ */
+async function finishedInGendarmerie({ guest, roomId, police, policeTicket, gendarme, requestId }: Moving) {
+  const servers = d.result.servers;
+  const policeQueue = d.result.forces.police.queueRoomId;
+  const gendarmerieQueue = d.result.forces.gendarmerie.queueRoomId;
+  // The replayed transfer completes the move.
+  const results = await waitFor('the transfer answered after the restart', async () => {
+    const found = await resultsOf(police, policeQueue, requestId);
+    return found.length > 0 ? found : undefined;
+  });
+  expect(results.map((result) => result.ok)).toEqual([true]);
+  const moved = await waitFor('queued with the gendarmerie', async () => {
+    const entry = await entryOf(d, 'gendarmerie', roomId);
+    return entry?.state === 'queued' ? entry : undefined;
+  });
+  expect(moved).toMatchObject({ force: 'gendarmerie', previousForce: 'police' });
+  expect(moved.assignee).toBeUndefined();
+  expect((await entryOf(d, 'police', roomId))?.movedTo).toBe('gendarmerie');
+  expect(await roomState(guest, roomId, SERVER_ACL)).toEqual(
+    conversationServerAcl(servers.public.serverName, servers.gendarmerie.serverName),
+  );
+  const members = await present(guest, roomId);
+  expect(members.filter((userId) => onServer(userId, servers.police.serverName))).toEqual([]);
+  expect((await send(police, roomId, 'encore là ?')).status).not.toBe(200);
+  await waitFor('the transfer audited', async () =>
+    (await auditOf('gendarmerie', roomId)).includes('transfer') ? true : undefined,
+  );
+
+  // A gendarme claims it over federation and talks with the young person.
+  expect(await command(gendarme, gendarmerieQueue, { action: 'claim', conversation: roomId })).toMatchObject({
+    ok: true,
+  });
+  await joinRoom(gendarme, roomId, servers.public.serverName);
+  expect((await send(gendarme, roomId, 'Gendarmerie, bonjour.')).status).toBe(200);
+  await waitFor('the gendarme message on the public server', async () =>
+    (await texts(guest, roomId)).includes('Gendarmerie, bonjour.') ? true : undefined,
+  );
+
+  // Nothing twice: the young person told of the move once, one queue notice in the gendarmerie, one log line in
+  // the police queue, one result, each force's audit with one transfer.
+  const fromBot = await botMessages(guest, roomId);
+  expect(fromBot.filter((body) => body.startsWith('Ta conversation est confiée à la Gendarmerie'))).toHaveLength(1);
+  await waitFor('the gendarme announced to the young person', async () =>
+    (await botMessages(guest, roomId)).some((body) => body.includes('de la Gendarmerie nationale, va te répondre'))
+      ? true
+      : undefined,
+  );
+  expect(
+    (await botMessages(guest, roomId)).filter((body) => body.includes('de la Gendarmerie nationale, va te répondre')),
+  ).toHaveLength(1);
+  expect(await resultsOf(police, policeQueue, requestId)).toHaveLength(1);
+  expect(await queueLines('gendarmerie', `Conversation transférée n°${moved.ticket}`)).toHaveLength(1);
+  expect(await queueLines('police', `Conversation n°${policeTicket} transférée`)).toHaveLength(1);
+  await waitFor('the transfer audited with the police', async () =>
+    (await auditOf('police', roomId)).includes('transfer') ? true : undefined,
+  );
+  expect(await auditOf('police', roomId)).toEqual(['open_and_queue', 'claim', 'transfer']);
+  await waitFor('the claim audited with the gendarmerie', async () =>
+    (await auditOf('gendarmerie', roomId)).includes('claim') ? true : undefined,
+  );
+  expect(await auditOf('gendarmerie', roomId)).toEqual(['transfer', 'claim']);
 }
 
 let claimed: { guest: ServerSession; roomId: string; police: ServerSession; ticket: number } | undefined;
@@ -189,61 +267,32 @@ describe('the bot killed mid-handler in the federated topology', () => {
     expect(await entryOf(d, 'gendarmerie', roomId)).toBeUndefined();
     await restart();
 
-    // The replayed transfer completes the move.
-    const results = await waitFor('the transfer answered after the restart', async () => {
-      const found = await resultsOf(police, policeQueue, requestId);
-      return found.length > 0 ? found : undefined;
-    });
-    expect(results.map((result) => result.ok)).toEqual([true]);
-    const moved = await waitFor('queued with the gendarmerie', async () => {
-      const entry = await entryOf(d, 'gendarmerie', roomId);
-      return entry?.state === 'queued' ? entry : undefined;
-    });
-    expect(moved).toMatchObject({ force: 'gendarmerie', previousForce: 'police' });
-    expect(moved.assignee).toBeUndefined();
-    expect((await entryOf(d, 'police', roomId))?.movedTo).toBe('gendarmerie');
-    expect(await roomState(guest, roomId, SERVER_ACL)).toEqual(
-      conversationServerAcl(servers.public.serverName, servers.gendarmerie.serverName),
-    );
-    const members = await present(guest, roomId);
-    expect(members.filter((userId) => onServer(userId, servers.police.serverName))).toEqual([]);
-    expect((await send(police, roomId, 'encore là ?')).status).not.toBe(200);
-    await waitFor('the transfer audited', async () =>
-      (await auditOf('gendarmerie', roomId)).includes('transfer') ? true : undefined,
-    );
+    await finishedInGendarmerie({ guest, roomId, police, policeTicket: claimed.ticket, gendarme, requestId });
+  }, 240_000);
 
-    // A gendarme claims it over federation and talks with the young person.
-    expect(await command(gendarme, gendarmerieQueue, { action: 'claim', conversation: roomId })).toMatchObject({
-      ok: true,
-    });
-    await joinRoom(gendarme, roomId, servers.public.serverName);
-    expect((await send(gendarme, roomId, 'Gendarmerie, bonjour.')).status).toBe(200);
-    await waitFor('the gendarme message on the public server', async () =>
-      (await texts(guest, roomId)).includes('Gendarmerie, bonjour.') ? true : undefined,
-    );
+  it('a cold transfer to the gendarmerie killed after its commit: the replay, from the police queue, finishes it', async () => {
+    const servers = d.result.servers;
+    const policeQueue = d.result.forces.police.queueRoomId;
+    const [police, gendarme] = await Promise.all([demoLogin(d, 'pn-agent-2'), demoLogin(d, 'gn-agent-1')]);
+    const { guest, roomId } = await openAndTriage(d, '92100', 'police');
+    const policeTicket = (await entryOf(d, 'police', roomId))!.ticket;
+    expect(await command(police, policeQueue, { action: 'claim', conversation: roomId })).toMatchObject({ ok: true });
+    await joinRoom(police, roomId, servers.public.serverName);
 
-    // Nothing twice: the young person told of the move once, one queue notice in the gendarmerie, one log line in
-    // the police queue, one result, each force's audit with one transfer.
-    const fromBot = await botMessages(guest, roomId);
-    expect(fromBot.filter((body) => body.startsWith('Ta conversation est confiée à la Gendarmerie'))).toHaveLength(1);
-    await waitFor('the gendarme announced to the young person', async () =>
-      (await botMessages(guest, roomId)).some((body) => body.includes('de la Gendarmerie nationale, va te répondre'))
-        ? true
-        : undefined,
+    await restart({ ESPACE_TEST_CRASH_AT: 'transfer-after-commit' });
+    const requestId = await sendCommand(police, policeQueue, {
+      action: 'transfer',
+      conversation: roomId,
+      to: { force: 'gendarmerie' },
+      mode: 'cold',
+    });
+    await diedAtCrashPoint();
+    // Killed where intended: the gendarmerie's entry is written, the young person not told yet.
+    expect(await entryOf(d, 'gendarmerie', roomId)).toMatchObject({ state: 'queued', force: 'gendarmerie' });
+    expect((await botMessages(guest, roomId)).filter((body) => body.startsWith('Ta conversation est confiée'))).toEqual(
+      [],
     );
-    expect(
-      (await botMessages(guest, roomId)).filter((body) => body.includes('de la Gendarmerie nationale, va te répondre')),
-    ).toHaveLength(1);
-    expect(await resultsOf(police, policeQueue, requestId)).toHaveLength(1);
-    expect(await queueLines('gendarmerie', `Conversation transférée n°${moved.ticket}`)).toHaveLength(1);
-    expect(await queueLines('police', `Conversation n°${claimed.ticket} transférée`)).toHaveLength(1);
-    await waitFor('the transfer audited with the police', async () =>
-      (await auditOf('police', roomId)).includes('transfer') ? true : undefined,
-    );
-    expect(await auditOf('police', roomId)).toEqual(['open_and_queue', 'claim', 'transfer']);
-    await waitFor('the claim audited with the gendarmerie', async () =>
-      (await auditOf('gendarmerie', roomId)).includes('claim') ? true : undefined,
-    );
-    expect(await auditOf('gendarmerie', roomId)).toEqual(['transfer', 'claim']);
+    await restart();
+    await finishedInGendarmerie({ guest, roomId, police, policeTicket, gendarme, requestId });
   }, 240_000);
 });
