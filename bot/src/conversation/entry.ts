@@ -2,6 +2,7 @@ import { EventType, type ConversationEntry } from '@espace-mineurs/protocol';
 import type { Context } from '../runtime/context.ts';
 import type { Conversation } from '../state/store.ts';
 import { moveRoomToForceServer } from '../federation/conversation.ts';
+import { crashPoint } from '../runtime/fault.ts';
 
 /**
  * Commits a conversation's agents-side record: the state event in the queue room of the force holding it.
@@ -29,6 +30,7 @@ export async function saveEntry(ctx: Context, conversation: Conversation, entry:
       conversation.roomId,
       moved,
     );
+    crashPoint('move-after-pointer');
   }
   await ctx.matrix.putState(
     ctx.store.forces[entry.force].queueRoomId,

@@ -1,4 +1,4 @@
-import { FORCE_LABEL, type Command, type Force } from '@espace-mineurs/protocol';
+import { EventType, FORCE_LABEL, type Command, type Force } from '@espace-mineurs/protocol';
 import { assignEffects } from './assign.ts';
 import { announceQueued } from './enqueue.ts';
 import { saveEntry } from '../conversation/entry.ts';
@@ -10,7 +10,7 @@ import { commitMove } from './move.ts';
 import { crashPoint } from '../runtime/fault.ts';
 import type { Context } from '../runtime/context.ts';
 import { withConversation } from '../runtime/context.ts';
-import type { RoutedConversation } from '../state/store.ts';
+import { isRouted, type RoutedConversation } from '../state/store.ts';
 import { serviceMessage } from '../triage/render.ts';
 import { UNKNOWN, conversationOf, refuse, type CommandOutcome, type Invocation } from '../commands/types.ts';
 
@@ -78,10 +78,35 @@ function receiverName(ctx: Context, to: TransferTarget): string {
   return 'agent' in to ? pseudonymOf(ctx, to.agent) : `la ${FORCE_LABEL[to.force]}`;
 }
 
+/**
+ * The conversation this very command already moved to the other force, when it is replayed (the bot was killed
+ * after the move's commit): it is no longer in the command's force, yet the replay must finish what followed
+ * (the young person told, the queue notice, the audit). Returns it with its ticket in the command's force.
+ */
+async function movedByThisCommand(
+  invocation: Invocation,
+  roomId: string,
+): Promise<{ conversation: RoutedConversation; sourceTicket: number } | undefined> {
+  const { ctx, eventId, force } = invocation;
+  const conversation = ctx.store.conversations.get(roomId);
+  if (!isRouted(conversation)) return undefined;
+  const entry = conversation.entry;
+  if (entry.lastEvent !== eventId || entry.force === force || entry.previousForce !== force) return undefined;
+  const pointer = await ctx.matrix.getState<{ ticket?: unknown }>(
+    ctx.store.forces[force].queueRoomId,
+    EventType.Conversation,
+    roomId,
+  );
+  if (typeof pointer?.ticket !== 'number') return undefined;
+  return { conversation, sourceTicket: pointer.ticket };
+}
+
 export async function transfer(invocation: Invocation, command: TransferCommand): Promise<CommandOutcome> {
   const { ctx, staff, eventId, at } = invocation;
   return withConversation(ctx, command.conversation, async () => {
-    const conversation = conversationOf(invocation, command.conversation);
+    const here = conversationOf(invocation, command.conversation);
+    const alreadyMoved = here ? undefined : await movedByThisCommand(invocation, command.conversation);
+    const conversation = here ?? alreadyMoved?.conversation;
     if (!conversation) return UNKNOWN;
     const entry = conversation.entry;
     const replay = entry.lastEvent === eventId;
@@ -97,24 +122,25 @@ export async function transfer(invocation: Invocation, command: TransferCommand)
         if (command.to.agent === entry.assignee) return refuse('SAME_AGENT', 'Cette conversation est déjà la sienne.');
       }
     }
-    const sourceTicket = entry.ticket;
-    const sourceForce = entry.force;
+    // Where the conversation was before this command: the command's force (even on a replay after the move).
+    const sourceTicket = alreadyMoved?.sourceTicket ?? entry.ticket;
+    const sourceForce = invocation.force;
     if (command.mode === 'cold') {
       await handOver(ctx, conversation, eventId, at, staff.userId, command.to);
-      const moved = conversation.entry;
+      const after = conversation.entry;
       const name = receiverName(ctx, command.to);
-      const elsewhere = moved.force !== sourceForce ? ` (n°${moved.ticket} de la ${FORCE_LABEL[moved.force]})` : '';
+      const elsewhere = after.force !== sourceForce ? ` (n°${after.ticket} de la ${FORCE_LABEL[after.force]})` : '';
       const logLine = `Conversation n°${sourceTicket} transférée à ${name}${elsewhere} par ${pseudonymOf(ctx, staff.userId)}.`;
       if ('agent' in command.to) {
         // The receiver is told in their own force's queue room which ticket they now hold (Element shows only an
         // invite otherwise, and every text command names the conversation by that ticket). In the same force,
         // that line is also the log line answering the command.
-        const t = moved.ticket;
+        const t = after.ticket;
         const yours = `${name}, elle est à vous (salon « Conversation n° ${t} ») : !clore ${t} issue, !transferer ${t} …, !danger ${t}.`;
-        const same = moved.force === sourceForce;
+        const same = after.force === sourceForce;
         await postQueueLine(
           ctx,
-          moved.force,
+          after.force,
           same
             ? `${logLine} ${yours}`
             : `Conversation n°${t} transférée à ${name} par ${pseudonymOf(ctx, staff.userId)} (${FORCE_LABEL[sourceForce]}). ${yours}`,

@@ -41,12 +41,29 @@ export async function refreshStaff(ctx: Context): Promise<void> {
 }
 
 /**
+ * A pointer (`movedTo`) whose target force holds no entry for the conversation: the bot was killed between
+ * writing it and the new force's entry (`saveEntry`, conversation/entry.ts). Without this, the conversation would
+ * be in no queue at all and its room taken back for a triage. The pointer still holds the entry as it was before
+ * the move, so it is the live one again, and the replayed cause (the transfer or overflow that moved it) moves it
+ * again from there.
+ */
+function resumeInterruptedMoves(entries: Map<string, ConversationEntry>, held: ReadonlySet<string>): void {
+  for (const [roomId, entry] of entries) {
+    if (!entry.movedTo || held.has(`${entry.movedTo} ${roomId}`)) continue;
+    const { movedTo: _movedTo, ...live } = entry;
+    entries.set(roomId, live);
+  }
+}
+
+/**
  * Rebuilds the in-memory view from Matrix room state (docs/architecture.md, "Principles": Matrix is the source of truth): staff from the force spaces,
  * duty and conversation entries from the queue rooms, and each young person's room from its own state.
  */
 export async function rebuild(ctx: Context): Promise<void> {
   const { store, matrix } = ctx;
   const entries = new Map<string, ConversationEntry>();
+  // `${force} ${roomId}` for every entry read, pointer or not: whether a pointer's target force holds one.
+  const held = new Set<string>();
   await refreshStaff(ctx);
   for (const force of FORCES) {
     const rooms = store.forces[force];
@@ -62,6 +79,7 @@ export async function rebuild(ctx: Context): Promise<void> {
           continue;
         }
         store.noteTicket(force, parsed.value.ticket);
+        held.add(`${force} ${event.state_key}`);
         // A ticket reserved in the other force by a pending warm transfer is taken there too.
         const reserved = parsed.value.pendingTransfer?.receiver;
         if (reserved) store.noteTicket(reserved.force, reserved.ticket);
@@ -73,6 +91,7 @@ export async function rebuild(ctx: Context): Promise<void> {
       }
     }
   }
+  resumeInterruptedMoves(entries, held);
 
   const rooms = (await matrix.joinedRooms()).filter((roomId) => !store.isServiceRoom(roomId));
   const now = ctx.now();
