@@ -65,7 +65,7 @@ function printSummary(
   say(`Site des jeunes          ${webUrl ?? '— pas encore disponible'}   (serveur public et bot seulement)`);
   for (const force of FORCES)
     say(
-      `Client agents ${LABEL[force].padEnd(11)}${agentUrls[force] ?? '— pas encore disponible'}   (serveur ${topology.servers[force].serverName})`,
+      `${`Agents ${LABEL[force]}`.padEnd(25)}${agentUrls[force] ?? '— pas encore disponible'}   (client agents, serveur ${topology.servers[force].serverName})`,
     );
   say(`Autorité de certification de la fédération : ${topology.ca.certificate}`);
   say(`Données locales : ${dataDir}`);
@@ -74,13 +74,13 @@ function printSummary(
   );
   for (const force of FORCES) {
     say(
-      `  ${LABEL[force]} — client agents ${agentUrls[force] ?? '(non lancé)'}, ou Element sur ${topology.servers[force].baseUrl} (« serveur d'accueil » = cette adresse) ; identifiant à taper, puis compte complet :`,
+      `  ${LABEL[force]} — client agents ${agentUrls[force] ?? '(non lancé)'}, ou Element sur ${topology.servers[force].baseUrl} (« serveur d'accueil » = cette adresse) ; identifiant à taper (nom de démonstration), puis compte complet :`,
     );
     for (const account of result.demo.filter((candidate) => candidate.force === force)) {
       const fresh = result.newDemoAccounts.some((created) => created.userId === account.userId);
       const role = account.role === 'supervisor' ? 'superviseur' : 'agent';
       say(
-        `    ${account.localpart.padEnd(12)} ${account.userId.padEnd(30)} ${role.padEnd(12)} « ${account.pseudonym} »${fresh ? `   mot de passe : ${account.password}` : ''}`,
+        `    ${account.localpart.padEnd(12)} (${account.handle.padEnd(16)}) ${account.userId.padEnd(30)} ${role.padEnd(12)} « ${account.pseudonym} »${fresh ? `   mot de passe : ${account.password}` : ''}`,
       );
     }
   }
