@@ -4,7 +4,7 @@ import { startAgentClient, type AgentClientServer } from '../../support/agent-cl
 import { texts, waitFor } from '../../federation/support.ts';
 import { entryOf, openAndTriage, startDeployment, type RunningDeployment } from '../../federation/bot-support.ts';
 import { loginAs } from './support/browser.ts';
-import { claimAndOpen, shot } from './support/flows.ts';
+import { claimAndOpen } from './support/flows.ts';
 import { CHROMIUM_FLAGS } from './support/stack.ts';
 
 /**
@@ -63,9 +63,8 @@ describe('a police agent on the police server, in the agent client', () => {
     await waitFor('the agent message on the public server', async () =>
       (await texts(guest, roomId)).includes('Bonjour, ici la police. Je vous écoute.') ? true : undefined,
     );
-    await shot(page, 'federated-police-conversation-1280');
-    // Not asserted yet: the young person's answer in the client, and closing from it. In most runs the conversation
-    // view was gone (no timeline) soon after the agent's message; docs/architecture.md, "State of the federated
-    // topology".
+    // Not asserted yet: the young person's answer in the client, and closing from it. In most runs the page stopped
+    // responding soon after the agent's message (even a screenshot timed out); docs/architecture.md, "State of the
+    // federated topology".
   }, 300_000);
 });
