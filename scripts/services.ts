@@ -83,3 +83,18 @@ export function startVite(
       }),
   };
 }
+
+/**
+ * The agent client's dev server, configured for one homeserver: the single server of `npm start`, or a force's
+ * own server in the federated topology, where `botUserIds` lists the bot's account on every server (the young
+ * person's room speaks through the public server's account; agent-client/src/config.ts).
+ */
+export function startAgentClient(
+  root: string,
+  options: { name: string; port: number; homeserverUrl: string; botUserIds?: readonly string[] },
+): Stoppable | undefined {
+  return startVite(root, options.name, 'agent-client', options.port, {
+    VITE_HOMESERVER_URL: options.homeserverUrl,
+    ...(options.botUserIds ? { ESPACE_AGENT_BOT_USER_IDS: options.botUserIds.join(',') } : {}),
+  });
+}

@@ -4,27 +4,56 @@
  * in a federation closed to everyone else (TLS with a CA generated for this deployment, kept in the data
  * folder); the federated bootstrap (the bot's account on each server, each force's rooms and demo staff on its
  * own server); the conversation bot, one client and one sync loop per server; the young people's site, which
- * talks to the public server and the bot only; then where everything is and how to log in. Ctrl-C stops
- * everything (up.ts handles the signals). The agent client is not started: it knows one bot account, and here
- * the bot has one per server (agents use any Matrix client on their force's server, with the plain-text commands).
+ * talks to the public server and the bot only; the agent client, one dev server per force, each on its force's
+ * homeserver and told the bot's three accounts; then where everything is and how to log in. Ctrl-C stops
+ * everything (up.ts handles the signals).
  */
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startFederatedTopology, type FederatedTopology } from '@espace-mineurs/synapse';
 import { bootstrapFederated, type FederatedBootstrapResult } from '@espace-mineurs/bot/federation';
 import { loadConfig, start } from '@espace-mineurs/bot';
-import { running, say, startVite } from './services.ts';
+import { running, say, startAgentClient, startVite } from './services.ts';
 
 const root = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const dataDir = resolve(process.env.ESPACE_DATA_DIR ?? join(root, '.data'), 'federated');
 
 const LABEL = { public: 'public (jeunes)', police: 'police', gendarmerie: 'gendarmerie' } as const;
+const FORCES = ['police', 'gendarmerie'] as const;
+type Force = (typeof FORCES)[number];
+
+/** One agent client per force: the police's on ESPACE_AGENT_PORT (5174 by default), the gendarmerie's on the next. */
+function agentPort(force: Force): number {
+  return Number(process.env.ESPACE_AGENT_PORT ?? 5174) + FORCES.indexOf(force);
+}
+
+/**
+ * Each force's agent client, on its force's homeserver. The bot's events reach an agent from two of its accounts
+ * (the public server's in a young person's room, the force server's in the force's rooms): all three are listed.
+ */
+function startAgentClients(result: FederatedBootstrapResult): Partial<Record<Force, string>> {
+  const botUserIds = (['public', 'police', 'gendarmerie'] as const).map((role) => result.servers[role].botUserId);
+  const urls: Partial<Record<Force, string>> = {};
+  for (const force of FORCES) {
+    const client = startAgentClient(root, {
+      name: `agents ${force}`,
+      port: agentPort(force),
+      homeserverUrl: result.servers[force].baseUrl,
+      botUserIds,
+    });
+    if (!client) continue;
+    running.push(client);
+    urls[force] = `http://127.0.0.1:${agentPort(force)}`;
+  }
+  return urls;
+}
 
 function printSummary(
   topology: FederatedTopology,
   result: FederatedBootstrapResult,
   botUrl: string,
   webUrl: string | undefined,
+  agentUrls: Partial<Record<Force, string>>,
 ): void {
   const line = '─'.repeat(72);
   say(`\n${line}\nEspace mineurs tourne en local, en topologie fédérée (trois serveurs, fédération fermée).\n${line}`);
@@ -34,20 +63,24 @@ function printSummary(
   }
   say(`Bot (API)                ${botUrl}   (il s'adresse aux jeunes sur le serveur public)`);
   say(`Site des jeunes          ${webUrl ?? '— pas encore disponible'}   (serveur public et bot seulement)`);
+  for (const force of FORCES)
+    say(
+      `${`Agents ${LABEL[force]}`.padEnd(25)}${agentUrls[force] ?? '— pas encore disponible'}   (client agents, serveur ${topology.servers[force].serverName})`,
+    );
   say(`Autorité de certification de la fédération : ${topology.ca.certificate}`);
   say(`Données locales : ${dataDir}`);
   say(
     `\nComptes de démonstration, par force (identifiants dans ${join(dataDir, 'state', 'demo-credentials.json')}, mode 0600) :`,
   );
-  for (const force of ['police', 'gendarmerie'] as const) {
+  for (const force of FORCES) {
     say(
-      `  ${LABEL[force]} — se connecter sur ${topology.servers[force].baseUrl} (Element : « serveur d'accueil » = cette adresse) :`,
+      `  ${LABEL[force]} — client agents ${agentUrls[force] ?? '(non lancé)'}, ou Element sur ${topology.servers[force].baseUrl} (« serveur d'accueil » = cette adresse) ; identifiant à taper (nom de démonstration), puis compte complet :`,
     );
     for (const account of result.demo.filter((candidate) => candidate.force === force)) {
       const fresh = result.newDemoAccounts.some((created) => created.userId === account.userId);
       const role = account.role === 'supervisor' ? 'superviseur' : 'agent';
       say(
-        `    ${account.userId.padEnd(36)} ${role.padEnd(12)} « ${account.pseudonym} »${fresh ? `   mot de passe : ${account.password}` : ''}`,
+        `    ${account.localpart.padEnd(12)} (${account.handle.padEnd(16)}) ${account.userId.padEnd(30)} ${role.padEnd(12)} « ${account.pseudonym} »${fresh ? `   mot de passe : ${account.password}` : ''}`,
       );
     }
   }
@@ -57,7 +90,7 @@ function printSummary(
     "\nLes jeunes ne parlent qu'au serveur public ; chaque force a ses salons (espace, file, superviseurs, audit) sur son serveur.",
   );
   say(
-    "Le client agents n'est pas lancé dans cette topologie : les agents utilisent un client Matrix (Element) sur le serveur de leur force, avec les commandes en texte (!aide).",
+    "Un policier se connecte au client agents de la police, un gendarme à celui de la gendarmerie : chacun n'ouvre une session que sur le serveur de sa force.",
   );
   say(`${line}\nCtrl-C pour tout arrêter.`);
 }
@@ -92,5 +125,6 @@ export async function startFederated(): Promise<void> {
     PUBLIC_BOT_API_URL: bot.url,
   });
   if (web) running.push(web);
-  printSummary(topology, result, bot.url, web ? webOrigin : undefined);
+  const agentUrls = startAgentClients(result);
+  printSummary(topology, result, bot.url, web ? webOrigin : undefined, agentUrls);
 }

@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startHomeserver, type Homeserver } from '@espace-mineurs/synapse';
 import { bootstrap, type BootstrapResult } from '@espace-mineurs/bot/bootstrap';
-import { running, say, shutdown, startVite } from './services.ts';
+import { running, say, shutdown, startAgentClient, startVite } from './services.ts';
 
 const root = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const dataDir = resolve(process.env.ESPACE_DATA_DIR ?? join(root, '.data'));
@@ -80,15 +80,12 @@ async function main(): Promise<void> {
 
   const webOrigin = `http://127.0.0.1:${ports.web}`;
   const botUrl = await startBot(hs, `${webOrigin},http://localhost:${ports.web}`);
-  const sharedEnv = {
+  const web = startVite(root, 'web', 'web', ports.web, {
     PUBLIC_HOMESERVER_URL: hs.baseUrl,
     PUBLIC_BOT_API_URL: botUrl ?? `http://127.0.0.1:${ports.bot}`,
-    VITE_HOMESERVER_URL: hs.baseUrl,
-    VITE_SERVER_NAME: result.serverName,
-  };
-  const web = startVite(root, 'web', 'web', ports.web, sharedEnv);
+  });
   if (web) running.push(web);
-  const agent = startVite(root, 'agents', 'agent-client', ports.agent, sharedEnv);
+  const agent = startAgentClient(root, { name: 'agents', port: ports.agent, homeserverUrl: hs.baseUrl });
   if (agent) running.push(agent);
 
   printSummary(hs, result, {

@@ -25,6 +25,27 @@ describe('resolveConfig', () => {
   it('names the bad key', () => {
     expect(() => resolveConfig({}, {})).toThrow(ConfigError);
     expect(() => resolveConfig({ homeserverUrl: 'ftp://x' }, {})).toThrow(/homeserverUrl/);
-    expect(() => resolveConfig({ homeserverUrl: 'https://x', botUserId: 'bot' }, {})).toThrow(/botUserId/);
+    expect(() => resolveConfig({ homeserverUrl: 'https://x', botUserIds: ['bot'] }, {})).toThrow(/botUserIds\.0/);
+    expect(() => resolveConfig({ homeserverUrl: 'https://x', botUserIds: [] }, {})).toThrow(/botUserIds/);
+    expect(() => resolveConfig({ homeserverUrl: 'https://x', botUserIds: '@espace-bot:a' }, {})).toThrow(/botUserIds/);
+    expect(() => resolveConfig({ homeserverUrl: 'https://x', botUserIds: ['@b:a', '@b:a'] }, {})).toThrow(/twice/);
+  });
+
+  it('lists the bot accounts of a federated deployment, from the file or the environment', () => {
+    const ids = ['@espace-bot:127.0.0.3', '@espace-bot:127.0.0.2'];
+    expect(resolveConfig({ homeserverUrl: 'https://x', botUserIds: ids }, {}).botUserIds).toEqual(ids);
+    expect(
+      resolveConfig(
+        { homeserverUrl: 'https://x' },
+        { ESPACE_AGENT_BOT_USER_IDS: ' @espace-bot:127.0.0.3, @espace-bot:127.0.0.2' },
+      ).botUserIds,
+    ).toEqual(ids);
+    expect(resolveConfig({ homeserverUrl: 'https://x' }, {}).botUserIds).toBeUndefined();
+  });
+
+  it('refuses the single-account key of earlier versions instead of ignoring it', () => {
+    expect(() => resolveConfig({ homeserverUrl: 'https://x', botUserId: '@espace-bot:a' }, {})).toThrow(
+      /botUserId: replaced by botUserIds/,
+    );
   });
 });

@@ -11,10 +11,17 @@ export interface AgentClientServer {
 
 /**
  * Serves the agent client (Vite dev server, any free port) against a homeserver, for the browser tests. Its one
- * config module (agent-client/src/config.ts) reads ESPACE_AGENT_HOMESERVER_URL, which Vite exposes to the client.
+ * config module (agent-client/src/config.ts) reads ESPACE_AGENT_HOMESERVER_URL and ESPACE_AGENT_BOT_USER_IDS,
+ * which Vite exposes to the client: `botUserIds` lists the bot's accounts in the federated topology (one per
+ * server); without it the client takes the bot on the agent's own server.
  */
-export async function startAgentClient(homeserverUrl: string): Promise<AgentClientServer> {
+export async function startAgentClient(
+  homeserverUrl: string,
+  botUserIds?: readonly string[],
+): Promise<AgentClientServer> {
   process.env.ESPACE_AGENT_HOMESERVER_URL = homeserverUrl;
+  if (botUserIds) process.env.ESPACE_AGENT_BOT_USER_IDS = botUserIds.join(',');
+  else delete process.env.ESPACE_AGENT_BOT_USER_IDS;
   const vite: ViteDevServer = await createServer({
     configFile: join(AGENT_CLIENT, 'vite.config.ts'),
     root: AGENT_CLIENT,

@@ -81,7 +81,7 @@ export class AppState {
   private async connect(session: StoredSession): Promise<void> {
     this.phase = { kind: 'connecting' };
     this.session = session;
-    const connection = new AgentConnection(session, this.config?.botUserId, shouldAutoJoinRoom);
+    const connection = new AgentConnection(session, this.config?.botUserIds, shouldAutoJoinRoom);
     this.connection = connection;
     connection.onSessionEnded = () => {
       if (this.connection !== connection) return;

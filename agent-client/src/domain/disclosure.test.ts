@@ -26,6 +26,7 @@ const GN_SUPERVISOR: Me = {
   pseudonym: 'Lou',
 };
 const BOT = '@espace-bot:test';
+const BOTS = new Set([BOT]);
 
 function request(overrides: Partial<DisclosureRequest> = {}): DisclosureRequest {
   return {
@@ -85,20 +86,36 @@ describe('disclosure requests in the client', () => {
 
 describe('which invitations the client accepts by itself', () => {
   it('joins a room the bot created and invited us to (a disclosure room), never one someone else created', () => {
-    expect(shouldAutoJoinRoom({ inviter: BOT, creator: BOT, botUserId: BOT, me: POLICE_AGENT })).toBe(true);
-    expect(shouldAutoJoinRoom({ inviter: BOT, creator: '@intrus:test', botUserId: BOT, me: POLICE_AGENT })).toBe(false);
-    expect(shouldAutoJoinRoom({ inviter: '@intrus:test', creator: BOT, botUserId: BOT, me: POLICE_AGENT })).toBe(false);
-    expect(shouldAutoJoinRoom({ creator: BOT, botUserId: BOT, me: POLICE_AGENT })).toBe(false);
+    expect(shouldAutoJoinRoom({ inviter: BOT, creator: BOT, bots: BOTS, me: POLICE_AGENT })).toBe(true);
+    expect(shouldAutoJoinRoom({ inviter: BOT, creator: '@intrus:test', bots: BOTS, me: POLICE_AGENT })).toBe(false);
+    expect(shouldAutoJoinRoom({ inviter: '@intrus:test', creator: BOT, bots: BOTS, me: POLICE_AGENT })).toBe(false);
+    expect(shouldAutoJoinRoom({ creator: BOT, bots: BOTS, me: POLICE_AGENT })).toBe(false);
   });
 
   it('keeps the conversation rules for a conversation of the force', () => {
     const mine = entry({ state: 'assigned', assignee: POLICE_AGENT.userId });
-    expect(shouldAutoJoinRoom({ inviter: BOT, creator: BOT, botUserId: BOT, me: POLICE_AGENT, entry: mine })).toBe(
+    expect(shouldAutoJoinRoom({ inviter: BOT, creator: BOT, bots: BOTS, me: POLICE_AGENT, entry: mine })).toBe(true);
+    const closed = entry({ state: 'closed', assignee: POLICE_AGENT.userId });
+    expect(shouldAutoJoinRoom({ inviter: BOT, creator: BOT, bots: BOTS, me: POLICE_AGENT, entry: closed })).toBe(false);
+  });
+
+  it("federated: accepts the public server's bot inviting to the young person's room, never an unlisted account", () => {
+    const publicBot = '@espace-bot:public.test';
+    const forceBot = '@espace-bot:police.test';
+    const bots = new Set([publicBot, forceBot]);
+    const mine = entry({ state: 'assigned', assignee: POLICE_AGENT.userId });
+    expect(shouldAutoJoinRoom({ inviter: publicBot, creator: publicBot, bots, me: POLICE_AGENT, entry: mine })).toBe(
       true,
     );
-    const closed = entry({ state: 'closed', assignee: POLICE_AGENT.userId });
-    expect(shouldAutoJoinRoom({ inviter: BOT, creator: BOT, botUserId: BOT, me: POLICE_AGENT, entry: closed })).toBe(
-      false,
-    );
+    expect(shouldAutoJoinRoom({ inviter: forceBot, creator: forceBot, bots, me: POLICE_AGENT })).toBe(true);
+    expect(
+      shouldAutoJoinRoom({
+        inviter: '@espace-bot:other.test',
+        creator: publicBot,
+        bots,
+        me: POLICE_AGENT,
+        entry: mine,
+      }),
+    ).toBe(false);
   });
 });

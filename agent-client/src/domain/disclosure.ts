@@ -83,7 +83,7 @@ export const DISCLOSURE_STATUS_LABEL: Record<DisclosureRequest['status'], string
  * requester and the approver). A room someone else created is never joined, even if the bot invites to it.
  */
 export const shouldAutoJoinRoom: AutoJoinPolicy = (input) => {
-  if (input.inviter !== input.botUserId) return false;
+  if (!input.inviter || !input.bots.has(input.inviter)) return false;
   if (input.entry) return shouldAutoJoin(input.entry, input.me);
-  return input.creator === input.botUserId;
+  return input.creator !== undefined && input.bots.has(input.creator);
 };

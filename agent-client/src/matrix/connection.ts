@@ -17,6 +17,7 @@ import {
 import { logger as globalSdkLogger, type Logger } from 'matrix-js-sdk/lib/logger.js';
 import { EventType, type Command, type ConversationEntry } from '@espace-mineurs/protocol';
 import type {
+  BotAccounts,
   AutoJoinPolicy,
   CannedResponse,
   CommandResult,
@@ -57,7 +58,8 @@ export type ConnectionState = 'syncing' | 'offline';
  */
 export class AgentConnection {
   readonly client: MatrixClient;
-  readonly botUserId: string;
+  /** Whose events are the bot's: the configured accounts, or @espace-bot on the agent's own server. */
+  readonly bots: BotAccounts;
   me!: Me;
   rooms!: ForceRoomIds;
   connectionState: ConnectionState = 'syncing';
@@ -79,10 +81,10 @@ export class AgentConnection {
    */
   constructor(
     session: StoredSession,
-    botUserId?: string,
+    botUserIds?: readonly string[],
     private readonly shouldAutoJoin: AutoJoinPolicy = () => false,
   ) {
-    this.botUserId = botUserId ?? `@espace-bot:${serverNameOf(session.userId)}`;
+    this.bots = new Set(botUserIds ?? [`@espace-bot:${serverNameOf(session.userId)}`]);
     this.client = createClient({
       baseUrl: session.homeserverUrl,
       accessToken: session.accessToken,
@@ -118,7 +120,7 @@ export class AgentConnection {
       pendingEventOrdering: PendingEventOrdering.Detached,
     });
     await ready;
-    const identity = findIdentity(this.client, this.botUserId);
+    const identity = findIdentity(this.client, this.bots);
     if ('problem' in identity) throw new IdentityError(identity.problem);
     this.me = identity.me;
     this.rooms = identity.rooms;
@@ -182,7 +184,7 @@ export class AgentConnection {
   }
 
   private recordResult(event: MatrixEvent): void {
-    const result = parseCommandResult(rawOf(event), this.botUserId);
+    const result = parseCommandResult(rawOf(event), this.bots);
     if (result) this.commandResults.set(result.requestId, result);
   }
 
@@ -195,7 +197,7 @@ export class AgentConnection {
     const inviter = room.getMember(this.me.userId)?.events.member?.getSender();
     const entry = this.workspace().entries.find((candidate) => candidate.roomId === room.roomId);
     const creator = creatorOf(room);
-    if (!this.shouldAutoJoin({ botUserId: this.botUserId, me: this.me, inviter, creator, entry })) return;
+    if (!this.shouldAutoJoin({ bots: this.bots, me: this.me, inviter, creator, entry })) return;
     this.joining.add(room.roomId);
     this.client
       .joinRoom(room.roomId)
@@ -208,7 +210,7 @@ export class AgentConnection {
 
   /** Rebuilt at most once per change: screens read it many times per render. */
   workspace(): Workspace {
-    this.cachedWorkspace ??= readWorkspace(this.client, this.me, this.rooms, this.botUserId, this.entryCache);
+    this.cachedWorkspace ??= readWorkspace(this.client, this.me, this.rooms, this.bots, this.entryCache);
     return this.cachedWorkspace;
   }
 
@@ -220,7 +222,7 @@ export class AgentConnection {
     const room = this.client.getRoom(roomId);
     if (!room) return [];
     const staff = this.workspace().staff;
-    const ctx = { botUserId: this.botUserId, myUserId: this.me.userId, staff };
+    const ctx = { bots: this.bots, myUserId: this.me.userId, staff };
     const events = [...room.getLiveTimeline().getEvents(), ...room.getPendingEvents()];
     const statusOf = new Map(events.map((event) => [event.getId(), event.status]));
     return buildTimeline(events.map(rawOf), ctx).map((item): TimelineItem => {

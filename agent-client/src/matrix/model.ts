@@ -79,13 +79,20 @@ export interface CommandResult {
   ts: number;
 }
 
+/**
+ * The bot's accounts, whose events alone are trusted as structured data: one in a single-server deployment, one per
+ * homeserver in the federated one (a young person's room speaks through the public server's account, the force's
+ * rooms through the force server's).
+ */
+export type BotAccounts = ReadonlySet<string>;
+
 export type { CannedResponse } from '@espace-mineurs/protocol';
 
 /** Everything a screen needs about the agent's force, rebuilt from the synced Matrix state on each change. */
 export interface Workspace {
   me: Me;
   rooms: ForceRoomIds;
-  botUserId: string;
+  bots: BotAccounts;
   staff: Map<string, StaffMember>;
   entries: ConversationEntry[];
   duty: Map<string, DutyContent>;
@@ -122,7 +129,7 @@ export interface Disclosure {
 export type AutoJoinPolicy = (input: {
   inviter?: string;
   creator?: string;
-  botUserId: string;
+  bots: BotAccounts;
   entry?: ConversationEntry;
   me: Me;
 }) => boolean;

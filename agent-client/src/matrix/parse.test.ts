@@ -12,6 +12,7 @@ import {
   parseLegalHolds,
   parseNote,
   parseStaff,
+  parseStatus,
   toTimelineItem,
   YOUNG_PERSON_LABEL,
 } from './parse.ts';
@@ -19,6 +20,7 @@ import {
 const DISCLOSURE_EVENT = SafetyEventType.Disclosure;
 
 const BOT = '@espace-bot:test';
+const BOTS = new Set([BOT]);
 const AGENT = '@pn-agent-1:test';
 const staff = new Map<string, StaffMember>([
   [AGENT, { userId: AGENT, force: 'police', role: 'agent', pseudonym: 'Alex', active: true }],
@@ -47,7 +49,7 @@ describe('trust by sender', () => {
         { type: EventType.Conversation, sender: BOT, state_key: '!other:test', content: validEntry },
         { type: EventType.Conversation, sender: BOT, state_key: '!z:test', content: { roomId: '!z:test' } },
       ],
-      BOT,
+      BOTS,
     );
     expect(entries).toHaveLength(1);
   });
@@ -68,14 +70,14 @@ describe('trust by sender', () => {
           content: { force: 'police', role: 'supervisor', pseudonym: 'X' },
         },
       ],
-      BOT,
+      BOTS,
     );
     expect([...parsed.keys()]).toEqual([AGENT]);
   });
 
   it('reads command results in either shape, from the bot only', () => {
     const result = { requestId: 'ac-1', action: 'claim', ok: false, code: 'ALREADY_CLAIMED' };
-    expect(parseCommandResult({ type: EventType.CommandResult, sender: BOT, content: result }, BOT)?.code).toBe(
+    expect(parseCommandResult({ type: EventType.CommandResult, sender: BOT, content: result }, BOTS)?.code).toBe(
       'ALREADY_CLAIMED',
     );
     expect(
@@ -85,10 +87,10 @@ describe('trust by sender', () => {
           sender: BOT,
           content: { msgtype: 'm.notice', body: 'x', [EventType.CommandResult]: result },
         },
-        BOT,
+        BOTS,
       )?.ok,
     ).toBe(false);
-    expect(parseCommandResult({ type: EventType.CommandResult, sender: AGENT, content: result }, BOT)).toBeUndefined();
+    expect(parseCommandResult({ type: EventType.CommandResult, sender: AGENT, content: result }, BOTS)).toBeUndefined();
   });
 });
 
@@ -116,7 +118,7 @@ describe('notes', () => {
 });
 
 describe('timeline', () => {
-  const ctx = { botUserId: BOT, myUserId: AGENT, staff };
+  const ctx = { bots: BOTS, myUserId: AGENT, staff };
   it('labels the young person "Jeune", never with their display name', () => {
     const item = toTimelineItem(
       {
@@ -190,7 +192,7 @@ describe('grave-danger procedure', () => {
         { type: DISCLOSURE_EVENT, sender: BOT, state_key: 'other', content: request },
         { type: DISCLOSURE_EVENT, sender: BOT, state_key: 'd3', content: { ...request, id: 'd3', status: 'maybe' } },
       ],
-      BOT,
+      BOTS,
     );
     expect(parsed.map((item) => item.id)).toEqual(['d1']);
   });
@@ -211,15 +213,17 @@ describe('grave-danger procedure', () => {
       content: { msgtype: 'm.text', body: 'Levée d’anonymat approuvée…', [DISCLOSURE_EVENT]: data },
       origin_server_ts: 7,
     };
-    expect(parseDisclosure(event, '!room:test', BOT)).toMatchObject({
+    expect(parseDisclosure(event, '!room:test', BOTS)).toMatchObject({
       roomId: '!room:test',
       eventId: '$d',
       body: 'Levée d’anonymat approuvée…',
       data: { postalCode: '93200' },
       ts: 7,
     });
-    expect(parseDisclosure({ ...event, sender: AGENT }, '!room:test', BOT)).toBeUndefined();
-    expect(parseDisclosure({ ...event, content: { msgtype: 'm.text', body: 'x' } }, '!room:test', BOT)).toBeUndefined();
+    expect(parseDisclosure({ ...event, sender: AGENT }, '!room:test', BOTS)).toBeUndefined();
+    expect(
+      parseDisclosure({ ...event, content: { msgtype: 'm.text', body: 'x' } }, '!room:test', BOTS),
+    ).toBeUndefined();
   });
 
   it('keeps the bot’s explanation of a command result', () => {
@@ -229,9 +233,9 @@ describe('grave-danger procedure', () => {
       sender: BOT,
       content: { msgtype: 'm.notice', body: 'Export prêt.', [EventType.CommandResult]: result },
     };
-    expect(parseCommandResult(event, BOT)?.message).toBe('Export prêt.');
+    expect(parseCommandResult(event, BOTS)?.message).toBe('Export prêt.');
     expect(
-      parseCommandResult({ type: EventType.CommandResult, sender: BOT, content: result }, BOT)?.message,
+      parseCommandResult({ type: EventType.CommandResult, sender: BOT, content: result }, BOTS)?.message,
     ).toBeUndefined();
   });
 });
@@ -245,7 +249,7 @@ describe('legal holds', () => {
         { type: 'fr.espace-mineurs.legal_hold', sender: AGENT, state_key: '!z:test', content: hold },
         { type: 'fr.espace-mineurs.legal_hold', sender: BOT, state_key: '!w:test', content: { active: 'yes' } },
       ],
-      BOT,
+      BOTS,
     );
     expect([...holds.keys()]).toEqual(['!y:test']);
     expect(holds.get('!y:test')?.reason).toBe('PV 2026/481');
@@ -254,7 +258,7 @@ describe('legal holds', () => {
 
 describe('edits and redactions in the timeline', () => {
   const YOUNG = '@guest-1:test';
-  const ctx = { botUserId: BOT, myUserId: AGENT, staff };
+  const ctx = { bots: BOTS, myUserId: AGENT, staff };
   const message = (id: string, sender: string, body: string, extra: Record<string, unknown> = {}) => ({
     event_id: id,
     type: 'm.room.message',
@@ -322,5 +326,39 @@ describe('edits and redactions in the timeline', () => {
       ctx,
     );
     expect(items.map((item) => [item.body, item.edited])).toEqual([['premier', undefined]]);
+  });
+});
+
+describe('the bot with one account per homeserver (federated topology)', () => {
+  const publicBot = '@espace-bot:public.test';
+  const policeBot = '@espace-bot:police.test';
+  const bots = new Set([publicBot, policeBot]);
+  const ctx = { bots, myUserId: AGENT, staff: new Map<string, StaffMember>() };
+
+  it("shows the public account's messages in the young person's room as the service's, not the young person's", () => {
+    const question = {
+      event_id: '$q',
+      type: 'm.room.message',
+      sender: publicBot,
+      content: { msgtype: 'm.notice', body: 'Question' },
+    };
+    expect(toTimelineItem(question, ctx)).toMatchObject({ author: 'service', authorLabel: 'Espace mineurs' });
+    expect(toTimelineItem({ ...question, sender: '@espace-bot:other.test' }, ctx)).toMatchObject({ author: 'young' });
+  });
+
+  it("reads the young person's status from the public account and command results from the force's", () => {
+    const status = {
+      type: EventType.Status,
+      sender: publicBot,
+      state_key: '',
+      content: { state: 'queued', force: 'police', agentJoined: false, updatedAt: 1 },
+    };
+    expect(parseStatus(status, bots)?.state).toBe('queued');
+    expect(parseStatus({ ...status, sender: '@espace-bot:other.test' }, bots)).toBeUndefined();
+    const result = { requestId: 'ac-2', action: 'claim', ok: true };
+    expect(parseCommandResult({ type: EventType.CommandResult, sender: policeBot, content: result }, bots)?.ok).toBe(
+      true,
+    );
+    expect(parseCommandResult({ type: EventType.CommandResult, sender: AGENT, content: result }, bots)).toBeUndefined();
   });
 });

@@ -15,7 +15,7 @@ import {
   type CannedResponse,
   userIdFromStateKey,
 } from '@espace-mineurs/protocol';
-import type { Author, CommandResult, Disclosure, Note, StaffMember, TimelineItem } from './model.ts';
+import type { Author, BotAccounts, CommandResult, Disclosure, Note, StaffMember, TimelineItem } from './model.ts';
 
 const DISCLOSURE_EVENT = SafetyEventType.Disclosure;
 const LEGAL_HOLD_EVENT = SafetyEventType.LegalHold;
@@ -39,10 +39,10 @@ export interface RawEvent {
 }
 
 /** Staff entries of a force space; only the bot's are trusted. */
-export function parseStaff(events: RawEvent[], botUserId: string): Map<string, StaffMember> {
+export function parseStaff(events: RawEvent[], bots: BotAccounts): Map<string, StaffMember> {
   const staff = new Map<string, StaffMember>();
   for (const event of events) {
-    if (event.type !== EventType.Staff || event.sender !== botUserId || event.state_key === undefined) continue;
+    if (event.type !== EventType.Staff || !bots.has(event.sender) || event.state_key === undefined) continue;
     const parsed = parseContent(StaffContent, event.content);
     if (!parsed.ok) continue;
     const userId = userIdFromStateKey(event.state_key);
@@ -52,10 +52,10 @@ export function parseStaff(events: RawEvent[], botUserId: string): Map<string, S
 }
 
 /** Conversation entries of a queue room, bot-written only, keyed consistently with their state key. */
-export function parseEntries(events: RawEvent[], botUserId: string): ConversationEntry[] {
+export function parseEntries(events: RawEvent[], bots: BotAccounts): ConversationEntry[] {
   const entries: ConversationEntry[] = [];
   for (const event of events) {
-    if (event.type !== EventType.Conversation || event.sender !== botUserId) continue;
+    if (event.type !== EventType.Conversation || !bots.has(event.sender)) continue;
     const parsed = parseContent(ConversationEntry, event.content);
     if (!parsed.ok || parsed.value.roomId !== event.state_key) continue;
     entries.push(parsed.value);
@@ -63,18 +63,18 @@ export function parseEntries(events: RawEvent[], botUserId: string): Conversatio
   return entries;
 }
 
-export function parseDuty(events: RawEvent[], botUserId: string): Map<string, DutyContent> {
+export function parseDuty(events: RawEvent[], bots: BotAccounts): Map<string, DutyContent> {
   const duty = new Map<string, DutyContent>();
   for (const event of events) {
-    if (event.type !== EventType.Duty || event.sender !== botUserId || event.state_key === undefined) continue;
+    if (event.type !== EventType.Duty || !bots.has(event.sender) || event.state_key === undefined) continue;
     const parsed = parseContent(DutyContent, event.content);
     if (parsed.ok) duty.set(userIdFromStateKey(event.state_key), parsed.value);
   }
   return duty;
 }
 
-export function parseStatus(event: RawEvent | undefined, botUserId: string): PublicStatus | undefined {
-  if (!event || event.type !== EventType.Status || event.sender !== botUserId) return undefined;
+export function parseStatus(event: RawEvent | undefined, bots: BotAccounts): PublicStatus | undefined {
+  if (!event || event.type !== EventType.Status || !bots.has(event.sender)) return undefined;
   const parsed = parseContent(PublicStatus, event.content);
   return parsed.ok ? parsed.value : undefined;
 }
@@ -83,8 +83,8 @@ export function parseStatus(event: RawEvent | undefined, botUserId: string): Pub
  * A CommandResult from the bot. Accepted in two shapes, so the client keeps working whichever the engine
  * settles on: the custom event type with the result as content, or an m.notice carrying it under the type name.
  */
-export function parseCommandResult(event: RawEvent, botUserId: string): CommandResult | undefined {
-  if (event.sender !== botUserId) return undefined;
+export function parseCommandResult(event: RawEvent, bots: BotAccounts): CommandResult | undefined {
+  if (!bots.has(event.sender)) return undefined;
   let content: unknown;
   if (event.type === EventType.CommandResult) content = event.content;
   else if (event.type === 'm.room.message' && typeof event.content[EventType.CommandResult] === 'object')
@@ -105,10 +105,10 @@ export function parseCanned(content: unknown): CannedResponse[] | undefined {
 }
 
 /** Disclosure requests published by the bot in the force's supervisors room (state, key = request id). */
-export function parseDisclosureRequests(events: RawEvent[], botUserId: string): DisclosureRequest[] {
+export function parseDisclosureRequests(events: RawEvent[], bots: BotAccounts): DisclosureRequest[] {
   const requests: DisclosureRequest[] = [];
   for (const event of events) {
-    if (event.type !== DISCLOSURE_EVENT || event.sender !== botUserId || event.state_key === undefined) continue;
+    if (event.type !== DISCLOSURE_EVENT || !bots.has(event.sender) || event.state_key === undefined) continue;
     const parsed = parseContent(DisclosureRequest, event.content);
     if (parsed.ok && parsed.value.id === event.state_key) requests.push(parsed.value);
   }
@@ -116,8 +116,8 @@ export function parseDisclosureRequests(events: RawEvent[], botUserId: string): 
 }
 
 /** The bot's disclosure message in a disclosure room: readable text plus the same data, structured. */
-export function parseDisclosure(event: RawEvent, roomId: string, botUserId: string): Disclosure | undefined {
-  if (event.type !== 'm.room.message' || event.sender !== botUserId || !event.event_id) return undefined;
+export function parseDisclosure(event: RawEvent, roomId: string, bots: BotAccounts): Disclosure | undefined {
+  if (event.type !== 'm.room.message' || !bots.has(event.sender) || !event.event_id) return undefined;
   if (typeof event.content.body !== 'string') return undefined;
   const parsed = parseContent(DisclosedData, event.content[DISCLOSURE_EVENT]);
   if (!parsed.ok) return undefined;
@@ -171,13 +171,13 @@ export const SERVICE_LABEL = 'Espace mineurs';
  */
 export function toTimelineItem(
   event: RawEvent,
-  ctx: { botUserId: string; myUserId: string; staff: Map<string, StaffMember> },
+  ctx: { bots: BotAccounts; myUserId: string; staff: Map<string, StaffMember> },
 ): TimelineItem | undefined {
   if (!event.event_id) return undefined;
   const ts = event.origin_server_ts ?? 0;
   let author: Author;
   let authorLabel: string;
-  if (event.sender === ctx.botUserId) {
+  if (ctx.bots.has(event.sender)) {
     author = 'service';
     authorLabel = SERVICE_LABEL;
   } else if (event.sender === ctx.myUserId) {
@@ -210,10 +210,9 @@ export function toTimelineItem(
   }
   if (event.type === 'm.room.member' && event.state_key !== undefined) {
     const membership = event.content.membership;
-    const who =
-      event.state_key === ctx.botUserId
-        ? SERVICE_LABEL
-        : (ctx.staff.get(event.state_key)?.pseudonym ?? YOUNG_PERSON_LABEL);
+    const who = ctx.bots.has(event.state_key)
+      ? SERVICE_LABEL
+      : (ctx.staff.get(event.state_key)?.pseudonym ?? YOUNG_PERSON_LABEL);
     const text =
       membership === 'join'
         ? `${who} a rejoint la conversation`
@@ -244,7 +243,7 @@ export function replacedEventId(content: Record<string, unknown>): string | unde
  */
 export function buildTimeline(
   events: RawEvent[],
-  ctx: { botUserId: string; myUserId: string; staff: Map<string, StaffMember> },
+  ctx: { bots: BotAccounts; myUserId: string; staff: Map<string, StaffMember> },
 ): TimelineItem[] {
   const byId = new Map<string, RawEvent>();
   const redactedIds = new Set<string>();
@@ -282,10 +281,10 @@ export function buildTimeline(
 }
 
 /** Legal holds recorded by the bot in the supervisors room, by conversation room id. */
-export function parseLegalHolds(events: RawEvent[], botUserId: string): Map<string, LegalHold> {
+export function parseLegalHolds(events: RawEvent[], bots: BotAccounts): Map<string, LegalHold> {
   const holds = new Map<string, LegalHold>();
   for (const event of events) {
-    if (event.type !== LEGAL_HOLD_EVENT || event.sender !== botUserId || event.state_key === undefined) continue;
+    if (event.type !== LEGAL_HOLD_EVENT || !bots.has(event.sender) || event.state_key === undefined) continue;
     const parsed = parseContent(LegalHold, event.content);
     if (parsed.ok) holds.set(event.state_key, parsed.value);
   }

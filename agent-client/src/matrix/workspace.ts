@@ -8,7 +8,7 @@ import {
   type ConversationEntry,
   type Force,
 } from '@espace-mineurs/protocol';
-import type { Disclosure, ForceRoomIds, Me, Workspace } from './model.ts';
+import type { BotAccounts, Disclosure, ForceRoomIds, Me, Workspace } from './model.ts';
 import {
   parseCanned,
   parseDisclosure,
@@ -54,14 +54,14 @@ export type IdentityProblem = 'NOT_STAFF' | 'NO_FORCE_ROOMS' | 'INACTIVE';
  */
 export function findIdentity(
   client: MatrixClient,
-  botUserId: string,
+  bots: BotAccounts,
 ): { me: Me; rooms: ForceRoomIds } | { problem: IdentityProblem } {
   const userId = client.getUserId() ?? '';
   const byForce = new Map<Force, Partial<ForceRoomIds>>();
   for (const room of client.getRooms()) {
     if (room.getMyMembership() !== 'join') continue;
     const roleEvent = room.currentState.getStateEvents(EventType.RoomRole, '');
-    if (!roleEvent || roleEvent.getSender() !== botUserId) continue;
+    if (!roleEvent || !bots.has(roleEvent.getSender() ?? '')) continue;
     const parsed = parseContent(RoomRoleContent, roleEvent.getContent());
     if (!parsed.ok) continue;
     const rooms = byForce.get(parsed.value.force) ?? {};
@@ -76,7 +76,7 @@ export function findIdentity(
     const space = client.getRoom(rooms.spaceId);
     const staffEvent = space?.currentState.getStateEvents(EventType.Staff, userStateKey(userId));
     if (!staffEvent) continue;
-    const staff = parseStaff([rawOf(staffEvent)], botUserId).get(userId);
+    const staff = parseStaff([rawOf(staffEvent)], bots).get(userId);
     if (!staff || staff.force !== force) continue;
     if (!staff.active) return { problem: 'INACTIVE' };
     return {
@@ -93,7 +93,7 @@ export function findIdentity(
 
 function cachedEntries(
   queue: Room,
-  botUserId: string,
+  bots: BotAccounts,
   cache: Map<string, ConversationEntry | null> | undefined,
 ): ConversationEntry[] {
   const entries: ConversationEntry[] = [];
@@ -101,7 +101,7 @@ function cachedEntries(
     const id = event.getId();
     let parsed = id ? cache?.get(id) : undefined;
     if (parsed === undefined) {
-      parsed = parseEntries([rawOf(event)], botUserId)[0] ?? null;
+      parsed = parseEntries([rawOf(event)], bots)[0] ?? null;
       if (id) cache?.set(id, parsed);
     }
     if (parsed) entries.push(parsed);
@@ -148,13 +148,13 @@ export function creatorOf(room: Room): string | undefined {
  * Disclosures the bot made to this user: its messages carrying disclosed data, in joined rooms it created that
  * are neither a conversation nor a force room.
  */
-function readDisclosures(client: MatrixClient, botUserId: string, skip: Set<string>): Disclosure[] {
+function readDisclosures(client: MatrixClient, bots: BotAccounts, skip: Set<string>): Disclosure[] {
   const found: Disclosure[] = [];
   for (const room of client.getRooms()) {
-    if (skip.has(room.roomId) || room.getMyMembership() !== 'join' || creatorOf(room) !== botUserId) continue;
+    if (skip.has(room.roomId) || room.getMyMembership() !== 'join' || !bots.has(creatorOf(room) ?? '')) continue;
     if (room.currentState.getStateEvents(EventType.RoomRole, '')) continue;
     for (const event of room.getLiveTimeline().getEvents()) {
-      const disclosure = parseDisclosure(rawOf(event), room.roomId, botUserId);
+      const disclosure = parseDisclosure(rawOf(event), room.roomId, bots);
       if (disclosure) found.push(disclosure);
     }
   }
@@ -166,25 +166,23 @@ export function readWorkspace(
   client: MatrixClient,
   me: Me,
   rooms: ForceRoomIds,
-  botUserId: string,
+  bots: BotAccounts,
   entryCache?: Map<string, ConversationEntry | null>,
 ): Workspace {
   const space = client.getRoom(rooms.spaceId);
   const queue = client.getRoom(rooms.queueRoomId);
-  const staff = space ? parseStaff(stateOf(space, EventType.Staff), botUserId) : new Map();
-  const entries = queue ? cachedEntries(queue, botUserId, entryCache) : [];
-  const duty = queue ? parseDuty(stateOf(queue, EventType.Duty), botUserId) : new Map();
+  const staff = space ? parseStaff(stateOf(space, EventType.Staff), bots) : new Map();
+  const entries = queue ? cachedEntries(queue, bots, entryCache) : [];
+  const duty = queue ? parseDuty(stateOf(queue, EventType.Duty), bots) : new Map();
   const cannedEvent = queue?.currentState.getStateEvents(EventType.CannedResponses, '');
   const canEditCanned = queue?.currentState.maySendStateEvent(EventType.CannedResponses, me.userId) ?? false;
 
   const entryRooms = new Set(entries.map((entry) => entry.roomId));
   const supervisors = rooms.supervisorsRoomId ? client.getRoom(rooms.supervisorsRoomId) : null;
   const disclosureRequests = supervisors
-    ? parseDisclosureRequests(stateOf(supervisors, SafetyEventType.Disclosure), botUserId)
+    ? parseDisclosureRequests(stateOf(supervisors, SafetyEventType.Disclosure), bots)
     : [];
-  const legalHolds = supervisors
-    ? parseLegalHolds(stateOf(supervisors, SafetyEventType.LegalHold), botUserId)
-    : new Map();
+  const legalHolds = supervisors ? parseLegalHolds(stateOf(supervisors, SafetyEventType.LegalHold), bots) : new Map();
   const joined = new Set<string>();
   const invited = new Set<string>();
   const unread = new Map<string, number>();
@@ -200,13 +198,13 @@ export function readWorkspace(
     const last = lastMessageTs(room);
     if (last !== undefined) lastActivity.set(room.roomId, last);
     const statusEvent = room.currentState.getStateEvents(EventType.Status, '');
-    const parsed = parseStatus(statusEvent ? rawOf(statusEvent) : undefined, botUserId);
+    const parsed = parseStatus(statusEvent ? rawOf(statusEvent) : undefined, bots);
     if (parsed) status.set(room.roomId, parsed);
   }
   return {
     me,
     rooms,
-    botUserId,
+    bots,
     staff,
     entries,
     duty,
@@ -219,6 +217,6 @@ export function readWorkspace(
     canEditCanned,
     disclosureRequests,
     legalHolds,
-    disclosures: readDisclosures(client, botUserId, entryRooms),
+    disclosures: readDisclosures(client, bots, entryRooms),
   };
 }

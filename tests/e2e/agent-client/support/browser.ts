@@ -1,11 +1,14 @@
 import type { BrowserContext, Page } from 'playwright-core';
 import { api } from './api.ts';
 import type { Guest } from './engine.ts';
-import { demoAccount, type AgentClientStack } from './stack.ts';
+import { demoAccount, type AgentClientStack, type LoginTarget } from './stack.ts';
 
-/** Signs a demo account in through the login form and waits for the workspace. */
+/**
+ * Signs a demo account in through the login form and waits for the workspace. `stack` is any served client with
+ * its demo accounts: the single-server stack, or one force's client in the federated deployment.
+ */
 export async function loginAs(
-  stack: AgentClientStack,
+  stack: LoginTarget,
   context: BrowserContext,
   localpart: string,
   width = 1280,

@@ -73,8 +73,11 @@ export async function startAgentClientStack(): Promise<AgentClientStack> {
   };
 }
 
+/** A served agent client and the demo accounts that may log into it. */
+export type LoginTarget = Pick<AgentClientStack, 'clientUrl'> & { boot: Pick<BootstrapResult, 'demo'> };
+
 /** A demo account by its handle (`pn-agent-1`); `.localpart` is its opaque login, what one types. */
-export function demoAccount(stack: AgentClientStack, localpart: string) {
+export function demoAccount(stack: LoginTarget, localpart: string) {
   const account = stack.boot.demo.find((candidate) => candidate.handle === localpart);
   if (!account) throw new Error(`no demo account ${localpart}`);
   return account;

@@ -1,0 +1,70 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { startAgentClient, type AgentClientServer } from '../../support/agent-client-server.ts';
+import { texts, waitFor } from '../../federation/support.ts';
+import { entryOf, openAndTriage, startDeployment, type RunningDeployment } from '../../federation/bot-support.ts';
+import { loginAs } from './support/browser.ts';
+import { claimAndOpen } from './support/flows.ts';
+import { CHROMIUM_FLAGS } from './support/stack.ts';
+
+/**
+ * Issue 14, the agent client in the federated topology: three homeservers, the real bot process (one account per
+ * server), and the police's agent client served against the police server, told the bot's three accounts (as
+ * `npm start -- --federated` serves it). A young person, a raw HTTP guest of the public server, reaches the police
+ * queue; a police agent logs in on the police server in Chromium, claims the conversation (the public server's bot
+ * invites them over federation), reads the young person's status and writes to them.
+ */
+let d: RunningDeployment;
+let agentClient: AgentClientServer;
+let browser: Browser;
+
+beforeAll(async () => {
+  d = await startDeployment('agent-client');
+  const botUserIds = (['public', 'police', 'gendarmerie'] as const).map((role) => d.result.servers[role].botUserId);
+  agentClient = await startAgentClient(d.result.servers.police.baseUrl, botUserIds);
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: CHROMIUM_FLAGS.filter((flag) => flag !== '--headless'),
+    headless: true,
+  });
+}, 360_000);
+
+afterAll(async () => {
+  await browser?.close().catch(() => undefined);
+  await agentClient?.close();
+  await d?.stop();
+});
+
+describe('a police agent on the police server, in the agent client', () => {
+  let page: Page;
+
+  afterAll(async () => {
+    await page?.context().close();
+  });
+
+  it('claims a young person of the public server, reads their status and writes to them', async () => {
+    page = await loginAs({ clientUrl: agentClient.url, boot: d.result }, await browser.newContext(), 'pn-agent-1');
+    // The force's rooms were found on the police server, by the police bot's room_role state.
+    await page.getByRole('switch').click();
+    await expect.poll(() => page.getByRole('switch').textContent(), { timeout: 20_000 }).toContain('En service');
+
+    const { guest, roomId } = await openAndTriage(d, '92100', 'police');
+    const entry = await entryOf(d, 'police', roomId);
+    if (!entry?.ticket) throw new Error('no ticket in the police entry');
+    // The claim goes to the police queue room; the invitation comes from the public server's account.
+    await claimAndOpen(page, entry.ticket);
+
+    // The young person's public status is written by the public server's bot account: the client reads it.
+    const summary = page.locator('p', { hasText: 'vu par le jeune' });
+    await expect.poll(() => summary.textContent(), { timeout: 30_000 }).toMatch(/vu par le jeune : \S/);
+
+    await page.locator('#composer-input').fill('Bonjour, ici la police. Je vous écoute.');
+    await page.locator('#composer-input').press('Enter');
+    await waitFor('the agent message on the public server', async () =>
+      (await texts(guest, roomId)).includes('Bonjour, ici la police. Je vous écoute.') ? true : undefined,
+    );
+    // Not asserted yet: the young person's answer in the client, and closing from it. In most runs the page stopped
+    // responding soon after the agent's message (even a screenshot timed out); docs/architecture.md, "State of the
+    // federated topology".
+  }, 300_000);
+});
