@@ -121,12 +121,12 @@ export async function timeline(session: ServerSession, roomId: string): Promise<
   return (answer.body.chunk ?? []).reverse();
 }
 
-/** A structured command in a queue room, and the bot's result to it. */
-export async function command(
+/** Sends a structured command to a queue room without waiting for its result; returns its request id. */
+export async function sendCommand(
   session: ServerSession,
   queueRoomId: string,
   body: Record<string, unknown>,
-): Promise<CommandResultContent> {
+): Promise<string> {
   const requestId = randomUUID();
   const sent = await call(
     session.baseUrl,
@@ -135,6 +135,16 @@ export async function command(
     { token: session.accessToken, body: { ...body, requestId } },
   );
   expect(sent.status).toBe(200);
+  return requestId;
+}
+
+/** A structured command in a queue room, and the bot's result to it. */
+export async function command(
+  session: ServerSession,
+  queueRoomId: string,
+  body: Record<string, unknown>,
+): Promise<CommandResultContent> {
+  const requestId = await sendCommand(session, queueRoomId, body);
   return waitFor(`the result of ${String(body.action)}`, async () => {
     const found = (await timeline(session, queueRoomId)).find(
       (event) => event.type === EventType.CommandResult && event.content.requestId === requestId,

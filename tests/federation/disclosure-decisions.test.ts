@@ -105,6 +105,47 @@ async function expectNoDisclosure(
   expect((await texts(guest, roomId)).some((body) => body.startsWith(HELP_IS_COMING))).toBe(false);
 }
 
+/**
+ * What a request ended without a disclosure (refused or withdrawn) leaves: the notice in the police supervisors
+ * room, an approval afterwards refused as already decided, no disclosure anywhere, and the request and its end
+ * audited on the police server, without an approval. Returns the audited actions.
+ */
+async function endedWithoutDisclosure(ended: {
+  guest: ServerSession;
+  roomId: string;
+  id: string;
+  before: Awaited<ReturnType<typeof forceRooms>>;
+  notice: 'refusée' | 'retirée';
+  audit: 'disclosure_refuse' | 'disclosure_withdraw';
+}): Promise<unknown[]> {
+  const { guest, roomId, id, before } = ended;
+  await waitFor(`the notice « ${ended.notice} » in the police supervisors room`, async () =>
+    (await texts(supervisor, d.result.forces.police.supervisorsRoomId)).some((body) =>
+      body.startsWith(`Demande de levée d'anonymat ${id} ${ended.notice}`),
+    )
+      ? true
+      : undefined,
+  );
+  // Decided once: an approval afterwards is refused and discloses nothing.
+  expect(
+    await command(supervisor, d.result.forces.police.queueRoomId, {
+      action: 'disclosure_decision',
+      conversation: roomId,
+      disclosure: id,
+      decision: 'approve',
+    }),
+  ).toMatchObject({ ok: false, code: 'ALREADY_DECIDED' });
+
+  await expectNoDisclosure(guest, roomId, before);
+  const actions = await waitFor(`the request and ${ended.audit} audited on the police server`, async () => {
+    const found = await auditedOnPolice(roomId, id);
+    return found.includes(ended.audit) ? found : undefined;
+  });
+  expect(actions).toContain('disclosure_request');
+  expect(actions).not.toContain('disclosure_approve');
+  return actions;
+}
+
 /** Where the request's traces are, read from each server's own database: the police server only. */
 function expectOnPoliceOnly(...traces: string[]): void {
   for (const trace of traces) {
@@ -135,30 +176,14 @@ describe('grave danger requests refused or withdrawn, in the federated topology'
     expect(refused).toMatchObject({ id, decidedBy: supervisor.userId });
     expect(String(refused.refusalReason)).toContain(refusalMarker);
     expect(refused.disclosureRoom).toBeUndefined();
-    await waitFor('the refusal notice in the police supervisors room', async () =>
-      (await texts(supervisor, d.result.forces.police.supervisorsRoomId)).some((body) =>
-        body.startsWith(`Demande de levée d'anonymat ${id} refusée`),
-      )
-        ? true
-        : undefined,
-    );
-    // Decided once: an approval afterwards is refused and discloses nothing.
-    expect(
-      await command(supervisor, queue, {
-        action: 'disclosure_decision',
-        conversation: roomId,
-        disclosure: id,
-        decision: 'approve',
-      }),
-    ).toMatchObject({ ok: false, code: 'ALREADY_DECIDED' });
-
-    await expectNoDisclosure(guest, roomId, before);
-    const actions = await waitFor('the request and the refusal audited on the police server', async () => {
-      const found = await auditedOnPolice(roomId, id);
-      return found.includes('disclosure_refuse') ? found : undefined;
+    const actions = await endedWithoutDisclosure({
+      guest,
+      roomId,
+      id,
+      before,
+      notice: 'refusée',
+      audit: 'disclosure_refuse',
     });
-    expect(actions).toContain('disclosure_request');
-    expect(actions).not.toContain('disclosure_approve');
     expect(actions).not.toContain('disclosure');
     expectOnPoliceOnly(reasonMarker, refusalMarker, id);
     for (const role of ['public', 'gendarmerie'] as const)
@@ -191,30 +216,14 @@ describe('grave danger requests refused or withdrawn, in the federated topology'
     const withdrawn = await requestWith(roomId, 'withdrawn');
     expect(withdrawn).toMatchObject({ id, decidedBy: colleague.userId });
     expect(withdrawn.disclosureRoom).toBeUndefined();
-    await waitFor('the withdrawal notice in the police supervisors room', async () =>
-      (await texts(supervisor, d.result.forces.police.supervisorsRoomId)).some((body) =>
-        body.startsWith(`Demande de levée d'anonymat ${id} retirée`),
-      )
-        ? true
-        : undefined,
-    );
-    // Withdrawn: a supervisor can no longer approve it.
-    expect(
-      await command(supervisor, queue, {
-        action: 'disclosure_decision',
-        conversation: roomId,
-        disclosure: id,
-        decision: 'approve',
-      }),
-    ).toMatchObject({ ok: false, code: 'ALREADY_DECIDED' });
-
-    await expectNoDisclosure(guest, roomId, before);
-    const actions = await waitFor('the request and the withdrawal audited on the police server', async () => {
-      const found = await auditedOnPolice(roomId, id);
-      return found.includes('disclosure_withdraw') ? found : undefined;
+    await endedWithoutDisclosure({
+      guest,
+      roomId,
+      id,
+      before,
+      notice: 'retirée',
+      audit: 'disclosure_withdraw',
     });
-    expect(actions).toContain('disclosure_request');
-    expect(actions).not.toContain('disclosure_approve');
     expectOnPoliceOnly(reasonMarker, id);
   });
 });

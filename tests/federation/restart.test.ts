@@ -1,9 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { conversationServerAcl, SERVER_ACL } from '@espace-mineurs/bot/federation';
 import { EventType, type Force } from '@espace-mineurs/protocol';
 import { spawnBot } from '../support/bot-process.ts';
-import { call, join as joinRoom, send, texts, waitFor, type ServerSession } from './support.ts';
+import { join as joinRoom, send, texts, waitFor, type ServerSession } from './support.ts';
 import {
   botSession,
   command,
@@ -13,6 +12,7 @@ import {
   openAndTriage,
   present,
   roomState,
+  sendCommand,
   startDeployment,
   timeline,
   type RunningDeployment,
@@ -37,19 +37,6 @@ afterAll(async () => {
   await d?.stop();
 });
 
-/** Sends a command whose result cannot come yet (the bot dies handling it); returns its request id. */
-async function sendCommand(session: ServerSession, queueRoomId: string, body: Record<string, unknown>) {
-  const requestId = randomUUID();
-  const sent = await call(
-    session.baseUrl,
-    'PUT',
-    `/_matrix/client/v3/rooms/${encodeURIComponent(queueRoomId)}/send/${EventType.Command}/${requestId}`,
-    { token: session.accessToken, body: { ...body, requestId } },
-  );
-  expect(sent.status).toBe(200);
-  return requestId;
-}
-
 async function resultsOf(session: ServerSession, queueRoomId: string, requestId: string) {
   return (await timeline(session, queueRoomId))
     .filter((event) => event.type === EventType.CommandResult && event.content.requestId === requestId)
@@ -70,6 +57,19 @@ async function restart(env: Record<string, string> = {}): Promise<void> {
 }
 
 /** The bot's messages in the young person's room (public server), first lines. */
+/** The bot restarted to die at `crashPoint`, then the police agent's cold transfer to the gendarmerie sent. */
+async function transferKilledAt(crashPoint: string, police: ServerSession, roomId: string): Promise<string> {
+  await restart({ ESPACE_TEST_CRASH_AT: crashPoint });
+  const requestId = await sendCommand(police, d.result.forces.police.queueRoomId, {
+    action: 'transfer',
+    conversation: roomId,
+    to: { force: 'gendarmerie' },
+    mode: 'cold',
+  });
+  await diedAtCrashPoint();
+  return requestId;
+}
+
 async function botMessages(guest: ServerSession, roomId: string): Promise<string[]> {
   const publicBot = d.result.servers.public.botUserId;
   return (await timeline(guest, roomId))
@@ -242,21 +242,13 @@ describe('the bot killed mid-handler in the federated topology', () => {
     if (!claimed) throw new Error('needs the conversation of the previous test');
     const { guest, roomId, police } = claimed;
     const servers = d.result.servers;
-    const policeQueue = d.result.forces.police.queueRoomId;
     const gendarmerieQueue = d.result.forces.gendarmerie.queueRoomId;
     const gendarme = await demoLogin(d, 'gn-agent-1');
     expect(await command(gendarme, gendarmerieQueue, { action: 'duty', onDuty: true, capacity: 10 })).toMatchObject({
       ok: true,
     });
 
-    await restart({ ESPACE_TEST_CRASH_AT: 'move-after-pointer' });
-    const requestId = await sendCommand(police, policeQueue, {
-      action: 'transfer',
-      conversation: roomId,
-      to: { force: 'gendarmerie' },
-      mode: 'cold',
-    });
-    await diedAtCrashPoint();
+    const requestId = await transferKilledAt('move-after-pointer', police, roomId);
     // Killed where intended: the room is already the gendarmerie's (ACL, police out) and the police entry points
     // there, but the gendarmerie's queue has no entry yet.
     expect(await roomState(guest, roomId, SERVER_ACL)).toEqual(
@@ -279,14 +271,7 @@ describe('the bot killed mid-handler in the federated topology', () => {
     expect(await command(police, policeQueue, { action: 'claim', conversation: roomId })).toMatchObject({ ok: true });
     await joinRoom(police, roomId, servers.public.serverName);
 
-    await restart({ ESPACE_TEST_CRASH_AT: 'transfer-after-commit' });
-    const requestId = await sendCommand(police, policeQueue, {
-      action: 'transfer',
-      conversation: roomId,
-      to: { force: 'gendarmerie' },
-      mode: 'cold',
-    });
-    await diedAtCrashPoint();
+    const requestId = await transferKilledAt('transfer-after-commit', police, roomId);
     // Killed where intended: the gendarmerie's entry is written, the young person not told yet.
     expect(await entryOf(d, 'gendarmerie', roomId)).toMatchObject({ state: 'queued', force: 'gendarmerie' });
     expect((await botMessages(guest, roomId)).filter((body) => body.startsWith('Ta conversation est confiée'))).toEqual(
