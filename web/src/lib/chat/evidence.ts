@@ -2,7 +2,7 @@
  * Evidence (screenshots) the young person sends through the bot API: the checks made before sending, with the
  * same limits as the bot (bot/src/evidence/evidence.ts), and how the bot's m.image event is read back.
  */
-import { ContentKey } from '@espace-mineurs/protocol';
+import { ContentKey } from '@espace-mineurs/protocol/names';
 
 export const EVIDENCE_TYPES = ['image/jpeg', 'image/png', 'image/webp'] as const;
 export const EVIDENCE_ACCEPT = EVIDENCE_TYPES.join(',');
