@@ -33,6 +33,9 @@ import type { StoredSession } from './session.ts';
 import { creatorOf, findIdentity, rawOf, readWorkspace, type IdentityProblem } from './workspace.ts';
 
 /** The SDK logs event and room IDs, sometimes more: nothing of it belongs in an agent's browser console. */
+/** How long a sent join keeps its room from being joined again: a failed one is retried after it. */
+const AUTO_JOIN_RETRY_MS = 5_000;
+
 const quietLogger: Logger = {
   trace: () => {},
   debug: () => {},
@@ -67,7 +70,9 @@ export class AgentConnection {
   private scheduled = false;
   private commandResults = new Map<string, CommandResult>();
   private fetchedNotes = new Map<string, Note[]>();
+  /** Rooms whose join was sent, kept marked a while after its answer (see `maybeAutoJoin`). */
   private joining = new Set<string>();
+  private joinTimers = new Set<ReturnType<typeof setTimeout>>();
   private cachedWorkspace: Workspace | undefined;
   /** Parsed conversation entries by event ID: a force's queue keeps every entry ever, so parse each once. */
   private entryCache = new Map<string, ConversationEntry | null>();
@@ -149,6 +154,8 @@ export class AgentConnection {
   }
 
   stop(): void {
+    for (const timer of this.joinTimers) clearTimeout(timer);
+    this.joinTimers.clear();
     this.client.stopClient();
     this.listeners.clear();
   }
@@ -203,8 +210,15 @@ export class AgentConnection {
       .joinRoom(room.roomId)
       .catch(() => undefined)
       .finally(() => {
-        this.joining.delete(room.roomId);
-        this.changed();
+        // The SDK answers before its /sync shows the join (slower still over federation), so the room reads as an
+        // invite a while longer: clearing the mark now would send the join again at every change until then.
+        // A join that failed is retried once the delay is over.
+        const timer = setTimeout(() => {
+          this.joinTimers.delete(timer);
+          this.joining.delete(room.roomId);
+          this.changed();
+        }, AUTO_JOIN_RETRY_MS);
+        this.joinTimers.add(timer);
       });
   }
 

@@ -68,7 +68,9 @@ export const passwordLoginMethod: LoginMethod = {
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({
           type: 'm.login.password',
-          identifier: { type: 'm.id.user', user: username.trim().replace(/^@/, '') },
+          // The homeserver takes a localpart or a full user ID: `@abc:police.example` goes whole (without its `@`
+          // it would be read as the localpart `abc:police.example`).
+          identifier: { type: 'm.id.user', user: username.trim() },
           password,
           initial_device_display_name: 'Espace mineurs — poste agent',
         }),

@@ -41,7 +41,7 @@ afterAll(async () => {
 });
 
 describe('agent client against a real Synapse: queue, conversation, forces apart', () => {
-  it('logs in after a wrong password and shows the force queue, urgent first', async () => {
+  it('logs in after a wrong password, by full user ID, and shows the force queue, urgent first', async () => {
     const context = await stack.browser.newContext();
     const page = await context.newPage();
     await page.setViewportSize({ width: 1280, height: 800 });
@@ -55,6 +55,8 @@ describe('agent client against a real Synapse: queue, conversation, forces apart
       .poll(() => page.getByRole('alert').textContent(), { timeout: 15_000 })
       .toContain('Identifiant ou mot de passe incorrect');
     await assertAccessible(page, 'login-error');
+    // The full user ID works as well as the localpart (an agent may copy it from Element).
+    await page.getByLabel('Identifiant').fill(` ${demoAccount(stack, 'pn-agent-1').userId} `);
     await page.getByLabel('Mot de passe').fill(demoAccount(stack, 'pn-agent-1').password);
     await page.getByRole('button', { name: 'Se connecter' }).click();
     await page.getByRole('heading', { name: /File d'attente — Police nationale/ }).waitFor({ timeout: 30_000 });
