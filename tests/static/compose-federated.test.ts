@@ -3,7 +3,10 @@
  * against the Compose schema, then for what the federated topology promises (docs/architecture.md, "Federated
  * topology"): three Synapses, each on its own database; federation on an internal network only, never published
  * and never routed by the proxy; every server's configuration, rendered by synapse/config/compose/render.ts from
- * the environment this file gives it, whitelisting exactly the deployment's three servers.
+ * the environment this file gives it, whitelisting exactly the deployment's three servers; the bot's wiring (its
+ * federated bootstrap given every name bot/src/federation/main.ts reads, each server reached at its client listener
+ * over an internal network that is not the federation one, the bot configured with what the bootstrap wrote).
+ * tests/federation/bootstrap-cli.test.ts runs that bootstrap service as Compose would.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
