@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,7 +9,8 @@ import type { FederatedDemoAccount, FederationDescriptor, ServerRole } from '@es
 import { roomAliasLocalpart } from '@espace-mineurs/bot/bootstrap';
 import { FEDERATED_BOOTSTRAP_SERVERS } from '../../bot/src/federation/main.ts';
 import { federatedService, ROOT } from '../static/files.ts';
-import { call } from './support.ts';
+import { spawnBot } from '../support/bot-process.ts';
+import { call, waitFor } from './support.ts';
 
 /**
  * The federated profile's `bootstrap` service (docker-compose.federated.yml over docker-compose.yml), run as Compose
@@ -218,5 +219,27 @@ describe("the federated profile's bootstrap service, run as Compose runs it", ()
     const again = await runService(['--demo']);
     expect(again.code, again.output).toBe(0);
     expect(readJson<FederatedDemoAccount[]>(join(stateDir, 'demo-credentials.json'))).toEqual(demo);
+  });
+
+  it('leaves what the bot service needs: it starts federated on that state folder and is ready', async () => {
+    // The bot service's URL is the bootstrap's public one (tests/static/compose-federated.test.ts); here, both are
+    // the public server's. `connect` refuses a federation.json that names another public server.
+    expect(federatedService('bot').environment.ESPACE_HOMESERVER_URL).toBe(
+      service.environment[FEDERATED_BOOTSTRAP_SERVERS.public.url],
+    );
+    const bot = await spawnBot({ homeserverUrl: topology.servers.public.baseUrl, stateDir });
+    try {
+      const ready = await waitFor('the bot ready', async () => {
+        const response = await fetch(`${bot.url}/readyz`);
+        return response.status === 200 ? ((await response.json()) as { ready: boolean }) : undefined;
+      });
+      expect(ready.ready).toBe(true);
+      // One sync position per server: the bot follows the three.
+      await waitFor('a sync position saved for each server', async () =>
+        ROLES.every((role) => existsSync(join(stateDir, 'servers', role, 'bot-sync.json'))) ? true : undefined,
+      );
+    } finally {
+      await bot.stop();
+    }
   });
 });
