@@ -3,10 +3,13 @@
  * against the Compose schema, then for what the federated topology promises (docs/architecture.md, "Federated
  * topology"): three Synapses, each on its own database; federation on an internal network only, never published
  * and never routed by the proxy; every server's configuration, rendered by synapse/config/compose/render.ts from
- * the environment this file gives it, whitelisting exactly the deployment's three servers.
+ * the environment this file gives it, whitelisting exactly the deployment's three servers; the bot's wiring (its
+ * federated bootstrap given every name bot/src/federation/main.ts reads, each server reached at its client listener
+ * over an internal network that is not the federation one, the bot configured with what the bootstrap wrote).
+ * tests/federation/bootstrap-cli.test.ts runs that bootstrap service as Compose would.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -14,39 +17,32 @@ import { Ajv } from 'ajv';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { SYNAPSE_IMAGE } from '@espace-mineurs/synapse';
+import { loadConfig } from '../../bot/src/config.ts';
+import {
+  FEDERATED_BOOTSTRAP_ENV,
+  FEDERATED_BOOTSTRAP_SERVERS,
+  runFederatedBootstrap,
+} from '../../bot/src/federation/main.ts';
 import {
   FEDERATION_ENV,
   REQUIRED_ENV,
   renderForCompose,
   SYNAPSE_FEDERATION_PORT,
 } from '../../synapse/config/compose/render.ts';
-import { COMPOSE, EXAMPLE_ENV, interpolate, read, ROOT } from './files.ts';
+import {
+  COMPOSE,
+  FEDERATED_ENV,
+  FEDERATED_EXAMPLE,
+  FEDERATED_SERVICES,
+  federatedService,
+  OVERLAY,
+  OVERLAY_MISSING,
+  read,
+  ROOT,
+  type FederatedService,
+} from './files.ts';
 
-interface FederatedService {
-  image?: string;
-  ports?: unknown[];
-  environment?: Record<string, string>;
-  networks?: Record<string, { aliases?: string[] } | null> | string[];
-  secrets?: string[];
-  volumes?: string[];
-  depends_on?: Record<string, { condition: string }>;
-}
-
-const FEDERATED_EXAMPLE = Object.fromEntries(
-  read('deploy/federated.env.example')
-    .split('\n')
-    .filter((line) => /^[A-Z_]+=/.test(line))
-    .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
-);
-const ENV = { ...EXAMPLE_ENV, ...FEDERATED_EXAMPLE };
-const MISSING: string[] = [];
-// `merge`: the file shares its federation variables through a YAML merge key, as Compose resolves it.
-const OVERLAY = parse(interpolate(read('docker-compose.federated.yml'), ENV, MISSING), { merge: true }) as {
-  services: Record<string, FederatedService>;
-  networks: Record<string, { internal?: boolean; ipam?: { config: Array<{ subnet: string }> } }>;
-  secrets: Record<string, { file: string }>;
-  volumes: Record<string, unknown>;
-};
+const ENV = FEDERATED_ENV;
 
 const ROLES = {
   public: { config: 'synapse-config', synapse: 'synapse', host: ENV.ESPACE_PUBLIC_FEDERATION_HOST! },
@@ -58,21 +54,8 @@ const ROLES = {
   },
 } as const;
 const SERVER_NAMES = Object.values(ROLES).map((role) => `${role.host}:${SYNAPSE_FEDERATION_PORT}`);
-
-/** What Compose runs for a service: the base file's definition with the overlay's merged over it (maps by key). */
-function merged(name: string): FederatedService {
-  const base = (COMPOSE.services as Record<string, FederatedService>)[name] ?? {};
-  const over = OVERLAY.services[name] ?? {};
-  const networks = (value: FederatedService['networks']) =>
-    Array.isArray(value) ? Object.fromEntries(value.map((network) => [network, null])) : (value ?? {});
-  return {
-    ...base,
-    ...over,
-    environment: { ...base.environment, ...over.environment },
-    networks: { ...networks(base.networks), ...networks(over.networks) },
-    secrets: [...new Set([...(base.secrets ?? []), ...(over.secrets ?? [])])],
-  };
-}
+/** The services that act on every server: the bot and the one-shot that makes its accounts. */
+const BOT_SERVICES = ['bot', 'bootstrap'];
 
 function networkNames(service: FederatedService): string[] {
   return Array.isArray(service.networks) ? service.networks : Object.keys(service.networks ?? {});
@@ -91,15 +74,15 @@ describe('docker-compose.federated.yml', () => {
     const validate = new Ajv({ allErrors: true, strict: false, allowUnionTypes: true }).compile(schema);
     validate(OVERLAY);
     expect((validate.errors ?? []).map((error) => `${error.instancePath} ${error.message}`)).toEqual([]);
-    expect(MISSING).toEqual([]);
+    expect(OVERLAY_MISSING).toEqual([]);
   }, 60_000);
 
   it('runs three Synapses of the pinned image, each on a database of its own', () => {
     const databases = new Set<string>();
     for (const role of Object.values(ROLES)) {
-      const synapse = merged(role.synapse);
+      const synapse = federatedService(role.synapse);
       expect(synapse.image, role.synapse).toBe(SYNAPSE_IMAGE);
-      const config = merged(role.config);
+      const config = federatedService(role.config);
       databases.add(config.environment!.POSTGRES_HOST!);
       expect(synapse.depends_on).toHaveProperty(role.config);
     }
@@ -109,16 +92,14 @@ describe('docker-compose.federated.yml', () => {
   it('keeps federation on an internal network that only the three Synapses join, under their server host names', () => {
     expect(OVERLAY.networks.federation?.internal).toBe(true);
     expect(OVERLAY.networks.federation?.ipam?.config[0]?.subnet).toBe(ENV.ESPACE_FEDERATION_SUBNET);
-    const members = [...new Set([...Object.keys(COMPOSE.services), ...Object.keys(OVERLAY.services)])].filter((name) =>
-      networkNames(merged(name)).includes('federation'),
-    );
+    const members = FEDERATED_SERVICES.filter((name) => networkNames(federatedService(name)).includes('federation'));
     expect(members.sort()).toEqual(
       Object.values(ROLES)
         .map((role) => role.synapse)
         .sort(),
     );
     for (const role of Object.values(ROLES)) {
-      const networks = merged(role.synapse).networks as Record<string, { aliases?: string[] } | null>;
+      const networks = federatedService(role.synapse).networks as Record<string, { aliases?: string[] } | null>;
       expect(networks.federation?.aliases).toEqual([role.host]);
     }
     for (const [name, network] of Object.entries(OVERLAY.networks)) expect(network.internal, name).toBe(true);
@@ -126,10 +107,12 @@ describe('docker-compose.federated.yml', () => {
 
   it('gives the young people s side no route to a force server: no shared network but the federation one', () => {
     for (const force of ['synapse-police', 'synapse-gendarmerie']) {
-      const forceNetworks = networkNames(merged(force)).filter((network) => network !== 'federation');
+      const forceNetworks = networkNames(federatedService(force)).filter((network) => network !== 'federation');
       for (const name of Object.keys(COMPOSE.services)) {
-        if (name === 'synapse') continue;
-        const shared = networkNames(merged(name)).filter(
+        // The bot has an account on every server (docs/architecture.md, "Federated topology"): its network to
+        // each force server is checked below, joined by it, its bootstrap and that server only.
+        if (name === 'synapse' || BOT_SERVICES.includes(name)) continue;
+        const shared = networkNames(federatedService(name)).filter(
           (network) => forceNetworks.includes(network) || network === 'federation',
         );
         expect(shared, `${name} shares a network with ${force}`).toEqual([]);
@@ -139,7 +122,7 @@ describe('docker-compose.federated.yml', () => {
 
   it('publishes no port, and the proxy routes no federation path', () => {
     for (const [name, service] of Object.entries(OVERLAY.services)) expect(service.ports, name).toBeUndefined();
-    expect(networkNames(merged('proxy'))).not.toContain('federation');
+    expect(networkNames(federatedService('proxy'))).not.toContain('federation');
     const caddyfile = read('deploy/proxy/Caddyfile');
     expect(caddyfile).not.toMatch(/8448/);
   });
@@ -151,7 +134,7 @@ describe('docker-compose.federated.yml', () => {
       return path;
     };
     for (const [roleName, role] of Object.entries(ROLES)) {
-      const service = merged(role.config);
+      const service = federatedService(role.config);
       const env = service.environment!;
       for (const name of [...REQUIRED_ENV, ...FEDERATION_ENV])
         expect(env, `${role.config} sets ${name}`).toHaveProperty(name);
@@ -166,7 +149,7 @@ describe('docker-compose.federated.yml', () => {
         const secret = env[variable]!.replace('/run/secrets/', '');
         expect(OVERLAY.secrets, variable).toHaveProperty(secret);
         expect(service.secrets).toContain(secret);
-        expect(merged(role.synapse).secrets, `${role.synapse} mounts ${secret}`).toContain(secret);
+        expect(federatedService(role.synapse).secrets, `${role.synapse} mounts ${secret}`).toContain(secret);
       }
 
       const dataDir = mkdtempSync(join(scratch, `${roleName}-`));
@@ -195,12 +178,158 @@ describe('docker-compose.federated.yml', () => {
     const secret = join(scratch, 'half-set-secret');
     writeFileSync(secret, 's'.repeat(43));
     const env = {
-      ...merged('synapse-config-police').environment!,
+      ...federatedService('synapse-config-police').environment!,
       POSTGRES_PASSWORD_FILE: secret,
       ESPACE_REGISTRATION_SECRET_FILE: secret,
       ESPACE_FEDERATION_ROLE: '',
     };
     expect(() => renderForCompose(env, scratch, scratch)).toThrow(/ESPACE_FEDERATION_ROLE not set/);
+  });
+});
+
+describe('the bot in the federated profile', () => {
+  const bootstrap = federatedService('bootstrap');
+  const bot = federatedService('bot');
+  type Role = keyof typeof ROLES;
+  const roles = Object.keys(ROLES) as Role[];
+
+  /** The port of the client listener render.ts gives a server's Synapse, from the environment this file sets. */
+  const clientPort = (role: Role): number => {
+    const secret = join(scratch, `client-port-${role}`);
+    writeFileSync(secret, 's'.repeat(43));
+    const dataDir = mkdtempSync(join(scratch, `client-port-${role}-`));
+    const env = {
+      ...federatedService(ROLES[role].config).environment,
+      POSTGRES_PASSWORD_FILE: secret,
+      ESPACE_REGISTRATION_SECRET_FILE: secret,
+    };
+    const config = parse(readFileSync(renderForCompose(env, dataDir, dataDir).homeserverPath, 'utf8')) as {
+      listeners: Array<{ port: number; tls?: boolean; resources: Array<{ names: string[] }> }>;
+    };
+    const listener = config.listeners.find((candidate) =>
+      candidate.resources?.some((resource) => resource.names.includes('client')),
+    );
+    expect(listener, `${role}: a client listener`).toBeDefined();
+    expect(listener!.tls ?? false).toBe(false);
+    return listener!.port;
+  };
+
+  /** What deploy/docker-entrypoint.sh makes of a service's environment: NAME_FILE read into NAME. */
+  const readByEntrypoint = (env: Record<string, string>): string[] =>
+    Object.keys(env).map((key) => (key.endsWith('_FILE') ? key.slice(0, -'_FILE'.length) : key));
+
+  it('runs the federated bootstrap as the one-shot before the bot, as docker-compose.yml runs its own', () => {
+    expect(bootstrap.command).toEqual(['node', 'bot/src/federation/main.ts']);
+    expect(existsSync(join(ROOT, bootstrap.command![1]!))).toBe(true);
+    expect(read(bootstrap.command![1]!)).toMatch(/if \(import\.meta\.main\)/);
+    expect(bootstrap.build).toEqual(bot.build);
+    expect(bootstrap.restart).toBe('no');
+    expect(bot.depends_on?.bootstrap?.condition).toBe('service_completed_successfully');
+    for (const role of Object.values(ROLES)) {
+      expect(bootstrap.depends_on?.[role.synapse]?.condition, `bootstrap waits for ${role.synapse}`).toBe(
+        'service_healthy',
+      );
+      expect(bot.depends_on?.[role.synapse]?.condition, `bot waits for ${role.synapse}`).toBe('service_healthy');
+    }
+  });
+
+  it('gives the federated bootstrap every name it reads and no other, each registration secret as a file', async () => {
+    const logNames = [...read('bot/src/log.ts').matchAll(/process\.env\.([A-Z0-9_]+)/g)].map((match) => match[1]!);
+    const given = readByEntrypoint(bootstrap.environment);
+    for (const name of given)
+      expect([...FEDERATED_BOOTSTRAP_ENV, ...logNames], `bootstrap is given ${name}, never read`).toContain(name);
+    for (const role of roles) {
+      const names = FEDERATED_BOOTSTRAP_SERVERS[role];
+      for (const name of [names.url, names.secret, names.serverName])
+        expect(given, `bootstrap is given ${name}`).toContain(name);
+      expect(bootstrap.environment[names.secret], `${names.secret} comes from a file`).toBeUndefined();
+      // The secret this server's Synapse is rendered with, so that the bootstrap can register the bot there.
+      const secretPath = bootstrap.environment[`${names.secret}_FILE`]!;
+      expect(secretPath).toBe(federatedService(ROLES[role].config).environment.ESPACE_REGISTRATION_SECRET_FILE);
+      expect(bootstrap.secrets).toContain(secretPath.replace('/run/secrets/', ''));
+      expect(bootstrap.environment[names.serverName]).toBe(
+        federatedService(ROLES[role].config).environment.ESPACE_SERVER_NAME,
+      );
+    }
+    expect(given).toContain('ESPACE_STATE_DIR');
+    expect(bootstrap.command).not.toContain('--demo');
+    // The entry refuses to start without any of them, naming it, before it calls a server.
+    const env = Object.fromEntries(given.map((name) => [name, 'x']));
+    for (const role of roles) {
+      for (const name of [FEDERATED_BOOTSTRAP_SERVERS[role].url, FEDERATED_BOOTSTRAP_SERVERS[role].secret]) {
+        const { [name]: _dropped, ...without } = env;
+        await expect(runFederatedBootstrap(without, [])).rejects.toThrow(new RegExp(`not set: ${name} `));
+      }
+    }
+  });
+
+  it("reaches each server's client listener over an internal network it shares with that server, never federation", () => {
+    for (const role of roles) {
+      const url = new URL(bootstrap.environment[FEDERATED_BOOTSTRAP_SERVERS[role].url]!);
+      const synapse = ROLES[role].synapse;
+      expect(url.protocol, role).toBe('http:');
+      expect(url.hostname, `${role}: the URL names its Synapse service`).toBe(synapse);
+      expect(Number(url.port), `${role}: the port of its client listener`).toBe(clientPort(role));
+      for (const name of BOT_SERVICES) {
+        const shared = networkNames(federatedService(name)).filter((network) =>
+          networkNames(federatedService(synapse)).includes(network),
+        );
+        expect(shared.length, `${name} shares a network with ${synapse}`).toBeGreaterThan(0);
+        expect(shared, name).not.toContain('federation');
+        for (const network of shared) {
+          const internal = OVERLAY.networks[network]?.internal ?? COMPOSE.networks[network]?.internal;
+          expect(internal, `${network} is internal`).toBe(true);
+        }
+        if (role !== 'public') {
+          // A network of the bot's own to that force server: no proxy, agent network or other Synapse on it.
+          for (const network of shared) {
+            const members = FEDERATED_SERVICES.filter((service) =>
+              networkNames(federatedService(service)).includes(network),
+            );
+            expect(members.sort(), network).toEqual([...BOT_SERVICES, synapse].sort());
+          }
+        }
+      }
+    }
+  });
+
+  it('hands the bot, in the same volume, what the bootstrap wrote for the URLs the bot is configured with', () => {
+    // bot/src/index.ts `connect` refuses a federation.json whose public server is not ESPACE_HOMESERVER_URL.
+    expect(bot.environment.ESPACE_HOMESERVER_URL).toBe(bootstrap.environment[FEDERATED_BOOTSTRAP_SERVERS.public.url]);
+    const stateDir = bootstrap.environment.ESPACE_STATE_DIR!;
+    expect(bot.environment.ESPACE_STATE_DIR).toBe(stateDir);
+    const volume = (bootstrap.volumes ?? []).find((mount) => mount.split(':')[1] === stateDir);
+    expect(volume, 'the bootstrap mounts a volume at the state folder').toBeDefined();
+    expect(bot.volumes).toContain(volume);
+  });
+
+  it('configures the bot with names bot/src/config.ts reads, enough to load it, and no secret', () => {
+    const reads = [...read('bot/src/config.ts').matchAll(/\['([A-Z0-9_]+)', \[/g)].map((match) => match[1]!);
+    const logNames = [...read('bot/src/log.ts').matchAll(/process\.env\.([A-Z0-9_]+)/g)].map((match) => match[1]!);
+    for (const name of readByEntrypoint(bot.environment))
+      expect([...reads, ...logNames], `bot is given ${name}, never read`).toContain(name);
+    const config = loadConfig(bot.environment);
+    expect(config.homeserverUrl).toBe(bot.environment.ESPACE_HOMESERVER_URL);
+    expect(config.stateDir).toBe(bot.environment.ESPACE_STATE_DIR);
+    expect(bot.secrets).toEqual([]);
+    expect(Object.keys(bot.environment).filter((key) => /SECRET|PASSWORD|TOKEN/.test(key))).toEqual([]);
+    for (const name of BOT_SERVICES) expect(federatedService(name).ports, name).toBeUndefined();
+  });
+
+  it('declares every secret a service mounts, as a git-ignored file of deploy/secrets/', () => {
+    const declared = { ...COMPOSE.secrets, ...OVERLAY.secrets };
+    for (const name of FEDERATED_SERVICES) {
+      const service = federatedService(name);
+      for (const secret of service.secrets) expect(declared, `${name} mounts ${secret}`).toHaveProperty(secret);
+      for (const [key, value] of Object.entries(service.environment ?? {}))
+        if (key.endsWith('_FILE') && value.startsWith('/run/secrets/'))
+          expect(service.secrets, `${name}: ${key}`).toContain(value.replace('/run/secrets/', ''));
+    }
+    for (const [name, secret] of Object.entries(OVERLAY.secrets)) {
+      expect(secret.file, name).toMatch(/^\.\/deploy\/secrets\/[a-z_]+\/[a-z_.]+$/);
+      const ignored = spawnSync('git', ['check-ignore', '--no-index', '-q', secret.file], { cwd: ROOT });
+      expect(ignored.status, `${secret.file} must be git-ignored`).toBe(0);
+    }
   });
 });
 

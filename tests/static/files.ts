@@ -66,6 +66,57 @@ export const MISSING: string[] = [];
 export const COMPOSE = parse(interpolate(RAW, EXAMPLE_ENV, MISSING)) as ComposeFile;
 export const services = Object.entries(COMPOSE.services);
 
+// ------------------------------------------------------------------------ the federated profile
+/** A service as docker-compose.federated.yml writes it: networks as a map (with aliases), or a list. */
+export interface FederatedService extends Omit<Service, 'networks'> {
+  networks?: Record<string, { aliases?: string[] } | null> | string[];
+}
+
+/** deploy/env.example with deploy/federated.env.example over it: the .env of the federated profile. */
+export const FEDERATED_EXAMPLE = Object.fromEntries(
+  read('deploy/federated.env.example')
+    .split('\n')
+    .filter((line) => /^[A-Z_]+=/.test(line))
+    .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
+);
+export const FEDERATED_ENV: Record<string, string> = { ...EXAMPLE_ENV, ...FEDERATED_EXAMPLE };
+export const OVERLAY_MISSING: string[] = [];
+// `merge`: the file shares its federation variables through a YAML merge key, as Compose resolves it.
+export const OVERLAY = parse(interpolate(read('docker-compose.federated.yml'), FEDERATED_ENV, OVERLAY_MISSING), {
+  merge: true,
+}) as {
+  services: Record<string, FederatedService>;
+  networks: Record<string, { internal?: boolean; ipam?: { config: Array<{ subnet: string }> } }>;
+  secrets: Record<string, { file: string }>;
+  volumes: Record<string, unknown>;
+};
+
+/**
+ * What Compose runs for a service with both files: the base file's definition with the overlay's merged over it,
+ * as Compose merges (environment, networks, depends_on by key; secrets by name; anything else replaced).
+ */
+export function federatedService(name: string): FederatedService & {
+  environment: Record<string, string>;
+  networks: Record<string, { aliases?: string[] } | null>;
+  secrets: string[];
+} {
+  const base = (COMPOSE.services as Record<string, FederatedService>)[name] ?? {};
+  const over = OVERLAY.services[name] ?? {};
+  const networks = (value: FederatedService['networks']) =>
+    Array.isArray(value) ? Object.fromEntries(value.map((network) => [network, null])) : (value ?? {});
+  return {
+    ...base,
+    ...over,
+    environment: { ...base.environment, ...over.environment },
+    networks: { ...networks(base.networks), ...networks(over.networks) },
+    secrets: [...new Set([...(base.secrets ?? []), ...(over.secrets ?? [])])],
+    depends_on: { ...base.depends_on, ...over.depends_on },
+  };
+}
+
+/** Every service name of either file. */
+export const FEDERATED_SERVICES = [...new Set([...Object.keys(COMPOSE.services), ...Object.keys(OVERLAY.services)])];
+
 // ------------------------------------------------------------------------------------------ the proxy
 /**
  * The Caddyfile as compose runs it: `{$NAME:default}` becomes its default (the native stack sets those names;

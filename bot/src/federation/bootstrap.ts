@@ -54,12 +54,34 @@ export function serverStateDir(stateDir: string, role: ServerRole): string {
 }
 
 /**
+ * Refuses a deployment whose three URLs do not name three servers, or a server that is not the one expected
+ * (`expected`, from the operator's settings): a force's rooms made on the public server, or on the other force's,
+ * would break rules 1 and 2 (docs/architecture.md, "Federated topology"). Checked before any room is made.
+ */
+function checkServerNames(
+  bots: Record<ServerRole, BotCredentials>,
+  expected: Partial<Record<ServerRole, string>>,
+): void {
+  const names = {} as Record<ServerRole, string>;
+  for (const role of ['public', ...FORCES] as const) {
+    names[role] = serverNameOfUser(bots[role].userId);
+    const wanted = expected[role];
+    if (wanted && wanted !== names[role])
+      throw new Error(`the ${role} server serves ${names[role]}, but its expected server name is ${wanted}`);
+  }
+  if (new Set(Object.values(names)).size !== 3)
+    throw new Error(
+      `the public, police and gendarmerie URLs must reach three different servers (they serve ${Object.values(names).join(', ')})`,
+    );
+}
+
+/**
  * Creates, or finds again, the bot's three accounts, each force's rooms on its own server and, with `demo`,
  * each force's demo staff on its own server. Idempotent, as the single-server bootstrap.
  */
 export async function bootstrapFederated(
   servers: FederatedHomeservers,
-  options: { stateDir: string; demo: boolean },
+  options: { stateDir: string; demo: boolean; serverNames?: Partial<Record<ServerRole, string>> },
 ): Promise<FederatedBootstrapResult> {
   bridgeMatrixBotSdkLogs();
   const bots = {} as Record<ServerRole, BotCredentials>;
@@ -69,6 +91,7 @@ export async function bootstrapFederated(
       join(serverStateDir(options.stateDir, role), 'bot-credentials.json'),
     );
   }
+  checkServerNames(bots, options.serverNames ?? {});
   const forces = {} as Record<Force, ForceRooms>;
   const clients = {} as Record<Force, Matrix>;
   for (const force of FORCES) {
