@@ -105,6 +105,7 @@ export function botSession(d: Servers, role: Role): ServerSession {
 }
 
 export interface TimelineEvent {
+  event_id: string;
   type: string;
   sender: string;
   state_key?: string;

@@ -6,7 +6,14 @@ import {
 } from '@espace-mineurs/protocol';
 import { logger } from '../log.ts';
 import { deleteLocalMedia } from '../matrix/admin.ts';
-import { isNotFoundError, putStateEvent, redactRoomEvent, roomStateOf, type Homeserver } from '../matrix/homeserver.ts';
+import {
+  isNotFoundError,
+  putStateEvent,
+  redactRoomEvent,
+  roomStateOf,
+  sentByBot,
+  type Homeserver,
+} from '../matrix/homeserver.ts';
 import type { Deps } from '../runtime/deps.ts';
 
 const log = logger.child({ module: 'safety.export-record' });
@@ -36,7 +43,7 @@ export async function readExportRecords(hs: Homeserver, recordRoomId: string): P
   const state = await roomStateOf(hs, recordRoomId);
   const records: ExportRecord[] = [];
   for (const event of state) {
-    if (event.type !== ExportEventType || event.sender !== hs.userId || !event.state_key) continue;
+    if (event.type !== ExportEventType || !sentByBot(hs, event.sender) || !event.state_key) continue;
     const record = parseExportRecord(event.content);
     if (record && record.id === event.state_key) records.push(record);
   }

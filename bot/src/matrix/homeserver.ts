@@ -22,6 +22,16 @@ export function isNotFoundError(error: unknown): boolean {
 
 export const enc = encodeURIComponent;
 
+/**
+ * Whether `sender` is the bot: any of its accounts when `hs` is the bot's own client (`Matrix.isOwn`; federated,
+ * a force's rooms are written by its account on that server), else the one account of `hs`.
+ */
+export function sentByBot(hs: Homeserver, sender: string | undefined): boolean {
+  const isOwn = (hs as { isOwn?: (userId: string) => boolean }).isOwn;
+  if (sender === undefined) return false;
+  return isOwn ? isOwn.call(hs, sender) : sender === hs.userId;
+}
+
 export interface ConnectedHomeserver extends Homeserver {
   readonly baseUrl: string;
   upload: MediaUploader;

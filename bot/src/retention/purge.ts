@@ -13,7 +13,7 @@ import {
 import { logger } from '../log.ts';
 import { statusOf } from '../matrix/errors.ts';
 import { deleteLocalMedia, roomDeletionStatus, roomKnown, roomLocalMedia, startRoomDeletion } from '../matrix/admin.ts';
-import { putStateEvent, roomStateOf, type Homeserver } from '../matrix/homeserver.ts';
+import { putStateEvent, roomStateOf, sentByBot, type Homeserver } from '../matrix/homeserver.ts';
 import { redactSupersededVersions } from './traces.ts';
 import type { Deps } from '../runtime/deps.ts';
 import { SafetyError, type StaffLookup } from '../runtime/safety.ts';
@@ -110,7 +110,7 @@ export async function readSafetyState(hs: Homeserver, recordRoomId: string): Pro
   const holds = new Map<string, LegalHold>();
   const records = new Map<string, RetentionRecord>();
   for (const event of state) {
-    if (event.sender !== hs.userId || !event.state_key) continue;
+    if (!sentByBot(hs, event.sender) || !event.state_key) continue;
     if (event.type === RetentionEventType.LegalHold) {
       const hold = parseContent(LegalHoldSchema, event.content);
       if (hold.ok) holds.set(event.state_key, hold.value);
