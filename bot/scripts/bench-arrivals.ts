@@ -42,7 +42,16 @@ import {
 import { EventType, type Force } from '@espace-mineurs/protocol';
 import { bootstrap, ensureStaffMember, exemptFromRateLimits } from '../src/bootstrap/index.ts';
 import { Matrix } from '../src/matrix/client.ts';
-import { countBy, percentile, processCpuSeconds, readTimeline, timelineEnd, type Ev } from './bench-support.ts';
+import {
+  countBy,
+  describeSynapseWork,
+  percentile,
+  processCpuSeconds,
+  readSynapseWork,
+  readTimeline,
+  timelineEnd,
+  type Ev,
+} from './bench-support.ts';
 import { Client, Session, loopbackAddress, rssMiB } from './bench-net.ts';
 
 const num = (name: string, fallback: number) => {
@@ -243,9 +252,12 @@ async function runEngine(engine: string, addressBase: number): Promise<EngineRes
       dataDir: join(dataDir, 'synapse'),
       port: 0,
       source: 'native',
+      // Its metrics say where its CPU goes, servlet by servlet (printed per phase).
+      metricsPort: 0,
       ...(database ? { database } : {}),
     });
     const base = hs.baseUrl;
+    const metricsUrl = hs.metricsUrl;
     const synapsePid = hs.processFile ? Number(readFileSync(hs.processFile, 'utf8').trim()) : undefined;
     result.version = `Synapse ${hs.version} on ${engine === 'postgres' ? `PostgreSQL ${postgres!.version} (Debian's, default settings)` : 'SQLite'}`;
     out('', `## ${result.version}; ${new Date().toISOString()}; load average ${load()}`);
@@ -570,8 +582,10 @@ async function runEngine(engine: string, addressBase: number): Promise<EngineRes
       const opened: string[] = [];
       const loadFloor = load();
       const cpuFloor = cpu();
+      const floorWork0 = await readSynapseWork(metricsUrl);
       const floorWall = await onSchedule(offsets, () => floorVisitor(floor, floorRoomIds));
       const floorCpu = cpuFloor();
+      const floorWork = describeSynapseWork(floorWork0, await readSynapseWork(metricsUrl), offsets.length);
       await sleep(3000);
       const forceRooms = (['police', 'gendarmerie'] as const).flatMap((force) => [
         { label: `${force} queue room`, roomId: boot.forces[force].queueRoomId },
@@ -582,12 +596,17 @@ async function runEngine(engine: string, addressBase: number): Promise<EngineRes
         : [];
       const loadService = load();
       const cpuService = cpu();
+      const serviceWork0 = await readSynapseWork(metricsUrl);
       const wall = await onSchedule(offsets, () => fullConversation(service, opened));
+      const serviceCpu = cpuService();
+      const serviceWork = describeSynapseWork(serviceWork0, await readSynapseWork(metricsUrl), offsets.length);
       const loads = `floor ${loadFloor}, service ${loadService}`;
       out(
         '',
         `### ${phase}: ${offsets.length} arrivals (floor ${floorWall.toFixed(1)} s, service ${wall.toFixed(1)} s of wall time)`,
-        `load average at start: ${loads}; floor ${floorCpu}; service ${cpuService()}`,
+        `load average at start: ${loads}; floor ${floorCpu}; service ${serviceCpu}`,
+        `floor: ${floorWork}`,
+        `service: ${serviceWork}`,
       );
       report(phase, floor, service, loads);
       if (countEvents) {

@@ -219,3 +219,66 @@ export function countBy(events: Ev[], label: (event: Ev) => string): Map<string,
   for (const event of events) counts.set(label(event), (counts.get(label(event)) ?? 0) + 1);
   return counts;
 }
+
+/** Synapse's own account of its CPU, per servlet and per background process: counters read off its metrics. */
+export interface SynapseWork {
+  /** CPU-seconds (user + system) by servlet (`GET SyncRestServlet`) or background process (`bg persist_events`). */
+  cpu: Map<string, number>;
+  /** Requests answered, by servlet. */
+  requests: Map<string, number>;
+}
+
+const WORK_LINE =
+  /^(synapse_http_server_response_ru_[us]time_seconds|synapse_background_process_ru_[us]time_seconds|synapse_http_server_response_count)(?:_total)?\{([^}]*)\} (\S+)$/;
+
+/** Reads Synapse's metrics endpoint (`Homeserver.metricsUrl`); undefined when it cannot be read. */
+export async function readSynapseWork(metricsUrl: string | undefined): Promise<SynapseWork | undefined> {
+  if (!metricsUrl) return undefined;
+  let text: string;
+  try {
+    const response = await fetch(metricsUrl);
+    if (!response.ok) return undefined;
+    text = await response.text();
+  } catch {
+    return undefined;
+  }
+  const work: SynapseWork = { cpu: new Map(), requests: new Map() };
+  for (const line of text.split('\n')) {
+    const match = WORK_LINE.exec(line);
+    if (!match) continue;
+    const labels = new Map([...match[2]!.matchAll(/(\w+)="([^"]*)"/g)].map((label) => [label[1]!, label[2]!]));
+    const value = Number(match[3]);
+    if (!Number.isFinite(value)) continue;
+    const key = match[1]!.startsWith('synapse_background')
+      ? `bg ${labels.get('name') ?? '?'}`
+      : `${labels.get('method') ?? '?'} ${labels.get('servlet') ?? '?'}`;
+    const into = match[1] === 'synapse_http_server_response_count' ? work.requests : work.cpu;
+    into.set(key, (into.get(key) ?? 0) + value);
+  }
+  return work;
+}
+
+/**
+ * Where Synapse's CPU went between two readings, per conversation: the `top` heaviest servlets and background
+ * processes, each with its CPU-seconds per conversation and (for servlets) requests per conversation.
+ */
+export function describeSynapseWork(
+  before: SynapseWork | undefined,
+  after: SynapseWork | undefined,
+  conversations: number,
+  top = 8,
+): string {
+  if (!before || !after || conversations <= 0) return 'Synapse work by servlet: unknown (no metrics)';
+  const delta = [...after.cpu].map(([key, value]) => [key, value - (before.cpu.get(key) ?? 0)] as const);
+  const total = delta.reduce((sum, [, value]) => sum + value, 0);
+  const heaviest = delta
+    .filter(([, value]) => value > 0)
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, top)
+    .map(([key, value]) => {
+      const requests = (after.requests.get(key) ?? 0) - (before.requests.get(key) ?? 0);
+      const perConversation = requests > 0 ? `, ${(requests / conversations).toFixed(1)} req` : '';
+      return `${key} ${((value / conversations) * 1000).toFixed(0)} ms (${((value / total) * 100).toFixed(0)} %${perConversation})`;
+    });
+  return `Synapse's own CPU accounting, per conversation: ${((total / conversations) * 1000).toFixed(0)} ms in all; ${heaviest.join('; ')}`;
+}
