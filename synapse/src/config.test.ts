@@ -37,6 +37,8 @@ describe('renderHomeserverConfig', () => {
     expect(config.listeners[0].resources).toEqual([{ names: ['client'], compress: false }]);
     expect(config.federation_domain_whitelist).toEqual([]);
     expect(config.trusted_key_servers).toEqual([]);
+    // Nor does any process work out where to send each event.
+    expect(config.federation_sender_instances).toEqual([]);
   });
 
   it('has metrics off and no metrics listener unless a metrics port is given', () => {
@@ -141,6 +143,8 @@ describe('fillTemplate', () => {
         resources: [{ names: ['federation', 'keys'] }],
       });
       expect(config.federation_domain_whitelist).toEqual(federation.domainWhitelist);
+      // The main process sends federation traffic (Synapse's default, which the template turns off).
+      expect(config).not.toHaveProperty('federation_sender_instances');
       expect(config.federation_custom_ca_list).toEqual(['/data/ca/ca.pem']);
       expect(config.federation_verify_certificates).toBe(true);
       expect(config.ip_range_whitelist).toEqual(federation.ipRangeWhitelist);

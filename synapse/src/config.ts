@@ -77,6 +77,8 @@ function applyFederation(doc: Document, federation: FederationSettings, serverNa
   );
   doc.set('tls_certificate_path', federation.tlsCertificate);
   doc.set('tls_private_key_path', federation.tlsPrivateKey);
+  // The main process sends federation traffic again (Synapse's default), which the template turns off.
+  doc.delete('federation_sender_instances');
   doc.set('federation_domain_whitelist', doc.createNode(federation.domainWhitelist));
   doc.set('federation_verify_certificates', true);
   doc.set('federation_custom_ca_list', doc.createNode([federation.caCertificate]));
