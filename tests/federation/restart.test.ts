@@ -24,8 +24,8 @@ import {
  * before the agent is invited into the young person's room on the public server, and a cold transfer to the
  * gendarmerie killed once the ACL is swapped, the police users removed and the police entry points to the
  * gendarmerie, before the gendarmerie's entry exists; and that transfer killed right after its commit, so the
- * replay, arriving from the police queue, finds the conversation already in the other force. Nothing lost,
- * nothing done twice.
+ * replay, arriving from the police queue, finds the conversation already in the other force; and the move back
+ * to the police killed at the same point, when both forces' entries are pointers. Nothing lost, nothing done twice.
  */
 let d: RunningDeployment;
 
@@ -57,13 +57,21 @@ async function restart(env: Record<string, string> = {}): Promise<void> {
 }
 
 /** The bot's messages in the young person's room (public server), first lines. */
-/** The bot restarted to die at `crashPoint`, then the police agent's cold transfer to the gendarmerie sent. */
-async function transferKilledAt(crashPoint: string, police: ServerSession, roomId: string): Promise<string> {
+/**
+ * The bot restarted to die at `crashPoint`, then an agent's cold transfer to the other force sent (the police
+ * agent's to the gendarmerie unless `from` says otherwise).
+ */
+async function transferKilledAt(
+  crashPoint: string,
+  agent: ServerSession,
+  roomId: string,
+  from: Force = 'police',
+): Promise<string> {
   await restart({ ESPACE_TEST_CRASH_AT: crashPoint });
-  const requestId = await sendCommand(police, d.result.forces.police.queueRoomId, {
+  const requestId = await sendCommand(agent, d.result.forces[from].queueRoomId, {
     action: 'transfer',
     conversation: roomId,
-    to: { force: 'gendarmerie' },
+    to: { force: from === 'police' ? 'gendarmerie' : 'police' },
     mode: 'cold',
   });
   await diedAtCrashPoint();
@@ -170,6 +178,7 @@ async function finishedInGendarmerie({ guest, roomId, police, policeTicket, gend
 }
 
 let claimed: { guest: ServerSession; roomId: string; police: ServerSession; ticket: number } | undefined;
+let inGendarmerie: { guest: ServerSession; roomId: string; gendarme: ServerSession } | undefined;
 
 describe('the bot killed mid-handler in the federated topology', () => {
   it('a claim committed on the police server, killed before the invite on the public one: one agent, told once', async () => {
@@ -260,6 +269,56 @@ describe('the bot killed mid-handler in the federated topology', () => {
     await restart();
 
     await finishedInGendarmerie({ guest, roomId, police, policeTicket: claimed.ticket, gendarme, requestId });
+    inGendarmerie = { guest, roomId, gendarme };
+  }, 240_000);
+
+  it('the move back to the police killed between the two pointers: finished with the police', async () => {
+    if (!inGendarmerie) throw new Error('needs the conversation of the previous test');
+    const { guest, roomId, gendarme } = inGendarmerie;
+    const servers = d.result.servers;
+    const policeQueue = d.result.forces.police.queueRoomId;
+    const police = await demoLogin(d, 'pn-agent-2');
+    expect(await command(police, policeQueue, { action: 'duty', onDuty: true, capacity: 10 })).toMatchObject({
+      ok: true,
+    });
+
+    const requestId = await transferKilledAt('move-after-pointer', gendarme, roomId, 'gendarmerie');
+    // Killed where intended: each force's entry is a pointer to the other one (the police's, from the first move,
+    // was about to be overwritten by the live entry). Before the fix the restart found no live entry: the
+    // conversation was in no queue and its room went back to triage.
+    expect((await entryOf(d, 'gendarmerie', roomId))?.movedTo).toBe('police');
+    expect((await entryOf(d, 'police', roomId))?.movedTo).toBe('gendarmerie');
+    await restart();
+
+    const results = await waitFor('the transfer answered after the restart', async () => {
+      const found = await resultsOf(gendarme, d.result.forces.gendarmerie.queueRoomId, requestId);
+      return found.length > 0 ? found : undefined;
+    });
+    expect(results.map((result) => result.ok)).toEqual([true]);
+    const back = await waitFor('queued with the police again', async () => {
+      const entry = await entryOf(d, 'police', roomId);
+      return entry?.state === 'queued' && !entry.movedTo ? entry : undefined;
+    });
+    expect(back).toMatchObject({ force: 'police', previousForce: 'gendarmerie' });
+    expect((await entryOf(d, 'gendarmerie', roomId))?.movedTo).toBe('police');
+    expect(await roomState(guest, roomId, SERVER_ACL)).toEqual(
+      conversationServerAcl(servers.public.serverName, servers.police.serverName),
+    );
+    expect((await present(guest, roomId)).filter((userId) => onServer(userId, servers.gendarmerie.serverName))).toEqual(
+      [],
+    );
+
+    // A police agent claims it over federation; the young person was told of the move back once.
+    expect(await command(police, policeQueue, { action: 'claim', conversation: roomId })).toMatchObject({ ok: true });
+    await joinRoom(police, roomId, servers.public.serverName);
+    expect((await send(police, roomId, 'Police de nouveau, bonjour.')).status).toBe(200);
+    await waitFor('the police message on the public server', async () =>
+      (await texts(guest, roomId)).includes('Police de nouveau, bonjour.') ? true : undefined,
+    );
+    expect(
+      (await botMessages(guest, roomId)).filter((body) => body.startsWith('Ta conversation est confiée à la Police')),
+    ).toHaveLength(1);
+    expect(await resultsOf(gendarme, d.result.forces.gendarmerie.queueRoomId, requestId)).toHaveLength(1);
   }, 240_000);
 
   it('a cold transfer to the gendarmerie killed after its commit: the replay, from the police queue, finishes it', async () => {

@@ -41,16 +41,21 @@ export async function refreshStaff(ctx: Context): Promise<void> {
 }
 
 /**
- * A pointer (`movedTo`) whose target force holds no entry for the conversation: the bot was killed between
- * writing it and the new force's entry (`saveEntry`, conversation/entry.ts). Without this, the conversation would
- * be in no queue at all and its room taken back for a triage. The pointer still holds the entry as it was before
- * the move, so it is the live one again, and the replayed cause (the transfer or overflow that moved it) moves it
- * again from there.
+ * A conversation with pointers only (`movedTo`), no live entry: the bot was killed between writing the pointer and
+ * the new force's entry (`saveEntry`, conversation/entry.ts). Without this, the conversation would be in no queue
+ * at all and its room taken back for a triage. The pointer written last still holds the entry as it was before the
+ * interrupted move, so it is the live one again, and the replayed cause (the transfer or overflow that moved it)
+ * moves it again from there. Usually that is the only entry (a first move: the target force has none yet); after a
+ * move back (police, gendarmerie, police again) the target still holds its own older pointer, which was about to
+ * be overwritten: the later state event wins.
  */
-function resumeInterruptedMoves(entries: Map<string, ConversationEntry>, held: ReadonlySet<string>): void {
+function resumeInterruptedMoves(
+  entries: Map<string, ConversationEntry>,
+  latestPointers: ReadonlyMap<string, { entry: ConversationEntry; at: number }>,
+): void {
   for (const [roomId, entry] of entries) {
-    if (!entry.movedTo || held.has(`${entry.movedTo} ${roomId}`)) continue;
-    const { movedTo: _movedTo, ...live } = entry;
+    if (!entry.movedTo) continue;
+    const { movedTo: _movedTo, ...live } = latestPointers.get(roomId)?.entry ?? entry;
     entries.set(roomId, live);
   }
 }
@@ -62,8 +67,8 @@ function resumeInterruptedMoves(entries: Map<string, ConversationEntry>, held: R
 export async function rebuild(ctx: Context): Promise<void> {
   const { store, matrix } = ctx;
   const entries = new Map<string, ConversationEntry>();
-  // `${force} ${roomId}` for every entry read, pointer or not: whether a pointer's target force holds one.
-  const held = new Set<string>();
+  // Per room, the pointer written last (by its state event's time), for a move cut short.
+  const latestPointers = new Map<string, { entry: ConversationEntry; at: number }>();
   await refreshStaff(ctx);
   for (const force of FORCES) {
     const rooms = store.forces[force];
@@ -79,7 +84,8 @@ export async function rebuild(ctx: Context): Promise<void> {
           continue;
         }
         store.noteTicket(force, parsed.value.ticket);
-        held.add(`${force} ${event.state_key}`);
+        if (parsed.value.movedTo && (latestPointers.get(event.state_key)?.at ?? -Infinity) < event.origin_server_ts)
+          latestPointers.set(event.state_key, { entry: parsed.value, at: event.origin_server_ts });
         // A ticket reserved in the other force by a pending warm transfer is taken there too.
         const reserved = parsed.value.pendingTransfer?.receiver;
         if (reserved) store.noteTicket(reserved.force, reserved.ticket);
@@ -91,7 +97,7 @@ export async function rebuild(ctx: Context): Promise<void> {
       }
     }
   }
-  resumeInterruptedMoves(entries, held);
+  resumeInterruptedMoves(entries, latestPointers);
 
   const rooms = (await matrix.joinedRooms()).filter((roomId) => !store.isServiceRoom(roomId));
   const now = ctx.now();
