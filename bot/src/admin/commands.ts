@@ -18,8 +18,7 @@ import { compareWithMirror, describeBreak, readAuditRoom, verifyChain } from '..
 import { readConversationEntries, retentionCandidates } from '../retention/entries.ts';
 import { exportConversation, renderExportHtml } from '../export/export.ts';
 import { setUserLocked } from '../matrix/admin.ts';
-import { Matrix } from '../matrix/client.ts';
-import { putStateEvent, roomStateOf } from '../matrix/homeserver.ts';
+import { putStateEvent, roomStateOf, sentByBot } from '../matrix/homeserver.ts';
 import {
   deleteConversation,
   liftLegalHold,
@@ -31,7 +30,7 @@ import {
 import type { Deps } from '../runtime/deps.ts';
 import { DAY, parseDuration, type StaffLookup, type StaffMember } from '../runtime/safety.ts';
 import { onlyKnown, required, UsageError, type ParsedArgs } from './args.ts';
-import { AdminError, type AdminContext } from './connect.ts';
+import { AdminError, botUserIn, forceClient, staffServer, type AdminContext } from './connect.ts';
 
 export interface Output {
   out(line: string): void;
@@ -69,7 +68,8 @@ export function adminAudit(ctx: AdminContext, args: ParsedArgs): AdminAuditLog {
   return new AdminAuditLog(
     ctx.hs,
     { police: ctx.forces.police.auditRoomId, gendarmerie: ctx.forces.gendarmerie.auditRoomId },
-    (force, eventId, record) => mirrors.get(force)!.append(force, eventId, ctx.hs.userId, record),
+    (force, eventId, record) =>
+      mirrors.get(force)!.append(force, eventId, botUserIn(ctx, ctx.forces[force].auditRoomId), record),
   );
 }
 
@@ -87,7 +87,7 @@ export async function readStaff(ctx: AdminContext): Promise<Map<string, StaffMem
   for (const force of FORCES) {
     const state = await roomStateOf(ctx.hs, ctx.forces[force].spaceId);
     for (const event of state) {
-      if (event.type !== EventType.Staff || !event.state_key || event.sender !== ctx.hs.userId) continue;
+      if (event.type !== EventType.Staff || !event.state_key || !sentByBot(ctx.hs, event.sender)) continue;
       const parsed = parseContent(StaffContent, event.content);
       if (parsed.ok) staff.set(userIdFromStateKey(event.state_key), parsed.value);
     }
@@ -145,8 +145,8 @@ export async function agentCreate(ctx: AdminContext, args: ParsedArgs, io: Outpu
     pseudonym: required(args, 'pseudonym'),
   };
   if (spec.pseudonym.length > 40) throw new UsageError('le pseudonyme fait 40 caractères au plus');
-  const client = new Matrix(ctx.hs.baseUrl, ctx.credentials.accessToken, ctx.hs.userId);
-  const result = await ensureStaffMember(client, ctx.serverName, ctx.forces[force], spec);
+  // Federated, on the force's own server: its staff accounts and its space live there.
+  const result = await ensureStaffMember(forceClient(ctx, force), staffServer(ctx, force), ctx.forces[force], spec);
   await adminAudit(ctx, args).write([force], '', {
     actor: actorOf(args),
     action: 'staff_create',
@@ -167,8 +167,7 @@ export async function agentSupervisor(ctx: AdminContext, args: ParsedArgs, io: O
   const member = (await readStaff(ctx)).get(userId);
   if (!member) throw new AdminError('NOT_STAFF', `${userId} n'est pas enregistré comme agent`);
   if (!member.active) throw new AdminError('DISABLED', `${userId} est désactivé`);
-  const client = new Matrix(ctx.hs.baseUrl, ctx.credentials.accessToken, ctx.hs.userId);
-  await ensureStaffMember(client, ctx.serverName, ctx.forces[member.force], {
+  await ensureStaffMember(forceClient(ctx, member.force), staffServer(ctx, member.force), ctx.forces[member.force], {
     localpart: userId.slice(1, userId.indexOf(':')),
     force: member.force,
     role: 'supervisor',
@@ -313,7 +312,7 @@ export async function exportCommand(ctx: AdminContext, args: ParsedArgs, io: Out
   const doc = await exportConversation(ctx.hs, roomId, {
     exportedBy: by,
     now: Date.now(),
-    ...(args.flags.has('verify-evidence') ? { download: ctx.hs.download } : {}),
+    ...(args.flags.has('verify-evidence') ? { download: (mxc: string) => ctx.hs.download(mxc) } : {}),
   });
   const dir = required(args, 'out');
   mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -395,13 +394,15 @@ export async function audit(ctx: AdminContext, args: ParsedArgs, io: Output): Pr
         );
         continue;
       }
-      const report = verifyChain(room, { trustedSender: ctx.hs.userId });
+      // The force's bot account writes its audit room (federated, on the force's server).
+      const trustedSender = botUserIn(ctx, ctx.forces[force].auditRoomId);
+      const report = verifyChain(room, { trustedSender });
       broken ||= !report.ok;
       io.out(`${force}/${chain.name} (salon) : ${describeBreak(report)}`);
       const mirror = await readMirror(file);
       if (mirror.lines.length === 0 && mirror.unreadable.length === 0) continue;
       const mirrored = mirrorChain(mirror, force);
-      const mirrorReport = verifyChain(mirrored, { trustedSender: ctx.hs.userId });
+      const mirrorReport = verifyChain(mirrored, { trustedSender });
       const divergence = compareWithMirror(room, mirrored);
       broken ||= !mirrorReport.ok || divergence !== undefined || mirror.unreadable.length > 0;
       io.out(`${force}/${chain.name} (copie ${file}) : ${describeBreak(mirrorReport)}`);

@@ -1,5 +1,5 @@
 import { ConversationEntry, EventType, FORCES, parseContent, type Force } from '@espace-mineurs/protocol';
-import { roomStateOf, type Homeserver } from '../matrix/homeserver.ts';
+import { roomStateOf, sentByBot, type Homeserver } from '../matrix/homeserver.ts';
 import type { RetentionCandidate } from './purge.ts';
 
 /**
@@ -14,7 +14,7 @@ export async function readConversationEntries(
   for (const force of FORCES) {
     const state = await roomStateOf(hs, queueRooms[force]);
     for (const event of state) {
-      if (event.type !== EventType.Conversation || event.sender !== hs.userId || !event.state_key) continue;
+      if (event.type !== EventType.Conversation || !sentByBot(hs, event.sender) || !event.state_key) continue;
       const parsed = parseContent(ConversationEntry, event.content);
       if (!parsed.ok) continue;
       const known = entries.get(event.state_key);
