@@ -44,8 +44,11 @@ beforeAll(async () => {
   ).toMatchObject({ ok: true });
 });
 
-async function auditOf(roomId: string): Promise<Array<Record<string, unknown>>> {
-  const audit = await timeline({ accessToken: stack().bot.accessToken }, stack().forces.police.auditRoomId, 300);
+async function auditOf(
+  roomId: string,
+  force: 'police' | 'gendarmerie' = 'police',
+): Promise<Array<Record<string, unknown>>> {
+  const audit = await timeline({ accessToken: stack().bot.accessToken }, stack().forces[force].auditRoomId, 300);
   return audit.filter((event) => event.content.conversation === roomId).map((event) => event.content);
 }
 
@@ -100,6 +103,11 @@ describe('evidence from the young person, and the supervisor export', () => {
         ? true
         : undefined,
     );
+    // Sent during the triage, before routing: audited by the police, which serves it, and never by the gendarmerie.
+    expect(
+      (await auditOf(roomId)).filter((entry) => entry.action === 'evidence').map((entry) => entry.details),
+    ).toEqual([{ sha256: hash, size: expect.any(Number) }]);
+    expect(await auditOf(roomId, 'gendarmerie')).toEqual([]);
     const queue = stack().forces.police.queueRoomId;
     expect(await command(agent, queue, { action: 'export', conversation: roomId })).toMatchObject({
       ok: false,

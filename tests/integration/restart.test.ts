@@ -1,3 +1,4 @@
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ContentKey, EventType } from '@espace-mineurs/protocol';
 import { spawnBot, type ChildBot } from '../support/bot-process.ts';
@@ -327,5 +328,57 @@ describe('the bot killed with SIGKILL', () => {
       'assigned:false',
       'assigned:true',
     ]);
+  }, 180_000);
+
+  it('audits an image sent during the triage once, in the serving force only, though the bot was killed before routing', async () => {
+    await bot?.stop();
+    await startBot();
+    const young = await guest();
+    const opened = await api<{ roomId: string }>('POST', '/api/conversations', {
+      token: young.accessToken,
+      botUrl: bot!.url,
+    });
+    expect(opened.status).toBe(201);
+    const roomId = opened.body.roomId;
+    await join(young, roomId, baseUrl());
+    await waitForQuestions(young, roomId, 1);
+    const image = await sharp({ create: { width: 40, height: 30, channels: 3, background: '#468' } })
+      .png()
+      .toBuffer();
+    const posted = await fetch(`${bot!.url}/api/conversations/current/evidence`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${young.accessToken}`, 'content-type': 'image/png' },
+      body: new Uint8Array(image),
+    });
+    expect(posted.status).toBe(201);
+    const { sha256 } = (await posted.json()) as { sha256: string };
+
+    // Killed while the conversation is in triage: what it kept in memory of the image is gone.
+    await bot!.kill();
+    await startBot();
+    for (const [index, answer] of ['1', '2', '3', '2', '4'].entries()) {
+      await say(young, roomId, answer, baseUrl());
+      await waitForQuestions(young, roomId, index + 2);
+    }
+    await say(young, roomId, '75011', baseUrl());
+    await waitUntil('queued', async () => ((await entry(roomId))?.state === 'queued' ? true : undefined));
+
+    const evidenceAudited = async (force: 'police' | 'gendarmerie') =>
+      (
+        await timeline(
+          { accessToken: stack.result.bot.accessToken },
+          stack.result.forces[force].auditRoomId,
+          300,
+          baseUrl(),
+        )
+      )
+        .filter((event) => event.content.conversation === roomId && event.content.action === 'evidence')
+        .map((event) => event.content.details);
+    // Read back from the room at routing: audited by the police, which serves it, and never by the gendarmerie.
+    await waitUntil('the image audited with the police', async () =>
+      (await evidenceAudited('police')).length > 0 ? true : undefined,
+    );
+    expect(await evidenceAudited('police')).toEqual([{ sha256, size: expect.any(Number) }]);
+    expect(await evidenceAudited('gendarmerie')).toEqual([]);
   }, 180_000);
 });

@@ -9,6 +9,7 @@ import {
   receiveEvidence,
   type EvidenceRefusal,
 } from '../evidence/evidence.ts';
+import { keepOrAuditEvidence } from '../evidence/custody.ts';
 import { TERMINAL, stateOf } from '../state/store.ts';
 import type { GuestAuth } from './auth.ts';
 import { ApiError } from './errors.ts';
@@ -94,13 +95,11 @@ export function evidenceRoutes({
         );
         throw new ApiError('HOMESERVER_UNAVAILABLE', { cause: error });
       }
-      const forces = conversation.entry ? [conversation.entry.force] : (['police', 'gendarmerie'] as const);
-      await ctx.audit.write(forces, `evidence:${conversation.roomId}:${stored.sha256}`, {
+      await keepOrAuditEvidence(ctx, conversation, {
         actor: guest.userId,
-        action: 'evidence',
-        conversation: conversation.roomId,
         at,
-        details: { sha256: stored.sha256, size: stored.size },
+        sha256: stored.sha256,
+        size: stored.size,
       });
       const answer: EvidenceResponse = { sha256: stored.sha256, eventId };
       response.status(201).json(answer);

@@ -56,6 +56,7 @@ export async function openConversation(
         entry: undefined,
         status,
         lastGuestActivity: createdAt,
+        triageEvidence: [],
       };
       ctx.store.add(opened);
       ctx.log.info({ roomId, pooled: pooled !== undefined }, 'opened a conversation');

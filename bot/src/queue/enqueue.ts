@@ -4,6 +4,7 @@ import { route } from '../routing/policy.ts';
 import type { Conversation } from '../state/store.ts';
 import { summarize } from '../triage/machine.ts';
 import { crashPoint } from '../runtime/fault.ts';
+import { auditTriageEvidence } from '../evidence/custody.ts';
 import { cleanEntry, saveEntry } from '../conversation/entry.ts';
 import { alertees, postQueueLine, rings } from './notices.ts';
 import { labelConversationRoom } from './room-label.ts';
@@ -71,6 +72,7 @@ export async function enqueue(
     at: entry.queuedAt,
     details: { force: entry.force, ticket: entry.ticket, priority: entry.priority, openedAt: entry.createdAt },
   });
+  await auditTriageEvidence(ctx, conversation, entry.force);
 }
 
 /** The queue notice of an entry: it rings the force's agents when urgent (or always, by config). */

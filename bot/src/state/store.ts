@@ -16,6 +16,14 @@ import { AddressBook } from '../intake/address-book.ts';
 import type { DisclosureRequest } from '../disclosure/request.ts';
 
 /** One young person's conversation as the bot holds it in memory, rebuilt from room state at start. */
+/** What the audit keeps of one evidence image: who sent it, when, and the hash and size of the stored bytes. */
+export interface EvidenceRecord {
+  actor: string;
+  at: number;
+  sha256: string;
+  size: number;
+}
+
 export interface Conversation {
   roomId: string;
   guest: string;
@@ -29,6 +37,11 @@ export interface Conversation {
   lastGuestActivity: number;
   /** Whether the assigned agent has joined the room (shown to the young person). */
   agentJoined?: boolean;
+  /**
+   * Evidence images sent during the triage, audited once the conversation is routed (evidence/custody.ts).
+   * Undefined when not known (rebuilt after a restart): the routing reads them back from the room.
+   */
+  triageEvidence?: EvidenceRecord[];
 }
 
 export type StaffMember = StaffContent & { userId: string };
