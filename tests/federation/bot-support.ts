@@ -301,3 +301,35 @@ export async function disclosureRequests(
     .filter((event) => event.type === SafetyEventType.Disclosure && event.content.conversation === roomId)
     .map((event) => event.content);
 }
+
+/** Downloads an mxc URI through `session`'s own server, as its client would (over federation when remote). */
+export async function downloadAs(session: ServerSession, mxc: string): Promise<{ status: number; bytes: Buffer }> {
+  const match = /^mxc:\/\/([^/]+)\/([^/]+)$/.exec(mxc);
+  if (!match) throw new Error(`not an mxc URI: ${mxc}`);
+  const response = await fetch(
+    `${session.baseUrl}/_matrix/client/v1/media/download/${encodeURIComponent(match[1]!)}/${encodeURIComponent(match[2]!)}`,
+    { headers: { authorization: `Bearer ${session.accessToken}` }, signal: AbortSignal.timeout(60_000) },
+  );
+  return { status: response.status, bytes: Buffer.from(await response.arrayBuffer()) };
+}
+
+/**
+ * The copies of one media a server's own database records (SQLite, read directly): `local` when it was uploaded
+ * there, `remote` when the server fetched it from its origin over federation and cached it.
+ */
+export function mediaCopies(d: Servers, role: Role, mxc: string): { local: number; remote: number } {
+  const [, origin, mediaId] = /^mxc:\/\/([^/]+)\/([^/]+)$/.exec(mxc) ?? [];
+  if (!origin || !mediaId) throw new Error(`not an mxc URI: ${mxc}`);
+  const db = new DatabaseSync(join(d.topology.servers[role].dataDir, 'homeserver.db'), { readOnly: true });
+  try {
+    const local = db.prepare('SELECT COUNT(*) AS n FROM local_media_repository WHERE media_id = ?').get(mediaId) as {
+      n: number;
+    };
+    const remote = db
+      .prepare('SELECT COUNT(*) AS n FROM remote_media_cache WHERE media_origin = ? AND media_id = ?')
+      .get(origin, mediaId) as { n: number };
+    return { local: local.n, remote: remote.n };
+  } finally {
+    db.close();
+  }
+}

@@ -227,7 +227,8 @@ export async function conversations(ctx: AdminContext, args: ParsedArgs, io: Out
         priority: entry.priority,
         createdAt: entry.createdAt,
         closedAt: entry.closedAt,
-        legalHold: Boolean(safety[entry.force].holds.get(entry.roomId)?.active),
+        // Either force's: a hold placed before a cross-force transfer stays with the force that placed it.
+        legalHold: FORCES.some((force) => safety[force].holds.get(entry.roomId)?.active),
         retentionSeconds: record ? Math.round(record.periodMs / 1000) : undefined,
         deletedAt: record?.deletedAt,
       };
@@ -345,6 +346,7 @@ export async function deleteNow(ctx: AdminContext, args: ParsedArgs, io: Output)
     {
       force: entry.force,
       recordRoomId: ctx.forces[entry.force].supervisorsRoomId,
+      holdRoomIds: Object.values(recordRooms(ctx)),
       roomId,
       actor: actorOf(args),
       reason: 'manual',

@@ -86,9 +86,28 @@ export async function roomKnown(hs: AdminApi, roomId: string): Promise<boolean> 
   }
 }
 
-/** The local media a room's events reference. */
-export async function roomLocalMedia(hs: AdminApi, roomId: string): Promise<string[]> {
-  return (await hs.request<{ local?: string[] }>('GET', `/_synapse/admin/v1/room/${enc(roomId)}/media`)).local ?? [];
+/** The media a room's events reference: uploaded on this server (`local`) or on another one (`remote`). */
+export async function roomMedia(hs: AdminApi, roomId: string): Promise<{ local: string[]; remote: string[] }> {
+  const answer = await hs.request<{ local?: string[]; remote?: string[] }>(
+    'GET',
+    `/_synapse/admin/v1/room/${enc(roomId)}/media`,
+  );
+  return { local: answer.local ?? [], remote: answer.remote ?? [] };
+}
+
+/**
+ * Empties this server's cache of other servers' media (what it fetched over federation for its users), all of it:
+ * Synapse 1.160 cannot delete one remote media (`DELETE /_synapse/admin/v1/media/<server>/<id>` answers 400 "Can
+ * only delete local media" for another server's), and `purge_media_cache` selects by last access only. Quarantined
+ * entries are kept by Synapse. Returns how many it deleted; what is still needed is fetched again on demand.
+ */
+export async function purgeRemoteMediaCache(hs: AdminApi): Promise<number> {
+  // Last accessed before the end of time: the whole cache, whatever the two clocks say.
+  const answer = await hs.request<{ deleted?: number }>(
+    'POST',
+    `/_synapse/admin/v1/purge_media_cache?before_ts=${Number.MAX_SAFE_INTEGER}`,
+  );
+  return answer.deleted ?? 0;
 }
 
 /** Starts deleting a room (Synapse facts 3); returns the background task's id. */

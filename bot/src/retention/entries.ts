@@ -4,7 +4,8 @@ import type { RetentionCandidate } from './purge.ts';
 
 /**
  * Every conversation entry the bot wrote in the forces' queue rooms (the agents-side source of truth), one per
- * conversation: the live one, not the pointer a force keeps after a move.
+ * conversation: the live one, not the pointer a force keeps after a move. Federated, a force's entries are written
+ * by the bot's account on that force's server (`sentByBot`).
  */
 export async function readConversationEntries(
   hs: Homeserver,

@@ -7,9 +7,11 @@ import {
   planRetention,
   putLegalHold,
   RetentionEventType,
+  sweepRetention,
   type RetentionCandidate,
 } from './purge.ts';
 import { DAY, parseDuration, SafetyError, type StaffLookup } from '../runtime/safety.ts';
+import { readConversationEntries } from './entries.ts';
 
 const NOW = 1_800_000_000_000;
 
@@ -76,6 +78,30 @@ describe('deleteRoomWithPurge', () => {
       hs.calls.filter((call) => call.path.startsWith('/_synapse/admin/v1/media/')).map((call) => call.path),
     ).toEqual(['/_synapse/admin/v1/media/test/abc', '/_synapse/admin/v1/media/test/def']);
     expect(statusCalls).toBe(3);
+    // No other server's media in the room: the remote-media cache is left alone.
+    expect(hs.calls.some((call) => call.path.startsWith('/_synapse/admin/v1/purge_media_cache'))).toBe(false);
+    expect(result.remoteCacheDeleted).toBeUndefined();
+  });
+
+  it("empties the remote-media cache when the room referenced another server's media (a force server's copy)", async () => {
+    let deleted = false;
+    const hs = new FakeHomeserver()
+      .on('GET /_synapse/admin/v1/rooms/', () => (deleted ? notFound() : { room_id: '!r:public' }))
+      .on('GET /_synapse/admin/v1/room/', () => ({ local: [], remote: ['mxc://public/evidence'] }))
+      .on('DELETE /_synapse/admin/v2/rooms/', () => ({ delete_id: 'del1' }))
+      .on('GET /_synapse/admin/v2/rooms/delete_status/del1', () => {
+        deleted = true;
+        return { status: 'complete' };
+      })
+      .on('POST /_synapse/admin/v1/purge_media_cache', () => ({ deleted: 1 }));
+    const result = await deleteRoomWithPurge(hs, '!r:public', { sleep: async () => {} });
+    expect(result).toMatchObject({ outcome: 'deleted', mediaDeleted: 0, remoteCacheDeleted: 1 });
+    const purge = hs.calls.filter((call) => call.path.startsWith('/_synapse/admin/v1/purge_media_cache'));
+    expect(purge).toHaveLength(1);
+    // After the room's deletion, never before it (nothing can fetch it again through the room).
+    expect(hs.calls.indexOf(purge[0]!)).toBeGreaterThan(
+      hs.calls.findIndex((call) => call.method === 'DELETE' && call.path.includes('/v2/rooms/')),
+    );
   });
 
   it('says when Synapse fails, times out, or still knows the room', async () => {
@@ -205,5 +231,77 @@ describe('legal hold', () => {
     expect(error).toBeInstanceOf(SafetyError);
     expect(error).toMatchObject({ code: 'LEGAL_HOLD' });
     expect(hs.calls.some((call) => call.method === 'DELETE')).toBe(false);
+  });
+
+  it("a hold in the other force's supervisors room, written by its force account, keeps the room", async () => {
+    // Federated: the police placed the hold (its account on the police server wrote it), then the conversation went
+    // to the gendarmerie, whose supervisors room holds the retention record.
+    const hs = federatedFake().on('GET /_matrix/client/v3/rooms/!sup-pn', () => [
+      {
+        type: RetentionEventType.LegalHold,
+        state_key: '!conv:public',
+        sender: '@espace-bot:police',
+        content: { active: true, reason: 'x', by: '@sup-pn:police', at: 1 },
+      },
+    ]);
+    hs.on('GET /_matrix/client/v3/rooms/!sup-gn', () => [
+      {
+        type: RetentionEventType.Retention,
+        state_key: '!conv:public',
+        sender: '@espace-bot:gendarmerie',
+        content: { closedAt: NOW - 10 * DAY, periodMs: DAY },
+      },
+    ]);
+    const audit = { write: async () => {} };
+    const request = {
+      force: 'gendarmerie' as const,
+      recordRoomId: '!sup-gn',
+      roomId: '!conv:public',
+      actor: '@admin:test',
+      reason: 'manual' as const,
+      at: NOW,
+    };
+    await expect(
+      deleteConversation({ matrix: hs, audit }, { ...request, holdRoomIds: ['!sup-pn', '!sup-gn'] }),
+    ).rejects.toMatchObject({ code: 'LEGAL_HOLD' });
+    expect(hs.calls.some((call) => call.method === 'DELETE')).toBe(false);
+
+    const report = await sweepRetention(
+      { matrix: hs, audit, now: () => NOW },
+      {
+        recordRooms: { police: '!sup-pn', gendarmerie: '!sup-gn' },
+        candidates: async () => [candidate('!conv:public', { force: 'gendarmerie' })],
+        defaultPeriodMs: DAY,
+      },
+    );
+    expect(report).toMatchObject({ deleted: [], held: 1, failed: [] });
+    expect(hs.calls.some((call) => call.method === 'DELETE')).toBe(false);
+  });
+});
+
+/** The bot's federated client, as `sentByBot` sees it: the public account plus one per force server. */
+function federatedFake(): FakeHomeserver & { isOwn(userId: string): boolean } {
+  const own = new Set(['@espace-bot:public', '@espace-bot:police', '@espace-bot:gendarmerie']);
+  return Object.assign(new FakeHomeserver('@espace-bot:public'), { isOwn: (userId: string) => own.has(userId) });
+}
+
+describe('readConversationEntries', () => {
+  it("reads the entries a force account wrote in its force's queue room, not others'", async () => {
+    const entry = (roomId: string, force: string, sender: string) => ({
+      type: 'fr.espace-mineurs.conversation',
+      state_key: roomId,
+      sender,
+      content: { roomId, force, ticket: 1, state: 'abandoned', createdAt: 1, closedAt: 2, priority: 'normal' },
+    });
+    const hs = federatedFake()
+      .on('GET /_matrix/client/v3/rooms/!queue-pn', () => [
+        entry('!a:public', 'police', '@espace-bot:police'),
+        entry('!forged:public', 'police', '@pn-agent:police'),
+      ])
+      .on('GET /_matrix/client/v3/rooms/!queue-gn', () => [
+        entry('!b:public', 'gendarmerie', '@espace-bot:gendarmerie'),
+      ]);
+    const entries = await readConversationEntries(hs, { police: '!queue-pn', gendarmerie: '!queue-gn' });
+    expect(entries.map((found) => found.roomId).sort()).toEqual(['!a:public', '!b:public']);
   });
 });

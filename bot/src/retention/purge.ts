@@ -12,7 +12,14 @@ import {
 } from '@espace-mineurs/protocol';
 import { logger } from '../log.ts';
 import { statusOf } from '../matrix/errors.ts';
-import { deleteLocalMedia, roomDeletionStatus, roomKnown, roomLocalMedia, startRoomDeletion } from '../matrix/admin.ts';
+import {
+  deleteLocalMedia,
+  purgeRemoteMediaCache,
+  roomDeletionStatus,
+  roomKnown,
+  roomMedia,
+  startRoomDeletion,
+} from '../matrix/admin.ts';
 import { putStateEvent, roomStateOf, sentByBot, type Homeserver } from '../matrix/homeserver.ts';
 import { redactSupersededVersions } from './traces.ts';
 import type { Deps } from '../runtime/deps.ts';
@@ -228,6 +235,11 @@ export interface DeletionResult {
   deleteId?: string;
   /** Local media referenced by the room's events, deleted from the media store. */
   mediaDeleted: number;
+  /**
+   * Federated: entries of this server's remote-media cache deleted because the room referenced another server's
+   * media (an evidence image a force server fetched for its agent); absent when there was none.
+   */
+  remoteCacheDeleted?: number;
   durationMs: number;
 }
 
@@ -253,7 +265,11 @@ async function waitForTask(
  * Deletes a room for good: lists its local media, deletes the room with purge and block (every member is kicked,
  * every event and its state removed from the database, the ID refused forever), waits for Synapse's background
  * task, deletes the media (a room purge leaves it in the media store), then checks the admin API no longer knows
- * the room. Throws SafetyError PURGE_FAILED / PURGE_TIMEOUT / ROOM_STILL_PRESENT; safe to call again.
+ * the room. When the room referenced another server's media (federated: a force server's copy of a young person's
+ * room, whose evidence images its agents opened), this server's remote-media cache is emptied, after the room's
+ * deletion so nothing fetches it again through the room: Synapse (1.160) deletes only local media by ID
+ * (`DELETE /_synapse/admin/v1/media/<server>/<id>` answers 400 for another server's) and purges its cache by last
+ * access only, so the whole cache goes; what is still needed is fetched again from its origin on demand. Throws SafetyError PURGE_FAILED / PURGE_TIMEOUT / ROOM_STILL_PRESENT; safe to call again.
  */
 export async function deleteRoomWithPurge(
   hs: Homeserver,
@@ -266,7 +282,7 @@ export async function deleteRoomWithPurge(
   if (!(await roomKnown(hs, roomId)))
     return { roomId, outcome: 'already_gone', mediaDeleted: 0, durationMs: now() - started };
 
-  const media = await roomLocalMedia(hs, roomId);
+  const media = await roomMedia(hs, roomId);
   const attempts = options.attempts ?? 3;
   const deadline = started + (options.timeoutMs ?? 120_000);
   let deleteId: string;
@@ -293,12 +309,20 @@ export async function deleteRoomWithPurge(
   }
 
   let mediaDeleted = 0;
-  for (const mxc of media) if (await deleteLocalMedia(hs, mxc)) mediaDeleted++;
+  for (const mxc of media.local) if (await deleteLocalMedia(hs, mxc)) mediaDeleted++;
+  const remoteCacheDeleted = media.remote.length > 0 ? await purgeRemoteMediaCache(hs) : undefined;
   if (await roomKnown(hs, roomId))
     throw new SafetyError('ROOM_STILL_PRESENT', `Synapse connaît encore la salle ${roomId} après sa suppression.`);
   const durationMs = now() - started;
-  log.info({ roomId, deleteId, mediaDeleted, durationMs }, 'deleted a room with purge');
-  return { roomId, outcome: 'deleted', deleteId, mediaDeleted, durationMs };
+  log.info({ roomId, deleteId, mediaDeleted, remoteCacheDeleted, durationMs }, 'deleted a room with purge');
+  return {
+    roomId,
+    outcome: 'deleted',
+    deleteId,
+    mediaDeleted,
+    ...(remoteCacheDeleted !== undefined ? { remoteCacheDeleted } : {}),
+    durationMs,
+  };
 }
 
 /** Every server of the deployment when `hs` is the bot's federated client, `hs` alone otherwise. */
@@ -308,14 +332,17 @@ function serversOf(hs: Homeserver): readonly Homeserver[] {
 }
 
 /**
- * Deletes one conversation now (retention or an admin's "delete now"), refusing while a legal hold is active;
- * records the deletion beside the holds and audits it.
+ * Deletes one conversation now (retention or an admin's "delete now"), refusing while a legal hold is active in
+ * any of `holdRoomIds` (default: `recordRoomId` alone; give every force's supervisors room, since a hold placed
+ * before a cross-force transfer stays in the first force's); records the deletion beside the holds and audits it.
  */
 export async function deleteConversation(
   { matrix: hs, audit }: Pick<Deps, 'matrix' | 'audit'>,
   request: {
     force: Force;
     recordRoomId: string;
+    /** The supervisors rooms whose legal holds keep the room; default `[recordRoomId]`. */
+    holdRoomIds?: readonly string[];
     roomId: string;
     actor: string;
     reason: 'retention' | 'manual';
@@ -324,11 +351,14 @@ export async function deleteConversation(
   options: DeletionOptions = {},
 ): Promise<DeletionResult> {
   const safety = await readSafetyState(hs, request.recordRoomId);
-  if (safety.holds.get(request.roomId)?.active)
-    throw new SafetyError(
-      'LEGAL_HOLD',
-      'Cette conversation est sous conservation judiciaire : elle ne peut pas être supprimée.',
-    );
+  for (const holdRoomId of request.holdRoomIds ?? [request.recordRoomId]) {
+    const holds = holdRoomId === request.recordRoomId ? safety.holds : (await readSafetyState(hs, holdRoomId)).holds;
+    if (holds.get(request.roomId)?.active)
+      throw new SafetyError(
+        'LEGAL_HOLD',
+        'Cette conversation est sous conservation judiciaire : elle ne peut pas être supprimée.',
+      );
+  }
   // Federated topology: the room is purged on every server that may hold a copy (docs/architecture.md,
   // "Federated topology", rule 4), the server holding the room first; the others answer "already gone" when they
   // never held it. A failure anywhere throws, and the next sweep starts again (each step is idempotent).
@@ -381,8 +411,13 @@ export async function sweepRetention(
 ): Promise<SweepReport> {
   const report: SweepReport = { deleted: [], held: 0, waiting: 0, failed: [] };
   const candidates = await options.candidates();
+  const safetyOf = new Map<Force, SafetyState>();
+  for (const force of FORCES) safetyOf.set(force, await readSafetyState(deps.matrix, options.recordRooms[force]));
+  // A hold in either force's supervisors room keeps the room: one placed before a cross-force transfer stays with
+  // the force that placed it, while the retention record follows the conversation.
+  const held = new Set(FORCES.flatMap((force) => [...activeHolds(safetyOf.get(force)!)]));
   for (const force of FORCES) {
-    const safety = await readSafetyState(deps.matrix, options.recordRooms[force]);
+    const safety = safetyOf.get(force)!;
     const mine = candidates
       .filter((candidate) => candidate.force === force)
       .map((candidate) => {
@@ -393,7 +428,7 @@ export async function sweepRetention(
           ...(record?.deletedAt !== undefined ? { deletedAt: record.deletedAt } : {}),
         };
       });
-    const plan = planRetention(mine, activeHolds(safety), deps.now(), options.defaultPeriodMs);
+    const plan = planRetention(mine, held, deps.now(), options.defaultPeriodMs);
     report.held += plan.held.length;
     report.waiting += plan.waiting.length;
     for (const item of plan.due) {
@@ -404,6 +439,7 @@ export async function sweepRetention(
             {
               force,
               recordRoomId: options.recordRooms[force],
+              holdRoomIds: FORCES.map((holdForce) => options.recordRooms[holdForce]),
               roomId: item.roomId,
               actor: deps.matrix.userId,
               reason: 'retention',

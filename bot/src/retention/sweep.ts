@@ -89,10 +89,12 @@ export async function applyStaffRoomRetention(ctx: Context): Promise<void> {
 
 /**
  * What a deleted conversation left on the agents' side, removed: in each force's queue room its entry loses the
- * triage and its notes, notice and earlier entry versions are redacted; in the supervisors room its legal hold and
- * anonymity-lifting requests lose their reasons (earlier versions redacted) and its exports are taken back.
+ * triage and its notes, notice and earlier entry versions are redacted; in each force's supervisors room its legal
+ * hold and anonymity-lifting requests lose their reasons (earlier versions redacted) and its exports are taken
+ * back. Both forces': a conversation held or exported by one force, then transferred to the other, has a hold or an
+ * export in each supervisors room (federated, on each force's server).
  */
-async function scrubDeletedConversation(ctx: Context, force: Force, roomId: string): Promise<void> {
+async function scrubDeletedConversation(ctx: Context, roomId: string): Promise<void> {
   for (const queueForce of FORCES) {
     const queueRoomId = ctx.store.forces[queueForce].queueRoomId;
     const entry = await ctx.matrix.getState<ConversationEntry>(queueRoomId, EventType.Conversation, roomId);
@@ -107,12 +109,15 @@ async function scrubDeletedConversation(ctx: Context, force: Force, roomId: stri
       ...(entry.queueEventId ? { queueEventId: entry.queueEventId } : {}),
     });
   }
-  const recordRoomId = ctx.store.forces[force].supervisorsRoomId;
-  await scrubLegalHold(ctx.matrix, recordRoomId, roomId, ctx.now());
+  for (const force of FORCES)
+    await scrubLegalHold(ctx.matrix, ctx.store.forces[force].supervisorsRoomId, roomId, ctx.now());
   await scrubDisclosures(ctx, roomId);
-  for (const record of await readExportRecords(ctx.matrix, recordRoomId)) {
-    if (record.conversation === roomId && record.removedAt === undefined)
-      await removeExport(ctx, recordRoomId, record, ctx.now(), 'conversation_deleted');
+  for (const force of FORCES) {
+    const recordRoomId = ctx.store.forces[force].supervisorsRoomId;
+    for (const record of await readExportRecords(ctx.matrix, recordRoomId)) {
+      if (record.conversation === roomId && record.removedAt === undefined)
+        await removeExport(ctx, recordRoomId, record, ctx.now(), 'conversation_deleted');
+    }
   }
 }
 
@@ -170,7 +175,7 @@ export async function sweepConversationRetention(ctx: Context): Promise<number> 
     for (const [roomId, record] of (await readSafetyState(ctx.matrix, recordRoomId)).records) {
       if (record.deletedAt === undefined || record.scrubbedAt !== undefined) continue;
       try {
-        await scrubDeletedConversation(ctx, force, roomId);
+        await scrubDeletedConversation(ctx, roomId);
         const conversation = ctx.store.conversations.get(roomId);
         if (conversation) {
           await withConversation(ctx, roomId, async () => {
