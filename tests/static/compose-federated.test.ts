@@ -32,6 +32,8 @@ import {
 import {
   COMPOSE,
   FEDERATED_ENV,
+  markdownSection,
+  shellBlocks,
   FEDERATED_EXAMPLE,
   FEDERATED_SERVICES,
   federatedService,
@@ -423,6 +425,57 @@ describe('Prometheus in the federated profile', () => {
         expect(members.sort(), network).toEqual(['prometheus', synapse].sort());
       }
     }
+  });
+});
+
+describe('deploy/README.md, backups of the federated profile', () => {
+  const section = markdownSection(read('deploy/README.md'), 'Backups of the federated profile');
+  const blocks = shellBlocks(section);
+  /** The words of every `for NAME in …; do` of the section's commands, one list per loop. */
+  const loops = (variable: string): string[][] =>
+    blocks.flatMap((block) =>
+      [...block.matchAll(new RegExp(`^for ${variable} in ([^;]+); do$`, 'gm'))].map((match) =>
+        match[1]!.trim().split(/\s+/),
+      ),
+    );
+  const volumes = loops('volume');
+  const databases = loops('db');
+  const declared = { ...COMPOSE.volumes, ...OVERLAY.volumes };
+
+  it('has a backup and a restore, each over the same volumes and databases', () => {
+    expect(volumes).toHaveLength(2);
+    expect(databases).toHaveLength(2);
+    expect(volumes[1]).toEqual(volumes[0]);
+    expect(databases[1]).toEqual(databases[0]);
+    expect(blocks.join('\n')).toContain('export COMPOSE_FILE=docker-compose.yml:docker-compose.federated.yml');
+    expect(blocks.join('\n')).toContain('cp -a deploy/secrets backup/secrets');
+  });
+
+  it('names volumes the two files declare, by the name Compose gives them, the journal never', () => {
+    for (const volume of volumes[0]!) expect(declared, `a volume ${volume}`).toHaveProperty(volume);
+    // The force servers' own volumes are the federated file's.
+    for (const volume of volumes[0]!.filter((name) => /police|gendarmerie/.test(name)))
+      expect(OVERLAY.volumes, volume).toHaveProperty(volume);
+    expect(volumes[0]).not.toContain('deletion-journal');
+    const project = COMPOSE.name!;
+    expect(project).toBe('espace-mineurs');
+    for (const block of blocks.filter((text) => text.includes('docker run')))
+      expect(block).toContain(`-v "${project}_$volume:/data`);
+  });
+
+  it("archives every Synapse's data volume and the bot's, and dumps every database of the profile", () => {
+    const synapseVolumes = FEDERATED_SERVICES.filter((name) =>
+      (federatedService(name).command ?? []).join(' ').includes('synapse.app.homeserver'),
+    ).flatMap((name) => (federatedService(name).volumes ?? []).map((mount) => mount.split(':')[0]!));
+    expect(synapseVolumes.sort()).toEqual(['synapse-data', 'synapse-gendarmerie-data', 'synapse-police-data']);
+    for (const volume of [...synapseVolumes, 'bot-data']) expect(volumes[0], volume).toContain(volume);
+    // The bot's state before any database (its audit mirror never ahead of the audit rooms).
+    expect(volumes[0]![0]).toBe('bot-data');
+    const first = blocks.find((block) => block.includes('pg_dump'))!;
+    expect(first.indexOf('tar -cf')).toBeLessThan(first.indexOf('pg_dump'));
+    const postgres = FEDERATED_SERVICES.filter((name) => federatedService(name).image?.startsWith('postgres:'));
+    expect(databases[0]!.sort()).toEqual(postgres.sort());
+    expect(postgres.sort()).toEqual(['postgres', 'postgres-gendarmerie', 'postgres-police']);
   });
 });
 
