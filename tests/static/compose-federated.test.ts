@@ -32,6 +32,8 @@ import {
 import {
   COMPOSE,
   FEDERATED_ENV,
+  markdownSection,
+  shellBlocks,
   FEDERATED_EXAMPLE,
   FEDERATED_SERVICES,
   federatedService,
@@ -63,6 +65,29 @@ function networkNames(service: FederatedService): string[] {
 
 const scratch = mkdtempSync(join(tmpdir(), 'espace-compose-federated-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+interface Listener {
+  port: number;
+  type?: string;
+  tls?: boolean;
+  bind_addresses?: string[];
+  resources?: Array<{ names: string[] }>;
+}
+
+/** A server's homeserver.yaml as render.ts writes it from the environment its synapse-config service is given. */
+function renderedListeners(role: keyof typeof ROLES): Listener[] {
+  const secret = join(scratch, `render-secret-${role}`);
+  writeFileSync(secret, 's'.repeat(43));
+  const dataDir = mkdtempSync(join(scratch, `render-${role}-`));
+  const env = {
+    ...federatedService(ROLES[role].config).environment,
+    POSTGRES_PASSWORD_FILE: secret,
+    ESPACE_REGISTRATION_SECRET_FILE: secret,
+  };
+  return (
+    parse(readFileSync(renderForCompose(env, dataDir, dataDir).homeserverPath, 'utf8')) as { listeners: Listener[] }
+  ).listeners;
+}
 
 describe('docker-compose.federated.yml', () => {
   it('is valid against the Compose specification schema and needs no variable the example files do not give', () => {
@@ -110,8 +135,9 @@ describe('docker-compose.federated.yml', () => {
       const forceNetworks = networkNames(federatedService(force)).filter((network) => network !== 'federation');
       for (const name of Object.keys(COMPOSE.services)) {
         // The bot has an account on every server (docs/architecture.md, "Federated topology"): its network to
-        // each force server is checked below, joined by it, its bootstrap and that server only.
-        if (name === 'synapse' || BOT_SERVICES.includes(name)) continue;
+        // each force server is checked below, joined by it, its bootstrap and that server only. Prometheus scrapes
+        // every server: its network to each is checked below too, joined by it and that server only.
+        if (name === 'synapse' || name === 'prometheus' || BOT_SERVICES.includes(name)) continue;
         const shared = networkNames(federatedService(name)).filter(
           (network) => forceNetworks.includes(network) || network === 'federation',
         );
@@ -195,18 +221,7 @@ describe('the bot in the federated profile', () => {
 
   /** The port of the client listener render.ts gives a server's Synapse, from the environment this file sets. */
   const clientPort = (role: Role): number => {
-    const secret = join(scratch, `client-port-${role}`);
-    writeFileSync(secret, 's'.repeat(43));
-    const dataDir = mkdtempSync(join(scratch, `client-port-${role}-`));
-    const env = {
-      ...federatedService(ROLES[role].config).environment,
-      POSTGRES_PASSWORD_FILE: secret,
-      ESPACE_REGISTRATION_SECRET_FILE: secret,
-    };
-    const config = parse(readFileSync(renderForCompose(env, dataDir, dataDir).homeserverPath, 'utf8')) as {
-      listeners: Array<{ port: number; tls?: boolean; resources: Array<{ names: string[] }> }>;
-    };
-    const listener = config.listeners.find((candidate) =>
+    const listener = renderedListeners(role).find((candidate) =>
       candidate.resources?.some((resource) => resource.names.includes('client')),
     );
     expect(listener, `${role}: a client listener`).toBeDefined();
@@ -330,6 +345,137 @@ describe('the bot in the federated profile', () => {
       const ignored = spawnSync('git', ['check-ignore', '--no-index', '-q', secret.file], { cwd: ROOT });
       expect(ignored.status, `${secret.file} must be git-ignored`).toBe(0);
     }
+  });
+});
+
+describe('Prometheus in the federated profile', () => {
+  type Role = keyof typeof ROLES;
+  const roles = Object.keys(ROLES) as Role[];
+  const prometheus = federatedService('prometheus');
+  const base = COMPOSE.services.prometheus!;
+  const isConfigFlag = (arg: string) => arg.startsWith('--config.file=');
+
+  /** The repository file a container path is, through the service's bind mounts. */
+  const hostFile = (service: FederatedService, containerPath: string): string => {
+    for (const mount of service.volumes ?? []) {
+      const [source, target] = mount.split(':') as [string, string];
+      if (source.startsWith('./') && containerPath.startsWith(`${target}/`))
+        return join(source.slice(2), containerPath.slice(target.length + 1));
+    }
+    throw new Error(`no bind mount holds ${containerPath}`);
+  };
+  const configPath = hostFile(prometheus, prometheus.command!.find(isConfigFlag)!.split('=')[1]!);
+  const config = parse(read(configPath)) as {
+    scrape_configs: Array<{
+      job_name: string;
+      metrics_path: string;
+      static_configs: Array<{ targets: string[]; labels?: Record<string, string> }>;
+    }>;
+  };
+  /** The servers' main processes: every service running Synapse's homeserver (not a worker). */
+  const homeservers = FEDERATED_SERVICES.filter((name) =>
+    (federatedService(name).command ?? []).join(' ').includes('synapse.app.homeserver'),
+  );
+
+  it("runs its federated configuration file, with the rest of docker-compose.yml's command", () => {
+    expect(configPath).toBe('deploy/prometheus/prometheus.federated.yml');
+    expect(existsSync(join(ROOT, configPath))).toBe(true);
+    expect(base.command!.filter(isConfigFlag)).toEqual(['--config.file=/etc/prometheus/prometheus.yml']);
+    expect(prometheus.command!.filter((arg) => !isConfigFlag(arg))).toEqual(
+      base.command!.filter((arg) => !isConfigFlag(arg)),
+    );
+    // The alert that says a server is down reads the job that holds the three servers.
+    expect(read('deploy/prometheus/alerts.yml')).toContain('up{job="synapse"} == 0');
+  });
+
+  it('scrapes every Synapse of the profile at the metrics listener render.ts gives it, labelled with its server', () => {
+    expect(homeservers.sort()).toEqual(roles.map((role) => ROLES[role].synapse).sort());
+    const job = config.scrape_configs.find((candidate) => candidate.job_name === 'synapse')!;
+    expect(job.metrics_path).toBe('/_synapse/metrics');
+    const scraped = Object.fromEntries(
+      job.static_configs.flatMap((group) => group.targets.map((target) => [target, group.labels?.server])),
+    );
+    const expected: Record<string, string> = {};
+    for (const role of roles) {
+      const metrics = renderedListeners(role).filter((listener) => listener.type === 'metrics');
+      expect(metrics, `${role}: one metrics listener`).toHaveLength(1);
+      // Reachable from another container: not bound to loopback.
+      expect(metrics[0]!.bind_addresses, role).toEqual(['0.0.0.0']);
+      expected[`${ROLES[role].synapse}:${metrics[0]!.port}`] = role;
+    }
+    expect(scraped).toEqual(expected);
+  });
+
+  it("reaches each over an internal network it shares with it, never federation or the bot's, a force's its own", () => {
+    const own = networkNames(prometheus);
+    expect(own).not.toContain('federation');
+    for (const network of own) expect(network, 'Prometheus is on no bot network').not.toMatch(/^bot-/);
+    for (const role of roles) {
+      const synapse = ROLES[role].synapse;
+      const shared = own.filter((network) => networkNames(federatedService(synapse)).includes(network));
+      expect(shared.length, `Prometheus shares a network with ${synapse}`).toBeGreaterThan(0);
+      for (const network of shared) {
+        const internal = OVERLAY.networks[network]?.internal ?? COMPOSE.networks[network]?.internal;
+        expect(internal, `${network} is internal`).toBe(true);
+        if (role === 'public') continue;
+        // Only Prometheus and that force's server: no proxy, no bot, not the other force.
+        const members = FEDERATED_SERVICES.filter((service) =>
+          networkNames(federatedService(service)).includes(network),
+        );
+        expect(members.sort(), network).toEqual(['prometheus', synapse].sort());
+      }
+    }
+  });
+});
+
+describe('deploy/README.md, backups of the federated profile', () => {
+  const section = markdownSection(read('deploy/README.md'), 'Backups of the federated profile');
+  const blocks = shellBlocks(section);
+  /** The words of every `for NAME in …; do` of the section's commands, one list per loop. */
+  const loops = (variable: string): string[][] =>
+    blocks.flatMap((block) =>
+      [...block.matchAll(new RegExp(`^for ${variable} in ([^;]+); do$`, 'gm'))].map((match) =>
+        match[1]!.trim().split(/\s+/),
+      ),
+    );
+  const volumes = loops('volume');
+  const databases = loops('db');
+  const declared = { ...COMPOSE.volumes, ...OVERLAY.volumes };
+
+  it('has a backup and a restore, each over the same volumes and databases', () => {
+    expect(volumes).toHaveLength(2);
+    expect(databases).toHaveLength(2);
+    expect(volumes[1]).toEqual(volumes[0]);
+    expect(databases[1]).toEqual(databases[0]);
+    expect(blocks.join('\n')).toContain('export COMPOSE_FILE=docker-compose.yml:docker-compose.federated.yml');
+    expect(blocks.join('\n')).toContain('cp -a deploy/secrets backup/secrets');
+  });
+
+  it('names volumes the two files declare, by the name Compose gives them, the journal never', () => {
+    for (const volume of volumes[0]!) expect(declared, `a volume ${volume}`).toHaveProperty(volume);
+    // The force servers' own volumes are the federated file's.
+    for (const volume of volumes[0]!.filter((name) => /police|gendarmerie/.test(name)))
+      expect(OVERLAY.volumes, volume).toHaveProperty(volume);
+    expect(volumes[0]).not.toContain('deletion-journal');
+    const project = COMPOSE.name!;
+    expect(project).toBe('espace-mineurs');
+    for (const block of blocks.filter((text) => text.includes('docker run')))
+      expect(block).toContain(`-v "${project}_$volume:/data`);
+  });
+
+  it("archives every Synapse's data volume and the bot's, and dumps every database of the profile", () => {
+    const synapseVolumes = FEDERATED_SERVICES.filter((name) =>
+      (federatedService(name).command ?? []).join(' ').includes('synapse.app.homeserver'),
+    ).flatMap((name) => (federatedService(name).volumes ?? []).map((mount) => mount.split(':')[0]!));
+    expect(synapseVolumes.sort()).toEqual(['synapse-data', 'synapse-gendarmerie-data', 'synapse-police-data']);
+    for (const volume of [...synapseVolumes, 'bot-data']) expect(volumes[0], volume).toContain(volume);
+    // The bot's state before any database (its audit mirror never ahead of the audit rooms).
+    expect(volumes[0]![0]).toBe('bot-data');
+    const first = blocks.find((block) => block.includes('pg_dump'))!;
+    expect(first.indexOf('tar -cf')).toBeLessThan(first.indexOf('pg_dump'));
+    const postgres = FEDERATED_SERVICES.filter((name) => federatedService(name).image?.startsWith('postgres:'));
+    expect(databases[0]!.sort()).toEqual(postgres.sort());
+    expect(postgres.sort()).toEqual(['postgres', 'postgres-gendarmerie', 'postgres-police']);
   });
 });
 

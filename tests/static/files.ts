@@ -32,7 +32,9 @@ export interface Service {
   secrets?: string[];
 }
 export interface ComposeFile {
+  name?: string;
   services: Record<string, Service>;
+  volumes?: Record<string, unknown>;
   networks: Record<string, { internal?: boolean }>;
   secrets: Record<string, { file: string }>;
 }
@@ -116,6 +118,28 @@ export function federatedService(name: string): FederatedService & {
 
 /** Every service name of either file. */
 export const FEDERATED_SERVICES = [...new Set([...Object.keys(COMPOSE.services), ...Object.keys(OVERLAY.services)])];
+
+// --------------------------------------------------------------------------------------- the documentation
+/** A Markdown section: its heading line up to the next heading of the same level or above (or the end). */
+export function markdownSection(text: string, heading: string): string {
+  const lines = text.split('\n');
+  const start = lines.findIndex((line) => /^#{1,6} /.test(line) && line.replace(/^#+ /, '').trim() === heading);
+  expect(start, `a heading "${heading}"`).toBeGreaterThanOrEqual(0);
+  const level = /^#+/.exec(lines[start]!)![0].length;
+  let end = start + 1;
+  let fenced = false;
+  for (; end < lines.length; end++) {
+    if (lines[end]!.startsWith('```')) fenced = !fenced;
+    const match = /^(#+) /.exec(lines[end]!);
+    if (!fenced && match && match[1]!.length <= level) break;
+  }
+  return lines.slice(start, end).join('\n');
+}
+
+/** The ```sh blocks of a Markdown text, each with its continued lines (`\` at the end) joined. */
+export function shellBlocks(text: string): string[] {
+  return [...text.matchAll(/^```sh\n([\s\S]*?)^```$/gm)].map((match) => match[1]!.replace(/\\\n\s*/g, ' '));
+}
 
 // ------------------------------------------------------------------------------------------ the proxy
 /**

@@ -50,6 +50,12 @@ describe('deploy/prometheus with promtool', () => {
     expect(checked.output).toMatch(/SUCCESS: 1 rule files found/);
   });
 
+  it("has a valid federated configuration (docker-compose.federated.yml's) that loads the same rules", () => {
+    const checked = promtool('check', 'config', 'prometheus.federated.yml');
+    expect(checked.status, checked.output).toBe(0);
+    expect(checked.output).toMatch(/SUCCESS: 1 rule files found/);
+  });
+
   it('has valid alert rules', () => {
     const checked = promtool('check', 'rules', 'alerts.yml');
     expect(checked.status, checked.output).toBe(0);
@@ -142,6 +148,24 @@ describe('the scrape configuration, tied to docker-compose.yml', () => {
     const synapse = CONFIG.scrape_configs.find((job) => job.job_name === 'synapse')!;
     expect(synapse.metrics_path).toBe('/_synapse/metrics');
     expect(synapse.static_configs[0]!.targets).toEqual([`synapse:${SYNAPSE_METRICS_PORT}`]);
+  });
+
+  it('has a federated configuration that is this one but for the synapse job, one target per server', () => {
+    const federated = parse(read('deploy/prometheus/prometheus.federated.yml')) as typeof CONFIG;
+    const without = (config: typeof CONFIG) => ({
+      ...config,
+      scrape_configs: config.scrape_configs.filter((job) => job.job_name !== 'synapse'),
+    });
+    expect(without(federated)).toEqual(without(CONFIG));
+    const synapse = federated.scrape_configs.find((job) => job.job_name === 'synapse')!;
+    const single = CONFIG.scrape_configs.find((job) => job.job_name === 'synapse')!;
+    expect(synapse.metrics_path).toBe(single.metrics_path);
+    const groups = synapse.static_configs as Array<{ targets: string[]; labels?: { server?: string } }>;
+    expect(groups.map((group) => [group.targets, group.labels?.server])).toEqual([
+      [single.static_configs[0]!.targets, 'public'],
+      [[`synapse-police:${SYNAPSE_METRICS_PORT}`], 'police'],
+      [[`synapse-gendarmerie:${SYNAPSE_METRICS_PORT}`], 'gendarmerie'],
+    ]);
   });
 
   it('is the folder the prometheus service mounts', () => {
