@@ -1,10 +1,12 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../../bot/src/admin/cli.ts';
+import { spawnBot } from '../support/bot-process.ts';
 import { call, join as joinRoom, waitFor, type ServerSession } from './support.ts';
 import {
+  botSession,
   command,
   entryOf,
   known,
@@ -130,6 +132,63 @@ describe('espace-admin in the federated topology', () => {
     expect(verified.out).toMatch(/police\/admin \(salon\)/);
     expect(verified.out).toMatch(/police\/admin \(copie/);
   }, 60_000);
+
+  it('a police server restored from before a deletion: the bot’s journal deletes its copy again', async () => {
+    const queue = d.result.forces.police.queueRoomId;
+    const police = d.topology.servers.police;
+    const journal = join(mirrorDir, 'deletions.jsonl');
+    const { roomId } = await openAndTriage(d, '92100', 'police');
+    expect(await command(agent, queue, { action: 'claim', conversation: roomId })).toMatchObject({ ok: true });
+    await joinRoom(agent, roomId, d.result.servers.public.serverName);
+    expect(await command(agent, queue, { action: 'close', conversation: roomId, outcome: 'none' })).toMatchObject({
+      ok: true,
+    });
+    await waitFor('closed', async () => ((await entryOf(d, 'police', roomId))?.state === 'closed' ? true : undefined));
+    // Synapse's background updates of a new database done first: one of them lists every room in a table that
+    // blocks purging it until another has processed it (Synapse issue 19822), which a backup would carry along.
+    await waitFor(
+      'the police server’s background updates done',
+      async () => {
+        const status = await call<{ current_updates?: Record<string, unknown> }>(
+          police.baseUrl,
+          'GET',
+          '/_synapse/admin/v1/background_updates/status',
+          { token: botSession(d, 'police').accessToken },
+        );
+        return status.status === 200 && Object.keys(status.body.current_updates ?? {}).length === 0 ? true : undefined;
+      },
+      180_000,
+    );
+    // The police server's backup, taken while it holds its copy of the young person's room.
+    const backup = mkdtempSync(join(tmpdir(), 'fed-police-backup-'));
+    await police.stop();
+    cpSync(police.dataDir, backup, { recursive: true });
+    await police.start();
+
+    const deleted = await cli('delete', roomId, '--yes', '--deletion-journal', journal);
+    expect(deleted.code, deleted.err).toBe(0);
+    expect(await known(d, 'police', roomId)).toBe(false);
+
+    // Restored: the police server knows the room again.
+    await police.stop();
+    rmSync(police.dataDir, { recursive: true, force: true });
+    cpSync(backup, police.dataDir, { recursive: true });
+    rmSync(backup, { recursive: true, force: true });
+    await police.start();
+    expect(await known(d, 'police', roomId)).toBe(true);
+
+    // The bot, started with the journal, deletes it again there, though the room's ID names the public server.
+    await d.bot.stop();
+    d.bot = await spawnBot({
+      homeserverUrl: d.result.servers.public.baseUrl,
+      stateDir: d.stateDir,
+      env: { ESPACE_DELETION_JOURNAL: journal },
+    });
+    await waitFor('the restored copy deleted again', async () =>
+      (await known(d, 'police', roomId)) ? undefined : true,
+    );
+    expect(await known(d, 'public', roomId)).toBe(false);
+  }, 400_000);
 
   it('disables the agent: locked on the police server', async () => {
     expect((await cli('agent', 'disable', agent.userId)).code).toBe(0);

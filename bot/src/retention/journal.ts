@@ -2,7 +2,14 @@ import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, st
 import { dirname } from 'node:path';
 import { FORCES, type Force } from '@espace-mineurs/protocol';
 import { logger } from '../log.ts';
-import { deleteRoomWithPurge, readSafetyState, saveRetentionRecord, type DeletionOptions } from './purge.ts';
+import {
+  deleteRoomWithPurge,
+  readSafetyState,
+  saveRetentionRecord,
+  serversOf,
+  type DeletionOptions,
+  type DeletionResult,
+} from './purge.ts';
 import type { Deps } from '../runtime/deps.ts';
 
 const log = logger.child({ module: 'safety.deletion-journal' });
@@ -120,7 +127,14 @@ export async function replayDeletions(
     );
   for (const entry of entries) {
     try {
-      const result = await deleteRoomWithPurge(hs, entry.roomId, options);
+      // Every server that may hold a copy, each through its own client (federated: a restored force server
+      // brings back its copy of a young person's room, whose ID names the public server).
+      let result: DeletionResult | undefined;
+      for (const server of serversOf(hs)) {
+        const one = await deleteRoomWithPurge(server, entry.roomId, options);
+        if (!result || (result.outcome === 'already_gone' && one.outcome === 'deleted')) result = one;
+      }
+      if (!result) throw new Error('no server to delete the room on');
       if (result.outcome === 'already_gone') {
         report.gone++;
         continue;

@@ -326,7 +326,7 @@ export async function deleteRoomWithPurge(
 }
 
 /** Every server of the deployment when `hs` is the bot's federated client, `hs` alone otherwise. */
-function serversOf(hs: Homeserver): readonly Homeserver[] {
+export function serversOf(hs: Homeserver): readonly Homeserver[] {
   const all = (hs as { everyServer?: () => readonly Homeserver[] }).everyServer?.();
   return all && all.length > 0 ? all : [hs];
 }
