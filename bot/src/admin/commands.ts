@@ -268,6 +268,7 @@ export async function retentionSet(ctx: AdminContext, args: ParsedArgs, io: Outp
     recordRoomId: ctx.forces[entry.force].supervisorsRoomId,
     closedAt: entry.closedAt ?? Date.now(),
     periodMs,
+    holdRoomIds: Object.values(recordRooms(ctx)),
   });
   await adminAudit(ctx, args).write([entry.force], '', {
     actor: actorOf(args),
@@ -291,6 +292,7 @@ export async function hold(ctx: AdminContext, args: ParsedArgs, io: Output): Pro
   const request = {
     force: entry.force,
     recordRoomId: ctx.forces[entry.force].supervisorsRoomId,
+    supervisorsRoomIds: Object.values(recordRooms(ctx)),
     roomId,
     supervisor: required(args, 'supervisor'),
     at: Date.now(),

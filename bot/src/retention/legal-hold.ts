@@ -1,4 +1,4 @@
-import { isCommandRefusalCode } from '@espace-mineurs/protocol';
+import { FORCES, isCommandRefusalCode } from '@espace-mineurs/protocol';
 import { liftLegalHold, putLegalHold } from './purge.ts';
 import { SafetyError } from '../runtime/safety.ts';
 import { UNKNOWN, conversationOf, refuse, type CommandOutcome, type Invocation } from '../commands/types.ts';
@@ -16,6 +16,7 @@ export async function legalHold(
   const request = {
     force,
     recordRoomId: ctx.store.forces[force].supervisorsRoomId,
+    supervisorsRoomIds: FORCES.map((each) => ctx.store.forces[each].supervisorsRoomId),
     roomId,
     supervisor: staff.userId,
     at,

@@ -179,7 +179,9 @@ describe('legal hold', () => {
     const audit = {
       write: async (_forces: readonly string[], _cause: string, entry: AuditEntry) => void writes.push(entry),
     };
-    const hs = new FakeHomeserver().on('PUT /_matrix/client/v3/rooms/', () => ({ event_id: '$x' }));
+    const hs = new FakeHomeserver()
+      .on('PUT /_matrix/client/v3/rooms/', () => ({ event_id: '$x' }))
+      .on('GET /_matrix/client/v3/rooms/', () => []);
     const base = {
       force: 'police' as const,
       recordRoomId: '!sup:test',
@@ -201,9 +203,13 @@ describe('legal hold', () => {
     expect(hs.calls).toEqual([]);
     const hold = await putLegalHold({ matrix: hs, audit, staff }, { ...base, supervisor: '@sup-pn:test' });
     expect(hold).toEqual({ active: true, reason: 'Réquisition du parquet', by: '@sup-pn:test', at: NOW });
-    expect(hs.calls[0]!.path).toBe(
+    const puts = hs.calls.filter((call) => call.method === 'PUT');
+    expect(puts.map((call) => call.path)).toEqual([
       `/_matrix/client/v3/rooms/!sup%3Atest/state/${RetentionEventType.LegalHold}/!conv%3Atest`,
-    );
+      // No lifetime any more: Synapse's own purge jobs would otherwise drop the held room's messages.
+      '/_matrix/client/v3/rooms/!conv%3Atest/state/m.room.retention/',
+    ]);
+    expect(puts[1]!.body).toEqual({});
     expect(writes).toEqual([{ actor: '@sup-pn:test', action: 'legal_hold', conversation: '!conv:test', at: NOW }]);
   });
 

@@ -91,15 +91,39 @@ export function planRetention(
   return plan;
 }
 
+/** Whether any of these supervisors rooms holds the conversation (a hold stays with the force that placed it). */
+async function heldIn(hs: Homeserver, holdRoomIds: readonly string[], roomId: string): Promise<boolean> {
+  for (const holdRoomId of holdRoomIds)
+    if ((await readSafetyState(hs, holdRoomId)).holds.get(roomId)?.active) return true;
+  return false;
+}
+
+/**
+ * The room's `m.room.retention`: the period, or no lifetime at all while a legal hold keeps it. Synapse's own purge
+ * jobs know nothing of holds: with a lifetime they would drop a held conversation's messages (all but the last)
+ * once the period has run, though the bot keeps the room. Room state, so every server's copy follows it.
+ */
+async function putRoomLifetime(hs: Homeserver, roomId: string, periodMs: number | undefined): Promise<void> {
+  await putStateEvent(hs, roomId, 'm.room.retention', '', periodMs === undefined ? {} : { max_lifetime: periodMs });
+}
+
 /**
  * Starts a closed room's retention clock: `m.room.retention` in the room (Synapse's own purge jobs then drop old
- * messages even if the bot never gets to delete it) and a retention record beside the holds.
+ * messages even if the bot never gets to delete it), unless a hold in one of `holdRoomIds` (default: the record
+ * room) keeps it, and a retention record beside the holds.
  */
 export async function startRetention(
   hs: Homeserver,
-  options: { roomId: string; recordRoomId: string; closedAt: number; periodMs: number },
+  options: {
+    roomId: string;
+    recordRoomId: string;
+    closedAt: number;
+    periodMs: number;
+    holdRoomIds?: readonly string[];
+  },
 ): Promise<void> {
-  await putStateEvent(hs, options.roomId, 'm.room.retention', '', { max_lifetime: options.periodMs });
+  const held = await heldIn(hs, options.holdRoomIds ?? [options.recordRoomId], options.roomId);
+  await putRoomLifetime(hs, options.roomId, held ? undefined : options.periodMs);
   await saveRetentionRecord(hs, options.recordRoomId, options.roomId, {
     closedAt: options.closedAt,
     periodMs: options.periodMs,
@@ -146,6 +170,11 @@ export interface HoldRequest {
   force: Force;
   /** The force's supervisors room, where holds live. */
   recordRoomId: string;
+  /**
+   * Every force's supervisors room (default: `recordRoomId`): where the conversation's retention record and any
+   * other force's hold are, so that lifting a hold gives the room its lifetime back only when nothing holds it.
+   */
+  supervisorsRoomIds?: readonly string[];
   roomId: string;
   supervisor: string;
   at: number;
@@ -163,8 +192,16 @@ export async function putLegalHold(
       'REASON_REQUIRED',
       `Indiquez le motif de la conservation (${LEGAL_HOLD_REASON.min} à ${LEGAL_HOLD_REASON.max} caractères).`,
     );
+  for (const roomId of request.supervisorsRoomIds ?? [request.recordRoomId])
+    if ((await readSafetyState(hs, roomId)).records.get(request.roomId)?.deletedAt !== undefined)
+      throw new SafetyError(
+        'UNKNOWN_CONVERSATION',
+        "Cette conversation a déjà été supprimée : il n'y a plus rien à conserver.",
+      );
   const hold: LegalHold = { active: true, reason, by: request.supervisor, at: request.at };
   await putStateEvent(hs, request.recordRoomId, RetentionEventType.LegalHold, request.roomId, hold);
+  // Before the audit: a hold is only recorded once Synapse will no longer purge the room's history by itself.
+  await putRoomLifetime(hs, request.roomId, undefined);
   await audit.write([request.force], `legal_hold:${request.roomId}:${request.at}`, {
     actor: request.supervisor,
     action: 'legal_hold',
@@ -184,6 +221,17 @@ export async function liftLegalHold(
   if (!current?.active) throw new SafetyError('NO_HOLD', "Cette conversation n'est pas sous conservation judiciaire.");
   const lifted: LegalHold = { ...current, active: false, liftedBy: request.supervisor, liftedAt: request.at };
   await putStateEvent(hs, request.recordRoomId, RetentionEventType.LegalHold, request.roomId, lifted);
+  // A closed conversation gets its lifetime back, unless the other force holds it too.
+  const rooms = request.supervisorsRoomIds ?? [request.recordRoomId];
+  if (!(await heldIn(hs, rooms, request.roomId))) {
+    for (const roomId of rooms) {
+      const record = (await readSafetyState(hs, roomId)).records.get(request.roomId);
+      if (record && record.deletedAt === undefined) {
+        await putRoomLifetime(hs, request.roomId, record.periodMs);
+        break;
+      }
+    }
+  }
   await audit.write([request.force], `legal_hold_lift:${request.roomId}:${request.at}`, {
     actor: request.supervisor,
     action: 'legal_hold_lift',

@@ -36,6 +36,7 @@ export async function startConversationRetention(
     recordRoomId: ctx.store.forces[retentionForce(conversation)].supervisorsRoomId,
     closedAt,
     periodMs: ctx.config.retention.period * 1000,
+    holdRoomIds: FORCES.map((force) => ctx.store.forces[force].supervisorsRoomId),
   });
 }
 

@@ -77,6 +77,14 @@ describe('retention that really deletes (real Synapse)', () => {
       reason: 'Réquisition du parquet',
       at: Date.now(),
     });
+    // Synapse's own purge jobs know nothing of holds: the held room has no lifetime any more, the other keeps its.
+    const lifetime = (roomId: string) =>
+      hs.request('GET', `/_matrix/client/v3/rooms/${encodeURIComponent(roomId)}/state/m.room.retention/`);
+    expect(await lifetime(held.roomId)).toEqual({});
+    expect(await lifetime(plain.roomId)).toEqual({ max_lifetime: periodMs });
+    // Its clock started again while held (an administrator's `retention set`): still no lifetime.
+    await startRetention(hs, { roomId: held.roomId, recordRoomId, closedAt, periodMs });
+    expect(await lifetime(held.roomId)).toEqual({});
 
     const candidates = async (): Promise<RetentionCandidate[]> =>
       [plain.roomId, held.roomId].map((roomId) => ({ roomId, force: 'police', state: 'closed', closedAt }));
@@ -181,6 +189,8 @@ describe('retention that really deletes (real Synapse)', () => {
       supervisor,
       at: Date.now(),
     });
+    // Released: the room has its lifetime back.
+    expect(await lifetime(held.roomId)).toEqual({ max_lifetime: periodMs });
     const after = await sweepRetention(deps, retention);
     expect(after.deleted.map((result) => result.roomId)).toEqual([held.roomId]);
     expect(
