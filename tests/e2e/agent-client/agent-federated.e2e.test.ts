@@ -74,10 +74,13 @@ describe('a police agent on the police server, in the agent client', () => {
     // The page froze here in most runs (a read receipt loop after a timeline reset, docs/architecture.md): it must
     // still answer, with the conversation on screen, a while after the agent's message.
     const timeline = page.locator('.timeline');
+    const answersWithin = (ms: number) =>
+      Promise.race([
+        page.evaluate(() => true),
+        new Promise<boolean>((resolve) => setTimeout(() => resolve(false), ms)),
+      ]);
     for (let second = 0; second < 15; second++) {
-      const started = Date.now();
-      await page.evaluate(() => document.querySelectorAll('.timeline article').length);
-      expect(Date.now() - started).toBeLessThan(1_000);
+      expect(await answersWithin(1_000)).toBe(true);
       await new Promise((resolve) => setTimeout(resolve, 1_000));
     }
     expect(await timeline.count()).toBe(1);
