@@ -90,6 +90,10 @@ describe('a police agent on the police server, in the agent client', () => {
     const answer = timeline.locator('article.young', { hasText: 'Merci, j’ai besoin d’aide.' });
     await answer.waitFor({ timeout: 30_000 });
     expect(await answer.locator('.author').textContent()).toBe('Jeune');
+    // The agent's own message stays too (the live timeline alone had lost it after the reset).
+    await expect
+      .poll(() => timeline.locator('article.me').allTextContents())
+      .toEqual(expect.arrayContaining([expect.stringContaining('Bonjour, ici la police. Je vous écoute.')]));
     // The triage exchange, written before the agent joined, is in the timeline too (its last answer: the postal
     // code), and the agent's join is shown once (the profile update after it is no second join).
     await expect.poll(() => timeline.textContent(), { timeout: 20_000 }).toContain('92100');
