@@ -30,7 +30,15 @@ import type {
 import { serverNameOf } from './ids.ts';
 import { buildTimeline, parseCommandResult, parseNote } from './parse.ts';
 import type { StoredSession } from './session.ts';
-import { creatorOf, findIdentity, rawOf, readWorkspace, type IdentityProblem } from './workspace.ts';
+import {
+  creatorOf,
+  findIdentity,
+  holdsRoomStart,
+  rawOf,
+  readWorkspace,
+  roomEvents,
+  type IdentityProblem,
+} from './workspace.ts';
 
 /** The SDK logs event and room IDs, sometimes more: nothing of it belongs in an agent's browser console. */
 /** How long a sent join keeps its room from being joined again: a failed one is retried after it. */
@@ -76,6 +84,8 @@ export class AgentConnection {
   private cachedWorkspace: Workspace | undefined;
   /** Parsed conversation entries by event ID: a force's queue keeps every entry ever, so parse each once. */
   private entryCache = new Map<string, ConversationEntry | null>();
+  /** The event each room's read receipt was last sent for (see `markRead`). */
+  private receiptSent = new Map<string, string>();
 
   /** Called once if the homeserver ends the session (token revoked, account locked). */
   onSessionEnded: () => void = () => {};
@@ -147,6 +157,11 @@ export class AgentConnection {
       this.changed();
     });
     this.client.on(RoomStateEvent.Events, () => this.changed());
+    // A limited sync (seen on a force server soon after a federated join) starts a new live timeline: ask for what
+    // preceded it, in case the timelines the SDK kept (`roomEvents`) leave a gap.
+    this.client.on(RoomEvent.TimelineReset, (room) => {
+      if (room && this.workspace().joined.has(room.roomId)) void this.loadOlder(room.roomId).catch(() => undefined);
+    });
     this.client.on(RoomMemberEvent.Typing, () => this.changed());
     for (const event of this.client.getRoom(this.rooms.queueRoomId)?.getLiveTimeline().getEvents() ?? [])
       this.recordResult(event);
@@ -224,7 +239,14 @@ export class AgentConnection {
 
   /** Rebuilt at most once per change: screens read it many times per render. */
   workspace(): Workspace {
-    this.cachedWorkspace ??= readWorkspace(this.client, this.me, this.rooms, this.bots, this.entryCache);
+    this.cachedWorkspace ??= readWorkspace(
+      this.client,
+      this.me,
+      this.rooms,
+      this.bots,
+      this.entryCache,
+      this.receiptSent,
+    );
     return this.cachedWorkspace;
   }
 
@@ -237,7 +259,7 @@ export class AgentConnection {
     if (!room) return [];
     const staff = this.workspace().staff;
     const ctx = { bots: this.bots, myUserId: this.me.userId, staff };
-    const events = [...room.getLiveTimeline().getEvents(), ...room.getPendingEvents()];
+    const events = [...roomEvents(room), ...room.getPendingEvents()];
     const statusOf = new Map(events.map((event) => [event.getId(), event.status]));
     return buildTimeline(events.map(rawOf), ctx).map((item): TimelineItem => {
       const status = statusOf.get(item.eventId) ?? null;
@@ -253,9 +275,8 @@ export class AgentConnection {
   canLoadOlder(roomId: string): boolean {
     const room = this.client.getRoom(roomId);
     if (!room) return false;
-    const timeline = room.getLiveTimeline();
-    if (timeline.getEvents()[0]?.getType() === 'm.room.create') return false;
-    return timeline.getPaginationToken(Direction.Backward) !== null;
+    if (holdsRoomStart(room)) return false;
+    return room.getLiveTimeline().getPaginationToken(Direction.Backward) !== null;
   }
 
   async loadOlder(roomId: string): Promise<void> {
@@ -283,11 +304,20 @@ export class AgentConnection {
     return room.getUsersReadUpTo(last).filter((userId) => userId !== this.me.userId && staff.has(userId));
   }
 
+  /**
+   * Sends a read receipt for the room's last event, once per event: whether the SDK's read marker moved is no
+   * guide. After a timeline reset its marker may sit on an event of the old timeline, which it cannot order against
+   * the new one's; it then compares the receipts' times, the old one's (the server's clock) wins over the local echo's
+   * (the event's time), and the echo is dropped. The echo still announces a receipt, which re-renders the timeline,
+   * which marked it read again: the page froze in that loop (federated topology, docs/architecture.md).
+   */
   async markRead(roomId: string): Promise<void> {
     const last = this.client.getRoom(roomId)?.getLiveTimeline().getEvents().at(-1);
     const id = last?.getId();
     if (!last || !id || id.startsWith('~')) return;
+    if (this.receiptSent.get(roomId) === id) return;
     if (this.client.getRoom(roomId)?.getEventReadUpTo(this.me.userId) === id) return;
+    this.receiptSent.set(roomId, id);
     await this.client.sendReadReceipt(last).catch(() => undefined);
     this.changed();
   }

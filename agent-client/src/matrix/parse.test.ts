@@ -164,6 +164,30 @@ describe('timeline', () => {
       )?.body,
     ).toBe(body);
   });
+  it("shows a join once: a member event that only changes a joined member's profile is no second join", () => {
+    const member = (eventId: string, content: Record<string, unknown>, prev?: Record<string, unknown>) => ({
+      event_id: eventId,
+      type: 'm.room.member',
+      sender: AGENT,
+      state_key: AGENT,
+      content,
+      ...(prev ? { prev_content: prev } : {}),
+    });
+    const items = buildTimeline(
+      [
+        member('$j1', { membership: 'join' }, { membership: 'invite' }),
+        member('$j2', { membership: 'join', displayname: 'Alex' }, { membership: 'join' }),
+        member('$l1', { membership: 'leave' }, { membership: 'join' }),
+        member('$j3', { membership: 'join' }, { membership: 'leave' }),
+      ],
+      ctx,
+    );
+    expect(items.map((item) => [item.eventId, item.body])).toEqual([
+      ['$j1', 'Alex a rejoint la conversation'],
+      ['$l1', 'Alex a quitté la conversation'],
+      ['$j3', 'Alex a rejoint la conversation'],
+    ]);
+  });
   it('skips unknown events and empty bodies', () => {
     expect(toTimelineItem({ event_id: '$5', type: 'm.reaction', sender: '@1:test', content: {} }, ctx)).toBeUndefined();
     expect(

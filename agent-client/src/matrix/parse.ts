@@ -36,6 +36,8 @@ export interface RawEvent {
   redacted?: boolean;
   /** For an m.room.redaction: the event it removes. */
   redacts?: string;
+  /** For a state event: the content it replaced (Matrix's `unsigned.prev_content`), when the server gave it. */
+  prev_content?: Record<string, unknown>;
 }
 
 /** Staff entries of a force space; only the bot's are trusted. */
@@ -210,6 +212,9 @@ export function toTimelineItem(
   }
   if (event.type === 'm.room.member' && event.state_key !== undefined) {
     const membership = event.content.membership;
+    // A member already in the room who changes their display name or avatar (the force's server does it right
+    // after a federated join) has not joined again.
+    if (membership === 'join' && event.prev_content?.membership === 'join') return undefined;
     const who = ctx.bots.has(event.state_key)
       ? SERVICE_LABEL
       : (ctx.staff.get(event.state_key)?.pseudonym ?? YOUNG_PERSON_LABEL);

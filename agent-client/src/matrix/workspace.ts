@@ -30,6 +30,7 @@ export function rawOf(event: MatrixEvent): RawEvent {
   const stateKey = event.getStateKey();
   const id = event.getId();
   const redacts = event.getType() === 'm.room.redaction' ? event.getAssociatedId() : undefined;
+  const previous = stateKey !== undefined ? event.getPrevContent() : {};
   return {
     ...(id ? { event_id: id } : {}),
     type: event.getType(),
@@ -39,7 +40,37 @@ export function rawOf(event: MatrixEvent): RawEvent {
     origin_server_ts: event.getTs(),
     ...(event.isRedacted() ? { redacted: true } : {}),
     ...(redacts ? { redacts } : {}),
+    ...(Object.keys(previous).length > 0 ? { prev_content: previous } : {}),
   };
+}
+
+/**
+ * The room's events from every timeline the SDK holds, oldest first, each once. A sync that says "limited" makes
+ * the SDK start a new live timeline and keep the earlier ones aside, unlinked. Over federation a force server does
+ * that soon after the agent's join, delivering the events it fetched late from the public server (triage answers
+ * it had missed): the live timeline alone then held those few events and neither the agent's join nor their message.
+ * The servers' timestamps put them back where they were written.
+ */
+export function roomEvents(room: Room): MatrixEvent[] {
+  const seen = new Set<string>();
+  const events: MatrixEvent[] = [];
+  for (const timeline of room.getUnfilteredTimelineSet().getTimelines()) {
+    for (const event of timeline.getEvents()) {
+      const id = event.getId();
+      if (id !== undefined && seen.has(id)) continue;
+      if (id !== undefined) seen.add(id);
+      events.push(event);
+    }
+  }
+  return events.sort((a, b) => a.getTs() - b.getTs());
+}
+
+/** Whether the SDK holds the room's very first event (then there is nothing older to load). */
+export function holdsRoomStart(room: Room): boolean {
+  return room
+    .getUnfilteredTimelineSet()
+    .getTimelines()
+    .some((timeline) => timeline.getEvents()[0]?.getType() === 'm.room.create');
 }
 
 function stateOf(room: Room, type: string): RawEvent[] {
@@ -116,15 +147,19 @@ function isEdit(event: MatrixEvent): boolean {
   return replacedEventId(event.getOriginalContent()) !== undefined;
 }
 
-/** Messages from others after the agent's own read marker (guests send no receipts; agents do). */
-function unreadCount(room: Room, userId: string): number {
+/**
+ * Messages from others after the agent's own read marker (guests send no receipts; agents do), or after the last
+ * receipt this client sent, which the SDK's marker does not always follow.
+ */
+function unreadCount(room: Room, userId: string, receiptSent: string | undefined): number {
   const events = room.getLiveTimeline().getEvents();
   const readUpTo = room.getEventReadUpTo(userId);
   let count = 0;
   for (let index = events.length - 1; index >= 0; index--) {
     const event = events[index];
     if (!event) continue;
-    if (event.getId() === readUpTo || event.getSender() === userId) break;
+    const id = event.getId();
+    if (id === readUpTo || id === receiptSent || event.getSender() === userId) break;
     if (COUNTED_TYPES.has(event.getType()) && !isEdit(event)) count++;
   }
   return count;
@@ -168,6 +203,7 @@ export function readWorkspace(
   rooms: ForceRoomIds,
   bots: BotAccounts,
   entryCache?: Map<string, ConversationEntry | null>,
+  receiptSent?: ReadonlyMap<string, string>,
 ): Workspace {
   const space = client.getRoom(rooms.spaceId);
   const queue = client.getRoom(rooms.queueRoomId);
@@ -194,7 +230,7 @@ export function readWorkspace(
     if (membership === 'invite') invited.add(room.roomId);
     if (membership !== 'join') continue;
     joined.add(room.roomId);
-    unread.set(room.roomId, unreadCount(room, me.userId));
+    unread.set(room.roomId, unreadCount(room, me.userId, receiptSent?.get(room.roomId)));
     const last = lastMessageTs(room);
     if (last !== undefined) lastActivity.set(room.roomId, last);
     const statusEvent = room.currentState.getStateEvents(EventType.Status, '');
