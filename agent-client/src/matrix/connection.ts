@@ -40,10 +40,10 @@ import {
   type IdentityProblem,
 } from './workspace.ts';
 
-/** The SDK logs event and room IDs, sometimes more: nothing of it belongs in an agent's browser console. */
 /** How long a sent join keeps its room from being joined again: a failed one is retried after it. */
 const AUTO_JOIN_RETRY_MS = 5_000;
 
+/** The SDK logs event and room IDs, sometimes more: nothing of it belongs in an agent's browser console. */
 const quietLogger: Logger = {
   trace: () => {},
   debug: () => {},
