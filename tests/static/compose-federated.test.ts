@@ -17,7 +17,6 @@ import { Ajv } from 'ajv';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { SYNAPSE_IMAGE } from '@espace-mineurs/synapse';
-import { resolveConfig } from '../../agent-client/src/config.ts';
 import { BOT_LOCALPART } from '../../bot/src/bootstrap/bot-account.ts';
 import { loadConfig } from '../../bot/src/config.ts';
 import {
@@ -646,7 +645,9 @@ describe('each force s agents proxy (deploy/proxy/force-agents.Caddyfile)', () =
           '{http.request.hostport}',
           `${env.ESPACE_FORCE_AGENTS_HOST}:${ENV[`ESPACE_${role.toUpperCase()}_AGENTS_PORT`]}`,
         );
-      const config = resolveConfig(JSON.parse(json), {});
+      // The keys of agent-client/src/config.ts (AgentClientConfig), nothing else.
+      const config = JSON.parse(json) as { homeserverUrl: string; botUserIds: string[] };
+      expect(Object.keys(config).sort()).toEqual(['botUserIds', 'homeserverUrl']);
       expect(config.homeserverUrl).toBe(
         `https://${ENV[`ESPACE_${role.toUpperCase()}_AGENTS_HOST`]}:${ENV[`ESPACE_${role.toUpperCase()}_AGENTS_PORT`]}`,
       );
