@@ -17,6 +17,7 @@ import { Ajv } from 'ajv';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { SYNAPSE_IMAGE } from '@espace-mineurs/synapse';
+import { BOT_LOCALPART } from '../../bot/src/bootstrap/bot-account.ts';
 import { loadConfig } from '../../bot/src/config.ts';
 import {
   FEDERATED_BOOTSTRAP_ENV,
@@ -30,8 +31,12 @@ import {
   SYNAPSE_FEDERATION_PORT,
 } from '../../synapse/config/compose/render.ts';
 import {
+  type Block,
   COMPOSE,
   FEDERATED_ENV,
+  handlersOf,
+  parseCaddyfile,
+  route,
   markdownSection,
   shellBlocks,
   FEDERATED_EXAMPLE,
@@ -56,6 +61,23 @@ const ROLES = {
   },
 } as const;
 const SERVER_NAMES = Object.values(ROLES).map((role) => `${role.host}:${SYNAPSE_FEDERATION_PORT}`);
+/** Each force's agents' proxy and agent client (deploy/proxy/force-agents.Caddyfile). */
+const FORCES = {
+  police: {
+    proxy: 'proxy-police',
+    client: 'agent-client-police',
+    synapse: 'synapse-police',
+    other: 'synapse-gendarmerie',
+  },
+  gendarmerie: {
+    proxy: 'proxy-gendarmerie',
+    client: 'agent-client-gendarmerie',
+    synapse: 'synapse-gendarmerie',
+    other: 'synapse-police',
+  },
+} as const;
+const FORCE_PROXIES: string[] = Object.values(FORCES).map((force) => force.proxy);
+const FORCE_EDGES = Object.keys(FORCES).map((force) => `${force}-edge`);
 /** The services that act on every server: the bot and the one-shot that makes its accounts. */
 const BOT_SERVICES = ['bot', 'bootstrap'];
 
@@ -127,7 +149,9 @@ describe('docker-compose.federated.yml', () => {
       const networks = federatedService(role.synapse).networks as Record<string, { aliases?: string[] } | null>;
       expect(networks.federation?.aliases).toEqual([role.host]);
     }
-    for (const [name, network] of Object.entries(OVERLAY.networks)) expect(network.internal, name).toBe(true);
+    // Every network internal but each force proxy's way out, which that proxy alone joins (checked below).
+    for (const [name, network] of Object.entries(OVERLAY.networks))
+      expect(network.internal, name).toBe(FORCE_EDGES.includes(name) ? undefined : true);
   });
 
   it('gives the young people s side no route to a force server: no shared network but the federation one', () => {
@@ -146,8 +170,9 @@ describe('docker-compose.federated.yml', () => {
     }
   });
 
-  it('publishes no port, and the proxy routes no federation path', () => {
-    for (const [name, service] of Object.entries(OVERLAY.services)) expect(service.ports, name).toBeUndefined();
+  it('publishes no port but the force proxies, and the proxy routes no federation path', () => {
+    for (const [name, service] of Object.entries(OVERLAY.services))
+      if (!FORCE_PROXIES.includes(name)) expect(service.ports, name).toBeUndefined();
     expect(networkNames(federatedService('proxy'))).not.toContain('federation');
     const caddyfile = read('deploy/proxy/Caddyfile');
     expect(caddyfile).not.toMatch(/8448/);
@@ -507,4 +532,146 @@ describe('deploy/make-federation-certs.sh', () => {
     });
     expect(again.stdout).toMatch(/kept/);
   }, 60_000);
+});
+
+describe('each force s agents proxy (deploy/proxy/force-agents.Caddyfile)', () => {
+  const FILE = 'deploy/proxy/force-agents.Caddyfile';
+  const text = read(FILE);
+  const caddyfile = parseCaddyfile(text);
+  const snippets = new Map(
+    caddyfile.blocks.filter((block) => /^\(.+\)$/.test(block.head)).map((block) => [block.head.slice(1, -1), block]),
+  );
+  const site = caddyfile.blocks.find((block) => block.head === '{$ESPACE_FORCE_AGENTS_HOST}')!;
+  /** The file as Caddy reads it in one force's container: the variables that service is given, substituted. */
+  const forFile = (env: Record<string, string>, source = text): string =>
+    source.replace(/\{\$([A-Z0-9_]+)\}/g, (_match, name: string) => {
+      expect(env, `the service is given ${name}`).toHaveProperty(name);
+      return env[name]!;
+    });
+
+  it('has one site, the force s agents host, and the health listener', () => {
+    expect(site, 'a site {$ESPACE_FORCE_AGENTS_HOST}').toBeDefined();
+    expect(caddyfile.blocks.filter((block) => !/^\(.+\)$/.test(block.head)).map((block) => block.head)).toEqual([
+      '',
+      '{$ESPACE_FORCE_AGENTS_HOST}',
+      'http://127.0.0.1:8081',
+    ]);
+  });
+
+  it('sends the same security headers and CSP as the main proxy s agents host', () => {
+    const main = parseCaddyfile(read('deploy/proxy/Caddyfile'));
+    const mainAgents = main.blocks.find((block) => block.head === '{$ESPACE_AGENTS_HOST}')!;
+    const headers = (block: Block) => block.lines.filter((line) => line.startsWith('header '));
+    expect(headers(site)).toEqual(headers(mainAgents));
+    const snippet = (file: Block) => file.blocks.find((block) => block.head === '(security_headers)')!.blocks[0]!.lines;
+    expect(snippet(caddyfile)).toEqual(snippet(main));
+    expect(site.lines).toContain('import security_headers');
+    expect(site.lines).toContain('tls {$ESPACE_TLS}');
+    expect(text).not.toMatch(/^\s*(log|trusted_proxies)\b/m);
+  });
+
+  const handlers = handlersOf(site, snippets);
+  const NEVER = [
+    '/_synapse/admin/v1/server_version',
+    '/_synapse/admin/v2/users/@espace-bot:police.espace-mineurs.example.fr:8448',
+    '/_SYNAPSE/Admin/v1/rooms',
+    '/_synapse/metrics',
+    '/_matrix/federation/v1/version',
+    '/_matrix/key/v2/server',
+    '/_matrix/media/v3/download/x/y',
+    '/api/conversations',
+  ];
+  it.each(NEVER)('answers %s 404 itself: no Synapse, no bot, no agent client', (path) => {
+    expect(route(handlers, path)).toBe('respond 404');
+  });
+
+  it('routes only the client API and the client pages to the force s Synapse, the rest to its agent client', () => {
+    const toSynapse = handlers.filter((handler) => handler.upstream === '{$ESPACE_FORCE_SYNAPSE_UPSTREAM}');
+    expect(toSynapse.map((handler) => handler.matcher).sort()).toEqual(['/_matrix/client/*', '/_synapse/client/*']);
+    expect(route(handlers, '/_matrix/client/v3/sync')).toBe('{$ESPACE_FORCE_SYNAPSE_UPSTREAM}');
+    expect(route(handlers, '/_synapse/client/password_reset/email/submit_token')).toBe(
+      '{$ESPACE_FORCE_SYNAPSE_UPSTREAM}',
+    );
+    expect(route(handlers, '/queue')).toBe('{$ESPACE_AGENT_CLIENT_UPSTREAM}');
+  });
+
+  it.each(Object.entries(FORCES))(
+    '%s: its own Synapse only, the agent client, the same image and hardening as the proxy',
+    (role, force) => {
+      const proxy = federatedService(force.proxy);
+      const main = federatedService('proxy');
+      for (const key of ['image', 'cap_drop', 'cap_add', 'security_opt', 'init', 'restart', 'healthcheck'] as const)
+        expect(proxy[key], `${force.proxy} ${key}`).toEqual(main[key]);
+      expect(proxy.volumes).toContain(`./${FILE}:/etc/caddy/Caddyfile:ro`);
+      expect(proxy.depends_on).toHaveProperty(force.synapse);
+      const env = proxy.environment;
+      expect(env.ESPACE_FORCE_SYNAPSE_UPSTREAM).toBe(`${force.synapse}:8008`);
+      expect(env.ESPACE_AGENT_CLIENT_UPSTREAM).toBe(`${force.client}:8080`);
+      expect(env.ESPACE_FORCE_AGENTS_HOST).toBe(ENV[`ESPACE_${role.toUpperCase()}_AGENTS_HOST`]);
+      expect(env.ESPACE_TLS).toBe(ENV[`ESPACE_${role.toUpperCase()}_AGENTS_TLS`]);
+      expect(proxy.ports).toEqual([
+        `${ENV[`ESPACE_${role.toUpperCase()}_AGENTS_PORT`]}:443`,
+        `${ENV[`ESPACE_${role.toUpperCase()}_AGENTS_PORT`]}:443/udp`,
+      ]);
+      // Networks: which services share one with this proxy. Its own Synapse, its agent client, nothing else.
+      const mine = networkNames(proxy);
+      const neighbours = FEDERATED_SERVICES.filter(
+        (name) =>
+          name !== force.proxy && networkNames(federatedService(name)).some((network) => mine.includes(network)),
+      );
+      expect(neighbours.sort()).toEqual([force.client, force.synapse].sort());
+      for (const forbidden of ['synapse', force.other, 'bot', 'bootstrap', 'proxy'])
+        expect(
+          networkNames(federatedService(forbidden)).filter((network) => mine.includes(network)),
+          forbidden,
+        ).toEqual([]);
+      // Its agent client: the single-server image, reached by this proxy alone, and no Synapse.
+      const client = federatedService(force.client);
+      expect(client.build).toEqual(COMPOSE.services['agent-client']!.build);
+      expect(networkNames(client)).toEqual([`${role}-agent-client`]);
+    },
+  );
+
+  it.each(Object.entries(FORCES))(
+    '%s: config.json names its own server and the bot s three accounts',
+    (role, force) => {
+      const env = federatedService(force.proxy).environment;
+      const respond = site.blocks
+        .find((block) => block.head === 'handle /config.json')!
+        .lines.find((line) => line.startsWith('respond '))!;
+      const json = /`(.*)`/
+        .exec(forFile(env, respond))![1]!
+        .replace(
+          '{http.request.hostport}',
+          `${env.ESPACE_FORCE_AGENTS_HOST}:${ENV[`ESPACE_${role.toUpperCase()}_AGENTS_PORT`]}`,
+        );
+      // The keys of agent-client/src/config.ts (AgentClientConfig), nothing else.
+      const config = JSON.parse(json) as { homeserverUrl: string; botUserIds: string[] };
+      expect(Object.keys(config).sort()).toEqual(['botUserIds', 'homeserverUrl']);
+      expect(config.homeserverUrl).toBe(
+        `https://${ENV[`ESPACE_${role.toUpperCase()}_AGENTS_HOST`]}:${ENV[`ESPACE_${role.toUpperCase()}_AGENTS_PORT`]}`,
+      );
+      expect(config.botUserIds).toEqual(SERVER_NAMES.map((name) => `@${BOT_LOCALPART}:${name}`));
+    },
+  );
+
+  it.each(Object.entries(FORCES))(
+    '%s: Caddy accepts the file with the variables the service is given',
+    (_role, force) => {
+      const env = federatedService(force.proxy).environment;
+      const file = join(scratch, `${force.proxy}.Caddyfile`);
+      writeFileSync(file, forFile(env));
+      const result = spawnSync('caddy', ['adapt', '--adapter', 'caddyfile', '--config', file], { encoding: 'utf8' });
+      if (result.error) return; // no caddy binary: the grammar above is then all that is checked
+      expect(result.status, result.stderr).toBe(0);
+      const adapted = JSON.stringify(JSON.parse(result.stdout));
+      expect(adapted).toContain(`"${env.ESPACE_FORCE_AGENTS_HOST}"`);
+      expect(adapted).toContain(`"${env.ESPACE_FORCE_SYNAPSE_UPSTREAM}"`);
+      expect(adapted).not.toContain(force.other);
+    },
+  );
+
+  it('leaves the single-server agent client off: it serves the public server, where no staff account exists', () => {
+    expect(OVERLAY.services['agent-client']?.profiles).toEqual(['single-server']);
+  });
 });

@@ -30,6 +30,10 @@ export interface Service {
   init?: boolean;
   mem_limit?: string;
   secrets?: string[];
+  profiles?: string[];
+  cap_drop?: string[];
+  cap_add?: string[];
+  security_opt?: string[];
 }
 export interface ComposeFile {
   name?: string;
