@@ -1,5 +1,6 @@
 import type { Force } from '@espace-mineurs/protocol';
 import type { RawEvent } from '../matrix/client.ts';
+import { readTimeline } from '../matrix/homeserver.ts';
 import type { Context } from '../runtime/context.ts';
 import type { Conversation, EvidenceRecord } from '../state/store.ts';
 import { EVIDENCE_CONTENT_KEY } from './evidence.ts';
@@ -28,25 +29,11 @@ export async function keepOrAuditEvidence(ctx: Context, conversation: Conversati
 
 /** The evidence images the bot posted in a young person's room, read back from its timeline (oldest first). */
 async function evidenceInRoom(ctx: Context, conversation: Conversation): Promise<EvidenceRecord[]> {
-  const filter = JSON.stringify({ senders: [ctx.matrix.userId], types: ['m.room.message'] });
-  const found: EvidenceRecord[] = [];
-  let from: string | undefined;
-  // A triage is a few dozen events; the pages stop at the room's creation.
-  for (let page = 0; page < 20; page++) {
-    const answer = await ctx.matrix.messages(conversation.roomId, {
-      dir: 'b',
-      limit: 100,
-      filter,
-      ...(from ? { from } : {}),
-    });
-    for (const event of answer.chunk) {
-      const record = recordOf(event, conversation.guest);
-      if (record && ctx.matrix.isOwn(event.sender)) found.unshift(record);
-    }
-    if (answer.chunk.length === 0 || !answer.end) break;
-    from = answer.end;
-  }
-  return found;
+  const events = await readTimeline<RawEvent>(ctx.matrix, conversation.roomId, { types: ['m.room.message'] });
+  return events.flatMap((event) => {
+    const record = ctx.matrix.isOwn(event.sender) ? recordOf(event, conversation.guest) : undefined;
+    return record ? [record] : [];
+  });
 }
 
 function recordOf(event: RawEvent, guest: string): EvidenceRecord | undefined {

@@ -398,15 +398,12 @@ export async function deleteConversation(
   },
   options: DeletionOptions = {},
 ): Promise<DeletionResult> {
+  if (await heldIn(hs, request.holdRoomIds ?? [request.recordRoomId], request.roomId))
+    throw new SafetyError(
+      'LEGAL_HOLD',
+      'Cette conversation est sous conservation judiciaire : elle ne peut pas être supprimée.',
+    );
   const safety = await readSafetyState(hs, request.recordRoomId);
-  for (const holdRoomId of request.holdRoomIds ?? [request.recordRoomId]) {
-    const holds = holdRoomId === request.recordRoomId ? safety.holds : (await readSafetyState(hs, holdRoomId)).holds;
-    if (holds.get(request.roomId)?.active)
-      throw new SafetyError(
-        'LEGAL_HOLD',
-        'Cette conversation est sous conservation judiciaire : elle ne peut pas être supprimée.',
-      );
-  }
   // Federated topology: the room is purged on every server that may hold a copy (docs/architecture.md,
   // "Federated topology", rule 4), the server holding the room first; the others answer "already gone" when they
   // never held it. A failure anywhere throws, and the next sweep starts again (each step is idempotent).
