@@ -15,7 +15,7 @@ import {
   type Room,
 } from 'matrix-js-sdk';
 import { logger as globalSdkLogger, type Logger } from 'matrix-js-sdk/lib/logger.js';
-import { EventType, type Command, type ConversationEntry } from '@espace-mineurs/protocol';
+import { EventType, FORCE_LABEL, otherForce, type Command, type ConversationEntry } from '@espace-mineurs/protocol';
 import type {
   BotAccounts,
   AutoJoinPolicy,
@@ -33,6 +33,7 @@ import type { StoredSession } from './session.ts';
 import {
   creatorOf,
   findIdentity,
+  guestOf,
   holdsRoomStart,
   rawOf,
   readWorkspace,
@@ -258,7 +259,13 @@ export class AgentConnection {
     const room = this.client.getRoom(roomId);
     if (!room) return [];
     const staff = this.workspace().staff;
-    const ctx = { bots: this.bots, myUserId: this.me.userId, staff };
+    const ctx = {
+      bots: this.bots,
+      myUserId: this.me.userId,
+      staff,
+      guest: guestOf(room, this.bots),
+      otherForceLabel: `Agent de la ${FORCE_LABEL[otherForce(this.me.force)]}`,
+    };
     const events = [...roomEvents(room), ...room.getPendingEvents()];
     const statusOf = new Map(events.map((event) => [event.getId(), event.status]));
     return buildTimeline(events.map(rawOf), ctx).map((item): TimelineItem => {

@@ -131,6 +131,30 @@ describe('timeline', () => {
     );
     expect(item).toMatchObject({ author: 'young', authorLabel: YOUNG_PERSON_LABEL, body: 'salut', kind: 'message' });
   });
+  it('names the other force’s agent as such once the room’s guest is known, never « Jeune »', () => {
+    const withGuest = { ...ctx, guest: '@123:test', otherForceLabel: 'Agent de la Police nationale' };
+    const message = (sender: string) => ({
+      event_id: `$m${sender}`,
+      type: 'm.room.message',
+      sender,
+      content: { msgtype: 'm.text', body: 'Je vous confie à la gendarmerie.' },
+    });
+    expect(toTimelineItem(message('@pn-agent-1:police'), withGuest)).toMatchObject({
+      author: 'agent',
+      authorLabel: 'Agent de la Police nationale',
+    });
+    expect(toTimelineItem(message('@123:test'), withGuest)).toMatchObject({ author: 'young' });
+    const left = {
+      event_id: '$left',
+      type: 'm.room.member',
+      sender: BOT,
+      state_key: '@pn-agent-1:police',
+      content: { membership: 'leave' },
+    };
+    expect(toTimelineItem(left, withGuest)?.body).toBe('Agent de la Police nationale a quitté la conversation');
+    // Before the room's marker is synced, an unknown sender is still the young person.
+    expect(toTimelineItem(message('@pn-agent-1:police'), ctx)).toMatchObject({ author: 'young' });
+  });
   it('recognises the service, me and triage messages', () => {
     expect(
       toTimelineItem(

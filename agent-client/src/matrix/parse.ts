@@ -166,15 +166,28 @@ export function parseNote(
 
 export const YOUNG_PERSON_LABEL = 'Jeune';
 export const SERVICE_LABEL = 'Espace mineurs';
+/** An agent of the other force (before a transfer): not in this force's staff list, and not the young person. */
+export const OTHER_FORCE_LABEL = 'Agent de l’autre force';
+
+/**
+ * What the timeline needs to name each sender. `guest` is the room's young person, from the bot's
+ * conversation_room state: with it, a sender who is neither bot, staff of this force nor that guest (the other
+ * force's agent, whose messages stay in the room after a transfer) is not shown as « Jeune ». Without it (state not
+ * yet synced), every unknown sender is the young person, as before.
+ */
+export interface TimelineContext {
+  bots: BotAccounts;
+  myUserId: string;
+  staff: Map<string, StaffMember>;
+  guest?: string;
+  otherForceLabel?: string;
+}
 
 /**
  * One event of a young person's room as the timeline shows it. Membership changes are reduced to a few words;
  * other state and unknown types are skipped. The young person's display name is never used.
  */
-export function toTimelineItem(
-  event: RawEvent,
-  ctx: { bots: BotAccounts; myUserId: string; staff: Map<string, StaffMember> },
-): TimelineItem | undefined {
+export function toTimelineItem(event: RawEvent, ctx: TimelineContext): TimelineItem | undefined {
   if (!event.event_id) return undefined;
   const ts = event.origin_server_ts ?? 0;
   let author: Author;
@@ -188,6 +201,9 @@ export function toTimelineItem(
   } else if (ctx.staff.has(event.sender)) {
     author = 'agent';
     authorLabel = ctx.staff.get(event.sender)?.pseudonym ?? 'Agent';
+  } else if (ctx.guest !== undefined && event.sender !== ctx.guest) {
+    author = 'agent';
+    authorLabel = ctx.otherForceLabel ?? OTHER_FORCE_LABEL;
   } else {
     author = 'young';
     authorLabel = YOUNG_PERSON_LABEL;
@@ -217,7 +233,10 @@ export function toTimelineItem(
     if (membership === 'join' && event.prev_content?.membership === 'join') return undefined;
     const who = ctx.bots.has(event.state_key)
       ? SERVICE_LABEL
-      : (ctx.staff.get(event.state_key)?.pseudonym ?? YOUNG_PERSON_LABEL);
+      : (ctx.staff.get(event.state_key)?.pseudonym ??
+        (ctx.guest !== undefined && event.state_key !== ctx.guest
+          ? (ctx.otherForceLabel ?? OTHER_FORCE_LABEL)
+          : YOUNG_PERSON_LABEL));
     const text =
       membership === 'join'
         ? `${who} a rejoint la conversation`
@@ -246,10 +265,7 @@ export function replacedEventId(content: Record<string, unknown>): string | unde
  * "edit" would put words in someone's mouth); the latest edit wins. A redacted message stays in place as
  * « Message supprimé », so the agent sees that something was said and withdrawn.
  */
-export function buildTimeline(
-  events: RawEvent[],
-  ctx: { bots: BotAccounts; myUserId: string; staff: Map<string, StaffMember> },
-): TimelineItem[] {
+export function buildTimeline(events: RawEvent[], ctx: TimelineContext): TimelineItem[] {
   const byId = new Map<string, RawEvent>();
   const redactedIds = new Set<string>();
   for (const event of events) {

@@ -73,6 +73,14 @@ export function holdsRoomStart(room: Room): boolean {
     .some((timeline) => timeline.getEvents()[0]?.getType() === 'm.room.create');
 }
 
+/** The young person a room serves, as its bot-written conversation_room state names them (undefined before sync). */
+export function guestOf(room: Room, bots: BotAccounts): string | undefined {
+  const marker = room.currentState.getStateEvents(EventType.ConversationRoom, '');
+  if (!marker || !bots.has(marker.getSender() ?? '')) return undefined;
+  const guest = (marker.getContent() as { guest?: unknown }).guest;
+  return typeof guest === 'string' ? guest : undefined;
+}
+
 function stateOf(room: Room, type: string): RawEvent[] {
   return room.currentState.getStateEvents(type).map(rawOf);
 }
