@@ -55,7 +55,8 @@ export async function claimAndOpen(page: Page, ticket: number): Promise<void> {
   await waitUntil(
     `conversation n° ${ticket} taken from the queue`,
     async () => {
-      await page.getByRole('button', { name: /File d'attente/ }).click();
+      // The menu's entry: a closed conversation's summary has a « File d'attente » button of its own.
+      await page.locator('button.nav-item', { hasText: "File d'attente" }).click();
       await take.click({ timeout: 2_000 });
       return true;
     },
