@@ -217,7 +217,9 @@ describe('deploy/alertmanager, the receivers an operator fills in', () => {
       };
       receivers: Array<{ name: string; webhook_configs?: Array<{ url: string; send_resolved: boolean }> }>;
     };
-    expect(config.route.group_by).toEqual(['alertname', 'force']);
+    // `server` is the label prometheus.federated.yml gives each Synapse: one notification per server that is down.
+    expect(config.route.group_by).toEqual(['alertname', 'force', 'server']);
+    expect(read('deploy/prometheus/prometheus.federated.yml')).toMatch(/^\s+server: police$/m);
     expect(config.receivers.map((receiver) => receiver.name)).toEqual([config.route.receiver]);
     expect(config.route.routes).toEqual([
       expect.objectContaining({
