@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConversationEntry } from './commands.ts';
+import { ConversationEntry, commandResultIn } from './commands.ts';
+import { EventType } from './events.ts';
 
 const base = { roomId: '!room:test', ticket: 4, force: 'police', priority: 'normal', createdAt: 1 } as const;
 
@@ -33,5 +34,30 @@ describe('ConversationEntry, a union on state', () => {
 
   it('has no entry state for triage: a conversation in triage has no entry yet', () => {
     expect(ConversationEntry.safeParse({ ...base, state: 'triage', queuedAt: 2 }).success).toBe(false);
+  });
+});
+
+describe('commandResultIn', () => {
+  const result = { requestId: 'r1', action: 'claim', ok: true };
+
+  it('reads a result event, and a live-log line that carries one', () => {
+    expect(commandResultIn({ type: EventType.CommandResult, content: result })).toEqual(result);
+    expect(
+      commandResultIn({
+        type: 'm.room.message',
+        content: {
+          msgtype: 'm.notice',
+          body: 'Conversation n°3 prise par Agent 1.',
+          [EventType.CommandResult]: result,
+        },
+      }),
+    ).toEqual(result);
+  });
+
+  it('finds none in a plain line, another event type, or a malformed field', () => {
+    expect(commandResultIn({ type: 'm.room.message', content: { msgtype: 'm.notice', body: 'x' } })).toBeUndefined();
+    expect(commandResultIn({ type: 'm.room.message', content: { [EventType.CommandResult]: null } })).toBeUndefined();
+    expect(commandResultIn({ type: 'm.room.message', content: { [EventType.CommandResult]: 'ok' } })).toBeUndefined();
+    expect(commandResultIn({ type: EventType.Command, content: result })).toBeUndefined();
   });
 });

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { Outcome } from './conversation.ts';
 import { Force } from './forces.ts';
+import { EventType } from './events.ts';
 
 /**
  * Every code a refused command's result may carry (CommandResult.code). The bot sends only these (its type says
@@ -59,8 +60,8 @@ const RequestId = z.string().min(1).max(64);
 /**
  * Agent and supervisor actions, sent as EventType.Command message events in their force's queue room. The bot
  * executes a command only when its sender is staff of that force with the right role (docs/architecture.md, "Trust by
- * sender"), then answers with an EventType.CommandResult notice. Every action also has a text form for Element
- * (`!aide` lists them), parsed by the bot into the same values.
+ * sender"), then answers with a result (CommandResultContent; `commandResultIn` reads it). Every action also has a
+ * text form for Element (`!aide` lists them), parsed by the bot into the same values.
  */
 export const Command = z.discriminatedUnion('action', [
   z.object({ action: z.literal('claim'), requestId: RequestId, conversation: RoomId }),
@@ -154,6 +155,20 @@ export const CommandResultContent = z.object({
   ref: z.string().max(255).optional(),
 });
 export type CommandResultContent = z.infer<typeof CommandResultContent>;
+
+/**
+ * Where a command's result travels: an EventType.CommandResult event, or — when the answer is a line of the queue
+ * room's live log, which every agent of the force receives anyway — inside that `m.room.message` under the same
+ * name, so one event answers the command instead of two. Returns the unvalidated result content, or undefined.
+ */
+export function commandResultIn(event: { type: string; content: Record<string, unknown> }): unknown {
+  if (event.type === EventType.CommandResult) return event.content;
+  if (event.type === 'm.room.message') {
+    const carried = event.content[EventType.CommandResult];
+    if (typeof carried === 'object' && carried !== null) return carried;
+  }
+  return undefined;
+}
 
 export const Priority = z.enum(['normal', 'urgent']);
 export type Priority = z.infer<typeof Priority>;

@@ -14,7 +14,7 @@ import {
   type Force,
 } from '@espace-mineurs/protocol';
 import { spawnBot, type ChildBot } from '../support/bot-process.ts';
-import { freshAddress } from '../support/conversation.ts';
+import { freshAddress, resultOf } from '../support/conversation.ts';
 import { call, join as joinRoom, send, waitFor, type ServerSession } from './support.ts';
 
 /** What the files running the real bot in the federated topology share: logins, commands, entries, server copies. */
@@ -147,10 +147,7 @@ export async function command(
 ): Promise<CommandResultContent> {
   const requestId = await sendCommand(session, queueRoomId, body);
   return waitFor(`the result of ${String(body.action)}`, async () => {
-    const found = (await timeline(session, queueRoomId)).find(
-      (event) => event.type === EventType.CommandResult && event.content.requestId === requestId,
-    );
-    return found?.content as CommandResultContent | undefined;
+    return (await timeline(session, queueRoomId)).map(resultOf).find((result) => result?.requestId === requestId);
   });
 }
 

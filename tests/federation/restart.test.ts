@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { conversationServerAcl, SERVER_ACL } from '@espace-mineurs/bot/federation';
-import { EventType, type Force } from '@espace-mineurs/protocol';
+import { EventType, type CommandResultContent, type Force } from '@espace-mineurs/protocol';
 import { spawnBot } from '../support/bot-process.ts';
+import { resultOf } from '../support/conversation.ts';
 import { join as joinRoom, send, texts, waitFor, type ServerSession } from './support.ts';
 import {
   botSession,
@@ -39,8 +40,8 @@ afterAll(async () => {
 
 async function resultsOf(session: ServerSession, queueRoomId: string, requestId: string) {
   return (await timeline(session, queueRoomId))
-    .filter((event) => event.type === EventType.CommandResult && event.content.requestId === requestId)
-    .map((event) => event.content);
+    .map(resultOf)
+    .filter((result): result is CommandResultContent => result?.requestId === requestId);
 }
 
 /** Waits for the bot to kill itself at the crash point it was started with. */

@@ -4,7 +4,7 @@ import { ContentKey, EventType } from '@espace-mineurs/protocol';
 import { spawnBot, type ChildBot } from '../support/bot-process.ts';
 import { startIsolatedStack, type IsolatedStack } from '../support/isolated-stack.ts';
 import { matrixRequest, type Session } from '../support/matrix.ts';
-import { api, join, say, send, timeline, waitUntil, type RoomEvent } from '../support/conversation.ts';
+import { api, join, resultOf, say, send, timeline, waitUntil, type RoomEvent } from '../support/conversation.ts';
 
 let stack: IsolatedStack;
 let bot: ChildBot | undefined;
@@ -155,12 +155,12 @@ describe('the bot killed with SIGKILL', () => {
     );
     await startBot();
     const results = await waitUntil('one claim result', async () => {
-      const events = (await timeline(agent, queue, 300, baseUrl())).filter(
-        (event) => event.type === EventType.CommandResult && event.content.requestId === 'claim-1',
-      );
-      return events.length > 0 ? events : undefined;
+      const found = (await timeline(agent, queue, 300, baseUrl()))
+        .map(resultOf)
+        .filter((result) => result?.requestId === 'claim-1');
+      return found.length > 0 ? found : undefined;
     });
-    expect(results.map((event) => event.content.ok)).toEqual([true]);
+    expect(results.map((result) => result?.ok)).toEqual([true]);
     await join(agent, roomId, baseUrl());
     await say(young, roomId, 'bonjour', baseUrl());
 
@@ -242,9 +242,7 @@ describe('the bot killed with SIGKILL', () => {
       (await auditOf()).includes('close') ? true : undefined,
     );
     await waitUntil('the close answered', async () =>
-      (await timeline(colleague, queue, 300, baseUrl())).some(
-        (event) => event.type === EventType.CommandResult && event.content.requestId === 'close-1',
-      )
+      (await timeline(colleague, queue, 300, baseUrl())).some((event) => resultOf(event)?.requestId === 'close-1')
         ? true
         : undefined,
     );

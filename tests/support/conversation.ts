@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import {
   EventType,
   PublicStatus,
+  commandResultIn,
   type CommandResultContent,
   type ConversationEntry,
   type Force,
@@ -186,11 +187,15 @@ export async function command(
     session,
     queueRoomId,
     `the result of ${String(body.action)} ${requestId}`,
-    (events) => events.some((event) => event.type === EventType.CommandResult && event.content.requestId === requestId),
+    (events) => events.some((event) => resultOf(event)?.requestId === requestId),
     { ...options },
   );
-  return events.find((event) => event.type === EventType.CommandResult && event.content.requestId === requestId)!
-    .content as unknown as CommandResultContent;
+  return events.map(resultOf).find((result) => result?.requestId === requestId)!;
+}
+
+/** The command result an event carries, in either of its shapes (`commandResultIn`). */
+export function resultOf(event: { type: string; content: Record<string, unknown> }): CommandResultContent | undefined {
+  return commandResultIn(event) as CommandResultContent | undefined;
 }
 
 /** Opens a conversation as a guest through the bot's API and joins its room. */

@@ -1,6 +1,7 @@
 import {
   CannedResponsesContent,
   CommandResultContent,
+  commandResultIn,
   ContentKey,
   ConversationEntry,
   DisclosedData,
@@ -82,16 +83,13 @@ export function parseStatus(event: RawEvent | undefined, bots: BotAccounts): Pub
 }
 
 /**
- * A CommandResult from the bot. Accepted in two shapes, so the client keeps working whichever the engine
- * settles on: the custom event type with the result as content, or an m.notice carrying it under the type name.
+ * A command's result from the bot, in either of its shapes (`commandResultIn`): its own event, or the queue room's
+ * live-log line that answers the command and carries it.
  */
 export function parseCommandResult(event: RawEvent, bots: BotAccounts): CommandResult | undefined {
   if (!bots.has(event.sender)) return undefined;
-  let content: unknown;
-  if (event.type === EventType.CommandResult) content = event.content;
-  else if (event.type === 'm.room.message' && typeof event.content[EventType.CommandResult] === 'object')
-    content = event.content[EventType.CommandResult];
-  else return undefined;
+  const content = commandResultIn(event);
+  if (content === undefined) return undefined;
   const parsed = parseContent(CommandResultContent, content);
   if (!parsed.ok) return undefined;
   // The bot's own sentence (a notice body), shown as text: it says why, in French, better than a code can.

@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import { EventType, type ConversationEntry, type Force } from '@espace-mineurs/protocol';
+import { EventType, commandResultIn, type ConversationEntry, type Force } from '@espace-mineurs/protocol';
 import type { WebStack } from './stack.ts';
 import { matrixRequest } from '../../../support/matrix.ts';
 import { waitUntil } from '../../../support/wait.ts';
@@ -124,14 +124,12 @@ export async function command(
     throw new Error(`sending ${String(content.action)} → ${sent.status} ${sent.body.errcode ?? ''}`);
   return until(`the bot's answer to ${String(content.action)}`, async () => {
     const page = await api<{
-      chunk: Array<{ type: string; content: { requestId?: string; ok?: boolean; code?: string } }>;
+      chunk: Array<{ type: string; content: Record<string, unknown> }>;
     }>(stack, staff.accessToken, 'GET', `/_matrix/client/v3/rooms/${enc(queue)}/messages?dir=b&limit=50`);
-    const result = page.chunk.find(
-      (event) => event.type === EventType.CommandResult && event.content.requestId === requestId,
-    );
-    return result
-      ? { ok: result.content.ok === true, ...(result.content.code ? { code: result.content.code } : {}) }
-      : undefined;
+    const result = page.chunk
+      .map((event) => commandResultIn(event) as { requestId?: string; ok?: boolean; code?: string } | undefined)
+      .find((candidate) => candidate?.requestId === requestId);
+    return result ? { ok: result.ok === true, ...(result.code ? { code: result.code } : {}) } : undefined;
   });
 }
 
