@@ -10,6 +10,7 @@ import {
   join,
   openAndJoin,
   powerOf,
+  resultOf,
   say,
   statusOf,
   timeline,
@@ -65,6 +66,13 @@ describe('a conversation from start to end', () => {
     // A police agent is not even a member of the gendarmerie queue room.
     await expect(command(police, queue, { action: 'claim', conversation: roomId })).rejects.toThrow(/403/);
     expect(await command(gendarme, queue, { action: 'claim', conversation: roomId })).toMatchObject({ ok: true });
+    // One event answers the claim: the queue room's live-log line, carrying the result for the agent client.
+    const answers = (await timeline(gendarme, queue)).filter((event) => {
+      const result = resultOf(event);
+      return result?.action === 'claim' && result.ok;
+    });
+    expect(answers.map((event) => event.type)).toEqual(['m.room.message']);
+    expect(String(answers[0]!.content.body)).toMatch(/prise par/);
     await join(gendarme, roomId);
     await say(gendarme, roomId, 'Bonjour, ici Charlie.');
 

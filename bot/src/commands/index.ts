@@ -170,7 +170,17 @@ export async function handleQueueRoomEvent(ctx: Context, force: Force, event: Ra
     else if (!command) outcome = refuse('BAD_COMMAND', 'Commande invalide.');
     else if (!permitted(command, staff.role)) outcome = refuse('NOT_SUPERVISOR', 'Réservé aux superviseurs.');
     else
-      outcome = await runCommand({ ctx, force, staff, eventId: event.event_id, at: event.origin_server_ts }, command);
+      outcome = await runCommand(
+        {
+          ctx,
+          force,
+          staff,
+          eventId: event.event_id,
+          at: event.origin_server_ts,
+          success: { requestId, action: command.action, ok: true },
+        },
+        command,
+      );
   }
   const result: CommandResultContent = {
     requestId,
@@ -178,6 +188,9 @@ export async function handleQueueRoomEvent(ctx: Context, force: Force, event: Ra
     ok: outcome.ok,
     ...(outcome.ok ? (outcome.ref ? { ref: outcome.ref } : {}) : { code: outcome.code }),
   };
+  ctx.log.info({ force, action: result.action, ok: result.ok, code: result.code }, 'command');
+  // A logged success was answered by its live-log line, which carries the result (`answering`).
+  if (outcome.ok && outcome.logged) return;
   const roomId = ctx.store.forces[force].queueRoomId;
   await ctx.matrix.send(
     roomId,
@@ -190,7 +203,7 @@ export async function handleQueueRoomEvent(ctx: Context, force: Force, event: Ra
     },
     stableTxnId('result', event.event_id),
   );
-  if (textual && !(outcome.ok && outcome.logged)) {
+  if (textual) {
     await ctx.matrix.send(
       roomId,
       'm.room.message',
@@ -203,5 +216,4 @@ export async function handleQueueRoomEvent(ctx: Context, force: Force, event: Ra
       stableTxnId('reply', event.event_id),
     );
   }
-  ctx.log.info({ force, action: result.action, ok: result.ok, code: result.code }, 'command');
 }

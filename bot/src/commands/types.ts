@@ -1,4 +1,5 @@
-import type { CommandRefusalCode, Force } from '@espace-mineurs/protocol';
+import type { CommandRefusalCode, CommandResultContent, Force } from '@espace-mineurs/protocol';
+import type { NoticeOptions } from '../queue/notices.ts';
 import type { Context } from '../runtime/context.ts';
 import { isRouted, type RoutedConversation, type StaffMember } from '../state/store.ts';
 
@@ -10,12 +11,27 @@ export interface Invocation {
   /** The command event: the cause of every effect, so a replay is recognised. */
   eventId: string;
   at: number;
+  /** The result a success answers with (its request ID and action); absent when no one waits for a result. */
+  success?: CommandResultContent;
+}
+
+/**
+ * The options of the live-log line that answers the command in its queue room: a reply to it, carrying the
+ * success result, so the line is the whole answer (the feature then returns `logged: true`).
+ */
+export function answering(invocation: Invocation, options: NoticeOptions = {}): NoticeOptions {
+  return {
+    ...options,
+    replyTo: invocation.eventId,
+    ...(invocation.success ? { result: invocation.success } : {}),
+  };
 }
 
 /** The answer: a machine code for the agent client, a French sentence for Element. */
 /**
- * `logged`: the feature already answered in the queue room with a line of its live log, as a reply to the
- * command event; the dispatcher then sends no second text reply (one event per answer).
+ * `logged`: the feature already answered in the queue room with a line of its live log (options from
+ * `answering`), a reply to the command event carrying its result; the dispatcher then sends nothing more (one
+ * event per answer, where there were a line, a result and a text reply).
  */
 export type CommandOutcome =
   | { ok: true; message: string; ref?: string; logged?: boolean }

@@ -5,7 +5,7 @@ import { claimed } from '../conversation/machine.ts';
 import { withConversation } from '../runtime/context.ts';
 import { crashPoint } from '../runtime/fault.ts';
 import { arbitrateClaim } from './arbitration.ts';
-import { UNKNOWN, refuse, type CommandOutcome, type Invocation } from '../commands/types.ts';
+import { UNKNOWN, answering, refuse, type CommandOutcome, type Invocation } from '../commands/types.ts';
 import { isRouted } from '../state/store.ts';
 import { postQueueLine, pseudonymOf } from './notices.ts';
 
@@ -85,7 +85,7 @@ export async function claim(invocation: Invocation, roomId: string): Promise<Com
     });
     // The queue room's live log, which also answers the command (Element shows it as a reply).
     const line = `Conversation n°${entry.ticket} prise par ${pseudonymOf(ctx, staff.userId)} (invitation envoyée dans le salon « Conversation n° ${entry.ticket} »).`;
-    await postQueueLine(ctx, force, line, { replyTo: eventId }, eventId, 'claimed');
+    await postQueueLine(ctx, force, line, answering(invocation), eventId, 'claimed');
     return { ok: true, message: line, logged: true };
   });
 }

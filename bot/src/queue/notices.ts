@@ -1,4 +1,10 @@
-import type { ConversationEntry, Force, Outcome } from '@espace-mineurs/protocol';
+import {
+  EventType,
+  type CommandResultContent,
+  type ConversationEntry,
+  type Force,
+  type Outcome,
+} from '@espace-mineurs/protocol';
 import { stableTxnId } from '../matrix/client.ts';
 import type { Context } from '../runtime/context.ts';
 
@@ -34,6 +40,11 @@ export interface NoticeOptions {
   replyTo?: string;
   /** Ring these users (m.text with m.mentions) instead of a silent m.notice. */
   mention?: readonly string[];
+  /**
+   * The result of the command this line answers, carried under EventType.CommandResult (`commandResultIn`): the
+   * agent client reads it there, and the dispatcher sends no result event of its own.
+   */
+  result?: CommandResultContent;
 }
 
 /** One line in a force's queue room; its transaction id comes from its cause, so a replay never shows it twice. */
@@ -51,6 +62,7 @@ export function postQueueLine(
     body,
     'm.mentions': mention ? { user_ids: [...mention] } : {},
     ...(options.replyTo ? { 'm.relates_to': { 'm.in_reply_to': { event_id: options.replyTo } } } : {}),
+    ...(options.result ? { [EventType.CommandResult]: options.result } : {}),
   };
   return ctx.matrix.send(roomId, 'm.room.message', content, stableTxnId('queue', roomId, ...cause));
 }

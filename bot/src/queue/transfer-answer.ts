@@ -6,7 +6,7 @@ import { withConversation } from '../runtime/context.ts';
 import { isRouted, type Conversation } from '../state/store.ts';
 import { handOver } from './transfer.ts';
 import { postQueueLine, pseudonymOf } from './notices.ts';
-import { UNKNOWN, refuse, type CommandOutcome, type Invocation } from '../commands/types.ts';
+import { UNKNOWN, answering, refuse, type CommandOutcome, type Invocation } from '../commands/types.ts';
 
 /** A warm transfer offered to this agent, or to their force. */
 function offeredTo(invocation: Invocation, conversation: Conversation | undefined): boolean {
@@ -32,7 +32,7 @@ export async function acceptTransfer(invocation: Invocation, roomId: string): Pr
     const moved = conversation.entry;
     // The live log of both queue rooms: the receiver's line answers the command; the giver's force learns where it went.
     const line = `Transfert accepté : conversation n°${moved.ticket} prise par ${pseudonymOf(ctx, staff.userId)}.`;
-    await postQueueLine(ctx, invocation.force, line, { replyTo: eventId }, eventId, 'accepted');
+    await postQueueLine(ctx, invocation.force, line, answering(invocation), eventId, 'accepted');
     if (before && before.force !== moved.force) {
       await postQueueLine(
         ctx,

@@ -12,7 +12,7 @@ import type { Context } from '../runtime/context.ts';
 import { withConversation } from '../runtime/context.ts';
 import { isRouted, type RoutedConversation } from '../state/store.ts';
 import { serviceMessage } from '../triage/render.ts';
-import { UNKNOWN, conversationOf, refuse, type CommandOutcome, type Invocation } from '../commands/types.ts';
+import { UNKNOWN, answering, conversationOf, refuse, type CommandOutcome, type Invocation } from '../commands/types.ts';
 
 type TransferCommand = Extract<Command, { action: 'transfer' }>;
 export type TransferTarget = TransferCommand['to'];
@@ -144,13 +144,13 @@ export async function transfer(invocation: Invocation, command: TransferCommand)
           same
             ? `${logLine} ${yours}`
             : `Conversation n°${t} transférée à ${name} par ${pseudonymOf(ctx, staff.userId)} (${FORCE_LABEL[sourceForce]}). ${yours}`,
-          { mention: [command.to.agent], ...(same ? { replyTo: eventId } : {}) },
+          same ? answering(invocation, { mention: [command.to.agent] }) : { mention: [command.to.agent] },
           eventId,
           'handed',
         );
-        if (!same) await postQueueLine(ctx, sourceForce, logLine, { replyTo: eventId }, eventId, 'moved');
+        if (!same) await postQueueLine(ctx, sourceForce, logLine, answering(invocation), eventId, 'moved');
       } else {
-        await postQueueLine(ctx, sourceForce, logLine, { replyTo: eventId }, eventId, 'moved');
+        await postQueueLine(ctx, sourceForce, logLine, answering(invocation), eventId, 'moved');
       }
       return { ok: true, message: `Conversation n°${sourceTicket} transférée à ${name}${elsewhere}.`, logged: true };
     }
