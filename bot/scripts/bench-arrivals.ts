@@ -23,7 +23,10 @@
  *      client at the same moments, messages lost, bot and Synapse memory;
  *   6. start-up: the bot restarted with all of it (phases 1–4 closed, phase 5 open): time until it serves again
  *      (ready line, /readyz, a new young person's first question) and its memory.
- * The machine is shared: the load average is printed with every phase.
+ * The machine is shared: the load average is printed with every phase. With BENCH_ACCESS_LOG=1, Synapse's access
+ * log is turned on in the bench's own data folder and each arrivals phase also prints Synapse's CPU by requester
+ * (the bot, the agents, the guests, the floor's admin) and endpoint: what the bot's own `/sync` loop costs, which
+ * an application service would no longer pay.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -43,10 +46,14 @@ import { EventType, type Force } from '@espace-mineurs/protocol';
 import { bootstrap, ensureStaffMember, exemptFromRateLimits } from '../src/bootstrap/index.ts';
 import { Matrix } from '../src/matrix/client.ts';
 import {
+  accessLogOffset,
   countBy,
+  describeAccessWork,
   describeSynapseWork,
+  enableAccessLog,
   percentile,
   processCpuSeconds,
+  readAccessWork,
   readSynapseWork,
   readTimeline,
   timelineEnd,
@@ -146,20 +153,26 @@ async function bounded(count: number, limit: number, task: (index: number) => Pr
 class Samples {
   readonly values = new Map<string, number[]>();
   readonly errors = new Map<string, number>();
+  /** Why steps failed (`step: reason` → count), so an error count says what happened. */
+  readonly reasons = new Map<string, number>();
   add(name: string, ms: number): void {
     const list = this.values.get(name) ?? [];
     list.push(ms);
     this.values.set(name, list);
   }
-  fail(name: string): void {
+  fail(name: string, why?: unknown): void {
     this.errors.set(name, (this.errors.get(name) ?? 0) + 1);
+    if (why === undefined) return;
+    // Status codes and the bench's own short messages only (never a body).
+    const reason = `${name}: ${(why instanceof Error ? why.message : String(why)).slice(0, 80)}`;
+    this.reasons.set(reason, (this.reasons.get(reason) ?? 0) + 1);
   }
   async time(name: string, task: () => Promise<void>): Promise<void> {
     const t0 = performance.now();
     try {
       await task();
     } catch (error) {
-      this.fail(name);
+      this.fail(name, error);
       throw error;
     }
     this.add(name, performance.now() - t0);
@@ -262,6 +275,9 @@ async function runEngine(engine: string, addressBase: number): Promise<EngineRes
     result.version = `Synapse ${hs.version} on ${engine === 'postgres' ? `PostgreSQL ${postgres!.version} (Debian's, default settings)` : 'SQLite'}`;
     out('', `## ${result.version}; ${new Date().toISOString()}; load average ${load()}`);
     const boot = await bootstrap(hs, { stateDir: dataDir, demo: false });
+    const accessFile =
+      process.env.BENCH_ACCESS_LOG === '1' && synapsePid ? join(dataDir, 'synapse', 'access.log') : undefined;
+    if (accessFile) await enableAccessLog(join(dataDir, 'synapse', 'log.yaml'), accessFile, synapsePid!);
     const admin = new Matrix(base, boot.bot.accessToken, boot.bot.userId);
     const adminToken = boot.bot.accessToken;
     const adminClient = newClient();
@@ -403,6 +419,17 @@ async function runEngine(engine: string, addressBase: number): Promise<EngineRes
       agent?: { session: Session; load: number };
     }
     const botId = boot.bot.userId;
+    /** Who asked, as the access log's accounting groups it. */
+    const requesterClass = (requester: string) =>
+      requester === botId
+        ? 'bot'
+        : requester === floorAdmin.userId || requester === floorWriter.userId
+          ? 'floor admin'
+          : requester.startsWith('@arrivals-')
+            ? 'agents'
+            : requester.startsWith('@')
+              ? 'guests'
+              : 'unauthenticated';
     const botMessages = (events: Ev[]) =>
       events.filter((event) => event.sender === botId && event.type === 'm.room.message').length;
 
@@ -418,7 +445,7 @@ async function runEngine(engine: string, addressBase: number): Promise<EngineRes
         {},
       );
       if (registered.status !== 200) {
-        samples.fail('first question');
+        samples.fail('first question', `register ${registered.status}`);
         throw new Error(`register ${registered.status}`);
       }
       const guest = new Session(client, base, registered.body.access_token, registered.body.user_id);
@@ -444,7 +471,7 @@ async function runEngine(engine: string, addressBase: number): Promise<EngineRes
         if (!(history.body.chunk ?? []).some((event) => botMessages([event]) > 0))
           await guest.waitFor(roomId, (events) => botMessages(events) > 0);
       } catch (error) {
-        samples.fail('first question');
+        samples.fail('first question', error);
         guest.stop();
         throw error;
       }
@@ -572,6 +599,11 @@ async function runEngine(engine: string, addressBase: number): Promise<EngineRes
           `| ${step} | ${f} | ${seconds(percentile(values, 50))} / ${seconds(percentile(values, 95))} | ${ratio} | ${values.length} | ${errors}${floor?.errors.get(step) ? ` (floor ${floor.errors.get(step)})` : ''} |`,
         );
       }
+      const reasons = [
+        ...[...(floor?.reasons ?? new Map<string, number>())].map(([why, n]) => `floor ${why} ×${n}`),
+        ...[...service.reasons].map(([why, n]) => `${why} ×${n}`),
+      ];
+      if (reasons.length > 0) out(`errors: ${reasons.join('; ')}`);
     };
 
     const arrivals = async (phase: string, offsets: number[], countEvents = false) => {
@@ -583,9 +615,11 @@ async function runEngine(engine: string, addressBase: number): Promise<EngineRes
       const loadFloor = load();
       const cpuFloor = cpu();
       const floorWork0 = await readSynapseWork(metricsUrl);
+      const floorAccess0 = accessLogOffset(accessFile);
       const floorWall = await onSchedule(offsets, () => floorVisitor(floor, floorRoomIds));
       const floorCpu = cpuFloor();
       const floorWork = describeSynapseWork(floorWork0, await readSynapseWork(metricsUrl), offsets.length);
+      const floorAccess = readAccessWork(accessFile, floorAccess0, accessLogOffset(accessFile), requesterClass);
       await sleep(3000);
       const forceRooms = (['police', 'gendarmerie'] as const).flatMap((force) => [
         { label: `${force} queue room`, roomId: boot.forces[force].queueRoomId },
@@ -597,9 +631,11 @@ async function runEngine(engine: string, addressBase: number): Promise<EngineRes
       const loadService = load();
       const cpuService = cpu();
       const serviceWork0 = await readSynapseWork(metricsUrl);
+      const serviceAccess0 = accessLogOffset(accessFile);
       const wall = await onSchedule(offsets, () => fullConversation(service, opened));
       const serviceCpu = cpuService();
       const serviceWork = describeSynapseWork(serviceWork0, await readSynapseWork(metricsUrl), offsets.length);
+      const serviceAccess = readAccessWork(accessFile, serviceAccess0, accessLogOffset(accessFile), requesterClass);
       const loads = `floor ${loadFloor}, service ${loadService}`;
       out(
         '',
@@ -607,6 +643,12 @@ async function runEngine(engine: string, addressBase: number): Promise<EngineRes
         `load average at start: ${loads}; floor ${floorCpu}; service ${serviceCpu}`,
         `floor: ${floorWork}`,
         `service: ${serviceWork}`,
+        ...(accessFile
+          ? [
+              `floor: ${describeAccessWork(floorAccess, offsets.length)}`,
+              `service: ${describeAccessWork(serviceAccess, offsets.length, 12)}`,
+            ]
+          : []),
       );
       report(phase, floor, service, loads);
       if (countEvents) {

@@ -1,6 +1,8 @@
 /** Helpers of the benchmark (`bench.ts`): a minimal HTTP and /sync client, percentiles, CPU and event counts. */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { execFileSync } from 'node:child_process';
+import { commandResultIn, type CommandResultContent } from '@espace-mineurs/protocol';
 
 export type Json = Record<string, unknown>;
 export interface Ev {
@@ -281,4 +283,98 @@ export function describeSynapseWork(
       return `${key} ${((value / conversations) * 1000).toFixed(0)} ms (${((value / total) * 100).toFixed(0)} %${perConversation})`;
     });
   return `Synapse's own CPU accounting, per conversation: ${((total / conversations) * 1000).toFixed(0)} ms in all; ${heaviest.join('; ')}`;
+}
+
+/**
+ * Synapse's access log, for the bench only (`BENCH_ACCESS_LOG=1`): one line per request with the requester and
+ * the CPU it took, which the metrics cannot split by who asked. The production template keeps it silenced (it
+ * records addresses); here every client is the bench's own loopback address. The logging configuration is
+ * rewritten in the bench's data folder and Synapse reloads it on SIGHUP, so nothing of the project's
+ * configuration changes. The access lines go to their own file, never rotated, so a phase reads its byte range.
+ */
+export async function enableAccessLog(logConfig: string, accessFile: string, synapsePid: number): Promise<void> {
+  const config = parseYaml(readFileSync(logConfig, 'utf8')) as {
+    handlers: Record<string, unknown>;
+    formatters: Record<string, unknown>;
+    loggers: Record<string, unknown>;
+  };
+  config.formatters.bare = { format: '%(message)s' };
+  config.handlers.access = { class: 'logging.FileHandler', formatter: 'bare', filename: accessFile, encoding: 'utf8' };
+  config.loggers['synapse.access'] = { level: 'INFO', handlers: ['access'], propagate: false };
+  writeFileSync(logConfig, stringifyYaml(config), { mode: 0o600 });
+  process.kill(synapsePid, 'SIGHUP');
+  // The reload is asynchronous; a request answered after it shows that it took.
+  for (let attempt = 0; attempt < 50; attempt++) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    if (existsSync(accessFile) && statSync(accessFile).size > 0) return;
+  }
+}
+
+/** The current end of the access log, to mark the start or the end of a phase. */
+export function accessLogOffset(accessFile: string | undefined): number {
+  return accessFile && existsSync(accessFile) ? statSync(accessFile).size : 0;
+}
+
+// `{requester} Processed request: 0.012sec/0.000sec ru=(0.004sec, 0.001sec) db=(…) 1234B 200 "GET /path HTTP/1.1"`
+const ACCESS_LINE = /\{([^}]*)\} Processed request: \S+ ru=\(([\d.]+)sec, ([\d.]+)sec\) .*? "(\w+) ([^ ?"]+)/;
+
+/** Request paths with their identifiers taken out, so one endpoint is one row (`PUT /rooms/{}/send/{}/{}`). */
+export function endpointOf(method: string, path: string): string {
+  const shape = path
+    .replace(/^\/_matrix\/client\/(?:v3|r0|v1)/, '')
+    .replace(/^\/_synapse\/admin\/v\d/, 'admin')
+    .split('/')
+    // Room, user and event identifiers carry a sigil or a server name (`!`, `@`, `$`, `#`, `:`, escaped or not).
+    .map((part) => (/[!@$#:]|%(?:21|40|24|23|3A)/i.test(part) ? '{}' : part))
+    .join('/');
+  const send = /^(.*\/(?:send|state))\/.*$/.exec(shape);
+  return `${method} ${send ? `${send[1]}/…` : shape}`;
+}
+
+/** CPU-seconds and requests per (who, endpoint), from the access log between two offsets. */
+export function readAccessWork(
+  accessFile: string | undefined,
+  from: number,
+  to: number,
+  who: (requester: string) => string,
+): SynapseWork | undefined {
+  if (!accessFile || !existsSync(accessFile) || to <= from) return undefined;
+  const text = readFileSync(accessFile).subarray(from, to).toString('utf8');
+  const work: SynapseWork = { cpu: new Map(), requests: new Map() };
+  for (const line of text.split('\n')) {
+    const match = ACCESS_LINE.exec(line);
+    if (!match) continue;
+    const requester = match[1]!.split('|')[0]!;
+    const key = `${who(requester)}: ${endpointOf(match[4]!, match[5]!)}`;
+    work.cpu.set(key, (work.cpu.get(key) ?? 0) + Number(match[2]) + Number(match[3]));
+    work.requests.set(key, (work.requests.get(key) ?? 0) + 1);
+  }
+  return work;
+}
+
+/** The access log's account of a phase: CPU per conversation by who asked, then the heaviest (who, endpoint). */
+export function describeAccessWork(work: SynapseWork | undefined, conversations: number, top = 8): string {
+  if (!work || conversations <= 0) return 'requests by requester: unknown (no access log)';
+  const total = [...work.cpu.values()].reduce((sum, value) => sum + value, 0);
+  const byWho = new Map<string, number>();
+  for (const [key, value] of work.cpu) {
+    const who = key.split(':')[0]!;
+    byWho.set(who, (byWho.get(who) ?? 0) + value);
+  }
+  const share = (value: number) =>
+    `${((value / conversations) * 1000).toFixed(0)} ms (${((value / Math.max(total, 1e-9)) * 100).toFixed(0)} %)`;
+  const whoText = [...byWho]
+    .sort((a, b) => b[1] - a[1])
+    .map(([who, value]) => `${who} ${share(value)}`)
+    .join(', ');
+  const heaviest = [...work.cpu]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, top)
+    .map(([key, value]) => `${key} ${share(value)}, ${((work.requests.get(key) ?? 0) / conversations).toFixed(1)} req`);
+  return `requests' CPU per conversation by requester (access log): ${((total / conversations) * 1000).toFixed(0)} ms in all; ${whoText}; heaviest: ${heaviest.join('; ')}`;
+}
+
+/** The command result an event carries, in either of its shapes (`commandResultIn`). */
+export function resultOf(event: Ev): CommandResultContent | undefined {
+  return commandResultIn(event) as CommandResultContent | undefined;
 }

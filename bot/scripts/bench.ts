@@ -34,6 +34,7 @@ import {
   http,
   percentile,
   readTimeline,
+  resultOf,
   row,
   sendText,
   timelineEnd,
@@ -296,12 +297,7 @@ try {
         const claimedAt = performance.now();
         confirmations.push(
           agent.sync
-            .waitFor(
-              queueRoomId,
-              (events) =>
-                events.some((event) => event.type === EventType.CommandResult && event.content.requestId === requestId),
-              240_000,
-            )
+            .waitFor(queueRoomId, (events) => events.some((event) => resultOf(event)?.requestId === requestId), 240_000)
             .then(
               () => void (measure['claim → agent sees its command result'] ??= []).push(performance.now() - claimedAt),
             )
@@ -318,14 +314,14 @@ try {
           );
         } catch (error) {
           // Codes only: was the claim refused, answered, or never answered?
-          const result = (agent.sync.events.get(queueRoomId) ?? []).find(
-            (event) => event.type === EventType.CommandResult && event.content.requestId === requestId,
-          );
+          const result = (agent.sync.events.get(queueRoomId) ?? [])
+            .map(resultOf)
+            .find((candidate) => candidate?.requestId === requestId);
           const why =
             sent.status !== 200
               ? `send HTTP ${sent.status}`
               : result
-                ? `result ok=${String(result.content.ok)} code=${String(result.content.code ?? '')}`
+                ? `result ok=${String(result.ok)} code=${String(result.code ?? '')}`
                 : 'no result seen by the agent';
           diagnostics.set(why, (diagnostics.get(why) ?? 0) + 1);
           throw error;
@@ -540,8 +536,7 @@ try {
   // Its events must not be counted with the next run's.
   await relay.agent.sync.waitFor(
     relay.queueRoomId,
-    (events) =>
-      events.some((event) => event.type === EventType.CommandResult && event.content.requestId === closeWindow),
+    (events) => events.some((event) => resultOf(event)?.requestId === closeWindow),
     60_000,
   );
 
@@ -629,7 +624,7 @@ try {
         )
       ).flat();
       if (
-        queued.filter((event) => event.type === EventType.CommandResult).length >=
+        queued.filter((event) => resultOf(event) !== undefined).length >=
         queued.filter((event) => event.type === EventType.Command).length
       )
         break;
