@@ -65,12 +65,10 @@ describe('a conversation from start to end', () => {
     ).toMatchObject({ ok: false, code: 'UNKNOWN_CONVERSATION' });
     // A police agent is not even a member of the gendarmerie queue room.
     await expect(command(police, queue, { action: 'claim', conversation: roomId })).rejects.toThrow(/403/);
-    expect(await command(gendarme, queue, { action: 'claim', conversation: roomId })).toMatchObject({ ok: true });
+    const claim = await command(gendarme, queue, { action: 'claim', conversation: roomId });
+    expect(claim).toMatchObject({ ok: true });
     // One event answers the claim: the queue room's live-log line, carrying the result for the agent client.
-    const answers = (await timeline(gendarme, queue)).filter((event) => {
-      const result = resultOf(event);
-      return result?.action === 'claim' && result.ok;
-    });
+    const answers = (await timeline(gendarme, queue)).filter((event) => resultOf(event)?.requestId === claim.requestId);
     expect(answers.map((event) => event.type)).toEqual(['m.room.message']);
     expect(String(answers[0]!.content.body)).toMatch(/prise par/);
     await join(gendarme, roomId);
