@@ -344,7 +344,9 @@ export function readAccessWork(
   for (const line of text.split('\n')) {
     const match = ACCESS_LINE.exec(line);
     if (!match) continue;
-    const requester = match[1]!.split('|')[0]!;
+    // `{admin|user}` when an admin's token acts as the user (the bench's agents get theirs from the admin login
+    // API): the user is the one who asked.
+    const requester = match[1]!.split('|').at(-1)!;
     const key = `${who(requester)}: ${endpointOf(match[4]!, match[5]!)}`;
     work.cpu.set(key, (work.cpu.get(key) ?? 0) + Number(match[2]) + Number(match[3]));
     work.requests.set(key, (work.requests.get(key) ?? 0) + 1);
