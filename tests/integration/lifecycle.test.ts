@@ -127,14 +127,20 @@ describe('a conversation from start to end', () => {
       await command(police, stack().forces.police.queueRoomId, { action: 'claim', conversation: roomId }),
     ).toMatchObject({ ok: true });
     await join(police, roomId);
-    expect(
-      await command(police, stack().forces.police.queueRoomId, {
-        action: 'close',
-        conversation: roomId,
-        outcome: 'emergency_services',
-      }),
-    ).toMatchObject({ ok: true });
+    const closing = await command(police, stack().forces.police.queueRoomId, {
+      action: 'close',
+      conversation: roomId,
+      outcome: 'emergency_services',
+    });
+    expect(closing).toMatchObject({ ok: true });
     expect((await statusOf(guest)).state).toBe('closed');
+    // The closing line of the queue room answers the command alone.
+    const closeAnswers = (await timeline(police, stack().forces.police.queueRoomId)).filter(
+      (event) => resultOf(event)?.requestId === closing.requestId,
+    );
+    expect(closeAnswers.map((event) => [event.type, event.content.body])).toEqual([
+      ['m.room.message', expect.stringMatching(/clôturée \(secours\)/)],
+    ]);
 
     // Every step left an audit entry, chained by hash, without message content. Entries reach the audit rooms just
     // after the actions (through the bot's durable outbox): wait for the last one.

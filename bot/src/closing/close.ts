@@ -2,7 +2,7 @@ import type { Outcome } from '@espace-mineurs/protocol';
 import { applyCoolDown } from './cool-down.ts';
 import { closeConversation } from './end.ts';
 import { withConversation } from '../runtime/context.ts';
-import { UNKNOWN, refuse, conversationOf, type CommandOutcome, type Invocation } from '../commands/types.ts';
+import { UNKNOWN, answering, refuse, conversationOf, type CommandOutcome, type Invocation } from '../commands/types.ts';
 
 /** Closes with an orientation outcome: the agent holding it, or a supervisor of the force. */
 export async function close(
@@ -19,9 +19,13 @@ export async function close(
     if (entry.lastEvent !== eventId && entry.assignee !== staff.userId && staff.role !== 'supervisor') {
       return refuse('NOT_ASSIGNEE', "Cette conversation n'est pas la vôtre.");
     }
-    const result = await closeConversation(ctx, conversation, eventId, at, staff.userId, outcome);
+    // Without a cool-down, the closing line of the queue room is the whole answer; with one, the answer waits
+    // for the cool-down and says it.
+    const answer = coolDownMinutes === undefined ? answering(invocation) : {};
+    const result = await closeConversation(ctx, conversation, eventId, at, staff.userId, outcome, answer);
     if (!result.ok) return refuse(result.code, 'Cette conversation est déjà terminée.');
-    if (coolDownMinutes === undefined) return { ok: true, message: `Conversation n°${entry.ticket} close.` };
+    if (coolDownMinutes === undefined)
+      return { ok: true, message: `Conversation n°${entry.ticket} close.`, logged: true };
     await applyCoolDown(ctx, conversation, {
       force: invocation.force,
       by: staff.userId,

@@ -7,7 +7,7 @@ import { saveEntry } from '../conversation/entry.ts';
 import { abandoned, closed } from '../conversation/machine.ts';
 import { notifyQueue, say } from '../conversation/messages.ts';
 import { writeStatus } from '../conversation/status.ts';
-import { OUTCOME_SHORT } from '../queue/notices.ts';
+import { OUTCOME_SHORT, postQueueLine, type NoticeOptions } from '../queue/notices.ts';
 
 const RESOURCES =
   'Si tu en as besoin, tu peux toujours appeler le 17 ou le 112 en cas de danger, ou envoyer un SMS au 114. Le 119 ' +
@@ -42,7 +42,10 @@ async function endUnrouted(
   conversation.status = status;
 }
 
-/** Closes with an outcome (an agent, or the young person through the API): goodbye with resources. */
+/**
+ * Closes with an outcome (an agent, or the young person through the API): goodbye with resources. `answer`: the
+ * options of the queue room's closing line when that line answers the agent's command (`answering`).
+ */
 export async function closeConversation(
   ctx: Context,
   conversation: Conversation,
@@ -50,6 +53,7 @@ export async function closeConversation(
   at: number,
   actor: string,
   outcome: Outcome,
+  answer: NoticeOptions = {},
 ): Promise<EndResult> {
   const entry = conversation.entry;
   const replay = entry?.lastEvent === cause;
@@ -80,10 +84,11 @@ export async function closeConversation(
   }
   const forces = entry ? [entry.force] : FORCES;
   if (entry)
-    await notifyQueue(
+    await postQueueLine(
       ctx,
       entry.force,
       `Conversation n°${entry.ticket} clôturée (${OUTCOME_SHORT[outcome]}).`,
+      answer,
       cause,
       'closed',
     );
