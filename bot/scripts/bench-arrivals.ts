@@ -524,7 +524,19 @@ async function runEngine(engine: string, addressBase: number): Promise<EngineRes
           events.some((event) => event.content[AGENT_COMING] === true),
         );
       });
-      await agent.session.call('POST', `/_matrix/client/v3/join/${encodeURIComponent(conversation.roomId)}`, {});
+      // The young person is told before the agent is invited (bot/src/queue/assign.ts): the agent accepts the
+      // invitation once it exists, as a client does when it arrives (a join before it is refused with 403).
+      const deadline = performance.now() + 60_000;
+      for (;;) {
+        const joined = await agent.session.call(
+          'POST',
+          `/_matrix/client/v3/join/${encodeURIComponent(conversation.roomId)}`,
+          {},
+        );
+        if (joined.status === 200) return;
+        if (joined.status !== 403 || performance.now() > deadline) throw new Error(`agent join ${joined.status}`);
+        await sleep(250);
+      }
     }
 
     async function close(conversation: Conversation): Promise<void> {
