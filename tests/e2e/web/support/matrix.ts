@@ -1,6 +1,7 @@
 import { expect } from 'vitest';
-import { EventType, commandResultIn, type ConversationEntry, type Force } from '@espace-mineurs/protocol';
+import { EventType, type ConversationEntry, type Force } from '@espace-mineurs/protocol';
 import type { WebStack } from './stack.ts';
+import { resultOf } from '../../../support/conversation.ts';
 import { matrixRequest } from '../../../support/matrix.ts';
 import { waitUntil } from '../../../support/wait.ts';
 
@@ -126,9 +127,7 @@ export async function command(
     const page = await api<{
       chunk: Array<{ type: string; content: Record<string, unknown> }>;
     }>(stack, staff.accessToken, 'GET', `/_matrix/client/v3/rooms/${enc(queue)}/messages?dir=b&limit=50`);
-    const result = page.chunk
-      .map((event) => commandResultIn(event) as { requestId?: string; ok?: boolean; code?: string } | undefined)
-      .find((candidate) => candidate?.requestId === requestId);
+    const result = page.chunk.map(resultOf).find((candidate) => candidate?.requestId === requestId);
     return result ? { ok: result.ok === true, ...(result.code ? { code: result.code } : {}) } : undefined;
   });
 }
