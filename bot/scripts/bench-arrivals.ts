@@ -16,8 +16,10 @@
  *   2. 2 a second, Poisson (BENCH_POISSON, 100; seeded, the same schedule on both engines); events per
  *      conversation are counted from Synapse for this phase (every room, creation to close by an agent);
  *   3. a burst, all at once (BENCH_BURST, 200);
- *   4. past conversations up to BENCH_PAST (10,000) closed and not purged, made by the same flow, BENCH_FILL
- *      at a time (20);
+ *   4. past conversations up to BENCH_PAST (10,000) closed and not purged: copies of a closed one (its room's
+ *      state and its queue-room entry, no timeline) written 8 at a time while the agents are away, then the
+ *      agents catch up and the bot is restarted with them (BENCH_PAST_COPY=0: made by the whole flow instead,
+ *      BENCH_FILL at a time, 20);
  *   5. held load: BENCH_HELD (1,000) open at once, BENCH_HELD_ASSIGNED (200) of them claimed and chatting for
  *      BENCH_HELD_SECONDS (60), the rest queued: young person → agent against a plain user → the same agent's
  *      client at the same moments, messages lost, bot and Synapse memory;
@@ -71,6 +73,8 @@ const SIZES = {
   poisson: num('BENCH_POISSON', 100),
   burst: num('BENCH_BURST', 200),
   past: num('BENCH_PAST', 10_000),
+  /** 1: past conversations beyond the phases' are copies of a closed one; 0: made through the whole flow. */
+  pastCopy: num('BENCH_PAST_COPY', 1),
   fill: Math.max(1, num('BENCH_FILL', 20)),
   held: num('BENCH_HELD', 1000),
   heldAssigned: num('BENCH_HELD_ASSIGNED', 200),
@@ -554,6 +558,8 @@ async function runEngine(engine: string, addressBase: number): Promise<EngineRes
     }
 
     let closedCount = 0;
+    /** The last conversation an agent closed: the past phase copies it. */
+    let lastClosed: { roomId: string; force: Force } | undefined;
     /** The whole service flow of one young person, closed at the end. */
     async function fullConversation(samples: Samples, opened?: string[]): Promise<void> {
       const conversation = await intake(samples, opened);
@@ -562,6 +568,7 @@ async function runEngine(engine: string, addressBase: number): Promise<EngineRes
       } finally {
         await close(conversation);
         closedCount++;
+        if (conversation.agent) lastClosed = { roomId: conversation.roomId, force: conversation.force };
       }
     }
 
@@ -578,6 +585,41 @@ async function runEngine(engine: string, addressBase: number): Promise<EngineRes
         return `CPU: Synapse ${pct(s0, s1)} of one core, bot ${pct(b0, b1)}`;
       };
     };
+
+    /** Restarts the bot (SIGTERM, a new process) and measures until it serves again. */
+    async function restart(label: string): Promise<void> {
+      const before = rssMiB(bot!.pid);
+      const loadRestart = load();
+      await bot!.stop('SIGTERM');
+      const t0 = performance.now();
+      const readyLine = await bot!.start();
+      let readyz = Number.NaN;
+      const probe = newClient();
+      for (let tries = 0; tries < 1200; tries++) {
+        const response = await probe.call(bot!.url, 'GET', '/readyz').catch(() => ({ status: 0 }));
+        if (response.status === 200) {
+          readyz = performance.now() - t0;
+          break;
+        }
+        await sleep(100);
+      }
+      probe.close();
+      const first = new Samples();
+      await intake(first)
+        .then((conversation) => conversation.guest.stop())
+        .catch(() => undefined);
+      const served = performance.now() - t0;
+      await sleep(10_000);
+      const after = rssMiB(bot!.pid);
+      out(
+        '',
+        `### ${label}; load average ${loadRestart}`,
+        `after SIGTERM, from the new start: ready line ${seconds(readyLine)}, /readyz 200 ${seconds(readyz)}, a new young person through triage to queued ${seconds(served)} (its first question took ${seconds(percentile(first.get('first question'), 50))}); bot RSS before ${before?.toFixed(0)} MiB, 10 s after start ${after?.toFixed(0)} MiB`,
+      );
+      result.notes.push(
+        `${label}: ready line ${seconds(readyLine)}, /readyz ${seconds(readyz)}, a new young person queued ${seconds(served)} (first question ${seconds(percentile(first.get('first question'), 50))}); bot RSS ${before?.toFixed(0)} → ${after?.toFixed(0)} MiB (load ${loadRestart})`,
+      );
+    }
 
     const STEPS = [
       'first question',
@@ -709,7 +751,102 @@ async function runEngine(engine: string, addressBase: number): Promise<EngineRes
     );
 
     // Past conversations: closed, not purged, for the start-up phase.
-    if (SIZES.past > closedCount) {
+    if (SIZES.past > closedCount && SIZES.pastCopy) {
+      // Copies of a real closed conversation: what a start-up reads of a past one (its room's state, its entry
+      // in the queue room), written by the bot's account, without the timeline a real one also has. Through the
+      // service's own flow this machine makes about one a second; 10,000 would take hours.
+      if (!lastClosed) await fullConversation(new Samples());
+      const template = lastClosed;
+      if (!template) throw new Error('past conversations: no closed conversation to copy (the service flow failed)');
+      const queueRoomId = boot.forces[template.force].queueRoomId;
+      let templateEntry: Record<string, unknown> | undefined;
+      for (let tries = 0; tries < 60 && templateEntry?.state !== 'closed'; tries++) {
+        templateEntry = await admin.getState(queueRoomId, EventType.Conversation, template.roomId);
+        if (templateEntry?.state !== 'closed') await sleep(500);
+      }
+      if (templateEntry?.state !== 'closed') throw new Error('past conversations: the template was not closed');
+      const templateState = await admin.roomState(template.roomId);
+      const contentOf = (type: string) => templateState.find((event) => event.type === type)?.content ?? {};
+      const { creator: _creator, room_version: _version, ...creationContent } = contentOf('m.room.create');
+      // Ended two hours ago, the guest's account ended an hour later, as for any conversation older than the
+      // grace period (config.ts, `guestGrace`): nothing left for the sweeper to do in it before its retention.
+      const closedAt = Date.now() - 2 * 3600_000;
+      const shift = closedAt - Number(templateEntry.closedAt);
+      const shifted = (content: Record<string, unknown>) =>
+        Object.fromEntries(
+          Object.entries(content).map(([key, value]) => [
+            key,
+            key.endsWith('At') && typeof value === 'number' ? value + shift : value,
+          ]),
+        );
+      const copiedState = templateState.filter(
+        (event) =>
+          event.sender === botId &&
+          event.state_key !== undefined &&
+          !['m.room.create', 'm.room.member', 'm.room.power_levels'].includes(event.type),
+      );
+      await Promise.all([...agents.police, ...agents.gendarmerie].map((agent) => agent.session.pause()));
+      let ticket = 1_000_000 + addressBase;
+      const missing = SIZES.past - closedCount;
+      const loadFill = load();
+      const meter = cpu();
+      const t0 = performance.now();
+      let failed = 0;
+      await bounded(missing, 8, async (index) => {
+        const guest = `@seeded-${addressBase + index}:${boot.serverName}`;
+        try {
+          const roomId = await admin.createRoom({
+            preset: 'private_chat',
+            visibility: 'private',
+            creation_content: creationContent,
+            power_level_content_override: contentOf('m.room.power_levels'),
+            initial_state: copiedState.map((event) => ({
+              type: event.type,
+              state_key: event.state_key,
+              content:
+                event.type === EventType.ConversationRoom
+                  ? { ...shifted(event.content), guest }
+                  : event.type === EventType.Status
+                    ? shifted(event.content)
+                    : event.content,
+            })),
+          });
+          await admin.putState(queueRoomId, EventType.Conversation, roomId, {
+            ...shifted(templateEntry),
+            ticket: ticket++,
+            guestEndedAt: closedAt + 3600_000,
+          });
+          closedCount++;
+        } catch (error) {
+          failed++;
+          throw error;
+        }
+      });
+      const wall = (performance.now() - t0) / 1000;
+      const written = meter();
+      // The agents were away while it was written: each catches up in one /sync answer (the queue room's new
+      // entries among them), as an agent client does after a night away. Eight at a time.
+      const loadCatchUp = load();
+      const catchUp: number[] = [];
+      const all = [...agents.police, ...agents.gendarmerie];
+      const tc = performance.now();
+      await bounded(all.length, 8, async (index) => {
+        const t = performance.now();
+        await all[index]!.session.resume();
+        catchUp.push(performance.now() - t);
+      });
+      const catchUpWall = (performance.now() - tc) / 1000;
+      out(
+        '',
+        `### past conversations: ${missing} copies of a closed one (its room's state and its queue-room entry; no timeline), 8 at a time: ${wall.toFixed(0)} s, ${failed} failed (load average at start ${loadFill}; ${written})`,
+        `the ${all.length} agents, away meanwhile, catch up (8 at a time): one /sync each, p50 ${seconds(percentile(catchUp, 50))}, max ${seconds(Math.max(...catchUp))}, all in ${catchUpWall.toFixed(0)} s (load average at start ${loadCatchUp})`,
+      );
+      result.notes.push(
+        `past conversations: ${missing} copies in ${wall.toFixed(0)} s (${failed} failed); agents catching up after them: p50 ${seconds(percentile(catchUp, 50))}, max ${seconds(Math.max(...catchUp))}`,
+      );
+      await sleep(10_000);
+      await restart(`start-up: ${closedCount} past conversations (closed, not purged), none open`);
+    } else if (SIZES.past > closedCount) {
       const fill = new Samples();
       const missing = SIZES.past - closedCount;
       const t0 = performance.now();
@@ -821,38 +958,7 @@ async function runEngine(engine: string, addressBase: number): Promise<EngineRes
     }
 
     // Start-up with everything above.
-    {
-      const before = rssMiB(bot.pid);
-      const loadRestart = load();
-      await bot.stop('SIGTERM');
-      const t0 = performance.now();
-      const readyLine = await bot.start();
-      let readyz = Number.NaN;
-      const probe = newClient();
-      for (let tries = 0; tries < 600; tries++) {
-        const response = await probe.call(bot.url, 'GET', '/readyz').catch(() => ({ status: 0 }));
-        if (response.status === 200) {
-          readyz = performance.now() - t0;
-          break;
-        }
-        await sleep(100);
-      }
-      const first = new Samples();
-      await intake(first)
-        .then((conversation) => conversation.guest.stop())
-        .catch(() => undefined);
-      const served = performance.now() - t0;
-      await sleep(10_000);
-      const after = rssMiB(bot.pid);
-      out(
-        '',
-        `### start-up: ${closedCount} past conversations (closed, not purged), ${SIZES.held} open; load average ${loadRestart}`,
-        `after SIGTERM, from the new start: ready line ${seconds(readyLine)}, /readyz 200 ${seconds(readyz)}, a new young person through triage to queued ${seconds(served)} (its first question took ${seconds(percentile(first.get('first question'), 50))}); bot RSS before ${before?.toFixed(0)} MiB, 10 s after start ${after?.toFixed(0)} MiB`,
-      );
-      result.notes.push(
-        `start-up with ${closedCount} past and ${SIZES.held} open: ready line ${seconds(readyLine)}, /readyz ${seconds(readyz)}, a new young person queued ${seconds(served)} (first question ${seconds(percentile(first.get('first question'), 50))}); bot RSS ${before?.toFixed(0)} → ${after?.toFixed(0)} MiB (load ${loadRestart})`,
-      );
-    }
+    await restart(`start-up: ${closedCount} past conversations (closed, not purged), ${SIZES.held} open`);
     return result;
   } finally {
     for (const session of sessions) session.stop();

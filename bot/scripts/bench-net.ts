@@ -88,6 +88,10 @@ export class Session {
   readonly userId: string;
   private since: string | undefined;
   private running = false;
+  private looping: Promise<void> | undefined;
+  private caughtUp: (() => void) | undefined;
+  /** The long poll's timeout; 0 for the first request after `resume`, which must not wait for news. */
+  private pollMs = 20_000;
   private waiters: Array<() => void> = [];
 
   constructor(client: Client, base: string, token: string, userId: string) {
@@ -119,7 +123,22 @@ export class Session {
     if (first.status !== 200) throw new Error(`sync ${first.status}`);
     this.absorb(first.body);
     this.running = true;
-    void this.loop();
+    this.looping = this.loop();
+  }
+
+  /** Stops syncing and waits for the long poll in flight to end; `resume` goes on from the same position. */
+  async pause(): Promise<void> {
+    this.running = false;
+    await this.looping;
+  }
+
+  /** Syncs again from where `pause` left; resolves once the first answer (all that happened since) is read. */
+  resume(): Promise<void> {
+    const caughtUp = new Promise<void>((resolve) => (this.caughtUp = resolve));
+    this.pollMs = 0;
+    this.running = true;
+    this.looping = this.loop();
+    return caughtUp;
   }
 
   private absorb(body: {
@@ -143,7 +162,7 @@ export class Session {
         const response = await this.client.call<{ next_batch: string }>(
           this.base,
           'GET',
-          `/_matrix/client/v3/sync?timeout=20000&since=${this.since}&filter=${SYNC_FILTER}`,
+          `/_matrix/client/v3/sync?timeout=${this.pollMs}&since=${this.since}&filter=${SYNC_FILTER}`,
           this.token,
           undefined,
           60_000,
@@ -153,6 +172,9 @@ export class Session {
           continue;
         }
         this.absorb(response.body);
+        this.pollMs = 20_000;
+        this.caughtUp?.();
+        this.caughtUp = undefined;
       } catch {
         await new Promise((resolve) => setTimeout(resolve, 500));
       }
