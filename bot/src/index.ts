@@ -245,7 +245,8 @@ export async function start(config: BotConfig): Promise<RunningBot> {
   }
   // A status held back for an agent's join when the bot was stopped or killed: written now.
   for (const conversation of store.conversations.values()) {
-    if (!conversation.entry) continue;
+    // A guest whose account has ended sees no status any more (rebuilt without one: state/rebuild.ts).
+    if (!conversation.entry || conversation.entry.guestEndedAt !== undefined) continue;
     void withConversation(ctx, conversation.roomId, () => reconcileStatus(ctx, conversation)).catch((error: unknown) =>
       ctx.log.warn({ roomId: conversation.roomId, err: (error as Error).message }, 'could not reconcile a status'),
     );

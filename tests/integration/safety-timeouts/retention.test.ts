@@ -17,6 +17,7 @@ import {
   mediaStatus,
   police,
   queuedWithPolice,
+  restartBot,
   roomKnownToAdmin,
   supervisorsState,
   useSafetyStack,
@@ -318,5 +319,50 @@ describe('retention through the running bot', () => {
     await waitUntil('the removal audited', async () =>
       (await auditActions(roomId)).includes('export_removed') ? true : undefined,
     );
+  });
+  it('a past conversation (closed, its guest ended) is rebuilt from its entry after a restart, then deleted on time without a trace of its guest', async () => {
+    const supervisor = await login('pn-superviseur-1');
+    const past = await queuedWithPolice();
+    const queue = police().queueRoomId;
+    const options = { baseUrl: hs() };
+    // Held, so that it outlives its period across the restart; lifted once the new bot runs.
+    expect(
+      await command(
+        supervisor,
+        queue,
+        { action: 'legal_hold', conversation: past.roomId, hold: true, reason: 'réquisition du parquet' },
+        options,
+      ),
+    ).toMatchObject({ ok: true });
+    expect(
+      await command(supervisor, queue, { action: 'close', conversation: past.roomId, outcome: 'none' }, options),
+    ).toMatchObject({ ok: true });
+    const ended = await waitUntil('the guest ended after its grace period', async () => {
+      const current = await entry(past.roomId);
+      return current?.guestEndedAt !== undefined ? current : undefined;
+    });
+    // What lets a start skip the room: the entry names its guest.
+    expect(ended.guest).toBe(past.young.userId);
+
+    await restartBot();
+    expect(await roomKnownToAdmin(past.roomId)).toBe(true);
+    expect(
+      await command(
+        supervisor,
+        queue,
+        { action: 'legal_hold', conversation: past.roomId, hold: false, reason: 'procédure close' },
+        options,
+      ),
+    ).toMatchObject({ ok: true });
+    await waitUntil(
+      'the released room deleted',
+      async () => ((await roomKnownToAdmin(past.roomId)) ? undefined : true),
+      30_000,
+    );
+    await waitUntil('the entry rewritten without its triage and its guest', async () => {
+      const current = await entry(past.roomId);
+      return current && current.triage === undefined && current.guest === undefined ? true : undefined;
+    });
+    expect(await auditActions(past.roomId)).toEqual(expect.arrayContaining(['legal_hold_lift', 'delete']));
   });
 });
