@@ -813,8 +813,6 @@ async function runEngine(engine: string, addressBase: number): Promise<EngineRes
           });
           await admin.putState(queueRoomId, EventType.Conversation, roomId, {
             ...shifted(templateEntry),
-            // Entries name their guest since December 2026; a template from an earlier bot has none.
-            ...(templateEntry.guest ? { guest } : {}),
             ticket: ticket++,
             guestEndedAt: closedAt + 3600_000,
           });

@@ -238,12 +238,6 @@ const EntryFields = z.object({
   /** Set once the guest account was locked and deactivated after closing. */
   guestEndedAt: z.number().int().optional(),
   /**
-   * The young person's guest account, as the room's marker names it (`ConversationRoomContent`). Written since
-   * December 2026, so that a restart rebuilds an ended conversation from its entry alone, without reading its
-   * room; older entries lack it and their room is read.
-   */
-  guest: UserId.optional(),
-  /**
    * Opened past the soft per-address limit (many openings from one address in a few minutes: a school, a
    * carrier, or someone scripting). For agents only: never written in the young person's room.
    */

@@ -14,6 +14,7 @@ import {
 } from './request.ts';
 import { UNKNOWN, conversationOf, refuse, type CommandOutcome, type Invocation } from '../commands/types.ts';
 import { startRetention } from '../retention/purge.ts';
+import { guestOf } from '../state/rebuild.ts';
 
 /** A short id derived from the command event (a replay finds the same request), easy to type in Element. */
 export function disclosureId(eventId: string): string {
@@ -116,11 +117,13 @@ export async function disclosureDecision(
     }
     const conversation = ctx.store.conversations.get(request.conversation);
     if (!conversation) return refuse('UNKNOWN_CONVERSATION', "Cette conversation n'est plus connue du service.");
+    const guest = await guestOf(ctx, conversation);
+    if (!guest) return refuse('UNKNOWN_CONVERSATION', "Le compte du jeune de cette conversation n'est plus connu.");
     // Federated: whois on the public server, the disclosure room on the force's (the same client on one server).
     const forceClient = ctx.matrix.clientOn(ctx.store.forces[decided.force].supervisorsRoomId);
     const disclosed = await discloseAcrossServers({ public: ctx.matrix, force: forceClient }, ctx.audit, {
       request: decided,
-      guest: conversation.guest,
+      guest,
       ...(conversation.entry?.triage ? { triage: conversation.entry.triage } : {}),
       now: at,
       // As long as Synapse keeps the addresses themselves (user_ips_max_age): docs/personal-data.md §13.

@@ -5,6 +5,7 @@ import { exportConversation, renderExportHtml } from './export.ts';
 import { deleteLocalMedia } from '../matrix/admin.ts';
 import { roomEvent } from '../matrix/homeserver.ts';
 import { saveExportRecord, type ExportFile } from './record.ts';
+import { UNREAD_GUEST } from '../state/store.ts';
 import { UNKNOWN, conversationOf, type CommandOutcome, type Invocation } from '../commands/types.ts';
 
 /**
@@ -20,7 +21,8 @@ export async function exportCommand(invocation: Invocation, roomId: string): Pro
   const doc = await exportConversation(ctx.matrix, roomId, {
     exportedBy: staff.userId,
     now: at,
-    guest: conversation.guest,
+    // A past conversation rebuilt at start does not know its guest: the export reads it from the room's marker.
+    ...(conversation.guest !== UNREAD_GUEST ? { guest: conversation.guest } : {}),
     download: (mxc) => ctx.matrix.download(mxc),
   });
   const ticket = conversation.entry.ticket;

@@ -45,7 +45,6 @@ export async function enqueue(
       priority: progress.urgent ? 'urgent' : 'normal',
       triage,
       createdAt: conversation.createdAt,
-      guest: conversation.guest,
       queuedAt: at,
       lastEvent: cause,
       serialOpening: ctx.store.addressOf.isSerial(conversation.guest) ? true : undefined,

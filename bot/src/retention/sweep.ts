@@ -90,7 +90,7 @@ export async function applyStaffRoomRetention(ctx: Context): Promise<void> {
 
 /**
  * What a deleted conversation left on the agents' side, removed: in each force's queue room its entry loses the
- * triage and the guest account's ID and its notes, notice and earlier entry versions are redacted; in each force's supervisors room its legal
+ * triage and its notes, notice and earlier entry versions are redacted; in each force's supervisors room its legal
  * hold and anonymity-lifting requests lose their reasons (earlier versions redacted) and its exports are taken
  * back. Both forces': a conversation held or exported by one force, then transferred to the other, has a hold or an
  * export in each supervisors room (federated, on each force's server).
@@ -100,8 +100,8 @@ async function scrubDeletedConversation(ctx: Context, roomId: string): Promise<v
     const queueRoomId = ctx.store.forces[queueForce].queueRoomId;
     const entry = await ctx.matrix.getState<ConversationEntry>(queueRoomId, EventType.Conversation, roomId);
     if (!entry || typeof entry.ticket !== 'number') continue;
-    if (entry.triage || entry.guest) {
-      const { triage: _triage, guest: _guest, ...rest } = entry;
+    if (entry.triage) {
+      const { triage: _triage, ...rest } = entry;
       await ctx.matrix.putState(queueRoomId, EventType.Conversation, roomId, cleanEntry(rest));
     }
     await redactQueueTraces(ctx.matrix, {

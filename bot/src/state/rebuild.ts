@@ -12,7 +12,7 @@ import {
 } from '@espace-mineurs/protocol';
 import type { Context } from '../runtime/context.ts';
 import type { RawEvent } from '../matrix/client.ts';
-import { TERMINAL, type Conversation } from './store.ts';
+import { TERMINAL, UNREAD_GUEST, type Conversation } from './store.ts';
 import { readProgress } from '../intake/progress.ts';
 import { startTriage } from '../triage/machine.ts';
 
@@ -63,11 +63,25 @@ function resumeInterruptedMoves(
 /**
  * An ended conversation whose guest account has ended too: the young person can no longer read its room, so its
  * status is nothing anyone sees, and the entry holds all the rest a past conversation needs until its retention
- * (ticket, dates, force, the guest for an export or a disclosure). Entries written before `guest` existed are
- * read from their room as before.
+ * (ticket, dates, force). Its guest is not read: the entry does not name it (the queue room lives on the force's
+ * server, and a guest's ID there would outlive the conversation in redacted versions), and only an export or a
+ * disclosure needs it, which read it from the room (`guestOf`).
  */
-function isPast(entry: ConversationEntry): entry is ConversationEntry & { guest: string } {
-  return TERMINAL.has(entry.state) && entry.guestEndedAt !== undefined && entry.guest !== undefined;
+function isPast(entry: ConversationEntry): boolean {
+  return TERMINAL.has(entry.state) && entry.guestEndedAt !== undefined;
+}
+
+/**
+ * The young person's guest account of a conversation, read from its room's marker when the conversation was
+ * rebuilt without it (`isPast`); undefined if the room no longer names one.
+ */
+export async function guestOf(ctx: Context, conversation: Conversation): Promise<string | undefined> {
+  if (conversation.guest !== UNREAD_GUEST) return conversation.guest;
+  const marker = await ctx.matrix.getState<unknown>(conversation.roomId, EventType.ConversationRoom, '');
+  const room = marker ? parseContent(ConversationRoomContent, marker) : undefined;
+  if (!room?.ok) return undefined;
+  conversation.guest = room.value.guest;
+  return conversation.guest;
 }
 
 /**
@@ -118,7 +132,7 @@ export async function rebuild(ctx: Context): Promise<void> {
       // conversations read 10,000 rooms before serving (34 s, bot/README.md, "Start-up with 10,000 past").
       store.add({
         roomId,
-        guest: known.guest,
+        guest: UNREAD_GUEST,
         createdAt: known.createdAt,
         triage: undefined,
         entry: known,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ConversationEntry } from '@espace-mineurs/protocol';
-import { Store, stateOf, type Conversation } from './store.ts';
+import { Store, UNREAD_GUEST, stateOf, type Conversation } from './store.ts';
 
 const rooms = (prefix: string) => ({
   spaceId: `!${prefix}-space:t`,
@@ -72,5 +72,13 @@ describe('Store', () => {
     expect(store.latestByGuest.get('@g:t')).toBe('!new:t');
     expect(stateOf(old)).toBe('abandoned');
     expect(stateOf(fresh)).toBe('triage');
+  });
+
+  it('keeps a past conversation rebuilt without its guest out of the guest index, and counts its ticket', () => {
+    const store = new Store({ police: rooms('p'), gendarmerie: rooms('g') });
+    store.add({ ...conversation('!past:t', { ticket: 41, state: 'closed', guestEndedAt: 2 }), guest: UNREAD_GUEST });
+    expect(store.latestByGuest.size).toBe(0);
+    expect(store.conversations.has('!past:t')).toBe(true);
+    expect(store.takeTicket('police')).toBe(42);
   });
 });

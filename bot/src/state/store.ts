@@ -24,8 +24,15 @@ export interface EvidenceRecord {
   size: number;
 }
 
+/**
+ * The guest of a past conversation rebuilt from its entry alone (state/rebuild.ts, `isPast`): its account has ended
+ * and its room was not read; `guestOf` reads it when an export or a disclosure needs it.
+ */
+export const UNREAD_GUEST = '';
+
 export interface Conversation {
   roomId: string;
+  /** The young person's guest account; `UNREAD_GUEST` once ended and not read at start. */
   guest: string;
   createdAt: number;
   triage: TriageProgress | undefined;
@@ -96,11 +103,13 @@ export class Store {
 
   add(conversation: Conversation): void {
     this.conversations.set(conversation.roomId, conversation);
+    if (conversation.entry) this.noteTicket(conversation.entry.force, conversation.entry.ticket);
+    // An ended guest opens nothing again: a conversation rebuilt without its guest needs no place in the index.
+    if (conversation.guest === UNREAD_GUEST) return;
     const current = this.latestByGuest.get(conversation.guest);
     const known = current ? this.conversations.get(current) : undefined;
     if (!known || known.createdAt <= conversation.createdAt)
       this.latestByGuest.set(conversation.guest, conversation.roomId);
-    if (conversation.entry) this.noteTicket(conversation.entry.force, conversation.entry.ticket);
   }
 
   noteTicket(force: Force, ticket: number): void {
