@@ -421,6 +421,8 @@ async function runEngine(engine: string, addressBase: number): Promise<EngineRes
       force: Force;
       guest: Session;
       agent?: { session: Session; load: number };
+      /** The agent's session has joined the room (the claim was told and the invitation accepted). */
+      joined?: boolean;
     }
     const botId = boot.bot.userId;
     /** Who asked, as the access log's accounting groups it. */
@@ -537,7 +539,10 @@ async function runEngine(engine: string, addressBase: number): Promise<EngineRes
           `/_matrix/client/v3/join/${encodeURIComponent(conversation.roomId)}`,
           {},
         );
-        if (joined.status === 200) return;
+        if (joined.status === 200) {
+          conversation.joined = true;
+          return;
+        }
         if (joined.status !== 403 || performance.now() > deadline) throw new Error(`agent join ${joined.status}`);
         await sleep(250);
       }
@@ -873,13 +878,17 @@ async function runEngine(engine: string, addressBase: number): Promise<EngineRes
       const openWall = (performance.now() - t0) / 1000;
       const assigned = open.slice(0, Math.min(SIZES.heldAssigned, open.length));
       await bounded(assigned.length, SIZES.fill, (index) => claim(held, assigned[index]!));
-      const ready = assigned.filter((conversation) => conversation.agent);
+      const ready = assigned.filter((conversation) => conversation.joined);
       await sleep(3000);
       const loadHeld = load();
       const meter = cpu();
       const relay = new Samples();
       let sent = 0;
-      let lost = 0;
+      // A message the agent's client has not seen within 60 s is followed to the end of the phase and beyond
+      // (LATE_MS more), then looked for in the room itself: late, in the room but never synced, or not there.
+      const LATE_MS = 180_000;
+      const late: Array<Promise<'late' | 'unsynced' | 'absent'>> = [];
+      const lateAfter: number[] = [];
       const deadline = performance.now() + SIZES.heldSeconds * 1000;
       const RELAY = 'young person → agent';
       const FLOOR = "plain user → same agent's client";
@@ -896,14 +905,25 @@ async function runEngine(engine: string, addressBase: number): Promise<EngineRes
               relay
                 .time(RELAY, async () => {
                   await conversation.guest.send(conversation.roomId, { msgtype: 'm.text', body: `relay-${marker}` });
+                  const sentAt = performance.now();
+                  const seen = (events: Ev[]) => events.some((event) => event.content.body === `relay-${marker}`);
                   try {
-                    await agent.waitFor(
-                      conversation.roomId,
-                      (events) => events.some((event) => event.content.body === `relay-${marker}`),
-                      60_000,
-                    );
+                    await agent.waitFor(conversation.roomId, seen, 60_000);
                   } catch (error) {
-                    lost++;
+                    late.push(
+                      agent.waitFor(conversation.roomId, seen, LATE_MS).then(
+                        () => {
+                          lateAfter.push(performance.now() - sentAt);
+                          return 'late' as const;
+                        },
+                        async () => {
+                          const timeline = await readTimeline(base, agent.token, conversation.roomId);
+                          return timeline.some((event) => event.content.body === `relay-${marker}`)
+                            ? ('unsynced' as const)
+                            : ('absent' as const);
+                        },
+                      ),
+                    );
                     throw error;
                   }
                 })
@@ -928,6 +948,14 @@ async function runEngine(engine: string, addressBase: number): Promise<EngineRes
       const heldCpu = meter();
       const botRss = rssMiB(bot.pid);
       const synapseRss = rssMiB(synapsePid);
+      const fates = await Promise.all(late);
+      const lost = fates.filter((fate) => fate !== 'late').length;
+      const unseen =
+        late.length === 0
+          ? 'none'
+          : `${fates.filter((fate) => fate === 'late').length} seen later (at most ${seconds(Math.max(...lateAfter, 0))} after sending), ` +
+            `${fates.filter((fate) => fate === 'unsynced').length} in the room but never in the agent's /sync within ${LATE_MS / 1000 + 60} s, ` +
+            `${fates.filter((fate) => fate === 'absent').length} not in the room`;
       const r = relay.get(RELAY);
       const f = relay.get(FLOOR);
       out(
@@ -939,6 +967,7 @@ async function runEngine(engine: string, addressBase: number): Promise<EngineRes
         `| ${RELAY} | ${r.length} | ${seconds(percentile(r, 50))} | ${seconds(percentile(r, 95))} | ${seconds(percentile(r, 99))} |`,
         `| ${FLOOR} (same moments) | ${f.length} | ${seconds(percentile(f, 50))} | ${seconds(percentile(f, 95))} | ${seconds(percentile(f, 99))} |`,
         `ratio p99 ${(percentile(r, 99) / percentile(f, 99)).toFixed(2)}×, p50 ${(percentile(r, 50) / percentile(f, 50)).toFixed(2)}×; messages sent ${sent}, lost ${lost}`,
+        `not seen by the agent's client within 60 s: ${late.length} (${unseen})`,
       );
       result.rows.push({
         phase: 'held load',
@@ -949,7 +978,7 @@ async function runEngine(engine: string, addressBase: number): Promise<EngineRes
         loads: loadHeld,
       });
       result.notes.push(
-        `held load ${open.length} open (${ready.length} assigned): young person → agent p99 ${seconds(percentile(r, 99))} vs floor ${seconds(percentile(f, 99))} (${(percentile(r, 99) / percentile(f, 99)).toFixed(2)}×), lost ${lost}/${sent}, bot RSS ${botRss?.toFixed(0)} MiB, Synapse RSS ${synapseRss?.toFixed(0)} MiB (load ${loadHeld})`,
+        `held load ${open.length} open (${ready.length} assigned): young person → agent p99 ${seconds(percentile(r, 99))} vs floor ${seconds(percentile(f, 99))} (${(percentile(r, 99) / percentile(f, 99)).toFixed(2)}×), lost ${lost}/${sent} (not seen within 60 s: ${late.length}; ${unseen}), bot RSS ${botRss?.toFixed(0)} MiB, Synapse RSS ${synapseRss?.toFixed(0)} MiB (load ${loadHeld})`,
       );
       result.notes.push(
         `held load: intake of ${open.length}, ${SIZES.fill} at a time: first question p50 ${seconds(percentile(held.get('first question'), 50))}, p95 ${seconds(percentile(held.get('first question'), 95))}; claim → told p95 ${seconds(percentile(held.get('claim → young person told'), 95))}`,
