@@ -38,7 +38,6 @@ export async function writeStatus(ctx: Context, conversation: Conversation, at: 
   conversation.status = status;
 }
 
-const timers = new WeakMap<Context, Map<string, ReturnType<typeof setTimeout>>>();
 const settling = new WeakMap<Context, Map<string, ReturnType<typeof setTimeout>>>();
 
 function settlingOf(ctx: Context): Map<string, ReturnType<typeof setTimeout>> {
@@ -85,25 +84,59 @@ export async function reconcileStatus(ctx: Context, conversation: Conversation):
   if (told(shown) !== told(wanted)) await writeStatus(ctx, conversation, ctx.now());
 }
 
-function pendingOf(ctx: Context): Map<string, ReturnType<typeof setTimeout>> {
-  let pending = timers.get(ctx);
-  if (!pending) timers.set(ctx, (pending = new Map()));
-  return pending;
+/** How many queue-position writes one force's refresh has in flight at once. */
+export const POSITION_WRITES_IN_FLIGHT = 4;
+
+/** One force's position refresh: waiting to start, running, or asked for again while running. */
+interface PositionRefresh {
+  timer?: ReturnType<typeof setTimeout>;
+  running: boolean;
+  again: boolean;
+  cancelled: boolean;
+}
+
+const refreshes = new WeakMap<Context, Map<string, PositionRefresh>>();
+
+function refreshOf(ctx: Context, force: string): PositionRefresh {
+  let byForce = refreshes.get(ctx);
+  if (!byForce) refreshes.set(ctx, (byForce = new Map()));
+  let refresh = byForce.get(force);
+  if (!refresh) byForce.set(force, (refresh = { running: false, again: false, cancelled: false }));
+  return refresh;
 }
 
 /**
  * Queue positions move whenever anyone is claimed; rewriting every waiting room each time would cost a state
  * event per room per claim, so positions are refreshed a moment later, once for a burst of changes.
+ *
+ * One refresh runs at a time per force, from the front of the queue, with POSITION_WRITES_IN_FLIGHT writes at
+ * once: with 800 waiting, an unbounded refresh was 800 concurrent writes, and a claim's own (the young person's
+ * "someone is coming", the invitation) waited behind them at the homeserver. A change during a refresh asks for
+ * one more after it; each write reads the position when it is made, so none is stale when written.
  */
 export function refreshPositionsSoon(ctx: Context, force: string, delayMs = 5000): void {
-  const pending = pendingOf(ctx);
-  if (pending.has(force)) return;
-  pending.set(
-    force,
-    setTimeout(() => {
-      pending.delete(force);
-      for (const conversation of ctx.store.queued(force as 'police' | 'gendarmerie')) {
-        void ctx.locks
+  const refresh = refreshOf(ctx, force);
+  if (refresh.running) {
+    refresh.again = true;
+    return;
+  }
+  if (refresh.timer) return;
+  refresh.timer = setTimeout(() => {
+    refresh.timer = undefined;
+    void refreshPositions(ctx, force, refresh, delayMs);
+  }, delayMs).unref();
+}
+
+async function refreshPositions(ctx: Context, force: string, refresh: PositionRefresh, delayMs: number) {
+  refresh.running = true;
+  refresh.again = false;
+  try {
+    const waiting = ctx.store.queued(force as 'police' | 'gendarmerie');
+    let next = 0;
+    const writer = async () => {
+      while (next < waiting.length && !refresh.cancelled) {
+        const conversation = waiting[next++]!;
+        await ctx.locks
           .run(`conversation:${conversation.roomId}`, async () => {
             // Only a new position is worth a state event; the estimate alone is refreshed with it.
             const place = ctx.store.queuePosition(conversation, ctx.config.defaultWaitSeconds);
@@ -117,14 +150,22 @@ export function refreshPositionsSoon(ctx: Context, force: string, delayMs = 5000
             ),
           );
       }
-    }, delayMs).unref(),
-  );
+    };
+    await Promise.all(Array.from({ length: Math.min(POSITION_WRITES_IN_FLIGHT, waiting.length) }, writer));
+  } finally {
+    refresh.running = false;
+    if (refresh.again && !refresh.cancelled) refreshPositionsSoon(ctx, force, delayMs);
+  }
 }
 
 /** At stop: positions and held-back statuses are dropped (the start reconciles what matters). */
 export function cancelPositionRefreshes(ctx: Context): void {
-  for (const pending of [pendingOf(ctx), settlingOf(ctx)]) {
-    for (const timer of pending.values()) clearTimeout(timer);
-    pending.clear();
+  for (const refresh of refreshes.get(ctx)?.values() ?? []) {
+    clearTimeout(refresh.timer);
+    refresh.cancelled = true;
   }
+  refreshes.delete(ctx);
+  const held = settlingOf(ctx);
+  for (const timer of held.values()) clearTimeout(timer);
+  held.clear();
 }
