@@ -981,7 +981,9 @@ async function runEngine(engine: string, addressBase: number): Promise<EngineRes
         `held load ${open.length} open (${ready.length} assigned): young person → agent p99 ${seconds(percentile(r, 99))} vs floor ${seconds(percentile(f, 99))} (${(percentile(r, 99) / percentile(f, 99)).toFixed(2)}×), lost ${lost}/${sent} (not seen within 60 s: ${late.length}; ${unseen}), bot RSS ${botRss?.toFixed(0)} MiB, Synapse RSS ${synapseRss?.toFixed(0)} MiB (load ${loadHeld})`,
       );
       result.notes.push(
-        `held load: intake of ${open.length}, ${SIZES.fill} at a time: first question p50 ${seconds(percentile(held.get('first question'), 50))}, p95 ${seconds(percentile(held.get('first question'), 95))}; claim → told p95 ${seconds(percentile(held.get('claim → young person told'), 95))}`,
+        `held load: intake of ${open.length}, ${SIZES.fill} at a time: first question p50 ${seconds(percentile(held.get('first question'), 50))}, p95 ${seconds(percentile(held.get('first question'), 95))}; claim → told p95 ${seconds(percentile(held.get('claim → young person told'), 95))} ` +
+          `(${assigned.length} claimed, ${held.get('claim → young person told').length} told within 120 s, ${ready.length} joined by their agent` +
+          `${held.reasons.size > 0 ? `; ${[...held.reasons].map(([why, n]) => `${why} ×${n}`).join('; ')}` : ''})`,
       );
       for (const conversation of open) conversation.guest.stop();
     }
