@@ -1,5 +1,6 @@
 import { EventType, type PublicStatus } from '@espace-mineurs/protocol';
 import type { Context } from '../runtime/context.ts';
+import { mapLimited } from '../runtime/locks.ts';
 import { stateOf, type Conversation } from '../state/store.ts';
 
 /** What the young person may see: state, queue position, force, whether someone joined, by pseudonym only. */
@@ -131,11 +132,11 @@ async function refreshPositions(ctx: Context, force: string, refresh: PositionRe
   refresh.running = true;
   refresh.again = false;
   try {
-    const waiting = ctx.store.queued(force as 'police' | 'gendarmerie');
-    let next = 0;
-    const writer = async () => {
-      while (next < waiting.length && !refresh.cancelled) {
-        const conversation = waiting[next++]!;
+    await mapLimited(
+      ctx.store.queued(force as 'police' | 'gendarmerie'),
+      POSITION_WRITES_IN_FLIGHT,
+      async (conversation) => {
+        if (refresh.cancelled) return;
         await ctx.locks
           .run(`conversation:${conversation.roomId}`, async () => {
             // Only a new position is worth a state event; the estimate alone is refreshed with it.
@@ -149,9 +150,8 @@ async function refreshPositions(ctx: Context, force: string, refresh: PositionRe
               'could not refresh a queue position',
             ),
           );
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(POSITION_WRITES_IN_FLIGHT, waiting.length) }, writer));
+      },
+    );
   } finally {
     refresh.running = false;
     if (refresh.again && !refresh.cancelled) refreshPositionsSoon(ctx, force, delayMs);

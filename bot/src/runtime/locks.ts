@@ -20,3 +20,12 @@ export class KeyedQueue {
     return this.tails.size;
   }
 }
+
+/** Runs `task` on every item, at most `limit` at once, taking the items in their order. */
+export async function mapLimited<T>(items: T[], limit: number, task: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) await task(items[next++]!);
+  });
+  await Promise.all(workers);
+}

@@ -11,18 +11,11 @@ import {
   userIdFromStateKey,
 } from '@espace-mineurs/protocol';
 import type { Context } from '../runtime/context.ts';
+import { mapLimited } from '../runtime/locks.ts';
 import type { RawEvent } from '../matrix/client.ts';
 import { TERMINAL, UNREAD_GUEST, type Conversation } from './store.ts';
 import { readProgress } from '../intake/progress.ts';
 import { startTriage } from '../triage/machine.ts';
-
-async function mapLimited<T>(items: T[], limit: number, task: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) await task(items[next++]!);
-  });
-  await Promise.all(workers);
-}
 
 /**
  * Reads staff from the force spaces (written by the bootstrap or the admin tool with the bot's account, so they
