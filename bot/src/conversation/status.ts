@@ -1,4 +1,4 @@
-import { EventType, type PublicStatus } from '@espace-mineurs/protocol';
+import { EventType, type Force, type PublicStatus } from '@espace-mineurs/protocol';
 import type { Context } from '../runtime/context.ts';
 import { mapLimited } from '../runtime/locks.ts';
 import { stateOf, type Conversation } from '../state/store.ts';
@@ -96,9 +96,9 @@ interface PositionRefresh {
   cancelled: boolean;
 }
 
-const refreshes = new WeakMap<Context, Map<string, PositionRefresh>>();
+const refreshes = new WeakMap<Context, Map<Force, PositionRefresh>>();
 
-function refreshOf(ctx: Context, force: string): PositionRefresh {
+function refreshOf(ctx: Context, force: Force): PositionRefresh {
   let byForce = refreshes.get(ctx);
   if (!byForce) refreshes.set(ctx, (byForce = new Map()));
   let refresh = byForce.get(force);
@@ -115,7 +115,7 @@ function refreshOf(ctx: Context, force: string): PositionRefresh {
  * "someone is coming", the invitation) waited behind them at the homeserver. A change during a refresh asks for
  * one more after it; each write reads the position when it is made, so none is stale when written.
  */
-export function refreshPositionsSoon(ctx: Context, force: string, delayMs = 5000): void {
+export function refreshPositionsSoon(ctx: Context, force: Force, delayMs = 5000): void {
   const refresh = refreshOf(ctx, force);
   if (refresh.running) {
     refresh.again = true;
@@ -128,30 +128,26 @@ export function refreshPositionsSoon(ctx: Context, force: string, delayMs = 5000
   }, delayMs).unref();
 }
 
-async function refreshPositions(ctx: Context, force: string, refresh: PositionRefresh, delayMs: number) {
+async function refreshPositions(ctx: Context, force: Force, refresh: PositionRefresh, delayMs: number) {
   refresh.running = true;
   refresh.again = false;
   try {
-    await mapLimited(
-      ctx.store.queued(force as 'police' | 'gendarmerie'),
-      POSITION_WRITES_IN_FLIGHT,
-      async (conversation) => {
-        if (refresh.cancelled) return;
-        await ctx.locks
-          .run(`conversation:${conversation.roomId}`, async () => {
-            // Only a new position is worth a state event; the estimate alone is refreshed with it.
-            const place = ctx.store.queuePosition(conversation, ctx.config.defaultWaitSeconds);
-            if (place && place.position !== conversation.status?.position)
-              await writeStatus(ctx, conversation, ctx.now());
-          })
-          .catch((error: unknown) =>
-            ctx.log.warn(
-              { roomId: conversation.roomId, err: (error as Error).message },
-              'could not refresh a queue position',
-            ),
-          );
-      },
-    );
+    await mapLimited(ctx.store.queued(force), POSITION_WRITES_IN_FLIGHT, async (conversation) => {
+      if (refresh.cancelled) return;
+      await ctx.locks
+        .run(`conversation:${conversation.roomId}`, async () => {
+          // Only a new position is worth a state event; the estimate alone is refreshed with it.
+          const place = ctx.store.queuePosition(conversation, ctx.config.defaultWaitSeconds);
+          if (place && place.position !== conversation.status?.position)
+            await writeStatus(ctx, conversation, ctx.now());
+        })
+        .catch((error: unknown) =>
+          ctx.log.warn(
+            { roomId: conversation.roomId, err: (error as Error).message },
+            'could not refresh a queue position',
+          ),
+        );
+    });
   } finally {
     refresh.running = false;
     if (refresh.again && !refresh.cancelled) refreshPositionsSoon(ctx, force, delayMs);
