@@ -25,6 +25,8 @@
  *      client at the same moments, messages lost, bot and Synapse memory;
  *   6. start-up: the bot restarted with all of it (phases 1–4 closed, phase 5 open): time until it serves again
  *      (ready line, /readyz, a new young person's first question) and its memory.
+ * Each arrivals phase and the held load also print Synapse's caches (from its metrics): the ones that missed most,
+ * and whether they were full and evicting, which says whether a larger cache factor would help.
  * The machine is shared: the load average is printed with every phase. With BENCH_ACCESS_LOG=1, Synapse's access
  * log is turned on in the bench's own data folder and each arrivals phase also prints Synapse's CPU by requester
  * (the bot, the agents, the guests, the floor's admin) and endpoint: what the bot's own `/sync` loop costs, which
@@ -51,6 +53,7 @@ import {
   accessLogOffset,
   countBy,
   describeAccessWork,
+  describeCaches,
   describeSynapseWork,
   enableAccessLog,
   percentile,
@@ -693,7 +696,8 @@ async function runEngine(engine: string, addressBase: number): Promise<EngineRes
       const serviceAccess0 = accessLogOffset(accessFile);
       const wall = await onSchedule(offsets, () => fullConversation(service, opened));
       const serviceCpu = cpuService();
-      const serviceWork = describeSynapseWork(serviceWork0, await readSynapseWork(metricsUrl), offsets.length);
+      const serviceWork1 = await readSynapseWork(metricsUrl);
+      const serviceWork = describeSynapseWork(serviceWork0, serviceWork1, offsets.length);
       const serviceAccess = readAccessWork(accessFile, serviceAccess0, accessLogOffset(accessFile), requesterClass);
       const loads = `floor ${loadFloor}, service ${loadService}`;
       out(
@@ -702,6 +706,7 @@ async function runEngine(engine: string, addressBase: number): Promise<EngineRes
         `load average at start: ${loads}; floor ${floorCpu}; service ${serviceCpu}`,
         `floor: ${floorWork}`,
         `service: ${serviceWork}`,
+        `service: ${describeCaches(serviceWork0, serviceWork1)}`,
         ...(accessFile
           ? [
               `floor: ${describeAccessWork(floorAccess, offsets.length)}`,
@@ -873,6 +878,7 @@ async function runEngine(engine: string, addressBase: number): Promise<EngineRes
       const held = new Samples();
       const open: Conversation[] = [];
       const loadOpen = load();
+      const openWork = await readSynapseWork(metricsUrl);
       const t0 = performance.now();
       await bounded(SIZES.held, SIZES.fill, async () => void open.push(await intake(held)));
       const openWall = (performance.now() - t0) / 1000;
@@ -882,6 +888,7 @@ async function runEngine(engine: string, addressBase: number): Promise<EngineRes
       await sleep(3000);
       const loadHeld = load();
       const meter = cpu();
+      const chatWork = await readSynapseWork(metricsUrl);
       const relay = new Samples();
       let sent = 0;
       // A message the agent's client has not seen within 60 s is followed to the end of the phase and beyond
@@ -946,6 +953,7 @@ async function runEngine(engine: string, addressBase: number): Promise<EngineRes
         }),
       );
       const heldCpu = meter();
+      const endWork = await readSynapseWork(metricsUrl);
       const botRss = rssMiB(bot.pid);
       const synapseRss = rssMiB(synapsePid);
       const fates = await Promise.all(late);
@@ -968,6 +976,8 @@ async function runEngine(engine: string, addressBase: number): Promise<EngineRes
         `| ${FLOOR} (same moments) | ${f.length} | ${seconds(percentile(f, 50))} | ${seconds(percentile(f, 95))} | ${seconds(percentile(f, 99))} |`,
         `ratio p99 ${(percentile(r, 99) / percentile(f, 99)).toFixed(2)}×, p50 ${(percentile(r, 50) / percentile(f, 50)).toFixed(2)}×; messages sent ${sent}, lost ${lost}`,
         `not seen by the agent's client within 60 s: ${late.length} (${unseen})`,
+        `opening and claiming: ${describeCaches(openWork, chatWork)}`,
+        `chatting: ${describeCaches(chatWork, endWork)}`,
       );
       result.rows.push({
         phase: 'held load',

@@ -228,7 +228,19 @@ export interface SynapseWork {
   cpu: Map<string, number>;
   /** Requests answered, by servlet. */
   requests: Map<string, number>;
+  /** Synapse's in-memory caches, by name: lookups, hits, entries evicted for want of room, size and its limit. */
+  caches: Map<string, CacheCounters>;
 }
+
+export interface CacheCounters {
+  lookups: number;
+  hits: number;
+  evicted: number;
+  size: number;
+  maxSize: number;
+}
+
+const CACHE_LINE = /^synapse_util_caches_cache(_hits|_evicted_size|_size|_max_size)?\{([^}]*)\} (\S+)$/;
 
 const WORK_LINE =
   /^(synapse_http_server_response_ru_[us]time_seconds|synapse_background_process_ru_[us]time_seconds|synapse_http_server_response_count)(?:_total)?\{([^}]*)\} (\S+)$/;
@@ -244,8 +256,13 @@ export async function readSynapseWork(metricsUrl: string | undefined): Promise<S
   } catch {
     return undefined;
   }
-  const work: SynapseWork = { cpu: new Map(), requests: new Map() };
+  const work: SynapseWork = { cpu: new Map(), requests: new Map(), caches: new Map() };
   for (const line of text.split('\n')) {
+    const cache = CACHE_LINE.exec(line);
+    if (cache) {
+      readCacheLine(work.caches, cache[1], cache[2]!, Number(cache[3]));
+      continue;
+    }
     const match = WORK_LINE.exec(line);
     if (!match) continue;
     const labels = new Map([...match[2]!.matchAll(/(\w+)="([^"]*)"/g)].map((label) => [label[1]!, label[2]!]));
@@ -258,6 +275,50 @@ export async function readSynapseWork(metricsUrl: string | undefined): Promise<S
     into.set(key, (into.get(key) ?? 0) + value);
   }
   return work;
+}
+
+function readCacheLine(caches: Map<string, CacheCounters>, kind: string | undefined, labels: string, value: number) {
+  const name = /name="([^"]*)"/.exec(labels)?.[1];
+  if (!name || !Number.isFinite(value)) return;
+  let counters = caches.get(name);
+  if (!counters) caches.set(name, (counters = { lookups: 0, hits: 0, evicted: 0, size: 0, maxSize: 0 }));
+  if (kind === undefined) counters.lookups = value;
+  else if (kind === '_hits') counters.hits = value;
+  else if (kind === '_size') counters.size = value;
+  else if (kind === '_max_size') counters.maxSize = value;
+  // Evictions are counted by reason; only "size" says the cache was too small (not expiry, not invalidation).
+  else if (/reason="size"/.test(labels)) counters.evicted = value;
+}
+
+/**
+ * Synapse's caches between two readings: the `top` with the most misses, each with its hit rate, its entries
+ * evicted for want of room, and how full it ended. A cache that is full and evicting while it misses is one a
+ * larger `caches.global_factor` (or its own factor) would serve; a cache that misses while not full only meets
+ * new keys, which no size would help.
+ */
+export function describeCaches(before: SynapseWork | undefined, after: SynapseWork | undefined, top = 6): string {
+  if (!before || !after || after.caches.size === 0) return 'Synapse caches: unknown (no metrics)';
+  let lookups = 0;
+  let misses = 0;
+  const rows = [...after.caches].map(([name, now]) => {
+    const then = before.caches.get(name) ?? { lookups: 0, hits: 0, evicted: 0, size: 0, maxSize: 0 };
+    const asked = now.lookups - then.lookups;
+    const missed = asked - (now.hits - then.hits);
+    lookups += asked;
+    misses += missed;
+    return { name, asked, missed, evicted: now.evicted - then.evicted, size: now.size, maxSize: now.maxSize };
+  });
+  const worst = rows
+    .filter((row) => row.missed > 0)
+    .sort((a, b) => b.missed - a.missed)
+    .slice(0, top)
+    .map(
+      (row) =>
+        `${row.name} ${row.missed} missed of ${row.asked} (${((1 - row.missed / row.asked) * 100).toFixed(0)} % hits), ` +
+        `${row.evicted} evicted for room, ${row.size}${row.maxSize > 0 ? `/${row.maxSize}` : ''}`,
+    );
+  const rate = lookups > 0 ? `${((1 - misses / lookups) * 100).toFixed(1)} %` : '—';
+  return `Synapse caches: ${lookups} lookups, ${rate} hits; most missed: ${worst.length > 0 ? worst.join('; ') : 'none'}`;
 }
 
 /**
@@ -340,7 +401,7 @@ export function readAccessWork(
 ): SynapseWork | undefined {
   if (!accessFile || !existsSync(accessFile) || to <= from) return undefined;
   const text = readFileSync(accessFile).subarray(from, to).toString('utf8');
-  const work: SynapseWork = { cpu: new Map(), requests: new Map() };
+  const work: SynapseWork = { cpu: new Map(), requests: new Map(), caches: new Map() };
   for (const line of text.split('\n')) {
     const match = ACCESS_LINE.exec(line);
     if (!match) continue;
