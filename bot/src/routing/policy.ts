@@ -58,7 +58,8 @@ export function shouldOverflow(input: {
   waitedSeconds: number;
   limitSeconds: number;
   alreadyMoved: boolean;
-  other: ForceLoad;
+  /** Only who is on duty there matters: the whole load counts every conversation, and this runs per queued one. */
+  other: Pick<ForceLoad, 'onDuty'>;
 }): boolean {
   return !input.alreadyMoved && input.waitedSeconds >= input.limitSeconds && input.other.onDuty > 0;
 }

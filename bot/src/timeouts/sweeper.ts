@@ -51,7 +51,9 @@ async function sweepOne(ctx: Context, conversation: Conversation, now: number): 
         waitedSeconds: waited,
         limitSeconds: timeouts.overflow,
         alreadyMoved: entry.previousForce !== undefined,
-        other: ctx.store.load(other),
+        // Not store.load(other): it counts every conversation held by each agent (10,000 past ones included),
+        // and a sweep (every 5 s) asks once per queued conversation: with 800 queued and 10,000 past, 1 s a sweep.
+        other: { onDuty: ctx.store.agentsOnDuty(other).length },
       })
     ) {
       const cause = `overflow:${conversation.roomId}:${entry.force}`;
